@@ -1,0 +1,156 @@
+# mod_habitual — build, test and demo.
+#   make          build the module (mod_habitual/.libs/mod_habitual.so) and admin/habitual-admin
+#   make run      the demo: private slapd + httpd on 127.0.0.1 with demo users
+#   make test     every test suite (unit, unit under ASan/UBSan, integration)
+#   make deps     install what is missing from Debian's packages (as root)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+# Debian's python, with Debian's pytest: a python3 earlier on PATH (pyenv,
+# a virtualenv) would not have it.
+PYTHON ?= /usr/bin/python3
+APXS ?= apxs
+
+# Debian 12 packages the build, the tests and the demo need.
+DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
+	libapr1-dev libaprutil1-dev libsqlite3-dev sqlite3 libjansson-dev libssl-dev \
+	check slapd ldap-utils python3 python3-pytest python3-requests
+
+CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
+CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c,$(CORE_SRC)) mod_habitual/core/schema_sql.c
+GLUE_SRC := $(sort $(wildcard mod_habitual/*.c))
+ADMIN_SRC := $(sort $(wildcard admin/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+HEADERS := $(wildcard include/habitual/*.h mod_habitual/*.h mod_habitual/core/*.h admin/*.h tests/unit/*.h)
+SCHEMA := $(sort $(wildcard schema/[0-9][0-9][0-9]_*.sql))
+
+WARN := -Wall -Wextra -Werror
+STD := -std=c11 -D_GNU_SOURCE
+DEPS_CFLAGS = $(shell apr-1-config --includes --cppflags 2>/dev/null) \
+	$(shell pkg-config --cflags jansson sqlite3 libcrypto 2>/dev/null)
+DEPS_LIBS = $(shell apr-1-config --link-ld --libs 2>/dev/null) \
+	$(shell pkg-config --libs jansson sqlite3 libcrypto 2>/dev/null)
+CFLAGS ?= -g -O2
+ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -Iinclude -Imod_habitual/core $(DEPS_CFLAGS)
+
+BUILD := mod_habitual/.build
+ASAN_BUILD := tests/.build-asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+MODULE := mod_habitual/.libs/mod_habitual.so
+ADMIN := admin/habitual-admin
+CORE_LIB := $(BUILD)/libhabcore.a
+
+.PHONY: all deps run test lint test-unit test-unit-asan test-integration test-integration-asan asan clean
+
+all: $(MODULE) $(ADMIN)
+
+# ---- dependencies ----
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "Missing Debian packages: $$missing"; \
+		echo "Install them as root with:"; \
+		echo "  echo 'slapd slapd/no_configuration boolean true' | sudo debconf-set-selections"; \
+		echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing"; \
+		exit 1; \
+	fi; \
+	echo "Installing: $$missing"; \
+	echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections; \
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+
+# ---- the core, shared by module, admin tool and unit tests ----
+mod_habitual/core/schema_sql.c: $(SCHEMA) mod_habitual/core/embed_schema.sh
+	sh mod_habitual/core/embed_schema.sh schema $@
+
+$(BUILD)/%.o: mod_habitual/core/%.c $(HEADERS) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD):
+	mkdir -p $@
+
+CORE_OBJ = $(patsubst mod_habitual/core/%.c,$(BUILD)/%.o,$(CORE_SRC))
+
+$(CORE_LIB): $(CORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# ---- the module, with apxs ----
+APXS_CFLAGS := $(foreach f,$(STD) $(WARN) -I../include -Icore \
+	$(shell pkg-config --cflags jansson sqlite3 libcrypto 2>/dev/null),-Wc,$(f))
+$(MODULE): $(GLUE_SRC) $(CORE_SRC) $(HEADERS)
+	cd mod_habitual && $(APXS) -c -o mod_habitual.la $(APXS_CFLAGS) $(EXTRA_APXS) \
+		$(notdir $(GLUE_SRC)) $(patsubst mod_habitual/%,%,$(CORE_SRC)) \
+		$(shell pkg-config --libs jansson sqlite3 libcrypto 2>/dev/null) >apxs.log 2>&1 \
+		|| { grep -E 'error|warning' apxs.log; exit 1; }
+
+# ---- the admin tool ----
+$(ADMIN): $(ADMIN_SRC) $(CORE_LIB) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -Iadmin $(ADMIN_SRC) $(CORE_LIB) $(DEPS_LIBS) -o $@
+
+# ---- tests ----
+tests/unit/run-unit: $(UNIT_SRC) $(CORE_LIB) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check) $(UNIT_SRC) $(CORE_LIB) \
+		$(DEPS_LIBS) $(shell pkg-config --libs check) -o $@
+
+test-unit: tests/unit/run-unit
+	tests/unit/run-unit
+
+# The same core, admin tool and module built with ASan/UBSan.
+asan:
+	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD)/core CFLAGS="-g -O1 $(SAN_FLAGS)" \
+		ADMIN=$(ASAN_BUILD)/habitual-admin $(ASAN_BUILD)/habitual-admin $(ASAN_BUILD)/run-unit
+	rm -rf $(ASAN_BUILD)/module && mkdir -p $(ASAN_BUILD)/module/core && \
+		cp $(GLUE_SRC) mod_habitual/*.h $(ASAN_BUILD)/module/ && \
+		cp $(CORE_SRC) mod_habitual/core/*.h $(ASAN_BUILD)/module/core/ && \
+		cd $(ASAN_BUILD)/module && $(APXS) -c -o mod_habitual.la \
+		$(foreach f,$(STD) $(WARN) -I$(CURDIR)/include -Icore -g -O1 $(SAN_FLAGS) \
+			$(shell pkg-config --cflags jansson sqlite3 libcrypto 2>/dev/null),-Wc,$(f)) \
+		-Wl,-fsanitize=address,undefined \
+		$(notdir $(GLUE_SRC)) $(patsubst mod_habitual/%,%,$(CORE_SRC)) \
+		$(shell pkg-config --libs jansson sqlite3 libcrypto 2>/dev/null) >apxs.log 2>&1 \
+		|| { grep -E 'error|warning' apxs.log; exit 1; }
+
+$(ASAN_BUILD)/run-unit: $(UNIT_SRC) $(CORE_LIB) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check) $(UNIT_SRC) $(CORE_LIB) \
+		$(DEPS_LIBS) $(shell pkg-config --libs check) -o $@
+
+test-unit-asan: asan
+	CK_FORK=no ASAN_OPTIONS=detect_leaks=1 $(ASAN_BUILD)/run-unit
+
+test-integration: all
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+test-integration-asan: asan
+	HABITUAL_MODULE=$(CURDIR)/$(ASAN_BUILD)/module/.libs/mod_habitual.so \
+	HABITUAL_ADMIN=$(CURDIR)/$(ASAN_BUILD)/habitual-admin HABITUAL_ASAN=1 \
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+lint:
+	$(PYTHON) tests/lint/apr_formats.py mod_habitual admin
+
+# Every suite runs, even after a failure; the last lines are each runner's summary.
+TEST_SUITES := lint test-unit test-unit-asan test-integration test-integration-asan
+test: deps
+	$(MAKE) --no-print-directory all tests/unit/run-unit
+	@set -o pipefail; status=0; : > tests/.summary; \
+	for suite in $(TEST_SUITES); do \
+		echo "== $$suite"; \
+		$(MAKE) --no-print-directory $$suite 2>&1 | tee tests/.last-run; rc=$${PIPESTATUS[0]}; \
+		line=$$(grep -E '^[0-9]+%: Checks|[0-9]+ (passed|failed|errors?)|lint: ' tests/.last-run | tail -n 1); \
+		echo "$$suite: $${line:-no summary line} (exit $$rc)" >> tests/.summary; \
+		[ $$rc = 0 ] || status=1; \
+	done; \
+	echo "== summary"; cat tests/.summary; exit $$status
+
+run: deps all
+	$(PYTHON) tests/rig/demo.py
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) mod_habitual/.libs mod_habitual/*.la mod_habitual/*.lo \
+		mod_habitual/*.slo mod_habitual/*.o mod_habitual/core/*.lo mod_habitual/core/*.slo \
+		mod_habitual/core/*.o mod_habitual/core/.libs mod_habitual/core/schema_sql.c mod_habitual/apxs.log \
+		$(ADMIN) tests/unit/run-unit tests/.summary tests/.last-run

@@ -1,0 +1,34 @@
+/* Errors travel as values: an HTTP status, the SPEC's error code and a
+ * message for people.  NULL means success. */
+#ifndef HABITUAL_ERROR_H
+#define HABITUAL_ERROR_H
+
+#include <apr_pools.h>
+
+typedef struct hab_err {
+    int status;          /* HTTP status the glue answers with */
+    const char *code;    /* SPEC §4/§6 error code, e.g. "wrong-state" */
+    const char *message; /* plain English, never personal data */
+    const char *field;   /* the request field at fault, or NULL */
+    int logged;          /* already written to the error log */
+} hab_err_t;
+
+hab_err_t *hab_err_make(apr_pool_t *p, int status, const char *code,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The same, naming the field at fault (pages link the error to it). */
+hab_err_t *hab_err_field(apr_pool_t *p, int status, const char *code,
+                         const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Shorthands for the answers every route shares. */
+hab_err_t *hab_err_bad_request(apr_pool_t *p, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+hab_err_t *hab_err_not_found(apr_pool_t *p);
+hab_err_t *hab_err_forbidden(apr_pool_t *p, const char *message);
+hab_err_t *hab_err_unavailable(apr_pool_t *p, const char *message);
+hab_err_t *hab_err_internal(apr_pool_t *p, const char *message);
+hab_err_t *hab_err_wrong_state(apr_pool_t *p, const char *status_now);
+
+#endif

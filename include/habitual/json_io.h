@@ -1,0 +1,28 @@
+/* JSON in and out with jansson: strict parsing of request bodies, values
+ * owned by a pool, the SPEC's error shape. */
+#ifndef HABITUAL_JSON_IO_H
+#define HABITUAL_JSON_IO_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+#include "habitual/error.h"
+
+/* Largest request body we read (SPEC §7: larger answers 413). */
+#define HAB_BODY_MAX (64 * 1024)
+
+/* Ties j's lifetime to p (json_decref on cleanup); returns j. */
+json_t *hab_json_own(apr_pool_t *p, json_t *j);
+
+/* Parse a request body: one JSON object, UTF-8, no NUL, no duplicate key.
+ * Returns 400 errors with a message saying where. */
+hab_err_t *hab_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len,
+                                 json_t **out);
+
+/* Compact, key order preserved; the string lives in p. */
+const char *hab_json_dump(apr_pool_t *p, const json_t *j);
+
+/* {"error":{"code","message"}} (and "field" when one is at fault). */
+json_t *hab_json_error(const hab_err_t *e);
+
+#endif

@@ -1,0 +1,60 @@
+/* The service: one call per request, after the glue has established who is
+ * asking.  It runs the step inside one write transaction and appends the
+ * access-log entry in that same transaction (or, for a refusal, in a
+ * transaction of its own after the step's changes are rolled back).
+ * The API and the pages both call this; neither re-checks a rule. */
+#ifndef HABITUAL_SERVICE_H
+#define HABITUAL_SERVICE_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+#include "habitual/crypto.h"
+#include "habitual/error.h"
+#include "habitual/router.h"
+#include "habitual/store.h"
+
+typedef struct hab_ctx {
+    apr_pool_t *p;
+    hab_store_t *store;
+    const char *user;          /* r->user: the only source of identity */
+    unsigned roles;
+    const hab_secret_t *secret; /* HabitualSecretFile: CSRF tokens */
+    long long now_seconds;     /* Unix time of the request */
+    const char *now;           /* UTC, YYYY-MM-DDTHH:MM:SSZ */
+    const char *today;         /* the council's local date, YYYY-MM-DD */
+    int appeal_days;
+    const char *council_name;
+    const char *request_id;
+    const char *client;        /* client address, for the access log */
+    /* filled in by the step, for the access log */
+    const char *acting_as;
+} hab_ctx_t;
+
+typedef struct hab_request_in {
+    hab_route_id_t route;
+    long long case_id;         /* from the path, 0 when none */
+    const char *arg;           /* grant user or letter number from the path */
+    json_t *body;              /* parsed JSON object, or NULL */
+    json_t *query;             /* query parameters as an object of strings, or NULL */
+} hab_request_in_t;
+
+typedef struct hab_result {
+    int status;                /* 200, 201, 204 */
+    json_t *body;              /* owned by ctx->p; NULL for 204 */
+    const char *html;          /* a letter's printable HTML, instead of body */
+} hab_result_t;
+
+/* Run one audited or unaudited route. */
+hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+
+/* Record a request refused before it reached the service (no role, bad
+ * token, malformed body): one access-log entry in its own transaction.
+ * Returns an error only when the log itself cannot be written. */
+hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
+                               const hab_err_t *why);
+
+/* Fill now and today from the system clock. */
+void hab_ctx_set_clock(hab_ctx_t *ctx);
+
+#endif

@@ -1,0 +1,86 @@
+/* The store interface: a table of function pointers (as httpd's mod_md does
+ * for its store), so a PostgreSQL driver can sit beside the SQLite one.
+ * The data model's SQL is written once, over this interface. */
+#ifndef HABITUAL_STORE_H
+#define HABITUAL_STORE_H
+
+#include <apr_pools.h>
+
+#include "habitual/error.h"
+
+typedef enum { HAB_PARAM_NULL, HAB_PARAM_TEXT, HAB_PARAM_INT } hab_param_type_t;
+
+typedef struct hab_param {
+    hab_param_type_t type;
+    const char *text;
+    long long num;
+} hab_param_t;
+
+/* A result copied into the caller's pool: cells[row * ncols + col], NULL
+ * for SQL NULL.  Every value arrives as text. */
+typedef struct hab_rows {
+    int ncols;
+    int nrows;
+    const char **cells;
+} hab_rows_t;
+
+typedef struct hab_store hab_store_t;
+
+typedef struct hab_store_ops {
+    /* write: take the write lock now (SQLite BEGIN IMMEDIATE) */
+    hab_err_t *(*begin)(hab_store_t *s, apr_pool_t *p, int write);
+    hab_err_t *(*commit)(hab_store_t *s, apr_pool_t *p);
+    void (*rollback)(hab_store_t *s);
+    /* One statement, '?' placeholders, prepared once per connection. */
+    hab_err_t *(*query)(hab_store_t *s, apr_pool_t *p, const char *sql,
+                        const hab_param_t *params, int nparams, hab_rows_t **rows);
+    /* Several statements with no parameters: migrations only. */
+    hab_err_t *(*exec_script)(hab_store_t *s, apr_pool_t *p, const char *sql);
+    /* The engine's own consistency check; NULL when sound. */
+    hab_err_t *(*integrity_check)(hab_store_t *s, apr_pool_t *p);
+    void (*close)(hab_store_t *s);
+} hab_store_ops_t;
+
+struct hab_store {
+    const hab_store_ops_t *ops;
+    const char *driver;   /* "sqlite3" */
+    const char *params;   /* the file name or connection string */
+    void *conn;
+    int in_transaction;
+};
+
+enum {
+    HAB_STORE_CREATE = 1,   /* only `habitual-admin init` creates a database */
+    HAB_STORE_READONLY = 2
+};
+
+/* Drivers known to this build, for messages: "sqlite3". */
+const char *hab_store_drivers(void);
+int hab_store_driver_known(const char *driver);
+
+/* Open a connection; it closes when p is cleared or destroyed. */
+hab_err_t *hab_store_open(apr_pool_t *p, const char *driver, const char *params,
+                          int flags, hab_store_t **out);
+
+/* Query with parameters described by fmt: 't' text (NULL binds NULL),
+ * 'i' long long, 'I' long long id (0 binds NULL), 'b' int (0/1).  rows may be NULL when none are wanted. */
+hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
+                       const char *sql, const char *fmt, ...);
+
+const char *hab_rows_text(const hab_rows_t *rows, int row, int col);
+long long hab_rows_int(const hab_rows_t *rows, int row, int col);
+
+hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
+                                 hab_store_t **out);
+
+/* Schema: migrations embedded from schema/NNN_*.sql at build time. */
+int hab_schema_latest(void);
+/* 0 when the database has no schema yet. */
+hab_err_t *hab_schema_version(hab_store_t *s, apr_pool_t *p, int *version);
+/* Apply what is missing; refuses a database newer than this build. */
+hab_err_t *hab_schema_migrate(hab_store_t *s, apr_pool_t *p, const char *now,
+                              int *from, int *to);
+/* NULL when the database holds exactly this build's schema version. */
+hab_err_t *hab_schema_check(hab_store_t *s, apr_pool_t *p);
+
+#endif

@@ -1,0 +1,347 @@
+/* Directives of SPEC §6: create, merge, and the checks that stop httpd at
+ * start-up with one line naming what is wrong.  Each directive's own checks
+ * live in its handler; checks that need the whole configuration run from
+ * post_config (hab_check_sections, hab_check_database). */
+#include <ctype.h>
+#include <errno.h>
+#include <unistd.h>
+#include <string.h>
+
+#include <apr_strings.h>
+#include <http_core.h>
+#include <mod_unixd.h>
+#include <unixd.h>
+
+#include "mod_habitual.h"
+
+APLOG_USE_MODULE(habitual);
+
+#define HAB_APPEAL_DAYS_MAX 90
+
+void *hab_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    return apr_pcalloc(p, sizeof(hab_server_conf));
+}
+
+void *hab_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const hab_server_conf *base = basev, *add = addv;
+    hab_server_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->db_driver = add->db_driver ? add->db_driver : base->db_driver;
+    c->db_params = add->db_driver ? add->db_params : base->db_params;
+    return c;
+}
+
+void *hab_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    hab_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->section = dir;
+    c->appeal_days = HAB_UNSET;
+    return c;
+}
+
+#define MERGE_PTR(field) c->field = add->field ? add->field : base->field
+
+void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const hab_dir_conf *base = basev, *add = addv;
+    hab_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->section = add->section;
+    c->touched = add->touched || base->touched;
+    if (add->ldap_url_text) {
+        c->ldap_url_text = add->ldap_url_text;
+        c->ldap_url = add->ldap_url;
+        c->base = add->base;
+    } else {
+        c->ldap_url_text = base->ldap_url_text;
+        c->ldap_url = base->ldap_url;
+        c->base = base->base;
+    }
+    MERGE_PTR(bind_dn);
+    MERGE_PTR(bind_password);
+    for (int i = 0; i < HAB_ROLE_COUNT; i++) MERGE_PTR(group_dn[i]);
+    MERGE_PTR(group_attribute);
+    if (add->secret_file) {
+        c->secret_file = add->secret_file;
+        c->secret = add->secret;
+    } else {
+        c->secret_file = base->secret_file;
+        c->secret = base->secret;
+    }
+    c->appeal_days = add->appeal_days != HAB_UNSET ? add->appeal_days : base->appeal_days;
+    MERGE_PTR(council_name);
+    return c;
+}
+
+int hab_dir_appeal_days(const hab_dir_conf *dc)
+{
+    return dc->appeal_days == HAB_UNSET ? HAB_DEFAULT_APPEAL_DAYS : dc->appeal_days;
+}
+
+const char *hab_dir_group_attribute(const hab_dir_conf *dc)
+{
+    return dc->group_attribute ? dc->group_attribute : HAB_DEFAULT_GROUP_ATTRIBUTE;
+}
+
+const char *hab_dir_council_name(const hab_dir_conf *dc)
+{
+    return dc->council_name ? dc->council_name : HAB_DEFAULT_COUNCIL_NAME;
+}
+
+/* ---- directive handlers ---- */
+
+static const char *set_database(cmd_parms *cmd, void *dummy, const char *driver,
+                                const char *params)
+{
+    (void)dummy;
+    hab_server_conf *sc = ap_get_module_config(cmd->server->module_config, &habitual_module);
+    /* One database per httpd: outside <VirtualHost>, so every site shares it. */
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err) return err;
+    if (!hab_store_driver_known(driver))
+        return apr_psprintf(cmd->pool, "HabitualDatabase: unknown driver '%s' (known: %s)",
+                            driver, hab_store_drivers());
+    if (strcmp(driver, "sqlite3") == 0) {
+        params = ap_server_root_relative(cmd->pool, params);
+        if (!params) return "HabitualDatabase: the database path is invalid";
+    }
+    sc->db_driver = driver;
+    sc->db_params = params;
+    return NULL;
+}
+
+/* The section a directive sits in, looking through <IfModule> and friends. */
+static const ap_directive_t *enclosing_section(const cmd_parms *cmd)
+{
+    for (const ap_directive_t *d = cmd->directive ? cmd->directive->parent : NULL; d; d = d->parent)
+        if (strncasecmp(d->directive, "<If", 3) != 0) return d;
+    return NULL;
+}
+
+static const char *in_location(cmd_parms *cmd, const char *directive)
+{
+    const ap_directive_t *sec = enclosing_section(cmd);
+    if (!cmd->path || !sec || strcasecmp(sec->directive, "<Location") != 0 ||
+        (sec->args && sec->args[0] == '~'))
+        return apr_psprintf(cmd->pool, "%s belongs inside a <Location> section "
+                            "(not a regular-expression one)", directive);
+    return NULL;
+}
+
+static const char *set_ldap_url(cmd_parms *cmd, void *dcv, const char *url)
+{
+    hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualLDAPURL");
+    if (err) return err;
+    err = hab_ldap_url_parse(cmd->pool, url, &dc->ldap_url);
+    if (err) return apr_psprintf(cmd->pool, "HabitualLDAPURL \"%s\": %s", url, err);
+    dc->ldap_url_text = url;
+    dc->base = cmd->path;
+    dc->touched = 1;
+    return NULL;
+}
+
+static const char *set_bind_dn(cmd_parms *cmd, void *dcv, const char *dn)
+{
+    hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualLDAPBindDN");
+    if (err) return err;
+    dc->bind_dn = dn;
+    dc->touched = 1;
+    return NULL;
+}
+
+static const char *set_bind_password(cmd_parms *cmd, void *dcv, const char *pw)
+{
+    hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualLDAPBindPassword");
+    if (err) return err;
+    dc->bind_password = pw;
+    dc->touched = 1;
+    return NULL;
+}
+
+static const char *role_names_list(apr_pool_t *p)
+{
+    const char *out = "";
+    for (unsigned i = 0; i < HAB_ROLE_COUNT; i++)
+        out = apr_pstrcat(p, out, i ? ", " : "", hab_role_name(i), NULL);
+    return out;
+}
+
+static const char *set_role_group(cmd_parms *cmd, void *dcv, const char *role, const char *dn)
+{
+    hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualRoleGroup");
+    if (err) return err;
+    int index = hab_role_index(role);
+    if (index < 0)
+        return apr_psprintf(cmd->pool, "HabitualRoleGroup: unknown role '%s'; the roles are %s",
+                            role, role_names_list(cmd->pool));
+    if (!*dn || !strchr(dn, '='))
+        return apr_psprintf(cmd->pool, "HabitualRoleGroup %s: '%s' is not a DN", role, dn);
+    dc->group_dn[index] = dn;
+    dc->touched = 1;
+    return NULL;
+}
+
+static const char *set_group_attribute(cmd_parms *cmd, void *dcv, const char *attr)
+{
+    hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualGroupAttribute");
+    if (err) return err;
+    for (const char *c = attr; *c; c++)
+        if (!(isalnum((unsigned char)*c) || *c == '-'))
+            return apr_psprintf(cmd->pool, "HabitualGroupAttribute: '%s' is not an "
+                                "attribute name", attr);
+    if (!*attr) return "HabitualGroupAttribute: empty attribute name";
+    dc->group_attribute = attr;
+    dc->touched = 1;
+    return NULL;
+}
+
+static const char *set_secret_file(cmd_parms *cmd, void *dcv, const char *file)
+{
+    hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualSecretFile");
+    if (err) return err;
+    const char *path = ap_server_root_relative(cmd->pool, file);
+    if (!path) return apr_psprintf(cmd->pool, "HabitualSecretFile: invalid path %s", file);
+    /* Read now, as root, before any fork: the file may stay root-only. */
+    err = hab_secret_load(cmd->pool, path, &dc->secret);
+    if (err) return apr_pstrcat(cmd->pool, "HabitualSecretFile: ", err, NULL);
+    dc->secret_file = path;
+    dc->touched = 1;
+    return NULL;
+}
+
+static const char *set_appeal_days(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    hab_dir_conf *dc = dcv;
+    char *end = NULL;
+    long days = strtol(arg, &end, 10);
+    if (!*arg || *end || days < 1 || days > HAB_APPEAL_DAYS_MAX)
+        return apr_psprintf(cmd->pool, "HabitualAppealDays: '%s' is not a number of working "
+                            "days from 1 to %d", arg, HAB_APPEAL_DAYS_MAX);
+    dc->appeal_days = (int)days;
+    dc->touched = 1;
+    return NULL;
+}
+
+static const char *set_council_name(cmd_parms *cmd, void *dcv, const char *name)
+{
+    hab_dir_conf *dc = dcv;
+    (void)cmd;
+    if (!*name) return "HabitualCouncilName: empty name";
+    dc->council_name = name;
+    dc->touched = 1;
+    return NULL;
+}
+
+const command_rec hab_directives[] = {
+    AP_INIT_TAKE2("HabitualDatabase", set_database, NULL, RSRC_CONF,
+                  "driver and parameters: sqlite3 /var/lib/habitual/habitual.db"),
+    AP_INIT_TAKE1("HabitualLDAPURL", set_ldap_url, NULL, ACCESS_CONF,
+                  "ldap://host:port/basedn?attribute?scope?filter, as AuthLDAPURL"),
+    AP_INIT_TAKE1("HabitualLDAPBindDN", set_bind_dn, NULL, ACCESS_CONF,
+                  "DN to bind as for role lookups (default: anonymous)"),
+    AP_INIT_TAKE1("HabitualLDAPBindPassword", set_bind_password, NULL, ACCESS_CONF,
+                  "password for HabitualLDAPBindDN"),
+    AP_INIT_TAKE2("HabitualRoleGroup", set_role_group, NULL, ACCESS_CONF,
+                  "role and group DN: cem \"cn=cem,ou=groups,dc=example,dc=org\""),
+    AP_INIT_TAKE1("HabitualGroupAttribute", set_group_attribute, NULL, ACCESS_CONF,
+                  "group attribute holding member DNs (default member)"),
+    AP_INIT_TAKE1("HabitualSecretFile", set_secret_file, NULL, ACCESS_CONF,
+                  "file holding the secret key for CSRF tokens (at least 32 bytes)"),
+    AP_INIT_TAKE1("HabitualAppealDays", set_appeal_days, NULL, ACCESS_CONF,
+                  "working days the customer has to appeal (default 20)"),
+    AP_INIT_TAKE1("HabitualCouncilName", set_council_name, NULL, ACCESS_CONF,
+                  "the council's name in page headers and letters"),
+    {NULL}
+};
+
+/* ---- start-up checks ---- */
+
+/* The configuration a request in this section would see: the server's
+ * defaults, then every earlier <Location> whose path is a prefix of it. */
+static const hab_dir_conf *effective_section(apr_pool_t *p, server_rec *s,
+                                             apr_array_header_t *sections, int upto)
+{
+    const hab_dir_conf *merged = ap_get_module_config(s->lookup_defaults, &habitual_module);
+    const hab_dir_conf *target = ap_get_module_config(
+        APR_ARRAY_IDX(sections, upto, ap_conf_vector_t *), &habitual_module);
+    for (int i = 0; i <= upto; i++) {
+        const hab_dir_conf *dc = ap_get_module_config(
+            APR_ARRAY_IDX(sections, i, ap_conf_vector_t *), &habitual_module);
+        if (!dc || !dc->section || !target->section) continue;
+        if (strncmp(target->section, dc->section, strlen(dc->section)) == 0)
+            merged = hab_merge_dir_conf(p, (void *)merged, (void *)dc);
+    }
+    return merged;
+}
+
+const char *hab_check_sections(apr_pool_t *p, server_rec *s)
+{
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        core_server_config *core = ap_get_core_module_config(vs->module_config);
+        apr_array_header_t *sections = core->sec_url;
+        for (int i = 0; i < sections->nelts; i++) {
+            const hab_dir_conf *own = ap_get_module_config(
+                APR_ARRAY_IDX(sections, i, ap_conf_vector_t *), &habitual_module);
+            if (!own || !own->touched) continue;
+            const hab_dir_conf *dc = effective_section(p, vs, sections, i);
+            const char *where = own->section ? own->section : "?";
+            if (!dc->ldap_url_text)
+                return apr_psprintf(p, "<Location %s> uses mod_habitual but has no "
+                                    "HabitualLDAPURL", where);
+            if (!dc->secret_file)
+                return apr_psprintf(p, "<Location %s> uses mod_habitual but has no "
+                                    "HabitualSecretFile", where);
+            if (dc->bind_dn && !dc->bind_password)
+                return apr_psprintf(p, "<Location %s>: HabitualLDAPBindDN is set but "
+                                    "HabitualLDAPBindPassword is not", where);
+            hab_server_conf *sc = ap_get_module_config(vs->module_config, &habitual_module);
+            if (!sc->db_driver)
+                return apr_psprintf(p, "<Location %s> uses mod_habitual but HabitualDatabase "
+                                    "is not set (e.g. HabitualDatabase sqlite3 "
+                                    "/var/lib/habitual/habitual.db)", where);
+        }
+    }
+    return NULL;
+}
+
+/* SQLite in WAL mode keeps -wal and -shm files beside the database; if we,
+ * as root, left them behind, the children could not write.  Hand them to
+ * the user the children run as. */
+static void give_wal_files_to_children(apr_pool_t *p, const char *path)
+{
+    if (geteuid() != 0) return;
+    const char *suffixes[] = {"-wal", "-shm"};
+    for (int i = 0; i < 2; i++) {
+        const char *f = apr_pstrcat(p, path, suffixes[i], NULL);
+        if (access(f, F_OK) == 0 && chown(f, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, errno, NULL,
+                         HABLOGNO(10010) "cannot hand %s to the server's user", f);
+    }
+}
+
+static const char *check_one_database(apr_pool_t *p, const hab_server_conf *sc)
+{
+    apr_pool_t *tmp;
+    apr_pool_create(&tmp, p);
+    hab_store_t *store = NULL;
+    hab_err_t *e = hab_store_open(tmp, sc->db_driver, sc->db_params, 0, &store);
+    if (!e) e = hab_schema_check(store, tmp);
+    const char *msg = e ? apr_psprintf(p, "HabitualDatabase %s %s: %s", sc->db_driver,
+                                       sc->db_params, e->message) : NULL;
+    apr_pool_destroy(tmp); /* closes the connection before any fork */
+    if (strcmp(sc->db_driver, "sqlite3") == 0) give_wal_files_to_children(p, sc->db_params);
+    return msg;
+}
+
+const char *hab_check_database(apr_pool_t *p, server_rec *s)
+{
+    const hab_server_conf *sc = ap_get_module_config(s->module_config, &habitual_module);
+    return sc->db_driver ? check_one_database(p, sc) : NULL;
+}

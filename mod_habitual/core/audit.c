@@ -1,0 +1,288 @@
+/* The access log's hash chain: encoding, append, verification, queries and
+ * signed checkpoints.  See audit.h for the canonical encoding. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "habitual/audit.h"
+
+#define VERIFY_BATCH 20000
+#define COLUMNS "seq, at, user, roles, acting_as, action, case_id, outcome, status, " \
+                "request_id, client, prev_hash, hash"
+
+static void put_field(apr_pool_t *p, apr_array_header_t *parts, const char *v)
+{
+    APR_ARRAY_PUSH(parts, const char *) =
+        v ? apr_psprintf(p, "%" APR_SIZE_T_FMT ":%s\n", strlen(v), v) : "-\n";
+}
+
+static const char *num_or_null(apr_pool_t *p, long long v, int zero_is_null)
+{
+    return (zero_is_null && v == 0) ? NULL : apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)v);
+}
+
+const char *hab_audit_encode(apr_pool_t *p, const hab_audit_entry_t *e, apr_size_t *len)
+{
+    apr_array_header_t *parts = apr_array_make(p, 13, sizeof(const char *));
+    APR_ARRAY_PUSH(parts, const char *) = "habitual-audit-v1\n";
+    put_field(p, parts, num_or_null(p, e->seq, 0));
+    put_field(p, parts, e->at);
+    put_field(p, parts, e->user);
+    put_field(p, parts, e->roles);
+    put_field(p, parts, e->acting_as);
+    put_field(p, parts, e->action);
+    put_field(p, parts, num_or_null(p, e->case_id, 1));
+    put_field(p, parts, e->outcome);
+    put_field(p, parts, num_or_null(p, e->status, 0));
+    put_field(p, parts, e->request_id);
+    put_field(p, parts, e->client);
+    put_field(p, parts, e->prev_hash);
+    const char *out = apr_array_pstrcat(p, parts, 0);
+    if (len) *len = strlen(out);
+    return out;
+}
+
+const char *hab_audit_compute_hash(apr_pool_t *p, const hab_audit_entry_t *e)
+{
+    apr_size_t len;
+    const char *enc = hab_audit_encode(p, e, &len);
+    return hab_sha256_hex(p, enc, len);
+}
+
+hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
+{
+    hab_rows_t *head;
+    /* The caller holds the write lock (BEGIN IMMEDIATE), so this read and
+     * the insert below cannot interleave with another append. */
+    hab_err_t *err = hab_store_q(s, p, &head,
+                                 "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", "");
+    if (err) return err;
+    e->seq = head->nrows ? hab_rows_int(head, 0, 0) + 1 : 1;
+    e->prev_hash = head->nrows ? hab_rows_text(head, 0, 1) : HAB_AUDIT_GENESIS;
+    e->hash = hab_audit_compute_hash(p, e);
+    return hab_store_q(s, p, NULL,
+                       "INSERT INTO access_log(" COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       "itttttItitttt",
+                       e->seq, e->at, e->user, e->roles, e->acting_as, e->action,
+                       e->case_id, e->outcome, (long long)e->status,
+                       e->request_id, e->client, e->prev_hash, e->hash);
+}
+
+/* ---- reading ---- */
+
+static void entry_from_row(apr_pool_t *p, const hab_rows_t *rows, int r, hab_audit_entry_t *e)
+{
+    (void)p;
+    e->seq = hab_rows_int(rows, r, 0);
+    e->at = hab_rows_text(rows, r, 1);
+    e->user = hab_rows_text(rows, r, 2);
+    e->roles = hab_rows_text(rows, r, 3);
+    e->acting_as = hab_rows_text(rows, r, 4);
+    e->action = hab_rows_text(rows, r, 5);
+    e->case_id = hab_rows_int(rows, r, 6);
+    e->outcome = hab_rows_text(rows, r, 7);
+    e->status = (int)hab_rows_int(rows, r, 8);
+    e->request_id = hab_rows_text(rows, r, 9);
+    e->client = hab_rows_text(rows, r, 10);
+    e->prev_hash = hab_rows_text(rows, r, 11);
+    e->hash = hab_rows_text(rows, r, 12);
+}
+
+/* A date "YYYY-MM-DD" as a bound on times: from its first or last second. */
+static const char *time_bound(apr_pool_t *p, const char *v, int upper)
+{
+    if (!v || !*v) return upper ? "9999-12-31T23:59:59Z" : "";
+    if (strlen(v) == 10) return apr_pstrcat(p, v, upper ? "T23:59:59Z" : "T00:00:00Z", NULL);
+    return v;
+}
+
+hab_err_t *hab_audit_read(hab_store_t *s, apr_pool_t *p, long long after, int limit,
+                          const char *from, const char *to, apr_array_header_t *out)
+{
+    hab_rows_t *rows;
+    hab_err_t *err = hab_store_q(
+        s, p, &rows,
+        "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
+        "ORDER BY seq LIMIT ?",
+        "itti", after, time_bound(p, from, 0), time_bound(p, to, 1), (long long)limit);
+    if (err) return err;
+    for (int r = 0; r < rows->nrows; r++)
+        entry_from_row(p, rows, r, &APR_ARRAY_PUSH(out, hab_audit_entry_t));
+    return NULL;
+}
+
+json_t *hab_audit_entry_json(const hab_audit_entry_t *e, int full)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "seq", json_integer(e->seq));
+    json_object_set_new(j, "at", json_string(e->at));
+    json_object_set_new(j, "user", json_string(e->user));
+    json_t *roles = json_array();
+    if (e->roles && *e->roles) {
+        const char *start = e->roles;
+        for (const char *c = e->roles;; c++) {
+            if (*c == ',' || *c == '\0') {
+                json_array_append_new(roles, json_stringn(start, (size_t)(c - start)));
+                if (*c == '\0') break;
+                start = c + 1;
+            }
+        }
+    }
+    json_object_set_new(j, "roles", roles);
+    json_object_set_new(j, "acting_as", e->acting_as ? json_string(e->acting_as) : json_null());
+    json_object_set_new(j, "action", json_string(e->action));
+    json_object_set_new(j, "case_id", e->case_id ? json_integer(e->case_id) : json_null());
+    json_object_set_new(j, "outcome", json_string(e->outcome));
+    json_object_set_new(j, "status", json_integer(e->status));
+    if (full) {
+        json_object_set_new(j, "request_id", e->request_id ? json_string(e->request_id) : json_null());
+        json_object_set_new(j, "client", e->client ? json_string(e->client) : json_null());
+        json_object_set_new(j, "prev_hash", json_string(e->prev_hash));
+        json_object_set_new(j, "hash", json_string(e->hash));
+    }
+    return j;
+}
+
+hab_err_t *hab_audit_query(hab_store_t *s, apr_pool_t *p, const hab_audit_filter_t *f,
+                           json_t *entries, long long *last_seq)
+{
+    hab_rows_t *rows;
+    hab_err_t *err = hab_store_q(
+        s, p, &rows,
+        "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
+        "AND (? IS NULL OR user = ?) AND (? = 0 OR case_id = ?) ORDER BY seq LIMIT ?",
+        "ittttiii", f->after, time_bound(p, f->from, 0), time_bound(p, f->to, 1),
+        f->user, f->user, f->case_id, f->case_id, (long long)f->limit);
+    if (err) return err;
+    *last_seq = 0;
+    for (int r = 0; r < rows->nrows; r++) {
+        hab_audit_entry_t e;
+        entry_from_row(p, rows, r, &e);
+        json_array_append_new(entries, hab_audit_entry_json(&e, 0));
+        *last_seq = e.seq;
+    }
+    return NULL;
+}
+
+/* ---- verification ---- */
+
+struct hab_audit_walk {
+    apr_pool_t *p;
+    apr_pool_t *scratch;
+    long long entries;
+    long long last_seq;
+    char head[HAB_SHA256_HEX_LEN + 1];
+    int ok;
+    long long first_bad_seq;
+    const char *problem;
+};
+
+hab_audit_walk_t *hab_audit_walk_start(apr_pool_t *p)
+{
+    hab_audit_walk_t *w = apr_pcalloc(p, sizeof(*w));
+    w->p = p;
+    apr_pool_create(&w->scratch, p);
+    w->ok = 1;
+    strcpy(w->head, HAB_AUDIT_GENESIS);
+    return w;
+}
+
+static int walk_fail(hab_audit_walk_t *w, long long seq, const char *problem)
+{
+    w->ok = 0;
+    w->first_bad_seq = seq;
+    w->problem = problem;
+    return 0;
+}
+
+int hab_audit_walk_step(hab_audit_walk_t *w, const hab_audit_entry_t *e)
+{
+    if (!w->ok) return 0;
+    long long expected = w->last_seq + 1;
+    if (e->seq != expected)
+        return walk_fail(w, expected, apr_psprintf(w->p, "entry %" APR_INT64_T_FMT " is missing (next is %" APR_INT64_T_FMT ")",
+                                                   (apr_int64_t)expected, (apr_int64_t)e->seq));
+    if (!e->prev_hash || strcmp(e->prev_hash, w->head) != 0)
+        return walk_fail(w, e->seq, "its prev_hash is not the previous entry's hash");
+    if (!e->hash || strlen(e->hash) != HAB_SHA256_HEX_LEN)
+        return walk_fail(w, e->seq, "its hash is malformed");
+    const char *h = hab_audit_compute_hash(w->scratch, e);
+    int same = h && strcmp(h, e->hash) == 0;
+    apr_pool_clear(w->scratch);
+    if (!same) return walk_fail(w, e->seq, "its content does not match its hash");
+    w->last_seq = e->seq;
+    w->entries++;
+    memcpy(w->head, e->hash, HAB_SHA256_HEX_LEN + 1);
+    return 1;
+}
+
+void hab_audit_walk_finish(hab_audit_walk_t *w, hab_audit_verdict_t *v)
+{
+    v->ok = w->ok;
+    v->entries = w->entries;
+    v->head = apr_pstrdup(w->p, w->head);
+    v->first_bad_seq = w->ok ? 0 : w->first_bad_seq;
+    v->problem = w->problem;
+}
+
+hab_err_t *hab_audit_verify(hab_store_t *s, apr_pool_t *p, hab_audit_verdict_t *v)
+{
+    hab_audit_walk_t *w = hab_audit_walk_start(p);
+    apr_pool_t *batch;
+    apr_pool_create(&batch, p);
+    long long after = 0;
+    hab_err_t *err = NULL;
+    for (;;) {
+        apr_array_header_t *entries = apr_array_make(batch, VERIFY_BATCH, sizeof(hab_audit_entry_t));
+        err = hab_audit_read(s, batch, after, VERIFY_BATCH, NULL, NULL, entries);
+        if (err) {
+            err = hab_err_make(p, err->status, err->code, "%s", err->message);
+            break;
+        }
+        for (int i = 0; i < entries->nelts && w->ok; i++)
+            hab_audit_walk_step(w, &APR_ARRAY_IDX(entries, i, hab_audit_entry_t));
+        if (!w->ok || entries->nelts < VERIFY_BATCH) break;
+        after = APR_ARRAY_IDX(entries, entries->nelts - 1, hab_audit_entry_t).seq;
+        apr_pool_clear(batch);
+    }
+    apr_pool_destroy(batch);
+    hab_audit_walk_finish(w, v);
+    return err;
+}
+
+/* ---- checkpoints ---- */
+
+static const char *checkpoint_mac(apr_pool_t *p, const hab_secret_t *key, long long entries,
+                                  const char *head, const char *at)
+{
+    const char *msg = apr_psprintf(p, "habitual-checkpoint-v1\n%" APR_INT64_T_FMT "\n%s\n%s",
+                                   (apr_int64_t)entries, head, at);
+    return hab_hmac_sha256_hex(p, key, msg, strlen(msg));
+}
+
+const char *hab_checkpoint_make(apr_pool_t *p, const hab_secret_t *key, long long entries,
+                                const char *head, const char *at)
+{
+    return apr_psprintf(p, "habitual-checkpoint v1 entries=%" APR_INT64_T_FMT " head=%s at=%s hmac=%s",
+                        (apr_int64_t)entries, head, at, checkpoint_mac(p, key, entries, head, at));
+}
+
+const char *hab_checkpoint_parse(apr_pool_t *p, const hab_secret_t *key, const char *line,
+                                 long long *entries, const char **head)
+{
+    char headbuf[HAB_SHA256_HEX_LEN + 1], at[32], mac[HAB_SHA256_HEX_LEN + 1];
+    long long n = -1;
+    int used = 0;
+    if (sscanf(line, "habitual-checkpoint v1 entries=%lld head=%64[0-9a-f] at=%31s hmac=%64[0-9a-f]%n",
+               &n, headbuf, at, mac, &used) != 4 || n < 0 || strlen(headbuf) != HAB_SHA256_HEX_LEN)
+        return "the checkpoint line is not in the form habitual-checkpoint writes";
+    while (line[used] == '\n' || line[used] == '\r' || line[used] == ' ') used++;
+    if (line[used] != '\0') return "the checkpoint line has trailing text";
+    if (!hab_equal_ct(checkpoint_mac(p, key, n, headbuf, at), mac))
+        return "the checkpoint's signature does not match this key";
+    *entries = n;
+    *head = apr_pstrdup(p, headbuf);
+    return NULL;
+}

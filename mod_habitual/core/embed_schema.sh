@@ -1,0 +1,20 @@
+#!/bin/sh
+# Turns schema/NNN_name.sql into a C table of migrations, so the admin tool
+# and the module carry the schema they were built with.  Usage: DIR OUT
+set -eu
+dir=$1 out=$2
+{
+  echo '/* Generated from the SQL files in schema/ by embed_schema.sh: do not edit. */'
+  echo '#include "schema_embedded.h"'
+  echo 'const hab_migration_t hab_migrations[] = {'
+  for f in "$dir"/[0-9][0-9][0-9]_*.sql; do
+    base=$(basename "$f")
+    num=$(echo "$base" | sed 's/^0*\([0-9][0-9]*\)_.*/\1/')
+    printf '    {%s, "%s",\n' "$num" "$base"
+    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/     "/' -e 's/$/\\n"/' "$f"
+    echo '    },'
+  done
+  echo '};'
+  echo 'const int hab_migration_count = (int)(sizeof(hab_migrations) / sizeof(hab_migrations[0]));'
+} > "$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,110 @@
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "habitual/router.h"
+
+#define AUD HAB_ROUTE_AUDITED
+#define BODY HAB_ROUTE_BODY
+
+/* SPEC §6, in the SPEC's order. */
+static const hab_route_def_t routes[] = {
+    {HAB_ROUTE_ME, "GET", "api/me", "me", 0},
+    {HAB_ROUTE_CASES_LIST, "GET", "api/cases", "cases.list", AUD},
+    {HAB_ROUTE_CASE_CREATE, "POST", "api/cases", "case.create", AUD | BODY},
+    {HAB_ROUTE_CASE_READ, "GET", "api/cases/{id}", "case.read", AUD},
+    {HAB_ROUTE_CONTACT_ADD, "POST", "api/cases/{id}/contacts", "case.contact", AUD | BODY},
+    {HAB_ROUTE_WARN, "POST", "api/cases/{id}/warning", "case.warn", AUD | BODY},
+    {HAB_ROUTE_CLOSE, "POST", "api/cases/{id}/close", "case.close", AUD | BODY},
+    {HAB_ROUTE_REPORT, "POST", "api/cases/{id}/report", "case.report", AUD | BODY},
+    {HAB_ROUTE_DECIDE, "POST", "api/cases/{id}/decision", "case.decide", AUD | BODY},
+    {HAB_ROUTE_REVIEW, "POST", "api/cases/{id}/review", "case.review", AUD | BODY},
+    {HAB_ROUTE_REVIEW_DECIDE, "POST", "api/cases/{id}/review/decision", "case.review.decide", AUD | BODY},
+    {HAB_ROUTE_APPEAL, "POST", "api/cases/{id}/appeal", "case.appeal", AUD | BODY},
+    {HAB_ROUTE_APPEAL_DECIDE, "POST", "api/cases/{id}/appeal/decision", "case.appeal.decide", AUD | BODY},
+    {HAB_ROUTE_GRANT_ADD, "POST", "api/cases/{id}/grants", "case.grant", AUD | BODY},
+    {HAB_ROUTE_GRANT_REVOKE, "DELETE", "api/cases/{id}/grants/{arg}", "case.grant.revoke", AUD},
+    {HAB_ROUTE_LETTERS_LIST, "GET", "api/cases/{id}/letters", "case.letters", AUD},
+    {HAB_ROUTE_LETTER_READ, "GET", "api/cases/{id}/letters/{n}", "case.letter.read", AUD},
+    {HAB_ROUTE_STATEMENT_ADD, "POST", "api/cases/{id}/statements", "case.statement", AUD | BODY},
+    {HAB_ROUTE_HOLD, "POST", "api/cases/{id}/hold", "case.hold", AUD | BODY},
+    {HAB_ROUTE_NOTICES, "GET", "api/notices", "notices.list", AUD},
+    {HAB_ROUTE_NOTIFICATIONS, "GET", "api/notifications", "notifications.list", AUD},
+    {HAB_ROUTE_ABSENCES_LIST, "GET", "api/absences", "absences.list", AUD},
+    {HAB_ROUTE_ABSENCE_ADD, "POST", "api/absences", "absence.add", AUD | BODY},
+    {HAB_ROUTE_AUDIT, "GET", "api/audit", "audit.list", AUD},
+    {HAB_ROUTE_AUDIT_VERIFY, "GET", "api/audit/verify", "audit.verify", AUD},
+};
+
+#define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
+#define MAX_DIGITS 15 /* ids stay well inside a JSON number's exact range */
+
+const hab_route_def_t *hab_route_def(hab_route_id_t id)
+{
+    for (size_t i = 0; i < ROUTE_COUNT; i++)
+        if (routes[i].id == id) return &routes[i];
+    return NULL;
+}
+
+/* A positive decimal with no sign, no leading zero and at most 15 digits. */
+static int parse_id(const char *s, size_t len, long long *out)
+{
+    if (len == 0 || len > MAX_DIGITS || s[0] == '0') return 0;
+    long long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+/* Match one pattern segment by segment; captures {id}, {n} and {arg}. */
+static int match_pattern(apr_pool_t *p, const char *pattern, const char *path,
+                         long long *case_id, const char **arg)
+{
+    const char *pp = pattern, *sp = path;
+    *case_id = 0;
+    *arg = NULL;
+    for (;;) {
+        const char *pe = strchr(pp, '/'), *se = strchr(sp, '/');
+        size_t plen = pe ? (size_t)(pe - pp) : strlen(pp);
+        size_t slen = se ? (size_t)(se - sp) : strlen(sp);
+        if (plen == 4 && strncmp(pp, "{id}", 4) == 0) {
+            if (!parse_id(sp, slen, case_id)) return 0;
+        } else if (plen == 3 && strncmp(pp, "{n}", 3) == 0) {
+            long long n;
+            if (!parse_id(sp, slen, &n)) return 0;
+            *arg = apr_pstrmemdup(p, sp, slen);
+        } else if (plen == 5 && strncmp(pp, "{arg}", 5) == 0) {
+            if (slen == 0 || slen > 256) return 0;
+            *arg = apr_pstrmemdup(p, sp, slen);
+        } else if (plen != slen || strncmp(pp, sp, plen) != 0) {
+            return 0;
+        }
+        if (!pe && !se) return 1;
+        if (!pe || !se) return 0;
+        pp = pe + 1;
+        sp = se + 1;
+    }
+}
+
+void hab_route(apr_pool_t *p, const char *method, const char *path, hab_route_match_t *m)
+{
+    memset(m, 0, sizeof(*m));
+    const char *allow = NULL;
+    for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        long long id;
+        const char *arg;
+        if (!match_pattern(p, routes[i].pattern, path, &id, &arg)) continue;
+        if (strcmp(routes[i].method, method) == 0) {
+            m->route = &routes[i];
+            m->case_id = id;
+            m->arg = arg;
+            m->allow = NULL;
+            return;
+        }
+        allow = allow ? apr_pstrcat(p, allow, ", ", routes[i].method, NULL) : routes[i].method;
+    }
+    m->allow = allow;
+}

@@ -1,0 +1,85 @@
+/* One request, one transaction, one access-log entry (SPEC §5). */
+#include <string.h>
+
+#include <apr_strings.h>
+#include <apr_time.h>
+
+#include "habitual/audit.h"
+#include "habitual/roles.h"
+#include "habitual/service.h"
+#include "steps.h"
+
+void hab_ctx_set_clock(hab_ctx_t *ctx)
+{
+    apr_time_t now = apr_time_now();
+    ctx->now_seconds = (long long)apr_time_sec(now);
+    apr_time_exp_t gmt, local;
+    apr_time_exp_gmt(&gmt, now);
+    apr_time_exp_lt(&local, now);
+    ctx->now = apr_psprintf(ctx->p, "%04d-%02d-%02dT%02d:%02d:%02dZ", gmt.tm_year + 1900,
+                            gmt.tm_mon + 1, gmt.tm_mday, gmt.tm_hour, gmt.tm_min, gmt.tm_sec);
+    ctx->today = apr_psprintf(ctx->p, "%04d-%02d-%02d", local.tm_year + 1900,
+                              local.tm_mon + 1, local.tm_mday);
+}
+
+static const char *outcome_of(int status)
+{
+    if (status < 400) return "allowed";
+    if (status >= 500) return "error";
+    return "refused";
+}
+
+static hab_err_t *append_entry(hab_ctx_t *ctx, const hab_request_in_t *in, int status)
+{
+    const hab_route_def_t *def = hab_route_def(in->route);
+    hab_audit_entry_t e;
+    memset(&e, 0, sizeof(e));
+    e.at = ctx->now;
+    e.user = ctx->user && *ctx->user ? ctx->user : "-";
+    e.roles = hab_roles_join(ctx->p, ctx->roles);
+    e.acting_as = ctx->acting_as;
+    e.action = def ? def->action : "unknown";
+    e.case_id = in->case_id;
+    e.outcome = outcome_of(status);
+    e.status = status;
+    e.request_id = ctx->request_id;
+    e.client = ctx->client;
+    return hab_audit_append(ctx->store, ctx->p, &e);
+}
+
+hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
+                               const hab_err_t *why)
+{
+    const hab_route_def_t *def = hab_route_def(in->route);
+    if (!def || !(def->flags & HAB_ROUTE_AUDITED) || !ctx->store) return NULL;
+    hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
+    if (!err) err = append_entry(ctx, in, why->status);
+    if (err) {
+        ctx->store->ops->rollback(ctx->store);
+        return err;
+    }
+    return ctx->store->ops->commit(ctx->store, ctx->p);
+}
+
+hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    const hab_route_def_t *def = hab_route_def(in->route);
+    hab_step_fn step = hab_step_for(in->route);
+    memset(out, 0, sizeof(*out));
+    if (!def || !step) return hab_err_not_found(ctx->p);
+    if (!(def->flags & HAB_ROUTE_AUDITED)) return step(ctx, in, out);
+
+    hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
+    if (err) return err;
+    hab_err_t *refusal = step(ctx, in, out);
+    if (!refusal) {
+        err = append_entry(ctx, in, out->status ? out->status : 200);
+        if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
+        if (err) ctx->store->ops->rollback(ctx->store);
+        return err;
+    }
+    /* Nothing of a refused step remains; the refusal itself is logged. */
+    ctx->store->ops->rollback(ctx->store);
+    err = hab_service_refused(ctx, in, refusal);
+    return err ? err : refusal;
+}

@@ -1,0 +1,225 @@
+/* The SQLite driver of the store interface.  One connection per thread of
+ * one process, opened after fork; WAL, busy timeout, foreign keys on,
+ * statements prepared once with sqlite3_prepare_v2 (which re-prepares
+ * itself after a schema change) and kept for the connection's life. */
+#include <string.h>
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include <sqlite3.h>
+
+#include "habitual/store.h"
+
+#define HAB_SQLITE_BUSY_MS 5000
+
+typedef struct {
+    sqlite3 *db;
+    apr_hash_t *statements; /* SQL text -> sqlite3_stmt* */
+    apr_pool_t *pool;
+} sqlite_conn_t;
+
+/* Busy, locked, disk full, read-only or I/O trouble: the answer is 503 and
+ * the client may retry.  Anything else is our bug: 500. */
+static hab_err_t *sqlite_error(apr_pool_t *p, sqlite3 *db, int rc, const char *what)
+{
+    int primary = rc & 0xff;
+    const char *detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return hab_err_make(p, 503, "unavailable",
+                            "The case database is busy (%s: %s); try again shortly.",
+                            what, detail);
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+        return hab_err_make(p, 503, "unavailable",
+                            "The case database cannot be written (%s: %s).", what, detail);
+    default:
+        return hab_err_make(p, 500, "internal", "database error (%s: %s)", what, detail);
+    }
+}
+
+static sqlite3_stmt *cached_statement(sqlite_conn_t *c, const char *sql, int *rc)
+{
+    sqlite3_stmt *stmt = apr_hash_get(c->statements, sql, APR_HASH_KEY_STRING);
+    *rc = SQLITE_OK;
+    if (stmt) return stmt;
+    *rc = sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL);
+    if (*rc != SQLITE_OK) return NULL;
+    apr_hash_set(c->statements, apr_pstrdup(c->pool, sql), APR_HASH_KEY_STRING, stmt);
+    return stmt;
+}
+
+static int bind_params(sqlite3_stmt *stmt, const hab_param_t *params, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int rc;
+        switch (params[i].type) {
+        case HAB_PARAM_TEXT:
+            rc = sqlite3_bind_text(stmt, i + 1, params[i].text, -1, SQLITE_STATIC);
+            break;
+        case HAB_PARAM_INT:
+            rc = sqlite3_bind_int64(stmt, i + 1, params[i].num);
+            break;
+        default:
+            rc = sqlite3_bind_null(stmt, i + 1);
+        }
+        if (rc != SQLITE_OK) return rc;
+    }
+    return SQLITE_OK;
+}
+
+static hab_err_t *sqlite_query(hab_store_t *s, apr_pool_t *p, const char *sql,
+                               const hab_param_t *params, int nparams, hab_rows_t **out)
+{
+    sqlite_conn_t *c = s->conn;
+    int rc;
+    sqlite3_stmt *stmt = cached_statement(c, sql, &rc);
+    if (!stmt) return sqlite_error(p, c->db, rc, "prepare");
+    if (sqlite3_bind_parameter_count(stmt) != nparams) {
+        return hab_err_internal(p, "store: parameter count does not match the statement");
+    }
+    rc = bind_params(stmt, params, nparams);
+    if (rc != SQLITE_OK) {
+        sqlite3_reset(stmt);
+        return sqlite_error(p, c->db, rc, "bind");
+    }
+
+    hab_rows_t *rows = apr_pcalloc(p, sizeof(*rows));
+    rows->ncols = sqlite3_column_count(stmt);
+    apr_array_header_t *cells = apr_array_make(p, 16, sizeof(const char *));
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        for (int col = 0; col < rows->ncols; col++) {
+            const unsigned char *t = sqlite3_column_text(stmt, col);
+            int len = sqlite3_column_bytes(stmt, col);
+            APR_ARRAY_PUSH(cells, const char *) =
+                t ? apr_pstrmemdup(p, (const char *)t, (apr_size_t)len) : NULL;
+        }
+        rows->nrows++;
+    }
+    hab_err_t *err = rc == SQLITE_DONE ? NULL : sqlite_error(p, c->db, rc, "step");
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    rows->cells = (const char **)cells->elts;
+    *out = rows;
+    return err;
+}
+
+static hab_err_t *sqlite_exec(hab_store_t *s, apr_pool_t *p, const char *sql)
+{
+    sqlite_conn_t *c = s->conn;
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK) return NULL;
+    hab_err_t *e = sqlite_error(p, c->db, rc, "exec");
+    sqlite3_free(msg);
+    return e;
+}
+
+static hab_err_t *sqlite_begin(hab_store_t *s, apr_pool_t *p, int write)
+{
+    hab_err_t *e = sqlite_exec(s, p, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (!e) s->in_transaction = 1;
+    return e;
+}
+
+static hab_err_t *sqlite_commit(hab_store_t *s, apr_pool_t *p)
+{
+    hab_err_t *e = sqlite_exec(s, p, "COMMIT");
+    if (e) {
+        sqlite_conn_t *c = s->conn;
+        if (!sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    s->in_transaction = 0;
+    return e;
+}
+
+static void sqlite_rollback(hab_store_t *s)
+{
+    sqlite_conn_t *c = s->conn;
+    if (c->db && !sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_transaction = 0;
+}
+
+static hab_err_t *sqlite_integrity(hab_store_t *s, apr_pool_t *p)
+{
+    hab_rows_t *rows = NULL;
+    hab_err_t *e = s->ops->query(s, p, "PRAGMA integrity_check", NULL, 0, &rows);
+    if (e) return e;
+    const char *first = hab_rows_text(rows, 0, 0);
+    if (rows->nrows == 1 && first && strcmp(first, "ok") == 0) return NULL;
+    return hab_err_make(p, 500, "integrity", "integrity_check: %s", first ? first : "no answer");
+}
+
+static void sqlite_close(hab_store_t *s)
+{
+    sqlite_conn_t *c = s->conn;
+    if (!c || !c->db) return;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, c->statements); hi; hi = apr_hash_next(hi)) {
+        void *stmt;
+        apr_hash_this(hi, NULL, NULL, &stmt);
+        sqlite3_finalize(stmt);
+    }
+    apr_hash_clear(c->statements);
+    sqlite3_close(c->db);
+    c->db = NULL;
+}
+
+static apr_status_t sqlite_cleanup(void *data)
+{
+    sqlite_close(data);
+    return APR_SUCCESS;
+}
+
+static const hab_store_ops_t sqlite_ops = {
+    sqlite_begin, sqlite_commit, sqlite_rollback, sqlite_query,
+    sqlite_exec, sqlite_integrity, sqlite_close
+};
+
+static hab_err_t *sqlite_setup(hab_store_t *s, apr_pool_t *p, int flags)
+{
+    sqlite_conn_t *c = s->conn;
+    sqlite3_busy_timeout(c->db, HAB_SQLITE_BUSY_MS);
+    sqlite3_extended_result_codes(c->db, 1);
+    if (flags & HAB_STORE_READONLY) return sqlite_exec(s, p, "PRAGMA foreign_keys=ON");
+    /* FULL: a write answered 2xx is on disk, even across power loss. */
+    return sqlite_exec(s, p, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;");
+}
+
+hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
+                                 hab_store_t **out)
+{
+    hab_store_t *s = apr_pcalloc(p, sizeof(*s));
+    sqlite_conn_t *c = apr_pcalloc(p, sizeof(*c));
+    s->ops = &sqlite_ops;
+    s->driver = "sqlite3";
+    s->params = apr_pstrdup(p, path);
+    s->conn = c;
+    c->pool = p;
+    c->statements = apr_hash_make(p);
+
+    int oflags = SQLITE_OPEN_NOMUTEX;
+    oflags |= (flags & HAB_STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (flags & HAB_STORE_CREATE) oflags |= SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &c->db, oflags, NULL);
+    if (rc != SQLITE_OK) {
+        hab_err_t *e = hab_err_make(p, 503, "unavailable",
+                                    "cannot open database file %s: %s%s", path,
+                                    c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc),
+                                    (flags & HAB_STORE_CREATE) ? ""
+                                        : " (does it exist? create it with habitual-admin init)");
+        if (c->db) sqlite3_close(c->db);
+        c->db = NULL;
+        return e;
+    }
+    apr_pool_cleanup_register(p, s, sqlite_cleanup, apr_pool_cleanup_null);
+    hab_err_t *e = sqlite_setup(s, p, flags);
+    if (e) return e;
+    *out = s;
+    return NULL;
+}

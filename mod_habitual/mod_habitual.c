@@ -1,0 +1,106 @@
+/* mod_habitual: the module record and its hooks.  The work happens in the
+ * core (core/) and the thin glue beside this file. */
+#include <string.h>
+
+#include <apr_strings.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
+#include "mod_habitual.h"
+#include "respond.h"
+
+static int refuse_start(server_rec *s, const char *msg)
+{
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, HABLOGNO(10001) "mod_habitual cannot start: %s",
+                 msg);
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static int uses_habitual(server_rec *s)
+{
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        const hab_server_conf *sc = ap_get_module_config(vs->module_config, &habitual_module);
+        if (sc->db_driver) return 1;
+    }
+    return 0;
+}
+
+static int hab_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    hab_ldap_retrieve();
+    const char *msg = hab_check_sections(ptemp, s);
+    if (msg) return refuse_start(s, msg);
+    if (!uses_habitual(s)) return OK;
+    if (!hab_ldap_available())
+        return refuse_start(s, "mod_ldap is not loaded; add "
+                               "LoadModule ldap_module /usr/lib/apache2/modules/mod_ldap.so");
+    /* post_config runs twice at start-up; the first run is a dry run (as
+     * httpd's mod_md notes), so the database is opened only in the second. */
+    void *seen = NULL;
+    const char *key = "habitual-post-config";
+    apr_pool_userdata_get(&seen, key, s->process->pool);
+    if (!seen) {
+        apr_pool_userdata_set((const void *)1, key, apr_pool_cleanup_null, s->process->pool);
+        return OK;
+    }
+    msg = hab_check_database(pconf, s);
+    if (msg) return refuse_start(s, msg);
+    return OK;
+}
+
+static void hab_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    hab_store_pool_init(pchild, s);
+}
+
+/* The path below the mount point, without the leading '/', or NULL. */
+static const char *path_below(request_rec *r, const char *base)
+{
+    size_t n = strlen(base);
+    while (n > 1 && base[n - 1] == '/') n--;
+    if (strncmp(r->uri, base, n) != 0) return NULL;
+    const char *rest = r->uri + n;
+    if (*rest == '\0') return "";
+    if (*rest != '/' && n > 1) return NULL;
+    while (*rest == '/') rest++;
+    return rest;
+}
+
+static int hab_handler(request_rec *r)
+{
+    if (!r->handler || strcmp(r->handler, "habitual") != 0) return DECLINED;
+    const hab_dir_conf *dc = ap_get_module_config(r->per_dir_config, &habitual_module);
+    hab_set_security_headers(r, 0);
+    hab_request_id(r);
+    if (!dc || !dc->ldap_url_text || !dc->base) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, HABLOGNO(10002) "SetHandler habitual is "
+                      "used where no HabitualLDAPURL applies; answering 500");
+        return hab_respond_error(r, hab_err_internal(r->pool, "not configured"));
+    }
+    const char *path = path_below(r, dc->base);
+    if (!path) return hab_respond_error(r, hab_err_not_found(r->pool));
+    if (strncmp(path, "api/", 4) == 0 || strcmp(path, "api") == 0)
+        return hab_api_handle(r, dc, path);
+    return hab_respond_error(r, hab_err_not_found(r->pool));
+}
+
+static void hab_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    static const char *const after_ldap[] = {"util_ldap.c", NULL};
+    ap_hook_post_config(hab_post_config, NULL, after_ldap, APR_HOOK_MIDDLE);
+    ap_hook_child_init(hab_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(hab_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(habitual) = {
+    STANDARD20_MODULE_STUFF,
+    hab_create_dir_conf,
+    hab_merge_dir_conf,
+    hab_create_server_conf,
+    hab_merge_server_conf,
+    hab_directives,
+    hab_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

@@ -1,0 +1,74 @@
+/* The httpd glue's shared declarations.  Only files in mod_habitual/ (not
+ * core/) include httpd headers. */
+#ifndef MOD_HABITUAL_H
+#define MOD_HABITUAL_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+
+#include "habitual/crypto.h"
+#include "habitual/error.h"
+#include "habitual/ldap_text.h"
+#include "habitual/roles.h"
+#include "habitual/store.h"
+
+extern module AP_MODULE_DECLARE_DATA habitual_module;
+
+/* Our own error-log message numbers: "HAB10001: ...".  APLOGNO() numbers
+ * are reserved for modules shipped with httpd. */
+#define HABLOGNO(n) "HAB" #n ": "
+
+#define HAB_UNSET -1
+#define HAB_DEFAULT_APPEAL_DAYS 20
+#define HAB_DEFAULT_GROUP_ATTRIBUTE "member"
+#define HAB_DEFAULT_COUNCIL_NAME "The Council"
+#define HAB_RETRY_AFTER_SECONDS "5"
+
+typedef struct hab_server_conf {
+    const char *db_driver;   /* NULL: unset */
+    const char *db_params;
+} hab_server_conf;
+
+typedef struct hab_dir_conf {
+    const char *section;          /* the <Location> this config came from */
+    int touched;                  /* any Habitual directive in this section */
+    const char *base;             /* the mount point: HabitualLDAPURL's <Location> */
+    const char *ldap_url_text;    /* NULL: unset */
+    hab_ldap_url_t ldap_url;
+    const char *bind_dn;          /* NULL: unset (anonymous) */
+    const char *bind_password;
+    const char *group_dn[HAB_ROLE_COUNT];
+    const char *group_attribute;  /* NULL: unset */
+    const char *secret_file;      /* NULL: unset */
+    hab_secret_t secret;
+    int appeal_days;              /* HAB_UNSET */
+    const char *council_name;     /* NULL: unset */
+} hab_dir_conf;
+
+/* config.c */
+extern const command_rec hab_directives[];
+void *hab_create_server_conf(apr_pool_t *p, server_rec *s);
+void *hab_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
+void *hab_create_dir_conf(apr_pool_t *p, char *dir);
+void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+int hab_dir_appeal_days(const hab_dir_conf *dc);
+const char *hab_dir_group_attribute(const hab_dir_conf *dc);
+const char *hab_dir_council_name(const hab_dir_conf *dc);
+/* Start-up checks: NULL when httpd may start, else the one line to log. */
+const char *hab_check_sections(apr_pool_t *p, server_rec *s);
+const char *hab_check_database(apr_pool_t *p, server_rec *s);
+
+/* roles_ldap.c */
+int hab_ldap_available(void);
+void hab_ldap_retrieve(void);
+hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles);
+
+/* store_pool.c: one store per thread, opened after fork */
+void hab_store_pool_init(apr_pool_t *pchild, server_rec *s);
+hab_err_t *hab_request_store(request_rec *r, hab_store_t **store);
+
+/* api.c */
+int hab_api_handle(request_rec *r, const hab_dir_conf *dc, const char *path);
+
+#endif

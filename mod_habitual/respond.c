@@ -1,0 +1,116 @@
+#include <string.h>
+
+#include <apr_strings.h>
+#include <http_protocol.h>
+
+#include "habitual/crypto.h"
+#include "habitual/json_io.h"
+#include "mod_habitual.h"
+#include "respond.h"
+
+APLOG_USE_MODULE(habitual);
+
+#define CSP_JSON "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+#define CSP_HTML "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " \
+                 "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+void hab_set_security_headers(request_rec *r, int html)
+{
+    apr_table_t *h = r->err_headers_out;
+    apr_table_setn(h, "Cache-Control", "no-store");
+    apr_table_setn(h, "Pragma", "no-cache");
+    apr_table_setn(h, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(h, "Referrer-Policy", "no-referrer");
+    apr_table_setn(h, "X-Frame-Options", "DENY");
+    apr_table_setn(h, "Content-Security-Policy", html ? CSP_HTML : CSP_JSON);
+}
+
+const char *hab_request_id(request_rec *r)
+{
+    const char *id = apr_table_get(r->notes, "habitual-request-id");
+    if (id) return id;
+    id = hab_random_hex(r->pool, 8);
+    if (!id) id = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
+    apr_table_setn(r->notes, "habitual-request-id", id);
+    apr_table_setn(r->err_headers_out, "X-Request-Id", id);
+    return id;
+}
+
+static hab_err_t *too_large(request_rec *r, apr_size_t max)
+{
+    return hab_err_make(r->pool, 413, "too-large",
+                        "The request body is larger than %" APR_SIZE_T_FMT " bytes.", max);
+}
+
+hab_err_t *hab_read_body(request_rec *r, apr_size_t max, const char **body, apr_size_t *len)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    if (cl) {
+        apr_off_t declared;
+        if (apr_strtoff(&declared, cl, NULL, 10) != APR_SUCCESS || declared < 0)
+            return hab_err_bad_request(r->pool, NULL, "The Content-Length header is malformed.");
+        if ((apr_size_t)declared > max) return too_large(r, max);
+    }
+    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
+        return hab_err_bad_request(r->pool, NULL, "The request body cannot be read.");
+    char *buf = apr_palloc(r->pool, max + 1);
+    apr_size_t got = 0;
+    if (ap_should_client_block(r)) {
+        long n;
+        while ((n = ap_get_client_block(r, buf + got, max + 1 - got)) > 0) {
+            got += (apr_size_t)n;
+            if (got > max) return too_large(r, max);
+        }
+        if (n < 0) return hab_err_bad_request(r->pool, NULL, "The request body was cut short.");
+    }
+    buf[got] = '\0';
+    *body = buf;
+    *len = got;
+    return NULL;
+}
+
+static int write_body(request_rec *r, int status, const char *type, const char *body)
+{
+    r->status = status;
+    ap_set_content_type(r, type);
+    if (!body) return OK;
+    apr_size_t len = strlen(body);
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only) ap_rwrite(body, (int)len, r);
+    return OK;
+}
+
+int hab_respond_json(request_rec *r, int status, const json_t *body)
+{
+    hab_set_security_headers(r, 0);
+    if (status == 204 || !body) {
+        r->status = status;
+        return OK;
+    }
+    return write_body(r, status, "application/json; charset=utf-8",
+                      apr_pstrcat(r->pool, hab_json_dump(r->pool, body), "\n", NULL));
+}
+
+int hab_respond_html(request_rec *r, int status, const char *html)
+{
+    hab_set_security_headers(r, 1);
+    return write_body(r, status, "text/html; charset=utf-8", html);
+}
+
+int hab_respond_error(request_rec *r, const hab_err_t *err)
+{
+    if (err->status == 503) apr_table_setn(r->err_headers_out, "Retry-After", HAB_RETRY_AFTER_SECONDS);
+    if (err->status >= 500 && !err->logged)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, HABLOGNO(10301) "answering %d: %s",
+                      err->status, err->message);
+    json_t *j = hab_json_error(err);
+    /* A 500's details stay in the error log. */
+    if (err->status >= 500 && err->status != 503) {
+        json_t *inner = json_object_get(j, "error");
+        json_object_set_new(inner, "message",
+                            json_string("Something went wrong on the server; it has been logged."));
+    }
+    int rv = hab_respond_json(r, err->status, j);
+    json_decref(j);
+    return rv;
+}

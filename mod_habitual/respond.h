@@ -1,0 +1,22 @@
+/* Writing answers and reading bodies: the httpd side of the envelope. */
+#ifndef MOD_HABITUAL_RESPOND_H
+#define MOD_HABITUAL_RESPOND_H
+
+#include <httpd.h>
+#include <jansson.h>
+
+#include "habitual/error.h"
+
+/* SPEC §7 headers, on every answer (errors included). */
+void hab_set_security_headers(request_rec *r, int html);
+/* A short id for this request, also sent as X-Request-Id. */
+const char *hab_request_id(request_rec *r);
+/* Read at most max bytes of body; 413 when there is more. */
+hab_err_t *hab_read_body(request_rec *r, apr_size_t max, const char **body, apr_size_t *len);
+
+int hab_respond_json(request_rec *r, int status, const json_t *body);
+int hab_respond_html(request_rec *r, int status, const char *html);
+/* {"error":{...}}; 503 carries Retry-After. */
+int hab_respond_error(request_rec *r, const hab_err_t *err);
+
+#endif

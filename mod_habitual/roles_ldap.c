@@ -1,0 +1,155 @@
+/* Roles from LDAP through mod_ldap's util_ldap, as mod_authnz_ldap uses it:
+ * pooled connections and util_ldap's shared-memory cache, so a lookup is
+ * shared across requests and processes for LDAPCacheTTL/LDAPOpCacheTTL.
+ * The core decides what the answers mean (hab_roles_resolve); this file
+ * only speaks util_ldap.  Roles are resolved once per request. */
+#include <string.h>
+
+#include <apr_optional.h>
+#include <apr_strings.h>
+#include <util_ldap.h>
+
+#include "mod_habitual.h"
+
+APLOG_USE_MODULE(habitual);
+
+/* Set once per process from post_config; read-only afterwards. */
+static APR_OPTIONAL_FN_TYPE(uldap_connection_find) *fn_find;
+static APR_OPTIONAL_FN_TYPE(uldap_connection_close) *fn_close;
+static APR_OPTIONAL_FN_TYPE(uldap_cache_getuserdn) *fn_getuserdn;
+static APR_OPTIONAL_FN_TYPE(uldap_cache_compare) *fn_compare;
+
+void hab_ldap_retrieve(void)
+{
+    fn_find = APR_RETRIEVE_OPTIONAL_FN(uldap_connection_find);
+    fn_close = APR_RETRIEVE_OPTIONAL_FN(uldap_connection_close);
+    fn_getuserdn = APR_RETRIEVE_OPTIONAL_FN(uldap_cache_getuserdn);
+    fn_compare = APR_RETRIEVE_OPTIONAL_FN(uldap_cache_compare);
+}
+
+int hab_ldap_available(void)
+{
+    return fn_find && fn_close && fn_getuserdn && fn_compare;
+}
+
+typedef struct {
+    request_rec *r;
+    const hab_dir_conf *dc;
+    util_ldap_connection_t *ldc;
+    const char *cache_url;
+} ldap_baton_t;
+
+static int ldap_scope(hab_ldap_scope_t scope)
+{
+    switch (scope) {
+    case HAB_LDAP_SCOPE_BASE: return LDAP_SCOPE_BASE;
+    case HAB_LDAP_SCOPE_ONE: return LDAP_SCOPE_ONELEVEL;
+    default: return LDAP_SCOPE_SUBTREE;
+    }
+}
+
+static void log_unavailable(const ldap_baton_t *b, const char *what, int result)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, b->r,
+                  HABLOGNO(10101) "LDAP unavailable during %s (%s, result %d): answering 503",
+                  what, b->ldc && b->ldc->reason ? b->ldc->reason : "no reason given", result);
+}
+
+static hab_dir_answer_t find_user(void *baton, apr_pool_t *p, const char *filter,
+                                  const char **dn)
+{
+    ldap_baton_t *b = baton;
+    const hab_ldap_url_t *url = &b->dc->ldap_url;
+    char *attrs[] = {(char *)url->attribute, NULL};
+    const char **vals = NULL;
+    (void)p;
+    int result = fn_getuserdn(b->r, b->ldc, b->cache_url, url->base_dn, ldap_scope(url->scope),
+                                attrs, filter, dn, &vals);
+    if (result == LDAP_SUCCESS) return HAB_DIR_YES;
+    /* util_ldap answers NO_SUCH_OBJECT for none and for more than one. */
+    if (result == LDAP_NO_SUCH_OBJECT) return HAB_DIR_NO;
+    if (result == LDAP_FILTER_ERROR) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, b->r,
+                      HABLOGNO(10102) "LDAP rejected the user filter: check the filter "
+                      "part of HabitualLDAPURL");
+        return HAB_DIR_NO;
+    }
+    log_unavailable(b, "the user search", result);
+    return HAB_DIR_UNAVAILABLE;
+}
+
+static hab_dir_answer_t is_member(void *baton, apr_pool_t *p, const char *group_dn,
+                                  const char *attribute, const char *value)
+{
+    ldap_baton_t *b = baton;
+    (void)p;
+    int result = fn_compare(b->r, b->ldc, b->cache_url, group_dn, attribute, value);
+    switch (result) {
+    case LDAP_COMPARE_TRUE:
+        return HAB_DIR_YES;
+    case LDAP_COMPARE_FALSE:
+    case LDAP_NO_SUCH_OBJECT:
+    case LDAP_NO_SUCH_ATTRIBUTE:
+        return HAB_DIR_NO;
+    default:
+        log_unavailable(b, "a group comparison", result);
+        return HAB_DIR_UNAVAILABLE;
+    }
+}
+
+/* util_ldap hands the connection back locked: it must be closed, or its
+ * mutex stays held for good. */
+static apr_status_t close_connection(void *data)
+{
+    fn_close(data);
+    return APR_SUCCESS;
+}
+
+static hab_err_t *resolve_from_ldap(request_rec *r, const hab_dir_conf *dc, unsigned *roles)
+{
+    const hab_ldap_url_t *url = &dc->ldap_url;
+    ldap_baton_t b = {r, dc, NULL, NULL};
+    /* Our own cache key: util_ldap keys its search cache by URL and filter,
+     * not by the attributes asked for. */
+    b.cache_url = apr_pstrcat(r->pool, "habitual:", dc->ldap_url_text, NULL);
+    b.ldc = fn_find(r, url->hosts, url->port, dc->bind_dn, dc->bind_password,
+                      always, url->secure ? APR_LDAP_SSL : APR_LDAP_NONE);
+    if (!b.ldc) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      HABLOGNO(10103) "no LDAP connection available: answering 503");
+        hab_err_t *e = hab_err_unavailable(r->pool, "The staff directory cannot be reached; "
+                                           "try again shortly.");
+        e->logged = 1;
+        return e;
+    }
+    apr_pool_cleanup_register(r->pool, b.ldc, close_connection, apr_pool_cleanup_null);
+
+    hab_role_groups_t groups;
+    memcpy(groups.dn, dc->group_dn, sizeof(groups.dn));
+    groups.attribute = hab_dir_group_attribute(dc);
+    groups.user_attribute = url->attribute;
+    groups.filter = url->filter;
+    hab_directory_t dir = {&b, find_user, is_member};
+    hab_err_t *e = hab_roles_resolve(r->pool, &dir, &groups, r->user, roles);
+    if (e) e->logged = 1; /* find_user / is_member said why */
+
+    apr_pool_cleanup_run(r->pool, b.ldc, close_connection);
+    return e;
+}
+
+typedef struct {
+    unsigned roles;
+    hab_err_t *err;
+} roles_memo_t;
+
+hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles)
+{
+    roles_memo_t *memo = ap_get_module_config(r->request_config, &habitual_module);
+    if (!memo) {
+        memo = apr_pcalloc(r->pool, sizeof(*memo));
+        memo->err = resolve_from_ldap(r, dc, &memo->roles);
+        ap_set_module_config(r->request_config, &habitual_module, memo);
+    }
+    *roles = memo->err ? 0 : memo->roles;
+    return memo->err;
+}

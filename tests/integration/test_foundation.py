@@ -1,0 +1,371 @@
+"""Issue 2: roles from a real LDAP, the request envelope, start-up checks,
+LDAP outages and `habitual-admin init`."""
+
+import os
+import sqlite3
+import subprocess
+import time
+
+import pytest
+import requests
+
+import rig
+
+ROLE_EXPECTATIONS = {
+    "alice": ["staff"],
+    "carol": ["staff", "cem"],
+    "molly": ["staff", "monitoring-officer"],
+    "chris": ["staff", "chief-executive"],
+    "olive": ["staff", "chief-officer"],
+    "audrey": ["staff", "auditor"],
+    "dana": ["staff", "chief-officer", "auditor"],
+}
+
+
+# ---- roles ----
+
+@pytest.mark.parametrize("user,roles", sorted(ROLE_EXPECTATIONS.items()))
+def test_each_group_member_gets_exactly_their_roles(shared_rig, user, roles):
+    r = shared_rig.as_user(user).get("api/me")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["user"] == user
+    assert body["roles"] == roles
+    assert len(body["csrf_token"]) > 64
+
+
+def test_user_without_directory_entry_gets_403(shared_rig):
+    r = shared_rig.as_user("ghost").get("api/me")
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("name", ["ali*", "*", "ali(", "a)(uid=*", "alice\\", "(uid=alice)"])
+def test_filter_metacharacters_in_user_names_match_no_one(shared_rig, name):
+    r = shared_rig.as_user(name).get("api/me")
+    assert r.status_code == 403, r.text
+
+
+def test_identity_comes_only_from_sign_on(shared_rig):
+    """Headers naming a user are ignored; without sign-on nothing is served."""
+    url = shared_rig.httpd.base() + "/api/me"
+    r = requests.get(url, headers={"X-Remote-User": "carol", "X-Forwarded-User": "carol"})
+    assert r.status_code == 401
+    r = requests.get(url, auth=("alice", rig.PASSWORD),
+                     headers={"X-Remote-User": "carol", "X-Forwarded-User": "carol"})
+    assert r.json()["user"] == "alice" and r.json()["roles"] == ["staff"]
+
+
+def test_wrong_password_is_refused_by_sign_on(shared_rig):
+    r = requests.get(shared_rig.httpd.base() + "/api/me", auth=("carol", "wrong"))
+    assert r.status_code == 401
+
+
+# ---- the envelope ----
+
+SPEC_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def assert_security_headers(r):
+    for k, v in SPEC_HEADERS.items():
+        assert r.headers.get(k) == v, (k, r.headers.get(k))
+    assert "frame-ancestors 'none'" in r.headers.get("Content-Security-Policy", "")
+
+
+def test_security_headers_on_answers_and_errors(shared_rig):
+    c = shared_rig.as_user("carol")
+    assert_security_headers(c.get("api/me"))
+    assert_security_headers(c.get("api/no-such-thing"))
+    assert_security_headers(shared_rig.as_user("ghost").get("api/me"))
+    assert_security_headers(c.post("api/cases", {"x": 1}, token="bad"))
+
+
+def test_unknown_route_is_404_and_wrong_method_405(shared_rig):
+    c = shared_rig.as_user("carol")
+    r = c.get("api/nothing-here")
+    assert r.status_code == 404
+    assert r.json() == {"error": {"code": "not-found", "message": "There is nothing here."}}
+    r = c.send("PUT", "api/cases", {"a": 1})
+    assert r.status_code == 405
+    assert r.headers["Allow"] == "GET, POST"
+    r = c.delete("api/me")
+    assert r.status_code == 405
+
+
+def _refused_and_nothing_written(shared_rig, send):
+    db = shared_rig.db
+    before, log_before = db.counts(), db.log_count()
+    r = send()
+    assert db.counts() == before
+    # the refusal itself is logged, once
+    assert db.log_count() == log_before + 1
+    last = db.query("SELECT * FROM access_log ORDER BY seq DESC LIMIT 1")[0]
+    assert last["status"] == r.status_code and last["outcome"] == "refused"
+    return r
+
+
+GOOD_BODY = {"summary": "x"}
+
+
+def test_post_without_csrf_token_is_403(shared_rig):
+    c = shared_rig.as_user("alice")
+    r = _refused_and_nothing_written(shared_rig, lambda: c.post("api/cases", GOOD_BODY, token=None))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "bad-csrf-token"
+
+
+def test_post_with_wrong_csrf_token_is_403(shared_rig):
+    c = shared_rig.as_user("alice")
+    good = c.token()
+    forged = good[:-4] + ("0000" if not good.endswith("0000") else "1111")
+    for token in [forged, "garbage", good.split(".")[1], "1." + "a" * 64]:
+        r = _refused_and_nothing_written(shared_rig, lambda: c.post("api/cases", GOOD_BODY, token=token))
+        assert r.status_code == 403, token
+
+
+def test_another_users_token_is_403(shared_rig):
+    carol_token = shared_rig.as_user("carol").token()
+    c = shared_rig.as_user("alice")
+    r = _refused_and_nothing_written(shared_rig, lambda: c.post("api/cases", GOOD_BODY, token=carol_token))
+    assert r.status_code == 403
+
+
+def test_stale_token_is_403(shared_rig):
+    """A token issued more than 12 hours ago no longer works: forge the time
+    part of a real one (its signature then fails too) and an old genuine
+    one made with the rig's secret."""
+    import hmac, hashlib
+    c = shared_rig.as_user("alice")
+    secret = open(shared_rig.httpd.secret_file, "rb").read().rstrip(b"\n")
+    issued = int(time.time()) - 13 * 3600
+    mac = hmac.new(secret, b"habitual-csrf-v1\nalice\n%d" % issued, hashlib.sha256).hexdigest()
+    old = "%x.%s" % (issued, mac)
+    r = _refused_and_nothing_written(shared_rig, lambda: c.post("api/cases", GOOD_BODY, token=old))
+    assert r.status_code == 403
+    # the same construction with a fresh time is accepted by the token check
+    fresh_issued = int(time.time())
+    fresh = "%x.%s" % (fresh_issued, hmac.new(secret, b"habitual-csrf-v1\nalice\n%d" % fresh_issued,
+                                               hashlib.sha256).hexdigest())
+    r = c.post("api/cases", GOOD_BODY, token=fresh)
+    assert r.status_code != 403
+
+
+def test_wrong_content_type_is_415(shared_rig):
+    c = shared_rig.as_user("alice")
+    for ctype in ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1",
+                  "application/jsonx"]:
+        r = _refused_and_nothing_written(
+            shared_rig, lambda: c.post("api/cases", data=b'{"summary":"x"}', headers={"Content-Type": ctype}))
+        assert r.status_code == 415, ctype
+    r = _refused_and_nothing_written(shared_rig, lambda: c.post("api/cases", data=b'{"summary":"x"}'))
+    assert r.status_code == 415
+
+
+def test_oversized_body_is_413(shared_rig):
+    c = shared_rig.as_user("alice")
+    big = b'{"summary":"' + b"a" * (64 * 1024) + b'"}'
+    r = _refused_and_nothing_written(
+        shared_rig, lambda: c.post("api/cases", data=big, headers={"Content-Type": "application/json"}))
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too-large"
+
+
+def test_oversized_chunked_body_is_413(shared_rig):
+    c = shared_rig.as_user("alice")
+
+    def chunks():
+        yield b'{"summary":"'
+        for _ in range(80):
+            yield b"a" * 1024
+        yield b'"}'
+    r = _refused_and_nothing_written(
+        shared_rig, lambda: c.post("api/cases", data=chunks(), headers={"Content-Type": "application/json"}))
+    assert r.status_code == 413
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json", b"[]", b'"text"', b"", b'{"a":1,"a":2}', b'{"a":"\xff\xfe"}', b'{"a":"x\x00y"}',
+    b'{"a":"\\u0000"}', b'{"a":1} trailing',
+])
+def test_malformed_json_is_400(shared_rig, body):
+    c = shared_rig.as_user("alice")
+    r = _refused_and_nothing_written(
+        shared_rig, lambda: c.post("api/cases", data=body, headers={"Content-Type": "application/json"}))
+    assert r.status_code == 400, body
+    assert r.json()["error"]["code"] == "bad-request"
+
+
+# ---- LDAP outages ----
+
+def test_ldap_stopped_gives_503_within_timeout_and_recovers(own_rig):
+    c = own_rig.as_user("carol")
+    assert c.get("api/me").status_code == 200
+    own_rig.slapd.stop()
+    time.sleep(1.2)  # past LDAPCacheTTL/LDAPOpCacheTTL of 1 s
+    started = time.time()
+    r = c.get("api/me")
+    took = time.time() - started
+    assert r.status_code == 503
+    assert r.headers.get("Retry-After") == "5"
+    assert r.json()["error"]["code"] == "unavailable"
+    assert took < 3.0  # LDAPConnectionTimeout 2, LDAPRetries 0
+    log = own_rig.httpd.read_error_log()
+    assert log.count("HAB10101") == 1, log
+    own_rig.slapd.start()
+    deadline = time.time() + 10
+    while time.time() < deadline and c.get("api/me").status_code != 200:
+        time.sleep(0.2)
+    assert c.get("api/me").status_code == 200
+
+
+def test_ldap_that_never_answers_gives_503_within_timeout(workdir):
+    silent = rig.SilentServer()
+    slapd = rig.Slapd(workdir)
+    httpd = rig.Httpd(workdir, silent.port)
+    try:
+        httpd.start()
+        started = time.time()
+        r = requests.get(httpd.base() + "/api/me", auth=("carol", rig.PASSWORD), timeout=30)
+        took = time.time() - started
+        assert r.status_code == 503
+        assert r.headers.get("Retry-After")
+        assert took < 5.0, took  # LDAPTimeout 2
+        assert "HAB10101" in httpd.read_error_log()
+    finally:
+        httpd.stop()
+        silent.close()
+        del slapd
+
+
+# ---- start-up checks ----
+
+def _start_fails(httpd):
+    ok, out = httpd.start(expect_failure=True)
+    assert not ok, "httpd started but should not have"
+    return out
+
+
+def test_refuses_to_start_when_database_missing(workdir):
+    slapd = rig.Slapd(workdir)
+    httpd = rig.Httpd(workdir, 1, init_db=False)
+    out = _start_fails(httpd)
+    assert "HAB10001" in out and httpd.db in out and "habitual-admin" in out, out
+    del slapd
+
+
+@pytest.mark.parametrize("version", [0, 2])
+def test_refuses_to_start_on_wrong_schema_version(workdir, version):
+    httpd = rig.Httpd(workdir, 1)
+    with sqlite3.connect(httpd.db) as c:
+        if version == 0:
+            c.execute("DELETE FROM schema_migrations")
+        else:
+            c.execute("INSERT INTO schema_migrations VALUES (2, '002_future.sql', 'x')")
+    httpd.fix_db_owner()
+    out = _start_fails(httpd)
+    assert "HAB10001" in out and "schema version %d" % version in out, out
+
+
+def test_refuses_to_start_on_unknown_role(workdir):
+    httpd = rig.Httpd(workdir, 1, role_groups={"cem": "cem", "wizard": "wizards"})
+    out = _start_fails(httpd)
+    assert "HabitualRoleGroup: unknown role 'wizard'" in out, out
+
+
+def test_refuses_to_start_without_ldap_url(workdir):
+    httpd = rig.Httpd(workdir, 1)
+    text = httpd.config_text().replace('    HabitualLDAPURL', '    #HabitualLDAPURL')
+    open(httpd.conf, "w").write(text)
+    out = _start_fails(httpd)
+    assert "has no HabitualLDAPURL" in out, out
+
+
+def test_refuses_to_start_with_unreadable_secret(workdir):
+    httpd = rig.Httpd(workdir, 1)
+    os.unlink(httpd.secret_file)
+    out = _start_fails(httpd)
+    assert "HabitualSecretFile: cannot read %s" % httpd.secret_file in out, out
+
+
+def test_refuses_to_start_with_short_secret(workdir):
+    httpd = rig.Httpd(workdir, 1, secret="short")
+    out = _start_fails(httpd)
+    assert "HabitualSecretFile" in out and "at least 32" in out, out
+
+
+def test_refuses_to_start_with_bad_ldap_url(workdir):
+    httpd = rig.Httpd(workdir, 1, ldap_url="http://example.org/")
+    out = _start_fails(httpd)
+    assert "HabitualLDAPURL" in out and "ldap://" in out, out
+
+
+def test_refuses_to_start_without_mod_ldap(workdir):
+    httpd = rig.Httpd(workdir, 1)
+    text = httpd.config_text().replace("LoadModule ldap_module", "#LoadModule ldap_module")
+    text = "\n".join(l for l in text.splitlines() if not l.startswith("LDAP"))
+    open(httpd.conf, "w").write(text)
+    out = _start_fails(httpd)
+    assert "mod_ldap is not loaded" in out, out
+
+
+def test_starts_with_a_good_configuration(workdir):
+    slapd = rig.Slapd(workdir).start()
+    httpd = rig.Httpd(workdir, slapd.port)
+    try:
+        httpd.start()
+        r = requests.get(httpd.base() + "/api/me", auth=("alice", rig.PASSWORD))
+        assert r.status_code == 200
+    finally:
+        httpd.stop()
+        slapd.stop()
+
+
+# ---- habitual-admin init ----
+
+def _schema(db):
+    with sqlite3.connect(db) as c:
+        return c.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+
+
+def test_init_twice_leaves_the_same_schema(workdir):
+    db = os.path.join(workdir, "h.db")
+    first = rig.admin(db, "init")
+    assert "schema version 1 (was 0)" in first.stdout
+    schema = _schema(db)
+    second = rig.admin(db, "init")
+    assert "already current" in second.stdout
+    assert _schema(db) == schema
+    with sqlite3.connect(db) as c:
+        assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert c.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
+
+
+def test_init_refuses_a_newer_schema(workdir):
+    db = os.path.join(workdir, "h.db")
+    rig.admin(db, "init")
+    with sqlite3.connect(db) as c:
+        c.execute("INSERT INTO schema_migrations VALUES (7, '007_future.sql', 'x')")
+    schema = _schema(db)
+    res = rig.admin(db, "init", check=False)
+    assert res.returncode == 3
+    assert "schema version 7, newer than this build" in res.stderr
+    assert _schema(db) == schema
+
+
+def test_verbs_never_create_a_database(workdir):
+    db = os.path.join(workdir, "absent.db")
+    res = rig.admin(db, "verify-audit", check=False)
+    assert res.returncode == 3 and "does not exist" in res.stderr
+    assert not os.path.exists(db)
+
+
+def test_admin_usage_errors(workdir):
+    res = subprocess.run([rig.ADMIN, "--driver", "sqlite3"], capture_output=True, text=True)
+    assert res.returncode == 2
+    res = subprocess.run([rig.ADMIN, "--driver", "oracle", "--params", "x", "init"],
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "unknown driver" in res.stderr
+    res = subprocess.run([rig.ADMIN, "--help"], capture_output=True, text=True)
+    assert res.returncode == 0 and "verify-audit" in res.stdout

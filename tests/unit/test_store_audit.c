@@ -1,0 +1,248 @@
+/* The SQLite store, schema migrations and the access log's chain. */
+#include <string.h>
+#include <unistd.h>
+
+#include <apr_strings.h>
+
+#include "habitual/audit.h"
+#include "habitual/store.h"
+#include "unit.h"
+
+START_TEST(schema_is_current_after_migrate_and_idempotent)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    int v = -1, from, to;
+    ck_assert_ptr_null(hab_schema_version(s, test_pool, &v));
+    ck_assert_int_eq(v, hab_schema_latest());
+    ck_assert_ptr_null(hab_schema_check(s, test_pool));
+    ck_assert_ptr_null(hab_schema_migrate(s, test_pool, "2026-01-02T00:00:00Z", &from, &to));
+    ck_assert_int_eq(from, to);
+    hab_rows_t *rows;
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT count(*) FROM schema_migrations", ""));
+    ck_assert_int_eq(hab_rows_int(rows, 0, 0), 1);
+}
+END_TEST
+
+START_TEST(newer_schema_refused)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                   "INSERT INTO schema_migrations VALUES (99, 'x', 'y')", ""));
+    int from, to;
+    hab_err_t *e = hab_schema_migrate(s, test_pool, "2026-01-02T00:00:00Z", &from, &to);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->code, "schema-newer");
+    e = hab_schema_check(s, test_pool);
+    ck_assert_ptr_nonnull(e);
+}
+END_TEST
+
+START_TEST(store_binds_and_returns_text)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    hab_rows_t *rows;
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT ?, ?, ?, ?", "tiIb", "O'Brien; DROP",
+                                   42LL, 0LL, 1));
+    ck_assert_int_eq(rows->nrows, 1);
+    ck_assert_str_eq(hab_rows_text(rows, 0, 0), "O'Brien; DROP");
+    ck_assert_int_eq(hab_rows_int(rows, 0, 1), 42);
+    ck_assert_ptr_null(hab_rows_text(rows, 0, 2));
+    ck_assert_int_eq(hab_rows_int(rows, 0, 3), 1);
+    ck_assert_ptr_null(hab_rows_text(rows, 1, 0));
+    /* a wrong parameter count is refused, not guessed */
+    hab_err_t *e = hab_store_q(s, test_pool, &rows, "SELECT ?, ?", "t", "x");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->status, 500);
+}
+END_TEST
+
+START_TEST(foreign_keys_are_on)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    hab_err_t *e = hab_store_q(s, test_pool, NULL,
+                               "INSERT INTO case_criteria(case_id, criterion) VALUES (999, 'swearing')", "");
+    ck_assert_ptr_nonnull(e);
+}
+END_TEST
+
+START_TEST(missing_file_is_not_created)
+{
+    hab_store_t *s = NULL;
+    hab_err_t *e = hab_store_open(test_pool, "sqlite3", "/tmp/habitual-unit-does-not-exist.db", 0, &s);
+    ck_assert_ptr_nonnull(e);
+    ck_assert(access("/tmp/habitual-unit-does-not-exist.db", F_OK) != 0);
+    e = hab_store_open(test_pool, "nosuch", "x", 0, &s);
+    ck_assert_ptr_nonnull(e);
+}
+END_TEST
+
+static hab_audit_entry_t entry(const char *user, long long case_id, int status)
+{
+    hab_audit_entry_t e;
+    memset(&e, 0, sizeof(e));
+    e.at = "2026-11-29T10:00:00Z";
+    e.user = user;
+    e.roles = "staff,cem";
+    e.action = "case.read";
+    e.case_id = case_id;
+    e.outcome = status < 400 ? "allowed" : "refused";
+    e.status = status;
+    e.request_id = "abc";
+    e.client = "127.0.0.1";
+    return e;
+}
+
+static void append(hab_store_t *s, const char *user, long long case_id, int status)
+{
+    hab_audit_entry_t e = entry(user, case_id, status);
+    ck_assert_ptr_null(s->ops->begin(s, test_pool, 1));
+    ck_assert_ptr_null(hab_audit_append(s, test_pool, &e));
+    ck_assert_ptr_null(s->ops->commit(s, test_pool));
+}
+
+START_TEST(chain_appends_and_verifies)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    hab_audit_verdict_t v;
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert(v.ok);
+    ck_assert_int_eq(v.entries, 0);
+    ck_assert_str_eq(v.head, HAB_AUDIT_GENESIS);
+    for (int i = 0; i < 5; i++) append(s, "carol", i + 1, 200);
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert(v.ok);
+    ck_assert_int_eq(v.entries, 5);
+    hab_rows_t *rows;
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT hash, prev_hash FROM access_log WHERE seq IN (4,5) ORDER BY seq", ""));
+    ck_assert_str_eq(v.head, hab_rows_text(rows, 1, 0));
+    ck_assert_str_eq(hab_rows_text(rows, 1, 1), hab_rows_text(rows, 0, 0));
+}
+END_TEST
+
+START_TEST(encoding_is_the_documented_one)
+{
+    hab_audit_entry_t e = entry("carol", 0, 404);
+    e.seq = 1;
+    e.prev_hash = HAB_AUDIT_GENESIS;
+    apr_size_t len;
+    const char *enc = hab_audit_encode(test_pool, &e, &len);
+    ck_assert_str_eq(enc, "habitual-audit-v1\n1:1\n20:2026-11-29T10:00:00Z\n5:carol\n9:staff,cem\n-\n"
+                          "9:case.read\n-\n7:refused\n3:404\n3:abc\n9:127.0.0.1\n64:" HAB_AUDIT_GENESIS "\n");
+}
+END_TEST
+
+START_TEST(log_refuses_update_and_delete)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    append(s, "carol", 1, 200);
+    hab_err_t *e = hab_store_q(s, test_pool, NULL, "UPDATE access_log SET user='mallory'", "");
+    ck_assert_ptr_nonnull(e);
+    e = hab_store_q(s, test_pool, NULL, "DELETE FROM access_log", "");
+    ck_assert_ptr_nonnull(e);
+}
+END_TEST
+
+/* An attacker with the file: drop the triggers, then tamper. */
+static hab_store_t *tampered_store(const char *sql)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    for (int i = 0; i < 6; i++) append(s, i % 2 ? "carol" : "chris", i + 1, 200);
+    ck_assert_ptr_null(s->ops->exec_script(s, test_pool,
+                                           "DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete;"));
+    ck_assert_ptr_null(s->ops->exec_script(s, test_pool, sql));
+    return s;
+}
+
+static void expect_bad_at(hab_store_t *s, long long seq)
+{
+    hab_audit_verdict_t v;
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert(!v.ok);
+    ck_assert_int_eq(v.first_bad_seq, seq);
+}
+
+START_TEST(tamper_one_field)
+{
+    expect_bad_at(tampered_store("UPDATE access_log SET status=403 WHERE seq=3"), 3);
+}
+END_TEST
+
+START_TEST(tamper_delete_middle)
+{
+    expect_bad_at(tampered_store("DELETE FROM access_log WHERE seq=4"), 4);
+}
+END_TEST
+
+START_TEST(tamper_swap_two)
+{
+    expect_bad_at(tampered_store(
+        "UPDATE access_log SET seq=-2 WHERE seq=2; UPDATE access_log SET seq=2 WHERE seq=5;"
+        "UPDATE access_log SET seq=5 WHERE seq=-2;"), 2);
+}
+END_TEST
+
+START_TEST(tamper_rehash_one_is_caught_by_the_next)
+{
+    /* Changing an entry and recomputing its own hash breaks the next link. */
+    hab_store_t *s = tampered_store("UPDATE access_log SET user='mallory' WHERE seq=2");
+    hab_rows_t *rows;
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows,
+                                   "SELECT seq, at, user, roles, acting_as, action, case_id, outcome, status,"
+                                   " request_id, client, prev_hash FROM access_log WHERE seq=2", ""));
+    hab_audit_entry_t e = entry("mallory", 2, 200);
+    e.seq = 2;
+    e.prev_hash = hab_rows_text(rows, 0, 11);
+    const char *h = hab_audit_compute_hash(test_pool, &e);
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET hash=? WHERE seq=2", "t", h));
+    expect_bad_at(s, 3);
+}
+END_TEST
+
+START_TEST(checkpoint_round_trip)
+{
+    hab_secret_t key = {(const unsigned char *)"checkpoint-key-checkpoint-key-32", 32};
+    hab_secret_t other = {(const unsigned char *)"another-key-another-key-another!", 32};
+    const char *line = hab_checkpoint_make(test_pool, &key, 12, HAB_AUDIT_GENESIS, "2026-11-29T10:00:00Z");
+    long long n;
+    const char *head;
+    ck_assert_ptr_null(hab_checkpoint_parse(test_pool, &key, line, &n, &head));
+    ck_assert_int_eq(n, 12);
+    ck_assert_str_eq(head, HAB_AUDIT_GENESIS);
+    ck_assert_ptr_nonnull(hab_checkpoint_parse(test_pool, &other, line, &n, &head));
+    char *forged = apr_pstrdup(test_pool, line);
+    forged[strlen("habitual-checkpoint v1 entries=1")] = '3';
+    ck_assert_ptr_nonnull(hab_checkpoint_parse(test_pool, &key, forged, &n, &head));
+    ck_assert_ptr_nonnull(hab_checkpoint_parse(test_pool, &key, "nonsense", &n, &head));
+}
+END_TEST
+
+Suite *suite_store(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("all");
+    tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
+    tcase_add_test(tc, schema_is_current_after_migrate_and_idempotent);
+    tcase_add_test(tc, newer_schema_refused);
+    tcase_add_test(tc, store_binds_and_returns_text);
+    tcase_add_test(tc, foreign_keys_are_on);
+    tcase_add_test(tc, missing_file_is_not_created);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+Suite *suite_audit(void)
+{
+    Suite *s = suite_create("audit");
+    TCase *tc = tcase_create("all");
+    tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
+    tcase_add_test(tc, chain_appends_and_verifies);
+    tcase_add_test(tc, encoding_is_the_documented_one);
+    tcase_add_test(tc, log_refuses_update_and_delete);
+    tcase_add_test(tc, tamper_one_field);
+    tcase_add_test(tc, tamper_delete_middle);
+    tcase_add_test(tc, tamper_swap_two);
+    tcase_add_test(tc, tamper_rehash_one_is_caught_by_the_next);
+    tcase_add_test(tc, checkpoint_round_trip);
+    suite_add_tcase(s, tc);
+    return s;
+}
