@@ -15,10 +15,12 @@ APXS ?= apxs
 # Debian 12 packages the build, the tests and the demo need.
 DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
 	libapr1-dev libaprutil1-dev libsqlite3-dev sqlite3 libjansson-dev libssl-dev \
-	check slapd ldap-utils python3 python3-pytest python3-requests
+	check slapd ldap-utils python3 python3-pytest python3-requests faketime
 
 CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
-CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c,$(CORE_SRC)) mod_habitual/core/schema_sql.c
+# store_pgsql.c joins the build when the PostgreSQL driver lands
+CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/store_pgsql.c,$(CORE_SRC)) \
+	mod_habitual/core/schema_sql.c
 GLUE_SRC := $(sort $(wildcard mod_habitual/*.c))
 ADMIN_SRC := $(sort $(wildcard admin/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
@@ -85,7 +87,7 @@ $(MODULE): $(GLUE_SRC) $(CORE_SRC) $(HEADERS)
 	cd mod_habitual && $(APXS) -c -o mod_habitual.la $(APXS_CFLAGS) $(EXTRA_APXS) \
 		$(notdir $(GLUE_SRC)) $(patsubst mod_habitual/%,%,$(CORE_SRC)) \
 		$(shell pkg-config --libs jansson sqlite3 libcrypto 2>/dev/null) >apxs.log 2>&1 \
-		|| { grep -E 'error|warning' apxs.log; exit 1; }
+		|| { grep -E 'error:|warning:' apxs.log; exit 1; }
 
 # ---- the admin tool ----
 $(ADMIN): $(ADMIN_SRC) $(CORE_LIB) $(HEADERS)
@@ -112,7 +114,7 @@ asan:
 		-Wl,-fsanitize=address,undefined \
 		$(notdir $(GLUE_SRC)) $(patsubst mod_habitual/%,%,$(CORE_SRC)) \
 		$(shell pkg-config --libs jansson sqlite3 libcrypto 2>/dev/null) >apxs.log 2>&1 \
-		|| { grep -E 'error|warning' apxs.log; exit 1; }
+		|| { grep -E 'error:|warning:' apxs.log; exit 1; }
 
 $(ASAN_BUILD)/run-unit: $(UNIT_SRC) $(CORE_LIB) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check) $(UNIT_SRC) $(CORE_LIB) \

@@ -22,6 +22,9 @@ hab_err_t *hab_form_parse(apr_pool_t *p, const char *text, apr_size_t len,
 /* A query string as a JSON object of strings; a name given twice is 400. */
 hab_err_t *hab_query_parse(apr_pool_t *p, const char *args, json_t **out);
 
+/* At most max bytes of s, cut at a character boundary (s is valid UTF-8). */
+const char *hab_utf8_prefix(apr_pool_t *p, const char *s, apr_size_t max);
+
 /* Is s (len bytes) well-formed UTF-8 with no NUL? */
 int hab_utf8_valid(const char *s, apr_size_t len);
 

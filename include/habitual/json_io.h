@@ -22,6 +22,13 @@ hab_err_t *hab_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len,
 /* Compact, key order preserved; the string lives in p. */
 const char *hab_json_dump(apr_pool_t *p, const json_t *j);
 
+/* A string value, or null for NULL (text from the store is valid UTF-8). */
+json_t *hab_json_text(const char *s);
+/* SQL 0/1 (as text) to a JSON boolean; NULL stays null. */
+json_t *hab_json_flag(const char *s);
+/* Parse JSON stored by us (restrictions, copy lists); null when unreadable. */
+json_t *hab_json_stored(const char *s);
+
 /* {"error":{"code","message"}} (and "field" when one is at fault). */
 json_t *hab_json_error(const hab_err_t *e);
 

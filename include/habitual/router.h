@@ -37,7 +37,8 @@ typedef enum {
 
 enum {
     HAB_ROUTE_AUDITED = 1,   /* touches case data or the log: one access-log entry */
-    HAB_ROUTE_BODY = 2       /* carries a JSON body */
+    HAB_ROUTE_BODY = 2,      /* carries a JSON body */
+    HAB_ROUTE_READ = 4       /* changes nothing: read in a snapshot, then log */
 };
 
 typedef struct hab_route_def {

@@ -29,6 +29,7 @@ typedef struct hab_ctx {
     const char *client;        /* client address, for the access log */
     /* filled in by the step, for the access log */
     const char *acting_as;
+    long long created_case_id; /* a case the step created */
 } hab_ctx_t;
 
 typedef struct hab_request_in {

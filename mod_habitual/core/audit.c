@@ -9,7 +9,7 @@
 #include "habitual/audit.h"
 
 #define VERIFY_BATCH 20000
-#define COLUMNS "seq, at, user, roles, acting_as, action, case_id, outcome, status, " \
+#define COLUMNS "seq, at, \"user\", roles, acting_as, action, case_id, outcome, status, " \
                 "request_id, client, prev_hash, hash"
 
 static void put_field(apr_pool_t *p, apr_array_header_t *parts, const char *v)
@@ -152,7 +152,7 @@ hab_err_t *hab_audit_query(hab_store_t *s, apr_pool_t *p, const hab_audit_filter
     hab_err_t *err = hab_store_q(
         s, p, &rows,
         "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
-        "AND (? IS NULL OR user = ?) AND (? = 0 OR case_id = ?) ORDER BY seq LIMIT ?",
+        "AND (? IS NULL OR \"user\" = ?) AND (? = 0 OR case_id = ?) ORDER BY seq LIMIT ?",
         "ittttiii", f->after, time_bound(p, f->from, 0), time_bound(p, f->to, 1),
         f->user, f->user, f->case_id, f->case_id, (long long)f->limit);
     if (err) return err;

@@ -34,6 +34,14 @@ int hab_utf8_valid(const char *str, apr_size_t len)
     return 1;
 }
 
+const char *hab_utf8_prefix(apr_pool_t *p, const char *s, apr_size_t max)
+{
+    apr_size_t len = strlen(s);
+    if (len <= max) return s;
+    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80) max--;
+    return apr_pstrndup(p, s, max);
+}
+
 static int hex_digit(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';

@@ -53,3 +53,21 @@ json_t *hab_json_error(const hab_err_t *e)
     if (e->field) json_object_set_new(inner, "field", json_string(e->field));
     return json_pack("{s:o}", "error", inner);
 }
+
+json_t *hab_json_text(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    return j ? j : json_null();
+}
+
+json_t *hab_json_flag(const char *s)
+{
+    if (!s) return json_null();
+    return json_boolean(strcmp(s, "0") != 0);
+}
+
+json_t *hab_json_stored(const char *s)
+{
+    json_t *j = s ? json_loads(s, 0, NULL) : NULL;
+    return j ? j : json_null();
+}

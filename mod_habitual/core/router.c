@@ -6,13 +6,14 @@
 
 #define AUD HAB_ROUTE_AUDITED
 #define BODY HAB_ROUTE_BODY
+#define READ HAB_ROUTE_READ
 
 /* SPEC §6, in the SPEC's order. */
 static const hab_route_def_t routes[] = {
     {HAB_ROUTE_ME, "GET", "api/me", "me", 0},
-    {HAB_ROUTE_CASES_LIST, "GET", "api/cases", "cases.list", AUD},
+    {HAB_ROUTE_CASES_LIST, "GET", "api/cases", "cases.list", AUD | READ},
     {HAB_ROUTE_CASE_CREATE, "POST", "api/cases", "case.create", AUD | BODY},
-    {HAB_ROUTE_CASE_READ, "GET", "api/cases/{id}", "case.read", AUD},
+    {HAB_ROUTE_CASE_READ, "GET", "api/cases/{id}", "case.read", AUD | READ},
     {HAB_ROUTE_CONTACT_ADD, "POST", "api/cases/{id}/contacts", "case.contact", AUD | BODY},
     {HAB_ROUTE_WARN, "POST", "api/cases/{id}/warning", "case.warn", AUD | BODY},
     {HAB_ROUTE_CLOSE, "POST", "api/cases/{id}/close", "case.close", AUD | BODY},
@@ -24,16 +25,16 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_APPEAL_DECIDE, "POST", "api/cases/{id}/appeal/decision", "case.appeal.decide", AUD | BODY},
     {HAB_ROUTE_GRANT_ADD, "POST", "api/cases/{id}/grants", "case.grant", AUD | BODY},
     {HAB_ROUTE_GRANT_REVOKE, "DELETE", "api/cases/{id}/grants/{arg}", "case.grant.revoke", AUD},
-    {HAB_ROUTE_LETTERS_LIST, "GET", "api/cases/{id}/letters", "case.letters", AUD},
-    {HAB_ROUTE_LETTER_READ, "GET", "api/cases/{id}/letters/{n}", "case.letter.read", AUD},
+    {HAB_ROUTE_LETTERS_LIST, "GET", "api/cases/{id}/letters", "case.letters", AUD | READ},
+    {HAB_ROUTE_LETTER_READ, "GET", "api/cases/{id}/letters/{n}", "case.letter.read", AUD | READ},
     {HAB_ROUTE_STATEMENT_ADD, "POST", "api/cases/{id}/statements", "case.statement", AUD | BODY},
     {HAB_ROUTE_HOLD, "POST", "api/cases/{id}/hold", "case.hold", AUD | BODY},
-    {HAB_ROUTE_NOTICES, "GET", "api/notices", "notices.list", AUD},
-    {HAB_ROUTE_NOTIFICATIONS, "GET", "api/notifications", "notifications.list", AUD},
-    {HAB_ROUTE_ABSENCES_LIST, "GET", "api/absences", "absences.list", AUD},
+    {HAB_ROUTE_NOTICES, "GET", "api/notices", "notices.list", AUD | READ},
+    {HAB_ROUTE_NOTIFICATIONS, "GET", "api/notifications", "notifications.list", AUD | READ},
+    {HAB_ROUTE_ABSENCES_LIST, "GET", "api/absences", "absences.list", AUD | READ},
     {HAB_ROUTE_ABSENCE_ADD, "POST", "api/absences", "absence.add", AUD | BODY},
-    {HAB_ROUTE_AUDIT, "GET", "api/audit", "audit.list", AUD},
-    {HAB_ROUTE_AUDIT_VERIFY, "GET", "api/audit/verify", "audit.verify", AUD},
+    {HAB_ROUTE_AUDIT, "GET", "api/audit", "audit.list", AUD | READ},
+    {HAB_ROUTE_AUDIT_VERIFY, "GET", "api/audit/verify", "audit.verify", AUD | READ},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))

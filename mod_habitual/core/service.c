@@ -39,7 +39,7 @@ static hab_err_t *append_entry(hab_ctx_t *ctx, const hab_request_in_t *in, int s
     e.roles = hab_roles_join(ctx->p, ctx->roles);
     e.acting_as = ctx->acting_as;
     e.action = def ? def->action : "unknown";
-    e.case_id = in->case_id;
+    e.case_id = in->case_id ? in->case_id : ctx->created_case_id;
     e.outcome = outcome_of(status);
     e.status = status;
     e.request_id = ctx->request_id;
@@ -61,6 +61,30 @@ hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
     return ctx->store->ops->commit(ctx->store, ctx->p);
 }
 
+/* A read changes nothing: it runs in a snapshot without holding the write
+ * lock, and its entry is appended afterwards.  Nothing is answered until
+ * that entry is committed. */
+static hab_err_t *run_read(hab_ctx_t *ctx, const hab_request_in_t *in, hab_step_fn step,
+                           hab_result_t *out)
+{
+    hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 0);
+    if (err) return err;
+    hab_err_t *refusal = step(ctx, in, out);
+    ctx->store->ops->rollback(ctx->store);
+    if (refusal) {
+        err = hab_service_refused(ctx, in, refusal);
+        return err ? err : refusal;
+    }
+    err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
+    if (!err) err = append_entry(ctx, in, out->status ? out->status : 200);
+    if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
+    if (err) {
+        ctx->store->ops->rollback(ctx->store);
+        memset(out, 0, sizeof(*out));
+    }
+    return err;
+}
+
 hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     const hab_route_def_t *def = hab_route_def(in->route);
@@ -68,6 +92,8 @@ hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     memset(out, 0, sizeof(*out));
     if (!def || !step) return hab_err_not_found(ctx->p);
     if (!(def->flags & HAB_ROUTE_AUDITED)) return step(ctx, in, out);
+
+    if (def->flags & HAB_ROUTE_READ) return run_read(ctx, in, step, out);
 
     hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
     if (err) return err;

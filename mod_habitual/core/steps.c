@@ -1,23 +1,35 @@
 /* Which core function answers which route. */
+#include "habitual/procedure.h"
 #include "steps.h"
-
-static hab_err_t *step_me(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
-{
-    (void)in;
-    json_t *roles = json_array();
-    for (unsigned i = 0; i < HAB_ROLE_COUNT; i++)
-        if (ctx->roles & hab_role_bit(i)) json_array_append_new(roles, json_string(hab_role_name(i)));
-    out->status = 200;
-    const char *token = hab_csrf_token(ctx->p, ctx->secret, ctx->user, ctx->now_seconds);
-    out->body = hab_json_own(ctx->p, json_pack("{s:s, s:o, s:s}", "user", ctx->user,
-                                               "roles", roles, "csrf_token", token));
-    return NULL;
-}
 
 hab_step_fn hab_step_for(hab_route_id_t route)
 {
     switch (route) {
-    case HAB_ROUTE_ME: return step_me;
+    case HAB_ROUTE_ME: return hab_read_me;
+    case HAB_ROUTE_CASES_LIST: return hab_read_cases;
+    case HAB_ROUTE_CASE_CREATE: return hab_step_raise_concern;
+    case HAB_ROUTE_CASE_READ: return hab_read_case;
+    case HAB_ROUTE_CONTACT_ADD: return hab_step_add_contact;
+    case HAB_ROUTE_WARN: return hab_step_warn;
+    case HAB_ROUTE_CLOSE: return hab_step_close;
+    case HAB_ROUTE_REPORT: return hab_step_report;
+    case HAB_ROUTE_DECIDE: return hab_step_decide;
+    case HAB_ROUTE_REVIEW: return hab_step_review;
+    case HAB_ROUTE_REVIEW_DECIDE: return hab_step_review_decide;
+    case HAB_ROUTE_APPEAL: return hab_step_appeal;
+    case HAB_ROUTE_APPEAL_DECIDE: return hab_step_appeal_decide;
+    case HAB_ROUTE_GRANT_ADD: return hab_step_grant;
+    case HAB_ROUTE_GRANT_REVOKE: return hab_step_revoke_grant;
+    case HAB_ROUTE_LETTERS_LIST: return hab_read_letters;
+    case HAB_ROUTE_LETTER_READ: return hab_read_letter;
+    case HAB_ROUTE_STATEMENT_ADD: return hab_step_add_statement;
+    case HAB_ROUTE_HOLD: return hab_step_legal_hold;
+    case HAB_ROUTE_NOTICES: return hab_read_notices;
+    case HAB_ROUTE_NOTIFICATIONS: return hab_read_notifications;
+    case HAB_ROUTE_ABSENCES_LIST: return hab_read_absences;
+    case HAB_ROUTE_ABSENCE_ADD: return hab_step_add_absence;
+    case HAB_ROUTE_AUDIT: return hab_read_audit;
+    case HAB_ROUTE_AUDIT_VERIFY: return hab_read_audit_verify;
     default: return NULL;
     }
 }

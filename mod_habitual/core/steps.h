@@ -2,8 +2,6 @@
 #ifndef HABITUAL_STEPS_H
 #define HABITUAL_STEPS_H
 
-#include "habitual/json_io.h"
-#include "habitual/roles.h"
 #include "habitual/service.h"
 
 typedef hab_err_t *(*hab_step_fn)(hab_ctx_t *ctx, const hab_request_in_t *in,

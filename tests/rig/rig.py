@@ -21,6 +21,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODULE = os.environ.get("HABITUAL_MODULE", os.path.join(ROOT, "mod_habitual", ".libs", "mod_habitual.so"))
 ADMIN = os.environ.get("HABITUAL_ADMIN", os.path.join(ROOT, "admin", "habitual-admin"))
 APACHE_MODULES = "/usr/lib/apache2/modules"
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 SUFFIX = "dc=example,dc=org"
 ROOT_DN = "cn=admin," + SUFFIX
 ROOT_PW = "rig-root-secret"
@@ -269,7 +270,7 @@ class Httpd:
 
     def __init__(self, workdir, ldap_port, name="httpd", db=None, extra_location="",
                  extra_server="", ldap_url=None, role_groups=None, secret=None,
-                 ldap_timeouts=True, init_db=True, sign_ins=None, port=None):
+                 ldap_timeouts=True, init_db=True, sign_ins=None, port=None, faketime=None):
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir)
         os.chmod(self.dir, 0o755)
@@ -299,6 +300,9 @@ class Httpd:
         self.extra_location = extra_location
         self.extra_server = extra_server
         self.ldap_timeouts = ldap_timeouts
+        # e.g. "+400d": this httpd's clock runs ahead (libfaketime), to see
+        # what dates do to cases (R9 lapses) without any hook in the module
+        self.faketime = faketime
         if init_db and not os.path.exists(self.db):
             admin(self.db, "init")
         self.fix_db_owner()
@@ -368,12 +372,18 @@ DocumentRoot {d}/htdocs
 
     def env(self):
         env = dict(os.environ)
+        preload = []
         if os.environ.get("HABITUAL_ASAN"):
-            libs = [subprocess.run(["gcc", "-print-file-name=%s" % lib], capture_output=True,
-                                   text=True).stdout.strip() for lib in ("libasan.so", "libubsan.so")]
-            env["LD_PRELOAD"] = " ".join(libs)
+            preload = [subprocess.run(["gcc", "-print-file-name=%s" % lib], capture_output=True,
+                                      text=True).stdout.strip() for lib in ("libasan.so", "libubsan.so")]
             env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1:log_path=%s/asan" % self.dir
             env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:log_path=%s/ubsan" % self.dir
+        if self.faketime:
+            preload.append(FAKETIME_LIB)
+            env["FAKETIME"] = self.faketime
+            env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+        if preload:
+            env["LD_PRELOAD"] = " ".join(preload)
         return env
 
     def start(self, expect_failure=False, timeout=15.0):

@@ -1,0 +1,32 @@
+/* SPEC §5, need to know: how much of a case a user may see, and the views
+ * that show exactly that much.  Anything less than a user may see is
+ * stripped here and nowhere else. */
+#ifndef HABITUAL_ACCESS_H
+#define HABITUAL_ACCESS_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+#include "habitual/casefile.h"
+
+typedef enum {
+    HAB_SEE_NONE = 0,     /* 404, exactly as a case that does not exist */
+    HAB_SEE_NOTICE,       /* restrictions in force: chief officers, granted officers */
+    HAB_SEE_REFERRAL,     /* the referrer: what they raised, then its status only */
+    HAB_SEE_APPEAL,       /* a chief officer who may hear the pending appeal: the file
+                             without special-category data */
+    HAB_SEE_FULL          /* cem, monitoring officer, chief executive */
+} hab_sight_t;
+
+hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, unsigned roles);
+
+/* May this user hear the case's pending appeal (a chief officer not involved)? */
+int hab_access_may_hear_appeal(const hab_case_t *c, const char *user, unsigned roles);
+
+/* The views.  Each returns a new JSON object owned by p. */
+json_t *hab_view_case(apr_pool_t *p, const hab_case_t *c, hab_sight_t sight);
+json_t *hab_view_notice(apr_pool_t *p, const hab_case_t *c);
+/* The statement staff may use to end a telephone call (from the notice). */
+const char *hab_phone_statement(apr_pool_t *p, const json_t *open_channels);
+
+#endif

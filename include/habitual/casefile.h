@@ -1,0 +1,73 @@
+/* A case as the procedure and the views need it, loaded from the store in
+ * one go.  The status here is the effective one: an active case past its
+ * period's end reads as ended/lapsed (R9), with no background job. */
+#ifndef HABITUAL_CASEFILE_H
+#define HABITUAL_CASEFILE_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <jansson.h>
+
+#include "habitual/error.h"
+#include "habitual/store.h"
+
+typedef struct hab_case {
+    long long id;
+    const char *status;            /* effective */
+    const char *stored_status;
+    const char *end_reason;        /* lapsed, removed, quashed, rejected, or the close reason */
+    int lapsed;
+    const char *referred_by;
+    const char *referred_at;
+    const char *department;
+    const char *summary;
+    const char *measures_taken;
+    const char *complaints_procedure;
+    int vulnerable;
+    const char *vulnerability;
+    int action_without_notice;
+    const char *updated_at;
+    json_t *person;                /* {name, reference, address, date_of_birth} */
+    json_t *representative;        /* {name, address} or null */
+    json_t *advocate;
+    json_t *copy_to;               /* [{name, role, address}] */
+    json_t *criteria;              /* ["slug", ...] */
+    json_t *contacts;              /* the chronology, oldest first */
+    int violence;                  /* R8: a violence incident or criterion */
+    json_t *warning;               /* the warning, or null */
+    json_t *report;                /* the latest report, or null */
+    long long report_id;
+    const char *report_author;
+    json_t *decision;              /* the decision, or null */
+    json_t *restrictions;          /* in force (interim ones marked) */
+    int interim;                   /* an interim restriction is in force (R8) */
+    json_t *period;                /* {start, end, months} or null */
+    const char *period_start;
+    const char *period_end;
+    int period_months;
+    const char *review_due;
+    json_t *reviews;               /* each with its decision or null */
+    long long pending_review_id;
+    const char *pending_review_mo;
+    json_t *appeals;               /* each with its decision or null */
+    long long pending_appeal_id;
+    json_t *letters;               /* [{id, kind, issued_at, subject, copied_to}] */
+    json_t *grants;                /* [{user, reason, expires, granted_by, granted_at, revoked_at, active}] */
+    json_t *statements;
+    json_t *legal_hold;            /* {reason, by, at} or null */
+    apr_array_header_t *involved;  /* everyone who took part: R5 */
+    apr_array_header_t *deciders;  /* who decided: R5 for appeals */
+} hab_case_t;
+
+/* Load case id; *out is NULL (and no error) when there is no such case. */
+hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
+                         hab_case_t **out);
+
+/* Does an active grant (not revoked, not expired when loaded) name user? */
+int hab_case_granted(const hab_case_t *c, const char *user);
+
+/* Effective status from the stored one and the period (R9). */
+const char *hab_effective_status(const char *stored, const char *period_end, const char *today,
+                                 int *lapsed);
+
+#endif

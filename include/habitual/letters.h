@@ -1,0 +1,50 @@
+/* Letters generated from the case (R11): text in, escaped HTML out.  The
+ * body is an HTML fragment stored once and never changed; each part a
+ * decision letter must state is a <section data-part="..."> so R11 can
+ * check it is there before the letter is issued. */
+#ifndef HABITUAL_LETTERS_H
+#define HABITUAL_LETTERS_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+#include "habitual/casefile.h"
+#include "habitual/rules.h"
+
+typedef struct hab_letter {
+    const char *kind;          /* warning, decision, review-outcome, appeal-outcome */
+    const char *subject;
+    const char *body;          /* HTML fragment */
+    json_t *copied_to;         /* ["Name (role)", ...] */
+} hab_letter_t;
+
+/* What the letters need beyond the case itself. */
+typedef struct hab_letter_facts {
+    const char *council;       /* HabitualCouncilName */
+    const char *date;          /* date of issue */
+    const char *signed_as;     /* "Chief Executive", "Monitoring Officer (deputising ...)" */
+    const char *outcome;       /* review or appeal outcome */
+    const char *reasons;
+    const json_t *restrictions;/* those now in force */
+    const hab_contact_plan_t *plan;
+    const char *period_start, *period_end, *review_due;
+    int appeal_days;           /* working days */
+    const char *warning_on, *warning_method, *warning_text;
+} hab_letter_facts_t;
+
+hab_letter_t *hab_letter_warning(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
+hab_letter_t *hab_letter_decision(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
+hab_letter_t *hab_letter_review(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
+hab_letter_t *hab_letter_appeal(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
+
+/* The parts every letter that imposes or keeps restrictions must state. */
+extern const char *const hab_letter_required_parts[];
+
+/* A plain-English sentence for one restriction object. */
+const char *hab_restriction_sentence(apr_pool_t *p, const json_t *r);
+
+/* The printable page around a stored letter. */
+const char *hab_letter_page(apr_pool_t *p, const char *council, const char *subject,
+                            const char *body, const char *stylesheet);
+
+#endif

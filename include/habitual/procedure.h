@@ -1,0 +1,46 @@
+/* The procedure of SPEC §3 as a state machine: one function per step, each
+ * run by the service inside one transaction.  Reads of SPEC §5/§6 (case
+ * file, lists, notices, notifications, absences, the access log) sit
+ * beside them in reads.c. */
+#ifndef HABITUAL_PROCEDURE_H
+#define HABITUAL_PROCEDURE_H
+
+#include "habitual/service.h"
+
+/* steps (procedure.c) */
+hab_err_t *hab_step_raise_concern(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_add_contact(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_warn(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_close(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_report(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_review(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_appeal(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_revoke_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_add_statement(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_legal_hold(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_add_absence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+
+/* reads (reads.c) */
+hab_err_t *hab_read_me(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_read_case(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_read_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_read_letters(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_read_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_read_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_read_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_read_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_read_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+
+/* Shared by steps and reads: load a case and how much of it the user may
+ * see; a case the user may not see at all is 404, as one that does not exist. */
+struct hab_case;
+hab_err_t *hab_load_visible(hab_ctx_t *ctx, long long id, struct hab_case **c, int *sight);
+/* Is the chief executive recorded as absent on ctx->today? (R4) */
+hab_err_t *hab_chief_executive_absent(hab_ctx_t *ctx, int *absent);
+
+#endif

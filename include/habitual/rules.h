@@ -1,0 +1,70 @@
+/* The rules of SPEC §4, one function each, named for the rule.  Each
+ * returns NULL when the rule allows the step, or the refusal with the
+ * SPEC's status and code.  The procedure (procedure.c) calls them; nothing
+ * else decides these questions. */
+#ifndef HABITUAL_RULES_H
+#define HABITUAL_RULES_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <jansson.h>
+
+#include "habitual/error.h"
+
+/* What a set of restrictions leaves open (R7, R8), worked out from the
+ * SPEC's restriction objects. */
+typedef struct hab_contact_plan {
+    int open[6];               /* indexed like hab_channels: phone, letter, email, in-person, fax, online */
+    int via_third_party;       /* third-party-only: the open way is the third party */
+    int suspended;             /* suspend-contact: everything closed for now */
+    const char *suspend_until;
+    const char *legal_advice;
+} hab_contact_plan_t;
+
+/* Check each restriction object (its type, its fields, nothing unknown: 400)
+ * and work out the plan.  restrictions must be a JSON array. */
+hab_err_t *hab_restrictions_plan(apr_pool_t *p, const json_t *restrictions,
+                                 hab_contact_plan_t *plan);
+/* ["letter","email",...] plus "third-party" when that is the open way. */
+json_t *hab_open_channels(const hab_contact_plan_t *plan);
+
+/* R1 Exclusions: FOI/DPA and matters with their own process. */
+hab_err_t *hab_rule_r1_exclusions(apr_pool_t *p, const char *exclusion);
+/* R2 Last resort: measures already taken and the complaints stage. */
+hab_err_t *hab_rule_r2_last_resort(apr_pool_t *p, const char *measures_taken,
+                                   const char *complaints_stage);
+/* R3 Warning first: unwarned only when severe, with a reason. */
+hab_err_t *hab_rule_r3_warning_first(apr_pool_t *p, int warned, int severe,
+                                     const char *severe_reason);
+/* R4 Who decides: the chief executive, or the monitoring officer while a
+ * recorded absence of the chief executive covers today. */
+hab_err_t *hab_rule_r4_who_decides(apr_pool_t *p, unsigned roles, int chief_executive_absent,
+                                   const char **acting_as, int *deputising);
+/* R5 No one judges their own case: user must not be among involved. */
+hab_err_t *hab_rule_r5_not_own_case(apr_pool_t *p, const char *user,
+                                    const apr_array_header_t *involved, const char *role_word);
+/* R6 Justified and proportionate, with written reasons. */
+hab_err_t *hab_rule_r6_justified(apr_pool_t *p, int justified, int proportionate,
+                                 const char *reasons);
+/* R7 One door stays open (suspend-contact: legal advice and an end date in the period). */
+hab_err_t *hab_rule_r7_open_channel(apr_pool_t *p, const hab_contact_plan_t *plan,
+                                    const char *period_start, const char *period_end);
+/* R8 Violence: written-only or stricter; police and ASB unit on the report. */
+hab_err_t *hab_rule_r8_violence(apr_pool_t *p, int violence, const hab_contact_plan_t *plan);
+hab_err_t *hab_rule_r8_violence_report(apr_pool_t *p, int violence, const char *police_reference,
+                                       int asb_unit_consulted);
+/* R9 Period and review: end and review date of a period. */
+void hab_rule_r9_period(apr_pool_t *p, const char *start, int months, const char **end,
+                        const char **review_due);
+/* R9: an active case past its period's end has lapsed. */
+int hab_rule_r9_lapsed(const char *status, const char *period_end, const char *today);
+/* R10 Safeguarding: a vulnerable customer's report needs both. */
+hab_err_t *hab_rule_r10_safeguarding(apr_pool_t *p, int vulnerable, int considered,
+                                     const char *adjustments);
+/* R11 Complete letters: every element a decision letter must state is in it. */
+hab_err_t *hab_rule_r11_letter_complete(apr_pool_t *p, const char *body,
+                                        const char *const *required_markers);
+/* R13 State order: status must be one of allowed (NULL-terminated). */
+hab_err_t *hab_rule_r13_state(apr_pool_t *p, const char *status, const char *const *allowed);
+
+#endif

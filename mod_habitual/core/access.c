@@ -1,0 +1,183 @@
+/* Who may see how much of a case (SPEC §5), and the views. */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "habitual/access.h"
+#include "habitual/json_io.h"
+#include "habitual/roles.h"
+#include "habitual/rules.h"
+
+static int in_list(const apr_array_header_t *a, const char *user)
+{
+    for (int i = 0; i < a->nelts; i++) {
+        const char *u = APR_ARRAY_IDX(a, i, const char *);
+        if (u && !strcmp(u, user)) return 1;
+    }
+    return 0;
+}
+
+int hab_access_may_hear_appeal(const hab_case_t *c, const char *user, unsigned roles)
+{
+    return (roles & HAB_ROLE_CHIEF_OFFICER) && c->pending_appeal_id && !in_list(c->involved, user);
+}
+
+hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, unsigned roles)
+{
+    if (roles & HAB_ROLES_CASE_OFFICERS) return HAB_SEE_FULL;
+    if (c->referred_by && !strcmp(c->referred_by, user)) return HAB_SEE_REFERRAL;
+    if (hab_access_may_hear_appeal(c, user, roles)) return HAB_SEE_APPEAL;
+    int in_force = json_array_size(c->restrictions) > 0;
+    if (in_force && ((roles & HAB_ROLE_CHIEF_OFFICER) || hab_case_granted(c, user)))
+        return HAB_SEE_NOTICE;
+    return HAB_SEE_NONE;
+}
+
+/* Special-category data (R10): vulnerability, health, safeguarding. */
+static void strip_special_category(json_t *view)
+{
+    json_object_del(view, "vulnerable");
+    json_object_del(view, "vulnerability");
+    json_t *report = json_object_get(view, "report");
+    if (json_is_object(report)) json_object_del(report, "safeguarding");
+}
+
+static json_t *open_channels_of(const hab_case_t *c)
+{
+    hab_contact_plan_t plan;
+    apr_pool_t *scratch;
+    apr_pool_create(&scratch, NULL);
+    json_t *open = hab_restrictions_plan(scratch, c->restrictions, &plan)
+                       ? json_array() : hab_open_channels(&plan);
+    apr_pool_destroy(scratch);
+    return open;
+}
+
+static json_t *full_view(const hab_case_t *c)
+{
+    json_t *v = json_object();
+    json_object_set_new(v, "id", json_integer(c->id));
+    json_object_set_new(v, "status", json_string(c->status));
+    json_object_set_new(v, "end_reason", hab_json_text(c->end_reason));
+    json_object_set(v, "person", c->person);
+    json_object_set_new(v, "referred_by", hab_json_text(c->referred_by));
+    json_object_set_new(v, "referred_at", hab_json_text(c->referred_at));
+    json_object_set_new(v, "department", hab_json_text(c->department));
+    json_object_set_new(v, "summary", hab_json_text(c->summary));
+    json_object_set_new(v, "measures_taken", hab_json_text(c->measures_taken));
+    json_object_set_new(v, "complaints_procedure", hab_json_text(c->complaints_procedure));
+    json_object_set(v, "criteria", c->criteria);
+    json_object_set_new(v, "vulnerable", json_boolean(c->vulnerable));
+    json_object_set_new(v, "vulnerability", hab_json_text(c->vulnerability));
+    json_object_set(v, "representative", c->representative);
+    json_object_set(v, "advocate", c->advocate);
+    json_object_set(v, "copy_to", c->copy_to);
+    json_object_set(v, "contacts", c->contacts);
+    json_object_set(v, "warning", c->warning);
+    json_object_set_new(v, "action_without_notice", json_boolean(c->action_without_notice));
+    json_object_set(v, "report", c->report);
+    json_object_set(v, "decision", c->decision);
+    json_object_set(v, "restrictions", c->restrictions);
+    json_object_set_new(v, "open_channels", open_channels_of(c));
+    json_object_set(v, "period", c->period);
+    json_object_set_new(v, "review_due", c->lapsed ? json_null() : hab_json_text(c->review_due));
+    json_object_set(v, "reviews", c->reviews);
+    json_object_set(v, "appeals", c->appeals);
+    json_object_set(v, "letters", c->letters);
+    json_object_set(v, "grants", c->grants);
+    json_object_set(v, "statements", c->statements);
+    json_object_set(v, "legal_hold", c->legal_hold);
+    /* a deep copy, so stripping a view never touches the loaded case */
+    json_t *copy = json_deep_copy(v);
+    json_decref(v);
+    return copy;
+}
+
+/* The referrer sees what they raised while it is with the CEM as a
+ * referral; once it moves on, only its status (SPEC §5). */
+static json_t *referral_view(const hab_case_t *c)
+{
+    json_t *v = json_object();
+    json_object_set_new(v, "id", json_integer(c->id));
+    json_object_set_new(v, "status", json_string(c->status));
+    json_object_set_new(v, "person", json_pack("{s:O, s:O}",
+                                               "name", json_object_get(c->person, "name"),
+                                               "reference", json_object_get(c->person, "reference")));
+    if (strcmp(c->status, "referred") != 0) return v;
+    json_object_set_new(v, "referred_at", hab_json_text(c->referred_at));
+    json_object_set_new(v, "department", hab_json_text(c->department));
+    json_object_set_new(v, "summary", hab_json_text(c->summary));
+    json_object_set_new(v, "measures_taken", hab_json_text(c->measures_taken));
+    json_object_set_new(v, "complaints_procedure", hab_json_text(c->complaints_procedure));
+    json_object_set_new(v, "criteria", json_deep_copy(c->criteria));
+    json_object_set_new(v, "contacts", json_deep_copy(c->contacts));
+    return v;
+}
+
+json_t *hab_view_case(apr_pool_t *p, const hab_case_t *c, hab_sight_t sight)
+{
+    json_t *v;
+    switch (sight) {
+    case HAB_SEE_FULL:
+        v = full_view(c);
+        break;
+    case HAB_SEE_APPEAL:
+        v = full_view(c);
+        strip_special_category(v);
+        break;
+    case HAB_SEE_REFERRAL:
+        v = referral_view(c);
+        break;
+    default:
+        v = json_null();
+    }
+    return hab_json_own(p, v);
+}
+
+static json_t *notice_restriction(const json_t *r)
+{
+    json_t *copy = json_deep_copy(r);
+    /* what legal advice is sought is a reason, not a notice */
+    json_object_del(copy, "legal_advice");
+    return copy;
+}
+
+const char *hab_phone_statement(apr_pool_t *p, const json_t *open_channels)
+{
+    const char *ways = "";
+    size_t i;
+    json_t *ch;
+    json_array_foreach(open_channels, i, ch) {
+        const char *name = json_string_value(ch);
+        if (!strcmp(name, "phone")) return NULL; /* the phone is open: no statement needed */
+        if (!strcmp(name, "third-party")) name = "the third party named in your letter";
+        ways = *ways ? apr_pstrcat(p, ways, ", ", name, NULL) : name;
+    }
+    if (!*ways)
+        return "I'm sorry, the council has suspended contact with you for now and I cannot "
+               "continue this call. Goodbye.";
+    return apr_psprintf(p, "I'm sorry, the council has limited the ways it deals with you and I "
+                           "cannot continue this call. You can contact the council by: %s. Goodbye.",
+                        ways);
+}
+
+json_t *hab_view_notice(apr_pool_t *p, const hab_case_t *c)
+{
+    json_t *restrictions = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(c->restrictions, i, r) json_array_append_new(restrictions, notice_restriction(r));
+    json_t *open = open_channels_of(c);
+    const char *statement = hab_phone_statement(p, open);
+    /* an interim restriction lasts until the decision: no date */
+    int decided = !strcmp(c->status, "active");
+    json_t *v = json_pack("{s:I, s:{s:O, s:O}, s:o, s:o, s:o, s:b, s:o}",
+                          "case_id", (json_int_t)c->id,
+                          "person", "name", json_object_get(c->person, "name"),
+                          "reference", json_object_get(c->person, "reference"),
+                          "restrictions", restrictions, "open_channels", open,
+                          "until", decided ? hab_json_text(c->period_end) : json_null(),
+                          "interim", !decided,
+                          "phone_statement", hab_json_text(statement));
+    return hab_json_own(p, v);
+}

@@ -1,0 +1,345 @@
+/* Loading a whole case from the store into hab_case_t. */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "habitual/casefile.h"
+#include "habitual/json_io.h"
+#include "habitual/rules.h"
+
+#define T(rows, r, c) hab_rows_text(rows, r, c)
+
+const char *hab_effective_status(const char *stored, const char *period_end, const char *today,
+                                 int *lapsed)
+{
+    *lapsed = hab_rule_r9_lapsed(stored, period_end, today);
+    return *lapsed ? "ended" : stored;
+}
+
+static json_t *name_address(const char *name, const char *address)
+{
+    if (!name) return json_null();
+    return json_pack("{s:o, s:o}", "name", hab_json_text(name), "address", hab_json_text(address));
+}
+
+static void push_involved(apr_array_header_t *a, const char *user)
+{
+    if (user) APR_ARRAY_PUSH(a, const char *) = user;
+}
+
+static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *found)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(
+        s, p, &r,
+        "SELECT c.status, c.end_reason, c.referred_by, c.referred_at, c.department, c.summary, "
+        "c.measures_taken, c.complaints_procedure, c.vulnerable, c.vulnerability, "
+        "c.representative_name, c.representative_address, c.advocate_name, c.advocate_address, "
+        "c.action_without_notice, c.legal_hold_reason, c.legal_hold_by, c.legal_hold_at, "
+        "c.updated_at, p.name, p.reference, p.address, p.date_of_birth "
+        "FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.id = ?",
+        "i", c->id);
+    if (e) return e;
+    *found = r->nrows == 1;
+    if (!*found) return NULL;
+    c->stored_status = T(r, 0, 0);
+    c->end_reason = T(r, 0, 1);
+    c->referred_by = T(r, 0, 2);
+    c->referred_at = T(r, 0, 3);
+    c->department = T(r, 0, 4);
+    c->summary = T(r, 0, 5);
+    c->measures_taken = T(r, 0, 6);
+    c->complaints_procedure = T(r, 0, 7);
+    c->vulnerable = hab_rows_int(r, 0, 8) != 0;
+    c->vulnerability = T(r, 0, 9);
+    c->representative = hab_json_own(p, name_address(T(r, 0, 10), T(r, 0, 11)));
+    c->advocate = hab_json_own(p, name_address(T(r, 0, 12), T(r, 0, 13)));
+    c->action_without_notice = hab_rows_int(r, 0, 14) != 0;
+    c->legal_hold = hab_json_own(p, T(r, 0, 15)
+        ? json_pack("{s:o, s:o, s:o}", "reason", hab_json_text(T(r, 0, 15)),
+                    "by", hab_json_text(T(r, 0, 16)), "at", hab_json_text(T(r, 0, 17)))
+        : json_null());
+    c->updated_at = T(r, 0, 18);
+    c->person = hab_json_own(p, json_pack("{s:o, s:o, s:o, s:o}",
+                                          "name", hab_json_text(T(r, 0, 19)),
+                                          "reference", hab_json_text(T(r, 0, 20)),
+                                          "address", hab_json_text(T(r, 0, 21)),
+                                          "date_of_birth", hab_json_text(T(r, 0, 22))));
+    push_involved(c->involved, c->referred_by);
+    return NULL;
+}
+
+static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT criterion FROM case_criteria WHERE case_id = ? "
+                               "ORDER BY criterion", "i", c->id);
+    if (e) return e;
+    c->criteria = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++) {
+        json_array_append_new(c->criteria, hab_json_text(T(r, i, 0)));
+        if (!strcmp(T(r, i, 0), "violence")) c->violence = 1;
+    }
+    e = hab_store_q(s, p, &r, "SELECT name, role, address FROM copy_recipients WHERE case_id = ? "
+                    "ORDER BY position", "i", c->id);
+    if (e) return e;
+    c->copy_to = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++)
+        json_array_append_new(c->copy_to, json_pack("{s:o, s:o, s:o}", "name", hab_json_text(T(r, i, 0)),
+                                                    "role", hab_json_text(T(r, i, 1)),
+                                                    "address", hab_json_text(T(r, i, 2))));
+    e = hab_store_q(s, p, &r, "SELECT received, text, recorded_by, recorded_at FROM statements "
+                    "WHERE case_id = ? ORDER BY id", "i", c->id);
+    if (e) return e;
+    c->statements = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++)
+        json_array_append_new(c->statements, json_pack("{s:o, s:o, s:o, s:o}",
+                                                       "received", hab_json_text(T(r, i, 0)),
+                                                       "text", hab_json_text(T(r, i, 1)),
+                                                       "recorded_by", hab_json_text(T(r, i, 2)),
+                                                       "recorded_at", hab_json_text(T(r, i, 3))));
+    return NULL;
+}
+
+static hab_err_t *load_contacts(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r, *inc;
+    hab_err_t *e = hab_store_q(s, p, &r,
+                               "SELECT id, at, channel, direction, department, officer, summary, "
+                               "recorded_by, recorded_at FROM contacts WHERE case_id = ? "
+                               "ORDER BY at, id", "i", c->id);
+    if (!e)
+        e = hab_store_q(s, p, &inc,
+                        "SELECT i.contact_id, i.incident FROM contact_incidents i "
+                        "JOIN contacts k ON k.id = i.contact_id WHERE k.case_id = ? "
+                        "ORDER BY i.contact_id, i.incident", "i", c->id);
+    if (e) return e;
+    c->contacts = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++) {
+        json_t *incidents = json_array();
+        for (int k = 0; k < inc->nrows; k++) {
+            if (strcmp(T(inc, k, 0), T(r, i, 0)) != 0) continue;
+            json_array_append_new(incidents, hab_json_text(T(inc, k, 1)));
+            if (!strcmp(T(inc, k, 1), "violence")) c->violence = 1;
+        }
+        json_array_append_new(c->contacts, json_pack(
+            "{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
+            "at", hab_json_text(T(r, i, 1)), "channel", hab_json_text(T(r, i, 2)),
+            "direction", hab_json_text(T(r, i, 3)), "department", hab_json_text(T(r, i, 4)),
+            "officer", hab_json_text(T(r, i, 5)), "summary", hab_json_text(T(r, i, 6)),
+            "incidents", incidents, "recorded_by", hab_json_text(T(r, i, 7)),
+            "recorded_at", hab_json_text(T(r, i, 8))));
+    }
+    return NULL;
+}
+
+static hab_err_t *load_warning_report(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT warned_on, method, text, warned_by, recorded_at "
+                               "FROM warnings WHERE case_id = ? ORDER BY id DESC LIMIT 1", "i", c->id);
+    if (e) return e;
+    c->warning = hab_json_own(p, r->nrows
+        ? json_pack("{s:o, s:o, s:o, s:o, s:o}", "on", hab_json_text(T(r, 0, 0)),
+                    "method", hab_json_text(T(r, 0, 1)), "text", hab_json_text(T(r, 0, 2)),
+                    "by", hab_json_text(T(r, 0, 3)), "recorded_at", hab_json_text(T(r, 0, 4)))
+        : json_null());
+    e = hab_store_q(s, p, &r,
+                    "SELECT id, behaviour, restrictions, period_months, alternatives_considered, "
+                    "severe, severe_reason, safeguarding_considered, safeguarding_adjustments, "
+                    "police_reference, asb_unit_consulted, author, created_at FROM reports "
+                    "WHERE case_id = ? ORDER BY id", "i", c->id);
+    if (e) return e;
+    c->report = hab_json_own(p, json_null());
+    for (int i = 0; i < r->nrows; i++) {
+        push_involved(c->involved, T(r, i, 11));
+        c->report_id = hab_rows_int(r, i, 0);
+        c->report_author = T(r, i, 11);
+        c->report = hab_json_own(p, json_pack(
+            "{s:o, s:o, s:I, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o}",
+            "behaviour", hab_json_text(T(r, i, 1)), "restrictions", hab_json_stored(T(r, i, 2)),
+            "period_months", (json_int_t)hab_rows_int(r, i, 3),
+            "alternatives_considered", hab_json_text(T(r, i, 4)),
+            "severe", hab_json_flag(T(r, i, 5)), "severe_reason", hab_json_text(T(r, i, 6)),
+            "safeguarding", "considered", hab_json_flag(T(r, i, 7)),
+            "adjustments", hab_json_text(T(r, i, 8)),
+            "police_reference", hab_json_text(T(r, i, 9)),
+            "asb_unit_consulted", hab_json_flag(T(r, i, 10)),
+            "author", hab_json_text(T(r, i, 11)), "at", hab_json_text(T(r, i, 12))));
+    }
+    return NULL;
+}
+
+static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r,
+                               "SELECT outcome, justified, proportionate, reasons, start, decided_by, "
+                               "acting_as, deputising, decided_at FROM decisions WHERE case_id = ? "
+                               "ORDER BY id", "i", c->id);
+    if (e) return e;
+    c->decision = hab_json_own(p, json_null());
+    for (int i = 0; i < r->nrows; i++) {
+        push_involved(c->involved, T(r, i, 5));
+        APR_ARRAY_PUSH(c->deciders, const char *) = T(r, i, 5);
+        c->decision = hab_json_own(p, json_pack(
+            "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "outcome", hab_json_text(T(r, i, 0)),
+            "decided_by", hab_json_text(T(r, i, 5)), "acting_as", hab_json_text(T(r, i, 6)),
+            "deputising", hab_json_flag(T(r, i, 7)), "justified", hab_json_flag(T(r, i, 1)),
+            "proportionate", hab_json_flag(T(r, i, 2)), "reasons", hab_json_text(T(r, i, 3)),
+            "start", hab_json_text(T(r, i, 4)), "at", hab_json_text(T(r, i, 8))));
+    }
+    e = hab_store_q(s, p, &r, "SELECT start, months, end_date, review_due FROM periods "
+                    "WHERE case_id = ? ORDER BY id DESC LIMIT 1", "i", c->id);
+    if (e) return e;
+    c->period = hab_json_own(p, json_null());
+    if (r->nrows) {
+        c->period_start = T(r, 0, 0);
+        c->period_months = (int)hab_rows_int(r, 0, 1);
+        c->period_end = T(r, 0, 2);
+        c->review_due = T(r, 0, 3);
+        c->period = hab_json_own(p, json_pack("{s:s, s:s, s:i}", "start", c->period_start,
+                                              "end", c->period_end, "months", c->period_months));
+    }
+    e = hab_store_q(s, p, &r, "SELECT detail, interim FROM restrictions WHERE case_id = ? "
+                    "AND lifted_at IS NULL ORDER BY id", "i", c->id);
+    if (e) return e;
+    c->restrictions = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++) {
+        json_t *one = hab_json_stored(T(r, i, 0));
+        if (hab_rows_int(r, i, 1)) {
+            json_object_set_new(one, "interim", json_true());
+            c->interim = 1;
+        }
+        json_array_append_new(c->restrictions, one);
+    }
+    return NULL;
+}
+
+static json_t *decision_part(const hab_rows_t *r, int i, int first, int count, const char **names)
+{
+    if (!T(r, i, first)) return json_null();
+    json_t *d = json_object();
+    for (int k = 0; k < count; k++) {
+        const char *v = T(r, i, first + k);
+        json_t *val;
+        if (!strcmp(names[k], "deputising")) val = hab_json_flag(v);
+        else if (!strcmp(names[k], "restrictions")) val = hab_json_stored(v);
+        else if (!strcmp(names[k], "period_months")) val = v ? json_integer(hab_rows_int(r, i, first + k)) : json_null();
+        else val = hab_json_text(v);
+        json_object_set_new(d, names[k], val);
+    }
+    return d;
+}
+
+static hab_err_t *load_reviews_appeals(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    static const char *review_decision[] = {"outcome", "reasons", "period_months", "restrictions",
+                                            "decided_by", "acting_as", "deputising", "at"};
+    static const char *appeal_decision[] = {"outcome", "reasons", "restrictions", "decided_by", "at"};
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(
+        s, p, &r,
+        "SELECT r.id, r.recommendation, r.report, r.monitoring_officer, r.author, r.created_at, "
+        "d.outcome, d.reasons, d.period_months, d.restrictions, d.decided_by, d.acting_as, "
+        "d.deputising, d.decided_at FROM reviews r LEFT JOIN review_decisions d ON d.review_id = r.id "
+        "WHERE r.case_id = ? ORDER BY r.id", "i", c->id);
+    if (e) return e;
+    c->reviews = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++) {
+        push_involved(c->involved, T(r, i, 3));
+        push_involved(c->involved, T(r, i, 4));
+        push_involved(c->involved, T(r, i, 10));
+        if (T(r, i, 10)) APR_ARRAY_PUSH(c->deciders, const char *) = T(r, i, 10);
+        if (!T(r, i, 6)) {
+            c->pending_review_id = hab_rows_int(r, i, 0);
+            c->pending_review_mo = T(r, i, 3);
+        }
+        json_array_append_new(c->reviews, json_pack(
+            "{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
+            "recommendation", hab_json_text(T(r, i, 1)), "report", hab_json_text(T(r, i, 2)),
+            "monitoring_officer", hab_json_text(T(r, i, 3)), "author", hab_json_text(T(r, i, 4)),
+            "at", hab_json_text(T(r, i, 5)), "decision", decision_part(r, i, 6, 8, review_decision)));
+    }
+    e = hab_store_q(s, p, &r,
+                    "SELECT a.id, a.received, a.grounds, a.recorded_by, a.recorded_at, d.outcome, "
+                    "d.reasons, d.restrictions, d.decided_by, d.decided_at FROM appeals a "
+                    "LEFT JOIN appeal_decisions d ON d.appeal_id = a.id WHERE a.case_id = ? "
+                    "ORDER BY a.id", "i", c->id);
+    if (e) return e;
+    c->appeals = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++) {
+        push_involved(c->involved, T(r, i, 8));
+        if (!T(r, i, 5)) c->pending_appeal_id = hab_rows_int(r, i, 0);
+        json_array_append_new(c->appeals, json_pack(
+            "{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
+            "received", hab_json_text(T(r, i, 1)), "grounds", hab_json_text(T(r, i, 2)),
+            "recorded_by", hab_json_text(T(r, i, 3)), "at", hab_json_text(T(r, i, 4)),
+            "decision", decision_part(r, i, 5, 5, appeal_decision)));
+    }
+    return NULL;
+}
+
+static hab_err_t *load_letters_grants(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT number, kind, issued_at, subject, copied_to "
+                               "FROM letters WHERE case_id = ? ORDER BY number", "i", c->id);
+    if (e) return e;
+    c->letters = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++)
+        json_array_append_new(c->letters, json_pack(
+            "{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
+            "kind", hab_json_text(T(r, i, 1)), "issued_at", hab_json_text(T(r, i, 2)),
+            "subject", hab_json_text(T(r, i, 3)), "copied_to", hab_json_stored(T(r, i, 4))));
+    e = hab_store_q(s, p, &r, "SELECT grantee, reason, expires, granted_by, granted_at, revoked_at, "
+                    "revoked_by FROM grants WHERE case_id = ? ORDER BY id", "i", c->id);
+    if (e) return e;
+    c->grants = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++) {
+        int active = !T(r, i, 5) && strcmp(T(r, i, 2), today) >= 0;
+        json_array_append_new(c->grants, json_pack(
+            "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "user", hab_json_text(T(r, i, 0)),
+            "reason", hab_json_text(T(r, i, 1)), "expires", hab_json_text(T(r, i, 2)),
+            "granted_by", hab_json_text(T(r, i, 3)), "granted_at", hab_json_text(T(r, i, 4)),
+            "revoked_at", hab_json_text(T(r, i, 5)), "revoked_by", hab_json_text(T(r, i, 6)),
+            "active", active));
+    }
+    return NULL;
+}
+
+int hab_case_granted(const hab_case_t *c, const char *user)
+{
+    size_t i; /* "active" was worked out against today when loaded */
+    json_t *g;
+    json_array_foreach(c->grants, i, g)
+        if (json_is_true(json_object_get(g, "active")) &&
+            !strcmp(json_string_value(json_object_get(g, "user")), user))
+            return 1;
+    return 0;
+}
+
+hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
+                         hab_case_t **out)
+{
+    hab_case_t *c = apr_pcalloc(p, sizeof(*c));
+    c->id = id;
+    c->involved = apr_array_make(p, 8, sizeof(const char *));
+    c->deciders = apr_array_make(p, 4, sizeof(const char *));
+    int found = 0;
+    *out = NULL;
+    hab_err_t *e = load_core(s, p, c, &found);
+    if (e || !found) return e;
+    if ((e = load_lists(s, p, c)) || (e = load_contacts(s, p, c)) ||
+        (e = load_warning_report(s, p, c)) || (e = load_decision_period(s, p, c)) ||
+        (e = load_reviews_appeals(s, p, c)) || (e = load_letters_grants(s, p, c, today)))
+        return e;
+    c->status = hab_effective_status(c->stored_status, c->period_end, today, &c->lapsed);
+    if (c->lapsed) {
+        /* the period is over: its restrictions are no longer in force */
+        c->end_reason = "lapsed";
+        c->restrictions = hab_json_own(p, json_array());
+    }
+    *out = c;
+    return NULL;
+}

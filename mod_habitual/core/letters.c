@@ -1,0 +1,275 @@
+/* Letters in the procedure's own words.  Everything taken from the case is
+ * escaped as it goes in. */
+#include <string.h>
+
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+#include "habitual/dates.h"
+#include "habitual/html.h"
+#include "habitual/json_io.h"
+#include "habitual/letters.h"
+#include "habitual/validate.h"
+
+#define E(s) hab_html_escape(p, s)
+
+const char *const hab_letter_required_parts[] = {
+    "data-part=\"reasons\"", "data-part=\"restrictions\"", "data-part=\"period\"",
+    "data-part=\"review\"", "data-part=\"open-ways\"", "data-part=\"appeal\"",
+    "data-part=\"ombudsman\"", NULL};
+
+/* Channel slugs as a letter says them. */
+static const char *channel_words(const char *w)
+{
+    if (!w) return "";
+    if (!strcmp(w, "in-person")) return "in person";
+    if (!strcmp(w, "third-party")) return "through the third party named above";
+    if (!strcmp(w, "online")) return "online forms";
+    return w;
+}
+
+/* "a, b and c" from a JSON array of strings. */
+static const char *join_words(apr_pool_t *p, const json_t *list)
+{
+    size_t n = json_array_size(list);
+    const char *out = "";
+    for (size_t i = 0; i < n; i++) {
+        const char *w = channel_words(json_string_value(json_array_get(list, i)));
+        const char *sep = i == 0 ? "" : (i == n - 1 ? " and " : ", ");
+        out = apr_pstrcat(p, out, sep, w, NULL);
+    }
+    return out;
+}
+
+const char *hab_restriction_sentence(apr_pool_t *p, const json_t *r)
+{
+    const char *type = hab_j_str(r, "type");
+    if (!type) return "";
+    if (!strcmp(type, "behaviour-agreement"))
+        return apr_pstrcat(p, "The council will continue to deal with you under a signed agreement "
+                              "setting out a code of behaviour for you and the council: ",
+                           hab_j_str(r, "terms"), NULL);
+    if (!strcmp(type, "decline-channels"))
+        return apr_pstrcat(p, "The council will not accept contact from you by ",
+                           join_words(p, json_object_get(r, "channels")), ".", NULL);
+    if (!strcmp(type, "third-party-only"))
+        return apr_pstrcat(p, "The council will deal with you only through a third party: ",
+                           hab_j_str(r, "third_party"), ".", NULL);
+    if (!strcmp(type, "correspondence-closed"))
+        return apr_pstrcat(p, "The council has responded fully to the points you raised about ",
+                           hab_j_str(r, "matter"), ". There is nothing more to add and continuing "
+                           "contact on this matter will serve no useful purpose: the correspondence "
+                           "is at an end, and further letters about it will be acknowledged but "
+                           "not answered.", NULL);
+    if (!strcmp(type, "referral-warning"))
+        return "The council reserves the right to refer unreasonable or habitual contact to the "
+               "monitoring officer and/or the police where it believes a criminal offence has "
+               "been committed.";
+    if (!strcmp(type, "suspend-contact"))
+        return apr_pstrcat(p, "All contact with you is suspended while the council seeks legal "
+                              "advice, until ", hab_date_long(p, hab_j_str(r, "until")), ".", NULL);
+    if (!strcmp(type, "building-ban"))
+        return apr_pstrcat(p, "You may not enter these council buildings: ",
+                           join_words(p, json_object_get(r, "buildings")),
+                           hab_j_bool(r, "injunction") ? ", under an injunction." : ".", NULL);
+    if (!strcmp(type, "written-only"))
+        return "Personal contact with you, in person and by telephone, has stopped: you may "
+               "contact the council in writing.";
+    return "";
+}
+
+static json_t *copies(const hab_case_t *c)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(c->copy_to, i, r) {
+        const char *name = hab_j_str(r, "name"), *role = hab_j_str(r, "role");
+        json_array_append_new(out, json_sprintf("%s (%s)", name ? name : "", role ? role : ""));
+    }
+    if (json_is_object(c->representative))
+        json_array_append_new(out, json_pack("s+", hab_j_str(c->representative, "name"),
+                                             " (representative)"));
+    if (json_is_object(c->advocate))
+        json_array_append_new(out, json_pack("s+", hab_j_str(c->advocate, "name"), " (advocate)"));
+    return out;
+}
+
+typedef struct {
+    apr_pool_t *p;
+    apr_array_header_t *parts;
+} builder_t;
+
+static void add(builder_t *b, const char *html)
+{
+    APR_ARRAY_PUSH(b->parts, const char *) = html;
+}
+
+static void section(builder_t *b, const char *part, const char *html)
+{
+    add(b, apr_psprintf(b->p, "<section data-part=\"%s\">%s</section>\n", part, html));
+}
+
+static builder_t *letter_start(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f,
+                               const char *subject)
+{
+    builder_t *b = apr_palloc(p, sizeof(*b));
+    b->p = p;
+    b->parts = apr_array_make(p, 16, sizeof(const char *));
+    const char *name = hab_j_str(c->person, "name"), *address = hab_j_str(c->person, "address");
+    add(b, apr_psprintf(p, "<p class=\"letter-from\">%s</p>\n", E(f->council)));
+    add(b, apr_psprintf(p, "<address class=\"letter-to\">%s<br>%s</address>\n", E(name),
+                        E(address ? address : "")));
+    add(b, apr_psprintf(p, "<p class=\"letter-date\">%s</p>\n", E(hab_date_long(p, f->date))));
+    add(b, apr_psprintf(p, "<p class=\"letter-ref\">Our reference: case %" APR_INT64_T_FMT
+                        ", your reference %s</p>\n", (apr_int64_t)c->id,
+                        E(hab_j_str(c->person, "reference"))));
+    add(b, apr_psprintf(p, "<h1>%s</h1>\n<p>Dear %s,</p>\n", E(subject), E(name)));
+    return b;
+}
+
+static const char *letter_finish(builder_t *b, const hab_letter_facts_t *f, const json_t *copied)
+{
+    apr_pool_t *p = b->p;
+    add(b, apr_psprintf(p, "<p class=\"letter-sign\">Yours sincerely,<br>%s<br>%s</p>\n",
+                        E(f->signed_as), E(f->council)));
+    const char *list = "";
+    size_t i;
+    json_t *name;
+    json_array_foreach(copied, i, name)
+        list = apr_pstrcat(p, list, "<li>", E(json_string_value(name)), "</li>", NULL);
+    section(b, "copies", json_array_size(copied)
+                ? apr_pstrcat(p, "<h2>Copies to</h2><ul>", list, "</ul>", NULL)
+                : "<p>No copies.</p>");
+    return apr_array_pstrcat(p, b->parts, 0);
+}
+
+static void restriction_sections(builder_t *b, const hab_letter_facts_t *f)
+{
+    apr_pool_t *p = b->p;
+    const char *items = "";
+    size_t i;
+    json_t *r;
+    json_array_foreach(f->restrictions, i, r)
+        items = apr_pstrcat(p, items, "<li>", E(hab_restriction_sentence(p, r)), "</li>", NULL);
+    section(b, "restrictions", apr_pstrcat(p, "<h2>What the council will do</h2><ul>", items,
+                                           "</ul>", NULL));
+    section(b, "period", apr_psprintf(p, "<h2>For how long</h2><p>These arrangements apply from "
+                                      "%s to %s.</p>", E(hab_date_long(p, f->period_start)),
+                                      E(hab_date_long(p, f->period_end))));
+    section(b, "review", apr_psprintf(p, "<h2>Review</h2><p>The council will review them by %s, "
+                                      "to consider whether they are still needed.</p>",
+                                      E(hab_date_long(p, f->review_due))));
+    json_t *open = hab_open_channels(f->plan);
+    const char *ways = open && json_array_size(open)
+        ? apr_pstrcat(p, "<p>You can still contact the council by: ",
+                      E(join_words(p, open)), ".</p>", NULL)
+        : apr_pstrcat(p, "<p>Contact is suspended until ",
+                      E(hab_date_long(p, f->plan->suspend_until)),
+                      "; after that you may contact the council in writing.</p>", NULL);
+    json_decref(open);
+    section(b, "open-ways", apr_pstrcat(p, "<h2>How you can still contact us</h2>", ways, NULL));
+}
+
+static void appeal_sections(builder_t *b, const hab_letter_facts_t *f)
+{
+    apr_pool_t *p = b->p;
+    const char *deadline = hab_date_add_working_days(p, f->date, f->appeal_days);
+    section(b, "appeal", apr_psprintf(
+        p, "<h2>If you disagree</h2><p>You may appeal within %d working days, by %s, by writing "
+           "to the customer experience manager with your reasons. A chief officer who has not "
+           "been involved in your case will decide your appeal.</p>",
+        f->appeal_days, E(hab_date_long(p, deadline))));
+    section(b, "ombudsman",
+            "<p>You also have the right to complain to the Local Government and Social Care "
+            "Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
+}
+
+hab_letter_t *hab_letter_warning(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
+{
+    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
+    l->kind = "warning";
+    l->subject = "Your contact with the council";
+    builder_t *b = letter_start(p, c, f, l->subject);
+    section(b, "concern", apr_psprintf(
+        p, "<p>On %s we contacted you by %s to explain why the way you contact the council is "
+           "causing concern, and to ask you to change it.</p><p>%s</p>",
+        E(hab_date_long(p, f->warning_on)), E(f->warning_method), E(f->warning_text)));
+    section(b, "consequences",
+            "<p>If the behaviour continues, the council may limit how it deals with you: for "
+            "example by declining some ways of contact, dealing with you only in writing or "
+            "through a third party. One way of contacting the council will always stay open.</p>");
+    l->copied_to = copies(c);
+    l->body = letter_finish(b, f, l->copied_to);
+    return l;
+}
+
+hab_letter_t *hab_letter_decision(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
+{
+    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
+    l->kind = "decision";
+    l->subject = "Decision about your contact with the council";
+    builder_t *b = letter_start(p, c, f, l->subject);
+    section(b, "reasons", apr_pstrcat(p, "<h2>Why</h2><p>The council has decided that limiting its "
+                                         "contact with you is justified and proportionate, for "
+                                         "these reasons:</p><p>", E(f->reasons), "</p>", NULL));
+    restriction_sections(b, f);
+    appeal_sections(b, f);
+    l->copied_to = copies(c);
+    l->body = letter_finish(b, f, l->copied_to);
+    return l;
+}
+
+static const char *outcome_sentence(const char *kind, const char *outcome)
+{
+    if (!strcmp(kind, "review-outcome")) {
+        if (!strcmp(outcome, "continue")) return "The council has reviewed the arrangements and will continue them for a new period.";
+        if (!strcmp(outcome, "vary")) return "The council has reviewed the arrangements and changed them as set out below.";
+        return "The council has reviewed the arrangements and removed them: you may contact the council in the usual ways.";
+    }
+    if (!strcmp(outcome, "uphold")) return "Your appeal has been considered and the decision stands.";
+    if (!strcmp(outcome, "vary")) return "Your appeal has been considered and the arrangements have been changed as set out below.";
+    return "Your appeal has been upheld: the decision is quashed and you may contact the council in the usual ways.";
+}
+
+static hab_letter_t *outcome_letter(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f,
+                                    const char *kind, const char *subject)
+{
+    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
+    l->kind = kind;
+    l->subject = subject;
+    builder_t *b = letter_start(p, c, f, l->subject);
+    section(b, "reasons", apr_pstrcat(p, "<h2>Outcome</h2><p>", E(outcome_sentence(kind, f->outcome)),
+                                      "</p><p>", E(f->reasons), "</p>", NULL));
+    if (f->restrictions && json_array_size(f->restrictions)) {
+        restriction_sections(b, f);
+        /* an appeal decision is final within the council; the Ombudsman remains */
+        if (!strcmp(kind, "review-outcome")) appeal_sections(b, f);
+        else section(b, "ombudsman", "<p>If you remain unhappy you have the right to complain to "
+                                     "the Local Government and Social Care Ombudsman "
+                                     "(www.lgo.org.uk, telephone 0300 061 0614).</p>");
+    }
+    l->copied_to = copies(c);
+    l->body = letter_finish(b, f, l->copied_to);
+    return l;
+}
+
+hab_letter_t *hab_letter_review(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
+{
+    return outcome_letter(p, c, f, "review-outcome", "Review of the arrangements for your contact with the council");
+}
+
+hab_letter_t *hab_letter_appeal(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
+{
+    return outcome_letter(p, c, f, "appeal-outcome", "Decision on your appeal");
+}
+
+const char *hab_letter_page(apr_pool_t *p, const char *council, const char *subject,
+                            const char *body, const char *stylesheet)
+{
+    return apr_pstrcat(p, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
+                          "<title>", E(subject), " - ", E(council), "</title>",
+                       stylesheet ? apr_pstrcat(p, "<link rel=\"stylesheet\" href=\"", E(stylesheet),
+                                                "\">", NULL) : "",
+                       "</head><body><main class=\"letter\">\n", body, "</main></body></html>\n", NULL);
+}

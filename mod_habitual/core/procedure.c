@@ -1,0 +1,908 @@
+/* The procedure of SPEC §3: one function per step.  Each checks, in this
+ * order: the user may see the case (else 404), the user's role allows the
+ * step (else 403), the state (R13, 409), the body (400/422), the rules
+ * (422); then writes everything the step implies.  The service runs it in
+ * one transaction, so a refusal leaves nothing behind. */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "habitual/access.h"
+#include "habitual/casefile.h"
+#include "habitual/dates.h"
+#include "habitual/json_io.h"
+#include "habitual/letters.h"
+#include "habitual/procedure.h"
+#include "habitual/roles.h"
+#include "habitual/rules.h"
+#include "habitual/validate.h"
+
+#define MONTHS_MAX 60
+
+static const char *const open_states[] = {"referred", "warned", "reported", "active", NULL};
+static const char *const before_report[] = {"referred", "warned", NULL};
+static const char *const only_reported[] = {"reported", NULL};
+static const char *const only_active[] = {"active", NULL};
+static const char *const any_state[] = {"referred", "warned", "reported", "active", "ended",
+                                        "closed", NULL};
+
+/* ---- shared helpers ---- */
+
+hab_err_t *hab_load_visible(hab_ctx_t *ctx, long long id, hab_case_t **c, int *sight)
+{
+    hab_err_t *e = hab_case_load(ctx->store, ctx->p, id, ctx->today, c);
+    if (e) return e;
+    *sight = *c ? (int)hab_access_sight(*c, ctx->user, ctx->roles) : HAB_SEE_NONE;
+    return *sight == HAB_SEE_NONE ? hab_err_not_found(ctx->p) : NULL;
+}
+
+static int has(const hab_ctx_t *ctx, unsigned roles)
+{
+    return (ctx->roles & roles) != 0;
+}
+
+static hab_err_t *forbidden_step(hab_ctx_t *ctx, const char *who)
+{
+    return hab_err_forbidden(ctx->p, apr_pstrcat(ctx->p, "Only ", who, " may take this step.", NULL));
+}
+
+static void answer(hab_ctx_t *ctx, hab_result_t *out, int status, long long id, const char *state)
+{
+    out->status = status;
+    out->body = hab_json_own(ctx->p, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", state));
+}
+
+static hab_err_t *not_in_future(hab_ctx_t *ctx, const char *field, const char *value)
+{
+    const char *limit = strlen(value) == 10 ? ctx->today : ctx->now;
+    if (strcmp(value, limit) <= 0) return NULL;
+    return hab_err_field(ctx->p, 400, "invalid-field", field, "%s cannot be in the future.", field);
+}
+
+static hab_err_t *set_status(hab_ctx_t *ctx, long long id, const char *status, const char *end_reason)
+{
+    int ending = !strcmp(status, "ended");
+    return hab_store_q(ctx->store, ctx->p, NULL,
+                       "UPDATE cases SET status = ?, end_reason = coalesce(?, end_reason), "
+                       "ended_at = CASE WHEN ? = 1 THEN ? ELSE ended_at END, "
+                       "closed_at = CASE WHEN ? = 'closed' THEN ? ELSE closed_at END, "
+                       "closed_by = CASE WHEN ? = 'closed' THEN ? ELSE closed_by END, "
+                       "updated_at = ? WHERE id = ?",
+                       "ttbtttttti", status, end_reason, ending, ctx->now, status, ctx->now,
+                       status, ctx->user, ctx->now, id);
+}
+
+static hab_err_t *lift_restrictions(hab_ctx_t *ctx, long long id, int interim_only, const char *why)
+{
+    return hab_store_q(ctx->store, ctx->p, NULL,
+                       "UPDATE restrictions SET lifted_at = ?, lifted_reason = ? "
+                       "WHERE case_id = ? AND lifted_at IS NULL AND (? = 0 OR interim = 1)",
+                       "ttib", ctx->now, why, id, interim_only);
+}
+
+static hab_err_t *impose_restrictions(hab_ctx_t *ctx, long long id, const json_t *list,
+                                      const char *origin, int interim)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) {
+        hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
+                                   "INSERT INTO restrictions(case_id, type, detail, interim, origin, "
+                                   "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                   "ittbtt", id, hab_j_str(r, "type"), hab_json_dump(ctx->p, r),
+                                   interim, origin, ctx->now);
+        if (e) return e;
+    }
+    return NULL;
+}
+
+/* R9: a new period, its end and review date by the same rule every time. */
+static hab_err_t *start_period(hab_ctx_t *ctx, long long id, const char *start, int months,
+                               const char *origin, const char **end, const char **review_due)
+{
+    hab_rule_r9_period(ctx->p, start, months, end, review_due);
+    return hab_store_q(ctx->store, ctx->p, NULL,
+                       "INSERT INTO periods(case_id, start, months, end_date, review_due, origin, "
+                       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       "itittt" "t", id, start, (long long)months, *end, *review_due, origin, ctx->now);
+}
+
+/* R12: every chief officer is told (they all read the same notifications). */
+static hab_err_t *notify_chief_officers(hab_ctx_t *ctx, long long id, const char *event)
+{
+    return hab_store_q(ctx->store, ctx->p, NULL,
+                       "INSERT INTO notifications(case_id, event, created_at, created_by) "
+                       "VALUES (?, ?, ?, ?)", "itt" "t", id, event, ctx->now, ctx->user);
+}
+
+/* R11: issue a letter once; those that impose restrictions are checked
+ * for every part they must state. */
+static hab_err_t *issue_letter(hab_ctx_t *ctx, long long id, const hab_letter_t *l, int complete)
+{
+    if (complete) {
+        hab_err_t *e = hab_rule_r11_letter_complete(ctx->p, l->body, hab_letter_required_parts);
+        if (e) return e;
+    }
+    return hab_store_q(ctx->store, ctx->p, NULL,
+                       "INSERT INTO letters(case_id, number, kind, issued_at, issued_by, subject, body, "
+                       "copied_to) VALUES (?, (SELECT coalesce(max(number), 0) + 1 FROM letters "
+                       "WHERE case_id = ?), ?, ?, ?, ?, ?, ?)",
+                       "iitttttt", id, id, l->kind, ctx->now, ctx->user, l->subject, l->body,
+                       hab_json_dump(ctx->p, l->copied_to));
+}
+
+static hab_letter_facts_t letter_facts(hab_ctx_t *ctx, const char *signed_as)
+{
+    hab_letter_facts_t f;
+    memset(&f, 0, sizeof(f));
+    f.council = ctx->council_name ? ctx->council_name : "The Council";
+    f.date = ctx->today;
+    f.signed_as = signed_as;
+    f.appeal_days = ctx->appeal_days > 0 ? ctx->appeal_days : 20;
+    return f;
+}
+
+/* R8: violence puts written-only in force at once, until the decision. */
+static hab_err_t *impose_interim(hab_ctx_t *ctx, long long id, const char *status)
+{
+    if (!hab_in_list(before_report, status) && strcmp(status, "reported") != 0) return NULL;
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
+                               "SELECT count(*) FROM restrictions WHERE case_id = ? AND interim = 1 "
+                               "AND lifted_at IS NULL", "i", id);
+    if (e || hab_rows_int(r, 0, 0) > 0) return e;
+    json_t *list = hab_json_own(ctx->p, json_pack("[{s:s}]", "type", "written-only"));
+    return impose_restrictions(ctx, id, list, "interim", 1);
+}
+
+hab_err_t *hab_chief_executive_absent(hab_ctx_t *ctx, int *absent)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
+                               "SELECT count(*) FROM absences WHERE from_date <= ? AND to_date >= ?",
+                               "tt", ctx->today, ctx->today);
+    *absent = !e && hab_rows_int(r, 0, 0) > 0;
+    return e;
+}
+
+/* Who decides, and in what capacity (R4); ctx->acting_as goes to the log. */
+static hab_err_t *decider_capacity(hab_ctx_t *ctx, const char **acting_as, int *deputising)
+{
+    int absent = 0;
+    hab_err_t *e = hab_chief_executive_absent(ctx, &absent);
+    if (!e) e = hab_rule_r4_who_decides(ctx->p, ctx->roles, absent, acting_as, deputising);
+    if (!e) ctx->acting_as = *acting_as;
+    return e;
+}
+
+static const char *signature(const char *acting_as)
+{
+    return !strcmp(acting_as, "chief-executive")
+               ? "Chief Executive"
+               : "Monitoring Officer, deciding in the absence of the Chief Executive";
+}
+
+/* ---- raise a concern ---- */
+
+static const hab_field_t f_person[] = {
+    {"name", HAB_F_TEXT, 1, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {"reference", HAB_F_TEXT, 1, 0, 64, NULL, NULL},
+    {"address", HAB_F_TEXT, 0, 0, HAB_SHORT_TEXT * 3, NULL, NULL},
+    {"date_of_birth", HAB_F_DATE, 0, 0, 0, NULL, NULL},
+    {NULL}};
+static const hab_field_t f_party[] = {
+    {"name", HAB_F_TEXT, 1, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {"address", HAB_F_TEXT, 0, 0, HAB_SHORT_TEXT * 3, NULL, NULL},
+    {NULL}};
+static const hab_field_t f_copy[] = {
+    {"name", HAB_F_TEXT, 1, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {"role", HAB_F_TEXT, 1, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {"address", HAB_F_TEXT, 0, 0, HAB_SHORT_TEXT * 3, NULL, NULL},
+    {NULL}};
+static const hab_field_t f_concern[] = {
+    {"person", HAB_F_OBJECT, 1, 0, 0, NULL, f_person},
+    {"department", HAB_F_TEXT, 1, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {"summary", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"measures_taken", HAB_F_TEXT, 0, 0, HAB_LONG_TEXT, NULL, NULL},           /* R2 */
+    {"complaints_procedure", HAB_F_ENUM, 0, 0, 0, hab_complaints_stages, NULL}, /* R2 */
+    {"criteria", HAB_F_ENUM_LIST, 1, 1, 22, hab_criteria, NULL},
+    {"exclusion", HAB_F_ENUM, 0, 0, 0, hab_exclusions, NULL},                  /* R1 */
+    {"vulnerable", HAB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {"vulnerability", HAB_F_TEXT, 0, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"representative", HAB_F_OBJECT, 0, 0, 0, NULL, f_party},
+    {"advocate", HAB_F_OBJECT, 0, 0, 0, NULL, f_party},
+    {"copy_to", HAB_F_OBJECT_LIST, 0, 0, 20, NULL, f_copy},
+    {NULL}};
+
+static hab_err_t *find_or_add_person(hab_ctx_t *ctx, const json_t *person, long long *person_id)
+{
+    const char *ref = hab_j_str(person, "reference");
+    const char *address = hab_j_str(person, "address"), *dob = hab_j_str(person, "date_of_birth");
+    hab_rows_t *r;
+    /* One row per council reference; what is already held is not overwritten. */
+    hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
+                               "INSERT INTO persons(reference, name, address, date_of_birth) "
+                               "VALUES (?, ?, ?, ?) ON CONFLICT (reference) DO NOTHING",
+                               "tttt", ref, hab_j_str(person, "name"), address, dob);
+    if (!e) e = hab_store_q(ctx->store, ctx->p, &r, "SELECT id FROM persons WHERE reference = ?", "t", ref);
+    if (e) return e;
+    *person_id = hab_rows_int(r, 0, 0);
+    return hab_store_q(ctx->store, ctx->p, NULL,
+                       "UPDATE persons SET address = coalesce(address, ?), "
+                       "date_of_birth = coalesce(date_of_birth, ?) WHERE id = ?",
+                       "tti", address, dob, *person_id);
+}
+
+static hab_err_t *insert_case(hab_ctx_t *ctx, const json_t *b, long long person_id, long long *id)
+{
+    const json_t *rep = json_object_get(b, "representative"), *adv = json_object_get(b, "advocate");
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(
+        ctx->store, ctx->p, &r,
+        "INSERT INTO cases(person_id, status, referred_by, referred_at, department, summary, "
+        "measures_taken, complaints_procedure, vulnerable, vulnerability, representative_name, "
+        "representative_address, advocate_name, advocate_address, updated_at) "
+        "VALUES (?, 'referred', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "itttttt" "bttttt" "t", person_id, ctx->user, ctx->now, hab_j_str(b, "department"),
+        hab_j_str(b, "summary"), hab_j_str(b, "measures_taken"), hab_j_str(b, "complaints_procedure"),
+        hab_j_bool(b, "vulnerable"), hab_j_str(b, "vulnerability"), hab_j_str(rep, "name"),
+        hab_j_str(rep, "address"), hab_j_str(adv, "name"), hab_j_str(adv, "address"), ctx->now);
+    if (e) return e;
+    *id = hab_rows_int(r, 0, 0);
+    return NULL;
+}
+
+static hab_err_t *insert_case_lists(hab_ctx_t *ctx, const json_t *b, long long id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(b, "criteria"), i, v) {
+        hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
+                                   "INSERT INTO case_criteria(case_id, criterion) VALUES (?, ?)",
+                                   "it", id, json_string_value(v));
+        if (e) return e;
+    }
+    json_array_foreach(json_object_get(b, "copy_to"), i, v) {
+        hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
+                                   "INSERT INTO copy_recipients(case_id, position, name, role, address) "
+                                   "VALUES (?, ?, ?, ?, ?)", "iittt", id, (long long)i,
+                                   hab_j_str(v, "name"), hab_j_str(v, "role"), hab_j_str(v, "address"));
+        if (e) return e;
+    }
+    return NULL;
+}
+
+hab_err_t *hab_step_raise_concern(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    const json_t *b = in->body;
+    if (!has(ctx, HAB_ROLE_STAFF)) return forbidden_step(ctx, "council staff");
+    /* R1 first: an excluded matter needs no more questions. */
+    const json_t *excl = json_object_get(b, "exclusion");
+    if (json_is_string(excl) && hab_in_list(hab_exclusions, json_string_value(excl))) {
+        hab_err_t *e = hab_rule_r1_exclusions(ctx->p, json_string_value(excl));
+        if (e) return e;
+    }
+    hab_err_t *e = hab_validate(ctx->p, b, f_concern, "");
+    if (!e) e = hab_rule_r2_last_resort(ctx->p, hab_j_str(b, "measures_taken"),
+                                        hab_j_str(b, "complaints_procedure"));
+    if (e) return e;
+    long long person_id, id;
+    if ((e = find_or_add_person(ctx, json_object_get(b, "person"), &person_id)) ||
+        (e = insert_case(ctx, b, person_id, &id)) || (e = insert_case_lists(ctx, b, id)))
+        return e;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(b, "criteria"), i, v)
+        if (!strcmp(json_string_value(v), "violence") && (e = impose_interim(ctx, id, "referred")))
+            return e;
+    ctx->created_case_id = id;
+    answer(ctx, out, 201, id, "referred");
+    return NULL;
+}
+
+/* ---- the chronology ---- */
+
+static const char *const directions[] = {"inbound", "outbound", NULL};
+static const hab_field_t f_contact[] = {
+    {"at", HAB_F_DATE_OR_TIME, 1, 0, 0, NULL, NULL},
+    {"channel", HAB_F_ENUM, 1, 0, 0, hab_contact_kinds, NULL},
+    {"direction", HAB_F_ENUM, 1, 0, 0, directions, NULL},
+    {"department", HAB_F_TEXT, 0, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {"officer", HAB_F_TEXT, 0, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {"summary", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"incidents", HAB_F_ENUM_LIST, 0, 0, 6, hab_incidents, NULL},
+    {NULL}};
+
+hab_err_t *hab_step_add_contact(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    int sight;
+    hab_err_t *e = hab_load_visible(ctx, in->case_id, &c, &sight);
+    if (e) return e;
+    if (!has(ctx, HAB_ROLE_CEM) && sight != HAB_SEE_REFERRAL)
+        return forbidden_step(ctx, "the referrer or the customer experience manager");
+    const json_t *b = in->body;
+    if ((e = hab_rule_r13_state(ctx->p, c->status, open_states)) ||
+        (e = hab_validate(ctx->p, b, f_contact, "")) ||
+        (e = not_in_future(ctx, "at", hab_j_str(b, "at"))))
+        return e;
+    hab_rows_t *r;
+    e = hab_store_q(ctx->store, ctx->p, &r,
+                    "INSERT INTO contacts(case_id, at, channel, direction, department, officer, summary, "
+                    "recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    "ittttttt" "t", c->id, hab_j_str(b, "at"), hab_j_str(b, "channel"),
+                    hab_j_str(b, "direction"), hab_j_str(b, "department"), hab_j_str(b, "officer"),
+                    hab_j_str(b, "summary"), ctx->user, ctx->now);
+    if (e) return e;
+    long long contact_id = hab_rows_int(r, 0, 0);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(b, "incidents"), i, v) {
+        e = hab_store_q(ctx->store, ctx->p, NULL,
+                        "INSERT INTO contact_incidents(contact_id, incident) VALUES (?, ?)",
+                        "it", contact_id, json_string_value(v));
+        if (!e && !strcmp(json_string_value(v), "violence")) e = impose_interim(ctx, c->id, c->status);
+        if (e) return e;
+    }
+    if ((e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?",
+                         "ti", ctx->now, c->id)))
+        return e;
+    answer(ctx, out, 201, c->id, c->status);
+    json_object_set_new(out->body, "contact_id", json_integer(contact_id));
+    return NULL;
+}
+
+/* ---- warn, close ---- */
+
+static const char *const warning_methods[] = {"phone", "letter", "email", NULL};
+static const hab_field_t f_warning[] = {
+    {"on", HAB_F_DATE, 1, 0, 0, NULL, NULL},
+    {"method", HAB_F_ENUM, 1, 0, 0, warning_methods, NULL},
+    {"text", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {NULL}};
+
+/* The CEM's steps on a case: the user must see it in full and be the CEM. */
+static hab_err_t *load_for_cem(hab_ctx_t *ctx, long long id, hab_case_t **c)
+{
+    int sight;
+    hab_err_t *e = hab_load_visible(ctx, id, c, &sight);
+    if (e) return e;
+    return has(ctx, HAB_ROLE_CEM) ? NULL : forbidden_step(ctx, "the customer experience manager");
+}
+
+hab_err_t *hab_step_warn(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    const json_t *b = in->body;
+    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
+    if (e || (e = hab_rule_r13_state(ctx->p, c->status, (const char *const[]){"referred", NULL})) ||
+        (e = hab_validate(ctx->p, b, f_warning, "")) || (e = not_in_future(ctx, "on", hab_j_str(b, "on"))))
+        return e;
+    e = hab_store_q(ctx->store, ctx->p, NULL,
+                    "INSERT INTO warnings(case_id, warned_on, method, text, warned_by, recorded_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", "itttt" "t", c->id, hab_j_str(b, "on"),
+                    hab_j_str(b, "method"), hab_j_str(b, "text"), ctx->user, ctx->now);
+    hab_letter_facts_t f = letter_facts(ctx, "Customer Experience Manager");
+    f.warning_on = hab_j_str(b, "on");
+    f.warning_method = hab_j_str(b, "method");
+    f.warning_text = hab_j_str(b, "text");
+    if (!e) e = issue_letter(ctx, c->id, hab_letter_warning(ctx->p, c, &f), 0);
+    if (!e) e = set_status(ctx, c->id, "warned", NULL);
+    if (e) return e;
+    answer(ctx, out, 200, c->id, "warned");
+    return NULL;
+}
+
+static const hab_field_t f_reason[] = {{"reason", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL}, {NULL}};
+
+hab_err_t *hab_step_close(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
+    if (e || (e = hab_rule_r13_state(ctx->p, c->status, before_report)) ||
+        (e = hab_validate(ctx->p, in->body, f_reason, "")) ||
+        (e = lift_restrictions(ctx, c->id, 1, "closed without action")) ||
+        (e = set_status(ctx, c->id, "closed", hab_j_str(in->body, "reason"))))
+        return e;
+    answer(ctx, out, 200, c->id, "closed");
+    return NULL;
+}
+
+/* ---- report ---- */
+
+static const hab_field_t f_safeguarding[] = {
+    {"considered", HAB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {"adjustments", HAB_F_TEXT, 0, 0, HAB_LONG_TEXT, NULL, NULL},
+    {NULL}};
+static const hab_field_t f_report[] = {
+    {"behaviour", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"restrictions", HAB_F_ANY_LIST, 1, 0, 0, NULL, NULL},
+    {"period_months", HAB_F_INT, 1, 1, MONTHS_MAX, NULL, NULL},
+    {"alternatives_considered", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"severe", HAB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {"severe_reason", HAB_F_TEXT, 0, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"safeguarding", HAB_F_OBJECT, 0, 0, 0, NULL, f_safeguarding},
+    {"police_reference", HAB_F_TEXT, 0, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"asb_unit_consulted", HAB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {NULL}};
+
+/* The restrictions a report, review or appeal proposes: a non-empty list
+ * that leaves a door open (R7) and, after violence, stops personal contact
+ * (R8).  The period is start..end; start defaults to today. */
+static hab_err_t *check_restrictions(hab_ctx_t *ctx, const hab_case_t *c, const json_t *list,
+                                     const char *start, int months, hab_contact_plan_t *plan)
+{
+    if (!json_is_array(list) || json_array_size(list) == 0)
+        return hab_err_field(ctx->p, 422, "missing-field", "restrictions",
+                             "Say which restrictions are proposed.");
+    const char *end, *review;
+    hab_rule_r9_period(ctx->p, start, months, &end, &review);
+    hab_err_t *e = hab_restrictions_plan(ctx->p, list, plan);
+    if (!e) e = hab_rule_r7_open_channel(ctx->p, plan, start, end);
+    if (!e) e = hab_rule_r8_violence(ctx->p, c->violence, plan);
+    return e;
+}
+
+static hab_err_t *insert_report(hab_ctx_t *ctx, const hab_case_t *c, const json_t *b)
+{
+    const json_t *sg = json_object_get(b, "safeguarding");
+    return hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "INSERT INTO reports(case_id, behaviour, restrictions, period_months, alternatives_considered, "
+        "severe, severe_reason, safeguarding_considered, safeguarding_adjustments, police_reference, "
+        "asb_unit_consulted, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "ittitbtbttbtt", c->id, hab_j_str(b, "behaviour"),
+        hab_json_dump(ctx->p, json_object_get(b, "restrictions")),
+        (long long)hab_j_int(b, "period_months", 0), hab_j_str(b, "alternatives_considered"),
+        hab_j_bool(b, "severe"), hab_j_str(b, "severe_reason"), hab_j_bool(sg, "considered"),
+        hab_j_str(sg, "adjustments"), hab_j_str(b, "police_reference"),
+        hab_j_bool(b, "asb_unit_consulted"), ctx->user, ctx->now);
+}
+
+hab_err_t *hab_step_report(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    const json_t *b = in->body;
+    hab_contact_plan_t plan;
+    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
+    if (e || (e = hab_rule_r13_state(ctx->p, c->status, before_report)) ||
+        (e = hab_validate(ctx->p, b, f_report, "")))
+        return e;
+    int warned = !json_is_null(c->warning);
+    const json_t *sg = json_object_get(b, "safeguarding");
+    if ((e = hab_rule_r3_warning_first(ctx->p, warned, hab_j_bool(b, "severe"), hab_j_str(b, "severe_reason"))) ||
+        (e = hab_rule_r10_safeguarding(ctx->p, c->vulnerable, hab_j_bool(sg, "considered"),
+                                       hab_j_str(sg, "adjustments"))) ||
+        (e = check_restrictions(ctx, c, json_object_get(b, "restrictions"), ctx->today,
+                                (int)hab_j_int(b, "period_months", 0), &plan)) ||
+        (e = hab_rule_r8_violence_report(ctx->p, c->violence, hab_j_str(b, "police_reference"),
+                                         hab_j_bool(b, "asb_unit_consulted"))))
+        return e;
+    if ((e = insert_report(ctx, c, b)) ||
+        (e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET action_without_notice = ? "
+                         "WHERE id = ?", "bi", !warned, c->id)) ||
+        (e = set_status(ctx, c->id, "reported", NULL)))
+        return e;
+    answer(ctx, out, 200, c->id, "reported");
+    return NULL;
+}
+
+/* ---- decide ---- */
+
+static const char *const decision_outcomes[] = {"approve", "reject", NULL};
+static const hab_field_t f_decision[] = {
+    {"outcome", HAB_F_ENUM, 1, 0, 0, decision_outcomes, NULL},
+    {"justified", HAB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {"proportionate", HAB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {"reasons", HAB_F_TEXT, 0, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"start", HAB_F_DATE, 0, 0, 0, NULL, NULL},
+    {NULL}};
+
+/* The deciders' steps: the user sees the file, holds a deciding role. */
+static hab_err_t *load_for_decider(hab_ctx_t *ctx, long long id, hab_case_t **c)
+{
+    int sight;
+    hab_err_t *e = hab_load_visible(ctx, id, c, &sight);
+    if (e) return e;
+    if (!has(ctx, HAB_ROLE_CHIEF_EXECUTIVE | HAB_ROLE_MONITORING_OFFICER))
+        return forbidden_step(ctx, "the chief executive, or the monitoring officer in their absence,");
+    return NULL;
+}
+
+static hab_err_t *approve(hab_ctx_t *ctx, hab_case_t *c, const json_t *b, const char *acting_as)
+{
+    const char *start = hab_j_str(b, "start") ? hab_j_str(b, "start") : ctx->today;
+    const json_t *proposed = json_object_get(c->report, "restrictions");
+    int months = (int)hab_j_int(c->report, "period_months", 12);
+    hab_contact_plan_t plan;
+    const char *end, *review;
+    hab_err_t *e = hab_rule_r6_justified(ctx->p, hab_j_bool(b, "justified"),
+                                         hab_j_bool(b, "proportionate"), hab_j_str(b, "reasons"));
+    if (!e) e = check_restrictions(ctx, c, proposed, start, months, &plan);
+    if (!e) e = lift_restrictions(ctx, c->id, 1, "decision");
+    if (!e) e = impose_restrictions(ctx, c->id, proposed, "decision", 0);
+    if (!e) e = start_period(ctx, c->id, start, months, "decision", &end, &review);
+    if (e) return e;
+    hab_letter_facts_t f = letter_facts(ctx, signature(acting_as));
+    f.reasons = hab_j_str(b, "reasons");
+    f.restrictions = proposed;
+    f.plan = &plan;
+    f.period_start = start;
+    f.period_end = end;
+    f.review_due = review;
+    if ((e = issue_letter(ctx, c->id, hab_letter_decision(ctx->p, c, &f), 1)) ||
+        (e = notify_chief_officers(ctx, c->id, "approved")))
+        return e;
+    return set_status(ctx, c->id, "active", NULL);
+}
+
+hab_err_t *hab_step_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    const json_t *b = in->body;
+    const char *acting_as;
+    int deputising;
+    hab_err_t *e = load_for_decider(ctx, in->case_id, &c);
+    if (e || (e = hab_rule_r13_state(ctx->p, c->status, only_reported)) ||
+        (e = hab_validate(ctx->p, b, f_decision, "")) ||
+        (e = decider_capacity(ctx, &acting_as, &deputising)))
+        return e;
+    apr_array_header_t *involved = apr_array_make(ctx->p, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(involved, const char *) = c->referred_by;
+    APR_ARRAY_PUSH(involved, const char *) = c->report_author;
+    if ((e = hab_rule_r5_not_own_case(ctx->p, ctx->user, involved, "decider")))
+        return e;
+    int approving = !strcmp(hab_j_str(b, "outcome"), "approve");
+    if (!approving && !hab_j_str(b, "reasons"))
+        return hab_err_field(ctx->p, 422, "missing-field", "reasons", "Give the reasons for the decision.");
+    e = hab_store_q(ctx->store, ctx->p, NULL,
+                    "INSERT INTO decisions(case_id, report_id, outcome, justified, proportionate, reasons, "
+                    "start, decided_by, acting_as, deputising, decided_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "iitbbttttbt", c->id, c->report_id, hab_j_str(b, "outcome"),
+                    hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"), hab_j_str(b, "reasons"),
+                    approving ? (hab_j_str(b, "start") ? hab_j_str(b, "start") : ctx->today) : NULL,
+                    ctx->user, acting_as, deputising, ctx->now);
+    if (!e) e = approving ? approve(ctx, c, b, acting_as)
+                          : lift_restrictions(ctx, c->id, 1, "decision");
+    if (!e && !approving) e = set_status(ctx, c->id, "closed", "rejected");
+    if (e) return e;
+    answer(ctx, out, 200, c->id, approving ? "active" : "closed");
+    json_object_set_new(out->body, "acting_as", json_string(acting_as));
+    json_object_set_new(out->body, "deputising", json_boolean(deputising));
+    return NULL;
+}
+
+/* ---- review ---- */
+
+static const char *const recommendations[] = {"continue", "vary", "remove", NULL};
+static const hab_field_t f_review[] = {
+    {"recommendation", HAB_F_ENUM, 1, 0, 0, recommendations, NULL},
+    {"report", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"monitoring_officer", HAB_F_TEXT, 1, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {NULL}};
+
+hab_err_t *hab_step_review(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    const json_t *b = in->body;
+    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
+    if (e || (e = hab_rule_r13_state(ctx->p, c->status, only_active)))
+        return e;
+    if (c->pending_review_id)
+        return hab_err_make(ctx->p, 409, "wrong-state", "A review of this case awaits its decision.");
+    if ((e = hab_validate(ctx->p, b, f_review, "")) ||
+        (e = hab_store_q(ctx->store, ctx->p, NULL,
+                         "INSERT INTO reviews(case_id, recommendation, report, monitoring_officer, "
+                         "author, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                         "ittttt", c->id, hab_j_str(b, "recommendation"), hab_j_str(b, "report"),
+                         hab_j_str(b, "monitoring_officer"), ctx->user, ctx->now)))
+        return e;
+    answer(ctx, out, 200, c->id, c->status);
+    return NULL;
+}
+
+static const hab_field_t f_review_decision[] = {
+    {"outcome", HAB_F_ENUM, 1, 0, 0, recommendations, NULL},
+    {"reasons", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"period_months", HAB_F_INT, 0, 1, MONTHS_MAX, NULL, NULL},
+    {"restrictions", HAB_F_ANY_LIST, 0, 0, 0, NULL, NULL},
+    {NULL}};
+
+/* End a designation: lift everything, tell the chief officers (R12). */
+static hab_err_t *end_designation(hab_ctx_t *ctx, long long id, const char *reason)
+{
+    hab_err_t *e = lift_restrictions(ctx, id, 0, reason);
+    if (!e) e = notify_chief_officers(ctx, id, reason);
+    if (!e) e = set_status(ctx, id, "ended", reason);
+    return e;
+}
+
+/* Continue or vary: a new period from today (R9) and, for vary, new
+ * restrictions; the letter and the notification follow. */
+static hab_err_t *renew_designation(hab_ctx_t *ctx, hab_case_t *c, const char *outcome,
+                                    const json_t *restrictions, int months,
+                                    hab_letter_facts_t *f)
+{
+    hab_contact_plan_t plan;
+    const char *end, *review;
+    int varying = !strcmp(outcome, "vary");
+    const json_t *now_in_force = varying ? restrictions : c->restrictions;
+    hab_err_t *e = check_restrictions(ctx, c, now_in_force, ctx->today, months, &plan);
+    if (!e && varying) e = lift_restrictions(ctx, c->id, 0, "varied on review");
+    if (!e && varying) e = impose_restrictions(ctx, c->id, restrictions, "review", 0);
+    if (!e) e = start_period(ctx, c->id, ctx->today, months, "review", &end, &review);
+    if (e) return e;
+    f->restrictions = now_in_force;
+    f->plan = &plan;
+    f->period_start = ctx->today;
+    f->period_end = end;
+    f->review_due = review;
+    e = issue_letter(ctx, c->id, hab_letter_review(ctx->p, c, f), 1);
+    if (!e) e = notify_chief_officers(ctx, c->id, varying ? "varied" : "continued");
+    return e;
+}
+
+hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    const json_t *b = in->body;
+    const char *acting_as;
+    int deputising;
+    hab_err_t *e = load_for_decider(ctx, in->case_id, &c);
+    if (e || (e = hab_rule_r13_state(ctx->p, c->status, only_active)))
+        return e;
+    if (!c->pending_review_id)
+        return hab_err_make(ctx->p, 409, "wrong-state", "There is no review awaiting a decision.");
+    if ((e = hab_validate(ctx->p, b, f_review_decision, "")) ||
+        (e = decider_capacity(ctx, &acting_as, &deputising)))
+        return e;
+    /* R5: not the referrer, the report's or review's author, nor the
+     * monitoring officer who joined the review. */
+    if ((e = hab_rule_r5_not_own_case(ctx->p, ctx->user, c->involved, "decider")))
+        return e;
+    const char *outcome = hab_j_str(b, "outcome");
+    int months = (int)hab_j_int(b, "period_months", c->period_months ? c->period_months : 12);
+    const json_t *restrictions = json_object_get(b, "restrictions");
+    if (!strcmp(outcome, "vary") && !restrictions)
+        return hab_err_field(ctx->p, 422, "missing-field", "restrictions",
+                             "Say what the varied restrictions are.");
+    e = hab_store_q(ctx->store, ctx->p, NULL,
+                    "INSERT INTO review_decisions(review_id, outcome, reasons, period_months, restrictions, "
+                    "decided_by, acting_as, deputising, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "itt" "It" "ttbt", c->pending_review_id, outcome, hab_j_str(b, "reasons"),
+                    !strcmp(outcome, "remove") ? 0LL : (long long)months,
+                    restrictions ? hab_json_dump(ctx->p, restrictions) : NULL, ctx->user, acting_as,
+                    deputising, ctx->now);
+    if (e) return e;
+    hab_letter_facts_t f = letter_facts(ctx, signature(acting_as));
+    f.outcome = outcome;
+    f.reasons = hab_j_str(b, "reasons");
+    if (!strcmp(outcome, "remove")) {
+        e = issue_letter(ctx, c->id, hab_letter_review(ctx->p, c, &f), 0);
+        if (!e) e = end_designation(ctx, c->id, "removed");
+    } else {
+        e = renew_designation(ctx, c, outcome, restrictions, months, &f);
+    }
+    if (e) return e;
+    answer(ctx, out, 200, c->id, !strcmp(outcome, "remove") ? "ended" : "active");
+    json_object_set_new(out->body, "acting_as", json_string(acting_as));
+    json_object_set_new(out->body, "deputising", json_boolean(deputising));
+    return NULL;
+}
+
+/* ---- appeal ---- */
+
+static const hab_field_t f_appeal[] = {
+    {"received", HAB_F_DATE, 1, 0, 0, NULL, NULL},
+    {"grounds", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {NULL}};
+
+hab_err_t *hab_step_appeal(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    const json_t *b = in->body;
+    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
+    if (e || (e = hab_rule_r13_state(ctx->p, c->status, only_active)))
+        return e;
+    if (c->pending_appeal_id)
+        return hab_err_make(ctx->p, 409, "wrong-state", "An appeal on this case awaits its decision.");
+    if ((e = hab_validate(ctx->p, b, f_appeal, "")) ||
+        (e = not_in_future(ctx, "received", hab_j_str(b, "received"))) ||
+        (e = hab_store_q(ctx->store, ctx->p, NULL,
+                         "INSERT INTO appeals(case_id, received, grounds, recorded_by, recorded_at) "
+                         "VALUES (?, ?, ?, ?, ?)", "itttt", c->id, hab_j_str(b, "received"),
+                         hab_j_str(b, "grounds"), ctx->user, ctx->now)))
+        return e;
+    answer(ctx, out, 200, c->id, c->status);
+    return NULL;
+}
+
+static const char *const appeal_outcomes[] = {"uphold", "vary", "quash", NULL};
+static const hab_field_t f_appeal_decision[] = {
+    {"outcome", HAB_F_ENUM, 1, 0, 0, appeal_outcomes, NULL},
+    {"reasons", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"restrictions", HAB_F_ANY_LIST, 0, 0, 0, NULL, NULL},
+    {NULL}};
+
+static hab_err_t *vary_on_appeal(hab_ctx_t *ctx, hab_case_t *c, const json_t *restrictions,
+                                 hab_letter_facts_t *f, hab_contact_plan_t *plan)
+{
+    hab_err_t *e = check_restrictions(ctx, c, restrictions, c->period_start, c->period_months, plan);
+    if (!e) e = lift_restrictions(ctx, c->id, 0, "varied on appeal");
+    if (!e) e = impose_restrictions(ctx, c->id, restrictions, "appeal", 0);
+    if (!e) e = notify_chief_officers(ctx, c->id, "varied");
+    f->restrictions = restrictions;
+    return e;
+}
+
+hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    int sight;
+    const json_t *b = in->body;
+    hab_err_t *e = hab_load_visible(ctx, in->case_id, &c, &sight);
+    if (e) return e;
+    if (!has(ctx, HAB_ROLE_CHIEF_OFFICER))
+        return forbidden_step(ctx, "a chief officer not involved in the case");
+    if ((e = hab_rule_r13_state(ctx->p, c->status, only_active))) return e;
+    if (!c->pending_appeal_id)
+        return hab_err_make(ctx->p, 409, "wrong-state", "There is no appeal awaiting a decision.");
+    if ((e = hab_validate(ctx->p, b, f_appeal_decision, "")) ||
+        (e = hab_rule_r5_not_own_case(ctx->p, ctx->user, c->involved, "chief officer")))
+        return e;
+    const char *outcome = hab_j_str(b, "outcome");
+    const json_t *restrictions = json_object_get(b, "restrictions");
+    if (!strcmp(outcome, "vary") && !restrictions)
+        return hab_err_field(ctx->p, 422, "missing-field", "restrictions",
+                             "Say what the varied restrictions are.");
+    e = hab_store_q(ctx->store, ctx->p, NULL,
+                    "INSERT INTO appeal_decisions(appeal_id, outcome, reasons, restrictions, decided_by, "
+                    "decided_at) VALUES (?, ?, ?, ?, ?, ?)", "itttt" "t", c->pending_appeal_id, outcome,
+                    hab_j_str(b, "reasons"), restrictions ? hab_json_dump(ctx->p, restrictions) : NULL,
+                    ctx->user, ctx->now);
+    hab_letter_facts_t f = letter_facts(ctx, "Chief Officer, deciding your appeal");
+    f.outcome = outcome;
+    f.reasons = hab_j_str(b, "reasons");
+    hab_contact_plan_t plan;
+    int quash = !strcmp(outcome, "quash");
+    if (!e && !strcmp(outcome, "vary")) e = vary_on_appeal(ctx, c, restrictions, &f, &plan);
+    if (!e && !strcmp(outcome, "uphold")) {
+        f.restrictions = c->restrictions;
+        e = hab_restrictions_plan(ctx->p, c->restrictions, &plan);
+    }
+    if (!e && !quash) {
+        f.plan = &plan;
+        f.period_start = c->period_start;
+        f.period_end = c->period_end;
+        f.review_due = c->review_due;
+    }
+    if (!e) e = issue_letter(ctx, c->id, hab_letter_appeal(ctx->p, c, &f), !quash);
+    if (!e && quash) e = end_designation(ctx, c->id, "quashed");
+    if (e) return e;
+    answer(ctx, out, 200, c->id, quash ? "ended" : "active");
+    return NULL;
+}
+
+/* ---- grants ---- */
+
+static const hab_field_t f_grant[] = {
+    {"user", HAB_F_TEXT, 1, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {"reason", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {"expires", HAB_F_DATE, 1, 0, 0, NULL, NULL},
+    {NULL}};
+
+/* Chief officers pass on notices they hold; the CEM any case's. */
+static hab_err_t *load_for_granting(hab_ctx_t *ctx, long long id, hab_case_t **c)
+{
+    int sight;
+    hab_err_t *e = hab_load_visible(ctx, id, c, &sight);
+    if (e) return e;
+    if (has(ctx, HAB_ROLE_CEM)) return NULL;
+    if (has(ctx, HAB_ROLE_CHIEF_OFFICER) && json_array_size((*c)->restrictions) > 0) return NULL;
+    return forbidden_step(ctx, "a chief officer or the customer experience manager");
+}
+
+hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    const json_t *b = in->body;
+    hab_err_t *e = load_for_granting(ctx, in->case_id, &c);
+    if (e || (e = hab_rule_r13_state(ctx->p, c->status, open_states)) ||
+        (e = hab_validate(ctx->p, b, f_grant, "")))
+        return e;
+    if (strcmp(hab_j_str(b, "expires"), ctx->today) < 0)
+        return hab_err_field(ctx->p, 400, "invalid-field", "expires", "expires cannot be in the past.");
+    if ((e = hab_store_q(ctx->store, ctx->p, NULL,
+                         "INSERT INTO grants(case_id, grantee, reason, expires, granted_by, granted_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", "ittttt", c->id, hab_j_str(b, "user"),
+                         hab_j_str(b, "reason"), hab_j_str(b, "expires"), ctx->user, ctx->now)))
+        return e;
+    answer(ctx, out, 201, c->id, c->status);
+    json_object_set_new(out->body, "user", json_string(hab_j_str(b, "user")));
+    json_object_set_new(out->body, "expires", json_string(hab_j_str(b, "expires")));
+    return NULL;
+}
+
+hab_err_t *hab_step_revoke_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    hab_err_t *e = load_for_granting(ctx, in->case_id, &c);
+    if (e) return e;
+    hab_rows_t *r;
+    e = hab_store_q(ctx->store, ctx->p, &r,
+                    "UPDATE grants SET revoked_at = ?, revoked_by = ? WHERE case_id = ? AND grantee = ? "
+                    "AND revoked_at IS NULL AND expires >= ? RETURNING id",
+                    "ttitt", ctx->now, ctx->user, c->id, in->arg, ctx->today);
+    if (e) return e;
+    if (r->nrows == 0) return hab_err_not_found(ctx->p);
+    out->status = 204;
+    return NULL;
+}
+
+/* ---- statements, legal hold, absences ---- */
+
+static const hab_field_t f_statement[] = {
+    {"received", HAB_F_DATE, 1, 0, 0, NULL, NULL},
+    {"text", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+    {NULL}};
+
+hab_err_t *hab_step_add_statement(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    const json_t *b = in->body;
+    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
+    if (e || (e = hab_rule_r13_state(ctx->p, c->status, any_state)) ||
+        (e = hab_validate(ctx->p, b, f_statement, "")) ||
+        (e = not_in_future(ctx, "received", hab_j_str(b, "received"))) ||
+        (e = hab_store_q(ctx->store, ctx->p, NULL,
+                         "INSERT INTO statements(case_id, received, text, recorded_by, recorded_at) "
+                         "VALUES (?, ?, ?, ?, ?)", "itttt", c->id, hab_j_str(b, "received"),
+                         hab_j_str(b, "text"), ctx->user, ctx->now)))
+        return e;
+    answer(ctx, out, 201, c->id, c->status);
+    return NULL;
+}
+
+hab_err_t *hab_step_legal_hold(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, in->body, f_reason, "")) ||
+        (e = hab_store_q(ctx->store, ctx->p, NULL,
+                         "UPDATE cases SET legal_hold_reason = ?, legal_hold_by = ?, legal_hold_at = ?, "
+                         "updated_at = ? WHERE id = ?", "tttti", hab_j_str(in->body, "reason"),
+                         ctx->user, ctx->now, ctx->now, c->id)))
+        return e;
+    answer(ctx, out, 200, c->id, c->status);
+    return NULL;
+}
+
+static const hab_field_t f_absence[] = {
+    {"from", HAB_F_DATE, 1, 0, 0, NULL, NULL},
+    {"to", HAB_F_DATE, 1, 0, 0, NULL, NULL},
+    {"note", HAB_F_TEXT, 0, 0, HAB_LONG_TEXT, NULL, NULL},
+    {NULL}};
+
+hab_err_t *hab_step_add_absence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    const json_t *b = in->body;
+    if (!has(ctx, HAB_ROLE_CHIEF_EXECUTIVE | HAB_ROLE_CEM))
+        return forbidden_step(ctx, "the chief executive or the customer experience manager");
+    hab_err_t *e = hab_validate(ctx->p, b, f_absence, "");
+    if (e) return e;
+    if (strcmp(hab_j_str(b, "from"), hab_j_str(b, "to")) > 0)
+        return hab_err_field(ctx->p, 400, "invalid-field", "to", "to cannot be before from.");
+    hab_rows_t *r;
+    e = hab_store_q(ctx->store, ctx->p, &r,
+                    "INSERT INTO absences(from_date, to_date, note, recorded_by, recorded_at) "
+                    "VALUES (?, ?, ?, ?, ?) RETURNING id", "ttttt", hab_j_str(b, "from"),
+                    hab_j_str(b, "to"), hab_j_str(b, "note"), ctx->user, ctx->now);
+    if (e) return e;
+    out->status = 201;
+    out->body = hab_json_own(ctx->p, json_pack("{s:I, s:s, s:s, s:o}", "id",
+                                               (json_int_t)hab_rows_int(r, 0, 0),
+                                               "from", hab_j_str(b, "from"), "to", hab_j_str(b, "to"),
+                                               "note", hab_json_text(hab_j_str(b, "note"))));
+    return NULL;
+}

@@ -1,0 +1,336 @@
+/* Reads of SPEC §5/§6: the case file, the lists, notices, notifications,
+ * absences and the access log.  Each shows only what access.c allows. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "habitual/access.h"
+#include "habitual/audit.h"
+#include "habitual/casefile.h"
+#include "habitual/dates.h"
+#include "habitual/json_io.h"
+#include "habitual/letters.h"
+#include "habitual/procedure.h"
+#include "habitual/roles.h"
+#include "habitual/validate.h"
+
+#define T(rows, r, c) hab_rows_text(rows, r, c)
+#define AUDIT_PAGE_DEFAULT 100
+#define AUDIT_PAGE_MAX 1000
+
+static hab_err_t *need_role(hab_ctx_t *ctx, unsigned roles, const char *who)
+{
+    if (ctx->roles & roles) return NULL;
+    return hab_err_forbidden(ctx->p, apr_pstrcat(ctx->p, "Only ", who, " may see this.", NULL));
+}
+
+static void reply(hab_ctx_t *ctx, hab_result_t *out, json_t *body)
+{
+    out->status = 200;
+    out->body = hab_json_own(ctx->p, body);
+}
+
+hab_err_t *hab_read_me(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    (void)in;
+    json_t *roles = json_array();
+    for (unsigned i = 0; i < HAB_ROLE_COUNT; i++)
+        if (ctx->roles & hab_role_bit(i)) json_array_append_new(roles, json_string(hab_role_name(i)));
+    const char *token = hab_csrf_token(ctx->p, ctx->secret, ctx->user, ctx->now_seconds);
+    reply(ctx, out, json_pack("{s:s, s:o, s:s}", "user", ctx->user, "roles", roles,
+                              "csrf_token", token));
+    return NULL;
+}
+
+hab_err_t *hab_read_case(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    int sight;
+    hab_err_t *e = hab_load_visible(ctx, in->case_id, &c, &sight);
+    if (e) return e;
+    /* a notice is not the case file: that stays 404 (SPEC §5) */
+    if (sight == HAB_SEE_NOTICE) return hab_err_not_found(ctx->p);
+    out->status = 200;
+    out->body = hab_view_case(ctx->p, c, (hab_sight_t)sight);
+    return NULL;
+}
+
+/* ---- the list of cases ---- */
+
+hab_err_t *hab_read_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    int all = (ctx->roles & HAB_ROLES_CASE_OFFICERS) != 0;
+    const char *want = in->query ? hab_j_str(in->query, "status") : NULL;
+    hab_rows_t *r;
+    /* everyone else sees only the referrals they raised, by status */
+    hab_err_t *e = hab_store_q(
+        ctx->store, ctx->p, &r,
+        "SELECT c.id, c.status, p.name, pe.end_date, pe.review_due FROM cases c "
+        "JOIN persons p ON p.id = c.person_id "
+        "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+        "WHERE (? = 1 OR c.referred_by = ?) ORDER BY c.id", "bt", all, ctx->user);
+    if (e) return e;
+    json_t *cases = json_array();
+    for (int i = 0; i < r->nrows; i++) {
+        int lapsed;
+        const char *status = hab_effective_status(T(r, i, 1), T(r, i, 3), ctx->today, &lapsed);
+        if (want && strcmp(want, status) != 0) continue;
+        const char *due = all && !lapsed && !strcmp(status, "active") ? T(r, i, 4) : NULL;
+        json_array_append_new(cases, json_pack("{s:I, s:s, s:{s:o}, s:o}", "id",
+                                               (json_int_t)hab_rows_int(r, i, 0), "status", status,
+                                               "person", "name", hab_json_text(T(r, i, 2)),
+                                               "review_due", hab_json_text(due)));
+    }
+    reply(ctx, out, json_pack("{s:o}", "cases", cases));
+    return NULL;
+}
+
+/* ---- letters ---- */
+
+static hab_err_t *load_for_letters(hab_ctx_t *ctx, long long id, hab_case_t **c)
+{
+    int sight;
+    hab_err_t *e = hab_load_visible(ctx, id, c, &sight);
+    if (e) return e;
+    if (sight != HAB_SEE_FULL) return hab_err_not_found(ctx->p);
+    return NULL;
+}
+
+hab_err_t *hab_read_letters(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    hab_err_t *e = load_for_letters(ctx, in->case_id, &c);
+    if (e) return e;
+    json_t *letters = json_array();
+    size_t i;
+    json_t *l;
+    json_array_foreach(c->letters, i, l)
+        json_array_append_new(letters, json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(l, "id"),
+                                                 "kind", json_object_get(l, "kind"),
+                                                 "issued_at", json_object_get(l, "issued_at"),
+                                                 "copied_to", json_object_get(l, "copied_to")));
+    reply(ctx, out, json_pack("{s:o}", "letters", letters));
+    return NULL;
+}
+
+hab_err_t *hab_read_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    hab_err_t *e = load_for_letters(ctx, in->case_id, &c);
+    if (e) return e;
+    hab_rows_t *r;
+    e = hab_store_q(ctx->store, ctx->p, &r, "SELECT subject, body FROM letters WHERE case_id = ? "
+                    "AND number = ?", "ii", c->id, (long long)atoll(in->arg));
+    if (e) return e;
+    if (r->nrows == 0) return hab_err_not_found(ctx->p);
+    out->status = 200;
+    out->html = hab_letter_page(ctx->p, ctx->council_name ? ctx->council_name : "The Council",
+                                T(r, 0, 0), T(r, 0, 1), "../../../../assets/letter.css");
+    return NULL;
+}
+
+/* ---- notices ---- */
+
+/* Just what a notice needs (SPEC §5), without loading the whole file. */
+static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
+{
+    hab_rows_t *r, *rr;
+    hab_err_t *e = hab_store_q(
+        ctx->store, ctx->p, &r,
+        "SELECT c.status, p.name, p.reference, pe.end_date FROM cases c "
+        "JOIN persons p ON p.id = c.person_id "
+        "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+        "WHERE c.id = ?", "i", id);
+    if (!e) e = hab_store_q(ctx->store, ctx->p, &rr, "SELECT detail, interim FROM restrictions "
+                            "WHERE case_id = ? AND lifted_at IS NULL ORDER BY id", "i", id);
+    if (e || r->nrows == 0) return e;
+    hab_case_t c;
+    memset(&c, 0, sizeof(c));
+    c.id = id;
+    c.status = hab_effective_status(T(r, 0, 0), T(r, 0, 3), ctx->today, &c.lapsed);
+    if (c.lapsed || (strcmp(c.status, "ended") == 0) || strcmp(c.status, "closed") == 0) return NULL;
+    c.period_end = T(r, 0, 3);
+    c.person = hab_json_own(ctx->p, json_pack("{s:o, s:o}", "name", hab_json_text(T(r, 0, 1)),
+                                              "reference", hab_json_text(T(r, 0, 2))));
+    c.restrictions = hab_json_own(ctx->p, json_array());
+    for (int i = 0; i < rr->nrows; i++) {
+        json_t *one = hab_json_stored(T(rr, i, 0));
+        if (hab_rows_int(rr, i, 1)) json_object_set_new(one, "interim", json_true());
+        json_array_append_new(c.restrictions, one);
+    }
+    json_array_append(notices, hab_view_notice(ctx->p, &c));
+    return NULL;
+}
+
+hab_err_t *hab_read_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    (void)in;
+    int all = (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER)) != 0;
+    hab_rows_t *r;
+    /* all of them for the case officers and chief officers; otherwise the
+     * referrer's own and those granted to this user, unexpired, unrevoked */
+    hab_err_t *e = hab_store_q(
+        ctx->store, ctx->p, &r,
+        "SELECT c.id FROM cases c WHERE c.status IN ('referred','warned','reported','active') "
+        "AND EXISTS (SELECT 1 FROM restrictions r WHERE r.case_id = c.id AND r.lifted_at IS NULL) "
+        "AND (? = 1 OR c.referred_by = ? OR EXISTS (SELECT 1 FROM grants g WHERE g.case_id = c.id "
+        "AND g.grantee = ? AND g.revoked_at IS NULL AND g.expires >= ?)) ORDER BY c.id",
+        "bttt", all, ctx->user, ctx->user, ctx->today);
+    if (e) return e;
+    json_t *notices = hab_json_own(ctx->p, json_array());
+    for (int i = 0; i < r->nrows; i++)
+        if ((e = load_notice(ctx, hab_rows_int(r, i, 0), notices))) return e;
+    reply(ctx, out, json_pack("{s:O}", "notices", notices));
+    return NULL;
+}
+
+/* ---- notifications (R12) ---- */
+
+static int newest_first(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int c = strcmp(json_string_value(json_object_get(y, "at")), json_string_value(json_object_get(x, "at")));
+    if (c) return c;
+    return (int)(json_integer_value(json_object_get(y, "case_id")) -
+                 json_integer_value(json_object_get(x, "case_id")));
+}
+
+static json_t *notification(long long case_id, const char *event, const char *at, const char *name,
+                            const char *reference)
+{
+    return json_pack("{s:I, s:s, s:o, s:{s:o, s:o}}", "case_id", (json_int_t)case_id, "event", event,
+                     "at", hab_json_text(at), "person", "name", hab_json_text(name),
+                     "reference", hab_json_text(reference));
+}
+
+hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    (void)in;
+    hab_err_t *e = need_role(ctx, HAB_ROLE_CHIEF_OFFICER, "chief officers");
+    hab_rows_t *r, *lapsed;
+    if (!e)
+        e = hab_store_q(ctx->store, ctx->p, &r,
+                        "SELECT n.case_id, n.event, n.created_at, p.name, p.reference FROM notifications n "
+                        "JOIN cases c ON c.id = n.case_id JOIN persons p ON p.id = c.person_id", "");
+    /* a lapse is derived from dates (R9), so its notification is too */
+    if (!e)
+        e = hab_store_q(ctx->store, ctx->p, &lapsed,
+                        "SELECT c.id, pe.end_date, p.name, p.reference FROM cases c "
+                        "JOIN persons p ON p.id = c.person_id "
+                        "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+                        "WHERE c.status = 'active' AND pe.end_date < ?", "t", ctx->today);
+    if (e) return e;
+    int n = r->nrows + lapsed->nrows;
+    json_t **items = apr_palloc(ctx->p, sizeof(json_t *) * (size_t)(n ? n : 1));
+    for (int i = 0; i < r->nrows; i++)
+        items[i] = notification(hab_rows_int(r, i, 0), T(r, i, 1), T(r, i, 2), T(r, i, 3), T(r, i, 4));
+    for (int i = 0; i < lapsed->nrows; i++) {
+        const char *at = apr_pstrcat(ctx->p, hab_date_add_days(ctx->p, T(lapsed, i, 1), 1),
+                                     "T00:00:00Z", NULL);
+        items[r->nrows + i] = notification(hab_rows_int(lapsed, i, 0), "lapsed", at,
+                                           T(lapsed, i, 2), T(lapsed, i, 3));
+    }
+    qsort(items, (size_t)n, sizeof(json_t *), newest_first);
+    json_t *list = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(list, items[i]);
+    reply(ctx, out, json_pack("{s:o}", "notifications", list));
+    return NULL;
+}
+
+/* ---- absences (R4) ---- */
+
+hab_err_t *hab_read_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    (void)in;
+    hab_err_t *e = need_role(ctx, HAB_ROLE_CHIEF_EXECUTIVE | HAB_ROLE_CEM,
+                             "the chief executive or the customer experience manager");
+    hab_rows_t *r;
+    if (!e) e = hab_store_q(ctx->store, ctx->p, &r, "SELECT id, from_date, to_date, note, recorded_by "
+                            "FROM absences ORDER BY from_date DESC, id DESC", "");
+    if (e) return e;
+    json_t *list = json_array();
+    for (int i = 0; i < r->nrows; i++)
+        json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:o, s:o, s:b}", "id",
+                                              (json_int_t)hab_rows_int(r, i, 0), "from",
+                                              hab_json_text(T(r, i, 1)), "to", hab_json_text(T(r, i, 2)),
+                                              "note", hab_json_text(T(r, i, 3)),
+                                              "recorded_by", hab_json_text(T(r, i, 4)),
+                                              "covers_today", strcmp(T(r, i, 1), ctx->today) <= 0 &&
+                                                                  strcmp(T(r, i, 2), ctx->today) >= 0));
+    reply(ctx, out, json_pack("{s:o}", "absences", list));
+    return NULL;
+}
+
+/* ---- the access log ---- */
+
+static hab_err_t *query_number(hab_ctx_t *ctx, const json_t *q, const char *name, long long lo,
+                               long long hi, long long dflt, long long *out)
+{
+    const char *v = q ? hab_j_str(q, name) : NULL;
+    *out = dflt;
+    if (!v) return NULL;
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || n < lo || n > hi)
+        return hab_err_field(ctx->p, 400, "invalid-field", name, "%s must be a whole number from "
+                             "%" APR_INT64_T_FMT " to %" APR_INT64_T_FMT ".", name,
+                             (apr_int64_t)lo, (apr_int64_t)hi);
+    *out = n;
+    return NULL;
+}
+
+static hab_err_t *audit_filter(hab_ctx_t *ctx, const json_t *q, hab_audit_filter_t *f)
+{
+    static const char *const known[] = {"from", "to", "user", "case", "after", "limit", NULL};
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)q, key, v)
+        if (!hab_in_list(known, key))
+            return hab_err_field(ctx->p, 400, "unknown-field", "query",
+                                 "The access log takes from, to, user, case, after and limit.");
+    memset(f, 0, sizeof(*f));
+    f->from = q ? hab_j_str(q, "from") : NULL;
+    f->to = q ? hab_j_str(q, "to") : NULL;
+    f->user = q ? hab_j_str(q, "user") : NULL;
+    const char *bounds[] = {f->from, f->to};
+    for (int i = 0; i < 2; i++)
+        if (bounds[i] && !hab_valid_date(bounds[i]) && !hab_valid_time(bounds[i]))
+            return hab_err_field(ctx->p, 400, "invalid-field", i ? "to" : "from",
+                                 "from and to are dates (YYYY-MM-DD) or UTC times.");
+    long long limit;
+    hab_err_t *e = query_number(ctx, q, "case", 1, 999999999999999LL, 0, &f->case_id);
+    if (!e) e = query_number(ctx, q, "after", 0, 999999999999999LL, 0, &f->after);
+    if (!e) e = query_number(ctx, q, "limit", 1, AUDIT_PAGE_MAX, AUDIT_PAGE_DEFAULT, &limit);
+    f->limit = (int)limit;
+    return e;
+}
+
+hab_err_t *hab_read_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_audit_filter_t f;
+    hab_err_t *e = need_role(ctx, HAB_ROLE_AUDITOR, "auditors");
+    if (!e) e = audit_filter(ctx, in->query, &f);
+    json_t *entries = hab_json_own(ctx->p, json_array());
+    long long last = 0;
+    if (!e) e = hab_audit_query(ctx->store, ctx->p, &f, entries, &last);
+    if (e) return e;
+    int full_page = (int)json_array_size(entries) == f.limit;
+    reply(ctx, out, json_pack("{s:O, s:o}", "entries", entries,
+                              "next_after", full_page ? json_integer(last) : json_null()));
+    return NULL;
+}
+
+hab_err_t *hab_read_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    (void)in;
+    hab_audit_verdict_t v;
+    hab_err_t *e = need_role(ctx, HAB_ROLE_AUDITOR, "auditors");
+    if (!e) e = hab_audit_verify(ctx->store, ctx->p, &v);
+    if (e) return e;
+    reply(ctx, out, v.ok ? json_pack("{s:b, s:I, s:s}", "ok", 1, "entries", (json_int_t)v.entries,
+                                     "head", v.head)
+                         : json_pack("{s:b, s:I, s:s}", "ok", 0, "first_bad_seq",
+                                     (json_int_t)v.first_bad_seq, "problem", v.problem));
+    return NULL;
+}
