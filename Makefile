@@ -14,8 +14,8 @@ APXS ?= apxs
 
 # Debian 12 packages the build, the tests and the demo need.
 DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
-	libapr1-dev libaprutil1-dev libsqlite3-dev sqlite3 libjansson-dev libssl-dev \
-	check slapd ldap-utils python3 python3-pytest python3-requests faketime
+	libapr1-dev libaprutil1-dev libldap-dev libsqlite3-dev sqlite3 libjansson-dev libssl-dev \
+	check slapd ldap-utils python3 python3-pytest python3-requests faketime nodejs
 
 CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
 # store_pgsql.c joins the build when the PostgreSQL driver lands
@@ -41,12 +41,18 @@ ASAN_BUILD := tests/.build-asan
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 MODULE := mod_habitual/.libs/mod_habitual.so
+ASSETS := mod_habitual/assets/dist/habitual.css
 ADMIN := admin/habitual-admin
 CORE_LIB := $(BUILD)/libhabcore.a
 
-.PHONY: all deps run test lint test-unit test-unit-asan test-integration test-integration-asan asan clean
+.PHONY: all deps run test lint fuzz fuzz-replay test-unit test-unit-asan test-integration test-integration-asan asan clean
 
-all: $(MODULE) $(ADMIN)
+all: $(MODULE) $(ADMIN) $(ASSETS)
+
+# ---- the pages' stylesheet and scripts: GOV.UK Frontend from npm, pinned ----
+$(ASSETS): mod_habitual/assets/package-lock.json mod_habitual/assets/habitual.scss \
+		$(wildcard mod_habitual/assets/src/*.js) mod_habitual/assets/build.sh
+	cd mod_habitual/assets && npm ci --no-audit --no-fund --loglevel=error && sh build.sh
 
 # ---- dependencies ----
 deps:
@@ -63,7 +69,8 @@ deps:
 	fi; \
 	echo "Installing: $$missing"; \
 	echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections; \
-	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
 
 # ---- the core, shared by module, admin tool and unit tests ----
 mod_habitual/core/schema_sql.c: $(SCHEMA) mod_habitual/core/embed_schema.sh
@@ -91,7 +98,7 @@ $(MODULE): $(GLUE_SRC) $(CORE_SRC) $(HEADERS)
 
 # ---- the admin tool ----
 $(ADMIN): $(ADMIN_SRC) $(CORE_LIB) $(HEADERS)
-	$(CC) $(ALL_CFLAGS) -Iadmin $(ADMIN_SRC) $(CORE_LIB) $(DEPS_LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) -Iadmin $(ADMIN_SRC) $(CORE_LIB) $(DEPS_LIBS) -lldap -o $@.tmp && mv -f $@.tmp $@
 
 # ---- tests ----
 tests/unit/run-unit: $(UNIT_SRC) $(CORE_LIB) $(HEADERS)
@@ -134,15 +141,23 @@ test-integration-asan: asan
 lint:
 	$(PYTHON) tests/lint/apr_formats.py mod_habitual admin
 
+# Each fuzz target over its committed corpus (gcc + ASan/UBSan, no libFuzzer);
+# `make fuzz` runs each under libFuzzer (clang) for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz-replay:
+	tests/fuzz/run.sh replay
+fuzz:
+	tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
+
 # Every suite runs, even after a failure; the last lines are each runner's summary.
-TEST_SUITES := lint test-unit test-unit-asan test-integration test-integration-asan
+TEST_SUITES := lint test-unit test-unit-asan fuzz-replay test-integration test-integration-asan
 test: deps
 	$(MAKE) --no-print-directory all tests/unit/run-unit
 	@set -o pipefail; status=0; : > tests/.summary; \
 	for suite in $(TEST_SUITES); do \
 		echo "== $$suite"; \
 		$(MAKE) --no-print-directory $$suite 2>&1 | tee tests/.last-run; rc=$${PIPESTATUS[0]}; \
-		line=$$(grep -E '^[0-9]+%: Checks|[0-9]+ (passed|failed|errors?)|lint: ' tests/.last-run | tail -n 1); \
+		line=$$(grep -E '^[0-9]+%: Checks|[0-9]+ (passed|failed|errors?)|lint: |^fuzz replay: ' tests/.last-run | tail -n 1); \
 		echo "$$suite: $${line:-no summary line} (exit $$rc)" >> tests/.summary; \
 		[ $$rc = 0 ] || status=1; \
 	done; \
@@ -155,4 +170,4 @@ clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) mod_habitual/.libs mod_habitual/*.la mod_habitual/*.lo \
 		mod_habitual/*.slo mod_habitual/*.o mod_habitual/core/*.lo mod_habitual/core/*.slo \
 		mod_habitual/core/*.o mod_habitual/core/.libs mod_habitual/core/schema_sql.c mod_habitual/apxs.log \
-		$(ADMIN) tests/unit/run-unit tests/.summary tests/.last-run
+		$(ADMIN) tests/unit/run-unit tests/.summary tests/.last-run tests/fuzz/.build tests/fuzz/.scratch

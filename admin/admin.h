@@ -54,5 +54,11 @@ int verb_init(admin_ctx_t *ctx);
 int verb_verify_audit(admin_ctx_t *ctx);
 int verb_export_audit(admin_ctx_t *ctx);
 int verb_checkpoint(admin_ctx_t *ctx);
+int verb_reviews(admin_ctx_t *ctx);
+int verb_backup(admin_ctx_t *ctx);
+int verb_sar(admin_ctx_t *ctx);
+int verb_purge(admin_ctx_t *ctx);
+int verb_notify(admin_ctx_t *ctx);
+int verb_report(admin_ctx_t *ctx);
 
 #endif

@@ -16,6 +16,18 @@ static const admin_verb_t verbs[] = {
      "write the access log for offline review", verb_export_audit},
     {"checkpoint", "--key FILE", "print a signed line with the entry count and head hash",
      verb_checkpoint},
+    {"reviews", "[--within DAYS] [--format text|csv|json]",
+     "cases whose review is overdue or due within DAYS (default 30), oldest first", verb_reviews},
+    {"backup", "DEST [--force]", "a consistent, verified copy of the database while httpd serves",
+     verb_backup},
+    {"sar", "PERSON-REFERENCE [--format json|html]",
+     "everything held about one person, for a subject access request", verb_sar},
+    {"purge", "[--dry-run] [--closed-years N] [--ended-years N] [--violence-years N]",
+     "remove cases past their retention period (never those on legal hold)", verb_purge},
+    {"notify", "[--sendmail CMD] [--ldap-url URL] [--link BASE]",
+     "email each pending notification once to the chief officers", verb_notify},
+    {"report", "--from DATE --to DATE [--format text|csv|json]",
+     "governance figures for the period, with no personal data", verb_report},
 };
 #define VERB_COUNT (sizeof(verbs) / sizeof(verbs[0]))
 

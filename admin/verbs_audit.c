@@ -121,35 +121,6 @@ int verb_checkpoint(admin_ctx_t *ctx)
     return ADMIN_OK;
 }
 
-/* RFC 4180: quote every field; double the quotes inside. */
-static void csv_field(FILE *out, const char *v, int last)
-{
-    fputc('"', out);
-    for (const char *c = v ? v : ""; *c; c++) {
-        if (*c == '"') fputc('"', out);
-        fputc(*c, out);
-    }
-    fputc('"', out);
-    fputs(last ? "\r\n" : ",", out);
-}
-
-static void csv_entry(apr_pool_t *p, FILE *out, const hab_audit_entry_t *e)
-{
-    csv_field(out, apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)e->seq), 0);
-    csv_field(out, e->at, 0);
-    csv_field(out, e->user, 0);
-    csv_field(out, e->roles, 0);
-    csv_field(out, e->acting_as, 0);
-    csv_field(out, e->action, 0);
-    csv_field(out, e->case_id ? apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)e->case_id) : NULL, 0);
-    csv_field(out, e->outcome, 0);
-    csv_field(out, apr_psprintf(p, "%d", e->status), 0);
-    csv_field(out, e->request_id, 0);
-    csv_field(out, e->client, 0);
-    csv_field(out, e->prev_hash, 0);
-    csv_field(out, e->hash, 1);
-}
-
 static const char *admin_user(apr_pool_t *p)
 {
     const char *who = getenv("SUDO_USER");
@@ -207,8 +178,7 @@ int verb_export_audit(admin_ctx_t *ctx)
     if (err) return admin_fail(err, ADMIN_DATABASE);
     int csv = strcmp(format, "csv") == 0;
     if (csv)
-        printf("seq,at,user,roles,acting_as,action,case_id,outcome,status,request_id,client,"
-               "prev_hash,hash\r\n");
+        fputs(hab_audit_csv_header(), stdout);
     else
         printf("{\"entries\":[");
     apr_pool_t *batch;
@@ -221,7 +191,7 @@ int verb_export_audit(admin_ctx_t *ctx)
         for (int i = 0; i < entries->nelts; i++) {
             const hab_audit_entry_t *e = &APR_ARRAY_IDX(entries, i, hab_audit_entry_t);
             if (csv) {
-                csv_entry(batch, stdout, e);
+                fputs(hab_audit_csv_line(batch, e), stdout);
             } else {
                 json_t *j = hab_json_own(batch, hab_audit_entry_json(e, 1));
                 printf("%s\n%s", written ? "," : "", hab_json_dump(batch, j));

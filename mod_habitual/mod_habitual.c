@@ -80,9 +80,7 @@ static int hab_handler(request_rec *r)
     }
     const char *path = path_below(r, dc->base);
     if (!path) return hab_respond_error(r, hab_err_not_found(r->pool));
-    if (strncmp(path, "api/", 4) == 0 || strcmp(path, "api") == 0)
-        return hab_api_handle(r, dc, path);
-    return hab_respond_error(r, hab_err_not_found(r->pool));
+    return hab_handle(r, dc, path);
 }
 
 static void hab_register_hooks(apr_pool_t *p)

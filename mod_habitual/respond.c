@@ -97,6 +97,14 @@ int hab_respond_html(request_rec *r, int status, const char *html)
     return write_body(r, status, "text/html; charset=utf-8", html);
 }
 
+int hab_respond_download(request_rec *r, const char *content_type, const char *filename, const char *content)
+{
+    hab_set_security_headers(r, 0);
+    apr_table_setn(r->headers_out, "Content-Disposition",
+                   apr_psprintf(r->pool, "attachment; filename=\"%s\"", filename));
+    return write_body(r, 200, content_type, content);
+}
+
 int hab_respond_error(request_rec *r, const hab_err_t *err)
 {
     if (err->status == 503) apr_table_setn(r->err_headers_out, "Retry-After", HAB_RETRY_AFTER_SECONDS);

@@ -16,6 +16,8 @@ hab_err_t *hab_read_body(request_rec *r, apr_size_t max, const char **body, apr_
 
 int hab_respond_json(request_rec *r, int status, const json_t *body);
 int hab_respond_html(request_rec *r, int status, const char *html);
+/* A file to save (the access log's export). */
+int hab_respond_download(request_rec *r, const char *content_type, const char *filename, const char *content);
 /* {"error":{...}}; 503 carries Retry-After. */
 int hab_respond_error(request_rec *r, const hab_err_t *err);
 

@@ -80,6 +80,13 @@ json_t *hab_audit_entry_json(const hab_audit_entry_t *e, int full);
 hab_err_t *hab_audit_read(hab_store_t *s, apr_pool_t *p, long long after, int limit,
                           const char *from, const char *to, apr_array_header_t *out);
 
+/* One entry by its sequence number (every field). */
+hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq, hab_audit_entry_t *e);
+
+/* CSV exports (RFC 4180, every field quoted, CRLF): the header and a line. */
+const char *hab_audit_csv_header(void);
+const char *hab_audit_csv_line(apr_pool_t *p, const hab_audit_entry_t *e);
+
 /* Checkpoints: "habitual-checkpoint v1 entries=N head=HEX at=TIME hmac=HEX". */
 const char *hab_checkpoint_make(apr_pool_t *p, const hab_secret_t *key, long long entries,
                                 const char *head, const char *at);

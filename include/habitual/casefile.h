@@ -49,13 +49,15 @@ typedef struct hab_case {
     json_t *reviews;               /* each with its decision or null */
     long long pending_review_id;
     const char *pending_review_mo;
+    const char *pending_review_author;
     json_t *appeals;               /* each with its decision or null */
     long long pending_appeal_id;
     json_t *letters;               /* [{id, kind, issued_at, subject, copied_to}] */
     json_t *grants;                /* [{user, reason, expires, granted_by, granted_at, revoked_at, active}] */
     json_t *statements;
     json_t *legal_hold;            /* {reason, by, at} or null */
-    apr_array_header_t *involved;  /* everyone who took part: R5 */
+    apr_array_header_t *involved;  /* everyone who took part, deciders too: R5 for appeals */
+    apr_array_header_t *authors;   /* the referrer and the reports' authors */
     apr_array_header_t *deciders;  /* who decided: R5 for appeals */
 } hab_case_t;
 

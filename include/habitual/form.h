@@ -25,6 +25,9 @@ hab_err_t *hab_query_parse(apr_pool_t *p, const char *args, json_t **out);
 /* At most max bytes of s, cut at a character boundary (s is valid UTF-8). */
 const char *hab_utf8_prefix(apr_pool_t *p, const char *s, apr_size_t max);
 
+/* %-encode a value for a query string. */
+const char *hab_url_escape(apr_pool_t *p, const char *s);
+
 /* Is s (len bytes) well-formed UTF-8 with no NUL? */
 int hab_utf8_valid(const char *s, apr_size_t len);
 

@@ -39,6 +39,9 @@ hab_letter_t *hab_letter_appeal(apr_pool_t *p, const hab_case_t *c, const hab_le
 
 /* The parts every letter that imposes or keeps restrictions must state. */
 extern const char *const hab_letter_required_parts[];
+/* The same for an appeal's outcome: final within the council, so no
+ * further appeal, but the Ombudsman is still named. */
+extern const char *const hab_letter_required_parts_final[];
 
 /* A plain-English sentence for one restriction object. */
 const char *hab_restriction_sentence(apr_pool_t *p, const json_t *r);

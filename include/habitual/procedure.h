@@ -5,6 +5,8 @@
 #ifndef HABITUAL_PROCEDURE_H
 #define HABITUAL_PROCEDURE_H
 
+#include <apr_tables.h>
+
 #include "habitual/service.h"
 
 /* steps (procedure.c) */
@@ -36,10 +38,21 @@ hab_err_t *hab_read_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_res
 hab_err_t *hab_read_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 
+/* A stored letter, for those who may see the case's file (cem, mo, ce). */
+hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, const char **subject,
+                            const char **body, const char **issued_at);
+/* For the pages: the CEM's and deciders' lists, and a chief officer's
+ * appeals to hear (JSON owned by ctx->p). */
+hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out);
+hab_err_t *hab_read_appeals_to_hear(hab_ctx_t *ctx, json_t **out);
+
 /* Shared by steps and reads: load a case and how much of it the user may
  * see; a case the user may not see at all is 404, as one that does not exist. */
 struct hab_case;
 hab_err_t *hab_load_visible(hab_ctx_t *ctx, long long id, struct hab_case **c, int *sight);
+/* The steps (routes) this user may take on this case now, by the same
+ * gate the steps themselves check: the pages offer exactly these. */
+apr_array_header_t *hab_steps_open(hab_ctx_t *ctx, const struct hab_case *c, int sight);
 /* Is the chief executive recorded as absent on ctx->today? (R4) */
 hab_err_t *hab_chief_executive_absent(hab_ctx_t *ctx, int *absent);
 

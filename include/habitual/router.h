@@ -32,13 +32,33 @@ typedef enum {
     HAB_ROUTE_ABSENCE_ADD,
     HAB_ROUTE_AUDIT,
     HAB_ROUTE_AUDIT_VERIFY,
+    /* the pages */
+    HAB_ROUTE_PAGE_HOME,
+    HAB_ROUTE_PAGE_CONCERN_FORM,
+    HAB_ROUTE_PAGE_CONCERN,
+    HAB_ROUTE_PAGE_REFERRALS,
+    HAB_ROUTE_PAGE_CASES,
+    HAB_ROUTE_PAGE_CASE,
+    HAB_ROUTE_PAGE_STEP_FORM,
+    HAB_ROUTE_PAGE_STEP,
+    HAB_ROUTE_PAGE_REVOKE,
+    HAB_ROUTE_PAGE_LETTER,
+    HAB_ROUTE_PAGE_NOTICES,
+    HAB_ROUTE_PAGE_NOTIFICATIONS,
+    HAB_ROUTE_PAGE_ABSENCES,
+    HAB_ROUTE_PAGE_ABSENCE_ADD,
+    HAB_ROUTE_PAGE_AUDIT,
+    HAB_ROUTE_PAGE_AUDIT_VERIFY,
+    HAB_ROUTE_PAGE_AUDIT_EXPORT,
     HAB_ROUTE__COUNT
 } hab_route_id_t;
 
 enum {
     HAB_ROUTE_AUDITED = 1,   /* touches case data or the log: one access-log entry */
     HAB_ROUTE_BODY = 2,      /* carries a JSON body */
-    HAB_ROUTE_READ = 4       /* changes nothing: read in a snapshot, then log */
+    HAB_ROUTE_READ = 4,      /* changes nothing: read in a snapshot, then log */
+    HAB_ROUTE_PAGE = 8,      /* an HTML page: errors are pages too */
+    HAB_ROUTE_FORM = 16      /* a page's form: urlencoded body with csrf_token */
 };
 
 typedef struct hab_route_def {

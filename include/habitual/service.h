@@ -7,6 +7,7 @@
 #define HABITUAL_SERVICE_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <jansson.h>
 
 #include "habitual/crypto.h"
@@ -25,11 +26,13 @@ typedef struct hab_ctx {
     const char *today;         /* the council's local date, YYYY-MM-DD */
     int appeal_days;
     const char *council_name;
+    const char *mount;         /* the <Location> the pages live under, e.g. "/habitual" */
     const char *request_id;
     const char *client;        /* client address, for the access log */
     /* filled in by the step, for the access log */
     const char *acting_as;
     long long created_case_id; /* a case the step created */
+    const char *action;        /* the log's name for what was done, if not the route's */
 } hab_ctx_t;
 
 typedef struct hab_request_in {
@@ -38,12 +41,17 @@ typedef struct hab_request_in {
     const char *arg;           /* grant user or letter number from the path */
     json_t *body;              /* parsed JSON object, or NULL */
     json_t *query;             /* query parameters as an object of strings, or NULL */
+    apr_array_header_t *form;  /* a page's posted form (hab_form_pair_t), or NULL */
 } hab_request_in_t;
 
 typedef struct hab_result {
     int status;                /* 200, 201, 204 */
     json_t *body;              /* owned by ctx->p; NULL for 204 */
-    const char *html;          /* a letter's printable HTML, instead of body */
+    const char *html;          /* a page or a letter, instead of body */
+    const char *location;      /* redirect here (303), after a page's form succeeded */
+    const char *download;      /* a file to save: its content, with content_type, filename */
+    const char *content_type;
+    const char *filename;
 } hab_result_t;
 
 /* Run one audited or unaudited route. */

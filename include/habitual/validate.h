@@ -40,6 +40,9 @@ typedef struct hab_field {
 hab_err_t *hab_validate(apr_pool_t *p, const json_t *obj, const hab_field_t *fields,
                         const char *where);
 
+/* NULL, empty or only white space: not given, for the rules as for the body. */
+int hab_blank(const char *s);
+
 /* Accessors for validated bodies: NULL / 0 / default when absent or null. */
 const char *hab_j_str(const json_t *obj, const char *key);
 int hab_j_bool(const json_t *obj, const char *key);

@@ -44,12 +44,18 @@ static void strip_special_category(json_t *view)
 
 static json_t *open_channels_of(const hab_case_t *c)
 {
+    /* "interim" marks how a restriction came into force; it is not part of
+     * the restriction object the plan reads */
+    json_t *plain = json_deep_copy(c->restrictions);
+    size_t i;
+    json_t *r;
+    json_array_foreach(plain, i, r) json_object_del(r, "interim");
     hab_contact_plan_t plan;
     apr_pool_t *scratch;
     apr_pool_create(&scratch, NULL);
-    json_t *open = hab_restrictions_plan(scratch, c->restrictions, &plan)
-                       ? json_array() : hab_open_channels(&plan);
+    json_t *open = hab_restrictions_plan(scratch, plain, &plan) ? json_array() : hab_open_channels(&plan);
     apr_pool_destroy(scratch);
+    json_decref(plain);
     return open;
 }
 

@@ -113,6 +113,49 @@ hab_err_t *hab_audit_read(hab_store_t *s, apr_pool_t *p, long long after, int li
     return NULL;
 }
 
+hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq, hab_audit_entry_t *e)
+{
+    hab_rows_t *rows;
+    hab_err_t *err = hab_store_q(s, p, &rows, "SELECT " COLUMNS " FROM access_log WHERE seq = ?", "i", seq);
+    if (err) return err;
+    if (rows->nrows != 1) return hab_err_not_found(p);
+    entry_from_row(p, rows, 0, e);
+    return NULL;
+}
+
+const char *hab_audit_csv_header(void)
+{
+    return "seq,at,user,roles,acting_as,action,case_id,outcome,status,request_id,client,prev_hash,hash\r\n";
+}
+
+/* Quote every field and double the quotes inside. */
+static const char *csv_field(apr_pool_t *p, const char *v)
+{
+    if (!v) return "\"\"";
+    size_t quotes = 0;
+    for (const char *c = v; *c; c++) quotes += *c == '"';
+    char *out = apr_palloc(p, strlen(v) + quotes + 3), *o = out;
+    *o++ = '"';
+    for (const char *c = v; *c; c++) {
+        if (*c == '"') *o++ = '"';
+        *o++ = *c;
+    }
+    *o++ = '"';
+    *o = '\0';
+    return out;
+}
+
+const char *hab_audit_csv_line(apr_pool_t *p, const hab_audit_entry_t *e)
+{
+    const char *fields[] = {num_or_null(p, e->seq, 0), e->at, e->user, e->roles, e->acting_as, e->action,
+                            num_or_null(p, e->case_id, 1), e->outcome, num_or_null(p, e->status, 0),
+                            e->request_id, e->client, e->prev_hash, e->hash};
+    const char *line = "";
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        line = apr_pstrcat(p, line, i ? "," : "", csv_field(p, fields[i]), NULL);
+    return apr_pstrcat(p, line, "\r\n", NULL);
+}
+
 json_t *hab_audit_entry_json(const hab_audit_entry_t *e, int full)
 {
     json_t *j = json_object();
@@ -152,7 +195,8 @@ hab_err_t *hab_audit_query(hab_store_t *s, apr_pool_t *p, const hab_audit_filter
     hab_err_t *err = hab_store_q(
         s, p, &rows,
         "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
-        "AND (? IS NULL OR \"user\" = ?) AND (? = 0 OR case_id = ?) ORDER BY seq LIMIT ?",
+        "AND (CAST(? AS TEXT) IS NULL OR \"user\" = ?) AND (CAST(? AS BIGINT) = 0 OR case_id = ?) "
+        "ORDER BY seq LIMIT ?",
         "ittttiii", f->after, time_bound(p, f->from, 0), time_bound(p, f->to, 1),
         f->user, f->user, f->case_id, f->case_id, (long long)f->limit);
     if (err) return err;

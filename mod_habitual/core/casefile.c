@@ -66,6 +66,7 @@ static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *f
                                           "address", hab_json_text(T(r, 0, 21)),
                                           "date_of_birth", hab_json_text(T(r, 0, 22))));
     push_involved(c->involved, c->referred_by);
+    push_involved(c->authors, c->referred_by);
     return NULL;
 }
 
@@ -153,6 +154,7 @@ static hab_err_t *load_warning_report(hab_store_t *s, apr_pool_t *p, hab_case_t 
     c->report = hab_json_own(p, json_null());
     for (int i = 0; i < r->nrows; i++) {
         push_involved(c->involved, T(r, i, 11));
+        push_involved(c->authors, T(r, i, 11));
         c->report_id = hab_rows_int(r, i, 0);
         c->report_author = T(r, i, 11);
         c->report = hab_json_own(p, json_pack(
@@ -254,6 +256,7 @@ static hab_err_t *load_reviews_appeals(hab_store_t *s, apr_pool_t *p, hab_case_t
         if (!T(r, i, 6)) {
             c->pending_review_id = hab_rows_int(r, i, 0);
             c->pending_review_mo = T(r, i, 3);
+            c->pending_review_author = T(r, i, 4);
         }
         json_array_append_new(c->reviews, json_pack(
             "{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
@@ -326,6 +329,7 @@ hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char
     c->id = id;
     c->involved = apr_array_make(p, 8, sizeof(const char *));
     c->deciders = apr_array_make(p, 4, sizeof(const char *));
+    c->authors = apr_array_make(p, 4, sizeof(const char *));
     int found = 0;
     *out = NULL;
     hab_err_t *e = load_core(s, p, c, &found);

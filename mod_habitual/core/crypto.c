@@ -104,6 +104,6 @@ hab_csrf_result_t hab_csrf_check(apr_pool_t *p, const hab_secret_t *secret,
         issued = issued * 16 + v;
     }
     if (issued > now + 60 || now - issued > HAB_CSRF_LIFETIME_SECONDS) return HAB_CSRF_STALE;
-    const char *expected = csrf_mac(p, secret, user, issued);
-    return hab_equal_ct(expected, dot + 1) ? HAB_CSRF_OK : HAB_CSRF_MISMATCH;
+    /* the whole token, so each token has exactly one spelling */
+    return hab_equal_ct(hab_csrf_token(p, secret, user, issued), token) ? HAB_CSRF_OK : HAB_CSRF_MISMATCH;
 }

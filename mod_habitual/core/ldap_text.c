@@ -129,6 +129,7 @@ const char *hab_ldap_url_parse(apr_pool_t *p, const char *text, hab_ldap_url_t *
     if (parts[1] && *parts[1]) {
         char *comma = strchr(parts[1], ',');
         if (comma) *comma = '\0';   /* like AuthLDAPURL: the first attribute names the user */
+        if (!*parts[1]) return "the attribute is empty";
         for (const char *c = parts[1]; *c; c++)
             if (!(isalnum((unsigned char)*c) || *c == '-' || *c == ';'))
                 return "the attribute is not an LDAP attribute name";
@@ -150,6 +151,7 @@ const char *hab_ldap_url_parse(apr_pool_t *p, const char *text, hab_ldap_url_t *
             else if (*c == ')' && --depth < 0) break;
         }
         if (depth != 0) return "the filter's parentheses do not balance";
+        if (strstr(f, "()")) return "the filter has an empty part ()";
         url->filter = f;
     }
     return NULL;

@@ -17,6 +17,9 @@ const char *const hab_letter_required_parts[] = {
     "data-part=\"reasons\"", "data-part=\"restrictions\"", "data-part=\"period\"",
     "data-part=\"review\"", "data-part=\"open-ways\"", "data-part=\"appeal\"",
     "data-part=\"ombudsman\"", NULL};
+const char *const hab_letter_required_parts_final[] = {
+    "data-part=\"reasons\"", "data-part=\"restrictions\"", "data-part=\"period\"",
+    "data-part=\"review\"", "data-part=\"open-ways\"", "data-part=\"ombudsman\"", NULL};
 
 /* Channel slugs as a letter says them. */
 static const char *channel_words(const char *w)
@@ -117,30 +120,40 @@ static builder_t *letter_start(apr_pool_t *p, const hab_case_t *c, const hab_let
     b->p = p;
     b->parts = apr_array_make(p, 16, sizeof(const char *));
     const char *name = hab_j_str(c->person, "name"), *address = hab_j_str(c->person, "address");
-    add(b, apr_psprintf(p, "<p class=\"letter-from\">%s</p>\n", E(f->council)));
-    add(b, apr_psprintf(p, "<address class=\"letter-to\">%s<br>%s</address>\n", E(name),
-                        E(address ? address : "")));
-    add(b, apr_psprintf(p, "<p class=\"letter-date\">%s</p>\n", E(hab_date_long(p, f->date))));
-    add(b, apr_psprintf(p, "<p class=\"letter-ref\">Our reference: case %" APR_INT64_T_FMT
-                        ", your reference %s</p>\n", (apr_int64_t)c->id,
-                        E(hab_j_str(c->person, "reference"))));
-    add(b, apr_psprintf(p, "<h1>%s</h1>\n<p>Dear %s,</p>\n", E(subject), E(name)));
+    /* addresses keep their line breaks: the stylesheet shows them (pre-line) */
+    add(b, apr_psprintf(p, "<div class=\"app-letter__head\"><p class=\"app-letter__address\">%s\n%s</p>"
+                           "<address class=\"app-letter__sender\"><span class=\"app-letter__council\">%s</span>"
+                           "<span class=\"app-letter__sender-address\">Customer Experience Team</span></address></div>\n",
+                        E(name), E(address ? address : ""), E(f->council)));
+    add(b, apr_psprintf(p, "<dl class=\"govuk-summary-list govuk-summary-list--no-border app-letter__meta\">"
+                           "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Date</dt>"
+                           "<dd class=\"govuk-summary-list__value\">%s</dd></div>"
+                           "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Our reference</dt>"
+                           "<dd class=\"govuk-summary-list__value\">Case %" APR_INT64_T_FMT "</dd></div>"
+                           "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Your reference</dt>"
+                           "<dd class=\"govuk-summary-list__value\">%s</dd></div></dl>\n",
+                        E(hab_date_long(p, f->date)), (apr_int64_t)c->id, E(hab_j_str(c->person, "reference"))));
+    add(b, apr_psprintf(p, "<h2 class=\"govuk-heading-m\" id=\"letter-subject\">%s</h3>\n<p class=\"govuk-body\">Dear %s,</p>\n",
+                        E(subject), E(name)));
     return b;
 }
 
 static const char *letter_finish(builder_t *b, const hab_letter_facts_t *f, const json_t *copied)
 {
     apr_pool_t *p = b->p;
-    add(b, apr_psprintf(p, "<p class=\"letter-sign\">Yours sincerely,<br>%s<br>%s</p>\n",
+    add(b, apr_psprintf(p, "<p class=\"govuk-body app-letter__sign-off\">Yours sincerely,<br>%s<br>%s</p>\n",
                         E(f->signed_as), E(f->council)));
     const char *list = "";
     size_t i;
     json_t *name;
     json_array_foreach(copied, i, name)
         list = apr_pstrcat(p, list, "<li>", E(json_string_value(name)), "</li>", NULL);
-    section(b, "copies", json_array_size(copied)
-                ? apr_pstrcat(p, "<h2>Copies to</h2><ul>", list, "</ul>", NULL)
-                : "<p>No copies.</p>");
+    add(b, apr_pstrcat(p, "<section data-part=\"copies\" class=\"app-letter__copies\">",
+                       json_array_size(copied)
+                           ? apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Copies to</h3><ul class=\"govuk-list\">",
+                                         list, "</ul>", NULL)
+                           : "<p class=\"govuk-body\">No copies.</p>",
+                       "</section>\n", NULL));
     return apr_array_pstrcat(p, b->parts, 0);
 }
 
@@ -152,23 +165,23 @@ static void restriction_sections(builder_t *b, const hab_letter_facts_t *f)
     json_t *r;
     json_array_foreach(f->restrictions, i, r)
         items = apr_pstrcat(p, items, "<li>", E(hab_restriction_sentence(p, r)), "</li>", NULL);
-    section(b, "restrictions", apr_pstrcat(p, "<h2>What the council will do</h2><ul>", items,
+    section(b, "restrictions", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">What the council will do</h3><ul class=\"govuk-list govuk-list--bullet\">", items,
                                            "</ul>", NULL));
-    section(b, "period", apr_psprintf(p, "<h2>For how long</h2><p>These arrangements apply from "
+    section(b, "period", apr_psprintf(p, "<h3 class=\"govuk-heading-s\">For how long</h3><p class=\"govuk-body\">These arrangements apply from "
                                       "%s to %s.</p>", E(hab_date_long(p, f->period_start)),
                                       E(hab_date_long(p, f->period_end))));
-    section(b, "review", apr_psprintf(p, "<h2>Review</h2><p>The council will review them by %s, "
+    section(b, "review", apr_psprintf(p, "<h3 class=\"govuk-heading-s\">Review</h3><p class=\"govuk-body\">The council will review them by %s, "
                                       "to consider whether they are still needed.</p>",
                                       E(hab_date_long(p, f->review_due))));
     json_t *open = hab_open_channels(f->plan);
     const char *ways = open && json_array_size(open)
-        ? apr_pstrcat(p, "<p>You can still contact the council by: ",
+        ? apr_pstrcat(p, "<p class=\"govuk-body\">You can still contact the council by: ",
                       E(join_words(p, open)), ".</p>", NULL)
-        : apr_pstrcat(p, "<p>Contact is suspended until ",
+        : apr_pstrcat(p, "<p class=\"govuk-body\">Contact is suspended until ",
                       E(hab_date_long(p, f->plan->suspend_until)),
                       "; after that you may contact the council in writing.</p>", NULL);
     json_decref(open);
-    section(b, "open-ways", apr_pstrcat(p, "<h2>How you can still contact us</h2>", ways, NULL));
+    section(b, "open-ways", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">How you can still contact us</h3>", ways, NULL));
 }
 
 static void appeal_sections(builder_t *b, const hab_letter_facts_t *f)
@@ -176,12 +189,12 @@ static void appeal_sections(builder_t *b, const hab_letter_facts_t *f)
     apr_pool_t *p = b->p;
     const char *deadline = hab_date_add_working_days(p, f->date, f->appeal_days);
     section(b, "appeal", apr_psprintf(
-        p, "<h2>If you disagree</h2><p>You may appeal within %d working days, by %s, by writing "
+        p, "<h3 class=\"govuk-heading-s\">If you disagree</h3><p class=\"govuk-body\">You may appeal within %d working days, by %s, by writing "
            "to the customer experience manager with your reasons. A chief officer who has not "
            "been involved in your case will decide your appeal.</p>",
         f->appeal_days, E(hab_date_long(p, deadline))));
     section(b, "ombudsman",
-            "<p>You also have the right to complain to the Local Government and Social Care "
+            "<p class=\"govuk-body\">You also have the right to complain to the Local Government and Social Care "
             "Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
 }
 
@@ -192,14 +205,14 @@ hab_letter_t *hab_letter_warning(apr_pool_t *p, const hab_case_t *c, const hab_l
     l->subject = "Your contact with the council";
     builder_t *b = letter_start(p, c, f, l->subject);
     section(b, "concern", apr_psprintf(
-        p, "<p>On %s we contacted you by %s to explain why the way you contact the council is "
-           "causing concern, and to ask you to change it.</p><p>%s</p>",
+        p, "<p class=\"govuk-body\">On %s we contacted you by %s to explain why the way you contact the council is "
+           "causing concern, and to ask you to change it.</p><p class=\"govuk-body\">%s</p>",
         E(hab_date_long(p, f->warning_on)), E(f->warning_method), E(f->warning_text)));
     section(b, "consequences",
-            "<p>If the behaviour continues, the council may limit how it deals with you: for "
+            "<p class=\"govuk-body\">If the behaviour continues, the council may limit how it deals with you: for "
             "example by declining some ways of contact, dealing with you only in writing or "
             "through a third party. One way of contacting the council will always stay open.</p>");
-    l->copied_to = copies(c);
+    l->copied_to = hab_json_own(p, copies(c));
     l->body = letter_finish(b, f, l->copied_to);
     return l;
 }
@@ -210,12 +223,12 @@ hab_letter_t *hab_letter_decision(apr_pool_t *p, const hab_case_t *c, const hab_
     l->kind = "decision";
     l->subject = "Decision about your contact with the council";
     builder_t *b = letter_start(p, c, f, l->subject);
-    section(b, "reasons", apr_pstrcat(p, "<h2>Why</h2><p>The council has decided that limiting its "
+    section(b, "reasons", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">The council has decided that limiting its "
                                          "contact with you is justified and proportionate, for "
-                                         "these reasons:</p><p>", E(f->reasons), "</p>", NULL));
+                                         "these reasons:</p><p class=\"govuk-body\">", E(f->reasons), "</p>", NULL));
     restriction_sections(b, f);
     appeal_sections(b, f);
-    l->copied_to = copies(c);
+    l->copied_to = hab_json_own(p, copies(c));
     l->body = letter_finish(b, f, l->copied_to);
     return l;
 }
@@ -239,17 +252,17 @@ static hab_letter_t *outcome_letter(apr_pool_t *p, const hab_case_t *c, const ha
     l->kind = kind;
     l->subject = subject;
     builder_t *b = letter_start(p, c, f, l->subject);
-    section(b, "reasons", apr_pstrcat(p, "<h2>Outcome</h2><p>", E(outcome_sentence(kind, f->outcome)),
-                                      "</p><p>", E(f->reasons), "</p>", NULL));
+    section(b, "reasons", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Outcome</h3><p class=\"govuk-body\">", E(outcome_sentence(kind, f->outcome)),
+                                      "</p><p class=\"govuk-body\">", E(f->reasons), "</p>", NULL));
     if (f->restrictions && json_array_size(f->restrictions)) {
         restriction_sections(b, f);
         /* an appeal decision is final within the council; the Ombudsman remains */
         if (!strcmp(kind, "review-outcome")) appeal_sections(b, f);
-        else section(b, "ombudsman", "<p>If you remain unhappy you have the right to complain to "
+        else section(b, "ombudsman", "<p class=\"govuk-body\">If you remain unhappy you have the right to complain to "
                                      "the Local Government and Social Care Ombudsman "
                                      "(www.lgo.org.uk, telephone 0300 061 0614).</p>");
     }
-    l->copied_to = copies(c);
+    l->copied_to = hab_json_own(p, copies(c));
     l->body = letter_finish(b, f, l->copied_to);
     return l;
 }
@@ -267,9 +280,11 @@ hab_letter_t *hab_letter_appeal(apr_pool_t *p, const hab_case_t *c, const hab_le
 const char *hab_letter_page(apr_pool_t *p, const char *council, const char *subject,
                             const char *body, const char *stylesheet)
 {
-    return apr_pstrcat(p, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
+    return apr_pstrcat(p, "<!DOCTYPE html>\n<html lang=\"en-GB\" class=\"govuk-template\"><head><meta charset=\"utf-8\">"
                           "<title>", E(subject), " - ", E(council), "</title>",
                        stylesheet ? apr_pstrcat(p, "<link rel=\"stylesheet\" href=\"", E(stylesheet),
                                                 "\">", NULL) : "",
-                       "</head><body><main class=\"letter\">\n", body, "</main></body></html>\n", NULL);
+                       "</head><body class=\"govuk-template__body\"><main class=\"govuk-main-wrapper govuk-width-container\">"
+                       "<article class=\"app-letter\" aria-labelledby=\"letter-subject\">\n", body,
+                       "</article></main></body></html>\n", NULL);
 }

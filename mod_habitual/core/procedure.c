@@ -21,6 +21,7 @@
 
 static const char *const open_states[] = {"referred", "warned", "reported", "active", NULL};
 static const char *const before_report[] = {"referred", "warned", NULL};
+static const char *const only_referred[] = {"referred", NULL};
 static const char *const only_reported[] = {"reported", NULL};
 static const char *const only_active[] = {"active", NULL};
 static const char *const any_state[] = {"referred", "warned", "reported", "active", "ended",
@@ -44,6 +45,132 @@ static int has(const hab_ctx_t *ctx, unsigned roles)
 static hab_err_t *forbidden_step(hab_ctx_t *ctx, const char *who)
 {
     return hab_err_forbidden(ctx->p, apr_pstrcat(ctx->p, "Only ", who, " may take this step.", NULL));
+}
+
+/* ---- who may take which step, in which state (SPEC §3, R13) ----
+ * One table: the steps check it, and the pages ask it which actions to
+ * offer, so both always agree. */
+
+typedef int (*may_fn)(const hab_ctx_t *ctx, const hab_case_t *c, int sight);
+
+static int may_cem(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
+{
+    (void)c; (void)sight;
+    return has(ctx, HAB_ROLE_CEM);
+}
+
+static int may_cem_or_referrer(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
+{
+    (void)c;
+    return has(ctx, HAB_ROLE_CEM) || sight == HAB_SEE_REFERRAL;
+}
+
+static int may_decide(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
+{
+    (void)c; (void)sight;
+    return has(ctx, HAB_ROLE_CHIEF_EXECUTIVE | HAB_ROLE_MONITORING_OFFICER);
+}
+
+static int may_hear_appeal(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
+{
+    (void)c; (void)sight;
+    return has(ctx, HAB_ROLE_CHIEF_OFFICER);
+}
+
+/* Chief officers pass on notices they hold; the CEM any case's. */
+static int may_grant(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
+{
+    (void)sight;
+    return has(ctx, HAB_ROLE_CEM) ||
+           (has(ctx, HAB_ROLE_CHIEF_OFFICER) && json_array_size(c->restrictions) > 0);
+}
+
+static const char *no_review_pending(const hab_case_t *c)
+{
+    return c->pending_review_id ? "A review of this case awaits its decision." : NULL;
+}
+
+static const char *review_pending(const hab_case_t *c)
+{
+    return c->pending_review_id ? NULL : "There is no review awaiting a decision.";
+}
+
+static const char *no_appeal_pending(const hab_case_t *c)
+{
+    return c->pending_appeal_id ? "An appeal on this case awaits its decision." : NULL;
+}
+
+static const char *appeal_pending(const hab_case_t *c)
+{
+    return c->pending_appeal_id ? NULL : "There is no appeal awaiting a decision.";
+}
+
+#define CEM_ONLY "the customer experience manager"
+#define DECIDERS "the chief executive, or the monitoring officer in their absence,"
+#define GRANTERS "a chief officer or the customer experience manager"
+
+typedef struct step_gate {
+    hab_route_id_t route;
+    may_fn may;
+    const char *who;                     /* for the 403 */
+    const char *const *states;           /* R13 */
+    const char *(*ready)(const hab_case_t *c); /* a further 409, or NULL */
+} step_gate_t;
+
+static const step_gate_t gates[] = {
+    {HAB_ROUTE_CONTACT_ADD, may_cem_or_referrer, "the referrer or " CEM_ONLY, open_states, NULL},
+    {HAB_ROUTE_WARN, may_cem, CEM_ONLY, only_referred, NULL},
+    {HAB_ROUTE_CLOSE, may_cem, CEM_ONLY, before_report, NULL},
+    {HAB_ROUTE_REPORT, may_cem, CEM_ONLY, before_report, NULL},
+    {HAB_ROUTE_DECIDE, may_decide, DECIDERS, only_reported, NULL},
+    {HAB_ROUTE_REVIEW, may_cem, CEM_ONLY, only_active, no_review_pending},
+    {HAB_ROUTE_REVIEW_DECIDE, may_decide, DECIDERS, only_active, review_pending},
+    {HAB_ROUTE_APPEAL, may_cem, CEM_ONLY, only_active, no_appeal_pending},
+    {HAB_ROUTE_APPEAL_DECIDE, may_hear_appeal, "a chief officer not involved in the case", only_active,
+     appeal_pending},
+    {HAB_ROUTE_GRANT_ADD, may_grant, GRANTERS, open_states, NULL},
+    {HAB_ROUTE_GRANT_REVOKE, may_grant, GRANTERS, any_state, NULL},
+    {HAB_ROUTE_STATEMENT_ADD, may_cem, CEM_ONLY, any_state, NULL},
+    {HAB_ROUTE_HOLD, may_cem, CEM_ONLY, any_state, NULL},
+};
+#define GATE_COUNT (sizeof(gates) / sizeof(gates[0]))
+
+static const step_gate_t *gate_of(hab_route_id_t route)
+{
+    for (size_t i = 0; i < GATE_COUNT; i++)
+        if (gates[i].route == route) return &gates[i];
+    return NULL;
+}
+
+static hab_err_t *pass_gate(hab_ctx_t *ctx, const hab_case_t *c, int sight, const step_gate_t *g)
+{
+    if (!g->may(ctx, c, sight)) return forbidden_step(ctx, g->who);
+    hab_err_t *e = hab_rule_r13_state(ctx->p, c->status, g->states);
+    if (e) return e;
+    const char *why = g->ready ? g->ready(c) : NULL;
+    return why ? hab_err_make(ctx->p, 409, "wrong-state", "%s", why) : NULL;
+}
+
+/* Load the case for a step: 404 unless visible, then the step's gate. */
+static hab_err_t *open_case_for(hab_ctx_t *ctx, hab_route_id_t route, long long id, hab_case_t **c)
+{
+    int sight;
+    hab_err_t *e = hab_load_visible(ctx, id, c, &sight);
+    return e ? e : pass_gate(ctx, *c, sight, gate_of(route));
+}
+
+apr_array_header_t *hab_steps_open(hab_ctx_t *ctx, const hab_case_t *c, int sight)
+{
+    apr_array_header_t *open = apr_array_make(ctx->p, 8, sizeof(hab_route_id_t));
+    apr_pool_t *scratch;
+    apr_pool_create(&scratch, ctx->p);
+    apr_pool_t *keep = ctx->p;
+    ctx->p = scratch; /* refusals built while asking are thrown away */
+    for (size_t i = 0; i < GATE_COUNT; i++)
+        if (!pass_gate(ctx, c, sight, &gates[i])) APR_ARRAY_PUSH(open, hab_route_id_t) = gates[i].route;
+    ctx->p = keep;
+    apr_pool_destroy(scratch);
+    return open;
 }
 
 static void answer(hab_ctx_t *ctx, hab_result_t *out, int status, long long id, const char *state)
@@ -115,12 +242,13 @@ static hab_err_t *notify_chief_officers(hab_ctx_t *ctx, long long id, const char
                        "VALUES (?, ?, ?, ?)", "itt" "t", id, event, ctx->now, ctx->user);
 }
 
-/* R11: issue a letter once; those that impose restrictions are checked
- * for every part they must state. */
-static hab_err_t *issue_letter(hab_ctx_t *ctx, long long id, const hab_letter_t *l, int complete)
+/* R11: issue a letter once; those that impose or keep restrictions are
+ * checked for every part they must state (parts: NULL for none). */
+static hab_err_t *issue_letter(hab_ctx_t *ctx, long long id, const hab_letter_t *l,
+                               const char *const *parts)
 {
-    if (complete) {
-        hab_err_t *e = hab_rule_r11_letter_complete(ctx->p, l->body, hab_letter_required_parts);
+    if (parts) {
+        hab_err_t *e = hab_rule_r11_letter_complete(ctx->p, l->body, parts);
         if (e) return e;
     }
     return hab_store_q(ctx->store, ctx->p, NULL,
@@ -316,14 +444,9 @@ static const hab_field_t f_contact[] = {
 hab_err_t *hab_step_add_contact(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
-    int sight;
-    hab_err_t *e = hab_load_visible(ctx, in->case_id, &c, &sight);
-    if (e) return e;
-    if (!has(ctx, HAB_ROLE_CEM) && sight != HAB_SEE_REFERRAL)
-        return forbidden_step(ctx, "the referrer or the customer experience manager");
     const json_t *b = in->body;
-    if ((e = hab_rule_r13_state(ctx->p, c->status, open_states)) ||
-        (e = hab_validate(ctx->p, b, f_contact, "")) ||
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_CONTACT_ADD, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, b, f_contact, "")) ||
         (e = not_in_future(ctx, "at", hab_j_str(b, "at"))))
         return e;
     hab_rows_t *r;
@@ -361,22 +484,12 @@ static const hab_field_t f_warning[] = {
     {"text", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
     {NULL}};
 
-/* The CEM's steps on a case: the user must see it in full and be the CEM. */
-static hab_err_t *load_for_cem(hab_ctx_t *ctx, long long id, hab_case_t **c)
-{
-    int sight;
-    hab_err_t *e = hab_load_visible(ctx, id, c, &sight);
-    if (e) return e;
-    return has(ctx, HAB_ROLE_CEM) ? NULL : forbidden_step(ctx, "the customer experience manager");
-}
-
 hab_err_t *hab_step_warn(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
-    if (e || (e = hab_rule_r13_state(ctx->p, c->status, (const char *const[]){"referred", NULL})) ||
-        (e = hab_validate(ctx->p, b, f_warning, "")) || (e = not_in_future(ctx, "on", hab_j_str(b, "on"))))
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_WARN, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, b, f_warning, "")) || (e = not_in_future(ctx, "on", hab_j_str(b, "on"))))
         return e;
     e = hab_store_q(ctx->store, ctx->p, NULL,
                     "INSERT INTO warnings(case_id, warned_on, method, text, warned_by, recorded_at) "
@@ -386,7 +499,7 @@ hab_err_t *hab_step_warn(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     f.warning_on = hab_j_str(b, "on");
     f.warning_method = hab_j_str(b, "method");
     f.warning_text = hab_j_str(b, "text");
-    if (!e) e = issue_letter(ctx, c->id, hab_letter_warning(ctx->p, c, &f), 0);
+    if (!e) e = issue_letter(ctx, c->id, hab_letter_warning(ctx->p, c, &f), NULL);
     if (!e) e = set_status(ctx, c->id, "warned", NULL);
     if (e) return e;
     answer(ctx, out, 200, c->id, "warned");
@@ -398,9 +511,8 @@ static const hab_field_t f_reason[] = {{"reason", HAB_F_TEXT, 1, 0, HAB_LONG_TEX
 hab_err_t *hab_step_close(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
-    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
-    if (e || (e = hab_rule_r13_state(ctx->p, c->status, before_report)) ||
-        (e = hab_validate(ctx->p, in->body, f_reason, "")) ||
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_CLOSE, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, in->body, f_reason, "")) ||
         (e = lift_restrictions(ctx, c->id, 1, "closed without action")) ||
         (e = set_status(ctx, c->id, "closed", hab_j_str(in->body, "reason"))))
         return e;
@@ -464,9 +576,8 @@ hab_err_t *hab_step_report(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     hab_case_t *c;
     const json_t *b = in->body;
     hab_contact_plan_t plan;
-    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
-    if (e || (e = hab_rule_r13_state(ctx->p, c->status, before_report)) ||
-        (e = hab_validate(ctx->p, b, f_report, "")))
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_REPORT, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, b, f_report, "")))
         return e;
     int warned = !json_is_null(c->warning);
     const json_t *sg = json_object_get(b, "safeguarding");
@@ -498,17 +609,6 @@ static const hab_field_t f_decision[] = {
     {"start", HAB_F_DATE, 0, 0, 0, NULL, NULL},
     {NULL}};
 
-/* The deciders' steps: the user sees the file, holds a deciding role. */
-static hab_err_t *load_for_decider(hab_ctx_t *ctx, long long id, hab_case_t **c)
-{
-    int sight;
-    hab_err_t *e = hab_load_visible(ctx, id, c, &sight);
-    if (e) return e;
-    if (!has(ctx, HAB_ROLE_CHIEF_EXECUTIVE | HAB_ROLE_MONITORING_OFFICER))
-        return forbidden_step(ctx, "the chief executive, or the monitoring officer in their absence,");
-    return NULL;
-}
-
 static hab_err_t *approve(hab_ctx_t *ctx, hab_case_t *c, const json_t *b, const char *acting_as)
 {
     const char *start = hab_j_str(b, "start") ? hab_j_str(b, "start") : ctx->today;
@@ -516,9 +616,7 @@ static hab_err_t *approve(hab_ctx_t *ctx, hab_case_t *c, const json_t *b, const 
     int months = (int)hab_j_int(c->report, "period_months", 12);
     hab_contact_plan_t plan;
     const char *end, *review;
-    hab_err_t *e = hab_rule_r6_justified(ctx->p, hab_j_bool(b, "justified"),
-                                         hab_j_bool(b, "proportionate"), hab_j_str(b, "reasons"));
-    if (!e) e = check_restrictions(ctx, c, proposed, start, months, &plan);
+    hab_err_t *e = check_restrictions(ctx, c, proposed, start, months, &plan);
     if (!e) e = lift_restrictions(ctx, c->id, 1, "decision");
     if (!e) e = impose_restrictions(ctx, c->id, proposed, "decision", 0);
     if (!e) e = start_period(ctx, c->id, start, months, "decision", &end, &review);
@@ -530,7 +628,7 @@ static hab_err_t *approve(hab_ctx_t *ctx, hab_case_t *c, const json_t *b, const 
     f.period_start = start;
     f.period_end = end;
     f.review_due = review;
-    if ((e = issue_letter(ctx, c->id, hab_letter_decision(ctx->p, c, &f), 1)) ||
+    if ((e = issue_letter(ctx, c->id, hab_letter_decision(ctx->p, c, &f), hab_letter_required_parts)) ||
         (e = notify_chief_officers(ctx, c->id, "approved")))
         return e;
     return set_status(ctx, c->id, "active", NULL);
@@ -542,18 +640,17 @@ hab_err_t *hab_step_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     const json_t *b = in->body;
     const char *acting_as;
     int deputising;
-    hab_err_t *e = load_for_decider(ctx, in->case_id, &c);
-    if (e || (e = hab_rule_r13_state(ctx->p, c->status, only_reported)) ||
-        (e = hab_validate(ctx->p, b, f_decision, "")) ||
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_DECIDE, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, b, f_decision, "")) ||
         (e = decider_capacity(ctx, &acting_as, &deputising)))
         return e;
-    apr_array_header_t *involved = apr_array_make(ctx->p, 2, sizeof(const char *));
-    APR_ARRAY_PUSH(involved, const char *) = c->referred_by;
-    APR_ARRAY_PUSH(involved, const char *) = c->report_author;
-    if ((e = hab_rule_r5_not_own_case(ctx->p, ctx->user, involved, "decider")))
+    if ((e = hab_rule_r5_not_own_case(ctx->p, ctx->user, c->authors, "decider")))
         return e;
     int approving = !strcmp(hab_j_str(b, "outcome"), "approve");
-    if (!approving && !hab_j_str(b, "reasons"))
+    if (approving && (e = hab_rule_r6_justified(ctx->p, hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"),
+                                                hab_j_str(b, "reasons"))))
+        return e;
+    if (!approving && hab_blank(hab_j_str(b, "reasons")))
         return hab_err_field(ctx->p, 422, "missing-field", "reasons", "Give the reasons for the decision.");
     e = hab_store_q(ctx->store, ctx->p, NULL,
                     "INSERT INTO decisions(case_id, report_id, outcome, justified, proportionate, reasons, "
@@ -586,12 +683,8 @@ hab_err_t *hab_step_review(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
-    if (e || (e = hab_rule_r13_state(ctx->p, c->status, only_active)))
-        return e;
-    if (c->pending_review_id)
-        return hab_err_make(ctx->p, 409, "wrong-state", "A review of this case awaits its decision.");
-    if ((e = hab_validate(ctx->p, b, f_review, "")) ||
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_REVIEW, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, b, f_review, "")) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL,
                          "INSERT INTO reviews(case_id, recommendation, report, monitoring_officer, "
                          "author, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -638,7 +731,7 @@ static hab_err_t *renew_designation(hab_ctx_t *ctx, hab_case_t *c, const char *o
     f->period_start = ctx->today;
     f->period_end = end;
     f->review_due = review;
-    e = issue_letter(ctx, c->id, hab_letter_review(ctx->p, c, f), 1);
+    e = issue_letter(ctx, c->id, hab_letter_review(ctx->p, c, f), hab_letter_required_parts);
     if (!e) e = notify_chief_officers(ctx, c->id, varying ? "varied" : "continued");
     return e;
 }
@@ -649,17 +742,16 @@ hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     const json_t *b = in->body;
     const char *acting_as;
     int deputising;
-    hab_err_t *e = load_for_decider(ctx, in->case_id, &c);
-    if (e || (e = hab_rule_r13_state(ctx->p, c->status, only_active)))
-        return e;
-    if (!c->pending_review_id)
-        return hab_err_make(ctx->p, 409, "wrong-state", "There is no review awaiting a decision.");
-    if ((e = hab_validate(ctx->p, b, f_review_decision, "")) ||
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_REVIEW_DECIDE, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, b, f_review_decision, "")) ||
         (e = decider_capacity(ctx, &acting_as, &deputising)))
         return e;
-    /* R5: not the referrer, the report's or review's author, nor the
-     * monitoring officer who joined the review. */
-    if ((e = hab_rule_r5_not_own_case(ctx->p, ctx->user, c->involved, "decider")))
+    /* R5: not the referrer, a report's author, the review's author, nor the
+     * monitoring officer who joined the review (deciding earlier is no bar). */
+    apr_array_header_t *involved = apr_array_copy(ctx->p, c->authors);
+    APR_ARRAY_PUSH(involved, const char *) = c->pending_review_author;
+    APR_ARRAY_PUSH(involved, const char *) = c->pending_review_mo;
+    if ((e = hab_rule_r5_not_own_case(ctx->p, ctx->user, involved, "decider")))
         return e;
     const char *outcome = hab_j_str(b, "outcome");
     int months = (int)hab_j_int(b, "period_months", c->period_months ? c->period_months : 12);
@@ -679,7 +771,7 @@ hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     f.outcome = outcome;
     f.reasons = hab_j_str(b, "reasons");
     if (!strcmp(outcome, "remove")) {
-        e = issue_letter(ctx, c->id, hab_letter_review(ctx->p, c, &f), 0);
+        e = issue_letter(ctx, c->id, hab_letter_review(ctx->p, c, &f), NULL);
         if (!e) e = end_designation(ctx, c->id, "removed");
     } else {
         e = renew_designation(ctx, c, outcome, restrictions, months, &f);
@@ -702,12 +794,8 @@ hab_err_t *hab_step_appeal(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
-    if (e || (e = hab_rule_r13_state(ctx->p, c->status, only_active)))
-        return e;
-    if (c->pending_appeal_id)
-        return hab_err_make(ctx->p, 409, "wrong-state", "An appeal on this case awaits its decision.");
-    if ((e = hab_validate(ctx->p, b, f_appeal, "")) ||
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_APPEAL, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, b, f_appeal, "")) ||
         (e = not_in_future(ctx, "received", hab_j_str(b, "received"))) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL,
                          "INSERT INTO appeals(case_id, received, grounds, recorded_by, recorded_at) "
@@ -739,16 +827,9 @@ static hab_err_t *vary_on_appeal(hab_ctx_t *ctx, hab_case_t *c, const json_t *re
 hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
-    int sight;
     const json_t *b = in->body;
-    hab_err_t *e = hab_load_visible(ctx, in->case_id, &c, &sight);
-    if (e) return e;
-    if (!has(ctx, HAB_ROLE_CHIEF_OFFICER))
-        return forbidden_step(ctx, "a chief officer not involved in the case");
-    if ((e = hab_rule_r13_state(ctx->p, c->status, only_active))) return e;
-    if (!c->pending_appeal_id)
-        return hab_err_make(ctx->p, 409, "wrong-state", "There is no appeal awaiting a decision.");
-    if ((e = hab_validate(ctx->p, b, f_appeal_decision, "")) ||
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_APPEAL_DECIDE, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, b, f_appeal_decision, "")) ||
         (e = hab_rule_r5_not_own_case(ctx->p, ctx->user, c->involved, "chief officer")))
         return e;
     const char *outcome = hab_j_str(b, "outcome");
@@ -777,7 +858,8 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
         f.period_end = c->period_end;
         f.review_due = c->review_due;
     }
-    if (!e) e = issue_letter(ctx, c->id, hab_letter_appeal(ctx->p, c, &f), !quash);
+    if (!e) e = issue_letter(ctx, c->id, hab_letter_appeal(ctx->p, c, &f),
+                                quash ? NULL : hab_letter_required_parts_final);
     if (!e && quash) e = end_designation(ctx, c->id, "quashed");
     if (e) return e;
     answer(ctx, out, 200, c->id, quash ? "ended" : "active");
@@ -792,24 +874,12 @@ static const hab_field_t f_grant[] = {
     {"expires", HAB_F_DATE, 1, 0, 0, NULL, NULL},
     {NULL}};
 
-/* Chief officers pass on notices they hold; the CEM any case's. */
-static hab_err_t *load_for_granting(hab_ctx_t *ctx, long long id, hab_case_t **c)
-{
-    int sight;
-    hab_err_t *e = hab_load_visible(ctx, id, c, &sight);
-    if (e) return e;
-    if (has(ctx, HAB_ROLE_CEM)) return NULL;
-    if (has(ctx, HAB_ROLE_CHIEF_OFFICER) && json_array_size((*c)->restrictions) > 0) return NULL;
-    return forbidden_step(ctx, "a chief officer or the customer experience manager");
-}
-
 hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = load_for_granting(ctx, in->case_id, &c);
-    if (e || (e = hab_rule_r13_state(ctx->p, c->status, open_states)) ||
-        (e = hab_validate(ctx->p, b, f_grant, "")))
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_GRANT_ADD, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, b, f_grant, "")))
         return e;
     if (strcmp(hab_j_str(b, "expires"), ctx->today) < 0)
         return hab_err_field(ctx->p, 400, "invalid-field", "expires", "expires cannot be in the past.");
@@ -827,7 +897,7 @@ hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
 hab_err_t *hab_step_revoke_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
-    hab_err_t *e = load_for_granting(ctx, in->case_id, &c);
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_GRANT_REVOKE, in->case_id, &c);
     if (e) return e;
     hab_rows_t *r;
     e = hab_store_q(ctx->store, ctx->p, &r,
@@ -851,9 +921,8 @@ hab_err_t *hab_step_add_statement(hab_ctx_t *ctx, const hab_request_in_t *in, ha
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
-    if (e || (e = hab_rule_r13_state(ctx->p, c->status, any_state)) ||
-        (e = hab_validate(ctx->p, b, f_statement, "")) ||
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_STATEMENT_ADD, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, b, f_statement, "")) ||
         (e = not_in_future(ctx, "received", hab_j_str(b, "received"))) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL,
                          "INSERT INTO statements(case_id, received, text, recorded_by, recorded_at) "
@@ -867,7 +936,7 @@ hab_err_t *hab_step_add_statement(hab_ctx_t *ctx, const hab_request_in_t *in, ha
 hab_err_t *hab_step_legal_hold(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
-    hab_err_t *e = load_for_cem(ctx, in->case_id, &c);
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_HOLD, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, in->body, f_reason, "")) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL,
                          "UPDATE cases SET legal_hold_reason = ?, legal_hold_by = ?, legal_hold_at = ?, "

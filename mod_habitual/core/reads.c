@@ -114,19 +114,31 @@ hab_err_t *hab_read_letters(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resu
     return NULL;
 }
 
-hab_err_t *hab_read_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, const char **subject,
+                            const char **body, const char **issued_at)
 {
     hab_case_t *c;
     hab_err_t *e = load_for_letters(ctx, in->case_id, &c);
     if (e) return e;
     hab_rows_t *r;
-    e = hab_store_q(ctx->store, ctx->p, &r, "SELECT subject, body FROM letters WHERE case_id = ? "
+    e = hab_store_q(ctx->store, ctx->p, &r, "SELECT subject, body, issued_at FROM letters WHERE case_id = ? "
                     "AND number = ?", "ii", c->id, (long long)atoll(in->arg));
     if (e) return e;
     if (r->nrows == 0) return hab_err_not_found(ctx->p);
+    *subject = T(r, 0, 0);
+    *body = T(r, 0, 1);
+    *issued_at = T(r, 0, 2);
+    return NULL;
+}
+
+hab_err_t *hab_read_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    const char *subject, *body, *issued_at;
+    hab_err_t *e = hab_letter_fetch(ctx, in, &subject, &body, &issued_at);
+    if (e) return e;
     out->status = 200;
-    out->html = hab_letter_page(ctx->p, ctx->council_name ? ctx->council_name : "The Council",
-                                T(r, 0, 0), T(r, 0, 1), "../../../../assets/letter.css");
+    out->html = hab_letter_page(ctx->p, ctx->council_name ? ctx->council_name : "The Council", subject, body,
+                                apr_pstrcat(ctx->p, ctx->mount ? ctx->mount : "", "/assets/habitual.css", NULL));
     return NULL;
 }
 
@@ -192,14 +204,16 @@ static int newest_first(const void *a, const void *b)
     const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
     int c = strcmp(json_string_value(json_object_get(y, "at")), json_string_value(json_object_get(x, "at")));
     if (c) return c;
-    return (int)(json_integer_value(json_object_get(y, "case_id")) -
-                 json_integer_value(json_object_get(x, "case_id")));
+    /* the same second: the later record first (derived lapses have id 0) */
+    json_int_t xi = json_integer_value(json_object_get(x, "id")), yi = json_integer_value(json_object_get(y, "id"));
+    return xi < yi ? 1 : xi > yi ? -1 : 0;
 }
 
-static json_t *notification(long long case_id, const char *event, const char *at, const char *name,
-                            const char *reference)
+static json_t *notification(long long id, long long case_id, const char *event, const char *at,
+                            const char *name, const char *reference)
 {
-    return json_pack("{s:I, s:s, s:o, s:{s:o, s:o}}", "case_id", (json_int_t)case_id, "event", event,
+    return json_pack("{s:I, s:I, s:s, s:o, s:{s:o, s:o}}", "id", (json_int_t)id, "case_id", (json_int_t)case_id,
+                     "event", event,
                      "at", hab_json_text(at), "person", "name", hab_json_text(name),
                      "reference", hab_json_text(reference));
 }
@@ -211,7 +225,7 @@ hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     hab_rows_t *r, *lapsed;
     if (!e)
         e = hab_store_q(ctx->store, ctx->p, &r,
-                        "SELECT n.case_id, n.event, n.created_at, p.name, p.reference FROM notifications n "
+                        "SELECT n.case_id, n.event, n.created_at, p.name, p.reference, n.id FROM notifications n "
                         "JOIN cases c ON c.id = n.case_id JOIN persons p ON p.id = c.person_id", "");
     /* a lapse is derived from dates (R9), so its notification is too */
     if (!e)
@@ -224,11 +238,12 @@ hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     int n = r->nrows + lapsed->nrows;
     json_t **items = apr_palloc(ctx->p, sizeof(json_t *) * (size_t)(n ? n : 1));
     for (int i = 0; i < r->nrows; i++)
-        items[i] = notification(hab_rows_int(r, i, 0), T(r, i, 1), T(r, i, 2), T(r, i, 3), T(r, i, 4));
+        items[i] = notification(hab_rows_int(r, i, 5), hab_rows_int(r, i, 0), T(r, i, 1), T(r, i, 2), T(r, i, 3),
+                                T(r, i, 4));
     for (int i = 0; i < lapsed->nrows; i++) {
         const char *at = apr_pstrcat(ctx->p, hab_date_add_days(ctx->p, T(lapsed, i, 1), 1),
                                      "T00:00:00Z", NULL);
-        items[r->nrows + i] = notification(hab_rows_int(lapsed, i, 0), "lapsed", at,
+        items[r->nrows + i] = notification(0, hab_rows_int(lapsed, i, 0), "lapsed", at,
                                            T(lapsed, i, 2), T(lapsed, i, 3));
     }
     qsort(items, (size_t)n, sizeof(json_t *), newest_first);
@@ -333,4 +348,73 @@ hab_err_t *hab_read_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab
                          : json_pack("{s:b, s:I, s:s}", "ok", 0, "first_bad_seq",
                                      (json_int_t)v.first_bad_seq, "problem", v.problem));
     return NULL;
+}
+
+/* ---- the CEM's dashboard and the deciders' queue ---- */
+
+static json_t *summary(const hab_rows_t *r, int i, const char *status)
+{
+    return json_pack("{s:I, s:s, s:{s:o, s:o}, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
+                     "status", status, "person", "name", hab_json_text(T(r, i, 2)),
+                     "reference", hab_json_text(T(r, i, 3)), "review_due", hab_json_text(T(r, i, 5)),
+                     "referred_at", hab_json_text(T(r, i, 6)));
+}
+
+hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
+{
+    *out = hab_json_own(ctx->p, json_pack("{s:[], s:[], s:[], s:[], s:[], s:[], s:[]}", "new", "warned",
+                                          "awaiting_decision", "reviews_due", "interim", "appeals",
+                                          "review_decisions"));
+    if (!(ctx->roles & HAB_ROLES_CASE_OFFICERS)) return NULL;
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(
+        ctx->store, ctx->p, &r,
+        "SELECT c.id, c.status, p.name, p.reference, pe.end_date, pe.review_due, c.referred_at, "
+        "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND x.lifted_at IS NULL AND x.interim = 1), "
+        "(SELECT count(*) FROM reviews v WHERE v.case_id = c.id AND NOT EXISTS "
+        "  (SELECT 1 FROM review_decisions d WHERE d.review_id = v.id)), "
+        "(SELECT count(*) FROM appeals a WHERE a.case_id = c.id AND NOT EXISTS "
+        "  (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)) "
+        "FROM cases c JOIN persons p ON p.id = c.person_id "
+        "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+        "WHERE c.status IN ('referred','warned','reported','active') ORDER BY c.id", "");
+    if (e) return e;
+    const char *soon = hab_date_add_days(ctx->p, ctx->today, 30);
+    for (int i = 0; i < r->nrows; i++) {
+        int lapsed;
+        const char *status = hab_effective_status(T(r, i, 1), T(r, i, 4), ctx->today, &lapsed);
+        const char *list = NULL;
+        if (!strcmp(status, "referred")) list = "new";
+        else if (!strcmp(status, "warned")) list = "warned";
+        else if (!strcmp(status, "reported")) list = "awaiting_decision";
+        if (list) json_array_append_new(json_object_get(*out, list), summary(r, i, status));
+        if (!strcmp(status, "active") && T(r, i, 5) && strcmp(T(r, i, 5), soon) <= 0)
+            json_array_append_new(json_object_get(*out, "reviews_due"), summary(r, i, status));
+        if (hab_rows_int(r, i, 7)) json_array_append_new(json_object_get(*out, "interim"), summary(r, i, status));
+        if (!strcmp(status, "active") && hab_rows_int(r, i, 8))
+            json_array_append_new(json_object_get(*out, "review_decisions"), summary(r, i, status));
+        if (!strcmp(status, "active") && hab_rows_int(r, i, 9))
+            json_array_append_new(json_object_get(*out, "appeals"), summary(r, i, status));
+    }
+    return NULL;
+}
+
+/* Appeals a chief officer may hear: pending, and they were not involved. */
+hab_err_t *hab_read_appeals_to_hear(hab_ctx_t *ctx, json_t **out)
+{
+    *out = hab_json_own(ctx->p, json_array());
+    if (!(ctx->roles & HAB_ROLE_CHIEF_OFFICER)) return NULL;
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
+                               "SELECT DISTINCT a.case_id FROM appeals a WHERE NOT EXISTS "
+                               "(SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id) ORDER BY a.case_id", "");
+    for (int i = 0; !e && i < r->nrows; i++) {
+        hab_case_t *c;
+        e = hab_case_load(ctx->store, ctx->p, hab_rows_int(r, i, 0), ctx->today, &c);
+        if (!e && c && !strcmp(c->status, "active") && hab_access_may_hear_appeal(c, ctx->user, ctx->roles))
+            json_array_append_new(*out, json_pack("{s:I, s:s, s:{s:O}, s:o}", "id", (json_int_t)c->id,
+                                                  "status", c->status, "person", "name",
+                                                  json_object_get(c->person, "name"), "review_due", json_null()));
+    }
+    return e;
 }

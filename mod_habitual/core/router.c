@@ -2,11 +2,14 @@
 
 #include <apr_strings.h>
 
+#include "habitual/form.h"
 #include "habitual/router.h"
 
 #define AUD HAB_ROUTE_AUDITED
 #define BODY HAB_ROUTE_BODY
 #define READ HAB_ROUTE_READ
+#define PAGE HAB_ROUTE_PAGE
+#define FORM HAB_ROUTE_FORM
 
 /* SPEC §6, in the SPEC's order. */
 static const hab_route_def_t routes[] = {
@@ -35,6 +38,24 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_ABSENCE_ADD, "POST", "api/absences", "absence.add", AUD | BODY},
     {HAB_ROUTE_AUDIT, "GET", "api/audit", "audit.list", AUD | READ},
     {HAB_ROUTE_AUDIT_VERIFY, "GET", "api/audit/verify", "audit.verify", AUD | READ},
+    /* the pages: the same core calls, the same access log */
+    {HAB_ROUTE_PAGE_HOME, "GET", "", "page.home", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_CONCERN_FORM, "GET", "concerns/new", "page.concern", PAGE},
+    {HAB_ROUTE_PAGE_CONCERN, "POST", "concerns/new", "case.create", AUD | PAGE | FORM},
+    {HAB_ROUTE_PAGE_REFERRALS, "GET", "referrals", "page.referrals", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_CASES, "GET", "cases", "page.cases", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_CASE, "GET", "cases/{id}", "page.case", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_STEP_FORM, "GET", "cases/{id}/{arg}", "page.case.form", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_STEP, "POST", "cases/{id}/{arg}", "page.case.step", AUD | PAGE | FORM},
+    {HAB_ROUTE_PAGE_REVOKE, "POST", "cases/{id}/grants/{arg}/revoke", "case.grant.revoke", AUD | PAGE | FORM},
+    {HAB_ROUTE_PAGE_LETTER, "GET", "cases/{id}/letters/{n}", "case.letter.read", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_NOTICES, "GET", "notices", "notices.list", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_NOTIFICATIONS, "GET", "notifications", "notifications.list", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_ABSENCES, "GET", "absences", "absences.list", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_ABSENCE_ADD, "POST", "absences", "absence.add", AUD | PAGE | FORM},
+    {HAB_ROUTE_PAGE_AUDIT, "GET", "audit", "audit.list", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_AUDIT_VERIFY, "GET", "audit/verify", "audit.verify", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_AUDIT_EXPORT, "GET", "audit/export", "audit.export", AUD | READ | PAGE},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
@@ -60,6 +81,14 @@ static int parse_id(const char *s, size_t len, long long *out)
     return 1;
 }
 
+/* A user name or a step's name: UTF-8 with no control character. */
+static int printable_utf8(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 0;
+    return hab_utf8_valid(s, len);
+}
+
 /* Match one pattern segment by segment; captures {id}, {n} and {arg}. */
 static int match_pattern(apr_pool_t *p, const char *pattern, const char *path,
                          long long *case_id, const char **arg)
@@ -78,7 +107,7 @@ static int match_pattern(apr_pool_t *p, const char *pattern, const char *path,
             if (!parse_id(sp, slen, &n)) return 0;
             *arg = apr_pstrmemdup(p, sp, slen);
         } else if (plen == 5 && strncmp(pp, "{arg}", 5) == 0) {
-            if (slen == 0 || slen > 256) return 0;
+            if (slen == 0 || slen > 256 || !printable_utf8(sp, slen)) return 0;
             *arg = apr_pstrmemdup(p, sp, slen);
         } else if (plen != slen || strncmp(pp, sp, plen) != 0) {
             return 0;

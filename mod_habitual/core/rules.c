@@ -145,7 +145,7 @@ hab_err_t *hab_rule_r1_exclusions(apr_pool_t *p, const char *exclusion)
 hab_err_t *hab_rule_r2_last_resort(apr_pool_t *p, const char *measures_taken,
                                    const char *complaints_stage)
 {
-    if (!measures_taken || !*measures_taken)
+    if (hab_blank(measures_taken))
         return hab_err_field(p, 422, "missing-field", "measures_taken",
                              "This procedure is a last resort: say what reasonable measures "
                              "have already been taken to resolve the complaints and contact.");
@@ -160,7 +160,7 @@ hab_err_t *hab_rule_r3_warning_first(apr_pool_t *p, int warned, int severe,
                                      const char *severe_reason)
 {
     if (warned) return NULL;
-    if (severe && severe_reason && *severe_reason) return NULL;
+    if (severe && !hab_blank(severe_reason)) return NULL;
     return hab_err_make(p, 422, "warning-required",
                         "The customer has not been warned. A report without a warning needs "
                         "\"severe\": true and the reason the behaviour is severe enough to act "
@@ -209,7 +209,7 @@ hab_err_t *hab_rule_r5_not_own_case(apr_pool_t *p, const char *user,
 hab_err_t *hab_rule_r6_justified(apr_pool_t *p, int justified, int proportionate,
                                  const char *reasons)
 {
-    if (justified && proportionate && reasons && *reasons) return NULL;
+    if (justified && proportionate && !hab_blank(reasons)) return NULL;
     return hab_err_make(p, 422, "not-justified",
                         "Restrictions can be approved only when they are justified and "
                         "proportionate, with the reasons written down.");
@@ -219,7 +219,7 @@ hab_err_t *hab_rule_r7_open_channel(apr_pool_t *p, const hab_contact_plan_t *pla
                                     const char *period_start, const char *period_end)
 {
     if (plan->suspended) {
-        if (!plan->legal_advice || !*plan->legal_advice || !plan->suspend_until)
+        if (hab_blank(plan->legal_advice) || !plan->suspend_until)
             return hab_err_make(p, 422, "no-open-channel",
                                 "Suspending all contact is allowed only while legal advice is "
                                 "sought: record the legal advice and the date the suspension ends.");
@@ -251,7 +251,7 @@ hab_err_t *hab_rule_r8_violence_report(apr_pool_t *p, int violence, const char *
                                        int asb_unit_consulted)
 {
     if (!violence) return NULL;
-    if (!police_reference || !*police_reference)
+    if (hab_blank(police_reference))
         return hab_err_field(p, 422, "violence-requires-written-only", "police_reference",
                              "Violence has been recorded: give the police reference, or say "
                              "why it was not reported to the police.");
@@ -277,7 +277,7 @@ int hab_rule_r9_lapsed(const char *status, const char *period_end, const char *t
 hab_err_t *hab_rule_r10_safeguarding(apr_pool_t *p, int vulnerable, int considered,
                                      const char *adjustments)
 {
-    if (!vulnerable || (considered && adjustments && *adjustments)) return NULL;
+    if (!vulnerable || (considered && !hab_blank(adjustments))) return NULL;
     return hab_err_make(p, 422, "safeguarding-required",
                         "The customer is recorded as vulnerable: record the safeguarding "
                         "consideration and the reasonable adjustments before reporting.");

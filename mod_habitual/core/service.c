@@ -38,7 +38,7 @@ static hab_err_t *append_entry(hab_ctx_t *ctx, const hab_request_in_t *in, int s
     e.user = ctx->user && *ctx->user ? ctx->user : "-";
     e.roles = hab_roles_join(ctx->p, ctx->roles);
     e.acting_as = ctx->acting_as;
-    e.action = def ? def->action : "unknown";
+    e.action = ctx->action ? ctx->action : def ? def->action : "unknown";
     e.case_id = in->case_id ? in->case_id : ctx->created_case_id;
     e.outcome = outcome_of(status);
     e.status = status;

@@ -32,9 +32,9 @@ int hab_in_list(const char *const *list, const char *value)
     return 0;
 }
 
-static int blank(const char *s)
+int hab_blank(const char *s)
 {
-    for (; *s; s++)
+    for (; s && *s; s++)
         if (!isspace((unsigned char)*s)) return 0;
     return 1;
 }
@@ -50,7 +50,7 @@ static hab_err_t *check_text(apr_pool_t *p, const json_t *v, const hab_field_t *
     if (!json_is_string(v)) return invalid(p, name, "must be text");
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
-    if (blank(s))
+    if (hab_blank(s))
         return f->required ? hab_err_field(p, 422, "missing-field", name, "%s must not be empty.", name)
                            : NULL;
     long max = f->max ? f->max : HAB_LONG_TEXT;

@@ -39,6 +39,8 @@ def main(roots):
                 for lit in re.findall(r'"((?:[^"\\]|\\.)*)"', call):
                     if BAD.search(lit):
                         problems.append("%s:%d: %s with C99 conversion in \"%s\"" % (path, line, name, lit))
+                if "JSON_INTEGER_FORMAT" in call:
+                    problems.append("%s:%d: %s with JSON_INTEGER_FORMAT (it is %%lld)" % (path, line, name))
     for p in problems:
         print(p)
     print("apr format lint: %d problem(s)" % len(problems))

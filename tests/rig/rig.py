@@ -21,6 +21,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODULE = os.environ.get("HABITUAL_MODULE", os.path.join(ROOT, "mod_habitual", ".libs", "mod_habitual.so"))
 ADMIN = os.environ.get("HABITUAL_ADMIN", os.path.join(ROOT, "admin", "habitual-admin"))
 APACHE_MODULES = "/usr/lib/apache2/modules"
+ASSETS = os.path.join(ROOT, "mod_habitual", "assets", "dist")
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 SUFFIX = "dc=example,dc=org"
 ROOT_DN = "cn=admin," + SUFFIX
@@ -289,6 +290,9 @@ class Httpd:
             for u in (sign_ins or list(USERS) + EXTRA_SIGN_INS):
                 f.write(htpasswd_line(u, PASSWORD) + "\n")
         os.chmod(self.htpasswd, 0o644)
+        # the pages' assets, installed beside the module as a server would have them
+        self.assets = os.path.join(self.dir, "assets")
+        shutil.copytree(ASSETS, self.assets)
         self.docroot = os.path.join(self.dir, "htdocs")
         os.makedirs(self.docroot)
         with open(os.path.join(self.docroot, "static.txt"), "w") as f:
@@ -349,6 +353,10 @@ DocumentRoot {d}/htdocs
     Require all granted
 </Directory>
 {timeouts}HabitualDatabase sqlite3 {db}
+Alias /habitual/assets {d}/assets
+<Directory {d}/assets>
+    Require all granted
+</Directory>
 {extra_server}
 <Location /habitual>
     AuthType Basic
@@ -360,6 +368,9 @@ DocumentRoot {d}/htdocs
     HabitualLDAPURL "{url}"
 {groups}    HabitualSecretFile {secret}
 {extra_location}
+</Location>
+<Location /habitual/assets>
+    SetHandler None
 </Location>
 """.format(d=self.dir, port=self.port, loads=loads, module=MODULE, user=user, db=self.db,
            url=self.ldap_url, groups=groups, secret=self.secret_file, timeouts=timeouts,

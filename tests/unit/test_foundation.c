@@ -415,7 +415,7 @@ START_TEST(routes_refuse_bad_ids_and_methods)
     hab_route_match_t m;
     const char *not_found[] = {"api/cases/0", "api/cases/-1", "api/cases/01", "api/cases/1x",
                                "api/cases/1234567890123456", "api/cases/", "api/cases/1/", "api",
-                               "api/cases/1/letters/x", "api//cases", "", "api/cases/1/grants/"};
+                               "api/cases/1/letters/x", "api//cases", "api/cases/1/grants/"};
     for (size_t i = 0; i < sizeof(not_found) / sizeof(not_found[0]); i++) {
         hab_route(test_pool, "GET", not_found[i], &m);
         ck_assert_msg(m.route == NULL && m.allow == NULL, "matched %s", not_found[i]);

@@ -24,5 +24,7 @@ Suite *suite_router(void);
 Suite *suite_form_json(void);
 Suite *suite_store(void);
 Suite *suite_audit(void);
+Suite *suite_rules(void);
+Suite *suite_procedure(void);
 
 #endif

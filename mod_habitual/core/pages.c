@@ -1,0 +1,529 @@
+/* The pages that list things: home, referrals, cases, notices,
+ * notifications, absences, the access log; and error pages.  Each gets its
+ * data from the same reads as the API (reads.c), so it shows no more. */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "habitual/audit.h"
+#include "habitual/crypto.h"
+#include "habitual/form.h"
+#include "habitual/forms.h"
+#include "habitual/html.h"
+#include "habitual/json_io.h"
+#include "habitual/letters.h"
+#include "habitual/pages.h"
+#include "habitual/procedure.h"
+#include "habitual/roles.h"
+#include "habitual/validate.h"
+#include "steps.h"
+
+#define E(s) hab_html_escape(ctx->p, s)
+
+hab_ui_t hab_page_ui(hab_ctx_t *ctx)
+{
+    hab_ui_t ui;
+    ui.mount = ctx->mount ? ctx->mount : "";
+    ui.council = ctx->council_name ? ctx->council_name : "The Council";
+    ui.user = ctx->user;
+    ui.roles = ctx->roles;
+    ui.csrf_token = ctx->secret ? hab_csrf_token(ctx->p, ctx->secret, ctx->user, ctx->now_seconds) : "";
+    return ui;
+}
+
+void hab_page_answer(hab_ctx_t *ctx, hab_result_t *out, int status, const hab_page_t *page)
+{
+    hab_ui_t ui = hab_page_ui(ctx);
+    out->status = status;
+    out->html = hab_ui_page(ctx->p, &ui, page);
+}
+
+static void show(hab_ctx_t *ctx, hab_result_t *out, const char *title, const char *nav,
+                 const char *body, int wide)
+{
+    hab_page_t pg = {title, nav, body, 0, wide, NULL};
+    hab_page_answer(ctx, out, 200, &pg);
+}
+
+/* What the API would answer, for a page to render: the same filtering. */
+static hab_err_t *api_body(hab_ctx_t *ctx, hab_step_fn read, const hab_request_in_t *in, json_t **body)
+{
+    hab_result_t r;
+    memset(&r, 0, sizeof(r));
+    hab_err_t *e = read(ctx, in, &r);
+    *body = r.body;
+    return e;
+}
+
+const char *hab_page_error(hab_ctx_t *ctx, const hab_err_t *err)
+{
+    const char *title, *text = err->message;
+    switch (err->status) {
+    case 403: title = "You cannot do this"; break;
+    case 404: title = "Page not found"; text = "There is nothing here. If you typed the address, check it is correct."; break;
+    case 409: title = "This step cannot be taken now"; break;
+    case 503: title = "Sorry, the service is unavailable"; text = "It should be back shortly: try again in a few seconds."; break;
+    case 400: case 413: case 415: case 422: title = "There is a problem"; break;
+    default: title = "Sorry, there is a problem with the service"; text = "It has been logged. Try again later."; break;
+    }
+    if (err->status == 403 && ctx->roles == 0)
+        text = "You have no role in this service. Ask the customer experience team if you think you should.";
+    hab_ui_t ui = hab_page_ui(ctx);
+    hab_page_t pg = {title, NULL,
+                     hab_tpl(ctx->p, "<h1 class=\"govuk-heading-l\">{{t}}</h1><p class=\"govuk-body\">{{m}}</p>"
+                                     "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"{{home}}\">Go to the start</a></p>",
+                             "t", title, "m", text, "home", hab_ui_url(ctx->p, &ui, ""), NULL),
+                     0, 0, NULL};
+    return hab_ui_page(ctx->p, &ui, &pg);
+}
+
+/* ---- tables of cases ---- */
+
+static const char *case_link(hab_ctx_t *ctx, const hab_ui_t *ui, json_int_t id)
+{
+    return hab_ui_link(ctx->p, ui, apr_psprintf(ctx->p, "cases/%" APR_INT64_T_FMT, (apr_int64_t)id),
+                       apr_psprintf(ctx->p, "Case %" APR_INT64_T_FMT, (apr_int64_t)id));
+}
+
+static const char *cases_table(hab_ctx_t *ctx, const hab_ui_t *ui, const char *caption,
+                               const json_t *cases, int with_review)
+{
+    if (!json_array_size(cases))
+        return hab_tpl(ctx->p, "<h2 class=\"govuk-heading-m\">{{c}}</h2><p class=\"govuk-body\">None.</p>",
+                       "c", caption, NULL);
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *const *));
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        const char **cells = apr_pcalloc(ctx->p, 4 * sizeof(char *));
+        cells[0] = case_link(ctx, ui, (apr_int64_t)json_integer_value(json_object_get(c, "id")));
+        cells[1] = E(hab_j_str(json_object_get(c, "person"), "name"));
+        cells[2] = hab_ui_tag(ctx->p, hab_j_str(c, "status"));
+        cells[3] = E(hab_ui_date(ctx->p, hab_j_str(c, "review_due")));
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    static const char *const head4[] = {"Case", "Customer", "Status", "Review due", NULL};
+    static const char *const head3[] = {"Case", "Customer", "Status", NULL};
+    return hab_ui_table(ctx->p, caption, with_review ? head4 : head3, rows);
+}
+
+/* ---- home ---- */
+
+static const char *start_button(hab_ctx_t *ctx, const hab_ui_t *ui)
+{
+    return hab_tpl(ctx->p, "<a href=\"{{h}}\" role=\"button\" draggable=\"false\" class=\"govuk-button "
+                           "govuk-button--start\" data-module=\"govuk-button\">Raise a concern</a>",
+                   "h", hab_ui_url(ctx->p, ui, "concerns/new"), NULL);
+}
+
+static hab_err_t *home_case_officer(hab_ctx_t *ctx, const hab_ui_t *ui, hab_html_t *h)
+{
+    json_t *d;
+    hab_err_t *e = hab_read_dashboard(ctx, &d);
+    if (e) return e;
+    if (ctx->roles & HAB_ROLE_CEM) {
+        hab_html_add(h, cases_table(ctx, ui, "New referrals", json_object_get(d, "new"), 0));
+        hab_html_add(h, cases_table(ctx, ui, "Warned: awaiting your next step", json_object_get(d, "warned"), 0));
+        hab_html_add(h, cases_table(ctx, ui, "Interim restrictions in force (violence)", json_object_get(d, "interim"), 0));
+        hab_html_add(h, cases_table(ctx, ui, "Appeals awaiting a chief officer", json_object_get(d, "appeals"), 0));
+    }
+    hab_html_add(h, cases_table(ctx, ui, "Reports awaiting a decision", json_object_get(d, "awaiting_decision"), 0));
+    hab_html_add(h, cases_table(ctx, ui, "Reviews awaiting a decision", json_object_get(d, "review_decisions"), 1));
+    hab_html_add(h, cases_table(ctx, ui, "Reviews due within 30 days or overdue", json_object_get(d, "reviews_due"), 1));
+    return NULL;
+}
+
+static hab_err_t *home_chief_officer(hab_ctx_t *ctx, const hab_ui_t *ui, hab_html_t *h)
+{
+    json_t *appeals;
+    hab_err_t *e = hab_read_appeals_to_hear(ctx, &appeals);
+    if (e) return e;
+    hab_html_add(h, cases_table(ctx, ui, "Appeals for you to hear", appeals, 0));
+    hab_html_tpl(h, "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"{{n}}\">What chief officers have been "
+                    "told</a> · <a class=\"govuk-link\" href=\"{{o}}\">Notices of restrictions in force</a></p>",
+                 "n", hab_ui_url(ctx->p, ui, "notifications"), "o", hab_ui_url(ctx->p, ui, "notices"), NULL);
+    return NULL;
+}
+
+hab_err_t *hab_page_home(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    (void)in;
+    hab_ui_t ui = hab_page_ui(ctx);
+    hab_html_t *h = hab_html_new(ctx->p);
+    hab_html_add(h, "<h1 class=\"govuk-heading-l\">Habitual contact</h1>");
+    hab_err_t *e = NULL;
+    if (ctx->roles & HAB_ROLES_CASE_OFFICERS) e = home_case_officer(ctx, &ui, h);
+    if (!e && (ctx->roles & HAB_ROLE_CHIEF_OFFICER)) e = home_chief_officer(ctx, &ui, h);
+    if (e) return e;
+    if (ctx->roles & HAB_ROLE_AUDITOR)
+        hab_html_tpl(h, "<h2 class=\"govuk-heading-m\">Audit</h2><p class=\"govuk-body\"><a class=\"govuk-link\" "
+                        "href=\"{{a}}\">The access log</a> · <a class=\"govuk-link\" href=\"{{v}}\">Check the log "
+                        "has not been tampered with</a></p>",
+                     "a", hab_ui_url(ctx->p, &ui, "audit"), "v", hab_ui_url(ctx->p, &ui, "audit/verify"), NULL);
+    hab_html_tpl(h, "<h2 class=\"govuk-heading-m\">Customers whose contact is a concern</h2>"
+                    "<p class=\"govuk-body\">If a customer's contact with you is repeated, unreasonable, abusive or "
+                    "threatening, tell the customer experience manager. Only people who need to know will see it.</p>"
+                    "{{{start}}}<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"{{r}}\">Your referrals</a> · "
+                    "<a class=\"govuk-link\" href=\"{{n}}\">Notices you hold</a></p>",
+                 "start", start_button(ctx, &ui), "r", hab_ui_url(ctx->p, &ui, "referrals"),
+                 "n", hab_ui_url(ctx->p, &ui, "notices"), NULL);
+    show(ctx, out, "Home", "home", hab_html_str(h), 1);
+    return NULL;
+}
+
+/* ---- referrals and cases ---- */
+
+hab_err_t *hab_page_referrals(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    unsigned roles = ctx->roles;
+    json_t *body;
+    ctx->roles = HAB_ROLE_STAFF; /* what this user raised, even when they are the CEM */
+    hab_err_t *e = api_body(ctx, hab_read_cases, in, &body);
+    ctx->roles = roles;
+    if (e) return e;
+    hab_ui_t ui = hab_page_ui(ctx);
+    show(ctx, out, "Your referrals", "referrals",
+         apr_pstrcat(ctx->p, "<h1 class=\"govuk-heading-l\">Your referrals</h1><p class=\"govuk-body\">Concerns "
+                             "you raised. Once the customer experience manager takes a referral forward you see only "
+                             "its status.</p>",
+                     cases_table(ctx, &ui, "Your referrals", json_object_get(body, "cases"), 0), NULL), 1);
+    return NULL;
+}
+
+hab_err_t *hab_page_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    if (!(ctx->roles & HAB_ROLES_CASE_OFFICERS))
+        return hab_err_forbidden(ctx->p, "Only the customer experience manager, the monitoring officer and "
+                                         "the chief executive see the list of cases.");
+    json_t *body;
+    hab_err_t *e = api_body(ctx, hab_read_cases, in, &body);
+    if (e) return e;
+    hab_ui_t ui = hab_page_ui(ctx);
+    show(ctx, out, "Cases", "cases",
+         apr_pstrcat(ctx->p, "<h1 class=\"govuk-heading-l\">Cases</h1>",
+                     cases_table(ctx, &ui, "All cases", json_object_get(body, "cases"), 1), NULL), 1);
+    return NULL;
+}
+
+/* ---- notices ---- */
+
+static const char *notice_card(hab_ctx_t *ctx, const json_t *n)
+{
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *));
+    const char *items = "";
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(n, "restrictions"), i, r)
+        items = apr_pstrcat(ctx->p, items, "<li>", E(hab_restriction_sentence(ctx->p, r)), "</li>", NULL);
+    hab_ui_row(rows, "What the council will do", apr_pstrcat(ctx->p, "<ul class=\"govuk-list govuk-list--bullet\">",
+                                                             items, "</ul>", NULL));
+    const char *open = "";
+    json_array_foreach(json_object_get(n, "open_channels"), i, r)
+        open = apr_pstrcat(ctx->p, open, *open ? ", " : "", json_string_value(r), NULL);
+    hab_ui_row(rows, "How they may still contact the council", E(*open ? open : "None until the suspension ends"));
+    const char *until = hab_j_str(n, "until");
+    hab_ui_row(rows, "Until", until ? E(hab_ui_date(ctx->p, until))
+                                    : "Until the chief executive decides (interim, after violence)");
+    if (hab_j_str(n, "phone_statement"))
+        hab_ui_row(rows, "To end a telephone call, say", hab_ui_paragraphs(ctx->p, hab_j_str(n, "phone_statement")));
+    const json_t *person = json_object_get(n, "person");
+    return hab_tpl(ctx->p, "<div class=\"govuk-summary-card\"><div class=\"govuk-summary-card__title-wrapper\">"
+                           "<h2 class=\"govuk-summary-card__title\">{{name}} ({{ref}}){{interim}}</h2></div>"
+                           "<div class=\"govuk-summary-card__content\">{{{list}}}</div></div>",
+                   "name", hab_j_str(person, "name"), "ref", hab_j_str(person, "reference"),
+                   "interim", json_is_true(json_object_get(n, "interim")) ? " – interim" : "",
+                   "list", hab_ui_summary_list(ctx->p, rows), NULL);
+}
+
+hab_err_t *hab_page_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    json_t *body;
+    hab_err_t *e = api_body(ctx, hab_read_notices, in, &body);
+    if (e) return e;
+    hab_html_t *h = hab_html_new(ctx->p);
+    hab_html_add(h, "<h1 class=\"govuk-heading-l\">Notices</h1><p class=\"govuk-body\">Customers whose contact "
+                    "with the council is restricted, that you need to know about. Keep this to yourself: share it "
+                    "only with people who need to know.</p>");
+    json_t *notices = json_object_get(body, "notices");
+    if (!json_array_size(notices)) hab_html_add(h, "<p class=\"govuk-body\">You hold no notices.</p>");
+    size_t i;
+    json_t *n;
+    json_array_foreach(notices, i, n) hab_html_add(h, notice_card(ctx, n));
+    show(ctx, out, "Notices", "notices", hab_html_str(h), 0);
+    return NULL;
+}
+
+/* ---- notifications ---- */
+
+static const char *event_words(const char *event)
+{
+    if (!strcmp(event, "approved")) return "Restrictions approved";
+    if (!strcmp(event, "continued")) return "Restrictions continued after review";
+    if (!strcmp(event, "varied")) return "Restrictions varied";
+    if (!strcmp(event, "removed")) return "Restrictions removed after review";
+    if (!strcmp(event, "quashed")) return "Decision quashed on appeal";
+    if (!strcmp(event, "lapsed")) return "Restrictions lapsed at the end of their period";
+    return event;
+}
+
+hab_err_t *hab_page_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    json_t *body;
+    hab_err_t *e = api_body(ctx, hab_read_notifications, in, &body);
+    if (e) return e;
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *const *));
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(body, "notifications"), i, n) {
+        const char **cells = apr_pcalloc(ctx->p, 4 * sizeof(char *));
+        cells[0] = E(hab_ui_date(ctx->p, hab_j_str(n, "at")));
+        cells[1] = E(apr_psprintf(ctx->p, "Case %" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(n, "case_id"))));
+        cells[2] = E(hab_j_str(json_object_get(n, "person"), "name"));
+        cells[3] = E(event_words(hab_j_str(n, "event")));
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    static const char *const head[] = {"When", "Case", "Customer", "What happened", NULL};
+    show(ctx, out, "Notifications", "notifications",
+         apr_pstrcat(ctx->p, "<h1 class=\"govuk-heading-l\">Notifications</h1><p class=\"govuk-body\">Every approval, "
+                             "variation and end of restrictions, newest first, so you can tell officers who need to "
+                             "know.</p>", rows->nelts ? hab_ui_table(ctx->p, "Notifications", head, rows)
+                                                      : "<p class=\"govuk-body\">Nothing yet.</p>", NULL), 1);
+    return NULL;
+}
+
+/* ---- absences ---- */
+
+static const hab_widget_t w_absence[] = {
+    {"from", "First day of the absence", NULL, HAB_W_DATE, NULL, "Enter the first day of the absence"},
+    {"to", "Last day of the absence", NULL, HAB_W_DATE, NULL, "Enter the last day of the absence"},
+    {"note", "Note (optional)", NULL, HAB_W_TEXT, NULL, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+
+static hab_err_t *absences_page(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out,
+                                const hab_posted_t *posted, const apr_array_header_t *errors, int status)
+{
+    json_t *body;
+    hab_err_t *e = api_body(ctx, hab_read_absences, in, &body);
+    if (e) return e;
+    hab_ui_t ui = hab_page_ui(ctx);
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *const *));
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(body, "absences"), i, a) {
+        const char **cells = apr_pcalloc(ctx->p, 4 * sizeof(char *));
+        cells[0] = E(hab_ui_date(ctx->p, hab_j_str(a, "from")));
+        cells[1] = E(hab_ui_date(ctx->p, hab_j_str(a, "to")));
+        cells[2] = E(hab_j_str(a, "note") ? hab_j_str(a, "note") : "");
+        cells[3] = json_is_true(json_object_get(a, "covers_today")) ? "Yes: the monitoring officer decides" : "No";
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    static const char *const head[] = {"From", "To", "Note", "Covers today", NULL};
+    const char *html = apr_pstrcat(
+        ctx->p, hab_ui_error_summary(ctx->p, errors),
+        "<h1 class=\"govuk-heading-l\">Absences of the chief executive</h1><p class=\"govuk-body\">While a recorded "
+        "absence covers the day, the monitoring officer decides on reports and reviews instead of the chief "
+        "executive. Outside one, they cannot.</p>",
+        rows->nelts ? hab_ui_table(ctx->p, "Recorded absences", head, rows) : "<p class=\"govuk-body\">None recorded.</p>",
+        "<h2 class=\"govuk-heading-m\">Record an absence</h2>",
+        hab_form_render(ctx->p, w_absence, posted, errors, ui.csrf_token, "Record absence"), NULL);
+    hab_page_t pg = {"Absences", "absences", html, errors != NULL, 0, NULL};
+    if (in->query && hab_j_str(in->query, "done")) pg.banner = "Absence recorded";
+    hab_page_answer(ctx, out, status, &pg);
+    return NULL;
+}
+
+hab_err_t *hab_page_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    return absences_page(ctx, in, out, NULL, NULL, 200);
+}
+
+hab_err_t *hab_page_absence_add(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_posted_t posted = {in->form};
+    hab_request_in_t api = *in;
+    api.body = hab_form_to_json(ctx->p, w_absence, &posted);
+    hab_result_t r;
+    memset(&r, 0, sizeof(r));
+    hab_err_t *e = hab_step_add_absence(ctx, &api, &r);
+    if (!e) {
+        hab_ui_t ui = hab_page_ui(ctx);
+        out->status = 303;
+        out->location = hab_ui_url(ctx->p, &ui, "absences?done=1");
+        return NULL;
+    }
+    if (e->status != 400 && e->status != 422) return e;
+    hab_err_t *shown = absences_page(ctx, in, out, &posted, hab_form_errors(ctx->p, w_absence, e), e->status);
+    return shown ? shown : NULL;
+}
+
+/* ---- the access log ---- */
+
+static const hab_widget_t w_audit_filter[] = {
+    {"from", "From (date or UTC time)", "For example, 2026-11-01", HAB_W_TEXT, NULL, NULL},
+    {"to", "To (date or UTC time)", NULL, HAB_W_TEXT, NULL, NULL},
+    {"user", "User", NULL, HAB_W_TEXT, NULL, NULL},
+    {"case", "Case number", NULL, HAB_W_TEXT, NULL, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+
+/* The query string again, for the next page and the export links. */
+static const char *filter_query(hab_ctx_t *ctx, const json_t *q, const char *extra)
+{
+    const char *out = extra ? extra : "";
+    const char *keys[] = {"from", "to", "user", "case"};
+    for (int i = 0; i < 4; i++) {
+        const char *v = q ? hab_j_str(q, keys[i]) : NULL;
+        if (!v || !*v) continue;
+        out = apr_pstrcat(ctx->p, out, *out ? "&" : "", keys[i], "=", hab_url_escape(ctx->p, v), NULL);
+    }
+    return out;
+}
+
+static hab_posted_t posted_query(hab_ctx_t *ctx, const json_t *q)
+{
+    hab_posted_t posted = {apr_array_make(ctx->p, 4, sizeof(hab_form_pair_t))};
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)q, key, v) {
+        hab_form_pair_t *pair = &APR_ARRAY_PUSH(posted.pairs, hab_form_pair_t);
+        pair->name = key;
+        pair->value = json_string_value(v);
+    }
+    return posted;
+}
+
+/* Empty filter fields count as absent, as a browser sends them all. */
+static json_t *nonempty_query(hab_ctx_t *ctx, const json_t *q)
+{
+    json_t *out = hab_json_own(ctx->p, json_object());
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)q, key, v)
+        if (json_string_length(v)) json_object_set(out, key, v);
+    return out;
+}
+
+hab_err_t *hab_page_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_request_in_t filtered = *in;
+    filtered.query = nonempty_query(ctx, in->query);
+    json_t *body;
+    hab_err_t *e = api_body(ctx, hab_read_audit, &filtered, &body);
+    if (e) return e;
+    hab_ui_t ui = hab_page_ui(ctx);
+    apr_array_header_t *rows = apr_array_make(ctx->p, 64, sizeof(const char *const *));
+    size_t i;
+    json_t *en;
+    json_array_foreach(json_object_get(body, "entries"), i, en) {
+        const char **cells = apr_pcalloc(ctx->p, 7 * sizeof(char *));
+        cells[0] = E(apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(en, "seq"))));
+        cells[1] = E(hab_j_str(en, "at"));
+        cells[2] = E(hab_j_str(en, "user"));
+        cells[3] = E(hab_j_str(en, "action"));
+        json_t *cid = json_object_get(en, "case_id");
+        cells[4] = json_is_integer(cid) ? E(apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(cid))) : "";
+        cells[5] = E(hab_j_str(en, "outcome"));
+        cells[6] = E(apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(en, "status"))));
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    static const char *const head[] = {"Entry", "Time (UTC)", "User", "Action", "Case", "Outcome", "Status", NULL};
+    hab_posted_t posted = posted_query(ctx, in->query);
+    hab_html_t *filters = hab_html_new(ctx->p);
+    for (const hab_widget_t *w = w_audit_filter; w->key; w++) hab_html_add(filters, hab_form_widget(ctx->p, w, &posted, NULL));
+    json_t *next = json_object_get(body, "next_after");
+    const char *q = filter_query(ctx, filtered.query, NULL);
+    const char *html = hab_tpl(
+        ctx->p,
+        "<h1 class=\"govuk-heading-l\">Access log</h1><p class=\"govuk-body\">Every look at case data and at this "
+        "log, allowed or refused. <a class=\"govuk-link\" href=\"{{verify}}\">Check the log has not been tampered "
+        "with</a>.</p><form method=\"get\" novalidate><div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-one-half\">"
+        "{{{filters}}}</div></div><button type=\"submit\" class=\"govuk-button govuk-button--secondary\" "
+        "data-module=\"govuk-button\">Filter</button></form>{{{table}}}{{{next}}}"
+        "<p class=\"govuk-body\">Export these entries (every field, to re-verify offline): "
+        "<a class=\"govuk-link\" href=\"{{csv}}\">CSV</a> · <a class=\"govuk-link\" href=\"{{json}}\">JSON</a></p>",
+        "verify", hab_ui_url(ctx->p, &ui, "audit/verify"), "filters", hab_html_str(filters),
+        "table", rows->nelts ? hab_ui_table(ctx->p, "Entries", head, rows) : "<p class=\"govuk-body\">No entries match.</p>",
+        "next", json_is_integer(next)
+                    ? hab_tpl(ctx->p, "<nav class=\"govuk-pagination govuk-pagination--block\" aria-label=\"Pagination\">"
+                                      "<div class=\"govuk-pagination__next\"><a class=\"govuk-link govuk-pagination__link\" "
+                                      "href=\"{{h}}\" rel=\"next\"><span class=\"govuk-pagination__link-title\">Next page"
+                                      "</span></a></div></nav>",
+                              "h", hab_ui_url(ctx->p, &ui, apr_psprintf(ctx->p, "audit?%s%safter=%" APR_INT64_T_FMT,
+                                                                        q, *q ? "&" : "", (apr_int64_t)json_integer_value(next))), NULL)
+                    : "",
+        "csv", hab_ui_url(ctx->p, &ui, apr_pstrcat(ctx->p, "audit/export?", filter_query(ctx, filtered.query, "format=csv"), NULL)),
+        "json", hab_ui_url(ctx->p, &ui, apr_pstrcat(ctx->p, "audit/export?", filter_query(ctx, filtered.query, "format=json"), NULL)),
+        NULL);
+    show(ctx, out, "Access log", "audit", html, 1);
+    return NULL;
+}
+
+hab_err_t *hab_page_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    json_t *body;
+    hab_err_t *e = api_body(ctx, hab_read_audit_verify, in, &body);
+    if (e) return e;
+    const char *html;
+    if (json_is_true(json_object_get(body, "ok")))
+        html = hab_tpl(ctx->p, "<h1 class=\"govuk-heading-l\">The access log is intact</h1><p class=\"govuk-body\">"
+                               "All {{n}} entries link up and match their hashes. The head of the chain is:</p>"
+                               "<p class=\"govuk-body\"><code>{{head}}</code></p><p class=\"govuk-body\">Compare it with "
+                               "a checkpoint kept off the server (<code>habitual-admin checkpoint</code>).</p>",
+                       "n", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(body, "entries"))),
+                       "head", hab_j_str(body, "head"), NULL);
+    else
+        html = hab_tpl(ctx->p, "<h1 class=\"govuk-heading-l\">The access log has been changed</h1>{{{w}}}"
+                               "<p class=\"govuk-body\">The first entry that does not check out is number {{n}}: {{why}}</p>",
+                       "w", hab_ui_warning(ctx->p, "Tell the information governance manager and keep a copy of the "
+                                                   "database as it is now."),
+                       "n", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(body, "first_bad_seq"))),
+                       "why", hab_j_str(body, "problem"), NULL);
+    show(ctx, out, "Access log check", "audit", html, 0);
+    return NULL;
+}
+
+#define EXPORT_MAX 100000
+
+hab_err_t *hab_page_audit_export(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    if (!(ctx->roles & HAB_ROLE_AUDITOR)) return hab_err_forbidden(ctx->p, "Only auditors may see this.");
+    json_t *q = json_deep_copy(nonempty_query(ctx, in->query));
+    hab_json_own(ctx->p, q);
+    const char *format = hab_j_str(q, "format");
+    if (!format || (strcmp(format, "csv") && strcmp(format, "json")))
+        return hab_err_field(ctx->p, 400, "invalid-field", "format", "format is csv or json.");
+    format = apr_pstrdup(ctx->p, format); /* it lives in q, which loses it now */
+    json_object_del(q, "format");
+    json_object_set_new(q, "limit", json_string("1000"));
+    hab_html_t *doc = hab_html_new(ctx->p); /* a text builder: nothing here is HTML */
+    int csv = !strcmp(format, "csv");
+    hab_html_add(doc, csv ? hab_audit_csv_header() : "{\"entries\":[");
+    long long written = 0;
+    for (;;) {
+        hab_request_in_t page_in = *in;
+        page_in.query = q;
+        json_t *body;
+        hab_err_t *e = api_body(ctx, hab_read_audit, &page_in, &body);
+        if (e) return e;
+        size_t i;
+        json_t *en;
+        json_array_foreach(json_object_get(body, "entries"), i, en) {
+            hab_audit_entry_t entry;
+            e = hab_audit_entry_by_seq(ctx->store, ctx->p, (apr_int64_t)json_integer_value(json_object_get(en, "seq")), &entry);
+            if (e) return e;
+            hab_html_add(doc, csv ? hab_audit_csv_line(ctx->p, &entry)
+                                  : apr_pstrcat(ctx->p, written ? ",\n" : "\n",
+                                                hab_json_dump(ctx->p, hab_json_own(ctx->p, hab_audit_entry_json(&entry, 1))),
+                                                NULL));
+            written++;
+        }
+        json_t *next = json_object_get(body, "next_after");
+        if (!json_is_integer(next) || written >= EXPORT_MAX) break;
+        json_object_set_new(q, "after", json_sprintf("%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(next)));
+    }
+    if (!csv) hab_html_add(doc, "\n]}\n");
+    out->status = 200;
+    out->download = hab_html_str(doc);
+    out->content_type = csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
+    out->filename = csv ? "access-log.csv" : "access-log.json";
+    return NULL;
+}

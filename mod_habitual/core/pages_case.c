@@ -1,0 +1,729 @@
+/* The case's pages: the file (or what of it this user may see), the forms
+ * for each step of the procedure, and the printable letters.  A form is
+ * offered only when the step's own gate lets this user take it; a posted
+ * form goes through the very same step as the API. */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "habitual/access.h"
+#include "habitual/casefile.h"
+#include "habitual/dates.h"
+#include "habitual/form.h"
+#include "habitual/forms.h"
+#include "habitual/html.h"
+#include "habitual/json_io.h"
+#include "habitual/letters.h"
+#include "habitual/pages.h"
+#include "habitual/procedure.h"
+#include "habitual/roles.h"
+#include "habitual/router.h"
+#include "habitual/validate.h"
+#include "steps.h"
+
+#define E(s) hab_html_escape(ctx->p, s)
+
+/* ---- the forms of the procedure's steps ---- */
+
+static const hab_option_t o_directions[] = {
+    {"inbound", "From the customer", NULL}, {"outbound", "To the customer", NULL}, {NULL, NULL, NULL}};
+static const hab_option_t o_methods[] = {
+    {"phone", "By telephone", NULL}, {"letter", "By letter", NULL}, {"email", "By email", NULL}, {NULL, NULL, NULL}};
+static const hab_option_t o_decision[] = {
+    {"approve", "Approve the restrictions", NULL}, {"reject", "Reject the report", "The case is closed."},
+    {NULL, NULL, NULL}};
+static const hab_option_t o_recommend[] = {
+    {"continue", "Continue for a new period", NULL}, {"vary", "Vary the restrictions", NULL},
+    {"remove", "Remove the designation", NULL}, {NULL, NULL, NULL}};
+static const hab_option_t o_appeal[] = {
+    {"uphold", "Uphold the decision", NULL}, {"vary", "Vary the restrictions", NULL},
+    {"quash", "Quash the decision", "Every restriction is lifted."}, {NULL, NULL, NULL}};
+static const hab_option_t o_complaints[] = {
+    {"exhausted", "Exhausted", "The complaints procedure has been fully implemented and exhausted."},
+    {"in-progress", "In progress", NULL}, {"not-applicable", "Not applicable", NULL}, {NULL, NULL, NULL}};
+static const hab_option_t o_exclusion[] = {
+    {"none", "None of these", NULL},
+    {"foi-dpa", "A vexatious Freedom of Information or Data Protection request",
+     "Not covered: consult the information governance manager."},
+    {"legal-action", "Legal action", "Not covered: it has its own process."},
+    {"housing-aggression", "The housing aggressive-behaviour process applies", "Not covered: use that process."},
+    {NULL, NULL, NULL}};
+
+static const hab_widget_t w_contact[] = {
+    {"at", "Date of the contact", NULL, HAB_W_DATE, NULL, "Enter the date of the contact"},
+    {"channel", "How was the contact made?", NULL, HAB_W_RADIOS, hab_opt_contact_kinds, "Select how the contact was made"},
+    {"direction", "Who made the contact?", NULL, HAB_W_RADIOS, o_directions, "Select who made the contact"},
+    {"department", "Department (optional)", NULL, HAB_W_TEXT, NULL, NULL},
+    {"officer", "Officer involved (optional)", NULL, HAB_W_TEXT, NULL, NULL},
+    {"summary", "What happened", NULL, HAB_W_TEXTAREA, NULL, "Enter what happened"},
+    {"incidents", "Incidents (optional)", "Select all that apply.", HAB_W_CHECKBOXES, hab_opt_incidents, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_warning[] = {
+    {"on", "When was the customer asked to change?", NULL, HAB_W_DATE, NULL, "Enter the date of the warning"},
+    {"method", "How?", NULL, HAB_W_RADIOS, o_methods, "Select how the customer was warned"},
+    {"text", "What the customer was told", "Why the behaviour causes concern, and what the council may do if it does not change.",
+     HAB_W_TEXTAREA, NULL, "Enter what the customer was told"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_close[] = {
+    {"reason", "Why no action is needed", NULL, HAB_W_TEXTAREA, NULL, "Enter why no action is needed"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_report[] = {
+    {"behaviour", "The behaviour causing concern", NULL, HAB_W_TEXTAREA, NULL, "Describe the behaviour"},
+    {"restrictions", "Proposed restrictions", "Select all that apply.", HAB_W_RESTRICTIONS, NULL, "Select at least one restriction"},
+    {"period_months", "For how many months?", "From 1 to 60.", HAB_W_NUMBER, NULL, "Enter the number of months"},
+    {"alternatives_considered", "Less restrictive options considered", NULL, HAB_W_TEXTAREA, NULL, "Enter the options considered"},
+    {"severe", "Is the behaviour severe enough to act without notice?", "Only if the customer has not been warned.",
+     HAB_W_YESNO, NULL, NULL},
+    {"severe_reason", "Why it is severe (if acting without notice)", NULL, HAB_W_TEXTAREA, NULL, NULL},
+    {"safeguarding.considered", "Has safeguarding been considered?", "Needed when the customer is vulnerable.", HAB_W_YESNO, NULL, NULL},
+    {"safeguarding.adjustments", "Reasonable adjustments and support", NULL, HAB_W_TEXTAREA, NULL, NULL},
+    {"police_reference", "Police reference, or why it was not reported", "Needed after violence.", HAB_W_TEXT, NULL, NULL},
+    {"asb_unit_consulted", "Has the anti-social behaviour unit been consulted?", "Needed after violence.", HAB_W_YESNO, NULL, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_decision[] = {
+    {"outcome", "Your decision", NULL, HAB_W_RADIOS, o_decision, "Select your decision"},
+    {"justified", "Are the restrictions justified?", NULL, HAB_W_YESNO, NULL, NULL},
+    {"proportionate", "Are they proportionate?", NULL, HAB_W_YESNO, NULL, NULL},
+    {"reasons", "Your reasons", "They are quoted in the letter to the customer.", HAB_W_TEXTAREA, NULL, "Enter your reasons"},
+    {"start", "Restrictions start on (optional)", "Today if left blank.", HAB_W_DATE, NULL, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_review[] = {
+    {"recommendation", "Recommendation", NULL, HAB_W_RADIOS, o_recommend, "Select a recommendation"},
+    {"report", "Review report", "Whether a more reasonable approach is being used by the customer.", HAB_W_TEXTAREA, NULL,
+     "Enter the review report"},
+    {"monitoring_officer", "User name of the monitoring officer who joined the review", NULL, HAB_W_TEXT, NULL,
+     "Enter the monitoring officer's user name"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_review_decision[] = {
+    {"outcome", "Your decision", NULL, HAB_W_RADIOS, o_recommend, "Select your decision"},
+    {"reasons", "Your reasons", NULL, HAB_W_TEXTAREA, NULL, "Enter your reasons"},
+    {"period_months", "New period in months (optional)", "The previous period's length if left blank.", HAB_W_NUMBER, NULL, NULL},
+    {"restrictions", "Varied restrictions (only if varying)", NULL, HAB_W_RESTRICTIONS, NULL, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_appeal[] = {
+    {"received", "Date the appeal was received", NULL, HAB_W_DATE, NULL, "Enter the date the appeal was received"},
+    {"grounds", "The customer's grounds", NULL, HAB_W_TEXTAREA, NULL, "Enter the grounds"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_appeal_decision[] = {
+    {"outcome", "Your decision", NULL, HAB_W_RADIOS, o_appeal, "Select your decision"},
+    {"reasons", "Your reasons", NULL, HAB_W_TEXTAREA, NULL, "Enter your reasons"},
+    {"restrictions", "Varied restrictions (only if varying)", NULL, HAB_W_RESTRICTIONS, NULL, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_grant[] = {
+    {"user", "User name of the officer", NULL, HAB_W_TEXT, NULL, "Enter the officer's user name"},
+    {"reason", "Why they need to know", NULL, HAB_W_TEXTAREA, NULL, "Enter why they need to know"},
+    {"expires", "Last day the notice is theirs", NULL, HAB_W_DATE, NULL, "Enter the last day"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_statement[] = {
+    {"received", "Date the statement was received", NULL, HAB_W_DATE, NULL, "Enter the date it was received"},
+    {"text", "The customer's statement", "In their words: it is shown wherever the case's file is shown.",
+     HAB_W_TEXTAREA, NULL, "Enter the statement"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_hold[] = {
+    {"reason", "Why the case must be kept", "A case on legal hold is never purged.", HAB_W_TEXTAREA, NULL,
+     "Enter why the case must be kept"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+
+typedef struct page_step {
+    const char *slug;                /* cases/{id}/<slug> */
+    hab_route_id_t route;            /* the API step it runs: same gate, rules, log action */
+    const char *title;
+    const char *intro;
+    const hab_widget_t *widgets;
+    const char *button;
+    const char *done;
+} page_step_t;
+
+#define R7_TEXT "One way of contacting the council must always stay open (R7). Declining every channel is " \
+                "refused; contact through a third party keeps a way open; suspending all contact is allowed " \
+                "only while legal advice is sought, with an end date within the period."
+#define R8_TEXT "Violence or threats of violence have been recorded (R8): the restrictions must stop personal " \
+                "contact (written-only, or stricter), and the report must give the police reference and " \
+                "confirm the anti-social behaviour unit was consulted."
+
+static const page_step_t page_steps[] = {
+    {"contacts", HAB_ROUTE_CONTACT_ADD, "Add to the chronology",
+     "A dated contact with the customer. Record violence as an incident: restrictions come into force at once.",
+     w_contact, "Add contact", "Contact added to the chronology"},
+    {"warning", HAB_ROUTE_WARN, "Warn the customer",
+     "Record how and when you explained to the customer why their behaviour causes concern and asked them to "
+     "change it. A warning letter is issued.", w_warning, "Record warning", "Warning recorded and letter issued"},
+    {"close", HAB_ROUTE_CLOSE, "Close without action", "The referral is closed; interim restrictions are lifted.",
+     w_close, "Close the case", "Case closed"},
+    {"report", HAB_ROUTE_REPORT, "Report to the chief executive",
+     "The report details the behaviour causing concern, the proposed action and the period. If the customer "
+     "was never warned, say why the behaviour is severe enough to act without notice. " R7_TEXT,
+     w_report, "Send report", "Report sent to the chief executive"},
+    {"decision", HAB_ROUTE_DECIDE, "Decide on the report",
+     "Approve only if the restrictions are justified and proportionate, with your reasons: they go to the "
+     "customer in the decision letter, with the review date and the appeal route. You cannot decide a case "
+     "you referred or reported.", w_decision, "Record decision", "Decision recorded"},
+    {"review", HAB_ROUTE_REVIEW, "Review the designation",
+     "The customer experience manager and the monitoring officer review whether a more reasonable approach "
+     "is being used, and recommend what to do.", w_review, "Send review", "Review sent for decision"},
+    {"review-decision", HAB_ROUTE_REVIEW_DECIDE, "Decide on the review",
+     "Continuing or varying starts a new period today. " R7_TEXT, w_review_decision, "Record decision",
+     "Review decision recorded"},
+    {"appeal", HAB_ROUTE_APPEAL, "Record an appeal",
+     "A chief officer who has not been involved in the case will decide it.", w_appeal, "Record appeal",
+     "Appeal recorded"},
+    {"appeal-decision", HAB_ROUTE_APPEAL_DECIDE, "Decide the appeal",
+     "You may decide only if you were not involved in the case. " R7_TEXT, w_appeal_decision, "Record decision",
+     "Appeal decided"},
+    {"grants", HAB_ROUTE_GRANT_ADD, "Pass the notice to an officer",
+     "The officer will see who the restrictions concern, what contact is allowed and until when: never the "
+     "reasons, the chronology or health information.", w_grant, "Pass on the notice", "Notice passed on"},
+    {"statements", HAB_ROUTE_STATEMENT_ADD, "Record the customer's statement",
+     "The customer's own statement disputing a record.", w_statement, "Record statement", "Statement recorded"},
+    {"hold", HAB_ROUTE_HOLD, "Place a legal hold", NULL, w_hold, "Place legal hold", "Legal hold placed"},
+};
+#define PAGE_STEP_COUNT (sizeof(page_steps) / sizeof(page_steps[0]))
+
+static const page_step_t *step_by_slug(const char *slug)
+{
+    for (size_t i = 0; slug && i < PAGE_STEP_COUNT; i++)
+        if (!strcmp(page_steps[i].slug, slug)) return &page_steps[i];
+    return NULL;
+}
+
+static const page_step_t *step_by_route(hab_route_id_t route)
+{
+    for (size_t i = 0; i < PAGE_STEP_COUNT; i++)
+        if (page_steps[i].route == route) return &page_steps[i];
+    return NULL;
+}
+
+static const char *case_path(hab_ctx_t *ctx, long long id, const char *rest)
+{
+    return apr_psprintf(ctx->p, "cases/%" APR_INT64_T_FMT "%s", (apr_int64_t)id, rest ? rest : "");
+}
+
+/* ---- rendering parts of a case ---- */
+
+static const char *text_or_dash(hab_ctx_t *ctx, const char *s)
+{
+    return s && *s ? E(s) : "—";
+}
+
+static const char *criteria_words(hab_ctx_t *ctx, const json_t *criteria)
+{
+    const char *items = "";
+    size_t i;
+    json_t *c;
+    json_array_foreach(criteria, i, c)
+        for (const hab_option_t *o = hab_opt_criteria; o->value; o++)
+            if (!strcmp(o->value, json_string_value(c)))
+                items = apr_pstrcat(ctx->p, items, "<li>", E(o->label), "</li>", NULL);
+    return apr_pstrcat(ctx->p, "<ul class=\"govuk-list govuk-list--bullet\">", items, "</ul>", NULL);
+}
+
+static const char *restriction_list(hab_ctx_t *ctx, const json_t *list)
+{
+    if (!json_array_size(list)) return "None in force.";
+    const char *items = "";
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r)
+        items = apr_pstrcat(ctx->p, items, "<li>", E(hab_restriction_sentence(ctx->p, r)),
+                            json_is_true(json_object_get(r, "interim")) ? " <strong>(interim, after violence)</strong>" : "",
+                            "</li>", NULL);
+    return apr_pstrcat(ctx->p, "<ul class=\"govuk-list govuk-list--bullet\">", items, "</ul>", NULL);
+}
+
+static const char *section(hab_ctx_t *ctx, const char *heading, const char *markup)
+{
+    return hab_tpl(ctx->p, "<h2 class=\"govuk-heading-m\">{{h}}</h2>{{{m}}}", "h", heading, "m", markup, NULL);
+}
+
+static const char *chronology(hab_ctx_t *ctx, const json_t *contacts)
+{
+    if (!json_array_size(contacts)) return section(ctx, "Chronology", "<p class=\"govuk-body\">No contacts recorded.</p>");
+    hab_html_t *h = hab_html_new(ctx->p);
+    hab_html_add(h, "<ol class=\"govuk-list\">");
+    size_t i;
+    json_t *c;
+    json_array_foreach(contacts, i, c) {
+        const char *incidents = "";
+        size_t k;
+        json_t *inc;
+        json_array_foreach(json_object_get(c, "incidents"), k, inc)
+            incidents = apr_pstrcat(ctx->p, incidents, " <strong class=\"govuk-tag govuk-tag--red\">",
+                                    E(json_string_value(inc)), "</strong>", NULL);
+        hab_html_tpl(h, "<li class=\"govuk-!-margin-bottom-4\"><h3 class=\"govuk-heading-s govuk-!-margin-bottom-1\">"
+                        "{{date}}: {{channel}}, {{dir}}{{{inc}}}</h3>{{{summary}}}<p class=\"govuk-body-s\">"
+                        "Recorded by {{by}}</p></li>",
+                     "date", hab_ui_date(ctx->p, hab_j_str(c, "at")), "channel", hab_j_str(c, "channel"),
+                     "dir", !strcmp(hab_j_str(c, "direction"), "inbound") ? "from the customer" : "to the customer",
+                     "inc", incidents, "summary", hab_ui_paragraphs(ctx->p, hab_j_str(c, "summary")),
+                     "by", hab_j_str(c, "recorded_by"), NULL);
+    }
+    hab_html_add(h, "</ol>");
+    return section(ctx, "Chronology", hab_html_str(h));
+}
+
+static const char *actions(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_t *c, int sight)
+{
+    apr_array_header_t *open = hab_steps_open(ctx, c, sight);
+    if (!open->nelts) return "";
+    hab_html_t *h = hab_html_new(ctx->p);
+    for (int i = 0; i < open->nelts; i++) {
+        const page_step_t *st = step_by_route(APR_ARRAY_IDX(open, i, hab_route_id_t));
+        if (!st) continue;
+        hab_html_tpl(h, "<li><a class=\"govuk-link\" href=\"{{h}}\">{{t}}</a></li>",
+                     "h", hab_ui_url(ctx->p, ui, case_path(ctx, c->id, apr_pstrcat(ctx->p, "/", st->slug, NULL))),
+                     "t", st->title, NULL);
+    }
+    return hab_tpl(ctx->p, "<h2 class=\"govuk-heading-m\">What you can do</h2><ul class=\"govuk-list\">{{{l}}}</ul>",
+                   "l", hab_html_str(h), NULL);
+}
+
+static const char *person_rows(hab_ctx_t *ctx, const json_t *v)
+{
+    apr_array_header_t *rows = apr_array_make(ctx->p, 16, sizeof(const char *));
+    const json_t *person = json_object_get(v, "person");
+    hab_ui_row(rows, "Name", text_or_dash(ctx, hab_j_str(person, "name")));
+    hab_ui_row(rows, "Council reference", text_or_dash(ctx, hab_j_str(person, "reference")));
+    if (json_object_get(person, "address")) hab_ui_row(rows, "Address", text_or_dash(ctx, hab_j_str(person, "address")));
+    if (json_object_get(person, "date_of_birth"))
+        hab_ui_row(rows, "Date of birth", E(hab_ui_date(ctx->p, hab_j_str(person, "date_of_birth"))));
+    return hab_ui_summary_list(ctx->p, rows);
+}
+
+static const char *referral_rows(hab_ctx_t *ctx, const json_t *v)
+{
+    apr_array_header_t *rows = apr_array_make(ctx->p, 16, sizeof(const char *));
+    if (hab_j_str(v, "referred_by")) hab_ui_row(rows, "Raised by", E(hab_j_str(v, "referred_by")));
+    hab_ui_row(rows, "Raised on", E(hab_ui_date(ctx->p, hab_j_str(v, "referred_at"))));
+    hab_ui_row(rows, "Department", text_or_dash(ctx, hab_j_str(v, "department")));
+    hab_ui_row(rows, "What happened", hab_ui_paragraphs(ctx->p, hab_j_str(v, "summary")));
+    hab_ui_row(rows, "Measures already taken", hab_ui_paragraphs(ctx->p, hab_j_str(v, "measures_taken")));
+    hab_ui_row(rows, "Complaints procedure", text_or_dash(ctx, hab_j_str(v, "complaints_procedure")));
+    hab_ui_row(rows, "Criteria met", criteria_words(ctx, json_object_get(v, "criteria")));
+    return hab_ui_summary_list(ctx->p, rows);
+}
+
+static const char *designation_rows(hab_ctx_t *ctx, const json_t *v)
+{
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *));
+    hab_ui_row(rows, "Restrictions in force", restriction_list(ctx, json_object_get(v, "restrictions")));
+    const char *open = "";
+    size_t i;
+    json_t *ch;
+    json_array_foreach(json_object_get(v, "open_channels"), i, ch)
+        open = apr_pstrcat(ctx->p, open, *open ? ", " : "", json_string_value(ch), NULL);
+    if (json_array_size(json_object_get(v, "restrictions"))) hab_ui_row(rows, "Ways still open", text_or_dash(ctx, open));
+    const json_t *period = json_object_get(v, "period");
+    if (json_is_object(period))
+        hab_ui_row(rows, "Period", E(apr_pstrcat(ctx->p, hab_ui_date(ctx->p, hab_j_str(period, "start")), " to ",
+                                                 hab_ui_date(ctx->p, hab_j_str(period, "end")), NULL)));
+    if (hab_j_str(v, "review_due")) hab_ui_row(rows, "Review due", E(hab_ui_date(ctx->p, hab_j_str(v, "review_due"))));
+    return hab_ui_summary_list(ctx->p, rows);
+}
+
+static const char *special_category(hab_ctx_t *ctx, const json_t *v)
+{
+    if (!json_object_get(v, "vulnerable")) return ""; /* stripped from this user's view */
+    apr_array_header_t *rows = apr_array_make(ctx->p, 4, sizeof(const char *));
+    hab_ui_row(rows, "Vulnerable", json_is_true(json_object_get(v, "vulnerable")) ? "Yes" : "No");
+    hab_ui_row(rows, "Vulnerability", text_or_dash(ctx, hab_j_str(v, "vulnerability")));
+    const json_t *sg = json_object_get(json_object_get(v, "report"), "safeguarding");
+    if (json_is_object(sg)) {
+        hab_ui_row(rows, "Safeguarding considered", json_is_true(json_object_get(sg, "considered")) ? "Yes" : "No");
+        hab_ui_row(rows, "Adjustments", text_or_dash(ctx, hab_j_str(sg, "adjustments")));
+    }
+    return section(ctx, "Special category data", hab_ui_summary_list(ctx->p, rows));
+}
+
+static int looks_like_date(const char *s)
+{
+    size_t n = strlen(s);
+    return (n == 10 && hab_valid_date(s)) || (n == 20 && hab_valid_time(s));
+}
+
+static const char *record_rows(hab_ctx_t *ctx, const json_t *obj, const char *const *keys, const char *const *labels)
+{
+    if (!json_is_object(obj)) return NULL;
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *));
+    for (int i = 0; keys[i]; i++) {
+        const json_t *val = json_object_get(obj, keys[i]);
+        const char *m;
+        if (json_is_string(val) && looks_like_date(json_string_value(val)))
+            m = E(hab_ui_date(ctx->p, json_string_value(val)));
+        else if (json_is_string(val)) m = hab_ui_paragraphs(ctx->p, json_string_value(val));
+        else if (json_is_boolean(val)) m = json_is_true(val) ? "Yes" : "No";
+        else if (json_is_integer(val)) m = apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(val));
+        else if (json_is_array(val)) m = restriction_list(ctx, val);
+        else continue;
+        hab_ui_row(rows, labels[i], m);
+    }
+    return hab_ui_summary_list(ctx->p, rows);
+}
+
+static const char *history(hab_ctx_t *ctx, const json_t *v)
+{
+    static const char *const warn_k[] = {"on", "method", "text", "by", NULL};
+    static const char *const warn_l[] = {"When", "How", "What the customer was told", "By", NULL};
+    static const char *const report_k[] = {"behaviour", "restrictions", "period_months", "alternatives_considered",
+                                           "severe", "severe_reason", "police_reference", "asb_unit_consulted", "author", NULL};
+    static const char *const report_l[] = {"Behaviour", "Proposed restrictions", "Months", "Alternatives considered",
+                                           "Severe (without notice)", "Why severe", "Police", "ASB unit consulted", "By", NULL};
+    static const char *const dec_k[] = {"outcome", "decided_by", "acting_as", "deputising", "justified", "proportionate",
+                                        "reasons", "start", NULL};
+    static const char *const dec_l[] = {"Outcome", "Decided by", "Acting as", "Deputising", "Justified", "Proportionate",
+                                        "Reasons", "Start", NULL};
+    hab_html_t *h = hab_html_new(ctx->p);
+    const char *m;
+    if ((m = record_rows(ctx, json_object_get(v, "warning"), warn_k, warn_l))) hab_html_add(h, section(ctx, "Warning", m));
+    if ((m = record_rows(ctx, json_object_get(v, "report"), report_k, report_l))) hab_html_add(h, section(ctx, "Report", m));
+    if ((m = record_rows(ctx, json_object_get(v, "decision"), dec_k, dec_l))) hab_html_add(h, section(ctx, "Decision", m));
+    static const char *const rev_k[] = {"recommendation", "report", "monitoring_officer", "author", "at", NULL};
+    static const char *const rev_l[] = {"Recommendation", "Report", "Monitoring officer", "By", "On", NULL};
+    static const char *const app_k[] = {"received", "grounds", "recorded_by", NULL};
+    static const char *const app_l[] = {"Received", "Grounds", "Recorded by", NULL};
+    static const char *const out_k[] = {"outcome", "reasons", "decided_by", "at", NULL};
+    static const char *const out_l[] = {"Outcome", "Reasons", "Decided by", "On", NULL};
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(v, "reviews"), i, x) {
+        hab_html_add(h, section(ctx, "Review", record_rows(ctx, x, rev_k, rev_l)));
+        if ((m = record_rows(ctx, json_object_get(x, "decision"), out_k, out_l))) hab_html_add(h, section(ctx, "Review decision", m));
+    }
+    json_array_foreach(json_object_get(v, "appeals"), i, x) {
+        hab_html_add(h, section(ctx, "Appeal", record_rows(ctx, x, app_k, app_l)));
+        if ((m = record_rows(ctx, json_object_get(x, "decision"), out_k, out_l))) hab_html_add(h, section(ctx, "Appeal decision", m));
+    }
+    static const char *const st_k[] = {"received", "text", "recorded_by", NULL};
+    static const char *const st_l[] = {"Received", "The customer's statement", "Recorded by", NULL};
+    json_array_foreach(json_object_get(v, "statements"), i, x)
+        hab_html_add(h, section(ctx, "Statement disputing a record", record_rows(ctx, x, st_k, st_l)));
+    return hab_html_str(h);
+}
+
+static const char *letters_list(hab_ctx_t *ctx, const hab_ui_t *ui, const json_t *v)
+{
+    const json_t *letters = json_object_get(v, "letters");
+    if (!json_array_size(letters)) return "";
+    hab_html_t *h = hab_html_new(ctx->p);
+    size_t i;
+    json_t *l;
+    json_array_foreach(letters, i, l) {
+        json_int_t n = (apr_int64_t)json_integer_value(json_object_get(l, "id"));
+        hab_html_tpl(h, "<li><a class=\"govuk-link\" href=\"{{h}}\">{{s}}</a> ({{d}})</li>",
+                     "h", hab_ui_url(ctx->p, ui, case_path(ctx, (apr_int64_t)json_integer_value(json_object_get(v, "id")),
+                                                        apr_psprintf(ctx->p, "/letters/%" APR_INT64_T_FMT, (apr_int64_t)n))),
+                     "s", hab_j_str(l, "subject") ? hab_j_str(l, "subject") : hab_j_str(l, "kind"),
+                     "d", hab_ui_date(ctx->p, hab_j_str(l, "issued_at")), NULL);
+    }
+    return section(ctx, "Letters", apr_pstrcat(ctx->p, "<ul class=\"govuk-list\">", hab_html_str(h), "</ul>", NULL));
+}
+
+static const char *grants_list(hab_ctx_t *ctx, const hab_ui_t *ui, long long id, const json_t *grants, int with_revoke)
+{
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *const *));
+    size_t i;
+    json_t *g;
+    json_array_foreach(grants, i, g) {
+        if (!json_is_true(json_object_get(g, "active"))) continue;
+        const char **cells = apr_pcalloc(ctx->p, 4 * sizeof(char *));
+        cells[0] = E(hab_j_str(g, "user"));
+        cells[1] = E(hab_j_str(g, "reason"));
+        cells[2] = E(hab_ui_date(ctx->p, hab_j_str(g, "expires")));
+        cells[3] = with_revoke
+            ? hab_tpl(ctx->p, "<form method=\"post\" action=\"{{a}}\" novalidate><input type=\"hidden\" name=\"csrf_token\" "
+                              "value=\"{{t}}\"><button type=\"submit\" class=\"govuk-button govuk-button--warning "
+                              "govuk-!-margin-bottom-0\" data-module=\"govuk-button\">Withdraw<span "
+                              "class=\"govuk-visually-hidden\"> the notice from {{u}}</span></button></form>",
+                      "a", hab_ui_url(ctx->p, ui, case_path(ctx, id, apr_pstrcat(ctx->p, "/grants/",
+                                                                                 hab_url_escape(ctx->p, hab_j_str(g, "user")),
+                                                                                 "/revoke", NULL))),
+                      "t", ui->csrf_token, "u", hab_j_str(g, "user"), NULL)
+            : "";
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    if (!rows->nelts) return "<p class=\"govuk-body\">No officer holds this notice.</p>";
+    static const char *const head[] = {"Officer", "Why", "Until", "", NULL};
+    return hab_ui_table(ctx->p, "Officers holding the notice", head, rows);
+}
+
+/* ---- the case file ---- */
+
+static const char *banner_for(const hab_request_in_t *in)
+{
+    const char *done = in->query ? hab_j_str(in->query, "done") : NULL;
+    const page_step_t *st = step_by_slug(done);
+    if (st) return st->done;
+    if (done && !strcmp(done, "raised")) return "Concern raised: the customer experience manager has it";
+    if (done && !strcmp(done, "revoked")) return "Notice withdrawn";
+    return NULL;
+}
+
+static const char *case_heading(hab_ctx_t *ctx, const json_t *v)
+{
+    const char *end = hab_j_str(v, "end_reason");
+    return hab_tpl(ctx->p, "<span class=\"govuk-caption-l\">Case {{id}}</span><h1 class=\"govuk-heading-l\">{{name}}</h1>"
+                           "<p class=\"govuk-body\">{{{tag}}}{{end}}</p>",
+                   "id", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(v, "id"))),
+                   "name", hab_j_str(json_object_get(v, "person"), "name"),
+                   "tag", hab_ui_tag(ctx->p, hab_j_str(v, "status")),
+                   "end", end && json_object_get(v, "end_reason") ? apr_pstrcat(ctx->p, " ", end, NULL) : "", NULL);
+}
+
+static const char *full_file(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_t *c, const json_t *v, int sight)
+{
+    hab_html_t *h = hab_html_new(ctx->p);
+    hab_html_add(h, case_heading(ctx, v));
+    hab_html_add(h, actions(ctx, ui, c, sight));
+    hab_html_add(h, section(ctx, "The customer", person_rows(ctx, v)));
+    hab_html_add(h, section(ctx, "Restrictions", designation_rows(ctx, v)));
+    hab_html_add(h, special_category(ctx, v));
+    hab_html_add(h, section(ctx, "The referral", referral_rows(ctx, v)));
+    hab_html_add(h, chronology(ctx, json_object_get(v, "contacts")));
+    hab_html_add(h, history(ctx, v));
+    hab_html_add(h, letters_list(ctx, ui, v));
+    if (sight == HAB_SEE_FULL) hab_html_add(h, section(ctx, "Notices passed on", grants_list(ctx, ui, c->id, c->grants, 0)));
+    const json_t *hold = json_object_get(v, "legal_hold");
+    if (json_is_object(hold))
+        hab_html_add(h, section(ctx, "Legal hold", hab_ui_paragraphs(ctx->p, hab_j_str(hold, "reason"))));
+    return hab_html_str(h);
+}
+
+static const char *referral_file(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_t *c, const json_t *v, int sight)
+{
+    hab_html_t *h = hab_html_new(ctx->p);
+    hab_html_add(h, case_heading(ctx, v));
+    if (!json_object_get(v, "summary")) {
+        hab_html_add(h, "<p class=\"govuk-body\">The customer experience manager has taken your referral forward. "
+                        "You see its status only.</p>");
+    } else {
+        hab_html_add(h, section(ctx, "What you raised", referral_rows(ctx, v)));
+        hab_html_add(h, chronology(ctx, json_object_get(v, "contacts")));
+    }
+    hab_html_add(h, actions(ctx, ui, c, sight));
+    return hab_html_str(h);
+}
+
+hab_err_t *hab_page_case(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    int sight;
+    hab_err_t *e = hab_load_visible(ctx, in->case_id, &c, &sight);
+    if (e) return e;
+    if (sight == HAB_SEE_NOTICE) return hab_err_not_found(ctx->p); /* a notice is not the file */
+    hab_ui_t ui = hab_page_ui(ctx);
+    json_t *v = hab_view_case(ctx->p, c, (hab_sight_t)sight);
+    const char *body = sight == HAB_SEE_REFERRAL ? referral_file(ctx, &ui, c, v, sight)
+                                                 : full_file(ctx, &ui, c, v, sight);
+    hab_page_t pg = {apr_psprintf(ctx->p, "Case %" APR_INT64_T_FMT, (apr_int64_t)c->id),
+                     sight == HAB_SEE_REFERRAL ? "referrals" : "cases", body, 0, 0, banner_for(in)};
+    hab_page_answer(ctx, out, 200, &pg);
+    return NULL;
+}
+
+/* ---- step forms ---- */
+
+/* Run a step inside a savepoint: a refusal leaves nothing, success stays. */
+static hab_err_t *run_step(hab_ctx_t *ctx, hab_route_id_t route, const hab_request_in_t *in, json_t *body,
+                           const char *arg, hab_result_t *r)
+{
+    hab_request_in_t api = *in;
+    api.route = route;
+    api.body = body;
+    api.arg = arg;
+    memset(r, 0, sizeof(*r));
+    hab_err_t *e = ctx->store->ops->exec_script(ctx->store, ctx->p, "SAVEPOINT page_step");
+    if (e) return e;
+    e = hab_step_for(route)(ctx, &api, r);
+    hab_err_t *undo = ctx->store->ops->exec_script(ctx->store, ctx->p,
+                                                   e ? "ROLLBACK TO SAVEPOINT page_step; RELEASE SAVEPOINT page_step"
+                                                     : "RELEASE SAVEPOINT page_step");
+    return e ? e : undo;
+}
+
+static int fixable(const hab_err_t *e)
+{
+    return e->status == 400 || e->status == 422;
+}
+
+static const char *step_intro(hab_ctx_t *ctx, const page_step_t *st, const hab_case_t *c)
+{
+    const char *intro = st->intro ? hab_tpl(ctx->p, "<p class=\"govuk-body\">{{t}}</p>", "t", st->intro, NULL) : "";
+    int proposes = st->route == HAB_ROUTE_REPORT || st->route == HAB_ROUTE_REVIEW_DECIDE ||
+                   st->route == HAB_ROUTE_APPEAL_DECIDE;
+    if (proposes && c->violence) intro = apr_pstrcat(ctx->p, intro, hab_ui_warning(ctx->p, R8_TEXT), NULL);
+    if (st->route == HAB_ROUTE_REPORT && c->vulnerable)
+        intro = apr_pstrcat(ctx->p, intro, hab_ui_warning(ctx->p, "The customer is recorded as vulnerable (R10): "
+                                                          "record the safeguarding consideration and the reasonable "
+                                                          "adjustments."), NULL);
+    if (st->route == HAB_ROUTE_DECIDE && !(ctx->roles & HAB_ROLE_CHIEF_EXECUTIVE))
+        intro = apr_pstrcat(ctx->p, intro, hab_ui_inset(ctx->p, "As monitoring officer you may decide only while a "
+                                                               "recorded absence of the chief executive covers today."), NULL);
+    return intro;
+}
+
+static void step_page(hab_ctx_t *ctx, hab_result_t *out, const page_step_t *st, const hab_case_t *c,
+                      const hab_posted_t *posted, const apr_array_header_t *errors, int status)
+{
+    hab_ui_t ui = hab_page_ui(ctx);
+    const char *extra = st->route == HAB_ROUTE_GRANT_ADD ? grants_list(ctx, &ui, c->id, c->grants, 1) : "";
+    const char *body = hab_tpl(
+        ctx->p, "{{{errs}}}<span class=\"govuk-caption-l\">Case {{id}}: {{name}}</span><h1 class=\"govuk-heading-l\">"
+                "{{title}}</h1>{{{intro}}}{{{extra}}}{{{form}}}<p class=\"govuk-body\"><a class=\"govuk-link\" "
+                "href=\"{{back}}\">Back to the case</a></p>",
+        "errs", hab_ui_error_summary(ctx->p, errors),
+        "id", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)c->id),
+        "name", hab_j_str(c->person, "name"), "title", st->title, "intro", step_intro(ctx, st, c), "extra", extra,
+        "form", hab_form_render(ctx->p, st->widgets, posted, errors, ui.csrf_token, st->button),
+        "back", hab_ui_url(ctx->p, &ui, case_path(ctx, c->id, NULL)), NULL);
+    hab_page_t pg = {st->title, "cases", body, errors && errors->nelts, 0, NULL};
+    hab_page_answer(ctx, out, status, &pg);
+}
+
+hab_err_t *hab_page_step_form(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    const page_step_t *st = step_by_slug(in->arg);
+    if (!st) return hab_err_not_found(ctx->p);
+    /* Ask the step itself, with nothing filled in: if it gets as far as the
+     * form's fields, the user may take it now; otherwise its refusal is ours. */
+    hab_result_t probe;
+    hab_err_t *e = run_step(ctx, st->route, in, hab_json_own(ctx->p, json_object()), NULL, &probe);
+    if (!e) return hab_err_internal(ctx->p, "a step accepted an empty form");
+    if (!fixable(e)) return e;
+    hab_case_t *c;
+    int sight;
+    if ((e = hab_load_visible(ctx, in->case_id, &c, &sight))) return e;
+    step_page(ctx, out, st, c, NULL, NULL, 200);
+    return NULL;
+}
+
+static void redirect(hab_ctx_t *ctx, hab_result_t *out, const char *path)
+{
+    hab_ui_t ui = hab_page_ui(ctx);
+    out->status = 303;
+    out->location = hab_ui_url(ctx->p, &ui, path);
+}
+
+hab_err_t *hab_page_step(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    const page_step_t *st = step_by_slug(in->arg);
+    if (!st) return hab_err_not_found(ctx->p);
+    ctx->action = hab_route_def(st->route)->action;
+    hab_posted_t posted = {in->form};
+    hab_result_t r;
+    hab_err_t *e = run_step(ctx, st->route, in, hab_form_to_json(ctx->p, st->widgets, &posted), NULL, &r);
+    if (!e) {
+        redirect(ctx, out, case_path(ctx, in->case_id, apr_pstrcat(ctx->p, "?done=", st->slug, NULL)));
+        return NULL;
+    }
+    if (!fixable(e)) return e;
+    hab_case_t *c;
+    int sight;
+    hab_err_t *le = hab_load_visible(ctx, in->case_id, &c, &sight);
+    if (le) return le;
+    step_page(ctx, out, st, c, &posted, hab_form_errors(ctx->p, st->widgets, e), e->status);
+    return NULL;
+}
+
+hab_err_t *hab_page_revoke(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_result_t r;
+    hab_err_t *e = run_step(ctx, HAB_ROUTE_GRANT_REVOKE, in, NULL, in->arg, &r);
+    if (e) return e;
+    redirect(ctx, out, case_path(ctx, in->case_id, "?done=revoked"));
+    return NULL;
+}
+
+/* ---- raise a concern ---- */
+
+static const hab_widget_t w_concern[] = {
+    {"exclusion", "Is this about any of these?", "The procedure does not cover them (R1).", HAB_W_RADIOS, o_exclusion,
+     "Select whether the matter is excluded"},
+    {"person.name", "Customer's full name", NULL, HAB_W_TEXT, NULL, "Enter the customer's full name"},
+    {"person.reference", "Customer's council reference", NULL, HAB_W_TEXT, NULL, "Enter the customer's council reference"},
+    {"person.address", "Customer's address (optional)", NULL, HAB_W_TEXTAREA, NULL, NULL},
+    {"person.date_of_birth", "Customer's date of birth (optional)", NULL, HAB_W_DATE, NULL, NULL},
+    {"department", "Your department", NULL, HAB_W_TEXT, NULL, "Enter your department"},
+    {"summary", "What has happened", "The contact causing concern, and its effect on staff.", HAB_W_TEXTAREA, NULL,
+     "Enter what has happened"},
+    {"criteria", "Which of these describe the customer's contact?", "Select all that apply.", HAB_W_CHECKBOXES,
+     hab_opt_criteria, "Select at least one description of the customer's contact"},
+    {"measures_taken", "Reasonable measures already taken", "This procedure is a last resort (R2): say what has "
+     "been done to resolve the complaints and contact.", HAB_W_TEXTAREA, NULL, "Enter the measures already taken"},
+    {"complaints_procedure", "Where is the customer in the complaints procedure?", NULL, HAB_W_RADIOS, o_complaints,
+     "Select where the customer is in the complaints procedure"},
+    {"vulnerable", "Do you think the customer may be vulnerable?", "For example because of mental health problems. "
+     "Only the customer experience manager, monitoring officer and chief executive see this.", HAB_W_YESNO, NULL, NULL},
+    {"vulnerability", "What makes them vulnerable (optional)", NULL, HAB_W_TEXTAREA, NULL, NULL},
+    {"representative.name", "Name of anyone representing the customer (optional)", NULL, HAB_W_TEXT, NULL, NULL},
+    {"representative.address", "Representative's address (optional)", NULL, HAB_W_TEXTAREA, NULL, NULL},
+    {"advocate.name", "Name of an advocate acting at the customer's request (optional)", NULL, HAB_W_TEXT, NULL, NULL},
+    {"advocate.address", "Advocate's address (optional)", NULL, HAB_W_TEXTAREA, NULL, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+
+static void concern_page(hab_ctx_t *ctx, hab_result_t *out, const hab_posted_t *posted,
+                         const apr_array_header_t *errors, int status)
+{
+    hab_ui_t ui = hab_page_ui(ctx);
+    const char *body = hab_tpl(
+        ctx->p, "{{{errs}}}<h1 class=\"govuk-heading-l\">Raise a concern</h1><p class=\"govuk-body\">Tell the customer "
+                "experience manager about a customer whose contact is repeated, unreasonable, abusive or threatening. "
+                "Only people who need to know will see what you write.</p>{{{form}}}",
+        "errs", hab_ui_error_summary(ctx->p, errors),
+        "form", hab_form_render(ctx->p, w_concern, posted, errors, ui.csrf_token, "Raise the concern"), NULL);
+    hab_page_t pg = {"Raise a concern", "concern", body, errors && errors->nelts, 0, NULL};
+    hab_page_answer(ctx, out, status, &pg);
+}
+
+hab_err_t *hab_page_concern_form(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    (void)in;
+    if (!(ctx->roles & HAB_ROLE_STAFF)) return hab_err_forbidden(ctx->p, "Only council staff may raise a concern.");
+    concern_page(ctx, out, NULL, NULL, 200);
+    return NULL;
+}
+
+/* Representative and advocate are objects only when named. */
+static void drop_unnamed(json_t *body, const char *key)
+{
+    json_t *o = json_object_get(body, key);
+    if (json_is_object(o) && !json_object_get(o, "name")) json_object_del(body, key);
+}
+
+hab_err_t *hab_page_concern(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_posted_t posted = {in->form};
+    json_t *body = hab_form_to_json(ctx->p, w_concern, &posted);
+    drop_unnamed(body, "representative");
+    drop_unnamed(body, "advocate");
+    hab_result_t r;
+    hab_err_t *e = run_step(ctx, HAB_ROUTE_CASE_CREATE, in, body, NULL, &r);
+    if (!e) {
+        json_int_t id = (apr_int64_t)json_integer_value(json_object_get(r.body, "id"));
+        redirect(ctx, out, apr_psprintf(ctx->p, "cases/%" APR_INT64_T_FMT "?done=raised", (apr_int64_t)id));
+        return NULL;
+    }
+    if (!fixable(e)) return e;
+    concern_page(ctx, out, &posted, hab_form_errors(ctx->p, w_concern, e), e->status);
+    return NULL;
+}
+
+/* ---- letters ---- */
+
+hab_err_t *hab_page_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    const char *subject, *body, *issued_at;
+    hab_err_t *e = hab_letter_fetch(ctx, in, &subject, &body, &issued_at);
+    if (e) return e;
+    hab_ui_t ui = hab_page_ui(ctx);
+    const char *html = hab_tpl(
+        ctx->p, "<a href=\"{{back}}\" class=\"govuk-back-link\">Back to case {{id}}</a>"
+                "<div class=\"app-no-print\"><span class=\"govuk-caption-l\">Case {{id}}</span>"
+                "<h1 class=\"govuk-heading-l\">{{subject}}</h1><p class=\"govuk-body\">Issued {{issued}}. Issued "
+                "letters cannot be changed. To print it, use your browser's print command: only the letter is "
+                "printed, on A4.</p></div><article class=\"app-letter\" aria-labelledby=\"letter-subject\">{{{body}}}</article>",
+        "back", hab_ui_url(ctx->p, &ui, case_path(ctx, in->case_id, NULL)),
+        "id", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)in->case_id), "subject", subject,
+        "issued", hab_ui_date(ctx->p, issued_at), "body", body, NULL);
+    hab_page_t pg = {subject, "cases", html, 0, 1, NULL};
+    hab_page_answer(ctx, out, 200, &pg);
+    return NULL;
+}
