@@ -24,7 +24,7 @@ static const admin_verb_t verbs[] = {
      "everything held about one person, for a subject access request", verb_sar},
     {"purge", "[--dry-run] [--closed-years N] [--ended-years N] [--violence-years N]",
      "remove cases past their retention period (never those on legal hold)", verb_purge},
-    {"notify", "[--sendmail CMD] [--ldap-url URL] [--link BASE]",
+    {"notify", "--ldap-url URL --group DN [--sendmail CMD] [--link BASE]",
      "email each pending notification once to the chief officers", verb_notify},
     {"report", "--from DATE --to DATE [--format text|csv|json]",
      "governance figures for the period, with no personal data", verb_report},

@@ -1,15 +1,701 @@
-/* placeholder: the operations verbs (issue 6) replace this file */
-#include "admin.h"
+/* The operations verbs of issue 6: reviews, backup and report here; sar and
+ * purge in verbs_people.c; notify in verbs_notify.c; shared helpers (ops.h)
+ * at the end of this file.  Each file's header records its verbs' decisions.
+ *
+ * Decisions (for the README):
+ *
+ * Every verb
+ *   --help (main.c); an unknown option or a bad value exits 2; a missing
+ *   database or one of another schema version exits 3 (admin_open) and no
+ *   verb but backup ever creates a file.  Exit 1: the verb ran and found a
+ *   problem (backup failed, no such person, a notification not sent).
+ *   Dates given on the command line are YYYY-MM-DD; stored times are UTC, so
+ *   a time counts on its UTC date.
+ *
+ * reviews [--within DAYS] [--format text|csv|json]
+ *   Cases stored as active whose current period's review date is on or
+ *   before today + DAYS (default 30, 0-3650), oldest review date first (then
+ *   case id): case id, person reference, review date, days overdue
+ *   (negative: days left), whether the period has lapsed (derived: an active
+ *   case past its period's end, hab_effective_status) and whether a review is
+ *   recorded and awaits its decision.  A lapsed case stays on the list (its
+ *   review was missed: the designation ended without one) until it is purged.
+ *   Always exits 0.  In text format nothing at all is printed when nothing is
+ *   due, so cron mails only when there is something to do; csv prints its
+ *   header, json an empty list.  Crontab line (the CEM's mailbox):
+ *     MAILTO=cem@council.example
+ *     0 7 * * 1-5  www-data  habitual-admin --driver sqlite3 --params /var/lib/habitual/habitual.db reviews --within 30
+ *
+ * backup DEST [--force]
+ *   SQLite only (for --driver pgsql it says to use pg_dump and exits 2).
+ *   Copies with SQLite's online backup API in one step over a separate
+ *   read-only connection: in WAL mode that is one read snapshot, so httpd
+ *   keeps writing meanwhile and the copy is the database as of one commit.
+ *   DEST is created 0600 (it holds everything); an existing DEST is refused
+ *   (exit 1) unless --force, which replaces it (and any DEST-journal, -wal,
+ *   -shm beside it, which SQLite could otherwise replay into the new copy);
+ *   DEST may never be the database itself.  The copy is then opened
+ *   read-only and immutable (so no -wal/-shm is created beside it) and must
+ *   pass PRAGMA integrity_check, the schema version check and the access
+ *   log's chain verification; the success line names the entry count and
+ *   head hash: "ok: DEST: N entries, head HEX, integrity ok".  On any failure
+ *   the partial copy is removed and the exit is 1.  The copy keeps WAL mode.
+ *   A backup is not an access-log entry (it discloses nothing to anyone);
+ *   keep backups as safe as the database, and rotate them: a purged case
+ *   lives on in older backups until they are gone.
+ *
+ * report --from DATE --to DATE [--format text|csv|json]
+ *   Counts only, no personal data.  Each figure counts events whose own date
+ *   falls in the range (both ends inclusive): referrals (referred_at),
+ *   warnings (the date warned), reports (created) and of those made without
+ *   a prior warning (R3, action without notice), decisions approved/rejected
+ *   and deputised (decided_at), review decisions by outcome and deputised,
+ *   designations by restriction type (restrictions put in force by the
+ *   approvals decided in the range), designations that ended in the range
+ *   (removed, quashed: ended_at; lapsed: the day after the period's last
+ *   day) and their median duration in days (ended: ended_at's date minus the
+ *   decision's start; lapsed: the period's end minus the start), reviews
+ *   whose due date is in the range (a case's n-th review decision is the
+ *   review of its n-th period): on time (the review decision dated on or
+ *   before the due date), overdue (decided later, or not decided and the
+ *   date passed, lapses included) and not yet due (not decided, date not
+ *   passed); a designation quashed before its review fell due is not counted
+ *   as due; appeals received (the received date) and appeal decisions by
+ *   outcome (decided_at); closures (closed_at) without action and on
+ *   rejection.  Purged cases no longer count.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-static int not_yet(const char *verb)
+#include <apr_strings.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "admin.h"
+#include "ops.h"
+#include "habitual/audit.h"
+#include "habitual/casefile.h"
+#include "habitual/dates.h"
+#include "habitual/json_io.h"
+#include "habitual/validate.h"
+
+#define T(rows, r, c) hab_rows_text(rows, r, c)
+#define BACKUP_BUSY_TRIES 600 /* x 50 ms: 30 s of a busy source before giving up */
+
+static void print_json(const json_t *j)
 {
-    fprintf(stderr, "habitual-admin: %s is not built yet\n", verb);
-    return ADMIN_USAGE;
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
 }
 
-int verb_reviews(admin_ctx_t *ctx) { (void)ctx; return not_yet("reviews"); }
-int verb_backup(admin_ctx_t *ctx) { (void)ctx; return not_yet("backup"); }
-int verb_sar(admin_ctx_t *ctx) { (void)ctx; return not_yet("sar"); }
-int verb_purge(admin_ctx_t *ctx) { (void)ctx; return not_yet("purge"); }
-int verb_notify(admin_ctx_t *ctx) { (void)ctx; return not_yet("notify"); }
-int verb_report(admin_ctx_t *ctx) { (void)ctx; return not_yet("report"); }
+/* ---- reviews ---- */
+
+int verb_reviews(admin_ctx_t *ctx)
+{
+    static const char *const opts[] = {"--within", "--format", NULL};
+    static const char *const formats[] = {"text", "csv", "json", NULL};
+    int rc = admin_check_options(ctx, opts, NULL, 0);
+    if (rc) return rc;
+    long within;
+    if ((rc = ops_int_option(ctx, "--within", 30, 0, 3650, &within))) return rc;
+    const char *format = ops_format(ctx, formats);
+    if (!format) return ADMIN_USAGE;
+    hab_store_t *store;
+    if ((rc = admin_open(ctx, 0, &store))) return rc;
+
+    const char *due_by = hab_date_add_days(ctx->p, ctx->today, within);
+    hab_rows_t *r;
+    hab_err_t *err = hab_store_q(
+        store, ctx->p, &r,
+        "SELECT c.id, p.reference, pe.review_due, pe.end_date, "
+        "(SELECT count(*) FROM reviews rv WHERE rv.case_id = c.id AND NOT EXISTS "
+        " (SELECT 1 FROM review_decisions d WHERE d.review_id = rv.id)) "
+        "FROM cases c JOIN persons p ON p.id = c.person_id "
+        "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+        "WHERE c.status = 'active' AND pe.review_due <= ? ORDER BY pe.review_due, c.id",
+        "t", due_by);
+    if (err) return admin_fail(err, ADMIN_DATABASE);
+
+    json_t *list = hab_json_own(ctx->p, json_array());
+    int csv = !strcmp(format, "csv"), text = !strcmp(format, "text");
+    if (csv) printf("case_id,reference,review_due,days_overdue,lapsed,period_end,review_pending\r\n");
+    if (text && r->nrows)
+        printf("Reviews overdue or due by %s (today %s, within %ld days): %d\n", due_by,
+               ctx->today, within, r->nrows);
+    for (int i = 0; i < r->nrows; i++) {
+        long long id = hab_rows_int(r, i, 0);
+        const char *ref = T(r, i, 1), *due = T(r, i, 2), *end = T(r, i, 3);
+        long overdue = hab_date_diff(due, ctx->today);
+        int lapsed, pending = hab_rows_int(r, i, 4) > 0;
+        hab_effective_status("active", end, ctx->today, &lapsed);
+        if (csv) {
+            ops_csv_field(stdout, T(r, i, 0), 0);
+            ops_csv_field(stdout, ref, 0);
+            ops_csv_field(stdout, due, 0);
+            ops_csv_field(stdout, apr_ltoa(ctx->p, overdue), 0);
+            ops_csv_field(stdout, lapsed ? "yes" : "no", 0);
+            ops_csv_field(stdout, end, 0);
+            ops_csv_field(stdout, pending ? "yes" : "no", 1);
+        } else if (text) {
+            printf("case %lld  reference %s  review due %s  ", id, ref, due);
+            if (overdue > 0) printf("%ld day%s overdue", overdue, overdue == 1 ? "" : "s");
+            else if (overdue == 0) printf("due today");
+            else printf("due in %ld day%s", -overdue, overdue == -1 ? "" : "s");
+            if (lapsed) printf("  LAPSED: the period ended on %s without a review", end);
+            if (pending) printf("  (a review awaits its decision)");
+            printf("\n");
+        } else {
+            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:I, s:b, s:s, s:b}",
+                                                  "case_id", (json_int_t)id, "reference", ref,
+                                                  "review_due", due, "days_overdue",
+                                                  (json_int_t)overdue, "lapsed", lapsed,
+                                                  "period_end", end, "review_pending", pending));
+        }
+    }
+    if (!csv && !text)
+        print_json(hab_json_own(ctx->p, json_pack("{s:s, s:I, s:s, s:O}", "today", ctx->today,
+                                                  "within", (json_int_t)within, "due_by", due_by,
+                                                  "reviews", list)));
+    return ADMIN_OK;
+}
+
+/* ---- backup ---- */
+
+static void remove_copy(apr_pool_t *p, const char *dest)
+{
+    unlink(dest);
+    unlink(apr_pstrcat(p, dest, "-journal", NULL));
+}
+
+/* "file:" URI for a read-only, immutable look at a finished copy. */
+static const char *immutable_uri(apr_pool_t *p, const char *path)
+{
+    char *out = apr_palloc(p, strlen(path) * 3 + 32), *o = out;
+    o += sprintf(o, "file:");
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if (*c == '%' || *c == '?' || *c == '#' || *c < 0x20 || *c >= 0x7f)
+            o += sprintf(o, "%%%02X", *c);
+        else
+            *o++ = (char)*c;
+    }
+    strcpy(o, "?mode=ro&immutable=1");
+    return out;
+}
+
+/* Copy params to dest with the online backup API; NULL or what went wrong. */
+static const char *backup_copy(apr_pool_t *p, const char *params, const char *dest)
+{
+    sqlite3 *src = NULL, *dst = NULL;
+    const char *problem = NULL;
+    int rc = sqlite3_open_v2(params, &src, SQLITE_OPEN_READONLY, NULL);
+    if (rc != SQLITE_OK) {
+        problem = apr_psprintf(p, "cannot open %s: %s", params, src ? sqlite3_errmsg(src)
+                                                                    : sqlite3_errstr(rc));
+        goto done;
+    }
+    sqlite3_busy_timeout(src, 5000);
+    rc = sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE, NULL);
+    if (rc != SQLITE_OK) {
+        problem = apr_psprintf(p, "cannot open %s: %s", dest, dst ? sqlite3_errmsg(dst)
+                                                                  : sqlite3_errstr(rc));
+        goto done;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b) {
+        problem = apr_psprintf(p, "backup cannot start: %s", sqlite3_errmsg(dst));
+        goto done;
+    }
+    /* One step (-1): one read transaction on the source, so in WAL mode
+     * writers carry on and the copy is a single snapshot. */
+    int tries = 0;
+    do {
+        rc = sqlite3_backup_step(b, -1);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(50);
+    } while ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_OK) &&
+             ++tries < BACKUP_BUSY_TRIES);
+    int frc = sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE)
+        problem = apr_psprintf(p, "backup failed: %s", sqlite3_errstr(rc));
+    else if (frc != SQLITE_OK)
+        problem = apr_psprintf(p, "backup failed: %s", sqlite3_errmsg(dst));
+done:
+    if (dst && sqlite3_close(dst) != SQLITE_OK && !problem)
+        problem = apr_psprintf(p, "cannot close %s", dest);
+    if (src) sqlite3_close(src);
+    return problem;
+}
+
+/* Open the finished copy read-only and check it; NULL or what is wrong. */
+static const char *backup_check(apr_pool_t *p, const char *dest, hab_audit_verdict_t *v)
+{
+    hab_store_t *copy;
+    hab_err_t *e = hab_store_open(p, "sqlite3", immutable_uri(p, dest), HAB_STORE_READONLY, &copy);
+    if (e) return e->message;
+    const char *problem = NULL;
+    if ((e = copy->ops->integrity_check(copy, p))) problem = e->message;
+    else if ((e = hab_schema_check(copy, p))) problem = e->message;
+    else if ((e = copy->ops->begin(copy, p, 0)) || (e = hab_audit_verify(copy, p, v)))
+        problem = e->message;
+    else if (!v->ok)
+        problem = apr_psprintf(p, "the copy's access log does not verify: first bad entry "
+                               "%" APR_INT64_T_FMT ": %s", (apr_int64_t)v->first_bad_seq,
+                               v->problem ? v->problem : "");
+    copy->ops->rollback(copy);
+    copy->ops->close(copy);
+    return problem;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+int verb_backup(admin_ctx_t *ctx)
+{
+    static const char *const flags[] = {"--force", NULL};
+    int rc = admin_check_options(ctx, NULL, flags, 1);
+    if (rc) return rc;
+    if (strcmp(ctx->driver, "sqlite3") != 0) {
+        fprintf(stderr, "habitual-admin: backup copies SQLite databases; for %s use the "
+                        "database's own tool (PostgreSQL: pg_dump --format=custom)\n", ctx->driver);
+        return ADMIN_USAGE;
+    }
+    /* before SQLite starts: lets the check open the copy as an immutable URI */
+    sqlite3_config(SQLITE_CONFIG_URI, 1);
+    hab_store_t *store;
+    if ((rc = admin_open(ctx, 0, &store))) return rc;
+    store->ops->close(store);
+
+    const char *dest = admin_positional(ctx, 0);
+    int force = admin_flag(ctx, "--force");
+    struct stat sst, dst;
+    if (stat(ctx->params, &sst) == 0 && stat(dest, &dst) == 0 && sst.st_dev == dst.st_dev &&
+        sst.st_ino == dst.st_ino) {
+        fprintf(stderr, "habitual-admin: %s is the database itself\n", dest);
+        return ADMIN_USAGE;
+    }
+    static const char *const beside[] = {"", "-journal", "-wal", "-shm", NULL};
+    for (int i = 0; beside[i]; i++) {
+        const char *f = apr_pstrcat(ctx->p, dest, beside[i], NULL);
+        if (!exists(f)) continue;
+        if (!force) {
+            fprintf(stderr, "habitual-admin: %s exists; refusing to overwrite it "
+                            "(--force replaces it)\n", f);
+            return ADMIN_FAILED;
+        }
+        if (unlink(f) != 0) {
+            fprintf(stderr, "habitual-admin: cannot remove %s: %s\n", f, strerror(errno));
+            return ADMIN_FAILED;
+        }
+    }
+    int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "habitual-admin: cannot create %s: %s\n", dest, strerror(errno));
+        return ADMIN_FAILED;
+    }
+    close(fd);
+
+    apr_pool_t *p;
+    apr_pool_create(&p, ctx->p);
+    hab_audit_verdict_t v;
+    memset(&v, 0, sizeof(v));
+    const char *problem = backup_copy(p, ctx->params, dest);
+    if (!problem) problem = backup_check(p, dest, &v);
+    if (problem) {
+        remove_copy(p, dest);
+        fprintf(stderr, "habitual-admin: backup to %s failed, nothing kept: %s\n", dest, problem);
+        apr_pool_destroy(p);
+        return ADMIN_FAILED;
+    }
+    printf("ok: %s: %lld entries, head %s, integrity ok\n", dest, v.entries, v.head);
+    apr_pool_destroy(p);
+    return ADMIN_OK;
+}
+
+/* ---- report ---- */
+
+typedef struct {
+    apr_array_header_t *names;   /* const char *, dotted: "decisions.approved" */
+    apr_array_header_t *values;  /* json_t * (integer, real or null) */
+} figures_t;
+
+static void fig(figures_t *f, const char *name, json_t *value)
+{
+    APR_ARRAY_PUSH(f->names, const char *) = name;
+    APR_ARRAY_PUSH(f->values, json_t *) = value;
+}
+
+static void fig_n(figures_t *f, const char *name, long long n)
+{
+    fig(f, name, json_integer(n));
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct {
+    admin_ctx_t *ctx;
+    hab_store_t *s;
+    const char *from, *to;       /* dates, inclusive */
+    const char *after_to;        /* to + 1 day: times are < after_to */
+    figures_t *f;
+} report_t;
+
+static int in_range(const report_t *r, const char *date)
+{
+    return date && strcmp(date, r->from) >= 0 && strcmp(date, r->to) <= 0;
+}
+
+static hab_err_t *count1(report_t *r, long long *n, const char *sql)
+{
+    hab_rows_t *rows;
+    hab_err_t *e = hab_store_q(r->s, r->ctx->p, &rows, sql, "tt", r->from, r->after_to);
+    *n = e ? 0 : hab_rows_int(rows, 0, 0);
+    return e;
+}
+
+/* "SELECT key, count" rows into prefix.label for each key listed (zeros
+ * kept); labels NULL: the keys themselves. */
+static hab_err_t *count_by(report_t *r, const char *prefix, const char *const *keys,
+                           const char *const *labels, const char *sql)
+{
+    hab_rows_t *rows;
+    hab_err_t *e = hab_store_q(r->s, r->ctx->p, &rows, sql, "tt", r->from, r->after_to);
+    if (e) return e;
+    for (int k = 0; keys[k]; k++) {
+        long long n = 0;
+        for (int i = 0; i < rows->nrows; i++)
+            if (T(rows, i, 0) && !strcmp(T(rows, i, 0), keys[k])) n += hab_rows_int(rows, i, 1);
+        fig_n(r->f, apr_pstrcat(r->ctx->p, prefix, ".", labels ? labels[k] : keys[k], NULL), n);
+    }
+    return NULL;
+}
+
+static hab_err_t *report_steps(report_t *r)
+{
+    static const char *const approve_reject[] = {"approve", "reject", NULL};
+    static const char *const approved_rejected[] = {"approved", "rejected", NULL};
+    static const char *const review_outcomes[] = {"continue", "vary", "remove", NULL};
+    long long n, m;
+    hab_err_t *e;
+    if ((e = count1(r, &n, "SELECT count(*) FROM cases WHERE referred_at >= ? AND referred_at < ?")))
+        return e;
+    fig_n(r->f, "referrals", n);
+    hab_rows_t *rows;
+    if ((e = hab_store_q(r->s, r->ctx->p, &rows, "SELECT count(*) FROM warnings "
+                         "WHERE warned_on >= ? AND warned_on <= ?", "tt", r->from, r->to)))
+        return e;
+    fig_n(r->f, "warnings", hab_rows_int(rows, 0, 0));
+    if ((e = count1(r, &n, "SELECT count(*) FROM reports WHERE created_at >= ? AND created_at < ?")) ||
+        (e = count1(r, &m, "SELECT count(*) FROM reports rp JOIN cases c ON c.id = rp.case_id "
+                    "WHERE c.action_without_notice = 1 AND rp.created_at >= ? AND rp.created_at < ?")))
+        return e;
+    fig_n(r->f, "reports.total", n);
+    fig_n(r->f, "reports.action_without_notice", m);
+    if ((e = count_by(r, "decisions", approve_reject, approved_rejected,
+                      "SELECT outcome, count(*) FROM decisions WHERE decided_at >= ? AND "
+                      "decided_at < ? GROUP BY outcome")) ||
+        (e = count1(r, &n, "SELECT count(*) FROM decisions WHERE deputising = 1 AND "
+                    "decided_at >= ? AND decided_at < ?")))
+        return e;
+    fig_n(r->f, "decisions.deputised", n);
+    if ((e = count_by(r, "review_decisions", review_outcomes, NULL,
+                      "SELECT outcome, count(*) FROM review_decisions WHERE decided_at >= ? AND "
+                      "decided_at < ? GROUP BY outcome")) ||
+        (e = count1(r, &n, "SELECT count(*) FROM review_decisions WHERE deputising = 1 AND "
+                    "decided_at >= ? AND decided_at < ?")))
+        return e;
+    fig_n(r->f, "review_decisions.deputised", n);
+    if ((e = count_by(r, "designations", hab_restriction_types, NULL,
+                      "SELECT rs.type, count(*) FROM restrictions rs JOIN decisions d "
+                      "ON d.case_id = rs.case_id AND d.outcome = 'approve' "
+                      "WHERE rs.origin = 'decision' AND d.decided_at >= ? AND d.decided_at < ? "
+                      "GROUP BY rs.type")))
+        return e;
+    return NULL;
+}
+
+/* Designations that ended in the range, their median length; lapses. */
+static hab_err_t *report_endings(report_t *r)
+{
+    hab_rows_t *rows;
+    hab_err_t *e = hab_store_q(
+        r->s, r->ctx->p, &rows,
+        "SELECT c.status, c.end_reason, c.ended_at, pe.end_date, d.start FROM cases c "
+        "JOIN decisions d ON d.id = (SELECT max(id) FROM decisions WHERE case_id = c.id "
+        " AND outcome = 'approve') "
+        "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+        "WHERE c.status IN ('active', 'ended')", "");
+    if (e) return e;
+    long *days = apr_palloc(r->ctx->p, sizeof(long) * (size_t)(rows->nrows + 1));
+    int n = 0;
+    long long removed = 0, quashed = 0, lapsed_n = 0;
+    for (int i = 0; i < rows->nrows; i++) {
+        const char *status = T(rows, i, 0), *reason = T(rows, i, 1), *end = T(rows, i, 3);
+        const char *start = T(rows, i, 4);
+        int lapsed;
+        hab_effective_status(status, end, r->ctx->today, &lapsed);
+        const char *ended_on;
+        long length;
+        if (lapsed) {
+            ended_on = hab_date_add_days(r->ctx->p, end, 1);
+            length = hab_date_diff(start, end);
+        } else if (!strcmp(status, "ended") && T(rows, i, 2)) {
+            ended_on = ops_date_of(r->ctx->p, T(rows, i, 2));
+            length = hab_date_diff(start, ended_on);
+        } else {
+            continue;
+        }
+        if (!in_range(r, ended_on)) continue;
+        if (lapsed) lapsed_n++;
+        else if (reason && !strcmp(reason, "removed")) removed++;
+        else if (reason && !strcmp(reason, "quashed")) quashed++;
+        days[n++] = length;
+    }
+    fig_n(r->f, "ended.removed", removed);
+    fig_n(r->f, "ended.quashed", quashed);
+    fig_n(r->f, "ended.lapsed", lapsed_n);
+    fig_n(r->f, "duration_days.count", n);
+    qsort(days, (size_t)n, sizeof(long), cmp_long);
+    json_t *median = json_null();
+    if (n % 2) median = json_integer(days[n / 2]);
+    else if (n) {
+        long sum = days[n / 2 - 1] + days[n / 2];
+        median = sum % 2 ? json_real(sum / 2.0) : json_integer(sum / 2);
+    }
+    fig(r->f, "duration_days.median", median);
+    return NULL;
+}
+
+/* Reviews falling due in the range: on time, overdue, not yet due.  A
+ * case's n-th review decision (by id) is the review of its n-th period: each
+ * continue or vary starts the next period, remove ends the designation. */
+static hab_err_t *report_reviews(report_t *r)
+{
+    hab_rows_t *rows, *rd;
+    hab_err_t *e = hab_store_q(
+        r->s, r->ctx->p, &rows,
+        "SELECT pe.case_id, pe.review_due, c.status, c.ended_at, "
+        "(SELECT count(*) FROM periods p2 WHERE p2.case_id = pe.case_id AND p2.id < pe.id) "
+        "FROM periods pe JOIN cases c ON c.id = pe.case_id "
+        "WHERE pe.review_due >= ? AND pe.review_due <= ?", "tt", r->from, r->to);
+    if (!e)
+        e = hab_store_q(r->s, r->ctx->p, &rd,
+                        "SELECT rv.case_id, d.decided_at FROM review_decisions d "
+                        "JOIN reviews rv ON rv.id = d.review_id ORDER BY rv.case_id, d.id", "");
+    if (e) return e;
+    long long due = 0, on_time = 0, overdue = 0, not_yet = 0;
+    for (int i = 0; i < rows->nrows; i++) {
+        const char *case_id = T(rows, i, 0), *review_due = T(rows, i, 1), *decided = NULL;
+        long long nth = hab_rows_int(rows, i, 4), seen = 0;
+        for (int k = 0; k < rd->nrows && !decided; k++)
+            if (!strcmp(T(rd, k, 0), case_id) && seen++ == nth) decided = T(rd, k, 1);
+        if (decided) {
+            due++;
+            if (strcmp(ops_date_of(r->ctx->p, decided), review_due) <= 0) on_time++;
+            else overdue++;
+            continue;
+        }
+        /* ended (quashed) before the review fell due: no review was needed */
+        if (!strcmp(T(rows, i, 2), "ended") && T(rows, i, 3) &&
+            strcmp(ops_date_of(r->ctx->p, T(rows, i, 3)), review_due) <= 0)
+            continue;
+        due++;
+        if (strcmp(review_due, r->ctx->today) < 0) overdue++;
+        else not_yet++;
+    }
+    fig_n(r->f, "reviews.due", due);
+    fig_n(r->f, "reviews.on_time", on_time);
+    fig_n(r->f, "reviews.overdue", overdue);
+    fig_n(r->f, "reviews.not_yet_due", not_yet);
+    return NULL;
+}
+
+static hab_err_t *report_appeals_closures(report_t *r)
+{
+    static const char *const appeal_outcomes[] = {"uphold", "vary", "quash", NULL};
+    hab_rows_t *rows;
+    hab_err_t *e = hab_store_q(r->s, r->ctx->p, &rows, "SELECT count(*) FROM appeals "
+                               "WHERE received >= ? AND received <= ?", "tt", r->from, r->to);
+    if (e) return e;
+    fig_n(r->f, "appeals.received", hab_rows_int(rows, 0, 0));
+    if ((e = count_by(r, "appeals.decided", appeal_outcomes, NULL,
+                      "SELECT outcome, count(*) FROM appeal_decisions WHERE decided_at >= ? AND "
+                      "decided_at < ? GROUP BY outcome")))
+        return e;
+    long long n, m;
+    if ((e = count1(r, &n, "SELECT count(*) FROM cases WHERE status = 'closed' AND "
+                    "(end_reason IS NULL OR end_reason <> 'rejected') AND closed_at >= ? AND closed_at < ?")) ||
+        (e = count1(r, &m, "SELECT count(*) FROM cases WHERE status = 'closed' AND "
+                    "end_reason = 'rejected' AND closed_at >= ? AND closed_at < ?")))
+        return e;
+    fig_n(r->f, "closures.without_action", n);
+    fig_n(r->f, "closures.rejected", m);
+    return NULL;
+}
+
+/* Nest the dotted names into one JSON object, in order. */
+static json_t *figures_json(figures_t *f, const char *from, const char *to)
+{
+    json_t *root = json_pack("{s:s, s:s}", "from", from, "to", to);
+    for (int i = 0; i < f->names->nelts; i++) {
+        char *name = strdup(APR_ARRAY_IDX(f->names, i, const char *));
+        json_t *at = root;
+        char *part = name, *dot;
+        while ((dot = strchr(part, '.'))) {
+            *dot = '\0';
+            json_t *next = json_object_get(at, part);
+            if (!next) {
+                next = json_object();
+                json_object_set_new(at, part, next);
+            }
+            at = next;
+            part = dot + 1;
+        }
+        json_object_set(at, part, APR_ARRAY_IDX(f->values, i, json_t *));
+        free(name);
+    }
+    return root;
+}
+
+static const char *figure_text(apr_pool_t *p, json_t *v)
+{
+    if (json_is_integer(v)) return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
+    if (json_is_real(v)) return apr_psprintf(p, "%.1f", json_real_value(v));
+    return "";
+}
+
+int verb_report(admin_ctx_t *ctx)
+{
+    static const char *const opts[] = {"--from", "--to", "--format", NULL};
+    static const char *const formats[] = {"text", "csv", "json", NULL};
+    int rc = admin_check_options(ctx, opts, NULL, 0);
+    if (rc) return rc;
+    const char *from = admin_option(ctx, "--from"), *to = admin_option(ctx, "--to");
+    if (!from || !to || !hab_valid_date(from) || !hab_valid_date(to)) {
+        fprintf(stderr, "habitual-admin: report needs --from DATE and --to DATE (YYYY-MM-DD)\n");
+        return ADMIN_USAGE;
+    }
+    if (strcmp(from, to) > 0) {
+        fprintf(stderr, "habitual-admin: --from must not be after --to\n");
+        return ADMIN_USAGE;
+    }
+    const char *format = ops_format(ctx, formats);
+    if (!format) return ADMIN_USAGE;
+    hab_store_t *store;
+    if ((rc = admin_open(ctx, 0, &store))) return rc;
+
+    figures_t f = {apr_array_make(ctx->p, 48, sizeof(const char *)),
+                   apr_array_make(ctx->p, 48, sizeof(json_t *))};
+    report_t r = {ctx, store, from, to, hab_date_add_days(ctx->p, to, 1), &f};
+    hab_err_t *e = store->ops->begin(store, ctx->p, 0); /* one snapshot */
+    if (!e) e = report_steps(&r);
+    if (!e) e = report_endings(&r);
+    if (!e) e = report_reviews(&r);
+    if (!e) e = report_appeals_closures(&r);
+    store->ops->rollback(store);
+    for (int i = 0; i < f.values->nelts; i++) hab_json_own(ctx->p, APR_ARRAY_IDX(f.values, i, json_t *));
+    if (e) return admin_fail(e, ADMIN_DATABASE);
+
+    if (!strcmp(format, "json")) {
+        print_json(hab_json_own(ctx->p, figures_json(&f, from, to)));
+    } else if (!strcmp(format, "csv")) {
+        printf("figure,value\r\n");
+        ops_csv_field(stdout, "from", 0);
+        ops_csv_field(stdout, from, 1);
+        ops_csv_field(stdout, "to", 0);
+        ops_csv_field(stdout, to, 1);
+        for (int i = 0; i < f.names->nelts; i++) {
+            ops_csv_field(stdout, APR_ARRAY_IDX(f.names, i, const char *), 0);
+            ops_csv_field(stdout, figure_text(ctx->p, APR_ARRAY_IDX(f.values, i, json_t *)), 1);
+        }
+    } else {
+        printf("Habitual contact: governance figures from %s to %s\n", from, to);
+        for (int i = 0; i < f.names->nelts; i++) {
+            const char *v = figure_text(ctx->p, APR_ARRAY_IDX(f.values, i, json_t *));
+            printf("  %-36s %s\n", APR_ARRAY_IDX(f.names, i, const char *), *v ? v : "-");
+        }
+    }
+    return ADMIN_OK;
+}
+
+/* ---- helpers shared by the operations verbs (ops.h) ---- */
+
+const char *ops_format(admin_ctx_t *ctx, const char *const *allowed)
+{
+    const char *format = admin_option(ctx, "--format");
+    if (!format) return allowed[0];
+    for (int i = 0; allowed[i]; i++)
+        if (!strcmp(format, allowed[i])) return format;
+    fprintf(stderr, "habitual-admin: --format is one of:");
+    for (int i = 0; allowed[i]; i++) fprintf(stderr, " %s", allowed[i]);
+    fprintf(stderr, "\n");
+    return NULL;
+}
+
+int ops_int_option(admin_ctx_t *ctx, const char *name, long def, long min, long max, long *out)
+{
+    const char *v = admin_option(ctx, name);
+    *out = def;
+    if (!v) return ADMIN_OK;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || errno || n < min || n > max || v[0] == '+' || v[0] == ' ') {
+        fprintf(stderr, "habitual-admin: %s takes a whole number from %ld to %ld\n", name, min, max);
+        return ADMIN_USAGE;
+    }
+    *out = n;
+    return ADMIN_OK;
+}
+
+void ops_csv_field(FILE *out, const char *v, int last)
+{
+    fputc('"', out);
+    for (const char *c = v ? v : ""; *c; c++) {
+        if (*c == '"') fputc('"', out);
+        fputc(*c, out);
+    }
+    fputc('"', out);
+    fputs(last ? "\r\n" : ",", out);
+}
+
+const char *ops_date_of(apr_pool_t *p, const char *t)
+{
+    return t ? apr_pstrndup(p, t, 10) : NULL;
+}
+
+static const char *admin_user(apr_pool_t *p)
+{
+    const char *who = getenv("SUDO_USER");
+    if (!who || !*who) {
+        struct passwd *pw = getpwuid(getuid());
+        who = pw ? pw->pw_name : "unknown";
+    }
+    return apr_pstrcat(p, "admin:", who, NULL);
+}
+
+hab_err_t *ops_audit_in_transaction(admin_ctx_t *ctx, hab_store_t *store, const char *action,
+                                    long long case_id)
+{
+    hab_audit_entry_t e;
+    memset(&e, 0, sizeof(e));
+    e.at = ctx->now;
+    e.user = admin_user(ctx->p);
+    e.roles = "";
+    e.action = action;
+    e.case_id = case_id;
+    e.outcome = "allowed";
+    e.status = 200;
+    e.client = "habitual-admin";
+    return hab_audit_append(store, ctx->p, &e);
+}

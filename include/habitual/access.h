@@ -20,6 +20,25 @@ typedef enum {
 
 hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, unsigned roles);
 
+/* What one cheap query says about a case, before the whole file is loaded. */
+typedef struct hab_case_peek {
+    int exists;
+    int lapsed;
+    const char *status;            /* effective */
+    const char *referred_by;
+    int restrictions_in_force;
+    int granted_to_user;           /* an active grant names this user */
+    int appeal_pending;
+} hab_case_peek_t;
+
+hab_err_t *hab_case_peek(hab_store_t *s, apr_pool_t *p, long long id, const char *user,
+                         const char *today, hab_case_peek_t *peek);
+/* Could this user see anything of the case?  A necessary condition for
+ * hab_access_sight, checked first so that a case the user may not see costs
+ * the same one query as a case that does not exist (SPEC §5: nothing is
+ * learnt from the answer, nor from its timing). */
+int hab_access_may_see(const hab_case_peek_t *peek, const char *user, unsigned roles);
+
 /* May this user hear the case's pending appeal (a chief officer not involved)? */
 int hab_access_may_hear_appeal(const hab_case_t *c, const char *user, unsigned roles);
 

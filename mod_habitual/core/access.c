@@ -33,6 +33,40 @@ hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, unsigned rol
     return HAB_SEE_NONE;
 }
 
+hab_err_t *hab_case_peek(hab_store_t *s, apr_pool_t *p, long long id, const char *user,
+                         const char *today, hab_case_peek_t *peek)
+{
+    hab_rows_t *r;
+    memset(peek, 0, sizeof(*peek));
+    hab_err_t *e = hab_store_q(
+        s, p, &r,
+        "SELECT c.status, c.referred_by, pe.end_date, "
+        "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND x.lifted_at IS NULL), "
+        "(SELECT count(*) FROM grants g WHERE g.case_id = c.id AND g.grantee = ? AND g.revoked_at IS NULL "
+        " AND g.expires >= ?), "
+        "(SELECT count(*) FROM appeals a WHERE a.case_id = c.id AND NOT EXISTS "
+        " (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)) "
+        "FROM cases c LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+        "WHERE c.id = ?", "tti", user, today, id);
+    if (e || r->nrows == 0) return e;
+    peek->exists = 1;
+    peek->status = hab_effective_status(hab_rows_text(r, 0, 0), hab_rows_text(r, 0, 2), today, &peek->lapsed);
+    peek->referred_by = hab_rows_text(r, 0, 1);
+    peek->restrictions_in_force = !peek->lapsed && hab_rows_int(r, 0, 3) > 0;
+    peek->granted_to_user = hab_rows_int(r, 0, 4) > 0;
+    peek->appeal_pending = hab_rows_int(r, 0, 5) > 0;
+    return NULL;
+}
+
+int hab_access_may_see(const hab_case_peek_t *peek, const char *user, unsigned roles)
+{
+    if (!peek->exists) return 0;
+    if (roles & HAB_ROLES_CASE_OFFICERS) return 1;
+    if (peek->referred_by && !strcmp(peek->referred_by, user)) return 1;
+    if ((roles & HAB_ROLE_CHIEF_OFFICER) && peek->appeal_pending) return 1;
+    return peek->restrictions_in_force && ((roles & HAB_ROLE_CHIEF_OFFICER) || peek->granted_to_user);
+}
+
 /* Special-category data (R10): vulnerability, health, safeguarding. */
 static void strip_special_category(json_t *view)
 {

@@ -31,7 +31,13 @@ static const char *const any_state[] = {"referred", "warned", "reported", "activ
 
 hab_err_t *hab_load_visible(hab_ctx_t *ctx, long long id, hab_case_t **c, int *sight)
 {
-    hab_err_t *e = hab_case_load(ctx->store, ctx->p, id, ctx->today, c);
+    hab_case_peek_t peek;
+    *c = NULL;
+    *sight = HAB_SEE_NONE;
+    hab_err_t *e = hab_case_peek(ctx->store, ctx->p, id, ctx->user, ctx->today, &peek);
+    if (e) return e;
+    if (!hab_access_may_see(&peek, ctx->user, ctx->roles)) return hab_err_not_found(ctx->p);
+    e = hab_case_load(ctx->store, ctx->p, id, ctx->today, c);
     if (e) return e;
     *sight = *c ? (int)hab_access_sight(*c, ctx->user, ctx->roles) : HAB_SEE_NONE;
     return *sight == HAB_SEE_NONE ? hab_err_not_found(ctx->p) : NULL;

@@ -233,7 +233,8 @@ hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, ha
                         "SELECT c.id, pe.end_date, p.name, p.reference FROM cases c "
                         "JOIN persons p ON p.id = c.person_id "
                         "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-                        "WHERE c.status = 'active' AND pe.end_date < ?", "t", ctx->today);
+                        "WHERE c.status = 'active' AND pe.end_date < ? AND NOT EXISTS (SELECT 1 FROM "
+                        "notifications n WHERE n.case_id = c.id AND n.event = 'lapsed')", "t", ctx->today);
     if (e) return e;
     int n = r->nrows + lapsed->nrows;
     json_t **items = apr_palloc(ctx->p, sizeof(json_t *) * (size_t)(n ? n : 1));

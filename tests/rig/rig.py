@@ -18,7 +18,8 @@ import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-MODULE = os.environ.get("HABITUAL_MODULE", os.path.join(ROOT, "mod_habitual", ".libs", "mod_habitual.so"))
+PLAIN_MODULE = os.path.join(ROOT, "mod_habitual", ".libs", "mod_habitual.so")
+MODULE = os.environ.get("HABITUAL_MODULE", PLAIN_MODULE)
 ADMIN = os.environ.get("HABITUAL_ADMIN", os.path.join(ROOT, "admin", "habitual-admin"))
 APACHE_MODULES = "/usr/lib/apache2/modules"
 ASSETS = os.path.join(ROOT, "mod_habitual", "assets", "dist")
@@ -305,8 +306,12 @@ class Httpd:
         self.extra_server = extra_server
         self.ldap_timeouts = ldap_timeouts
         # e.g. "+400d": this httpd's clock runs ahead (libfaketime), to see
-        # what dates do to cases (R9 lapses) without any hook in the module
+        # what dates do to cases (R9 lapses) without any hook in the module.
+        # libfaketime and the ASan runtime deadlock when preloaded together, so
+        # a clock-shifted httpd always runs the plain build of the module.
         self.faketime = faketime
+        self.asan = bool(os.environ.get("HABITUAL_ASAN")) and not faketime
+        self.module = PLAIN_MODULE if faketime else MODULE
         if init_db and not os.path.exists(self.db):
             admin(self.db, "init")
         self.fix_db_owner()
@@ -372,7 +377,7 @@ Alias /habitual/assets {d}/assets
 <Location /habitual/assets>
     SetHandler None
 </Location>
-""".format(d=self.dir, port=self.port, loads=loads, module=MODULE, user=user, db=self.db,
+""".format(d=self.dir, port=self.port, loads=loads, module=self.module, user=user, db=self.db,
            url=self.ldap_url, groups=groups, secret=self.secret_file, timeouts=timeouts,
            extra_location=self.extra_location, extra_server=self.extra_server)
 
@@ -384,7 +389,7 @@ Alias /habitual/assets {d}/assets
     def env(self):
         env = dict(os.environ)
         preload = []
-        if os.environ.get("HABITUAL_ASAN"):
+        if self.asan:
             preload = [subprocess.run(["gcc", "-print-file-name=%s" % lib], capture_output=True,
                                       text=True).stdout.strip() for lib in ("libasan.so", "libubsan.so")]
             env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1:log_path=%s/asan" % self.dir

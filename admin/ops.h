@@ -1,0 +1,30 @@
+/* habitual-admin: helpers shared by the operations verbs (issue 6):
+ * verbs_ops.c (reviews, backup, report), verbs_people.c (sar, purge),
+ * verbs_notify.c (notify).  Implemented in verbs_ops.c. */
+#ifndef HABITUAL_ADMIN_OPS_H
+#define HABITUAL_ADMIN_OPS_H
+
+#include <stdio.h>
+
+#include "admin.h"
+
+/* --format: one of allowed (NULL-terminated), default first.  NULL and a
+ * message on stderr when the value is not allowed. */
+const char *ops_format(admin_ctx_t *ctx, const char *const *allowed);
+
+/* An integer option in [min, max]; def when absent.  ADMIN_USAGE (message
+ * printed) when it is not a plain decimal in range. */
+int ops_int_option(admin_ctx_t *ctx, const char *name, long def, long min, long max, long *out);
+
+/* RFC 4180: quote every field, double the quotes inside. */
+void ops_csv_field(FILE *out, const char *v, int last);
+
+/* The date part of a stored UTC time ("YYYY-MM-DDTHH:MM:SSZ"), or the date itself. */
+const char *ops_date_of(apr_pool_t *p, const char *time_or_date);
+
+/* One access-log entry inside the caller's write transaction (so a change
+ * and its entry commit together), as admin_log_action would write it. */
+hab_err_t *ops_audit_in_transaction(admin_ctx_t *ctx, hab_store_t *store, const char *action,
+                                    long long case_id);
+
+#endif

@@ -1,0 +1,610 @@
+/* sar and purge: what is held about one person, and removing cases past
+ * their retention period.  Decisions (for the README):
+ *
+ * sar PERSON-REFERENCE [--format json|html]
+ *   The person with exactly that council reference and every case about
+ *   them, read from the tables directly in one snapshot: the referral (with
+ *   representative, advocate and copy list), criteria, the chronology with
+ *   incidents, every warning, report, decision, restriction (in force and
+ *   past, with when and why lifted), period, review and its decision, appeal
+ *   and its decision, letter (with its body as issued), notification sent to
+ *   chief officers, grant (who was given the notice, why, until when) and the
+ *   customer's own statements; legal hold.  Special-category data (the
+ *   vulnerable flag, the vulnerability, and each report's safeguarding
+ *   consideration and adjustments) is not repeated elsewhere: it sits under
+ *   "special_category" in each case (JSON) or a section headed "Special
+ *   category data" (HTML).  Staff user ids appear as they do in the file
+ *   (they acted in their professional capacity); no other customer's data
+ *   is read.  The access log is not part of the export (it is the council's
+ *   record of its own staff's access; ask the auditor for it when the
+ *   request covers who saw the file).  JSON (default) is indented, UTF-8; HTML is a
+ *   printable page with every value escaped (letters are shown as issued:
+ *   they were escaped when generated).  Before anything is printed one
+ *   access-log entry per case is appended (action admin.sar; user
+ *   admin:<login or SUDO_USER>), or one with no case when the person has no
+ *   case left.  No match: "no person with that reference", exit 1.
+ *
+ * purge [--dry-run] [--closed-years N] [--ended-years N] [--violence-years N]
+ *   A case becomes eligible N years (calendar years, 0-100) after the day it
+ *   was closed or ended: closed without action or on rejection (status
+ *   closed) --closed-years, default 1, from closed_at's date; ended (removed,
+ *   quashed) --ended-years, default 3, from ended_at's date; lapsed (derived)
+ *   the same, from the day after the period's last day; a case with a
+ *   violence incident or the violence criterion keeps the longer of that and
+ *   --violence-years, default 5.  A case on legal hold is never purged, nor
+ *   an open one (referred, warned, reported, active).  Eligible on the date
+ *   shown and purged from that day on.  --dry-run prints "would purge case N:
+ *   WHY, eligible since DATE" lines and a summary, and changes nothing.  A
+ *   purge deletes each case in its own write transaction, re-checking
+ *   eligibility inside it (a hold placed meanwhile wins): its rows in every
+ *   table that refers to it, the case, then the person unless another case
+ *   refers to them, plus one access-log entry (admin.purge, the case id) in
+ *   the same transaction.  The access log itself is never touched, so the
+ *   chain still verifies.  SQLite: secure_delete is on for the purge, so the
+ *   freed pages are zeroed; older backups still hold the data until rotated.
+ *   Output names case ids only.
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+#include <jansson.h>
+
+#include "admin.h"
+#include "ops.h"
+#include "habitual/casefile.h"
+#include "habitual/dates.h"
+#include "habitual/html.h"
+#include "habitual/json_io.h"
+
+#define T(rows, r, c) hab_rows_text(rows, r, c)
+
+/* ---- sar: rows to JSON ---- */
+
+/* Column specs: "t:name" text, "b:name" 0/1 flag, "i:name" integer, "j:name"
+ * JSON stored by the module, "-:name" skipped. */
+static json_t *cell(const hab_rows_t *r, int row, int col, char type)
+{
+    const char *v = T(r, row, col);
+    if (!v) return json_null();
+    switch (type) {
+    case 'b': return hab_json_flag(v);
+    case 'i': return json_integer(hab_rows_int(r, row, col));
+    case 'j': return hab_json_stored(v);
+    default: return hab_json_text(v);
+    }
+}
+
+static json_t *row_object(const hab_rows_t *r, int row, int first, const char *const *cols)
+{
+    json_t *o = json_object();
+    for (int k = 0; cols[k]; k++)
+        if (cols[k][0] != '-')
+            json_object_set_new(o, cols[k] + 2, cell(r, row, first + k, cols[k][0]));
+    return o;
+}
+
+static int ncols(const char *const *cols)
+{
+    int n = 0;
+    while (cols[n]) n++;
+    return n;
+}
+
+typedef struct {
+    admin_ctx_t *ctx;
+    hab_store_t *s;
+    long long case_id;
+    hab_err_t *err;
+} sar_t;
+
+/* Every row of sql (one parameter: the case id) as an object per row. */
+static json_t *list(sar_t *q, const char *sql, const char *const *cols)
+{
+    hab_rows_t *r;
+    json_t *a = json_array();
+    if (q->err) return a;
+    if ((q->err = hab_store_q(q->s, q->ctx->p, &r, sql, "i", q->case_id))) return a;
+    for (int i = 0; i < r->nrows; i++) json_array_append_new(a, row_object(r, i, 0, cols));
+    return a;
+}
+
+/* Rows whose last columns are an optional decision (null when its first is). */
+static json_t *list_with_decision(sar_t *q, const char *sql, const char *const *cols,
+                                  const char *const *decision)
+{
+    hab_rows_t *r;
+    json_t *a = json_array();
+    if (q->err) return a;
+    if ((q->err = hab_store_q(q->s, q->ctx->p, &r, sql, "i", q->case_id))) return a;
+    int n = ncols(cols);
+    for (int i = 0; i < r->nrows; i++) {
+        json_t *o = row_object(r, i, 0, cols);
+        json_object_set_new(o, "decision", T(r, i, n) ? row_object(r, i, n, decision) : json_null());
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *party(const char *name, const char *address)
+{
+    return name ? json_pack("{s:o, s:o}", "name", hab_json_text(name), "address", hab_json_text(address))
+                : json_null();
+}
+
+static json_t *sar_contacts(sar_t *q)
+{
+    static const char *const cols[] = {"-:id", "t:at", "t:channel", "t:direction", "t:department",
+                                       "t:officer", "t:summary", "t:recorded_by", "t:recorded_at", NULL};
+    hab_rows_t *r, *inc;
+    json_t *a = json_array();
+    if (q->err) return a;
+    if ((q->err = hab_store_q(q->s, q->ctx->p, &r,
+                              "SELECT id, at, channel, direction, department, officer, summary, "
+                              "recorded_by, recorded_at FROM contacts WHERE case_id = ? ORDER BY at, id",
+                              "i", q->case_id)) ||
+        (q->err = hab_store_q(q->s, q->ctx->p, &inc,
+                              "SELECT i.contact_id, i.incident FROM contact_incidents i JOIN contacts k "
+                              "ON k.id = i.contact_id WHERE k.case_id = ? ORDER BY i.contact_id, i.incident",
+                              "i", q->case_id)))
+        return a;
+    for (int i = 0; i < r->nrows; i++) {
+        json_t *o = row_object(r, i, 0, cols), *incidents = json_array();
+        for (int k = 0; k < inc->nrows; k++)
+            if (!strcmp(T(inc, k, 0), T(r, i, 0)))
+                json_array_append_new(incidents, hab_json_text(T(inc, k, 1)));
+        json_object_set_new(o, "incidents", incidents);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *sar_case(sar_t *q, const hab_rows_t *c, int i)
+{
+    static const char *const warnings[] = {"t:on", "t:method", "t:text", "t:by", "t:recorded_at", NULL};
+    static const char *const reports[] = {"i:id", "t:behaviour", "j:restrictions", "i:period_months",
+                                          "t:alternatives_considered", "b:severe", "t:severe_reason",
+                                          "t:police_reference", "b:asb_unit_consulted", "t:author",
+                                          "t:created_at", NULL};
+    static const char *const safeguarding[] = {"i:report_id", "b:considered", "t:adjustments", NULL};
+    static const char *const decisions[] = {"t:outcome", "b:justified", "b:proportionate", "t:reasons",
+                                            "t:start", "t:decided_by", "t:acting_as", "b:deputising",
+                                            "t:decided_at", NULL};
+    static const char *const restrictions[] = {"t:type", "j:detail", "b:interim", "t:origin",
+                                               "t:created_at", "t:lifted_at", "t:lifted_reason", NULL};
+    static const char *const periods[] = {"t:start", "i:months", "t:end", "t:review_due", "t:origin",
+                                          "t:created_at", NULL};
+    static const char *const reviews[] = {"t:recommendation", "t:report", "t:monitoring_officer",
+                                          "t:author", "t:created_at", NULL};
+    static const char *const review_decision[] = {"t:outcome", "t:reasons", "i:period_months",
+                                                  "j:restrictions", "t:decided_by", "t:acting_as",
+                                                  "b:deputising", "t:decided_at", NULL};
+    static const char *const appeals[] = {"t:received", "t:grounds", "t:recorded_by", "t:recorded_at", NULL};
+    static const char *const appeal_decision[] = {"t:outcome", "t:reasons", "j:restrictions",
+                                                  "t:decided_by", "t:decided_at", NULL};
+    static const char *const letters[] = {"i:number", "t:kind", "t:issued_at", "t:issued_by",
+                                          "t:subject", "j:copied_to", "t:body", NULL};
+    static const char *const notifications[] = {"t:event", "t:created_at", "t:email_sent_at", NULL};
+    static const char *const grants[] = {"t:user", "t:reason", "t:expires", "t:granted_by",
+                                         "t:granted_at", "t:revoked_at", "t:revoked_by", NULL};
+    static const char *const statements[] = {"t:received", "t:text", "t:recorded_by", "t:recorded_at", NULL};
+    static const char *const copies[] = {"t:name", "t:role", "t:address", NULL};
+
+    apr_pool_t *p = q->ctx->p;
+    q->case_id = hab_rows_int(c, i, 0);
+    int lapsed;
+    const char *status = hab_effective_status(T(c, i, 1), T(c, i, 23), q->ctx->today, &lapsed);
+    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                          "id", (json_int_t)q->case_id, "status", status,
+                          "end_reason", hab_json_text(lapsed ? "lapsed" : T(c, i, 2)),
+                          "referred_by", hab_json_text(T(c, i, 3)),
+                          "referred_at", hab_json_text(T(c, i, 4)),
+                          "department", hab_json_text(T(c, i, 5)),
+                          "summary", hab_json_text(T(c, i, 6)),
+                          "measures_taken", hab_json_text(T(c, i, 7)),
+                          "complaints_procedure", hab_json_text(T(c, i, 8)),
+                          "action_without_notice", hab_json_flag(T(c, i, 9)));
+    json_object_set_new(o, "representative", party(T(c, i, 10), T(c, i, 11)));
+    json_object_set_new(o, "advocate", party(T(c, i, 12), T(c, i, 13)));
+    json_object_set_new(o, "copy_to", list(q, "SELECT name, role, address FROM copy_recipients "
+                                           "WHERE case_id = ? ORDER BY position, id", copies));
+    json_object_set_new(o, "closed_at", hab_json_text(T(c, i, 14)));
+    json_object_set_new(o, "closed_by", hab_json_text(T(c, i, 15)));
+    json_object_set_new(o, "ended_at", hab_json_text(T(c, i, 16)));
+    json_object_set_new(o, "legal_hold", T(c, i, 17)
+        ? json_pack("{s:o, s:o, s:o}", "reason", hab_json_text(T(c, i, 17)), "by",
+                    hab_json_text(T(c, i, 18)), "at", hab_json_text(T(c, i, 19)))
+        : json_null());
+    json_object_set_new(o, "updated_at", hab_json_text(T(c, i, 20)));
+
+    json_t *special = json_pack("{s:o, s:o}", "vulnerable", hab_json_flag(T(c, i, 21)),
+                                "vulnerability", hab_json_text(T(c, i, 22)));
+    json_object_set_new(special, "safeguarding",
+                        list(q, "SELECT id, safeguarding_considered, safeguarding_adjustments FROM reports "
+                             "WHERE case_id = ? AND (safeguarding_considered IS NOT NULL OR "
+                             "safeguarding_adjustments IS NOT NULL) ORDER BY id", safeguarding));
+    json_object_set_new(o, "special_category", special);
+
+    hab_rows_t *crit;
+    json_t *criteria = json_array();
+    if (!q->err &&
+        !(q->err = hab_store_q(q->s, p, &crit, "SELECT criterion FROM case_criteria WHERE case_id = ? "
+                               "ORDER BY criterion", "i", q->case_id)))
+        for (int k = 0; k < crit->nrows; k++) json_array_append_new(criteria, hab_json_text(T(crit, k, 0)));
+    json_object_set_new(o, "criteria", criteria);
+    json_object_set_new(o, "chronology", sar_contacts(q));
+    json_object_set_new(o, "warnings", list(q, "SELECT warned_on, method, text, warned_by, recorded_at "
+                                            "FROM warnings WHERE case_id = ? ORDER BY id", warnings));
+    json_object_set_new(o, "reports", list(q, "SELECT id, behaviour, restrictions, period_months, "
+                                           "alternatives_considered, severe, severe_reason, "
+                                           "police_reference, asb_unit_consulted, author, created_at "
+                                           "FROM reports WHERE case_id = ? ORDER BY id", reports));
+    json_object_set_new(o, "decisions", list(q, "SELECT outcome, justified, proportionate, reasons, "
+                                             "start, decided_by, acting_as, deputising, decided_at "
+                                             "FROM decisions WHERE case_id = ? ORDER BY id", decisions));
+    json_t *rs = list(q, "SELECT type, detail, interim, origin, created_at, lifted_at, lifted_reason "
+                      "FROM restrictions WHERE case_id = ? ORDER BY id", restrictions);
+    size_t k;
+    json_t *one;
+    json_array_foreach(rs, k, one)
+        json_object_set_new(one, "in_force",
+                            json_boolean(!lapsed && json_is_null(json_object_get(one, "lifted_at"))));
+    json_object_set_new(o, "restrictions", rs);
+    json_object_set_new(o, "periods", list(q, "SELECT start, months, end_date, review_due, origin, "
+                                           "created_at FROM periods WHERE case_id = ? ORDER BY id",
+                                           periods));
+    json_object_set_new(o, "reviews", list_with_decision(
+        q, "SELECT r.recommendation, r.report, r.monitoring_officer, r.author, r.created_at, "
+           "d.outcome, d.reasons, d.period_months, d.restrictions, d.decided_by, d.acting_as, "
+           "d.deputising, d.decided_at FROM reviews r LEFT JOIN review_decisions d ON d.review_id = r.id "
+           "WHERE r.case_id = ? ORDER BY r.id", reviews, review_decision));
+    json_object_set_new(o, "appeals", list_with_decision(
+        q, "SELECT a.received, a.grounds, a.recorded_by, a.recorded_at, d.outcome, d.reasons, "
+           "d.restrictions, d.decided_by, d.decided_at FROM appeals a LEFT JOIN appeal_decisions d "
+           "ON d.appeal_id = a.id WHERE a.case_id = ? ORDER BY a.id", appeals, appeal_decision));
+    json_object_set_new(o, "letters", list(q, "SELECT number, kind, issued_at, issued_by, subject, "
+                                           "copied_to, body FROM letters WHERE case_id = ? "
+                                           "ORDER BY number", letters));
+    json_object_set_new(o, "notifications", list(q, "SELECT event, created_at, email_sent_at FROM "
+                                                 "notifications WHERE case_id = ? ORDER BY id",
+                                                 notifications));
+    json_object_set_new(o, "grants", list(q, "SELECT grantee, reason, expires, granted_by, granted_at, "
+                                          "revoked_at, revoked_by FROM grants WHERE case_id = ? "
+                                          "ORDER BY id", grants));
+    json_object_set_new(o, "statements", list(q, "SELECT received, text, recorded_by, recorded_at "
+                                              "FROM statements WHERE case_id = ? ORDER BY id", statements));
+    return o;
+}
+
+/* ---- sar: HTML ---- */
+
+static const char *label(apr_pool_t *p, const char *key)
+{
+    static const char *const names[][2] = {
+        {"special_category", "Special category data"}, {"chronology", "Chronology of contacts"},
+        {"copy_to", "Letters copied to"}, {"legal_hold", "Legal hold"}, {"criteria", "Criteria met"},
+        {"warnings", "Warnings"}, {"reports", "Reports to the chief executive"},
+        {"decisions", "Decisions"}, {"restrictions", "Restrictions"},
+        {"asb_unit_consulted", "Anti-social behaviour unit consulted"}, {"id", "Id"},
+        {"periods", "Periods of designation"}, {"reviews", "Reviews"}, {"appeals", "Appeals"},
+        {"letters", "Letters"}, {"notifications", "Notifications to chief officers"},
+        {"grants", "Notices given to named officers"}, {"statements", "Your statements"},
+        {"person", "Person"}, {"cases", "Cases"}, {NULL, NULL}};
+    for (int i = 0; names[i][0]; i++)
+        if (!strcmp(names[i][0], key)) return names[i][1];
+    char *s = apr_pstrdup(p, key);
+    for (char *c = s; *c; c++)
+        if (*c == '_') *c = ' ';
+    if (*s >= 'a' && *s <= 'z') *s = (char)(*s - 'a' + 'A');
+    return s;
+}
+
+static void html_value(apr_pool_t *p, FILE *out, const char *key, json_t *v, int depth);
+
+static void html_object(apr_pool_t *p, FILE *out, json_t *o, int depth)
+{
+    const char *k;
+    json_t *v;
+    /* scalars first as a list, then structured parts as sections at case level */
+    fprintf(out, "<dl>\n");
+    json_object_foreach(o, k, v) {
+        if (depth == 1 && (json_is_array(v) || json_is_object(v))) continue;
+        fprintf(out, "<dt>%s</dt><dd>", hab_html_escape(p, label(p, k)));
+        html_value(p, out, k, v, depth + 1);
+        fprintf(out, "</dd>\n");
+    }
+    fprintf(out, "</dl>\n");
+    if (depth != 1) return;
+    json_object_foreach(o, k, v) {
+        if (!json_is_array(v) && !json_is_object(v)) continue;
+        int special = !strcmp(k, "special_category");
+        fprintf(out, "<section%s>\n<h3>%s</h3>\n", special ? " class=\"special-category\"" : "",
+                hab_html_escape(p, label(p, k)));
+        if (special)
+            fprintf(out, "<p>This is special category data (health, vulnerability and "
+                         "safeguarding), UK GDPR article 9.</p>\n");
+        html_value(p, out, k, v, depth + 1);
+        fprintf(out, "</section>\n");
+    }
+}
+
+static void html_value(apr_pool_t *p, FILE *out, const char *key, json_t *v, int depth)
+{
+    if (json_is_object(v)) {
+        html_object(p, out, v, depth);
+    } else if (json_is_array(v)) {
+        if (!json_array_size(v)) {
+            fprintf(out, "none");
+            return;
+        }
+        size_t i;
+        json_t *item;
+        fprintf(out, "<ol>\n");
+        json_array_foreach(v, i, item) {
+            fprintf(out, "<li>");
+            html_value(p, out, key, item, depth);
+            fprintf(out, "</li>\n");
+        }
+        fprintf(out, "</ol>\n");
+    } else if (json_is_string(v)) {
+        if (key && !strcmp(key, "body")) /* a letter as issued: escaped when generated (R11) */
+            fprintf(out, "<div class=\"letter\">%s</div>", json_string_value(v));
+        else
+            fprintf(out, "%s", hab_html_escape(p, json_string_value(v)));
+    } else if (json_is_boolean(v)) {
+        fprintf(out, "%s", json_is_true(v) ? "yes" : "no");
+    } else if (json_is_integer(v)) {
+        fprintf(out, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
+    } else {
+        fprintf(out, "&#8212;");
+    }
+}
+
+static void sar_html(apr_pool_t *p, FILE *out, json_t *doc)
+{
+    json_t *person = json_object_get(doc, "person"), *cases = json_object_get(doc, "cases");
+    json_t *meta = json_object_get(doc, "subject_access_request");
+    fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                 "<title>Subject access request</title>\n<style>\n"
+                 "body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}\n"
+                 "dt{font-weight:bold}dd{margin:0 0 .5em 1.5em}\n"
+                 ".special-category{border:3px solid #d4351c;padding:0 1em;margin:1em 0}\n"
+                 ".letter{border:1px solid #999;padding:1em;margin:.5em 0}\n"
+                 "@media print{h2{page-break-before:always}}\n</style>\n</head>\n<body>\n");
+    fprintf(out, "<h1>Information held about %s</h1>\n",
+            hab_html_escape(p, json_string_value(json_object_get(person, "name"))));
+    fprintf(out, "<p>Subject access request (UK GDPR article 15): everything the council's "
+                 "habitual contact records hold about the person with reference %s, as of %s. "
+                 "Special category data is marked as such.</p>\n",
+            hab_html_escape(p, json_string_value(json_object_get(meta, "reference"))),
+            hab_html_escape(p, json_string_value(json_object_get(meta, "generated_at"))));
+    fprintf(out, "<h2>Person</h2>\n");
+    html_object(p, out, person, 2);
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        fprintf(out, "<h2>Case %" APR_INT64_T_FMT "</h2>\n",
+                (apr_int64_t)json_integer_value(json_object_get(c, "id")));
+        html_object(p, out, c, 1);
+    }
+    if (!json_array_size(cases)) fprintf(out, "<p>No case is held.</p>\n");
+    fprintf(out, "</body>\n</html>\n");
+}
+
+int verb_sar(admin_ctx_t *ctx)
+{
+    static const char *const opts[] = {"--format", NULL};
+    static const char *const formats[] = {"json", "html", NULL};
+    int rc = admin_check_options(ctx, opts, NULL, 1);
+    if (rc) return rc;
+    const char *format = ops_format(ctx, formats);
+    if (!format) return ADMIN_USAGE;
+    const char *reference = admin_positional(ctx, 0);
+    hab_store_t *store;
+    if ((rc = admin_open(ctx, 0, &store))) return rc;
+
+    hab_err_t *e = store->ops->begin(store, ctx->p, 0); /* one snapshot */
+    hab_rows_t *person, *cases = NULL;
+    if (!e) e = hab_store_q(store, ctx->p, &person, "SELECT id, name, reference, address, date_of_birth "
+                            "FROM persons WHERE reference = ?", "t", reference);
+    if (e) return admin_fail(e, ADMIN_DATABASE);
+    if (person->nrows == 0) {
+        store->ops->rollback(store);
+        fprintf(stderr, "habitual-admin: no person with that reference\n");
+        return ADMIN_FAILED;
+    }
+    e = hab_store_q(store, ctx->p, &cases,
+                    "SELECT c.id, c.status, c.end_reason, c.referred_by, c.referred_at, c.department, "
+                    "c.summary, c.measures_taken, c.complaints_procedure, c.action_without_notice, "
+                    "c.representative_name, c.representative_address, c.advocate_name, "
+                    "c.advocate_address, c.closed_at, c.closed_by, c.ended_at, c.legal_hold_reason, "
+                    "c.legal_hold_by, c.legal_hold_at, c.updated_at, c.vulnerable, c.vulnerability, "
+                    "(SELECT end_date FROM periods WHERE case_id = c.id ORDER BY id DESC LIMIT 1) "
+                    "FROM cases c WHERE c.person_id = ? ORDER BY c.id", "i", hab_rows_int(person, 0, 0));
+    if (e) return admin_fail(e, ADMIN_DATABASE);
+
+    json_t *doc = hab_json_own(ctx->p, json_object());
+    json_object_set_new(doc, "subject_access_request",
+                        json_pack("{s:s, s:s, s:i, s:s}", "reference", reference, "generated_at",
+                                  ctx->now, "cases", cases->nrows, "note",
+                                  "Everything held about this person in the habitual contact "
+                                  "records. Data under \"special_category\" is special category "
+                                  "data (UK GDPR article 9)."));
+    json_object_set_new(doc, "person", json_pack("{s:o, s:o, s:o, s:o}",
+                                                 "name", hab_json_text(T(person, 0, 1)),
+                                                 "reference", hab_json_text(T(person, 0, 2)),
+                                                 "address", hab_json_text(T(person, 0, 3)),
+                                                 "date_of_birth", hab_json_text(T(person, 0, 4))));
+    json_t *list_cases = json_array();
+    json_object_set_new(doc, "cases", list_cases);
+    sar_t q = {ctx, store, 0, NULL};
+    for (int i = 0; i < cases->nrows && !q.err; i++) json_array_append_new(list_cases, sar_case(&q, cases, i));
+    store->ops->rollback(store);
+    if (q.err) return admin_fail(q.err, ADMIN_DATABASE);
+
+    /* logged before anything is shown */
+    for (int i = 0; i < cases->nrows; i++)
+        if ((rc = admin_log_action(ctx, store, "admin.sar", hab_rows_int(cases, i, 0)))) return rc;
+    if (!cases->nrows && (rc = admin_log_action(ctx, store, "admin.sar", 0))) return rc;
+
+    if (!strcmp(format, "html")) {
+        sar_html(ctx->p, stdout, doc);
+    } else {
+        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+    }
+    fprintf(stderr, "habitual-admin: subject access export of %d case%s, recorded in the access log\n",
+            cases->nrows, cases->nrows == 1 ? "" : "s");
+    return ADMIN_OK;
+}
+
+/* ---- purge ---- */
+
+typedef struct {
+    long closed_years, ended_years, violence_years;
+} retention_t;
+
+typedef struct {
+    int eligible;
+    const char *why;        /* e.g. "closed without action on 2024-01-05, kept 1 year" */
+    const char *since;      /* the date it became eligible */
+    int held;
+} verdict_t;
+
+static const char *const purge_case_sql =
+    "SELECT c.id, c.status, c.end_reason, c.closed_at, c.ended_at, c.legal_hold_reason, "
+    "(SELECT end_date FROM periods WHERE case_id = c.id ORDER BY id DESC LIMIT 1), "
+    "(SELECT count(*) FROM case_criteria WHERE case_id = c.id AND criterion = 'violence') + "
+    "(SELECT count(*) FROM contact_incidents i JOIN contacts k ON k.id = i.contact_id "
+    " WHERE k.case_id = c.id AND i.incident = 'violence') FROM cases c ";
+
+static verdict_t retention_verdict(admin_ctx_t *ctx, const retention_t *keep, const hab_rows_t *r, int i)
+{
+    apr_pool_t *p = ctx->p;
+    verdict_t v = {0, NULL, NULL, 0};
+    const char *status = T(r, i, 1), *reason = T(r, i, 2);
+    int lapsed;
+    hab_effective_status(status, T(r, i, 6), ctx->today, &lapsed);
+    const char *basis, *what;
+    long years;
+    if (!strcmp(status, "closed") && T(r, i, 3)) {
+        basis = ops_date_of(p, T(r, i, 3));
+        what = reason && !strcmp(reason, "rejected") ? "closed on rejection" : "closed without action";
+        years = keep->closed_years;
+    } else if (!strcmp(status, "ended") && T(r, i, 4)) {
+        basis = ops_date_of(p, T(r, i, 4));
+        what = apr_pstrcat(p, "ended (", reason ? reason : "ended", ")", NULL);
+        years = keep->ended_years;
+    } else if (lapsed) {
+        basis = hab_date_add_days(p, T(r, i, 6), 1);
+        what = "ended (lapsed)";
+        years = keep->ended_years;
+    } else {
+        return v; /* open: never */
+    }
+    int violence = hab_rows_int(r, i, 7) > 0;
+    if (violence && keep->violence_years > years) years = keep->violence_years;
+    v.since = hab_date_add_months(p, basis, (int)(years * 12));
+    v.why = apr_psprintf(p, "%s on %s, %skept %ld year%s", what, basis,
+                         violence ? "violence recorded, " : "", years, years == 1 ? "" : "s");
+    v.held = T(r, i, 5) != NULL;
+    v.eligible = !v.held && strcmp(v.since, ctx->today) <= 0;
+    return v;
+}
+
+static hab_err_t *purge_one(admin_ctx_t *ctx, hab_store_t *s, long long id)
+{
+    static const char *const deletes[] = {
+        "DELETE FROM contact_incidents WHERE contact_id IN (SELECT id FROM contacts WHERE case_id = ?)",
+        "DELETE FROM contacts WHERE case_id = ?",
+        "DELETE FROM case_criteria WHERE case_id = ?",
+        "DELETE FROM copy_recipients WHERE case_id = ?",
+        "DELETE FROM warnings WHERE case_id = ?",
+        "DELETE FROM review_decisions WHERE review_id IN (SELECT id FROM reviews WHERE case_id = ?)",
+        "DELETE FROM reviews WHERE case_id = ?",
+        "DELETE FROM appeal_decisions WHERE appeal_id IN (SELECT id FROM appeals WHERE case_id = ?)",
+        "DELETE FROM appeals WHERE case_id = ?",
+        "DELETE FROM decisions WHERE case_id = ?",
+        "DELETE FROM reports WHERE case_id = ?",
+        "DELETE FROM periods WHERE case_id = ?",
+        "DELETE FROM restrictions WHERE case_id = ?",
+        "DELETE FROM letters WHERE case_id = ?",
+        "DELETE FROM notifications WHERE case_id = ?",
+        "DELETE FROM grants WHERE case_id = ?",
+        "DELETE FROM statements WHERE case_id = ?",
+        NULL};
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, ctx->p, &r, "SELECT person_id FROM cases WHERE id = ?", "i", id);
+    if (e) return e;
+    long long person = hab_rows_int(r, 0, 0);
+    for (int i = 0; deletes[i]; i++)
+        if ((e = hab_store_q(s, ctx->p, NULL, deletes[i], "i", id))) return e;
+    if ((e = hab_store_q(s, ctx->p, NULL, "DELETE FROM cases WHERE id = ?", "i", id)) ||
+        (e = hab_store_q(s, ctx->p, NULL, "DELETE FROM persons WHERE id = ? AND NOT EXISTS "
+                         "(SELECT 1 FROM cases WHERE person_id = ?)", "ii", person, person)))
+        return e;
+    return ops_audit_in_transaction(ctx, s, "admin.purge", id);
+}
+
+int verb_purge(admin_ctx_t *ctx)
+{
+    static const char *const opts[] = {"--closed-years", "--ended-years", "--violence-years", NULL};
+    static const char *const flags[] = {"--dry-run", NULL};
+    int rc = admin_check_options(ctx, opts, flags, 0);
+    if (rc) return rc;
+    retention_t keep;
+    if ((rc = ops_int_option(ctx, "--closed-years", 1, 0, 100, &keep.closed_years)) ||
+        (rc = ops_int_option(ctx, "--ended-years", 3, 0, 100, &keep.ended_years)) ||
+        (rc = ops_int_option(ctx, "--violence-years", 5, 0, 100, &keep.violence_years)))
+        return rc;
+    int dry = admin_flag(ctx, "--dry-run");
+    hab_store_t *store;
+    if ((rc = admin_open(ctx, 0, &store))) return rc;
+
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(store, ctx->p, &r, apr_pstrcat(ctx->p, purge_case_sql, "ORDER BY c.id", NULL), "");
+    if (e) return admin_fail(e, ADMIN_DATABASE);
+    if (!dry && !strcmp(store->driver, "sqlite3") &&
+        (e = hab_store_q(store, ctx->p, NULL, "PRAGMA secure_delete = ON", "")))
+        return admin_fail(e, ADMIN_DATABASE);
+    const char *one_case_sql = apr_pstrcat(ctx->p, purge_case_sql, "WHERE c.id = ?", NULL);
+    int purged = 0, held = 0;
+    for (int i = 0; i < r->nrows; i++) {
+        verdict_t v = retention_verdict(ctx, &keep, r, i);
+        long long id = hab_rows_int(r, i, 0);
+        if (v.held && v.since && strcmp(v.since, ctx->today) <= 0) {
+            held++;
+            printf("kept case %lld: on legal hold (otherwise eligible since %s)\n", id, v.since);
+        }
+        if (!v.eligible) continue;
+        if (dry) {
+            printf("would purge case %lld: %s, eligible since %s\n", id, v.why, v.since);
+            purged++;
+            continue;
+        }
+        /* re-check inside the write transaction: a hold placed meanwhile wins */
+        hab_rows_t *now;
+        if ((e = store->ops->begin(store, ctx->p, 1)) ||
+            (e = hab_store_q(store, ctx->p, &now, one_case_sql, "i", id))) {
+            store->ops->rollback(store);
+            return admin_fail(e, ADMIN_DATABASE);
+        }
+        if (now->nrows != 1 || !retention_verdict(ctx, &keep, now, 0).eligible) {
+            store->ops->rollback(store);
+            printf("kept case %lld: it changed while the purge ran\n", id);
+            continue;
+        }
+        if ((e = purge_one(ctx, store, id)) || (e = store->ops->commit(store, ctx->p))) {
+            store->ops->rollback(store);
+            fprintf(stderr, "habitual-admin: case %lld not purged; %d purged before it\n", id, purged);
+            return admin_fail(e, ADMIN_DATABASE);
+        }
+        printf("purged case %lld: %s, eligible since %s\n", id, v.why, v.since);
+        purged++;
+    }
+    if (dry)
+        printf("dry run: %d case%s would be purged, %d kept on legal hold; nothing was changed\n",
+               purged, purged == 1 ? "" : "s", held);
+    else
+        printf("purged %d case%s, %d kept on legal hold\n", purged, purged == 1 ? "" : "s", held);
+    return ADMIN_OK;
+}
