@@ -14,25 +14,25 @@ APXS ?= apxs
 
 # Debian 12 packages the build, the tests and the demo need.
 DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
-	libapr1-dev libaprutil1-dev libldap-dev libsqlite3-dev sqlite3 libjansson-dev libssl-dev \
+	libapr1-dev libaprutil1-dev libldap-dev libsqlite3-dev libpq-dev postgresql sqlite3 libjansson-dev libssl-dev \
 	check slapd ldap-utils python3 python3-pytest python3-requests faketime nodejs
 
 CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
-# store_pgsql.c joins the build when the PostgreSQL driver lands
-CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/store_pgsql.c,$(CORE_SRC)) \
-	mod_habitual/core/schema_sql.c
+CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c,$(CORE_SRC)) \
+	mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c
 GLUE_SRC := $(sort $(wildcard mod_habitual/*.c))
 ADMIN_SRC := $(sort $(wildcard admin/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 HEADERS := $(wildcard include/habitual/*.h mod_habitual/*.h mod_habitual/core/*.h admin/*.h tests/unit/*.h)
 SCHEMA := $(sort $(wildcard schema/[0-9][0-9][0-9]_*.sql))
+SCHEMA_PG := $(sort $(wildcard schema/pgsql/[0-9][0-9][0-9]_*.sql))
 
 WARN := -Wall -Wextra -Werror
 STD := -std=c11 -D_GNU_SOURCE
 DEPS_CFLAGS = $(shell apr-1-config --includes --cppflags 2>/dev/null) \
-	$(shell pkg-config --cflags jansson sqlite3 libcrypto 2>/dev/null)
+	$(shell pkg-config --cflags jansson sqlite3 libcrypto libpq 2>/dev/null)
 DEPS_LIBS = $(shell apr-1-config --link-ld --libs 2>/dev/null) \
-	$(shell pkg-config --libs jansson sqlite3 libcrypto 2>/dev/null)
+	$(shell pkg-config --libs jansson sqlite3 libcrypto libpq 2>/dev/null)
 CFLAGS ?= -g -O2
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -Iinclude -Imod_habitual/core $(DEPS_CFLAGS)
 
@@ -76,6 +76,9 @@ deps:
 mod_habitual/core/schema_sql.c: $(SCHEMA) mod_habitual/core/embed_schema.sh
 	sh mod_habitual/core/embed_schema.sh schema $@
 
+mod_habitual/core/schema_sql_pgsql.c: $(SCHEMA_PG) mod_habitual/core/embed_schema.sh
+	sh mod_habitual/core/embed_schema.sh schema/pgsql $@ _pgsql
+
 $(BUILD)/%.o: mod_habitual/core/%.c $(HEADERS) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -89,11 +92,11 @@ $(CORE_LIB): $(CORE_OBJ)
 
 # ---- the module, with apxs ----
 APXS_CFLAGS := $(foreach f,$(STD) $(WARN) -I../include -Icore \
-	$(shell pkg-config --cflags jansson sqlite3 libcrypto 2>/dev/null),-Wc,$(f))
+	$(shell pkg-config --cflags jansson sqlite3 libcrypto libpq 2>/dev/null),-Wc,$(f))
 $(MODULE): $(GLUE_SRC) $(CORE_SRC) $(HEADERS)
 	cd mod_habitual && $(APXS) -c -o mod_habitual.la $(APXS_CFLAGS) $(EXTRA_APXS) \
 		$(notdir $(GLUE_SRC)) $(patsubst mod_habitual/%,%,$(CORE_SRC)) \
-		$(shell pkg-config --libs jansson sqlite3 libcrypto 2>/dev/null) >apxs.log 2>&1 \
+		$(shell pkg-config --libs jansson sqlite3 libcrypto libpq 2>/dev/null) >apxs.log 2>&1 \
 		|| { grep -E 'error:|warning:' apxs.log; exit 1; }
 
 # ---- the admin tool ----
@@ -117,10 +120,10 @@ asan:
 		cp $(CORE_SRC) mod_habitual/core/*.h $(ASAN_BUILD)/module/core/ && \
 		cd $(ASAN_BUILD)/module && $(APXS) -c -o mod_habitual.la \
 		$(foreach f,$(STD) $(WARN) -I$(CURDIR)/include -Icore -g -O1 $(SAN_FLAGS) \
-			$(shell pkg-config --cflags jansson sqlite3 libcrypto 2>/dev/null),-Wc,$(f)) \
+			$(shell pkg-config --cflags jansson sqlite3 libcrypto libpq 2>/dev/null),-Wc,$(f)) \
 		-Wl,-fsanitize=address,undefined \
 		$(notdir $(GLUE_SRC)) $(patsubst mod_habitual/%,%,$(CORE_SRC)) \
-		$(shell pkg-config --libs jansson sqlite3 libcrypto 2>/dev/null) >apxs.log 2>&1 \
+		$(shell pkg-config --libs jansson sqlite3 libcrypto libpq 2>/dev/null) >apxs.log 2>&1 \
 		|| { grep -E 'error:|warning:' apxs.log; exit 1; }
 
 $(ASAN_BUILD)/run-unit: $(UNIT_SRC) $(CORE_LIB) $(HEADERS)
@@ -169,5 +172,5 @@ run: deps all
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) mod_habitual/.libs mod_habitual/*.la mod_habitual/*.lo \
 		mod_habitual/*.slo mod_habitual/*.o mod_habitual/core/*.lo mod_habitual/core/*.slo \
-		mod_habitual/core/*.o mod_habitual/core/.libs mod_habitual/core/schema_sql.c mod_habitual/apxs.log \
+		mod_habitual/core/*.o mod_habitual/core/.libs mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c mod_habitual/apxs.log \
 		$(ADMIN) tests/unit/run-unit tests/.summary tests/.last-run tests/fuzz/.build tests/fuzz/.scratch

@@ -105,6 +105,9 @@ static const char *set_database(cmd_parms *cmd, void *dummy, const char *driver,
     if (strcmp(driver, "sqlite3") == 0) {
         params = ap_server_root_relative(cmd->pool, params);
         if (!params) return "HabitualDatabase: the database path is invalid";
+    } else if (!strchr(params, '=')) {
+        return "HabitualDatabase pgsql: give a libpq connection string, e.g. "
+               "\"host=db.example port=5432 dbname=habitual user=habitual\"";
     }
     sc->db_driver = driver;
     sc->db_params = params;

@@ -54,7 +54,7 @@ enum {
     HAB_STORE_READONLY = 2
 };
 
-/* Drivers known to this build, for messages: "sqlite3". */
+/* Drivers known to this build, for messages: "sqlite3, pgsql". */
 const char *hab_store_drivers(void);
 int hab_store_driver_known(const char *driver);
 
@@ -72,6 +72,9 @@ long long hab_rows_int(const hab_rows_t *rows, int row, int col);
 
 hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
                                  hab_store_t **out);
+/* conninfo as libpq takes it: "host=... port=... dbname=... user=..." */
+hab_err_t *hab_store_pgsql_open(apr_pool_t *p, const char *conninfo, int flags,
+                                hab_store_t **out);
 
 /* Schema: migrations embedded from schema/NNN_*.sql at build time. */
 int hab_schema_latest(void);

@@ -12,11 +12,23 @@ int hab_schema_latest(void)
     return hab_migrations[hab_migration_count - 1].version;
 }
 
+/* The driver's own dialect of the same migrations. */
+static const hab_migration_t *migrations_for(const hab_store_t *s, int *count)
+{
+    if (strcmp(s->driver, "pgsql") == 0) {
+        *count = hab_migration_count_pgsql;
+        return hab_migrations_pgsql;
+    }
+    *count = hab_migration_count;
+    return hab_migrations;
+}
+
 static const char *table_exists_sql(const hab_store_t *s)
 {
     if (strcmp(s->driver, "sqlite3") == 0)
         return "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?";
-    return "SELECT count(*) FROM information_schema.tables WHERE table_name=?";
+    return "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+           "AND table_name=?";
 }
 
 hab_err_t *hab_schema_version(hab_store_t *s, apr_pool_t *p, int *version)
@@ -63,11 +75,13 @@ hab_err_t *hab_schema_migrate(hab_store_t *s, apr_pool_t *p, const char *now,
                             "the database has schema version %d, newer than this build "
                             "knows (%d); use the habitual-admin that came with it",
                             current, hab_schema_latest());
-    for (int i = 0; i < hab_migration_count; i++) {
-        if (hab_migrations[i].version <= current) continue;
-        e = apply_one(s, p, &hab_migrations[i], now);
+    int count;
+    const hab_migration_t *m = migrations_for(s, &count);
+    for (int i = 0; i < count; i++) {
+        if (m[i].version <= current) continue;
+        e = apply_one(s, p, &m[i], now);
         if (e) return e;
-        *to = hab_migrations[i].version;
+        *to = m[i].version;
     }
     return NULL;
 }
@@ -81,7 +95,7 @@ hab_err_t *hab_schema_check(hab_store_t *s, apr_pool_t *p)
     if (version < hab_schema_latest())
         return hab_err_make(p, 500, "schema-older",
                             "database %s has schema version %d but this build needs %d: "
-                            "run habitual-admin --driver %s --params %s init",
+                            "run habitual-admin --driver %s --params '%s' init",
                             s->params, version, hab_schema_latest(), s->driver, s->params);
     return hab_err_make(p, 500, "schema-newer",
                         "database %s has schema version %d, newer than this build (%d): "

@@ -8,7 +8,11 @@ typedef struct hab_migration {
     const char *sql;
 } hab_migration_t;
 
+/* schema/NNN_*.sql (SQLite) and schema/pgsql/NNN_*.sql (PostgreSQL): the
+ * same versions, so both engines hold the same data model. */
 extern const hab_migration_t hab_migrations[];
 extern const int hab_migration_count;
+extern const hab_migration_t hab_migrations_pgsql[];
+extern const int hab_migration_count_pgsql;
 
 #endif

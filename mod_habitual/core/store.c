@@ -10,12 +10,12 @@
 
 const char *hab_store_drivers(void)
 {
-    return "sqlite3";
+    return "sqlite3, pgsql";
 }
 
 int hab_store_driver_known(const char *driver)
 {
-    return driver && strcmp(driver, "sqlite3") == 0;
+    return driver && (strcmp(driver, "sqlite3") == 0 || strcmp(driver, "pgsql") == 0);
 }
 
 hab_err_t *hab_store_open(apr_pool_t *p, const char *driver, const char *params,
@@ -23,6 +23,8 @@ hab_err_t *hab_store_open(apr_pool_t *p, const char *driver, const char *params,
 {
     if (driver && strcmp(driver, "sqlite3") == 0)
         return hab_store_sqlite_open(p, params, flags, out);
+    if (driver && strcmp(driver, "pgsql") == 0)
+        return hab_store_pgsql_open(p, params, flags, out);
     return hab_err_make(p, 500, "bad-driver", "unknown database driver '%s' (known: %s)",
                         driver ? driver : "", hab_store_drivers());
 }
