@@ -15,7 +15,7 @@ APXS ?= apxs
 # Debian 12 packages the build, the tests and the demo need.
 DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
 	libapr1-dev libaprutil1-dev libldap-dev libsqlite3-dev libpq-dev postgresql sqlite3 libjansson-dev libssl-dev \
-	check slapd ldap-utils python3 python3-pytest python3-requests faketime nodejs
+	check slapd ldap-utils python3 python3-pytest python3-requests faketime nodejs valgrind
 
 CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
 CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c,$(CORE_SRC)) \
@@ -45,7 +45,7 @@ ASSETS := mod_habitual/assets/dist/habitual.css
 ADMIN := admin/habitual-admin
 CORE_LIB := $(BUILD)/libhabcore.a
 
-.PHONY: all deps run test lint fuzz fuzz-replay test-unit test-unit-asan test-integration test-integration-asan asan clean
+.PHONY: all deps run test lint fuzz fuzz-replay test-unit test-unit-asan test-unit-valgrind test-integration test-integration-asan asan clean
 
 all: $(MODULE) $(ADMIN) $(ASSETS)
 
@@ -133,6 +133,11 @@ $(ASAN_BUILD)/run-unit: $(UNIT_SRC) $(CORE_LIB) $(HEADERS)
 test-unit-asan: asan
 	CK_FORK=no ASAN_OPTIONS=detect_leaks=1 $(ASAN_BUILD)/run-unit
 
+# The unit suite under valgrind: any error or definite/indirect leak fails it.
+test-unit-valgrind: tests/unit/run-unit
+	CK_FORK=no valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=1 tests/unit/run-unit
+
 test-integration: all
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
@@ -153,7 +158,7 @@ fuzz:
 	tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 # Every suite runs, even after a failure; the last lines are each runner's summary.
-TEST_SUITES := lint test-unit test-unit-asan fuzz-replay test-integration test-integration-asan
+TEST_SUITES := lint test-unit test-unit-asan test-unit-valgrind fuzz-replay test-integration test-integration-asan
 test: deps
 	$(MAKE) --no-print-directory all tests/unit/run-unit
 	@set -o pipefail; status=0; : > tests/.summary; \

@@ -49,6 +49,10 @@ const char *admin_positional(admin_ctx_t *ctx, int index);
 
 /* One access-log entry for an offline action that discloses data. */
 int admin_log_action(admin_ctx_t *ctx, hab_store_t *store, const char *action, long long case_id);
+/* The same inside the caller's write transaction, so a change and its
+ * entry commit together. */
+hab_err_t *admin_log_in_transaction(admin_ctx_t *ctx, hab_store_t *store, const char *action,
+                                    long long case_id);
 
 int verb_init(admin_ctx_t *ctx);
 int verb_verify_audit(admin_ctx_t *ctx);

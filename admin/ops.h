@@ -22,9 +22,4 @@ void ops_csv_field(FILE *out, const char *v, int last);
 /* The date part of a stored UTC time ("YYYY-MM-DDTHH:MM:SSZ"), or the date itself. */
 const char *ops_date_of(apr_pool_t *p, const char *time_or_date);
 
-/* One access-log entry inside the caller's write transaction (so a change
- * and its entry commit together), as admin_log_action would write it. */
-hab_err_t *ops_audit_in_transaction(admin_ctx_t *ctx, hab_store_t *store, const char *action,
-                                    long long case_id);
-
 #endif

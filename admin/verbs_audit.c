@@ -131,8 +131,8 @@ static const char *admin_user(apr_pool_t *p)
     return apr_pstrcat(p, "admin:", who, NULL);
 }
 
-/* Offline tools that disclose the log or case data leave their own entry. */
-int admin_log_action(admin_ctx_t *ctx, hab_store_t *store, const char *action, long long case_id)
+hab_err_t *admin_log_in_transaction(admin_ctx_t *ctx, hab_store_t *store, const char *action,
+                                    long long case_id)
 {
     hab_audit_entry_t e;
     memset(&e, 0, sizeof(e));
@@ -144,8 +144,14 @@ int admin_log_action(admin_ctx_t *ctx, hab_store_t *store, const char *action, l
     e.outcome = "allowed";
     e.status = 200;
     e.client = "habitual-admin";
+    return hab_audit_append(store, ctx->p, &e);
+}
+
+/* Offline tools that disclose the log or case data leave their own entry. */
+int admin_log_action(admin_ctx_t *ctx, hab_store_t *store, const char *action, long long case_id)
+{
     hab_err_t *err = store->ops->begin(store, ctx->p, 1);
-    if (!err) err = hab_audit_append(store, ctx->p, &e);
+    if (!err) err = admin_log_in_transaction(ctx, store, action, case_id);
     if (!err) err = store->ops->commit(store, ctx->p);
     if (err) {
         store->ops->rollback(store);

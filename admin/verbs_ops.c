@@ -674,28 +674,4 @@ const char *ops_date_of(apr_pool_t *p, const char *t)
     return t ? apr_pstrndup(p, t, 10) : NULL;
 }
 
-static const char *admin_user(apr_pool_t *p)
-{
-    const char *who = getenv("SUDO_USER");
-    if (!who || !*who) {
-        struct passwd *pw = getpwuid(getuid());
-        who = pw ? pw->pw_name : "unknown";
-    }
-    return apr_pstrcat(p, "admin:", who, NULL);
-}
 
-hab_err_t *ops_audit_in_transaction(admin_ctx_t *ctx, hab_store_t *store, const char *action,
-                                    long long case_id)
-{
-    hab_audit_entry_t e;
-    memset(&e, 0, sizeof(e));
-    e.at = ctx->now;
-    e.user = admin_user(ctx->p);
-    e.roles = "";
-    e.action = action;
-    e.case_id = case_id;
-    e.outcome = "allowed";
-    e.status = 200;
-    e.client = "habitual-admin";
-    return hab_audit_append(store, ctx->p, &e);
-}

@@ -542,7 +542,7 @@ static hab_err_t *purge_one(admin_ctx_t *ctx, hab_store_t *s, long long id)
         (e = hab_store_q(s, ctx->p, NULL, "DELETE FROM persons WHERE id = ? AND NOT EXISTS "
                          "(SELECT 1 FROM cases WHERE person_id = ?)", "ii", person, person)))
         return e;
-    return ops_audit_in_transaction(ctx, s, "admin.purge", id);
+    return admin_log_in_transaction(ctx, s, "admin.purge", id);
 }
 
 int verb_purge(admin_ctx_t *ctx)

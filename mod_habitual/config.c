@@ -38,6 +38,7 @@ void *hab_create_dir_conf(apr_pool_t *p, char *dir)
     hab_dir_conf *c = apr_pcalloc(p, sizeof(*c));
     c->section = dir;
     c->appeal_days = HAB_UNSET;
+    c->role_cache_seconds = HAB_UNSET;
     return c;
 }
 
@@ -71,6 +72,8 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     }
     c->appeal_days = add->appeal_days != HAB_UNSET ? add->appeal_days : base->appeal_days;
     MERGE_PTR(council_name);
+    c->role_cache_seconds = add->role_cache_seconds != HAB_UNSET ? add->role_cache_seconds
+                                                                 : base->role_cache_seconds;
     return c;
 }
 
@@ -82,6 +85,11 @@ int hab_dir_appeal_days(const hab_dir_conf *dc)
 const char *hab_dir_group_attribute(const hab_dir_conf *dc)
 {
     return dc->group_attribute ? dc->group_attribute : HAB_DEFAULT_GROUP_ATTRIBUTE;
+}
+
+int hab_dir_role_cache_seconds(const hab_dir_conf *dc)
+{
+    return dc->role_cache_seconds == HAB_UNSET ? HAB_DEFAULT_ROLE_CACHE_SECONDS : dc->role_cache_seconds;
 }
 
 const char *hab_dir_council_name(const hab_dir_conf *dc)
@@ -242,6 +250,19 @@ static const char *set_council_name(cmd_parms *cmd, void *dcv, const char *name)
     return NULL;
 }
 
+static const char *set_role_cache(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    hab_dir_conf *dc = dcv;
+    char *end = NULL;
+    long seconds = strtol(arg, &end, 10);
+    if (!*arg || *end || seconds < 0 || seconds > 3600)
+        return apr_psprintf(cmd->pool, "HabitualRoleCacheTTL: '%s' is not a number of seconds from "
+                            "0 (off) to 3600", arg);
+    dc->role_cache_seconds = (int)seconds;
+    dc->touched = 1;
+    return NULL;
+}
+
 const command_rec hab_directives[] = {
     AP_INIT_TAKE2("HabitualDatabase", set_database, NULL, RSRC_CONF,
                   "driver and parameters: sqlite3 /var/lib/habitual/habitual.db"),
@@ -259,6 +280,8 @@ const command_rec hab_directives[] = {
                   "file holding the secret key for CSRF tokens (at least 32 bytes)"),
     AP_INIT_TAKE1("HabitualAppealDays", set_appeal_days, NULL, ACCESS_CONF,
                   "working days the customer has to appeal (default 20)"),
+    AP_INIT_TAKE1("HabitualRoleCacheTTL", set_role_cache, NULL, ACCESS_CONF,
+                  "seconds each process keeps a user's roles (default 10; 0: off)"),
     AP_INIT_TAKE1("HabitualCouncilName", set_council_name, NULL, ACCESS_CONF,
                   "the council's name in page headers and letters"),
     {NULL}

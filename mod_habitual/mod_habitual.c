@@ -52,6 +52,7 @@ static int hab_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
 static void hab_child_init(apr_pool_t *pchild, server_rec *s)
 {
     hab_store_pool_init(pchild, s);
+    hab_role_cache_init(pchild);
 }
 
 /* The path below the mount point, without the leading '/', or NULL. */

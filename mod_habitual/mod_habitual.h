@@ -23,6 +23,7 @@ extern module AP_MODULE_DECLARE_DATA habitual_module;
 #define HAB_DEFAULT_APPEAL_DAYS 20
 #define HAB_DEFAULT_GROUP_ATTRIBUTE "member"
 #define HAB_DEFAULT_COUNCIL_NAME "The Council"
+#define HAB_DEFAULT_ROLE_CACHE_SECONDS 10
 #define HAB_RETRY_AFTER_SECONDS "5"
 
 typedef struct hab_server_conf {
@@ -44,6 +45,7 @@ typedef struct hab_dir_conf {
     hab_secret_t secret;
     int appeal_days;              /* HAB_UNSET */
     const char *council_name;     /* NULL: unset */
+    int role_cache_seconds;       /* HAB_UNSET */
 } hab_dir_conf;
 
 /* config.c */
@@ -55,11 +57,13 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 int hab_dir_appeal_days(const hab_dir_conf *dc);
 const char *hab_dir_group_attribute(const hab_dir_conf *dc);
 const char *hab_dir_council_name(const hab_dir_conf *dc);
+int hab_dir_role_cache_seconds(const hab_dir_conf *dc);
 /* Start-up checks: NULL when httpd may start, else the one line to log. */
 const char *hab_check_sections(apr_pool_t *p, server_rec *s);
 const char *hab_check_database(apr_pool_t *p, server_rec *s);
 
 /* roles_ldap.c */
+void hab_role_cache_init(apr_pool_t *pchild);
 int hab_ldap_available(void);
 void hab_ldap_retrieve(void);
 hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles);
@@ -67,6 +71,7 @@ hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *r
 /* store_pool.c: one store per thread, opened after fork */
 void hab_store_pool_init(apr_pool_t *pchild, server_rec *s);
 hab_err_t *hab_request_store(request_rec *r, hab_store_t **store);
+struct hab_log_batcher *hab_child_log_batcher(void);
 
 /* handler.c: the API and the pages */
 int hab_handle(request_rec *r, const hab_dir_conf *dc, const char *path);

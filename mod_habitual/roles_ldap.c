@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include <apr_optional.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 #include <util_ldap.h>
 
 #include "mod_habitual.h"
@@ -137,17 +139,99 @@ static hab_err_t *resolve_from_ldap(request_rec *r, const hab_dir_conf *dc, unsi
     return e;
 }
 
+/* ---- each process keeps a user's roles for HabitualRoleCacheTTL ----
+ * util_ldap's cache is shared between processes but costs a search and a
+ * compare per role group, each behind a global lock; under load that is
+ * most of a request.  Answers are kept here for a few seconds (a change in
+ * LDAP then takes effect within this TTL plus LDAPCacheTTL/LDAPOpCacheTTL).
+ * "Unavailable" is never kept: it is asked again at once. */
+
+#define ROLE_CACHE_MAX 10000
+
+typedef struct {
+    unsigned roles;
+    apr_time_t expires;
+} cached_roles_t;
+
+typedef struct {
+    apr_pool_t *pool;             /* cleared when the cache is full */
+    apr_thread_mutex_t *lock;
+    apr_hash_t *entries;          /* key -> cached_roles_t */
+} role_cache_t;
+
+/* Created once per child in child_init, before any request thread. */
+static role_cache_t *role_cache;
+
+void hab_role_cache_init(apr_pool_t *pchild)
+{
+    role_cache_t *c = apr_pcalloc(pchild, sizeof(*c));
+    if (apr_pool_create(&c->pool, pchild) != APR_SUCCESS ||
+        apr_thread_mutex_create(&c->lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS)
+        return; /* no cache: every request asks util_ldap */
+    c->entries = apr_hash_make(c->pool);
+    role_cache = c;
+}
+
+/* Who, against which directory and groups: one configuration's answer. */
+static const char *cache_key(request_rec *r, const hab_dir_conf *dc)
+{
+    const char *key = apr_pstrcat(r->pool, dc->ldap_url_text, "\n", hab_dir_group_attribute(dc), NULL);
+    for (int i = 0; i < HAB_ROLE_COUNT; i++)
+        key = apr_pstrcat(r->pool, key, "\n", dc->group_dn[i] ? dc->group_dn[i] : "", NULL);
+    return apr_pstrcat(r->pool, key, "\n", r->user, NULL);
+}
+
+static int cache_lookup(const char *key, unsigned *roles)
+{
+    int hit = 0;
+    if (!role_cache || apr_thread_mutex_lock(role_cache->lock) != APR_SUCCESS) return 0;
+    const cached_roles_t *e = apr_hash_get(role_cache->entries, key, APR_HASH_KEY_STRING);
+    if (e && e->expires > apr_time_now()) {
+        *roles = e->roles;
+        hit = 1;
+    }
+    apr_thread_mutex_unlock(role_cache->lock);
+    return hit;
+}
+
+static void cache_store(const char *key, unsigned roles, int seconds)
+{
+    if (!role_cache || apr_thread_mutex_lock(role_cache->lock) != APR_SUCCESS) return;
+    cached_roles_t *e = apr_hash_get(role_cache->entries, key, APR_HASH_KEY_STRING);
+    if (!e) {
+        if (apr_hash_count(role_cache->entries) >= ROLE_CACHE_MAX) {
+            apr_pool_clear(role_cache->pool);
+            role_cache->entries = apr_hash_make(role_cache->pool);
+        }
+        e = apr_palloc(role_cache->pool, sizeof(*e));
+        apr_hash_set(role_cache->entries, apr_pstrdup(role_cache->pool, key), APR_HASH_KEY_STRING, e);
+    }
+    e->roles = roles;
+    e->expires = apr_time_now() + apr_time_from_sec(seconds);
+    apr_thread_mutex_unlock(role_cache->lock);
+}
+
 typedef struct {
     unsigned roles;
     hab_err_t *err;
 } roles_memo_t;
+
+static hab_err_t *resolve(request_rec *r, const hab_dir_conf *dc, unsigned *roles)
+{
+    int seconds = hab_dir_role_cache_seconds(dc);
+    const char *key = seconds > 0 ? cache_key(r, dc) : NULL;
+    if (key && cache_lookup(key, roles)) return NULL;
+    hab_err_t *err = resolve_from_ldap(r, dc, roles);
+    if (!err && key) cache_store(key, *roles, seconds);
+    return err;
+}
 
 hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles)
 {
     roles_memo_t *memo = ap_get_module_config(r->request_config, &habitual_module);
     if (!memo) {
         memo = apr_pcalloc(r->pool, sizeof(*memo));
-        memo->err = resolve_from_ldap(r, dc, &memo->roles);
+        memo->err = resolve(r, dc, &memo->roles);
         ap_set_module_config(r->request_config, &habitual_module, memo);
     }
     *roles = memo->err ? 0 : memo->roles;

@@ -3,6 +3,7 @@
 #include <apr_reslist.h>
 #include <ap_mpm.h>
 
+#include "habitual/audit.h"
 #include "mod_habitual.h"
 
 APLOG_USE_MODULE(habitual);
@@ -10,6 +11,7 @@ APLOG_USE_MODULE(habitual);
 typedef struct {
     const hab_server_conf *sc;
     apr_reslist_t *list;
+    hab_log_batcher_t *log_batch;   /* group commit of change-free log entries */
 } store_pool_t;
 
 /* Written once per child in child_init, before any request thread runs. */
@@ -50,7 +52,13 @@ void hab_store_pool_init(apr_pool_t *pchild, server_rec *s)
                      "database connection pool");
         return;
     }
+    sp->log_batch = hab_log_batcher_create(pchild);
     child_pool = sp;
+}
+
+hab_log_batcher_t *hab_child_log_batcher(void)
+{
+    return child_pool ? child_pool->log_batch : NULL;
 }
 
 typedef struct {

@@ -29,6 +29,7 @@ typedef struct hab_ctx {
     const char *mount;         /* the <Location> the pages live under, e.g. "/habitual" */
     const char *request_id;
     const char *client;        /* client address, for the access log */
+    struct hab_log_batcher *log_batch; /* group commit of change-free entries, or NULL */
     /* filled in by the step, for the access log */
     const char *acting_as;
     long long created_case_id; /* a case the step created */

@@ -29,22 +29,42 @@ static const char *outcome_of(int status)
     return "refused";
 }
 
-static hab_err_t *append_entry(hab_ctx_t *ctx, const hab_request_in_t *in, int status)
+static void fill_entry(hab_ctx_t *ctx, const hab_request_in_t *in, int status, hab_audit_entry_t *e)
 {
     const hab_route_def_t *def = hab_route_def(in->route);
+    memset(e, 0, sizeof(*e));
+    e->at = ctx->now;
+    e->user = ctx->user && *ctx->user ? ctx->user : "-";
+    e->roles = hab_roles_join(ctx->p, ctx->roles);
+    e->acting_as = ctx->acting_as;
+    e->action = ctx->action ? ctx->action : def ? def->action : "unknown";
+    e->case_id = in->case_id ? in->case_id : ctx->created_case_id;
+    e->outcome = outcome_of(status);
+    e->status = status;
+    e->request_id = ctx->request_id;
+    e->client = ctx->client;
+}
+
+/* Inside the caller's write transaction, with the change it records. */
+static hab_err_t *append_with_change(hab_ctx_t *ctx, const hab_request_in_t *in, int status)
+{
     hab_audit_entry_t e;
-    memset(&e, 0, sizeof(e));
-    e.at = ctx->now;
-    e.user = ctx->user && *ctx->user ? ctx->user : "-";
-    e.roles = hab_roles_join(ctx->p, ctx->roles);
-    e.acting_as = ctx->acting_as;
-    e.action = ctx->action ? ctx->action : def ? def->action : "unknown";
-    e.case_id = in->case_id ? in->case_id : ctx->created_case_id;
-    e.outcome = outcome_of(status);
-    e.status = status;
-    e.request_id = ctx->request_id;
-    e.client = ctx->client;
+    fill_entry(ctx, in, status, &e);
     return hab_audit_append(ctx->store, ctx->p, &e);
+}
+
+/* An entry with no change of its own (a read, a refusal): through the
+ * group commit when there is one, else in a write transaction of its own. */
+static hab_err_t *append_alone(hab_ctx_t *ctx, const hab_request_in_t *in, int status)
+{
+    hab_audit_entry_t *e = apr_palloc(ctx->p, sizeof(*e));
+    fill_entry(ctx, in, status, e);
+    if (ctx->log_batch) return hab_log_batch_append(ctx->log_batch, ctx->store, ctx->p, e);
+    hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
+    if (!err) err = hab_audit_append(ctx->store, ctx->p, e);
+    if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
+    if (err) ctx->store->ops->rollback(ctx->store);
+    return err;
 }
 
 hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
@@ -52,13 +72,7 @@ hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
 {
     const hab_route_def_t *def = hab_route_def(in->route);
     if (!def || !(def->flags & HAB_ROUTE_AUDITED) || !ctx->store) return NULL;
-    hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
-    if (!err) err = append_entry(ctx, in, why->status);
-    if (err) {
-        ctx->store->ops->rollback(ctx->store);
-        return err;
-    }
-    return ctx->store->ops->commit(ctx->store, ctx->p);
+    return append_alone(ctx, in, why->status);
 }
 
 /* A read changes nothing: it runs in a snapshot without holding the write
@@ -75,13 +89,8 @@ static hab_err_t *run_read(hab_ctx_t *ctx, const hab_request_in_t *in, hab_step_
         err = hab_service_refused(ctx, in, refusal);
         return err ? err : refusal;
     }
-    err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
-    if (!err) err = append_entry(ctx, in, out->status ? out->status : 200);
-    if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
-    if (err) {
-        ctx->store->ops->rollback(ctx->store);
-        memset(out, 0, sizeof(*out));
-    }
+    err = append_alone(ctx, in, out->status ? out->status : 200);
+    if (err) memset(out, 0, sizeof(*out));
     return err;
 }
 
@@ -92,14 +101,13 @@ hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     memset(out, 0, sizeof(*out));
     if (!def || !step) return hab_err_not_found(ctx->p);
     if (!(def->flags & HAB_ROUTE_AUDITED)) return step(ctx, in, out);
-
     if (def->flags & HAB_ROUTE_READ) return run_read(ctx, in, step, out);
 
     hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
     if (err) return err;
     hab_err_t *refusal = step(ctx, in, out);
     if (!refusal) {
-        err = append_entry(ctx, in, out->status ? out->status : 200);
+        err = append_with_change(ctx, in, out->status ? out->status : 200);
         if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
         if (err) ctx->store->ops->rollback(ctx->store);
         return err;

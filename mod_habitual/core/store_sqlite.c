@@ -7,6 +7,7 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
+#include <apr_time.h>
 #include <sqlite3.h>
 
 #include "habitual/store.h"
@@ -17,7 +18,22 @@ typedef struct {
     sqlite3 *db;
     apr_hash_t *statements; /* SQL text -> sqlite3_stmt* */
     apr_pool_t *pool;
+    apr_time_t busy_since;  /* when the current wait for a lock began */
 } sqlite_conn_t;
+
+/* Waiting for another process's write lock: SQLite's own handler sleeps
+ * longer and longer (up to 100 ms a try), which under load gives a few
+ * requests very long waits.  Poll every half millisecond instead, up to
+ * the same overall limit, then give up: the caller answers 503. */
+static int busy_poll(void *data, int count)
+{
+    sqlite_conn_t *c = data;
+    apr_time_t now = apr_time_now();
+    if (count == 0) c->busy_since = now;
+    if (now - c->busy_since >= apr_time_from_msec(HAB_SQLITE_BUSY_MS)) return 0;
+    apr_sleep(500);
+    return 1;
+}
 
 /* Busy, locked, disk full, read-only or I/O trouble: the answer is 503 and
  * the client may retry.  Anything else is our bug: 500. */
@@ -184,7 +200,7 @@ static const hab_store_ops_t sqlite_ops = {
 static hab_err_t *sqlite_setup(hab_store_t *s, apr_pool_t *p, int flags)
 {
     sqlite_conn_t *c = s->conn;
-    sqlite3_busy_timeout(c->db, HAB_SQLITE_BUSY_MS);
+    sqlite3_busy_handler(c->db, busy_poll, c);
     sqlite3_extended_result_codes(c->db, 1);
     if (flags & HAB_STORE_READONLY) return sqlite_exec(s, p, "PRAGMA foreign_keys=ON");
     /* FULL: a write answered 2xx is on disk, even across power loss. */

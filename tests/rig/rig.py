@@ -346,9 +346,9 @@ LogLevel warn
 LogFormat "%h %l %u %t \\"%r\\" %>s %b" common
 CustomLog {d}/access.log common
 StartServers 1
-ServerLimit 2
-ThreadsPerChild 16
-MaxRequestWorkers 32
+ServerLimit 1
+ThreadsPerChild 64
+MaxRequestWorkers 64
 DocumentRoot {d}/htdocs
 <Directory />
     AllowOverride None
@@ -372,14 +372,15 @@ Alias /habitual/assets {d}/assets
     SetHandler habitual
     HabitualLDAPURL "{url}"
 {groups}    HabitualSecretFile {secret}
-{extra_location}
+{role_cache}{extra_location}
 </Location>
 <Location /habitual/assets>
     SetHandler None
 </Location>
 """.format(d=self.dir, port=self.port, loads=loads, module=self.module, user=user, db=self.db,
            url=self.ldap_url, groups=groups, secret=self.secret_file, timeouts=timeouts,
-           extra_location=self.extra_location, extra_server=self.extra_server)
+           extra_location=self.extra_location, extra_server=self.extra_server,
+           role_cache="    HabitualRoleCacheTTL 1\n" if self.ldap_timeouts else "")
 
     def write_config(self):
         self.conf = os.path.join(self.dir, "httpd.conf")

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 
 #include "habitual/audit.h"
 #include "habitual/store.h"
@@ -216,6 +217,59 @@ START_TEST(checkpoint_round_trip)
 }
 END_TEST
 
+/* Group commit: threads, each with its own connection to one file, append
+ * through one batcher; every entry lands once and the chain holds. */
+typedef struct {
+    const char *path;
+    hab_log_batcher_t *batcher;
+    int appends;
+    int failures;
+} batch_job_t;
+
+static void *APR_THREAD_FUNC batch_worker(apr_thread_t *t, void *data)
+{
+    batch_job_t *job = data;
+    apr_pool_t *p;
+    apr_pool_create(&p, NULL);
+    hab_store_t *s = NULL;
+    if (hab_store_open(p, "sqlite3", job->path, 0, &s)) job->failures++;
+    for (int i = 0; s && i < job->appends; i++) {
+        apr_pool_t *req;
+        apr_pool_create(&req, p);
+        hab_audit_entry_t *e = apr_palloc(req, sizeof(*e));
+        *e = entry("batch", i + 1, 200);
+        if (hab_log_batch_append(job->batcher, s, req, e)) job->failures++;
+        apr_pool_destroy(req);
+    }
+    apr_pool_destroy(p);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+START_TEST(batcher_commits_concurrent_appends_once_each)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    hab_log_batcher_t *b = hab_log_batcher_create(test_pool);
+    ck_assert_ptr_nonnull(b);
+    enum { THREADS = 8, EACH = 50 };
+    apr_thread_t *threads[THREADS];
+    batch_job_t jobs[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (batch_job_t){s->params, b, EACH, 0};
+        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, batch_worker, &jobs[i], test_pool), APR_SUCCESS);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        apr_status_t rv;
+        apr_thread_join(&rv, threads[i]);
+        ck_assert_int_eq(jobs[i].failures, 0);
+    }
+    hab_audit_verdict_t v;
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert(v.ok);
+    ck_assert_int_eq(v.entries, THREADS * EACH);
+}
+END_TEST
+
 Suite *suite_store(void)
 {
     Suite *s = suite_create("store");
@@ -243,6 +297,7 @@ Suite *suite_audit(void)
     tcase_add_test(tc, tamper_swap_two);
     tcase_add_test(tc, tamper_rehash_one_is_caught_by_the_next);
     tcase_add_test(tc, checkpoint_round_trip);
+    tcase_add_test(tc, batcher_commits_concurrent_appends_once_each);
     suite_add_tcase(s, tc);
     return s;
 }
