@@ -69,11 +69,11 @@ typedef struct {
 static apr_status_t release_store(void *data)
 {
     store_lease_t *lease = data;
-    /* A connection left inside a transaction is not trusted again. */
-    if (lease->store->in_transaction) {
-        lease->store->ops->rollback(lease->store);
-    }
-    apr_reslist_release(lease->list, lease->store);
+    /* A connection left inside a transaction is rolled back; one the driver
+     * marked broken (read-only, I/O trouble) is closed and replaced. */
+    if (lease->store->in_transaction) lease->store->ops->rollback(lease->store);
+    if (lease->store->broken) apr_reslist_invalidate(lease->list, lease->store);
+    else apr_reslist_release(lease->list, lease->store);
     return APR_SUCCESS;
 }
 

@@ -43,8 +43,10 @@ typedef struct hab_posted {
     apr_array_header_t *pairs;   /* hab_form_pair_t */
 } hab_posted_t;
 
-/* The form's fields turned into the API's JSON body. */
-json_t *hab_form_to_json(apr_pool_t *p, const hab_widget_t *widgets, const hab_posted_t *posted);
+/* The form's fields turned into the API's JSON body; 400 when a field that
+ * takes one value was given twice. */
+hab_err_t *hab_form_to_json(apr_pool_t *p, const hab_widget_t *widgets, const hab_posted_t *posted,
+                            json_t **body);
 
 /* One widget as HTML, showing posted values (if any) and its error. */
 const char *hab_form_widget(apr_pool_t *p, const hab_widget_t *w, const hab_posted_t *posted,

@@ -47,6 +47,7 @@ struct hab_store {
     const char *params;   /* the file name or connection string */
     void *conn;
     int in_transaction;
+    int broken;           /* set by the driver: do not hand this connection out again */
 };
 
 enum {

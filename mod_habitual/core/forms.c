@@ -219,8 +219,33 @@ static void set_path(json_t *obj, const char *key, json_t *value)
     set_path(child, dot + 1, value);
 }
 
-json_t *hab_form_to_json(apr_pool_t *p, const hab_widget_t *widgets, const hab_posted_t *posted)
+/* Inputs that may carry several values: checkboxes. */
+static int multi_valued(const hab_widget_t *widgets, const char *name, apr_pool_t *p)
 {
+    if (!strcmp(name, "r_types") || !strcmp(name, "r_channels") || !strcmp(name, "r_injunction")) return 1;
+    for (const hab_widget_t *w = widgets; w->key; w++)
+        if (w->kind == HAB_W_CHECKBOXES && !strcmp(name, input_name(p, w->key))) return 1;
+    return 0;
+}
+
+static hab_err_t *refuse_duplicates(apr_pool_t *p, const hab_widget_t *widgets, const hab_posted_t *posted)
+{
+    const apr_array_header_t *pairs = posted ? posted->pairs : NULL;
+    for (int i = 0; pairs && i < pairs->nelts; i++) {
+        const hab_form_pair_t *a = &APR_ARRAY_IDX(pairs, i, hab_form_pair_t);
+        if (multi_valued(widgets, a->name, p)) continue;
+        for (int k = 0; k < i; k++)
+            if (!strcmp(APR_ARRAY_IDX(pairs, k, hab_form_pair_t).name, a->name))
+                return hab_err_bad_request(p, NULL, "The form sent a field twice.");
+    }
+    return NULL;
+}
+
+hab_err_t *hab_form_to_json(apr_pool_t *p, const hab_widget_t *widgets, const hab_posted_t *posted,
+                            json_t **out)
+{
+    hab_err_t *dup = refuse_duplicates(p, widgets, posted);
+    if (dup) return dup;
     json_t *body = json_object();
     for (const hab_widget_t *w = widgets; w->key; w++) {
         const char *name = input_name(p, w->key);
@@ -246,7 +271,8 @@ json_t *hab_form_to_json(apr_pool_t *p, const hab_widget_t *widgets, const hab_p
         }
         if (v) set_path(body, w->key, v);
     }
-    return hab_json_own(p, body);
+    *out = hab_json_own(p, body);
+    return NULL;
 }
 
 /* ---- rendering ---- */

@@ -341,10 +341,11 @@ hab_err_t *hab_page_absence_add(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
 {
     hab_posted_t posted = {in->form};
     hab_request_in_t api = *in;
-    api.body = hab_form_to_json(ctx->p, w_absence, &posted);
+    hab_err_t *e = hab_form_to_json(ctx->p, w_absence, &posted, &api.body);
+    if (e) return e;
     hab_result_t r;
     memset(&r, 0, sizeof(r));
-    hab_err_t *e = hab_step_add_absence(ctx, &api, &r);
+    e = hab_step_add_absence(ctx, &api, &r);
     if (!e) {
         hab_ui_t ui = hab_page_ui(ctx);
         out->status = 303;

@@ -609,7 +609,10 @@ hab_err_t *hab_page_step(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     ctx->action = hab_route_def(st->route)->action;
     hab_posted_t posted = {in->form};
     hab_result_t r;
-    hab_err_t *e = run_step(ctx, st->route, in, hab_form_to_json(ctx->p, st->widgets, &posted), NULL, &r);
+    json_t *body;
+    hab_err_t *e = hab_form_to_json(ctx->p, st->widgets, &posted, &body);
+    if (e) return e;
+    e = run_step(ctx, st->route, in, body, NULL, &r);
     if (!e) {
         redirect(ctx, out, case_path(ctx, in->case_id, apr_pstrcat(ctx->p, "?done=", st->slug, NULL)));
         return NULL;
@@ -691,11 +694,13 @@ static void drop_unnamed(json_t *body, const char *key)
 hab_err_t *hab_page_concern(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_posted_t posted = {in->form};
-    json_t *body = hab_form_to_json(ctx->p, w_concern, &posted);
+    json_t *body;
+    hab_err_t *e = hab_form_to_json(ctx->p, w_concern, &posted, &body);
+    if (e) return e;
     drop_unnamed(body, "representative");
     drop_unnamed(body, "advocate");
     hab_result_t r;
-    hab_err_t *e = run_step(ctx, HAB_ROUTE_CASE_CREATE, in, body, NULL, &r);
+    e = run_step(ctx, HAB_ROUTE_CASE_CREATE, in, body, NULL, &r);
     if (!e) {
         json_int_t id = (apr_int64_t)json_integer_value(json_object_get(r.body, "id"));
         redirect(ctx, out, apr_psprintf(ctx->p, "cases/%" APR_INT64_T_FMT "?done=raised", (apr_int64_t)id));

@@ -89,13 +89,26 @@ static int bind_params(sqlite3_stmt *stmt, const hab_param_t *params, int n)
     return SQLITE_OK;
 }
 
+/* A connection that met a read-only, I/O or open failure may keep failing
+ * after the cause is fixed (SQLite opens an unwritable file read-only and
+ * stays so): mark it, so the pool opens a fresh one next time. */
+static hab_err_t *mark(hab_store_t *s, hab_err_t *e)
+{
+    if (e && e->status == 503) {
+        sqlite_conn_t *c = s->conn;
+        int primary = c->db ? sqlite3_errcode(c->db) & 0xff : SQLITE_CANTOPEN;
+        if (primary != SQLITE_BUSY && primary != SQLITE_LOCKED) s->broken = 1;
+    }
+    return e;
+}
+
 static hab_err_t *sqlite_query(hab_store_t *s, apr_pool_t *p, const char *sql,
                                const hab_param_t *params, int nparams, hab_rows_t **out)
 {
     sqlite_conn_t *c = s->conn;
     int rc;
     sqlite3_stmt *stmt = cached_statement(c, sql, &rc);
-    if (!stmt) return sqlite_error(p, c->db, rc, "prepare");
+    if (!stmt) return mark(s, sqlite_error(p, c->db, rc, "prepare"));
     if (sqlite3_bind_parameter_count(stmt) != nparams) {
         return hab_err_internal(p, "store: parameter count does not match the statement");
     }
@@ -117,7 +130,7 @@ static hab_err_t *sqlite_query(hab_store_t *s, apr_pool_t *p, const char *sql,
         }
         rows->nrows++;
     }
-    hab_err_t *err = rc == SQLITE_DONE ? NULL : sqlite_error(p, c->db, rc, "step");
+    hab_err_t *err = rc == SQLITE_DONE ? NULL : mark(s, sqlite_error(p, c->db, rc, "step"));
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     rows->cells = (const char **)cells->elts;
@@ -131,7 +144,7 @@ static hab_err_t *sqlite_exec(hab_store_t *s, apr_pool_t *p, const char *sql)
     char *msg = NULL;
     int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
     if (rc == SQLITE_OK) return NULL;
-    hab_err_t *e = sqlite_error(p, c->db, rc, "exec");
+    hab_err_t *e = mark(s, sqlite_error(p, c->db, rc, "exec"));
     sqlite3_free(msg);
     return e;
 }
@@ -236,6 +249,8 @@ hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
     apr_pool_cleanup_register(p, s, sqlite_cleanup, apr_pool_cleanup_null);
     hab_err_t *e = sqlite_setup(s, p, flags);
     if (e) return e;
+    if (!(flags & HAB_STORE_READONLY) && sqlite3_db_readonly(c->db, "main") == 1)
+        return hab_err_make(p, 503, "unavailable", "database file %s cannot be written (read-only)", path);
     *out = s;
     return NULL;
 }

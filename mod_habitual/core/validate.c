@@ -54,6 +54,11 @@ static hab_err_t *check_text(apr_pool_t *p, const json_t *v, const hab_field_t *
         return f->required ? hab_err_field(p, 422, "missing-field", name, "%s must not be empty.", name)
                            : NULL;
     long max = f->max ? f->max : HAB_LONG_TEXT;
+    /* names, references and user ids are one line: no control characters */
+    if (max <= HAB_SHORT_TEXT)
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+                return invalid(p, name, "may not contain line breaks, tabs or other control characters");
     if ((long)len > max)
         return hab_err_field(p, 400, "invalid-field", name, "%s is longer than %ld bytes.", name, max);
     return NULL;
