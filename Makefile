@@ -15,7 +15,7 @@ APXS ?= apxs
 # Debian 12 packages the build, the tests and the demo need.
 DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
 	libapr1-dev libaprutil1-dev libldap-dev libsqlite3-dev libpq-dev postgresql sqlite3 libjansson-dev libssl-dev \
-	check slapd ldap-utils python3 python3-pytest python3-requests faketime nodejs valgrind
+	check slapd ldap-utils python3 python3-pytest python3-requests faketime nodejs valgrind chromium
 
 CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
 CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c,$(CORE_SRC)) \
@@ -45,7 +45,7 @@ ASSETS := mod_habitual/assets/dist/habitual.css
 ADMIN := admin/habitual-admin
 CORE_LIB := $(BUILD)/libhabcore.a
 
-.PHONY: all deps run test lint fuzz fuzz-replay test-unit test-unit-asan test-unit-valgrind test-integration test-integration-asan asan clean
+.PHONY: all deps run test bench test-browser lint fuzz fuzz-replay test-unit test-unit-asan test-unit-valgrind test-integration test-integration-asan asan clean
 
 all: $(MODULE) $(ADMIN) $(ASSETS)
 
@@ -141,6 +141,16 @@ test-unit-valgrind: tests/unit/run-unit
 test-integration: all
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
+# Chromium (Debian's) through playwright-core: each role's journey, axe-core
+# on every page, keyboard-only and no-JavaScript runs, CSRF refusals.
+test-browser: all
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/browser
+
+# The benchmark (tests/bench/README.md): by hand, not part of `make test`.
+BENCH_ARGS ?=
+bench: all
+	$(PYTHON) tests/bench/run_bench.py $(BENCH_ARGS)
+
 test-integration-asan: asan
 	HABITUAL_MODULE=$(CURDIR)/$(ASAN_BUILD)/module/.libs/mod_habitual.so \
 	HABITUAL_ADMIN=$(CURDIR)/$(ASAN_BUILD)/habitual-admin HABITUAL_ASAN=1 \
@@ -158,7 +168,7 @@ fuzz:
 	tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 # Every suite runs, even after a failure; the last lines are each runner's summary.
-TEST_SUITES := lint test-unit test-unit-asan test-unit-valgrind fuzz-replay test-integration test-integration-asan
+TEST_SUITES := lint test-unit test-unit-asan test-unit-valgrind fuzz-replay test-integration test-integration-asan test-browser
 test: deps
 	$(MAKE) --no-print-directory all tests/unit/run-unit
 	@set -o pipefail; status=0; : > tests/.summary; \

@@ -593,7 +593,8 @@ int verb_purge(admin_ctx_t *ctx)
             printf("kept case %lld: it changed while the purge ran\n", id);
             continue;
         }
-        if ((e = purge_one(ctx, store, id)) || (e = store->ops->commit(store, ctx->p))) {
+        if ((e = purge_one(ctx, store, id)) || (e = hab_changes_bump(store, ctx->p)) ||
+            (e = store->ops->commit(store, ctx->p))) {
             store->ops->rollback(store);
             fprintf(stderr, "habitual-admin: case %lld not purged; %d purged before it\n", id, purged);
             return admin_fail(e, ADMIN_DATABASE);

@@ -109,6 +109,7 @@ static void fill_context(request_rec *r, const hab_dir_conf *dc, hab_ctx_t *ctx)
     ctx->request_id = hab_request_id(r);
     ctx->client = r->useragent_ip;
     ctx->log_batch = hab_child_log_batcher();
+    ctx->views = hab_child_view_cache();
     hab_ctx_set_clock(ctx);
 }
 
@@ -143,6 +144,7 @@ static int answer(request_rec *r, const hab_result_t *result)
     if (result->download)
         return hab_respond_download(r, result->content_type, result->filename, result->download);
     if (result->html) return hab_respond_html(r, result->status, result->html);
+    if (result->json_text) return hab_respond_json_text(r, result->status, result->json_text);
     return hab_respond_json(r, result->status, result->body);
 }
 

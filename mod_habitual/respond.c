@@ -87,8 +87,13 @@ int hab_respond_json(request_rec *r, int status, const json_t *body)
         r->status = status;
         return OK;
     }
-    return write_body(r, status, "application/json; charset=utf-8",
-                      apr_pstrcat(r->pool, hab_json_dump(r->pool, body), "\n", NULL));
+    return hab_respond_json_text(r, status, apr_pstrcat(r->pool, hab_json_dump(r->pool, body), "\n", NULL));
+}
+
+int hab_respond_json_text(request_rec *r, int status, const char *text)
+{
+    hab_set_security_headers(r, 0);
+    return write_body(r, status, "application/json; charset=utf-8", text);
 }
 
 int hab_respond_html(request_rec *r, int status, const char *html)

@@ -15,6 +15,8 @@ const char *hab_request_id(request_rec *r);
 hab_err_t *hab_read_body(request_rec *r, apr_size_t max, const char **body, apr_size_t *len);
 
 int hab_respond_json(request_rec *r, int status, const json_t *body);
+/* JSON already written out (a kept answer). */
+int hab_respond_json_text(request_rec *r, int status, const char *text);
 int hab_respond_html(request_rec *r, int status, const char *html);
 /* A file to save (the access log's export). */
 int hab_respond_download(request_rec *r, const char *content_type, const char *filename, const char *content);

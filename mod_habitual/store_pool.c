@@ -1,9 +1,11 @@
 /* One database connection per worker thread, opened lazily after fork and
  * kept for the life of the child (apr_reslist, as mod_dbd keeps its pool). */
 #include <apr_reslist.h>
+#include <apr_thread_mutex.h>
 #include <ap_mpm.h>
 
 #include "habitual/audit.h"
+#include "habitual/view_cache.h"
 #include "mod_habitual.h"
 
 APLOG_USE_MODULE(habitual);
@@ -12,6 +14,8 @@ typedef struct {
     const hab_server_conf *sc;
     apr_reslist_t *list;
     hab_log_batcher_t *log_batch;   /* group commit of change-free log entries */
+    hab_view_cache_t *views;        /* answers kept while the change counter stands */
+    apr_thread_mutex_t *write_gate; /* this process's writers queue here */
 } store_pool_t;
 
 /* Written once per child in child_init, before any request thread runs. */
@@ -26,6 +30,7 @@ static apr_status_t store_construct(void **resource, void *params, apr_pool_t *p
         ap_log_perror(APLOG_MARK, APLOG_ERR, 0, pool, HABLOGNO(10201) "%s", e->message);
         return APR_EGENERAL;
     }
+    store->write_gate = sp->write_gate;
     *resource = store;
     return APR_SUCCESS;
 }
@@ -45,6 +50,8 @@ void hab_store_pool_init(apr_pool_t *pchild, server_rec *s)
     if (threads < 1) threads = 1;
     store_pool_t *sp = apr_pcalloc(pchild, sizeof(*sp));
     sp->sc = sc;
+    if (apr_thread_mutex_create(&sp->write_gate, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS)
+        sp->write_gate = NULL;
     apr_status_t rv = apr_reslist_create(&sp->list, 0, threads, threads, 0,
                                          store_construct, store_destruct, sp, pchild);
     if (rv != APR_SUCCESS) {
@@ -53,7 +60,13 @@ void hab_store_pool_init(apr_pool_t *pchild, server_rec *s)
         return;
     }
     sp->log_batch = hab_log_batcher_create(pchild);
+    sp->views = hab_view_cache_create(pchild);
     child_pool = sp;
+}
+
+hab_view_cache_t *hab_child_view_cache(void)
+{
+    return child_pool ? child_pool->views : NULL;
 }
 
 hab_log_batcher_t *hab_child_log_batcher(void)

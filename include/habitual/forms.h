@@ -51,10 +51,10 @@ hab_err_t *hab_form_to_json(apr_pool_t *p, const hab_widget_t *widgets, const ha
 /* One widget as HTML, showing posted values (if any) and its error. */
 const char *hab_form_widget(apr_pool_t *p, const hab_widget_t *w, const hab_posted_t *posted,
                             const apr_array_header_t *errors);
-/* All widgets, the CSRF token and a button, in a POST form. */
+/* All widgets, the CSRF token and a button, in a POST form to action. */
 const char *hab_form_render(apr_pool_t *p, const hab_widget_t *widgets, const hab_posted_t *posted,
                             const apr_array_header_t *errors, const char *csrf_token,
-                            const char *button);
+                            const char *button, const char *action);
 
 /* The refusal as the error summary's entries, linked to the widget at fault
  * (in the widget's own words when a required answer is missing). */

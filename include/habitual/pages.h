@@ -29,6 +29,9 @@ hab_err_t *hab_page_audit_export(hab_ctx_t *ctx, const hab_request_in_t *in, hab
  * saying whether a case exists. */
 const char *hab_page_error(hab_ctx_t *ctx, const hab_err_t *err);
 
+/* The confirmation for ?done=<step> after a step's redirect, or NULL. */
+const char *hab_page_done_banner(const hab_request_in_t *in);
+
 /* Shared by the page files. */
 hab_ui_t hab_page_ui(hab_ctx_t *ctx);
 void hab_page_answer(hab_ctx_t *ctx, hab_result_t *out, int status, const hab_page_t *page);

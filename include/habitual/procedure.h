@@ -33,6 +33,7 @@ hab_err_t *hab_read_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
 hab_err_t *hab_read_letters(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);

@@ -30,6 +30,7 @@ typedef struct hab_ctx {
     const char *request_id;
     const char *client;        /* client address, for the access log */
     struct hab_log_batcher *log_batch; /* group commit of change-free entries, or NULL */
+    struct hab_view_cache *views;      /* this process's kept answers, or NULL */
     /* filled in by the step, for the access log */
     const char *acting_as;
     long long created_case_id; /* a case the step created */
@@ -49,6 +50,7 @@ typedef struct hab_result {
     int status;                /* 200, 201, 204 */
     json_t *body;              /* owned by ctx->p; NULL for 204 */
     const char *html;          /* a page or a letter, instead of body */
+    const char *json_text;     /* JSON already written out, instead of body */
     const char *location;      /* redirect here (303), after a page's form succeeded */
     const char *download;      /* a file to save: its content, with content_type, filename */
     const char *content_type;

@@ -48,6 +48,11 @@ struct hab_store {
     void *conn;
     int in_transaction;
     int broken;           /* set by the driver: do not hand this connection out again */
+    /* Optional, set by whoever pools the connections: one per process, held
+     * from begin(write) to commit/rollback, so this process's writers queue
+     * here instead of polling the database's own lock. */
+    struct apr_thread_mutex_t *write_gate;
+    int holds_gate;
 };
 
 enum {
@@ -86,5 +91,11 @@ hab_err_t *hab_schema_migrate(hab_store_t *s, apr_pool_t *p, const char *now,
                               int *from, int *to);
 /* NULL when the database holds exactly this build's schema version. */
 hab_err_t *hab_schema_check(hab_store_t *s, apr_pool_t *p);
+
+/* The change counter (schema 002): bumped, inside the caller's write
+ * transaction, by everything that changes case data; read to know whether
+ * an answer built earlier still holds. */
+hab_err_t *hab_changes_bump(hab_store_t *s, apr_pool_t *p);
+hab_err_t *hab_changes_read(hab_store_t *s, apr_pool_t *p, long long *n);
 
 #endif

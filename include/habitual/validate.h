@@ -57,5 +57,8 @@ extern const char *const hab_exclusions[];
 extern const char *const hab_complaints_stages[];
 extern const char *const hab_restriction_types[];
 int hab_in_list(const char *const *list, const char *value);
+/* A slug as people say it: "in-person" -> "in person", "exhausted" ->
+ * "exhausted", "chief-executive" -> "chief executive"; unknown: as it is. */
+const char *hab_words(const char *slug);
 
 #endif

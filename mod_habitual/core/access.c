@@ -7,6 +7,7 @@
 #include "habitual/json_io.h"
 #include "habitual/roles.h"
 #include "habitual/rules.h"
+#include "habitual/validate.h"
 
 static int in_list(const apr_array_header_t *a, const char *user)
 {
@@ -190,7 +191,7 @@ const char *hab_phone_statement(apr_pool_t *p, const json_t *open_channels)
     json_array_foreach(open_channels, i, ch) {
         const char *name = json_string_value(ch);
         if (!strcmp(name, "phone")) return NULL; /* the phone is open: no statement needed */
-        if (!strcmp(name, "third-party")) name = "the third party named in your letter";
+        name = !strcmp(name, "third-party") ? "the third party named in your letter" : hab_words(name);
         ways = *ways ? apr_pstrcat(p, ways, ", ", name, NULL) : name;
     }
     if (!*ways)

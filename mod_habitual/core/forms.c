@@ -277,10 +277,18 @@ hab_err_t *hab_form_to_json(apr_pool_t *p, const hab_widget_t *widgets, const ha
 
 /* ---- rendering ---- */
 
-static const char *error_markup(apr_pool_t *p, const apr_array_header_t *errors, const char *id)
+/* The error shown at a widget: looked up by the id the summary links to
+ * (for a date, its day input), shown with the id aria-describedby names. */
+static const char *error_markup(apr_pool_t *p, const apr_array_header_t *errors, const char *lookup,
+                                const char *id)
 {
-    const char *m = hab_ui_field_error(p, errors, id);
-    return m ? m : "";
+    for (int i = 0; errors && i < errors->nelts; i++) {
+        const hab_ui_error_t *e = &APR_ARRAY_IDX(errors, i, hab_ui_error_t);
+        if (e->field && !strcmp(e->field, lookup))
+            return hab_tpl(p, "<p id=\"{{id}}-error\" class=\"govuk-error-message\"><span class=\"govuk-visually-hidden\">"
+                              "Error:</span> {{m}}</p>", "id", id, "m", e->message, NULL);
+    }
+    return "";
 }
 
 static const char *hint_markup(apr_pool_t *p, const char *id, const char *hint)
@@ -438,8 +446,7 @@ const char *hab_form_widget(apr_pool_t *p, const hab_widget_t *w, const hab_post
                             const apr_array_header_t *errors)
 {
     const char *id = hab_form_id(p, w->key), *name = input_name(p, w->key);
-    const char *err = error_markup(p, errors, w->kind == HAB_W_DATE ? apr_pstrcat(p, id, "-day", NULL) : id);
-    if (!*err && w->kind == HAB_W_DATE) err = error_markup(p, errors, id);
+    const char *err = error_markup(p, errors, w->kind == HAB_W_DATE ? apr_pstrcat(p, id, "-day", NULL) : id, id);
     switch (w->kind) {
     case HAB_W_TEXT: return text_widget(p, w, id, name, posted_value(posted, name), err, 0);
     case HAB_W_NUMBER: return text_widget(p, w, id, name, posted_value(posted, name), err, 1);
@@ -456,18 +463,20 @@ const char *hab_form_widget(apr_pool_t *p, const hab_widget_t *w, const hab_post
 
 const char *hab_form_render(apr_pool_t *p, const hab_widget_t *widgets, const hab_posted_t *posted,
                             const apr_array_header_t *errors, const char *csrf_token,
-                            const char *button)
+                            const char *button, const char *action)
 {
     hab_html_t *h = hab_html_new(p);
     for (const hab_widget_t *w = widgets; w->key; w++) hab_html_add(h, hab_form_widget(p, w, posted, errors));
-    return hab_tpl(p, "<form method=\"post\" novalidate><input type=\"hidden\" name=\"csrf_token\" value=\"{{t}}\">"
+    /* an explicit action: the page's own address, never with a #fragment
+     * (after the skip link), so a re-shown form can focus its errors */
+    return hab_tpl(p, "<form method=\"post\" action=\"{{a}}\" novalidate><input type=\"hidden\" name=\"csrf_token\" value=\"{{t}}\">"
                       "{{{fields}}}<div class=\"govuk-button-group\"><button type=\"submit\" class=\"govuk-button\" "
                       "data-module=\"govuk-button\" data-prevent-double-click=\"true\">{{b}}</button></div></form>",
-                   "t", csrf_token, "fields", hab_html_str(h), "b", button, NULL);
+                   "a", action, "t", csrf_token, "fields", hab_html_str(h), "b", button, NULL);
 }
 
 /* "restrictions[2].channels" or "person.name" -> the widget whose key the
- * field starts with. */
+ * field starts with; "person" (a whole object missing) -> its first widget. */
 static const hab_widget_t *widget_for(const hab_widget_t *widgets, const char *field)
 {
     const hab_widget_t *best = NULL;
@@ -477,19 +486,53 @@ static const hab_widget_t *widget_for(const hab_widget_t *widgets, const char *f
             (!best || n > strlen(best->key)))
             best = w;
     }
+    size_t n = field ? strlen(field) : 0;
+    for (const hab_widget_t *w = widgets; !best && field && w->key; w++)
+        if (!strncmp(w->key, field, n) && w->key[n] == '.') best = w;
     return best;
+}
+
+/* Rule refusals name no field: the widget the rule is about. */
+static const char *field_of_rule(const char *code)
+{
+    static const char *const map[][2] = {
+        {"excluded-foi-dpa", "exclusion"}, {"excluded-other-process", "exclusion"},
+        {"warning-required", "severe"}, {"not-justified", "justified"},
+        {"no-open-channel", "restrictions"}, {"violence-requires-written-only", "restrictions"},
+        {"safeguarding-required", "safeguarding.considered"},
+        /* who may decide: about the decision being asked for */
+        {"not-deputising", "outcome"}, {"conflict-of-interest", "outcome"},
+    };
+    for (size_t i = 0; code && i < sizeof(map) / sizeof(map[0]); i++)
+        if (!strcmp(map[i][0], code)) return map[i][1];
+    return NULL;
+}
+
+/* The core's message names the field by its key ("person.date_of_birth
+ * must be ..."): say it with the widget's label instead. */
+static const char *in_words(apr_pool_t *p, const hab_widget_t *w, const hab_err_t *err)
+{
+    if (w->kind == HAB_W_DATE && !strcmp(err->code, "invalid-field"))
+        return apr_pstrcat(p, w->label, " must be a real date, for example 27 3 2026", NULL);
+    size_t n = err->field ? strlen(err->field) : 0;
+    if (n && !strncmp(err->message, err->field, n) && err->message[n] == ' ')
+        return apr_pstrcat(p, w->label, err->message + n, NULL);
+    return err->message;
 }
 
 apr_array_header_t *hab_form_errors(apr_pool_t *p, const hab_widget_t *widgets, const hab_err_t *err)
 {
     apr_array_header_t *errors = apr_array_make(p, 2, sizeof(hab_ui_error_t));
     hab_ui_error_t *e = &APR_ARRAY_PUSH(errors, hab_ui_error_t);
-    const hab_widget_t *w = widget_for(widgets, err->field);
+    const char *field = err->field ? err->field : field_of_rule(err->code);
+    const hab_widget_t *w = widget_for(widgets, field);
     e->message = err->message;
     e->field = NULL;
     if (!w) return errors;
     e->field = hab_form_id(p, w->key);
     if (w->kind == HAB_W_DATE) e->field = apr_pstrcat(p, e->field, "-day", NULL);
-    if (!strcmp(err->code, "missing-field") && w->missing && !strcmp(err->field, w->key)) e->message = w->missing;
+    int whole = !err->field || strlen(err->field) <= strlen(w->key); /* not a part inside it */
+    if (!strcmp(err->code, "missing-field") && w->missing && whole) e->message = w->missing;
+    else if (err->field) e->message = in_words(p, w, err);
     return errors;
 }

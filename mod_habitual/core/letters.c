@@ -21,23 +21,14 @@ const char *const hab_letter_required_parts_final[] = {
     "data-part=\"reasons\"", "data-part=\"restrictions\"", "data-part=\"period\"",
     "data-part=\"review\"", "data-part=\"open-ways\"", "data-part=\"ombudsman\"", NULL};
 
-/* Channel slugs as a letter says them. */
-static const char *channel_words(const char *w)
-{
-    if (!w) return "";
-    if (!strcmp(w, "in-person")) return "in person";
-    if (!strcmp(w, "third-party")) return "through the third party named above";
-    if (!strcmp(w, "online")) return "online forms";
-    return w;
-}
-
 /* "a, b and c" from a JSON array of strings. */
 static const char *join_words(apr_pool_t *p, const json_t *list)
 {
     size_t n = json_array_size(list);
     const char *out = "";
     for (size_t i = 0; i < n; i++) {
-        const char *w = channel_words(json_string_value(json_array_get(list, i)));
+        const char *w = hab_words(json_string_value(json_array_get(list, i)));
+        if (!w) w = "";
         const char *sep = i == 0 ? "" : (i == n - 1 ? " and " : ", ");
         out = apr_pstrcat(p, out, sep, w, NULL);
     }

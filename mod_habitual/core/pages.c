@@ -16,6 +16,7 @@
 #include "habitual/procedure.h"
 #include "habitual/roles.h"
 #include "habitual/validate.h"
+#include "habitual/roles.h"
 #include "steps.h"
 
 #define E(s) hab_html_escape(ctx->p, s)
@@ -61,6 +62,7 @@ const char *hab_page_error(hab_ctx_t *ctx, const hab_err_t *err)
     switch (err->status) {
     case 403: title = "You cannot do this"; break;
     case 404: title = "Page not found"; text = "There is nothing here. If you typed the address, check it is correct."; break;
+    case 405: title = "This page cannot be used that way"; text = "Go back and use the page's own links and buttons."; break;
     case 409: title = "This step cannot be taken now"; break;
     case 503: title = "Sorry, the service is unavailable"; text = "It should be back shortly: try again in a few seconds."; break;
     case 400: case 413: case 415: case 422: title = "There is a problem"; break;
@@ -147,7 +149,6 @@ static hab_err_t *home_chief_officer(hab_ctx_t *ctx, const hab_ui_t *ui, hab_htm
 
 hab_err_t *hab_page_home(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
-    (void)in;
     hab_ui_t ui = hab_page_ui(ctx);
     hab_html_t *h = hab_html_new(ctx->p);
     hab_html_add(h, "<h1 class=\"govuk-heading-l\">Habitual contact</h1>");
@@ -167,7 +168,8 @@ hab_err_t *hab_page_home(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
                     "<a class=\"govuk-link\" href=\"{{n}}\">Notices you hold</a></p>",
                  "start", start_button(ctx, &ui), "r", hab_ui_url(ctx->p, &ui, "referrals"),
                  "n", hab_ui_url(ctx->p, &ui, "notices"), NULL);
-    show(ctx, out, "Home", "home", hab_html_str(h), 1);
+    hab_page_t pg = {"Home", "home", hab_html_str(h), 0, 1, hab_page_done_banner(in)};
+    hab_page_answer(ctx, out, 200, &pg);
     return NULL;
 }
 
@@ -207,7 +209,7 @@ hab_err_t *hab_page_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
 
 /* ---- notices ---- */
 
-static const char *notice_card(hab_ctx_t *ctx, const json_t *n)
+static const char *notice_card(hab_ctx_t *ctx, const hab_ui_t *ui, const json_t *n)
 {
     apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *));
     const char *items = "";
@@ -219,20 +221,31 @@ static const char *notice_card(hab_ctx_t *ctx, const json_t *n)
                                                              items, "</ul>", NULL));
     const char *open = "";
     json_array_foreach(json_object_get(n, "open_channels"), i, r)
-        open = apr_pstrcat(ctx->p, open, *open ? ", " : "", json_string_value(r), NULL);
+        open = apr_pstrcat(ctx->p, open, *open ? ", " : "", hab_words(json_string_value(r)), NULL);
     hab_ui_row(rows, "How they may still contact the council", E(*open ? open : "None until the suspension ends"));
+    hab_ui_row(rows, "Case", E(apr_psprintf(ctx->p, "Case %" APR_INT64_T_FMT,
+                                             (apr_int64_t)json_integer_value(json_object_get(n, "case_id")))));
     const char *until = hab_j_str(n, "until");
     hab_ui_row(rows, "Until", until ? E(hab_ui_date(ctx->p, until))
                                     : "Until the chief executive decides (interim, after violence)");
     if (hab_j_str(n, "phone_statement"))
         hab_ui_row(rows, "To end a telephone call, say", hab_ui_paragraphs(ctx->p, hab_j_str(n, "phone_statement")));
     const json_t *person = json_object_get(n, "person");
+    /* chief officers and the CEM pass notices on to officers who need them */
+    const char *action = (ctx->roles & (HAB_ROLE_CHIEF_OFFICER | HAB_ROLE_CEM))
+        ? hab_tpl(ctx->p, "<ul class=\"govuk-summary-card__actions\"><li class=\"govuk-summary-card__action\">"
+                          "<a class=\"govuk-link\" href=\"{{h}}\">Pass on<span class=\"govuk-visually-hidden\"> "
+                          "the notice about {{name}}</span></a></li></ul>",
+                  "h", hab_ui_url(ctx->p, ui, apr_psprintf(ctx->p, "cases/%" APR_INT64_T_FMT "/grants",
+                                                          (apr_int64_t)json_integer_value(json_object_get(n, "case_id")))),
+                  "name", hab_j_str(person, "name"), NULL)
+        : "";
     return hab_tpl(ctx->p, "<div class=\"govuk-summary-card\"><div class=\"govuk-summary-card__title-wrapper\">"
-                           "<h2 class=\"govuk-summary-card__title\">{{name}} ({{ref}}){{interim}}</h2></div>"
+                           "<h2 class=\"govuk-summary-card__title\">{{name}} ({{ref}}){{interim}}</h2>{{{action}}}</div>"
                            "<div class=\"govuk-summary-card__content\">{{{list}}}</div></div>",
                    "name", hab_j_str(person, "name"), "ref", hab_j_str(person, "reference"),
                    "interim", json_is_true(json_object_get(n, "interim")) ? " – interim" : "",
-                   "list", hab_ui_summary_list(ctx->p, rows), NULL);
+                   "action", action, "list", hab_ui_summary_list(ctx->p, rows), NULL);
 }
 
 hab_err_t *hab_page_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
@@ -246,10 +259,12 @@ hab_err_t *hab_page_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resu
                     "only with people who need to know.</p>");
     json_t *notices = json_object_get(body, "notices");
     if (!json_array_size(notices)) hab_html_add(h, "<p class=\"govuk-body\">You hold no notices.</p>");
+    hab_ui_t ui = hab_page_ui(ctx);
     size_t i;
     json_t *n;
-    json_array_foreach(notices, i, n) hab_html_add(h, notice_card(ctx, n));
-    show(ctx, out, "Notices", "notices", hab_html_str(h), 0);
+    json_array_foreach(notices, i, n) hab_html_add(h, notice_card(ctx, &ui, n));
+    hab_page_t pg = {"Notices", "notices", hab_html_str(h), 0, 0, hab_page_done_banner(in)};
+    hab_page_answer(ctx, out, 200, &pg);
     return NULL;
 }
 
@@ -325,7 +340,8 @@ static hab_err_t *absences_page(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
         "executive. Outside one, they cannot.</p>",
         rows->nelts ? hab_ui_table(ctx->p, "Recorded absences", head, rows) : "<p class=\"govuk-body\">None recorded.</p>",
         "<h2 class=\"govuk-heading-m\">Record an absence</h2>",
-        hab_form_render(ctx->p, w_absence, posted, errors, ui.csrf_token, "Record absence"), NULL);
+        hab_form_render(ctx->p, w_absence, posted, errors, ui.csrf_token, "Record absence",
+                        hab_ui_url(ctx->p, &ui, "absences")), NULL);
     hab_page_t pg = {"Absences", "absences", html, errors != NULL, 0, NULL};
     if (in->query && hab_j_str(in->query, "done")) pg.banner = "Absence recorded";
     hab_page_answer(ctx, out, status, &pg);
@@ -467,7 +483,7 @@ hab_err_t *hab_page_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     if (json_is_true(json_object_get(body, "ok")))
         html = hab_tpl(ctx->p, "<h1 class=\"govuk-heading-l\">The access log is intact</h1><p class=\"govuk-body\">"
                                "All {{n}} entries link up and match their hashes. The head of the chain is:</p>"
-                               "<p class=\"govuk-body\"><code>{{head}}</code></p><p class=\"govuk-body\">Compare it with "
+                               "<p class=\"govuk-body app-wrap-anywhere\"><code>{{head}}</code></p><p class=\"govuk-body\">Compare it with "
                                "a checkpoint kept off the server (<code>habitual-admin checkpoint</code>).</p>",
                        "n", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(body, "entries"))),
                        "head", hab_j_str(body, "head"), NULL);

@@ -248,12 +248,12 @@ static const char *chronology(hab_ctx_t *ctx, const json_t *contacts)
         json_t *inc;
         json_array_foreach(json_object_get(c, "incidents"), k, inc)
             incidents = apr_pstrcat(ctx->p, incidents, " <strong class=\"govuk-tag govuk-tag--red\">",
-                                    E(json_string_value(inc)), "</strong>", NULL);
+                                    E(hab_words(json_string_value(inc))), "</strong>", NULL);
         hab_html_tpl(h, "<li class=\"govuk-!-margin-bottom-4\"><h3 class=\"govuk-heading-s govuk-!-margin-bottom-1\">"
                         "{{date}}: {{channel}}, {{dir}}{{{inc}}}</h3>{{{summary}}}<p class=\"govuk-body-s\">"
                         "Recorded by {{by}}</p></li>",
-                     "date", hab_ui_date(ctx->p, hab_j_str(c, "at")), "channel", hab_j_str(c, "channel"),
-                     "dir", !strcmp(hab_j_str(c, "direction"), "inbound") ? "from the customer" : "to the customer",
+                     "date", hab_ui_date(ctx->p, hab_j_str(c, "at")), "channel", hab_words(hab_j_str(c, "channel")),
+                     "dir", hab_words(hab_j_str(c, "direction")),
                      "inc", incidents, "summary", hab_ui_paragraphs(ctx->p, hab_j_str(c, "summary")),
                      "by", hab_j_str(c, "recorded_by"), NULL);
     }
@@ -297,7 +297,7 @@ static const char *referral_rows(hab_ctx_t *ctx, const json_t *v)
     hab_ui_row(rows, "Department", text_or_dash(ctx, hab_j_str(v, "department")));
     hab_ui_row(rows, "What happened", hab_ui_paragraphs(ctx->p, hab_j_str(v, "summary")));
     hab_ui_row(rows, "Measures already taken", hab_ui_paragraphs(ctx->p, hab_j_str(v, "measures_taken")));
-    hab_ui_row(rows, "Complaints procedure", text_or_dash(ctx, hab_j_str(v, "complaints_procedure")));
+    hab_ui_row(rows, "Complaints procedure", text_or_dash(ctx, hab_words(hab_j_str(v, "complaints_procedure"))));
     hab_ui_row(rows, "Criteria met", criteria_words(ctx, json_object_get(v, "criteria")));
     return hab_ui_summary_list(ctx->p, rows);
 }
@@ -310,7 +310,7 @@ static const char *designation_rows(hab_ctx_t *ctx, const json_t *v)
     size_t i;
     json_t *ch;
     json_array_foreach(json_object_get(v, "open_channels"), i, ch)
-        open = apr_pstrcat(ctx->p, open, *open ? ", " : "", json_string_value(ch), NULL);
+        open = apr_pstrcat(ctx->p, open, *open ? ", " : "", hab_words(json_string_value(ch)), NULL);
     if (json_array_size(json_object_get(v, "restrictions"))) hab_ui_row(rows, "Ways still open", text_or_dash(ctx, open));
     const json_t *period = json_object_get(v, "period");
     if (json_is_object(period))
@@ -349,6 +349,8 @@ static const char *record_rows(hab_ctx_t *ctx, const json_t *obj, const char *co
         const char *m;
         if (json_is_string(val) && looks_like_date(json_string_value(val)))
             m = E(hab_ui_date(ctx->p, json_string_value(val)));
+        else if (json_is_string(val) && !strchr(json_string_value(val), ' '))
+            m = E(hab_words(json_string_value(val))); /* a value from a list: in words */
         else if (json_is_string(val)) m = hab_ui_paragraphs(ctx->p, json_string_value(val));
         else if (json_is_boolean(val)) m = json_is_true(val) ? "Yes" : "No";
         else if (json_is_integer(val)) m = apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(val));
@@ -447,7 +449,7 @@ static const char *grants_list(hab_ctx_t *ctx, const hab_ui_t *ui, long long id,
 
 /* ---- the case file ---- */
 
-static const char *banner_for(const hab_request_in_t *in)
+const char *hab_page_done_banner(const hab_request_in_t *in)
 {
     const char *done = in->query ? hab_j_str(in->query, "done") : NULL;
     const page_step_t *st = step_by_slug(done);
@@ -479,7 +481,7 @@ static const char *full_file(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_
     hab_html_add(h, section(ctx, "The referral", referral_rows(ctx, v)));
     hab_html_add(h, chronology(ctx, json_object_get(v, "contacts")));
     hab_html_add(h, history(ctx, v));
-    hab_html_add(h, letters_list(ctx, ui, v));
+    if (sight == HAB_SEE_FULL) hab_html_add(h, letters_list(ctx, ui, v)); /* letters: cem, mo, ce */
     if (sight == HAB_SEE_FULL) hab_html_add(h, section(ctx, "Notices passed on", grants_list(ctx, ui, c->id, c->grants, 0)));
     const json_t *hold = json_object_get(v, "legal_hold");
     if (json_is_object(hold))
@@ -514,7 +516,7 @@ hab_err_t *hab_page_case(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     const char *body = sight == HAB_SEE_REFERRAL ? referral_file(ctx, &ui, c, v, sight)
                                                  : full_file(ctx, &ui, c, v, sight);
     hab_page_t pg = {apr_psprintf(ctx->p, "Case %" APR_INT64_T_FMT, (apr_int64_t)c->id),
-                     sight == HAB_SEE_REFERRAL ? "referrals" : "cases", body, 0, 0, banner_for(in)};
+                     sight == HAB_SEE_REFERRAL ? "referrals" : "cases", body, 0, 0, hab_page_done_banner(in)};
     hab_page_answer(ctx, out, 200, &pg);
     return NULL;
 }
@@ -561,20 +563,26 @@ static const char *step_intro(hab_ctx_t *ctx, const page_step_t *st, const hab_c
 }
 
 static void step_page(hab_ctx_t *ctx, hab_result_t *out, const page_step_t *st, const hab_case_t *c,
-                      const hab_posted_t *posted, const apr_array_header_t *errors, int status)
+                      const hab_posted_t *posted, const apr_array_header_t *errors, int status,
+                      const char *banner)
 {
     hab_ui_t ui = hab_page_ui(ctx);
     const char *extra = st->route == HAB_ROUTE_GRANT_ADD ? grants_list(ctx, &ui, c->id, c->grants, 1) : "";
+    /* back to the case only for those who may open its page */
+    int file = hab_access_sight(c, ctx->user, ctx->roles) != HAB_SEE_NOTICE;
+    const char *back = hab_ui_url(ctx->p, &ui, file ? case_path(ctx, c->id, NULL) : "notices");
+    const char *back_text = file ? "Back to the case" : "Back to your notices";
     const char *body = hab_tpl(
         ctx->p, "{{{errs}}}<span class=\"govuk-caption-l\">Case {{id}}: {{name}}</span><h1 class=\"govuk-heading-l\">"
                 "{{title}}</h1>{{{intro}}}{{{extra}}}{{{form}}}<p class=\"govuk-body\"><a class=\"govuk-link\" "
-                "href=\"{{back}}\">Back to the case</a></p>",
+                "href=\"{{back}}\">{{back_text}}</a></p>",
         "errs", hab_ui_error_summary(ctx->p, errors),
         "id", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)c->id),
         "name", hab_j_str(c->person, "name"), "title", st->title, "intro", step_intro(ctx, st, c), "extra", extra,
-        "form", hab_form_render(ctx->p, st->widgets, posted, errors, ui.csrf_token, st->button),
-        "back", hab_ui_url(ctx->p, &ui, case_path(ctx, c->id, NULL)), NULL);
-    hab_page_t pg = {st->title, "cases", body, errors && errors->nelts, 0, NULL};
+        "form", hab_form_render(ctx->p, st->widgets, posted, errors, ui.csrf_token, st->button,
+                                hab_ui_url(ctx->p, &ui, case_path(ctx, c->id, apr_pstrcat(ctx->p, "/", st->slug, NULL)))),
+        "back", back, "back_text", back_text, NULL);
+    hab_page_t pg = {st->title, "cases", body, errors && errors->nelts, 0, banner};
     hab_page_answer(ctx, out, status, &pg);
 }
 
@@ -591,8 +599,19 @@ hab_err_t *hab_page_step_form(hab_ctx_t *ctx, const hab_request_in_t *in, hab_re
     hab_case_t *c;
     int sight;
     if ((e = hab_load_visible(ctx, in->case_id, &c, &sight))) return e;
-    step_page(ctx, out, st, c, NULL, NULL, 200);
+    step_page(ctx, out, st, c, NULL, NULL, 200, hab_page_done_banner(in));
     return NULL;
+}
+
+/* Back to the case, if the user may still see its page; a chief officer
+ * who passed a notice on or decided an appeal goes to their notices. */
+static const char *after_step(hab_ctx_t *ctx, long long id, const char *slug)
+{
+    hab_case_t *c;
+    int sight;
+    const char *done = apr_pstrcat(ctx->p, "?done=", slug, NULL);
+    if (!hab_load_visible(ctx, id, &c, &sight) && sight != HAB_SEE_NOTICE) return case_path(ctx, id, done);
+    return apr_pstrcat(ctx->p, "notices", done, NULL);
 }
 
 static void redirect(hab_ctx_t *ctx, hab_result_t *out, const char *path)
@@ -614,7 +633,7 @@ hab_err_t *hab_page_step(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     if (e) return e;
     e = run_step(ctx, st->route, in, body, NULL, &r);
     if (!e) {
-        redirect(ctx, out, case_path(ctx, in->case_id, apr_pstrcat(ctx->p, "?done=", st->slug, NULL)));
+        redirect(ctx, out, after_step(ctx, in->case_id, st->slug));
         return NULL;
     }
     if (!fixable(e)) return e;
@@ -622,7 +641,7 @@ hab_err_t *hab_page_step(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     int sight;
     hab_err_t *le = hab_load_visible(ctx, in->case_id, &c, &sight);
     if (le) return le;
-    step_page(ctx, out, st, c, &posted, hab_form_errors(ctx->p, st->widgets, e), e->status);
+    step_page(ctx, out, st, c, &posted, hab_form_errors(ctx->p, st->widgets, e), e->status, NULL);
     return NULL;
 }
 
@@ -631,7 +650,7 @@ hab_err_t *hab_page_revoke(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     hab_result_t r;
     hab_err_t *e = run_step(ctx, HAB_ROUTE_GRANT_REVOKE, in, NULL, in->arg, &r);
     if (e) return e;
-    redirect(ctx, out, case_path(ctx, in->case_id, "?done=revoked"));
+    redirect(ctx, out, case_path(ctx, in->case_id, "/grants?done=revoked"));
     return NULL;
 }
 
@@ -671,7 +690,8 @@ static void concern_page(hab_ctx_t *ctx, hab_result_t *out, const hab_posted_t *
                 "experience manager about a customer whose contact is repeated, unreasonable, abusive or threatening. "
                 "Only people who need to know will see what you write.</p>{{{form}}}",
         "errs", hab_ui_error_summary(ctx->p, errors),
-        "form", hab_form_render(ctx->p, w_concern, posted, errors, ui.csrf_token, "Raise the concern"), NULL);
+        "form", hab_form_render(ctx->p, w_concern, posted, errors, ui.csrf_token, "Raise the concern",
+                                hab_ui_url(ctx->p, &ui, "concerns/new")), NULL);
     hab_page_t pg = {"Raise a concern", "concern", body, errors && errors->nelts, 0, NULL};
     hab_page_answer(ctx, out, status, &pg);
 }

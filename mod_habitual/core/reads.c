@@ -14,6 +14,7 @@
 #include "habitual/procedure.h"
 #include "habitual/roles.h"
 #include "habitual/validate.h"
+#include "habitual/view_cache.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 #define AUDIT_PAGE_DEFAULT 100
@@ -175,25 +176,57 @@ static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
     return NULL;
 }
 
+/* The cases whose notice this user may hold: every case with restrictions
+ * in force for case officers and chief officers; for anyone else, from
+ * their own grants and referrals (indexed), never a scan of every case. */
+static hab_err_t *notice_case_ids(hab_ctx_t *ctx, hab_rows_t **r)
+{
+    if (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER))
+        return hab_store_q(ctx->store, ctx->p, r,
+                           "SELECT c.id FROM cases c WHERE c.status IN ('referred','warned','reported','active') "
+                           "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id AND x.lifted_at IS NULL) "
+                           "ORDER BY c.id", "");
+    return hab_store_q(ctx->store, ctx->p, r,
+                       "SELECT c.id FROM cases c WHERE c.id IN ("
+                       "SELECT g.case_id FROM grants g WHERE g.grantee = ? AND g.revoked_at IS NULL AND g.expires >= ? "
+                       "UNION SELECT k.id FROM cases k WHERE k.referred_by = ?) "
+                       "AND c.status IN ('referred','warned','reported','active') "
+                       "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id AND x.lifted_at IS NULL) "
+                       "ORDER BY c.id", "ttt", ctx->user, ctx->today, ctx->user);
+}
+
 hab_err_t *hab_read_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     (void)in;
-    int all = (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER)) != 0;
     hab_rows_t *r;
-    /* all of them for the case officers and chief officers; otherwise the
-     * referrer's own and those granted to this user, unexpired, unrevoked */
-    hab_err_t *e = hab_store_q(
-        ctx->store, ctx->p, &r,
-        "SELECT c.id FROM cases c WHERE c.status IN ('referred','warned','reported','active') "
-        "AND EXISTS (SELECT 1 FROM restrictions r WHERE r.case_id = c.id AND r.lifted_at IS NULL) "
-        "AND (? = 1 OR c.referred_by = ? OR EXISTS (SELECT 1 FROM grants g WHERE g.case_id = c.id "
-        "AND g.grantee = ? AND g.revoked_at IS NULL AND g.expires >= ?)) ORDER BY c.id",
-        "bttt", all, ctx->user, ctx->user, ctx->today);
+    hab_err_t *e = notice_case_ids(ctx, &r);
     if (e) return e;
     json_t *notices = hab_json_own(ctx->p, json_array());
     for (int i = 0; i < r->nrows; i++)
         if ((e = load_notice(ctx, hab_rows_int(r, i, 0), notices))) return e;
     reply(ctx, out, json_pack("{s:O}", "notices", notices));
+    return NULL;
+}
+
+/* The API's notices: the same answer, kept per process while nothing has
+ * changed (the change counter), for this user with these roles today. */
+hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    if (!ctx->views) return hab_read_notices(ctx, in, out);
+    long long gen = -1;
+    hab_err_t *e = hab_changes_read(ctx->store, ctx->p, &gen);
+    if (e) return e;
+    const char *key = apr_psprintf(ctx->p, "notices\n%s\n%u\n%s", ctx->user, ctx->roles, ctx->today);
+    const char *kept = hab_view_cache_get(ctx->views, ctx->p, key, gen);
+    if (kept) {
+        out->status = 200;
+        out->json_text = kept;
+        return NULL;
+    }
+    if ((e = hab_read_notices(ctx, in, out))) return e;
+    out->json_text = apr_pstrcat(ctx->p, hab_json_dump(ctx->p, out->body), "\n", NULL);
+    out->body = NULL;
+    hab_view_cache_put(ctx->views, key, gen, out->json_text);
     return NULL;
 }
 

@@ -162,9 +162,8 @@ hab_err_t *hab_rule_r3_warning_first(apr_pool_t *p, int warned, int severe,
     if (warned) return NULL;
     if (severe && !hab_blank(severe_reason)) return NULL;
     return hab_err_make(p, 422, "warning-required",
-                        "The customer has not been warned. A report without a warning needs "
-                        "\"severe\": true and the reason the behaviour is severe enough to act "
-                        "without notice.");
+                        "The customer has not been warned. To report without a warning, say that "
+                        "the behaviour is severe enough to act without notice, and why.");
 }
 
 hab_err_t *hab_rule_r4_who_decides(apr_pool_t *p, unsigned roles, int chief_executive_absent,

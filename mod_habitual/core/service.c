@@ -107,7 +107,8 @@ hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     if (err) return err;
     hab_err_t *refusal = step(ctx, in, out);
     if (!refusal) {
-        err = append_with_change(ctx, in, out->status ? out->status : 200);
+        err = hab_changes_bump(ctx->store, ctx->p);
+        if (!err) err = append_with_change(ctx, in, out->status ? out->status : 200);
         if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
         if (err) ctx->store->ops->rollback(ctx->store);
         return err;

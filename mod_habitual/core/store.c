@@ -77,3 +77,16 @@ long long hab_rows_int(const hab_rows_t *rows, int row, int col)
     const char *t = hab_rows_text(rows, row, col);
     return t ? strtoll(t, NULL, 10) : 0;
 }
+
+hab_err_t *hab_changes_bump(hab_store_t *s, apr_pool_t *p)
+{
+    return hab_store_q(s, p, NULL, "UPDATE change_counter SET n = n + 1 WHERE id = 1", "");
+}
+
+hab_err_t *hab_changes_read(hab_store_t *s, apr_pool_t *p, long long *n)
+{
+    hab_rows_t *rows;
+    hab_err_t *e = hab_store_q(s, p, &rows, "SELECT n FROM change_counter WHERE id = 1", "");
+    *n = e ? -1 : hab_rows_int(rows, 0, 0);
+    return e;
+}

@@ -179,3 +179,20 @@ long hab_j_int(const json_t *obj, const char *key, long dflt)
     const json_t *v = json_object_get(obj, key);
     return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
 }
+
+const char *hab_words(const char *slug)
+{
+    static const char *const words[][2] = {
+        {"in-person", "in person"}, {"online", "online forms"}, {"phone", "telephone"},
+        {"third-party", "through the third party named in the letter"},
+        {"not-applicable", "not applicable"}, {"in-progress", "in progress"},
+        {"approve", "approved"}, {"reject", "rejected"}, {"continue", "continue"}, {"vary", "vary"},
+        {"remove", "remove"}, {"uphold", "upheld"}, {"quash", "quashed"},
+        {"chief-executive", "chief executive"}, {"monitoring-officer", "monitoring officer"},
+        {"inbound", "from the customer"}, {"outbound", "to the customer"},
+        {"face-to-face", "face to face"}, {"covert-recording", "covert recording"},
+    };
+    for (size_t i = 0; slug && i < sizeof(words) / sizeof(words[0]); i++)
+        if (!strcmp(words[i][0], slug)) return words[i][1];
+    return slug;
+}

@@ -76,11 +76,19 @@ async function launch({ javaScriptEnabled = true, width = 1280, user = null } = 
 // it fills: strings, one per problem.
 function watchPage(page) {
   const problems = [];
+  const documents = new Set(); // URLs of the documents navigated to
+  const bare = (url) => url.replace(/#.*$/, '');
+  page.on('request', (req) => {
+    if (req.isNavigationRequest()) documents.add(bare(req.url()));
+  });
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     const where = (msg.location() && msg.location().url) || '';
     // Chromium asks for /favicon.ico when a page names no icon: not the page's fault.
     if (/\/favicon\.ico$/.test(where)) return;
+    // Chromium also logs the document's own 4xx/5xx status as "Failed to load
+    // resource": an error page's status is the caller's to judge (--status).
+    if (documents.has(bare(where)) && /^Failed to load resource: the server responded with a status of \d+/.test(msg.text())) return;
     problems.push(`console error: ${msg.text()}${where ? ` (${where})` : ''}`);
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
