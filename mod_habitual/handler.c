@@ -108,7 +108,7 @@ static void fill_context(request_rec *r, const hab_dir_conf *dc, hab_ctx_t *ctx)
     ctx->mount = apr_pstrndup(r->pool, dc->base, n);
     ctx->request_id = hab_request_id(r);
     ctx->client = r->useragent_ip;
-    ctx->log_batch = hab_child_log_batcher();
+    ctx->writer = hab_child_writer();
     ctx->views = hab_child_view_cache();
     hab_ctx_set_clock(ctx);
 }

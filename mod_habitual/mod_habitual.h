@@ -71,7 +71,7 @@ hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *r
 /* store_pool.c: one store per thread, opened after fork */
 void hab_store_pool_init(apr_pool_t *pchild, server_rec *s);
 hab_err_t *hab_request_store(request_rec *r, hab_store_t **store);
-struct hab_log_batcher *hab_child_log_batcher(void);
+struct hab_writer *hab_child_writer(void);
 struct hab_view_cache *hab_child_view_cache(void);
 
 /* handler.c: the API and the pages */

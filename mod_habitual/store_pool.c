@@ -1,10 +1,9 @@
 /* One database connection per worker thread, opened lazily after fork and
  * kept for the life of the child (apr_reslist, as mod_dbd keeps its pool). */
 #include <apr_reslist.h>
-#include <apr_thread_mutex.h>
 #include <ap_mpm.h>
 
-#include "habitual/audit.h"
+#include "habitual/writer.h"
 #include "habitual/view_cache.h"
 #include "mod_habitual.h"
 
@@ -13,9 +12,8 @@ APLOG_USE_MODULE(habitual);
 typedef struct {
     const hab_server_conf *sc;
     apr_reslist_t *list;
-    hab_log_batcher_t *log_batch;   /* group commit of change-free log entries */
+    hab_writer_t *writer;           /* every write of this process, group-committed */
     hab_view_cache_t *views;        /* answers kept while the change counter stands */
-    apr_thread_mutex_t *write_gate; /* this process's writers queue here */
 } store_pool_t;
 
 /* Written once per child in child_init, before any request thread runs. */
@@ -30,9 +28,17 @@ static apr_status_t store_construct(void **resource, void *params, apr_pool_t *p
         ap_log_perror(APLOG_MARK, APLOG_ERR, 0, pool, HABLOGNO(10201) "%s", e->message);
         return APR_EGENERAL;
     }
-    store->write_gate = sp->write_gate;
     *resource = store;
     return APR_SUCCESS;
+}
+
+/* The writer's own connection: opened when first needed, again after it broke. */
+static hab_err_t *open_writer(void *baton, apr_pool_t *p, hab_store_t **store)
+{
+    store_pool_t *sp = baton;
+    hab_err_t *e = hab_store_open(p, sp->sc->db_driver, sp->sc->db_params, 0, store);
+    if (e) ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, HABLOGNO(10204) "%s", e->message);
+    return e;
 }
 
 static apr_status_t store_destruct(void *resource, void *params, apr_pool_t *pool)
@@ -50,8 +56,7 @@ void hab_store_pool_init(apr_pool_t *pchild, server_rec *s)
     if (threads < 1) threads = 1;
     store_pool_t *sp = apr_pcalloc(pchild, sizeof(*sp));
     sp->sc = sc;
-    if (apr_thread_mutex_create(&sp->write_gate, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS)
-        sp->write_gate = NULL;
+
     apr_status_t rv = apr_reslist_create(&sp->list, 0, threads, threads, 0,
                                          store_construct, store_destruct, sp, pchild);
     if (rv != APR_SUCCESS) {
@@ -59,7 +64,7 @@ void hab_store_pool_init(apr_pool_t *pchild, server_rec *s)
                      "database connection pool");
         return;
     }
-    sp->log_batch = hab_log_batcher_create(pchild);
+    sp->writer = hab_writer_create(pchild, open_writer, sp);
     sp->views = hab_view_cache_create(pchild);
     child_pool = sp;
 }
@@ -69,9 +74,9 @@ hab_view_cache_t *hab_child_view_cache(void)
     return child_pool ? child_pool->views : NULL;
 }
 
-hab_log_batcher_t *hab_child_log_batcher(void)
+hab_writer_t *hab_child_writer(void)
 {
-    return child_pool ? child_pool->log_batch : NULL;
+    return child_pool ? child_pool->writer : NULL;
 }
 
 typedef struct {

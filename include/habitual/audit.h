@@ -44,17 +44,6 @@ const char *hab_audit_compute_hash(apr_pool_t *p, const hab_audit_entry_t *e);
 /* Append inside the caller's write transaction: sets seq, prev_hash, hash. */
 hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e);
 
-/* Group commit for entries that come with no change (reads, refusals):
- * concurrent requests of one process share one write transaction, so one
- * disk sync serves many entries.  Each caller returns only once its own
- * entry is committed (or the commit failed). */
-typedef struct hab_log_batcher hab_log_batcher_t;
-hab_log_batcher_t *hab_log_batcher_create(apr_pool_t *p);
-/* Append e (its strings must live until this returns) through the batcher,
- * using store for the commit when this caller leads the batch. */
-hab_err_t *hab_log_batch_append(hab_log_batcher_t *b, hab_store_t *store, apr_pool_t *p,
-                                hab_audit_entry_t *e);
-
 typedef struct hab_audit_verdict {
     int ok;
     long long entries;

@@ -29,7 +29,7 @@ typedef struct hab_ctx {
     const char *mount;         /* the <Location> the pages live under, e.g. "/habitual" */
     const char *request_id;
     const char *client;        /* client address, for the access log */
-    struct hab_log_batcher *log_batch; /* group commit of change-free entries, or NULL */
+    struct hab_writer *writer;         /* this process's group-committing writer, or NULL */
     struct hab_view_cache *views;      /* this process's kept answers, or NULL */
     /* filled in by the step, for the access log */
     const char *acting_as;

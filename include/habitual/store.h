@@ -48,11 +48,6 @@ struct hab_store {
     void *conn;
     int in_transaction;
     int broken;           /* set by the driver: do not hand this connection out again */
-    /* Optional, set by whoever pools the connections: one per process, held
-     * from begin(write) to commit/rollback, so this process's writers queue
-     * here instead of polling the database's own lock. */
-    struct apr_thread_mutex_t *write_gate;
-    int holds_gate;
 };
 
 enum {

@@ -7,6 +7,7 @@
 #include "habitual/audit.h"
 #include "habitual/roles.h"
 #include "habitual/service.h"
+#include "habitual/writer.h"
 #include "steps.h"
 
 void hab_ctx_set_clock(hab_ctx_t *ctx)
@@ -53,13 +54,18 @@ static hab_err_t *append_with_change(hab_ctx_t *ctx, const hab_request_in_t *in,
     return hab_audit_append(ctx->store, ctx->p, &e);
 }
 
+static hab_err_t *append_work(hab_store_t *s, apr_pool_t *p, void *entry)
+{
+    return hab_audit_append(s, p, entry);
+}
+
 /* An entry with no change of its own (a read, a refusal): through the
- * group commit when there is one, else in a write transaction of its own. */
+ * process's writer when there is one, else in a transaction of its own. */
 static hab_err_t *append_alone(hab_ctx_t *ctx, const hab_request_in_t *in, int status)
 {
     hab_audit_entry_t *e = apr_palloc(ctx->p, sizeof(*e));
     fill_entry(ctx, in, status, e);
-    if (ctx->log_batch) return hab_log_batch_append(ctx->log_batch, ctx->store, ctx->p, e);
+    if (ctx->writer) return hab_writer_run(ctx->writer, ctx->p, append_work, e);
     hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
     if (!err) err = hab_audit_append(ctx->store, ctx->p, e);
     if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
@@ -94,6 +100,40 @@ static hab_err_t *run_read(hab_ctx_t *ctx, const hab_request_in_t *in, hab_step_
     return err;
 }
 
+/* A step that changes case data, with everything it implies: the change
+ * counter, and its own access-log entry, in the same transaction. */
+typedef struct {
+    hab_ctx_t *ctx;
+    const hab_request_in_t *in;
+    hab_step_fn step;
+    hab_result_t *out;
+    hab_err_t *refusal;
+} change_job_t;
+
+static hab_err_t *change_work(hab_store_t *s, apr_pool_t *p, void *arg)
+{
+    change_job_t *job = arg;
+    hab_ctx_t *ctx = job->ctx;
+    (void)p;
+    hab_store_t *own = ctx->store;
+    ctx->store = s;   /* the step works on the writer's connection */
+    hab_err_t *err = job->refusal = job->step(ctx, job->in, job->out);
+    if (!err) err = hab_changes_bump(s, ctx->p);
+    if (!err) err = append_with_change(ctx, job->in, job->out->status ? job->out->status : 200);
+    ctx->store = own;
+    return err;
+}
+
+static hab_err_t *run_change(hab_ctx_t *ctx, const hab_request_in_t *in, hab_step_fn step, hab_result_t *out)
+{
+    change_job_t job = {ctx, in, step, out, NULL};
+    hab_err_t *err = hab_writer_run(ctx->writer, ctx->p, change_work, &job);
+    if (!err || err != job.refusal) return err;
+    /* refused: nothing of the step remains; the refusal itself is logged */
+    hab_err_t *log_err = hab_service_refused(ctx, in, err);
+    return log_err ? log_err : err;
+}
+
 hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     const hab_route_def_t *def = hab_route_def(in->route);
@@ -102,6 +142,7 @@ hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     if (!def || !step) return hab_err_not_found(ctx->p);
     if (!(def->flags & HAB_ROUTE_AUDITED)) return step(ctx, in, out);
     if (def->flags & HAB_ROUTE_READ) return run_read(ctx, in, step, out);
+    if (ctx->writer) return run_change(ctx, in, step, out);
 
     hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
     if (err) return err;

@@ -7,7 +7,6 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
-#include <apr_thread_mutex.h>
 #include <apr_time.h>
 #include <sqlite3.h>
 
@@ -162,21 +161,11 @@ static int run_prepared(sqlite_conn_t *c, const char *sql)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static void release_gate(hab_store_t *s)
-{
-    if (s->holds_gate) apr_thread_mutex_unlock(s->write_gate);
-    s->holds_gate = 0;
-}
-
 static hab_err_t *sqlite_begin(hab_store_t *s, apr_pool_t *p, int write)
 {
     sqlite_conn_t *c = s->conn;
-    if (write && s->write_gate && apr_thread_mutex_lock(s->write_gate) == APR_SUCCESS) s->holds_gate = 1;
     int rc = run_prepared(c, write ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (rc != SQLITE_OK) {
-        release_gate(s);
-        return mark(s, sqlite_error(p, c->db, rc, "begin"));
-    }
+    if (rc != SQLITE_OK) return mark(s, sqlite_error(p, c->db, rc, "begin"));
     s->in_transaction = 1;
     return NULL;
 }
@@ -188,7 +177,6 @@ static hab_err_t *sqlite_commit(hab_store_t *s, apr_pool_t *p)
     hab_err_t *e = rc == SQLITE_OK ? NULL : mark(s, sqlite_error(p, c->db, rc, "commit"));
     if (e && !sqlite3_get_autocommit(c->db)) run_prepared(c, "ROLLBACK");
     s->in_transaction = 0;
-    release_gate(s);
     return e;
 }
 
@@ -197,7 +185,6 @@ static void sqlite_rollback(hab_store_t *s)
     sqlite_conn_t *c = s->conn;
     if (c->db && !sqlite3_get_autocommit(c->db)) run_prepared(c, "ROLLBACK");
     s->in_transaction = 0;
-    release_gate(s);
 }
 
 static hab_err_t *sqlite_integrity(hab_store_t *s, apr_pool_t *p)

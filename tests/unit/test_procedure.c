@@ -452,7 +452,7 @@ START_TEST(walk_raise_to_review_continue_then_lapse)
     for (const char *const *part = hab_letter_required_parts; *part; part++)
         ck_assert_msg(contains(body, *part), "decision letter lacks %s", *part);
     ck_assert_msg(contains(body, "Repeated abusive calls despite a warning"), "reasons: %s", body);
-    ck_assert_msg(contains(body, "The council will not accept contact from you by phone."), "%s", body);
+    ck_assert_msg(contains(body, "The council will not accept contact from you by telephone."), "%s", body);
     ck_assert_msg(contains(body, "20 March 2026") && contains(body, "19 September 2026"), "%s", body);
     ck_assert_msg(contains(body, "You can still contact the council by: letter, email, in person, fax "
                                  "and online forms."), "open ways: %s", body);

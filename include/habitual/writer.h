@@ -1,0 +1,30 @@
+/* The process's writer: every change and every access-log entry of one
+ * httpd process goes through one connection, one request at a time, each
+ * inside a savepoint of a shared write transaction.  When nobody else is
+ * waiting the transaction commits; while others wait it is handed on, so a
+ * burst of requests shares one commit and one disk sync (group commit).
+ * Nobody's request returns before its own work is committed; a request
+ * whose work fails leaves nothing behind and does not disturb the others. */
+#ifndef HABITUAL_WRITER_H
+#define HABITUAL_WRITER_H
+
+#include <apr_pools.h>
+
+#include "habitual/error.h"
+#include "habitual/store.h"
+
+typedef struct hab_writer hab_writer_t;
+
+/* Opens the writer's connection, again after it broke. */
+typedef hab_err_t *(*hab_writer_open_fn)(void *baton, apr_pool_t *p, hab_store_t **store);
+
+hab_writer_t *hab_writer_create(apr_pool_t *p, hab_writer_open_fn open, void *baton);
+
+/* Work done inside the shared transaction on the writer's connection. */
+typedef hab_err_t *(*hab_write_fn)(hab_store_t *s, apr_pool_t *p, void *arg);
+
+/* Run fn in its own savepoint and wait until it is committed.  fn's error
+ * undoes fn's changes and is returned at once; otherwise the commit's. */
+hab_err_t *hab_writer_run(hab_writer_t *w, apr_pool_t *p, hab_write_fn fn, void *arg);
+
+#endif
