@@ -15,7 +15,7 @@ APXS ?= apxs
 # Debian 12 packages the build, the tests and the demo need.
 DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
 	libapr1-dev libaprutil1-dev libldap-dev libsqlite3-dev libpq-dev postgresql sqlite3 libjansson-dev libssl-dev \
-	check slapd ldap-utils python3 python3-pytest python3-requests faketime nodejs valgrind chromium
+	check slapd ldap-utils python3 python3-pytest python3-requests python3-psycopg2 faketime nodejs npm valgrind chromium
 
 CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
 CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c,$(CORE_SRC)) \
@@ -45,7 +45,7 @@ ASSETS := mod_habitual/assets/dist/habitual.css
 ADMIN := admin/habitual-admin
 CORE_LIB := $(BUILD)/libhabcore.a
 
-.PHONY: all deps run test bench test-browser lint fuzz fuzz-replay test-unit test-unit-asan test-unit-valgrind test-integration test-integration-asan asan clean
+.PHONY: all deps run test bench test-browser lint fuzz fuzz-replay test-unit test-unit-asan test-unit-valgrind test-integration test-integration-pgsql test-integration-asan asan clean
 
 all: $(MODULE) $(ADMIN) $(ASSETS)
 
@@ -69,8 +69,7 @@ deps:
 	fi; \
 	echo "Installing: $$missing"; \
 	echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections; \
-	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
 # ---- the core, shared by module, admin tool and unit tests ----
 mod_habitual/core/schema_sql.c: $(SCHEMA) mod_habitual/core/embed_schema.sh
@@ -141,6 +140,11 @@ test-unit-valgrind: tests/unit/run-unit
 test-integration: all
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
+# The same suite on PostgreSQL: a private server the tests start themselves
+# (tests/rig/rig.py, Postgres), a fresh database per rig; plus test_pgsql.py.
+test-integration-pgsql: all
+	HABITUAL_DB=pgsql $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
 # Chromium (Debian's) through playwright-core: each role's journey, axe-core
 # on every page, keyboard-only and no-JavaScript runs, CSRF refusals.
 test-browser: all
@@ -168,7 +172,7 @@ fuzz:
 	tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 # Every suite runs, even after a failure; the last lines are each runner's summary.
-TEST_SUITES := lint test-unit test-unit-asan test-unit-valgrind fuzz-replay test-integration test-integration-asan test-browser
+TEST_SUITES := lint test-unit test-unit-asan test-unit-valgrind fuzz-replay test-integration test-integration-pgsql test-integration-asan test-browser
 test: deps
 	$(MAKE) --no-print-directory all tests/unit/run-unit
 	@set -o pipefail; status=0; : > tests/.summary; \

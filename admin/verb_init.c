@@ -24,9 +24,10 @@ int verb_init(admin_ctx_t *ctx)
     int from = 0, to = 0;
     hab_err_t *err = hab_schema_migrate(store, ctx->p, ctx->now, &from, &to);
     if (err) return admin_fail(err, ADMIN_DATABASE);
+    const char *db = hab_store_display(ctx->p, ctx->driver, ctx->params);
     if (from == to)
-        printf("%s: schema version %d, already current\n", ctx->params, to);
+        printf("%s: schema version %d, already current\n", db, to);
     else
-        printf("%s: schema version %d (was %d)\n", ctx->params, to, from);
+        printf("%s: schema version %d (was %d)\n", db, to, from);
     return ADMIN_OK;
 }

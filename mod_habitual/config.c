@@ -360,7 +360,8 @@ static const char *check_one_database(apr_pool_t *p, const hab_server_conf *sc)
     hab_err_t *e = hab_store_open(tmp, sc->db_driver, sc->db_params, 0, &store);
     if (!e) e = hab_schema_check(store, tmp);
     const char *msg = e ? apr_psprintf(p, "HabitualDatabase %s %s: %s", sc->db_driver,
-                                       sc->db_params, e->message) : NULL;
+                                       hab_store_display(p, sc->db_driver, sc->db_params),
+                                       e->message) : NULL;
     apr_pool_destroy(tmp); /* closes the connection before any fork */
     if (strcmp(sc->db_driver, "sqlite3") == 0) give_wal_files_to_children(p, sc->db_params);
     return msg;

@@ -59,7 +59,13 @@ enum {
 const char *hab_store_drivers(void);
 int hab_store_driver_known(const char *driver);
 
-/* Open a connection; it closes when p is cleared or destroyed. */
+/* The database as messages name it: a SQLite path as given, a PostgreSQL
+ * connection string with its password masked (never print params itself). */
+const char *hab_store_display(apr_pool_t *p, const char *driver, const char *params);
+
+/* Open a connection; it closes when p is cleared or destroyed.  The driver
+ * allocates from p while the connection works (its statement cache), so p
+ * must belong to this connection alone: pools are not thread-safe. */
 hab_err_t *hab_store_open(apr_pool_t *p, const char *driver, const char *params,
                           int flags, hab_store_t **out);
 
@@ -73,9 +79,13 @@ long long hab_rows_int(const hab_rows_t *rows, int row, int col);
 
 hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
                                  hab_store_t **out);
+/* Once per process, before any connection: SQLite's memory statistics take
+ * a process-wide mutex on every allocation; we never read them. */
+void hab_store_sqlite_process_init(void);
 /* conninfo as libpq takes it: "host=... port=... dbname=... user=..." */
 hab_err_t *hab_store_pgsql_open(apr_pool_t *p, const char *conninfo, int flags,
                                 hab_store_t **out);
+const char *hab_store_pgsql_display(apr_pool_t *p, const char *conninfo);
 
 /* Schema: migrations embedded from schema/NNN_*.sql at build time. */
 int hab_schema_latest(void);

@@ -95,7 +95,8 @@ hab_err_t *hab_schema_check(hab_store_t *s, apr_pool_t *p)
     if (version < hab_schema_latest())
         return hab_err_make(p, 500, "schema-older",
                             "database %s has schema version %d but this build needs %d: "
-                            "run habitual-admin --driver %s --params '%s' init",
+                            "run habitual-admin --driver %s --params \"%s\" init "
+                            "as the database's owner",
                             s->params, version, hab_schema_latest(), s->driver, s->params);
     return hab_err_make(p, 500, "schema-newer",
                         "database %s has schema version %d, newer than this build (%d): "

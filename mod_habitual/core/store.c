@@ -18,6 +18,12 @@ int hab_store_driver_known(const char *driver)
     return driver && (strcmp(driver, "sqlite3") == 0 || strcmp(driver, "pgsql") == 0);
 }
 
+const char *hab_store_display(apr_pool_t *p, const char *driver, const char *params)
+{
+    if (driver && strcmp(driver, "pgsql") == 0) return hab_store_pgsql_display(p, params);
+    return params ? params : "";
+}
+
 hab_err_t *hab_store_open(apr_pool_t *p, const char *driver, const char *params,
                           int flags, hab_store_t **out)
 {

@@ -432,6 +432,14 @@ static hab_err_t *check_conninfo(apr_pool_t *p, const char *conninfo, const char
     return NULL;
 }
 
+const char *hab_store_pgsql_display(apr_pool_t *p, const char *conninfo)
+{
+    const char *display;
+    if (check_conninfo(p, conninfo ? conninfo : "", &display))
+        return "(a connection string libpq cannot read; not shown, it may hold a password)";
+    return display;
+}
+
 hab_err_t *hab_store_pgsql_open(apr_pool_t *p, const char *conninfo, int flags,
                                 hab_store_t **out)
 {

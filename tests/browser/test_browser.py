@@ -262,9 +262,9 @@ def judge(env, scenario, **extra):
 @pytest.fixture(scope="module")
 def env():
     if not shutil.which("node"):
-        pytest.skip("node is not installed (apt-get install nodejs npm)")
+        pytest.fail("node is not installed (make deps, or apt-get install nodejs npm)")
     if not os.path.exists(CHROMIUM):
-        pytest.skip("%s is not installed (apt-get install chromium)" % CHROMIUM)
+        pytest.fail("%s is not installed (make deps, or apt-get install chromium)" % CHROMIUM)
     if not all(os.path.isdir(os.path.join(HERE, "node_modules", m)) for m in ("playwright-core", "axe-core")):
         npm = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True)
         assert npm.returncode == 0, "npm ci in tests/browser failed:\n%s%s" % (npm.stdout, npm.stderr)

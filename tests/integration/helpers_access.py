@@ -69,6 +69,7 @@ class AccessRig:
     def stop(self):
         self.httpd.stop()
         self.slapd.stop()
+        self.httpd.drop_db()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -77,8 +78,10 @@ def start_access_rig():
     return r, RigFixture(r)
 
 
-def stop_access_rig(r):
+def stop_access_rig(r, fx=None):
     r.httpd.stop()
+    if fx is not None:
+        fx.db.close()
     _check_sanitizers(r)
     r.stop()
 

@@ -19,7 +19,7 @@ import uuid
 import requests
 
 import rig
-from conftest import RigFixture, _check_sanitizers
+from conftest import Db, RigFixture, _check_sanitizers
 
 PASSWORD = rig.PASSWORD
 
@@ -220,6 +220,7 @@ class ManualRig:
     def stop(self):
         self.httpd.stop()
         self.slapd.stop()
+        self.httpd.drop_db()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -343,8 +344,19 @@ def free_bytes(directory):
 
 # ---- the database ----
 
-def integrity(db_path):
-    c = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True, timeout=10)
+def integrity(db):
+    """The engine's own check of the stored data: ["ok"], or what it found.
+    SQLite: PRAGMA integrity_check.  PostgreSQL: pg_amcheck (amcheck's heap
+    and B-tree checks, every index against its table), which installs the
+    amcheck extension in a schema of its own, never in "public"."""
+    if rig.is_pg(db):
+        res = subprocess.run([rig.pg_bin("pg_amcheck"), "-h", "127.0.0.1", "-p", str(db.server.port),
+                              "-U", rig.PG_SUPERUSER, "--install-missing", "--heapallindexed",
+                              "-s", "public", db.name], capture_output=True, text=True)
+        found = [l for l in (res.stdout + res.stderr).splitlines()
+                 if l.strip() and not l.startswith("NOTICE:")]
+        return ["ok"] if res.returncode == 0 and not found else found or ["exit %d" % res.returncode]
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
     try:
         return [r[0] for r in c.execute("PRAGMA integrity_check").fetchall()]
     finally:
@@ -368,25 +380,85 @@ def settle_wal(db_path):
 
 
 class Snapshot:
-    """Row counts of every table in one connection: cheap enough to take
-    around every request of a long loop."""
+    """Row counts of every table, the access log included, in one statement:
+    cheap enough to take around every request of a long loop (either engine)."""
 
-    def __init__(self, db_path):
-        self.path = db_path
-        c = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True, timeout=10)
-        try:
-            self.tables = [r[0] for r in c.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        finally:
-            c.close()
-        self.sql = "SELECT " + ", ".join('(SELECT count(*) FROM "%s")' % t for t in self.tables)
+    def __init__(self, db):
+        self.db = db if isinstance(db, Db) else Db(db)
 
     def take(self):
-        c = sqlite3.connect("file:%s?mode=ro" % self.path, uri=True, timeout=10)
+        return self.db.counts(exclude=())
+
+
+# ---- the write lock, taken from outside the module ----
+
+def pg_write_lock_key():
+    """The advisory lock every write transaction of the pgsql driver takes
+    first (README "Storage"), read from the driver's source."""
+    src = open(os.path.join(rig.ROOT, "mod_habitual", "core", "store_pgsql.c")).read()
+    return int(re.search(r'#define HAB_PG_WRITE_LOCK "(\d+)"', src).group(1))
+
+
+class OutsideWriteLock:
+    """Someone else holds the database's write lock: SQLite's BEGIN
+    IMMEDIATE on the file, or on PostgreSQL the driver's advisory lock in a
+    transaction of another session (as a second tool, or a stuck server,
+    would)."""
+
+    # what the error log says of a writer that gave up waiting for it
+    LOG_PATTERN = {"sqlite3": r"busy", "pgsql": r"lock timeout"}
+
+    def __init__(self, db):
+        self.db = db
+        if rig.is_pg(db):
+            self.c = db.connect(autocommit=False)
+        else:
+            self.c = sqlite3.connect(db, timeout=10, isolation_level=None)
+
+    def acquire(self):
+        if rig.is_pg(self.db):
+            with self.c.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (pg_write_lock_key(),))
+        else:
+            self.c.execute("BEGIN IMMEDIATE")
+
+    def release(self):
+        if rig.is_pg(self.db):
+            self.c.rollback()
+        else:
+            self.c.execute("ROLLBACK")
+
+    def close(self):
+        self.c.close()
+
+
+# ---- PostgreSQL servers of a test's own ----
+
+class PrivateRig:
+    """rig.Rig on a database of its own PostgreSQL server, for tests that
+    stop, restart or reconfigure the server (the session's shared server
+    serves every other rig)."""
+
+    def __init__(self, **httpd_args):
+        self.server = rig.Postgres()
         try:
-            return dict(zip(self.tables, c.execute(self.sql).fetchone()))
-        finally:
-            c.close()
+            self.inner = rig.Rig(db=self.server.create_database(), **httpd_args)
+        except Exception:
+            self.server.destroy()
+            raise
+        self.workdir = self.inner.workdir
+        self.httpd = self.inner.httpd
+        self.slapd = self.inner.slapd
+
+    @property
+    def db(self):
+        return self.httpd.db
+
+    def stop(self):
+        self.httpd.stop()
+        self.slapd.stop()
+        self.server.destroy()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def assert_chain_verifies(fixture):

@@ -379,7 +379,7 @@ class FutureServer:
         self.fixture = fixture
         self.httpd = rigmod.Httpd(fixture.rig.workdir, fixture.slapd.port,
                                   name=name or "future-" + uid(), db=fixture.rig.db, faketime=offset)
-        self.db = Db(fixture.rig.db)
+        self.db = fixture.db
         self._clients = {}
 
     def __enter__(self):

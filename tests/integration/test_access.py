@@ -81,7 +81,7 @@ def world():
         assert len(w.letters_active) >= 2, w.letters_active
         yield w
     finally:
-        H.stop_access_rig(r)
+        H.stop_access_rig(r, fx)
 
 
 # ---- the matrix: requests ----
@@ -535,7 +535,7 @@ def test_grant_gives_a_notice_and_revoking_takes_it_away_at_once(world, matrix):
     assert n["open_channels"] == ["letter", "email", "in-person", "online"]
     assert n["until"] == full["period"]["end"]
     assert n["interim"] is False
-    assert "letter, email, in-person, online" in n["phone_statement"]
+    assert "letter, email, in person, online forms" in n["phone_statement"]
     raw = alice.get("api/notices").content
     assert b"MARK-" not in raw and b"reasons" not in raw
     # a notice is not the file

@@ -1,11 +1,18 @@
 """Issue 7, faults: kill -9 of every httpd process during writes, two
-servers and an outside write lock on one SQLite file, LDAP down or silent
+servers and an outside write lock on one database, LDAP down or silent
 (beyond test_foundation's api/me checks), an unwritable database and a full
-disk, and group removal within the LDAP cache lifetime."""
+disk, and group removal within the LDAP cache lifetime.
 
+On PostgreSQL (HABITUAL_DB=pgsql) the outside write lock is the driver's
+advisory lock held by another session; a read-only database is
+default_transaction_read_only set for the database or the whole server; a
+full disk is the database's tablespace on a full tmpfs.  The chmod tests
+are SQLite's own (file modes mean nothing to a database server)."""
+
+import base64
 import os
 import re
-import sqlite3
+import shutil
 import stat
 import threading
 import time
@@ -15,10 +22,11 @@ import requests
 
 import rig
 import helpers_procedure as hp
-from helpers_faults import (ManualRig, Outcome, SilentOn, TmpfsRig, LogWatch, assert_chain_verifies,
-                            contact, fill_filesystem, free_bytes, integrity, kill9_everything,
-                            new_fixture, port_closed, post_json, scan_error_log, settle_wal, stop_rig, token_for,
-                            uid)
+from conftest import pgsql_only, sqlite_only
+from helpers_faults import (ManualRig, Outcome, OutsideWriteLock, PrivateRig, SilentOn, TmpfsRig, LogWatch,
+                            assert_chain_verifies, contact, fill_filesystem, free_bytes, integrity,
+                            kill9_everything, new_fixture, port_closed, post_json, scan_error_log, settle_wal,
+                            stop_rig, token_for, try_mount_tmpfs, uid, umount)
 
 
 @pytest.fixture(autouse=True)
@@ -49,26 +57,33 @@ def test_kill_9_of_every_httpd_process_during_200_writes_loses_and_doubles_nothi
     token = token_for(base, "carol")
     run = "K9-%s-" % uid()
     today = hp.iso(hp.today())
-    outcomes = [Outcome(run + "%03d" % i) for i in range(200)]
-    go = threading.Event()
+    # 200 writers, each posting again as soon as it is answered: whenever the
+    # kill lands, writes are in flight (received, queued or being committed).
+    outcomes, lock = [], threading.Lock()
+    go, stop = threading.Event(), threading.Event()
     answered = threading.Semaphore(0)
 
-    def write(o, cid):
+    def writer(n, cid):
         go.wait()
-        o.record(lambda: post_json(base, "carol", token, "api/cases/%d/contacts" % cid,
-                                   contact(o.key, today), timeout=20))
-        answered.release()
+        for i in range(1000):
+            o = Outcome(run + "%03d-%03d" % (n, i))
+            with lock:
+                outcomes.append(o)
+            o.record(lambda: post_json(base, "carol", token, "api/cases/%d/contacts" % cid,
+                                       contact(o.key, today), timeout=20))
+            answered.release()
+            if o.status is None or stop.is_set():
+                return
 
-    threads = [threading.Thread(target=write, args=(o, cases[i % len(cases)]))
-               for i, o in enumerate(outcomes)]
+    threads = [threading.Thread(target=writer, args=(n, cases[n % len(cases)])) for n in range(200)]
     for t in threads:
         t.start()
     go.set()
-    # Kill once a quarter of the writes have been answered: the rest are in
-    # flight, queued or not yet sent.
+    # Kill once 50 writes have been answered.
     for _ in range(50):
         assert answered.acquire(timeout=30), "no answers from httpd"
     killed = kill9_everything(fx.httpd)
+    stop.set()
     for t in threads:
         t.join(60)
     assert len(killed) >= 2, killed  # the parent and at least one child
@@ -113,9 +128,9 @@ def test_kill_9_of_every_httpd_process_during_200_writes_loses_and_doubles_nothi
     hp.add_contact(fx, cases[0], summary=run + "after-restart")
 
 
-# ---- 2. two servers on one SQLite file, and an outside write lock ----
+# ---- 2. two servers on one database, and an outside write lock ----
 
-BUSY_TIMEOUT = 5.0  # README "Storage": busy_timeout 5 s
+BUSY_TIMEOUT = 5.0  # README "Storage": busy_timeout 5 s (SQLite), lock timeouts 5 s (PostgreSQL)
 
 
 @pytest.mark.parametrize("hold", [2.0, BUSY_TIMEOUT + 1.5],
@@ -161,19 +176,21 @@ def test_two_servers_and_an_outside_write_lock_answer_2xx_or_503_and_count_right
         threads = [threading.Thread(target=worker, args=(n,)) for n in range(12)]
         for t in threads:
             t.start()
-        time.sleep(0.5)
-        holder = sqlite3.connect(fx.rig.db, timeout=10, isolation_level=None)
         try:
-            holder.execute("BEGIN IMMEDIATE")
-            time.sleep(hold)
-            holder.execute("ROLLBACK")
-            released["at"] = time.time()
+            time.sleep(0.5)
+            holder = OutsideWriteLock(fx.rig.db)
+            try:
+                holder.acquire()
+                time.sleep(hold)
+                holder.release()
+                released["at"] = time.time()
+            finally:
+                holder.close()
+            time.sleep(1.5)
         finally:
-            holder.close()
-        time.sleep(1.5)
-        stop.set()
-        for t in threads:
-            t.join(60)
+            stop.set()
+            for t in threads:
+                t.join(60)
 
         dropped = [o for o in outcomes if o.error is not None]
         assert not dropped, "dropped connections: %s" % dropped[:5]
@@ -205,7 +222,7 @@ def test_two_servers_and_an_outside_write_lock_answer_2xx_or_503_and_count_right
             for o in busy:  # waited for the busy timeout, not much longer
                 assert o.ended - o.started < BUSY_TIMEOUT + 2.5, (o, o.ended - o.started)
             logs = fx.httpd.read_error_log() + other.read_error_log()
-            assert re.search(r"HAB\d{5}: .*busy", logs), logs[-2000:]
+            assert re.search(r"HAB\d{5}: .*" + OutsideWriteLock.LOG_PATTERN[rig.ENGINE], logs), logs[-2000:]
         after = [o for o in ok if o.started > released["at"] + 0.1]
         assert after, "service did not resume after the lock was released"
 
@@ -391,6 +408,7 @@ def _writable_again(db):
             os.chmod(db + suffix, 0o644)
 
 
+@sqlite_only("file modes of the SQLite file and its directory")
 @pytest.mark.parametrize("what", ["db-file", "db-directory"])
 def test_read_only_database_answers_503_for_writes_and_logged_reads_and_writes_nothing(own_rig, what):
     """chmod so that httpd's user cannot write (the tests run as root; httpd's
@@ -426,6 +444,7 @@ def test_read_only_database_answers_503_for_writes_and_logged_reads_and_writes_n
         _recovered(fx, referred, reported)
 
 
+@sqlite_only("the file mode of the SQLite file")
 def test_writes_resume_without_restart_once_the_database_file_is_writable_again(own_rig):
     fx = own_rig
     httpd = fx.httpd
@@ -449,6 +468,7 @@ def test_writes_resume_without_restart_once_the_database_file_is_writable_again(
     assert r.status_code == 201, (r.status_code, r.text)
 
 
+@sqlite_only("the SQLite file on a full tmpfs (PostgreSQL: the tablespace test below)")
 def test_full_disk_answers_503_writes_nothing_and_recovers_when_space_returns():
     """The database on a 3 MB tmpfs (mount -t tmpfs, as root), filled to
     the last byte by a file beside it."""
@@ -476,6 +496,141 @@ def test_full_disk_answers_503_writes_nothing_and_recovers_when_space_returns():
         if filler:
             os.unlink(filler)
         stop_rig(r)
+
+
+def _end_app_sessions(server, db):
+    """End every session httpd has open on db (pg_terminate_backend), as a
+    DBA does to make a new database setting apply; the module must open new
+    ones by itself."""
+    rows = server.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = %s AND usename = %s", (db.name, rig.APP_ROLE))
+    deadline = time.time() + 10
+    while time.time() < deadline and server.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND usename = %s",
+            (db.name, rig.APP_ROLE))[0][0]:
+        time.sleep(0.05)
+    return len(rows or [])
+
+
+def _set_read_only(r, how, on):
+    server, db = r.server, r.db
+    c = server.connect()
+    try:
+        with c.cursor() as cur:
+            cur.execute("SET default_transaction_read_only = off")   # the DBA's own session
+            if how == "alter-database":
+                cur.execute('ALTER DATABASE "%s" %s' % (db.name, "SET default_transaction_read_only = on"
+                                                         if on else "RESET default_transaction_read_only"))
+            else:
+                cur.execute("ALTER SYSTEM %s" % ("SET default_transaction_read_only = on"
+                                                  if on else "RESET default_transaction_read_only"))
+    finally:
+        c.close()
+    if how == "alter-database":
+        _end_app_sessions(server, db)     # the setting applies to new sessions
+    else:
+        server.stop()                     # the whole server comes back read-only (or not),
+        server.start()                    # on the same port
+
+
+@pgsql_only("a read-only PostgreSQL")
+@pytest.mark.parametrize("how", ["alter-database", "alter-system"])
+def test_read_only_postgresql_answers_503_for_writes_and_logged_reads_and_recovers_by_itself(how):
+    """README "Storage": a read-only server answers 503 with Retry-After,
+    never half a change.  default_transaction_read_only for the database
+    (ALTER DATABASE, then the module's sessions ended: it reconnects by
+    itself) or for the whole server (ALTER SYSTEM and a restart on the same
+    port).  Writes answer 503; reads of case data need their access-log
+    entry written, so they answer 503 too and show nothing (README "The
+    access log"); what needs no database works.  Nothing is written, the
+    error log says why, and once the database is writable again writes
+    succeed without touching httpd."""
+    r = PrivateRig()
+    fx = new_fixture(r)
+    try:
+        person, referred, reported = _cases_for_the_fault(fx)
+        counts = fx.db.counts(exclude=())
+        since = len(r.httpd.read_error_log())
+        _set_read_only(r, how, True)
+        _cannot_write(fx, person, referred, reported, counts)
+        _reason_logged(r.httpd, since, "read-only", person)
+        assert fx.db.counts(exclude=()) == counts, "something was written to a read-only database"
+        _set_read_only(r, how, False)
+        _recovered(fx, referred, reported)
+    finally:
+        fx.db.close()
+        stop_rig(r)
+
+
+def _incompressible(n):
+    """Text PostgreSQL cannot compress inline: it needs pages of its own (TOAST)."""
+    return base64.b64encode(os.urandom(n))[:n].decode()
+
+
+@pgsql_only("a PostgreSQL tablespace on a full tmpfs")
+def test_full_disk_under_postgresql_answers_503_writes_nothing_and_recovers_when_space_returns(workdir):
+    """The PostgreSQL equivalent of the SQLite file on a full tmpfs: the
+    database's tablespace (its tables, not the server's write-ahead log) on
+    a 24 MB tmpfs filled to the last byte.  A write that needs space (a new
+    case, a long contact: incompressible text goes to pages of its own)
+    answers 503 with Retry-After, never 500, and leaves nothing behind; the
+    error log says why; when space returns the same writes succeed, without
+    a restart of anything, and the chain and the indexes are sound."""
+    mount = os.path.join(workdir, "disk")
+    os.makedirs(mount)
+    why_not = try_mount_tmpfs(mount, "24m")
+    if why_not:
+        pytest.skip("cannot mount a tmpfs here (%s)" % why_not)
+    server = r = fx = filler = None
+    try:
+        rig._give_to_postgres(mount)
+        server = rig.Postgres()
+        server.execute("CREATE TABLESPACE full_disk LOCATION '%s'" % mount)
+        server.execute('CREATE DATABASE "habitual_full" TABLESPACE full_disk')
+        r = rig.Rig(db=rig.PgDatabase(server, "habitual_full"))
+        fx = new_fixture(r)
+        person, referred, reported = _cases_for_the_fault(fx)
+        carol, alice = fx.as_user("carol"), fx.as_user("alice")
+        big_contact = contact(_incompressible(19000), hp.iso(hp.today()))
+        big_case = hp.concern_body(summary=_incompressible(19000),
+                                   person={"name": person + " 2", "reference": "UW-" + uid()})
+        counts = fx.db.counts()
+        log_before = fx.db.scalar("SELECT max(seq) FROM access_log")
+        since = len(r.httpd.read_error_log())
+        filler = fill_filesystem(mount)
+        assert free_bytes(mount) == 0
+        for what, send in [("POST api contacts", lambda: carol.post("api/cases/%d/contacts" % referred, big_contact)),
+                           ("POST api/cases", lambda: alice.post("api/cases", big_case))]:
+            res = send()
+            assert res.status_code == 503, (what, res.status_code, res.text[:300])
+            assert res.headers.get("Retry-After") == "5", (what, res.headers)
+            assert res.json()["error"]["code"] == "unavailable", (what, res.text)
+        assert fx.db.counts() == counts, "something was half-written"
+        # the refused writes' own entries, if the log had room for them, say so
+        entries = fx.db.query("SELECT outcome, status FROM access_log WHERE seq > ?", (log_before,))
+        assert all((e["outcome"], e["status"]) == ("error", 503) for e in entries), entries
+        _reason_logged(r.httpd, since, "could not extend|No space left|disk full|53100", person)
+        os.unlink(filler)
+        filler = None
+        assert carol.post("api/cases/%d/contacts" % referred, big_contact).status_code == 201
+        assert alice.post("api/cases", big_case).status_code == 201
+        _recovered(fx, referred, reported)
+        assert integrity(fx.rig.db) == ["ok"]
+    finally:
+        if filler:
+            os.unlink(filler)
+        if fx is not None:
+            fx.db.close()
+        if r is not None:
+            try:
+                scan_error_log(r.httpd)
+            finally:
+                r.httpd.stop()
+                r.slapd.stop()
+                shutil.rmtree(r.workdir, ignore_errors=True)
+        if server is not None:
+            server.destroy()
+        umount(mount)
 
 
 # ---- 5. a group removed in LDAP takes effect within the cache lifetime ----

@@ -10,6 +10,8 @@ import pytest
 import requests
 
 import rig
+from conftest import (PG, SCHEMA_VERSION, Db, database_exists, missing_database, new_database, pgsql_only,
+                      sqlite_only)
 
 ROLE_EXPECTATIONS = {
     "alice": ["staff"],
@@ -247,6 +249,7 @@ def _start_fails(httpd):
     return out
 
 
+@sqlite_only("start-up with the SQLite file missing")
 def test_refuses_to_start_when_database_missing(workdir):
     slapd = rig.Slapd(workdir)
     httpd = rig.Httpd(workdir, 1, init_db=False)
@@ -255,14 +258,74 @@ def test_refuses_to_start_when_database_missing(workdir):
     del slapd
 
 
-@pytest.mark.parametrize("version", [0, 2])
+PG_PASSWORD = "rig-db-password-" + "7" * 8
+
+
+def _pg_httpd(workdir, db, port=None, password=False):
+    """An httpd whose HabitualDatabase names db, on another port, or with a
+    password in the connection string (trust authentication ignores it)."""
+    httpd = rig.Httpd(workdir, 1, db=db, init_db=False)
+    text = httpd.config_text()
+    if port is not None:
+        text = text.replace("port=%d " % db.server.port, "port=%d " % port)
+    if password:
+        text = text.replace(" user=%s" % rig.APP_ROLE, " user=%s password=%s" % (rig.APP_ROLE, PG_PASSWORD))
+    with open(httpd.conf, "w") as f:
+        f.write(text)
+    return httpd
+
+
+@pgsql_only("the PostgreSQL equivalents of a missing database file")
+@pytest.mark.parametrize("what", ["no-such-database", "nothing-listening", "never-initialised"])
+def test_refuses_to_start_when_the_postgresql_database_is_unreachable_or_empty(workdir, what):
+    """README: a database that cannot be opened, or whose schema version is
+    not this build's, stops httpd at start-up with HAB10001 (for a database
+    the DBA made but nobody initialised: version 0, and what to run)."""
+    if what == "no-such-database":
+        httpd = _pg_httpd(workdir, missing_database(workdir))
+    elif what == "nothing-listening":
+        httpd = _pg_httpd(workdir, new_database(workdir), port=rig.free_port())
+    else:
+        httpd = _pg_httpd(workdir, new_database(workdir))
+    started = time.time()
+    out = _start_fails(httpd)
+    assert time.time() - started < 15, "start-up took %.1f s" % (time.time() - started)
+    assert "HAB10001" in out and "mod_habitual cannot start" in out, out
+    if what == "never-initialised":
+        assert "schema version 0" in out and "habitual-admin --driver pgsql" in out and " init" in out, out
+    else:
+        assert "cannot connect to PostgreSQL" in out, out
+    if what == "no-such-database":
+        assert httpd.db.name in out and "does not exist" in out, out
+
+
+@pgsql_only("a password in the PostgreSQL connection string")
+def test_start_up_error_never_shows_the_database_password(workdir):
+    httpd = _pg_httpd(workdir, new_database(workdir), port=rig.free_port(), password=True)
+    out = _start_fails(httpd)
+    assert "HAB10001" in out and "cannot connect to PostgreSQL" in out, out
+    assert PG_PASSWORD not in out, [l for l in out.splitlines() if PG_PASSWORD in l]
+
+
+@pgsql_only("a password in the PostgreSQL connection string")
+def test_init_never_prints_the_database_password(workdir):
+    db = new_database(workdir)
+    params = db.conninfo + " password=" + PG_PASSWORD
+    for expect in ("(was 0)", "already current"):
+        res = subprocess.run([rig.ADMIN, "--driver", "pgsql", "--params", params, "init"],
+                             capture_output=True, text=True)
+        assert res.returncode == 0 and expect in res.stdout, (res.stdout, res.stderr)
+        assert PG_PASSWORD not in res.stdout + res.stderr, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("version", [0, SCHEMA_VERSION + 1])
 def test_refuses_to_start_on_wrong_schema_version(workdir, version):
     httpd = rig.Httpd(workdir, 1)
-    with sqlite3.connect(httpd.db) as c:
-        if version == 0:
-            c.execute("DELETE FROM schema_migrations")
-        else:
-            c.execute("INSERT INTO schema_migrations VALUES (2, '002_future.sql', 'x')")
+    db = Db(httpd.db)
+    if version == 0:
+        db.write("DELETE FROM schema_migrations")
+    else:
+        db.write("INSERT INTO schema_migrations VALUES (?, ?, 'x')", (version, "%03d_future.sql" % version))
     httpd.fix_db_owner()
     out = _start_fails(httpd)
     assert "HAB10001" in out and "schema version %d" % version in out, out
@@ -325,28 +388,31 @@ def test_starts_with_a_good_configuration(workdir):
 # ---- habitual-admin init ----
 
 def _schema(db):
-    with sqlite3.connect(db) as c:
-        return c.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+    d = Db(db)
+    try:
+        return d.schema()
+    finally:
+        d.close()
 
 
 def test_init_twice_leaves_the_same_schema(workdir):
-    db = os.path.join(workdir, "h.db")
+    db = new_database(workdir)
     first = rig.admin(db, "init")
-    assert "schema version 1 (was 0)" in first.stdout
+    assert "schema version %d (was 0)" % SCHEMA_VERSION in first.stdout
     schema = _schema(db)
     second = rig.admin(db, "init")
     assert "already current" in second.stdout
     assert _schema(db) == schema
-    with sqlite3.connect(db) as c:
-        assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert c.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
+    assert Db(db).scalar("SELECT count(*) FROM schema_migrations") == SCHEMA_VERSION
+    if not PG:
+        with sqlite3.connect(db) as c:
+            assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_init_refuses_a_newer_schema(workdir):
-    db = os.path.join(workdir, "h.db")
+    db = new_database(workdir)
     rig.admin(db, "init")
-    with sqlite3.connect(db) as c:
-        c.execute("INSERT INTO schema_migrations VALUES (7, '007_future.sql', 'x')")
+    Db(db).write("INSERT INTO schema_migrations VALUES (7, '007_future.sql', 'x')")
     schema = _schema(db)
     res = rig.admin(db, "init", check=False)
     assert res.returncode == 3
@@ -355,10 +421,18 @@ def test_init_refuses_a_newer_schema(workdir):
 
 
 def test_verbs_never_create_a_database(workdir):
-    db = os.path.join(workdir, "absent.db")
+    db = missing_database(workdir)
     res = rig.admin(db, "verify-audit", check=False)
     assert res.returncode == 3 and "does not exist" in res.stderr
-    assert not os.path.exists(db)
+    assert not database_exists(db)
+
+
+@pgsql_only("a PostgreSQL database made by the DBA, never initialised")
+def test_verbs_other_than_init_leave_an_empty_postgresql_database_empty(workdir):
+    db = new_database(workdir)
+    res = rig.admin(db, "verify-audit", check=False)
+    assert res.returncode == 3 and "schema version 0" in res.stderr, res.stderr
+    assert Db(db).tables() == []
 
 
 def test_admin_usage_errors(workdir):

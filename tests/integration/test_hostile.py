@@ -37,7 +37,7 @@ class HostileRig(RigFixture):
 def hrig():
     r = rig.Rig()
     fx = HostileRig(r)
-    fx.schema = fx.db.query("SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    fx.schema = fx.db.schema()
     yield fx
     stop_rig(r)
 
@@ -49,7 +49,7 @@ def error_log_stays_clean(hrig):
     watch = LogWatch(hrig.httpd)
     yield
     watch.assert_clean()
-    assert hrig.db.query("SELECT type, name, sql FROM sqlite_master ORDER BY name") == hrig.schema
+    assert hrig.db.schema() == hrig.schema
     assert hrig.as_user("alice").get("api/me").status_code == 200, "httpd stopped serving"
 
 
@@ -458,7 +458,7 @@ class Refusals:
 
     def __init__(self, fx):
         self.fx = fx
-        self.snap = Snapshot(fx.rig.db)
+        self.snap = Snapshot(fx.db)
         self.before = self.snap.take()
         self.statuses = []
 

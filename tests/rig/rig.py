@@ -1,11 +1,22 @@
 """The test rig: a private slapd loaded from LDIF, a private httpd with the
-built module, a fresh SQLite database.  Everything listens on 127.0.0.1 on
-free ports, lives in one temporary directory, and is stopped by PID.
+built module, a fresh database.  Everything listens on 127.0.0.1 on free
+ports, lives in temporary directories, and is stopped by PID.
+
+The database is a fresh SQLite file by default.  With HABITUAL_DB=pgsql in
+the environment it is a fresh PostgreSQL database instead (CREATE DATABASE
+per rig) on a private PostgreSQL server that the rig starts itself: initdb
+once per test session into a temporary directory owned by the postgres
+user, pg_ctl on a free loopback port with its own socket directory, stopped
+by PID when the run ends (Postgres below).  httpd then connects as
+APP_ROLE, a role that owns nothing and may only SELECT and INSERT on the
+access log (README, "Storage"); habitual-admin and the tests' own look at
+the data connect as the superuser that owns the tables.
 
 Used by the integration tests (tests/integration/conftest.py), the browser
 tests and `make run` (tests/rig/demo.py)."""
 
 import atexit
+import glob
 import os
 import pwd
 import grp
@@ -53,6 +64,24 @@ ROLE_GROUPS = {
 # Signed in (basic auth) but with no directory entry, and names that must
 # match no one in LDAP however they are spelt.
 EXTRA_SIGN_INS = ["ghost", "ali*", "*", "ali(", "a)(uid=*", "alice\\", "(uid=alice)"]
+
+
+# The database engine of this run: "sqlite3" (the default) or "pgsql".
+def _engine():
+    name = (os.environ.get("HABITUAL_DB") or "sqlite3").strip().lower()
+    if name in ("sqlite", "sqlite3"):
+        return "sqlite3"
+    if name in ("pgsql", "pg", "postgres", "postgresql"):
+        return "pgsql"
+    raise RuntimeError("HABITUAL_DB=%s: use sqlite3 or pgsql" % name)
+
+
+ENGINE = _engine()
+
+
+def pgsql():
+    """True when this run keeps its data in PostgreSQL (HABITUAL_DB=pgsql)."""
+    return ENGINE == "pgsql"
 
 
 # Every server the rig starts, so none outlives the test run whatever happens.
@@ -261,6 +290,404 @@ class SilentServer:
         self.sock.close()
 
 
+# ---- PostgreSQL (HABITUAL_DB=pgsql) ----
+
+# The role httpd connects as: it owns nothing, reads everything, may INSERT
+# and UPDATE where the module does, and only SELECT and INSERT on the access
+# log and the letters (README, "Storage": "run httpd as a role that does not
+# own the tables ... so the triggers bind it too").
+APP_ROLE = "habitual_app"
+PG_SUPERUSER = "postgres"
+INSERT_ONLY_TABLES = ("access_log", "letters", "schema_migrations")
+
+
+def pg_bin(tool=None):
+    """Debian's PostgreSQL binaries (15 first), e.g. pg_bin("pg_dump")."""
+    dirs = ["/usr/lib/postgresql/15/bin"] + sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    for d in dirs:
+        if os.access(os.path.join(d, "pg_ctl"), os.X_OK):
+            return os.path.join(d, tool) if tool else d
+    raise RuntimeError("PostgreSQL is not installed: apt-get install -y postgresql")
+
+
+def _psycopg2():
+    try:
+        import psycopg2
+        import psycopg2.extras  # noqa: F401
+    except ImportError:
+        raise RuntimeError("HABITUAL_DB=pgsql needs psycopg2: apt-get install -y python3-psycopg2")
+    return psycopg2
+
+
+def _as_postgres():
+    """subprocess arguments that run a PostgreSQL tool as the postgres user
+    (initdb and postgres refuse root; their files belong to postgres)."""
+    if run_as_root():
+        return {"user": "postgres", "group": "postgres", "extra_groups": [], "cwd": "/"}
+    return {"cwd": "/"}
+
+
+def _give_to_postgres(path):
+    if run_as_root():
+        uid = pwd.getpwnam("postgres").pw_uid
+        gid = grp.getgrnam("postgres").gr_gid
+        os.chown(path, uid, gid)
+
+
+def _pid_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+class _PgPidHandle:
+    """A postmaster started by pg_ctl, as _STARTED holds processes: poll(),
+    kill() (a fast shutdown by PID, SIGKILL if that does not end it), wait()."""
+
+    def __init__(self, server, pid):
+        self.server = server
+        self.pid = pid
+
+    def poll(self):
+        return None if _pid_alive(self.pid) else 0
+
+    def kill(self):
+        self.server._signal_stop(self.pid, signal.SIGINT)
+
+    def wait(self, timeout=None):
+        deadline = time.time() + (timeout or 30)
+        while _pid_alive(self.pid) and time.time() < deadline:
+            time.sleep(0.05)
+        return self.poll()
+
+
+# One initdb per test session: the "pristine" cluster, never started itself;
+# every server is a copy of it (a few MB of files, much faster than initdb).
+_PG_ROOT = None
+_PG_LOCK = threading.Lock()
+_PG_SERVERS = []
+_PG_SHARED = None
+_PG_ATEXIT = []
+
+
+def _pg_cleanup():
+    """At exit: every server stopped by PID, then the directory removed."""
+    global _PG_ROOT, _PG_SHARED
+    with _PG_LOCK:
+        servers, root = list(_PG_SERVERS), _PG_ROOT
+        del _PG_SERVERS[:]
+        _PG_ROOT = _PG_SHARED = None
+    for server in servers:
+        try:
+            server.stop()
+        except Exception:
+            pass
+    if root:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def stop_all():
+    """Stop every server the rig started and remove PostgreSQL's directory
+    (also done at exit; the test suite calls it when the session ends, so a
+    thread a test left running cannot keep a server alive)."""
+    _pg_cleanup()
+    _stop_everything()
+
+
+def _pristine_cluster():
+    global _PG_ROOT
+    with _PG_LOCK:
+        if _PG_ROOT is not None:
+            return os.path.join(_PG_ROOT, "pristine")
+        root = tempfile.mkdtemp(prefix="habitual-pg-")
+        os.chmod(root, 0o711)
+        _PG_ROOT = root
+        if not _PG_ATEXIT:
+            _PG_ATEXIT.append(atexit.register(_pg_cleanup))
+        pristine = os.path.join(root, "pristine")
+        res = subprocess.run([pg_bin("initdb"), "-D", pristine, "-U", PG_SUPERUSER, "-A", "trust",
+                              "--no-locale", "-E", "UTF8", "--no-sync"],
+                             capture_output=True, text=True, **_as_postgres_in(root))
+        if res.returncode != 0:
+            raise RuntimeError("initdb failed: %s%s" % (res.stdout, res.stderr))
+        with open(os.path.join(pristine, "postgresql.conf"), "a") as f:
+            # Several rigs at once, each httpd with up to 64 threads (one
+            # connection each), two httpd on one database in some tests.
+            # fsync off: CREATE DATABASE per rig in a fraction of the time.
+            # Commits, locks and errors are what they are with it on; only
+            # an operating-system crash could lose data, and no test makes one.
+            f.write("\n# habitual test rig\nlisten_addresses = '127.0.0.1'\n"
+                    "max_connections = 500\nshared_buffers = 64MB\nfsync = off\n"
+                    "log_min_messages = warning\nlog_line_prefix = '%m [%p] %d %u '\n")
+        return pristine
+
+
+def _as_postgres_in(root):
+    """As _as_postgres, with the directory that will hold the cluster made
+    the postgres user's first."""
+    _give_to_postgres(root)
+    return _as_postgres()
+
+
+class Postgres:
+    """A private PostgreSQL server: a copy of the session's initdb, started
+    with pg_ctl on a free loopback port (and a socket directory of its own),
+    stopped by PID.  Postgres.shared() is the one most rigs use; tests that
+    stop, restart or reconfigure the server start their own."""
+
+    def __init__(self):
+        pristine = _pristine_cluster()
+        self.dir = tempfile.mkdtemp(prefix="server-", dir=_PG_ROOT)
+        self.data = os.path.join(self.dir, "data")
+        self.sock = os.path.join(self.dir, "sock")
+        self.logfile = os.path.join(self.dir, "postgres.log")
+        subprocess.run(["cp", "-a", pristine, self.data], check=True)
+        os.makedirs(self.sock)
+        for d in (self.dir, self.sock):
+            os.chmod(d, 0o700)
+            _give_to_postgres(d)
+        self.port = None
+        self.pid = None
+        self._admin = None
+        self._lock = threading.RLock()
+        self._counter = 0
+        _PG_SERVERS.append(self)
+        self.start()
+        self.execute("DO $$BEGIN CREATE ROLE %s LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$"
+                     % APP_ROLE)
+
+    @classmethod
+    def shared(cls):
+        """The session's server, started at first use."""
+        global _PG_SHARED
+        with _PG_LOCK:
+            shared = _PG_SHARED
+        if shared is None:
+            shared = cls()
+            with _PG_LOCK:
+                _PG_SHARED = shared
+        return shared
+
+    # -- the process --
+
+    def start(self, timeout=60):
+        """pg_ctl start; the port stays the same across restarts."""
+        with self._lock:
+            for attempt in range(5):
+                if self.port is None or attempt:
+                    if self.pid is not None and attempt:
+                        raise RuntimeError("postgres did not start again on port %d: %s"
+                                           % (self.port, self.read_log()[-2000:]))
+                    self.port = free_port()
+                opts = "-p %d -k %s -c listen_addresses=127.0.0.1" % (self.port, self.sock)
+                res = subprocess.run([pg_bin("pg_ctl"), "-D", self.data, "-l", self.logfile, "-w",
+                                      "-t", str(int(timeout)), "-o", opts, "start"],
+                                     capture_output=True, text=True, **_as_postgres())
+                pid = self._postmaster_pid()
+                if res.returncode == 0 and pid:
+                    self.pid = pid
+                    _STARTED.append(_PgPidHandle(self, pid))
+                    self._admin = None
+                    return self
+                if pid and _pid_alive(pid):   # pg_ctl gave up waiting: stop what it started
+                    self._signal_stop(pid, signal.SIGQUIT)
+            raise RuntimeError("postgres did not start: %s%s %s"
+                               % (res.stdout, res.stderr, self.read_log()[-2000:]))
+
+    def _postmaster_pid(self):
+        try:
+            with open(os.path.join(self.data, "postmaster.pid")) as f:
+                return int(f.readline().strip())
+        except (OSError, ValueError):
+            return None
+
+    def _signal_stop(self, pid, sig, timeout=30):
+        """Stop a postmaster by PID: SIGTERM smart, SIGINT fast, SIGQUIT
+        immediate; SIGKILL if it is still there after timeout."""
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.time() + timeout
+        while _pid_alive(pid) and time.time() < deadline:
+            time.sleep(0.02)
+        if _pid_alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            while _pid_alive(pid):
+                time.sleep(0.02)
+
+    def stop(self, mode="fast"):
+        """Stop the server by PID ("fast": roll back open transactions and
+        close every connection, as pg_ctl -m fast; "immediate": as a crash)."""
+        with self._lock:
+            self._close_admin()
+            if self.pid is not None:
+                sig = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}[mode]
+                self._signal_stop(self.pid, sig)
+            self.pid = None
+
+    def running(self):
+        return self.pid is not None and _pid_alive(self.pid)
+
+    def destroy(self):
+        """Stop it and remove its files (a server of a test's own)."""
+        self.stop()
+        if self in _PG_SERVERS:
+            _PG_SERVERS.remove(self)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def read_log(self):
+        try:
+            with open(self.logfile, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    # -- SQL as the superuser --
+
+    def connect(self, dbname="postgres", user=PG_SUPERUSER, autocommit=True, readonly=False):
+        pg = _psycopg2()
+        c = pg.connect(host="127.0.0.1", port=self.port, dbname=dbname, user=user, connect_timeout=10,
+                       application_name="habitual-tests")
+        c.set_session(readonly=readonly, autocommit=autocommit)
+        return c
+
+    def _close_admin(self):
+        if self._admin is not None:
+            try:
+                self._admin.close()
+            except Exception:
+                pass
+            self._admin = None
+
+    def execute(self, sql, args=None, dbname=None):
+        """One statement as the superuser, autocommit; returns the rows (or
+        None).  dbname: another database than "postgres" (a new connection)."""
+        pg = _psycopg2()
+        with self._lock:
+            if dbname is not None:
+                c = self.connect(dbname)
+                try:
+                    with c.cursor() as cur:
+                        cur.execute(sql, args)
+                        return cur.fetchall() if cur.description else None
+                finally:
+                    c.close()
+            for attempt in (1, 2):
+                try:
+                    if self._admin is None or self._admin.closed:
+                        self._admin = self.connect()
+                    with self._admin.cursor() as cur:
+                        cur.execute(sql, args)
+                        return cur.fetchall() if cur.description else None
+                except (pg.OperationalError, pg.InterfaceError):
+                    self._close_admin()   # the server restarted since: once more
+                    if attempt == 2:
+                        raise
+
+    def create_database(self, prefix="habitual"):
+        """A fresh, empty database (CREATE DATABASE copies template1)."""
+        with self._lock:
+            self._counter += 1
+            name = "%s_%d_%d_%s" % (prefix, os.getpid(), self._counter, os.urandom(3).hex())
+        self.execute('CREATE DATABASE "%s"' % name)
+        return PgDatabase(self, name)
+
+    def conninfo(self, dbname, user=PG_SUPERUSER):
+        return "host=127.0.0.1 port=%d dbname=%s user=%s" % (self.port, dbname, user)
+
+
+class PgDatabase:
+    """One database on a Postgres server: what Httpd, admin() and the tests'
+    Db take where a SQLite file takes a path.  conninfo is the owner's (the
+    superuser: habitual-admin, the tests' look); app_conninfo is httpd's."""
+
+    driver = "pgsql"
+
+    def __init__(self, server, name):
+        self.server = server
+        self.name = name
+
+    @property
+    def conninfo(self):
+        return self.server.conninfo(self.name)
+
+    @property
+    def app_conninfo(self):
+        return self.server.conninfo(self.name, APP_ROLE)
+
+    def __str__(self):
+        return self.conninfo
+
+    def __repr__(self):
+        return "<PgDatabase %s>" % self.conninfo
+
+    def __eq__(self, other):
+        return isinstance(other, PgDatabase) and (other.server, other.name) == (self.server, self.name)
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def connect(self, autocommit=True, readonly=False, user=PG_SUPERUSER):
+        return self.server.connect(self.name, user=user, autocommit=autocommit, readonly=readonly)
+
+    def execute(self, sql, args=None):
+        return self.server.execute(sql, args, dbname=self.name)
+
+    def has_schema(self):
+        return bool(self.execute("SELECT count(*) FROM information_schema.tables "
+                                 "WHERE table_schema = 'public' AND table_name = 'schema_migrations'")[0][0])
+
+    def grant_app(self):
+        """httpd's role: SELECT everywhere, INSERT and UPDATE where the module
+        writes, only SELECT and INSERT on the access log and the letters,
+        never DELETE or TRUNCATE; nothing it owns."""
+        tables = [r[0] for r in self.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
+        sql = ['GRANT CONNECT ON DATABASE "%s" TO %s' % (self.name, APP_ROLE),
+               "GRANT USAGE ON SCHEMA public TO %s" % APP_ROLE]
+        for t in tables:
+            privs = "SELECT, INSERT" if t in INSERT_ONLY_TABLES else "SELECT, INSERT, UPDATE"
+            sql.append('GRANT %s ON "%s" TO %s' % (privs, t, APP_ROLE))
+        self.execute("; ".join(sql))
+
+    def drop(self):
+        self.server.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % self.name)
+
+    def dump(self, *extra):
+        """pg_dump of this database (plain SQL, as the superuser)."""
+        res = subprocess.run([pg_bin("pg_dump"), "-h", "127.0.0.1", "-p", str(self.server.port),
+                              "-U", PG_SUPERUSER, "-d", self.name] + list(extra),
+                             capture_output=True, check=True)
+        return res.stdout
+
+    def restore(self, sql):
+        """Load a plain pg_dump into this (empty) database, stopping at the
+        first error."""
+        res = subprocess.run([pg_bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+                              "-p", str(self.server.port), "-U", PG_SUPERUSER, "-d", self.name],
+                             input=sql, capture_output=True)
+        if res.returncode != 0:
+            raise RuntimeError("psql restore failed: %s" % res.stderr.decode(errors="replace"))
+
+    def copy_to(self, server=None, prefix="copy"):
+        """A new database (on this server or another) holding a pg_dump of
+        this one: a consistent snapshot taken while httpd keeps writing."""
+        dest = (server or self.server).create_database(prefix)
+        dest.restore(self.dump())
+        return dest
+
+
+def is_pg(db):
+    return isinstance(db, PgDatabase)
+
+
 def htpasswd_line(user, password):
     out = subprocess.run(["htpasswd", "-nbB", "-C", "4", user, password],
                          check=True, capture_output=True, text=True).stdout
@@ -278,8 +705,17 @@ class Httpd:
         os.chmod(self.dir, 0o755)
         self.port = port or free_port()
         self.proc = None
-        self.db_dir = os.path.dirname(db) if db else os.path.join(workdir, "db")
-        self.db = db or os.path.join(self.db_dir, "habitual.db")
+        # db: a SQLite path, or a PgDatabase; by default a fresh one of the
+        # run's engine (a new PostgreSQL database with HABITUAL_DB=pgsql).
+        self.owns_db = db is None
+        if db is None and pgsql():
+            db = Postgres.shared().create_database()
+        if is_pg(db):
+            self.db_dir = os.path.join(workdir, "db")
+            self.db = db
+        else:
+            self.db_dir = os.path.dirname(db) if db else os.path.join(workdir, "db")
+            self.db = db or os.path.join(self.db_dir, "habitual.db")
         os.makedirs(self.db_dir, exist_ok=True)
         os.chmod(self.db_dir, 0o755)
         self.secret_file = os.path.join(self.dir, "secret")
@@ -312,13 +748,23 @@ class Httpd:
         self.faketime = faketime
         self.asan = bool(os.environ.get("HABITUAL_ASAN")) and not faketime
         self.module = PLAIN_MODULE if faketime else MODULE
-        if init_db and not os.path.exists(self.db):
+        if is_pg(self.db):
+            if init_db:       # (without it, the database may not even exist)
+                if not self.db.has_schema():
+                    admin(self.db, "init")
+                self.db.grant_app()
+        elif init_db and not os.path.exists(self.db):
             admin(self.db, "init")
         self.fix_db_owner()
         self.write_config()
 
+    def db_directive(self):
+        if is_pg(self.db):
+            return 'HabitualDatabase pgsql "%s"' % self.db.app_conninfo
+        return "HabitualDatabase sqlite3 %s" % self.db
+
     def fix_db_owner(self):
-        if not run_as_root():
+        if not run_as_root() or is_pg(self.db):
             return
         uid = pwd.getpwnam("www-data").pw_uid
         gid = grp.getgrnam("www-data").gr_gid
@@ -357,7 +803,7 @@ DocumentRoot {d}/htdocs
 <Directory {d}/htdocs>
     Require all granted
 </Directory>
-{timeouts}HabitualDatabase sqlite3 {db}
+{timeouts}{database}
 Alias /habitual/assets {d}/assets
 <Directory {d}/assets>
     Require all granted
@@ -377,7 +823,8 @@ Alias /habitual/assets {d}/assets
 <Location /habitual/assets>
     SetHandler None
 </Location>
-""".format(d=self.dir, port=self.port, loads=loads, module=self.module, user=user, db=self.db,
+""".format(d=self.dir, port=self.port, loads=loads, module=self.module, user=user,
+           database=self.db_directive(),
            url=self.ldap_url, groups=groups, secret=self.secret_file, timeouts=timeouts,
            extra_location=self.extra_location, extra_server=self.extra_server,
            role_cache="    HabitualRoleCacheTTL 1\n" if self.ldap_timeouts else "")
@@ -393,7 +840,10 @@ Alias /habitual/assets {d}/assets
         if self.asan:
             preload = [subprocess.run(["gcc", "-print-file-name=%s" % lib], capture_output=True,
                                       text=True).stdout.strip() for lib in ("libasan.so", "libubsan.so")]
-            env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1:log_path=%s/asan" % self.dir
+            # allow_user_segv_handler=0: httpd's own SIGSEGV handler would
+            # otherwise replace ASan's, and a crash would leave no report
+            env["ASAN_OPTIONS"] = ("detect_leaks=0:abort_on_error=1:allow_user_segv_handler=0:"
+                                   "log_path=%s/asan" % self.dir)
             env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:log_path=%s/ubsan" % self.dir
         if self.faketime:
             preload.append(FAKETIME_LIB)
@@ -448,10 +898,22 @@ Alias /habitual/assets {d}/assets
     def base(self):
         return "http://127.0.0.1:%d/habitual" % self.port
 
+    def drop_db(self):
+        """The PostgreSQL database this httpd created, once it is stopped
+        (a SQLite file goes with its directory)."""
+        if self.owns_db and is_pg(self.db) and self.db.server.running():
+            self.db.drop()
 
-def admin(db, *args, check=True, driver="sqlite3", input=None):
-    """Run habitual-admin; returns the CompletedProcess."""
-    cmd = [ADMIN, "--driver", driver, "--params", db] + list(args)
+
+def admin(db, *args, check=True, driver=None, input=None):
+    """Run habitual-admin on db (a SQLite path, or a PgDatabase: then as
+    --driver pgsql with its owner's connection string); returns the
+    CompletedProcess."""
+    if is_pg(db):
+        driver, params = driver or "pgsql", db.conninfo
+    else:
+        driver, params = driver or "sqlite3", db
+    cmd = [ADMIN, "--driver", driver, "--params", params] + list(args)
     res = subprocess.run(cmd, capture_output=True, text=True, input=input)
     if check and res.returncode != 0:
         raise RuntimeError("habitual-admin %s failed (%d): %s%s"
@@ -460,7 +922,8 @@ def admin(db, *args, check=True, driver="sqlite3", input=None):
 
 
 class Rig:
-    """slapd + httpd + database in one temporary directory."""
+    """slapd + httpd + database in one temporary directory (the database in
+    PostgreSQL with HABITUAL_DB=pgsql)."""
 
     def __init__(self, workdir=None, **httpd_args):
         self.workdir = workdir or tempfile.mkdtemp(prefix="habitual-rig-")
@@ -481,4 +944,5 @@ class Rig:
         self.httpd.stop()
         self.slapd.stop()
         if not keep:
+            self.httpd.drop_db()
             shutil.rmtree(self.workdir, ignore_errors=True)
