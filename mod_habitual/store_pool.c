@@ -14,21 +14,33 @@ typedef struct {
     apr_reslist_t *list;
     hab_writer_t *writer;           /* every write of this process, group-committed */
     hab_view_cache_t *views;        /* answers kept while the change counter stands */
+    int exiting;                    /* pchild is being destroyed */
 } store_pool_t;
 
 /* Written once per child in child_init, before any request thread runs. */
 static store_pool_t *child_pool;
 
+/* A pooled connection owns a pool of its own: a driver allocates from it
+ * while the connection works (its statement cache), and pools are not
+ * thread-safe, so no two connections may share one.  Destroying it closes
+ * the connection. */
+typedef struct {
+    hab_store_t *store;
+    apr_pool_t *pool;
+} pooled_conn_t;
+
 static apr_status_t store_construct(void **resource, void *params, apr_pool_t *pool)
 {
     store_pool_t *sp = params;
-    hab_store_t *store = NULL;
-    hab_err_t *e = hab_store_open(pool, sp->sc->db_driver, sp->sc->db_params, 0, &store);
+    pooled_conn_t *pc = apr_pcalloc(pool, sizeof(*pc));
+    if (apr_pool_create(&pc->pool, pool) != APR_SUCCESS) return APR_ENOMEM;
+    hab_err_t *e = hab_store_open(pc->pool, sp->sc->db_driver, sp->sc->db_params, 0, &pc->store);
     if (e) {
         ap_log_perror(APLOG_MARK, APLOG_ERR, 0, pool, HABLOGNO(10201) "%s", e->message);
+        apr_pool_destroy(pc->pool);
         return APR_EGENERAL;
     }
-    *resource = store;
+    *resource = pc;
     return APR_SUCCESS;
 }
 
@@ -43,8 +55,20 @@ static hab_err_t *open_writer(void *baton, apr_pool_t *p, hab_store_t **store)
 
 static apr_status_t store_destruct(void *resource, void *params, apr_pool_t *pool)
 {
-    (void)resource; (void)params; (void)pool;
-    return APR_SUCCESS; /* the connection closes with its pool */
+    store_pool_t *sp = params;
+    (void)pool;
+    if (!sp->exiting) apr_pool_destroy(((pooled_conn_t *)resource)->pool);
+    return APR_SUCCESS;
+}
+
+/* At the child's exit pchild destroys its subpools (closing every
+ * connection) before it runs clean-ups; this one, registered after the
+ * reslist's, runs before it and stops store_destruct from destroying
+ * those pools a second time (as mod_dbd does). */
+static apr_status_t child_exiting(void *data)
+{
+    ((store_pool_t *)data)->exiting = 1;
+    return APR_SUCCESS;
 }
 
 void hab_store_pool_init(apr_pool_t *pchild, server_rec *s)
@@ -64,6 +88,7 @@ void hab_store_pool_init(apr_pool_t *pchild, server_rec *s)
                      "database connection pool");
         return;
     }
+    apr_pool_cleanup_register(pchild, sp, child_exiting, apr_pool_cleanup_null);
     sp->writer = hab_writer_create(pchild, open_writer, sp);
     sp->views = hab_view_cache_create(pchild);
     child_pool = sp;
@@ -81,17 +106,18 @@ hab_writer_t *hab_child_writer(void)
 
 typedef struct {
     apr_reslist_t *list;
-    hab_store_t *store;
+    pooled_conn_t *conn;
 } store_lease_t;
 
 static apr_status_t release_store(void *data)
 {
     store_lease_t *lease = data;
+    hab_store_t *store = lease->conn->store;
     /* A connection left inside a transaction is rolled back; one the driver
      * marked broken (read-only, I/O trouble) is closed and replaced. */
-    if (lease->store->in_transaction) lease->store->ops->rollback(lease->store);
-    if (lease->store->broken) apr_reslist_invalidate(lease->list, lease->store);
-    else apr_reslist_release(lease->list, lease->store);
+    if (store->in_transaction) store->ops->rollback(store);
+    if (store->broken) apr_reslist_invalidate(lease->list, lease->conn);
+    else apr_reslist_release(lease->list, lease->conn);
     return APR_SUCCESS;
 }
 
@@ -108,8 +134,8 @@ hab_err_t *hab_request_store(request_rec *r, hab_store_t **store)
     }
     store_lease_t *l = apr_palloc(r->pool, sizeof(*l));
     l->list = child_pool->list;
-    l->store = resource;
+    l->conn = resource;
     apr_pool_cleanup_register(r->pool, l, release_store, apr_pool_cleanup_null);
-    *store = resource;
+    *store = l->conn->store;
     return NULL;
 }

@@ -1,10 +1,15 @@
 /* The process's writer: group commit of every write (see writer.h).
  *
- * One request at a time holds the connection ("busy").  It opens the shared
- * write transaction if none is open, does its work in a savepoint, and then
- * either commits (nobody is waiting, or the group is full) or hands the
- * open transaction to the next waiter.  Everyone whose work went in waits
- * for the commit that carries it, and learns that commit's outcome. */
+ * Requests queue their work.  One of them at a time is the leader: it takes
+ * the queue (up to GROUP_MAX), runs each work in its own savepoint of one
+ * write transaction on the writer's connection, commits once, and wakes each
+ * owner with its own outcome.  If more work queued meanwhile, the oldest
+ * waiter becomes the next leader.  So a waiting request sleeps once and is
+ * woken once, and a burst of requests shares one commit and one disk sync.
+ *
+ * The leader runs another request's work with that request's pool: its
+ * owner is blocked until the leader is done with it, so the pool has one
+ * user at a time (handed over under the mutex). */
 #include <string.h>
 
 #include <apr_strings.h>
@@ -15,26 +20,27 @@
 
 #define GROUP_MAX 64   /* requests in one commit at most: bounds everyone's wait */
 
-typedef struct member {
-    int done;
-    int status;          /* 0: committed; otherwise the commit's error */
-    char message[256];   /* copied: the committer's pool may be gone when it is read */
-} member_t;
+typedef struct job {
+    hab_write_fn fn;
+    void *arg;
+    apr_pool_t *p;                 /* the owner's */
+    apr_thread_cond_t *wake;       /* the owner sleeps on it */
+    int done;                      /* result is final */
+    int lead;                      /* the owner is to lead the next batch */
+    int work_failed;               /* result is fn's own error: nothing to commit */
+    hab_err_t *result;             /* in p */
+    struct job *next;
+} job_t;
 
 struct hab_writer {
     apr_thread_mutex_t *mu;
-    apr_thread_cond_t *turn;        /* the connection is free */
-    apr_thread_cond_t *committed;   /* a group's commit is over */
     apr_pool_t *pool;               /* the writer's own */
     apr_pool_t *conn_pool;          /* the connection's: destroyed to close it */
     hab_writer_open_fn open;
     void *baton;
-    hab_store_t *conn;
-    int busy;
-    int waiting;
-    int open_txn;
-    member_t *group[GROUP_MAX];
-    int members;
+    hab_store_t *conn;              /* used by the leader only */
+    int leading;                    /* a leader is running a batch */
+    job_t *head, *tail;             /* queued work, oldest first */
 };
 
 hab_writer_t *hab_writer_create(apr_pool_t *p, hab_writer_open_fn open, void *baton)
@@ -43,26 +49,23 @@ hab_writer_t *hab_writer_create(apr_pool_t *p, hab_writer_open_fn open, void *ba
     w->pool = p;
     w->open = open;
     w->baton = baton;
-    if (apr_thread_mutex_create(&w->mu, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS ||
-        apr_thread_cond_create(&w->turn, p) != APR_SUCCESS ||
-        apr_thread_cond_create(&w->committed, p) != APR_SUCCESS)
-        return NULL;
+    if (apr_thread_mutex_create(&w->mu, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) return NULL;
     return w;
 }
 
-/* Called while busy: a connection that broke is closed and opened again. */
-static hab_err_t *ensure_connection(hab_writer_t *w)
+/* Leader only: a connection that broke is closed and opened again. */
+static hab_err_t *ensure_connection(hab_writer_t *w, apr_pool_t *p)
 {
     if (w->conn && !w->conn->broken) return NULL;
     if (w->conn_pool) apr_pool_destroy(w->conn_pool);
     w->conn = NULL;
     if (apr_pool_create(&w->conn_pool, w->pool) != APR_SUCCESS) {
         w->conn_pool = NULL;
-        return hab_err_unavailable(w->pool, "out of memory");
+        return hab_err_unavailable(p, "out of memory");
     }
     hab_err_t *e = w->open(w->baton, w->conn_pool, &w->conn);
     if (e) {
-        hab_err_t *copy = hab_err_make(w->pool, e->status, e->code, "%s", e->message);
+        hab_err_t *copy = hab_err_make(p, e->status, e->code, "%s", e->message);
         apr_pool_destroy(w->conn_pool);
         w->conn_pool = NULL;
         w->conn = NULL;
@@ -71,90 +74,114 @@ static hab_err_t *ensure_connection(hab_writer_t *w)
     return NULL;
 }
 
-/* Under mu: tell everyone in the group how their commit went. */
-static void finish_group(hab_writer_t *w, const hab_err_t *err)
+/* The outcome for one job, copied into its owner's pool. */
+static void settle(job_t *job, const hab_err_t *err)
 {
-    for (int i = 0; i < w->members; i++) {
-        w->group[i]->done = 1;
-        if (err) {
-            w->group[i]->status = err->status;
-            apr_cpystrn(w->group[i]->message, err->message, sizeof(w->group[i]->message));
+    job->result = err ? hab_err_make(job->p, err->status, err->code, "%s", err->message) : NULL;
+}
+
+/* One job in its savepoint of the open (or newly begun) transaction.
+ * Returns an infrastructure failure that spoils the whole transaction. */
+static hab_err_t *run_one(hab_writer_t *w, job_t *job, int *open_txn)
+{
+    hab_err_t *lost = ensure_connection(w, job->p);
+    if (lost) return lost;
+    hab_store_t *s = w->conn;
+    if (!*open_txn) {
+        lost = s->ops->begin(s, job->p, 1);
+        if (lost) return lost;
+        *open_txn = 1;
+    }
+    /* prepared once per connection, as every statement */
+    lost = hab_store_q(s, job->p, NULL, "SAVEPOINT hab_writer", "");
+    if (lost) return lost;
+    hab_err_t *work_err = job->fn(s, job->p, job->arg);
+    if (work_err) lost = hab_store_q(s, job->p, NULL, "ROLLBACK TO SAVEPOINT hab_writer", "");
+    if (!lost) lost = hab_store_q(s, job->p, NULL, "RELEASE SAVEPOINT hab_writer", "");
+    /* a disk or I/O failure inside the work may have spoilt the transaction */
+    if (!lost && s->broken) lost = work_err ? work_err : hab_err_unavailable(job->p, "write failed");
+    if (lost) return lost;
+    job->result = work_err;
+    job->work_failed = work_err != NULL;
+    return NULL;
+}
+
+/* Leader, without the mutex: every job of the batch gets its outcome.  A
+ * job whose own work failed is undone alone; a lost transaction (disk,
+ * connection) fails the jobs in it, and the rest go on in a new one,
+ * unless no connection can be had at all. */
+static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p)
+{
+    job_t *uncommitted = batch;   /* first job whose result waits on the commit */
+    int open_txn = 0;
+    for (job_t *job = batch; job; job = job->next) {
+        hab_err_t *lost = run_one(w, job, &open_txn);
+        if (!lost) continue;
+        if (w->conn) {
+            if (open_txn) w->conn->ops->rollback(w->conn);
+            w->conn->broken = 1;
+        }
+        open_txn = 0;
+        for (job_t *j = uncommitted; j != job->next; j = j->next)
+            if (j == job || !j->work_failed) settle(j, lost);
+        uncommitted = job->next;
+        if (!w->conn) {   /* cannot connect: the rest would only wait for the same answer */
+            for (job_t *j = uncommitted; j; j = j->next) settle(j, lost);
+            return;
         }
     }
-    w->members = 0;
-    w->open_txn = 0;
-    apr_thread_cond_broadcast(w->committed);
+    if (!open_txn) return;
+    hab_err_t *cerr = w->conn->ops->commit(w->conn, p);
+    if (cerr)
+        for (job_t *j = uncommitted; j; j = j->next)
+            if (!j->work_failed) settle(j, cerr);
 }
 
-/* The work, in its savepoint; infrastructure errors come back in *lost. */
-static hab_err_t *do_work(hab_writer_t *w, apr_pool_t *p, hab_write_fn fn, void *arg, hab_err_t **lost)
+/* Under mu: the oldest queued jobs, up to GROUP_MAX, off the queue. */
+static job_t *take_batch(hab_writer_t *w)
 {
-    hab_store_t *s;
-    *lost = ensure_connection(w);
-    if (*lost) return NULL;
-    s = w->conn;
-    if (!w->open_txn) {
-        *lost = s->ops->begin(s, p, 1);
-        if (*lost) return NULL;
-        w->open_txn = 1;
-    }
-    *lost = s->ops->exec_script(s, p, "SAVEPOINT hab_writer");
-    if (*lost) return NULL;
-    hab_err_t *work_err = fn(s, p, arg);
-    *lost = s->ops->exec_script(s, p, work_err ? "ROLLBACK TO SAVEPOINT hab_writer; RELEASE SAVEPOINT hab_writer"
-                                               : "RELEASE SAVEPOINT hab_writer");
-    return work_err;
-}
-
-static hab_err_t *member_result(apr_pool_t *p, const member_t *me)
-{
-    if (!me->status) return NULL;
-    return hab_err_make(p, me->status, me->status == 503 ? "unavailable" : "internal", "%s", me->message);
+    job_t *batch = w->head, *last = w->head;
+    for (int n = 1; n < GROUP_MAX && last->next; n++) last = last->next;
+    w->head = last->next;
+    if (!w->head) w->tail = NULL;
+    last->next = NULL;
+    return batch;
 }
 
 hab_err_t *hab_writer_run(hab_writer_t *w, apr_pool_t *p, hab_write_fn fn, void *arg)
 {
-    member_t me;
+    job_t me;
     memset(&me, 0, sizeof(me));
-    apr_thread_mutex_lock(w->mu);
-    w->waiting++;
-    while (w->busy) apr_thread_cond_wait(w->turn, w->mu);
-    w->waiting--;
-    w->busy = 1;
-    apr_thread_mutex_unlock(w->mu);
-
-    hab_err_t *lost = NULL;
-    hab_err_t *work_err = do_work(w, p, fn, arg, &lost);
-    /* a disk or I/O failure inside the work may have spoilt the whole transaction */
-    if (!lost && w->conn && w->conn->broken) lost = work_err ? work_err : hab_err_unavailable(p, "write failed");
+    me.fn = fn;
+    me.arg = arg;
+    me.p = p;
+    if (apr_thread_cond_create(&me.wake, p) != APR_SUCCESS) return hab_err_unavailable(p, "out of memory");
 
     apr_thread_mutex_lock(w->mu);
-    if (lost) {
-        /* the shared transaction is gone: nothing of this group commits */
-        if (w->conn) {
-            if (w->open_txn) w->conn->ops->rollback(w->conn);
-            w->conn->broken = 1;
-        }
-        finish_group(w, lost);
-        me.status = lost->status;
-        apr_cpystrn(me.message, lost->message, sizeof(me.message));
-        me.done = 1;
-    } else {
-        if (!work_err) w->group[w->members++] = &me;
-        if (w->open_txn && (w->waiting == 0 || w->members >= GROUP_MAX)) {
-            apr_thread_mutex_unlock(w->mu); /* still busy: others may queue meanwhile */
-            hab_err_t *cerr = w->conn->ops->commit(w->conn, p);
-            apr_thread_mutex_lock(w->mu);
-            finish_group(w, cerr);
-        }
-    }
-    w->busy = 0;
-    apr_thread_cond_signal(w->turn);
-    if (work_err) {
+    if (w->tail) w->tail->next = &me; else w->head = &me;
+    w->tail = &me;
+    if (!w->leading) w->leading = me.lead = 1;
+    while (!me.done && !me.lead) apr_thread_cond_wait(me.wake, w->mu);
+    if (me.done) {
         apr_thread_mutex_unlock(w->mu);
-        return work_err;
+        return me.result;
     }
-    while (!me.done) apr_thread_cond_wait(w->committed, w->mu);
+
+    job_t *batch = take_batch(w);   /* I am at its head */
     apr_thread_mutex_unlock(w->mu);
-    return member_result(p, &me);
+    run_batch(w, batch, p);
+    apr_thread_mutex_lock(w->mu);
+    for (job_t *job = batch, *next; job; job = next) {
+        next = job->next;           /* read before its owner may return */
+        job->done = 1;
+        if (job != &me) apr_thread_cond_signal(job->wake);
+    }
+    if (w->head) {
+        w->head->lead = 1;
+        apr_thread_cond_signal(w->head->wake);
+    } else {
+        w->leading = 0;
+    }
+    apr_thread_mutex_unlock(w->mu);
+    return me.result;
 }
