@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <http_core.h>
 #include <http_protocol.h>
 #include <http_request.h>
 
@@ -28,6 +29,7 @@ static int uses_habitual(server_rec *s)
 static int hab_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
+    hab_store_sqlite_process_init();
     hab_ldap_retrieve();
     const char *msg = hab_check_sections(ptemp, s);
     if (msg) return refuse_start(s, msg);
@@ -84,12 +86,43 @@ static int hab_handler(request_rec *r)
     return hab_handle(r, dc, path);
 }
 
+hab_request_state_t *hab_request_state(request_rec *r)
+{
+    hab_request_state_t *st = ap_get_module_config(r->request_config, &habitual_module);
+    if (!st) {
+        st = apr_pcalloc(r->pool, sizeof(*st));
+        ap_set_module_config(r->request_config, &habitual_module, st);
+    }
+    return st;
+}
+
+/* Our requests name no file: after the first <Location> walk, note the
+ * ones SetHandler habitual will answer, so that map_to_storage can skip
+ * core's walk of the document root for them (as mod_proxy does).  The
+ * assets below the mount point (SetHandler None) are files and keep it. */
+static int hab_note_virtual(request_rec *r)
+{
+    const core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+    const char *err = NULL, *handler = NULL;
+    if (core && core->expr_handler) handler = ap_expr_str_exec(r, core->expr_handler, &err);
+    if (!err && handler && ap_cstr_casecmp(handler, "habitual") == 0) hab_request_state(r)->no_file = 1;
+    return DECLINED;
+}
+
+static int hab_map_to_storage(request_rec *r)
+{
+    const hab_request_state_t *st = ap_get_module_config(r->request_config, &habitual_module);
+    return st && st->no_file ? OK : DECLINED;
+}
+
 static void hab_register_hooks(apr_pool_t *p)
 {
     (void)p;
     static const char *const after_ldap[] = {"util_ldap.c", NULL};
     ap_hook_post_config(hab_post_config, NULL, after_ldap, APR_HOOK_MIDDLE);
     ap_hook_child_init(hab_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(hab_note_virtual, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_map_to_storage(hab_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(hab_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

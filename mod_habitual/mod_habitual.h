@@ -68,6 +68,16 @@ int hab_ldap_available(void);
 void hab_ldap_retrieve(void);
 hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles);
 
+/* What the module keeps about one request, in r->request_config. */
+typedef struct {
+    int no_file;            /* SetHandler habitual answers it: nothing to map to a file */
+    int roles_known;        /* roles and roles_err hold the answer for this request */
+    unsigned roles;
+    hab_err_t *roles_err;
+} hab_request_state_t;
+
+hab_request_state_t *hab_request_state(request_rec *r);
+
 /* store_pool.c: one store per thread, opened after fork */
 void hab_store_pool_init(apr_pool_t *pchild, server_rec *s);
 hab_err_t *hab_request_store(request_rec *r, hab_store_t **store);

@@ -211,11 +211,6 @@ static void cache_store(const char *key, unsigned roles, int seconds)
     apr_thread_mutex_unlock(role_cache->lock);
 }
 
-typedef struct {
-    unsigned roles;
-    hab_err_t *err;
-} roles_memo_t;
-
 static hab_err_t *resolve(request_rec *r, const hab_dir_conf *dc, unsigned *roles)
 {
     int seconds = hab_dir_role_cache_seconds(dc);
@@ -228,12 +223,11 @@ static hab_err_t *resolve(request_rec *r, const hab_dir_conf *dc, unsigned *role
 
 hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles)
 {
-    roles_memo_t *memo = ap_get_module_config(r->request_config, &habitual_module);
-    if (!memo) {
-        memo = apr_pcalloc(r->pool, sizeof(*memo));
-        memo->err = resolve(r, dc, &memo->roles);
-        ap_set_module_config(r->request_config, &habitual_module, memo);
+    hab_request_state_t *memo = hab_request_state(r);
+    if (!memo->roles_known) {
+        memo->roles_err = resolve(r, dc, &memo->roles);
+        memo->roles_known = 1;
     }
-    *roles = memo->err ? 0 : memo->roles;
-    return memo->err;
+    *roles = memo->roles_err ? 0 : memo->roles;
+    return memo->roles_err;
 }

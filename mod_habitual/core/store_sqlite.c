@@ -232,6 +232,13 @@ static hab_err_t *sqlite_setup(hab_store_t *s, apr_pool_t *p, int flags)
     return sqlite_exec(s, p, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;");
 }
 
+void hab_store_sqlite_process_init(void)
+{
+    /* SQLITE_MISUSE once SQLite is initialised (another module got there
+     * first): then the statistics simply stay on. */
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
                                  hab_store_t **out)
 {

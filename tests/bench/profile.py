@@ -183,6 +183,11 @@ def main():
                 pr.send_signal(2)
                 pr.wait(60)
                 print(text)
+                rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--children", "--sort", "sym",
+                                      "-g", "none", "--percent-limit", "1"], capture_output=True, text=True).stdout
+                print("inclusive (children), the module's and httpd's own functions:")
+                print("\n".join(l for l in rep.splitlines() if re.search(r"\] (hab_|ap_|sqlite3_step|"
+                                                                         r"util_ldap|apr_thread|json_)", l))[:4000])
                 for sort in ("dso", "dso,sym"):
                     rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", sort,
                                           "-g", "none", "--percent-limit", "0.7"], capture_output=True, text=True).stdout
