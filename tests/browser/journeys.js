@@ -463,6 +463,7 @@ async function crawl(run, s, { limit = 400 } = {}) {
   const mount = new URL(base).pathname;
   const seen = new Map([[`${base}/`, 'start']]);
   const queue = [`${base}/`];
+  const demoIds = new Set(Object.values(run.cfg.cases));
   let n = 0;
   while (queue.length && n < limit) {
     const url = queue.shift();
@@ -477,6 +478,10 @@ async function crawl(run, s, { limit = 400 } = {}) {
       const href = m[1].replace(/&amp;/g, '&');
       const abs = new URL(href, url);
       if (abs.origin !== new URL(base).origin || !abs.pathname.startsWith(mount) || abs.pathname.startsWith(`${mount}/assets/`)) continue;
+      // the other browser's scenarios move their own cases on while this crawl runs:
+      // follow only the demo's cases, whose state nothing changes during the crawl
+      const caseId = /\/cases\/(\d+)/.exec(abs.pathname);
+      if (caseId && !demoIds.has(Number(caseId[1]))) continue;
       // one page of each kind is enough for the access log's paging and exports
       if (/\/audit$/.test(abs.pathname) && abs.search && [...seen.keys()].some((k) => /\/audit\?/.test(k))) continue;
       const key = abs.toString();
