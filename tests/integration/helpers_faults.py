@@ -12,7 +12,6 @@ import socket
 import sqlite3
 import subprocess
 import tempfile
-import threading
 import time
 import uuid
 
@@ -224,44 +223,19 @@ class ManualRig:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-class SilentOn:
+def SilentOn(port):
     """rig.SilentServer on a given port: accepts TCP connections and never
     answers, as a hung directory server does."""
+    return rig.SilentServer(port)
 
-    def __init__(self, port):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        deadline = time.time() + 10
-        while True:
-            try:
-                self.sock.bind(("127.0.0.1", port))
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.1)
-        self.sock.listen(64)
-        self.port = port
-        self.conns = []
-        self.running = True
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
 
-    def _accept(self):
-        self.sock.settimeout(0.2)
-        while self.running:
-            try:
-                c, _ = self.sock.accept()
-                self.conns.append(c)
-            except OSError:
-                continue
-
-    def close(self):
-        self.running = False
-        self.thread.join()
-        for c in self.conns:
-            c.close()
-        self.sock.close()
+def contacts_by_summary(db, prefix):
+    """The stored contacts whose summary starts with prefix, by summary."""
+    rows = db.query("SELECT id, case_id, summary FROM contacts WHERE summary LIKE ?", (prefix + "%",))
+    by = {}
+    for r in rows:
+        by.setdefault(r["summary"], []).append(r)
+    return by
 
 
 # ---- a database on a small tmpfs, to fill it ----

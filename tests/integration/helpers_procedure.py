@@ -16,7 +16,7 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "rig"))
 import rig as rigmod  # noqa: E402
-from conftest import Client, Db  # noqa: E402
+from conftest import Client  # noqa: E402
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]

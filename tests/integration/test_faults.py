@@ -24,7 +24,7 @@ import rig
 import helpers_procedure as hp
 from conftest import pgsql_only, sqlite_only
 from helpers_faults import (ManualRig, Outcome, OutsideWriteLock, PrivateRig, SilentOn, TmpfsRig, LogWatch,
-                            assert_chain_verifies, contact, fill_filesystem, free_bytes, integrity,
+                            assert_chain_verifies, contact, contacts_by_summary, fill_filesystem, free_bytes, integrity,
                             kill9_everything, new_fixture, port_closed, post_json, scan_error_log, settle_wal,
                             stop_rig, token_for, try_mount_tmpfs, uid, umount)
 
@@ -38,14 +38,6 @@ def error_log_scanned(request):
     yield
     if fx is not None:
         scan_error_log(fx.httpd)
-
-
-def contacts_by_summary(db, prefix):
-    rows = db.query("SELECT id, case_id, summary FROM contacts WHERE summary LIKE ?", (prefix + "%",))
-    by = {}
-    for r in rows:
-        by.setdefault(r["summary"], []).append(r)
-    return by
 
 
 # ---- 1. kill -9 of every httpd process during 200 concurrent writes ----

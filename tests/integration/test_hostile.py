@@ -17,7 +17,7 @@ import requests
 import rig
 import helpers_procedure as hp
 from conftest import RigFixture
-from helpers_procedure import KnownBug, known_bug
+from helpers_procedure import known_bug
 from helpers_faults import (PAYLOADS, LogWatch, assert_escaped_in, assert_no_injected_header,
                             Snapshot, hostile_walk, integrity, stop_rig, today_iso, uid)
 

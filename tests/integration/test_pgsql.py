@@ -26,7 +26,7 @@ import rig
 import helpers_access as H
 import helpers_procedure as hp
 from conftest import PG, SCHEMA_VERSION, Db, RigFixture, _check_sanitizers, new_database
-from helpers_faults import (LogWatch, Outcome, PrivateRig, contact, crash_lines, error_500_lines,
+from helpers_faults import (LogWatch, Outcome, PrivateRig, contact, contacts_by_summary, crash_lines, error_500_lines,
                             httpd_parent, alive, post_json, scan_error_log, token_for, uid)
 
 pytestmark = pytest.mark.skipif(not PG, reason="issue 8's PostgreSQL acceptance: runs with HABITUAL_DB=pgsql "
@@ -88,14 +88,6 @@ def two():
             scan_error_log(h)
     finally:
         t.stop()
-
-
-def stored_contacts(db, prefix):
-    rows = db.query("SELECT id, case_id, summary FROM contacts WHERE summary LIKE ?", (prefix + "%",))
-    by = {}
-    for r in rows:
-        by.setdefault(r["summary"], []).append(r)
-    return by
 
 
 def assert_one_chain(fx):
@@ -167,7 +159,7 @@ def test_eight_writers_on_two_servers_for_20_seconds_store_every_2xx_once_in_one
     assert len(ok) >= 100, "only %d writes in %d s" % (len(ok), LOAD_SECONDS)
 
     # every 2xx write present exactly once, with the id it was given, in its case
-    by = stored_contacts(fx.db, run)
+    by = contacts_by_summary(fx.db, run)
     doubled = {k: v for k, v in by.items() if len(v) > 1}
     assert not doubled, "stored twice: %s" % list(doubled)[:5]
     lost = [o.key for o in ok if o.key not in by]
@@ -297,7 +289,7 @@ def test_postgresql_stopped_mid_load_gives_503_and_service_returns_by_itself(mod
             assert person not in text
 
         ok_writes = [o for o in outcomes if o.status == 201]
-        by = stored_contacts(fx.db, run)
+        by = contacts_by_summary(fx.db, run)
         doubled = {k: v for k, v in by.items() if len(v) > 1}
         assert not doubled, "stored twice: %s" % list(doubled)[:5]
         lost = [o.key for o in ok_writes if o.key not in by]

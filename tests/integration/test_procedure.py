@@ -19,7 +19,7 @@ import time
 import pytest
 
 from helpers_procedure import (
-    ALL_CHANNELS, DROP, RESTRICTION_PHONE_FAX, WRITTEN_ONLY, FutureServer, KnownBug,
+    ALL_CHANNELS, DROP, RESTRICTION_PHONE_FAX, WRITTEN_ONLY, FutureServer,
     active_case, add_contact, add_months, add_working_days, appeal, appeal_decide, approve,
     approve_body, assert_copied, assert_restrictions_letter, case_file, close, concern_body, esc,
     expect_refusal, first_of_month_months_ago, iso, known_bug, letter_html, letters, long_date, notices,

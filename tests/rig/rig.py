@@ -260,12 +260,21 @@ ou: groups
 
 
 class SilentServer:
-    """Accepts TCP connections and never answers: an LDAP server that hangs."""
+    """Accepts TCP connections and never answers: an LDAP server that hangs.
+    On a free port, or on `port` (e.g. a stopped slapd's, once it is free)."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        deadline = time.time() + 10
+        while True:
+            try:
+                self.sock.bind(("127.0.0.1", port))
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.conns = []
