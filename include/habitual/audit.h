@@ -54,6 +54,9 @@ typedef struct hab_audit_verdict {
 
 /* Walk the whole chain in a read transaction. */
 hab_err_t *hab_audit_verify(hab_store_t *s, apr_pool_t *p, hab_audit_verdict_t *v);
+/* The same, reading batch_size entries at a time (the next batch is read on
+ * a second thread while this one is hashed); hab_audit_verify uses 20,000. */
+hab_err_t *hab_audit_verify_in_batches(hab_store_t *s, apr_pool_t *p, int batch_size, hab_audit_verdict_t *v);
 
 /* Verify entries given in order (from an export, say); same verdict. */
 typedef struct hab_audit_walk hab_audit_walk_t;

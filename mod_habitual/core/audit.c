@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 
 #include "habitual/audit.h"
 
@@ -157,11 +158,18 @@ hab_err_t *hab_audit_read(hab_store_t *s, apr_pool_t *p, long long after, int li
                           const char *from, const char *to, apr_array_header_t *out)
 {
     hab_rows_t *rows;
-    hab_err_t *err = hab_store_q(
-        s, p, &rows,
-        "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
-        "ORDER BY seq LIMIT ?",
-        "itti", after, time_bound(p, from, 0), time_bound(p, to, 1), (long long)limit);
+    hab_err_t *err;
+    /* The whole log (verify-audit) has a statement of its own: a prepared
+     * statement's generic plan on PostgreSQL would otherwise walk the time
+     * index and sort the log for every batch, whatever the bounds. */
+    if (!from && !to)
+        err = hab_store_q(s, p, &rows, "SELECT " COLUMNS " FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?",
+                          "ii", after, (long long)limit);
+    else
+        err = hab_store_q(s, p, &rows,
+                          "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
+                          "ORDER BY seq LIMIT ?",
+                          "itti", after, time_bound(p, from, 0), time_bound(p, to, 1), (long long)limit);
     if (err) return err;
     for (int r = 0; r < rows->nrows; r++)
         entry_from_row(p, rows, r, &APR_ARRAY_PUSH(out, hab_audit_entry_t));
@@ -326,27 +334,105 @@ void hab_audit_walk_finish(hab_audit_walk_t *w, hab_audit_verdict_t *v)
     v->problem = w->problem;
 }
 
+/* One batch of the log read for the walk, into a pool of its own. */
+typedef struct {
+    hab_store_t *store;
+    apr_pool_t *pool;
+    long long after;
+    int limit;
+    apr_array_header_t *entries;
+    hab_err_t *err;
+} verify_batch_t;
+
+static void read_verify_batch(verify_batch_t *b)
+{
+    apr_pool_clear(b->pool);
+    b->entries = apr_array_make(b->pool, b->limit, sizeof(hab_audit_entry_t));
+    b->err = hab_audit_read(b->store, b->pool, b->after, b->limit, NULL, NULL, b->entries);
+}
+
+#if APR_HAS_THREADS
+static void *APR_THREAD_FUNC read_verify_batch_thread(apr_thread_t *t, void *arg)
+{
+    (void)t;
+    read_verify_batch(arg);
+    return NULL;
+}
+#endif
+
+/* Start reading the next batch: on a thread of its own where there are
+ * threads, so the database read and the hashing of the batch before it use
+ * two cores.  The store is only ever used by one thread at a time: this
+ * reader, joined before the next one starts. */
+static void *start_batch(verify_batch_t *b, apr_pool_t *p)
+{
+#if APR_HAS_THREADS
+    apr_thread_t *t;
+    if (apr_thread_create(&t, NULL, read_verify_batch_thread, b, p) == APR_SUCCESS) return t;
+#else
+    (void)p;
+#endif
+    read_verify_batch(b);
+    return NULL;
+}
+
+static void finish_batch(void *thread)
+{
+#if APR_HAS_THREADS
+    apr_status_t rv;
+    if (thread) apr_thread_join(&rv, thread);
+#else
+    (void)thread;
+#endif
+}
+
 hab_err_t *hab_audit_verify(hab_store_t *s, apr_pool_t *p, hab_audit_verdict_t *v)
 {
+    return hab_audit_verify_in_batches(s, p, VERIFY_BATCH, v);
+}
+
+hab_err_t *hab_audit_verify_in_batches(hab_store_t *s, apr_pool_t *p, int batch_size, hab_audit_verdict_t *v)
+{
     hab_audit_walk_t *w = hab_audit_walk_start(p);
-    apr_pool_t *batch;
-    apr_pool_create(&batch, p);
-    long long after = 0;
+    verify_batch_t batch[2];
+    memset(batch, 0, sizeof(batch));
+    for (int i = 0; i < 2; i++) {
+        /* an allocator of its own: the reader thread must not share p's
+         * (httpd's request allocators have no mutex) */
+        apr_allocator_t *allocator = NULL;
+        if (apr_allocator_create(&allocator) != APR_SUCCESS ||
+            apr_pool_create_ex(&batch[i].pool, p, NULL, allocator) != APR_SUCCESS) {
+            if (allocator) apr_allocator_destroy(allocator);
+            while (i--) apr_pool_destroy(batch[i].pool);
+            return hab_err_unavailable(p, "out of memory");
+        }
+        apr_allocator_owner_set(allocator, batch[i].pool);
+        batch[i].store = s;
+        batch[i].limit = batch_size;
+    }
     hab_err_t *err = NULL;
+    verify_batch_t *cur = &batch[0], *next = &batch[1];
+    read_verify_batch(cur);
     for (;;) {
-        apr_array_header_t *entries = apr_array_make(batch, VERIFY_BATCH, sizeof(hab_audit_entry_t));
-        err = hab_audit_read(s, batch, after, VERIFY_BATCH, NULL, NULL, entries);
-        if (err) {
-            err = hab_err_make(p, err->status, err->code, "%s", err->message);
+        if (cur->err) {
+            err = hab_err_make(p, cur->err->status, cur->err->code, "%s", cur->err->message);
             break;
         }
-        for (int i = 0; i < entries->nelts && w->ok; i++)
-            hab_audit_walk_step(w, &APR_ARRAY_IDX(entries, i, hab_audit_entry_t));
-        if (!w->ok || entries->nelts < VERIFY_BATCH) break;
-        after = APR_ARRAY_IDX(entries, entries->nelts - 1, hab_audit_entry_t).seq;
-        apr_pool_clear(batch);
+        int more = cur->entries->nelts == batch_size;
+        void *reader = NULL;
+        if (more) {
+            next->after = APR_ARRAY_IDX(cur->entries, cur->entries->nelts - 1, hab_audit_entry_t).seq;
+            reader = start_batch(next, p);
+        }
+        for (int i = 0; i < cur->entries->nelts && w->ok; i++)
+            hab_audit_walk_step(w, &APR_ARRAY_IDX(cur->entries, i, hab_audit_entry_t));
+        finish_batch(reader);
+        if (!w->ok || !more) break;
+        verify_batch_t *done = cur;
+        cur = next;
+        next = done;
     }
-    apr_pool_destroy(batch);
+    for (int i = 0; i < 2; i++) apr_pool_destroy(batch[i].pool);
     hab_audit_walk_finish(w, v);
     return err;
 }
