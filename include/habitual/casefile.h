@@ -65,6 +65,15 @@ typedef struct hab_case {
 hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
                          hab_case_t **out);
 
+typedef enum {
+    HAB_CASE_WHOLE,        /* everything: the file as shown */
+    HAB_CASE_FOR_STEP      /* what gates and rules read: contacts and letters left empty,
+                              violence still known (R8) */
+} hab_case_parts_t;
+
+hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
+                               hab_case_parts_t parts, hab_case_t **out);
+
 /* Does an active grant (not revoked, not expired when loaded) name user? */
 int hab_case_granted(const hab_case_t *c, const char *user);
 

@@ -1,6 +1,7 @@
 /* Loading a whole case from the store into hab_case_t. */
 #include <string.h>
 
+#include <apr_hash.h>
 #include <apr_strings.h>
 
 #include "habitual/casefile.h"
@@ -115,14 +116,21 @@ static hab_err_t *load_contacts(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
                         "JOIN contacts k ON k.id = i.contact_id WHERE k.case_id = ? "
                         "ORDER BY i.contact_id, i.incident", "i", c->id);
     if (e) return e;
+    /* each contact's incidents by its id: a long chronology stays linear */
+    apr_hash_t *by_contact = apr_hash_make(p);
+    for (int k = 0; k < inc->nrows; k++) {
+        json_t *list = apr_hash_get(by_contact, T(inc, k, 0), APR_HASH_KEY_STRING);
+        if (!list) {
+            list = hab_json_own(p, json_array());
+            apr_hash_set(by_contact, T(inc, k, 0), APR_HASH_KEY_STRING, list);
+        }
+        json_array_append_new(list, hab_json_text(T(inc, k, 1)));
+        if (!strcmp(T(inc, k, 1), "violence")) c->violence = 1;
+    }
     c->contacts = hab_json_own(p, json_array());
     for (int i = 0; i < r->nrows; i++) {
-        json_t *incidents = json_array();
-        for (int k = 0; k < inc->nrows; k++) {
-            if (strcmp(T(inc, k, 0), T(r, i, 0)) != 0) continue;
-            json_array_append_new(incidents, hab_json_text(T(inc, k, 1)));
-            if (!strcmp(T(inc, k, 1), "violence")) c->violence = 1;
-        }
+        json_t *list = apr_hash_get(by_contact, T(r, i, 0), APR_HASH_KEY_STRING);
+        json_t *incidents = list ? json_incref(list) : json_array();
         json_array_append_new(c->contacts, json_pack(
             "{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
             "at", hab_json_text(T(r, i, 1)), "channel", hab_json_text(T(r, i, 2)),
@@ -283,14 +291,18 @@ static hab_err_t *load_reviews_appeals(hab_store_t *s, apr_pool_t *p, hab_case_t
     return NULL;
 }
 
-static hab_err_t *load_letters_grants(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today)
+static hab_err_t *load_letters_grants(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today,
+                                     int letters)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT number, kind, issued_at, subject, copied_to "
-                               "FROM letters WHERE case_id = ? ORDER BY number", "i", c->id);
-    if (e) return e;
-    c->letters = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++)
+    hab_err_t *e = NULL;
+    if (letters) {
+        e = hab_store_q(s, p, &r, "SELECT number, kind, issued_at, subject, copied_to "
+                        "FROM letters WHERE case_id = ? ORDER BY number", "i", c->id);
+        if (e) return e;
+        c->letters = hab_json_own(p, json_array());
+    }
+    for (int i = 0; letters && i < r->nrows; i++)
         json_array_append_new(c->letters, json_pack(
             "{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
             "kind", hab_json_text(T(r, i, 1)), "issued_at", hab_json_text(T(r, i, 2)),
@@ -322,8 +334,30 @@ int hab_case_granted(const hab_case_t *c, const char *user)
     return 0;
 }
 
+/* A step's load leaves out the chronology and the letters, which no gate or
+ * rule reads: only whether violence was ever recorded (R8), asked here. */
+static hab_err_t *load_violence_only(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r,
+                               "SELECT EXISTS (SELECT 1 FROM contact_incidents i JOIN contacts k "
+                               "ON k.id = i.contact_id WHERE k.case_id = ? AND i.incident = 'violence')",
+                               "i", c->id);
+    if (e) return e;
+    if (hab_rows_int(r, 0, 0)) c->violence = 1;
+    c->contacts = hab_json_own(p, json_array());
+    c->letters = hab_json_own(p, json_array());
+    return NULL;
+}
+
 hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
                          hab_case_t **out)
+{
+    return hab_case_load_parts(s, p, id, today, HAB_CASE_WHOLE, out);
+}
+
+hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
+                               hab_case_parts_t parts, hab_case_t **out)
 {
     hab_case_t *c = apr_pcalloc(p, sizeof(*c));
     c->id = id;
@@ -334,9 +368,10 @@ hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char
     *out = NULL;
     hab_err_t *e = load_core(s, p, c, &found);
     if (e || !found) return e;
-    if ((e = load_lists(s, p, c)) || (e = load_contacts(s, p, c)) ||
+    int whole = parts == HAB_CASE_WHOLE;
+    if ((e = load_lists(s, p, c)) || (e = whole ? load_contacts(s, p, c) : load_violence_only(s, p, c)) ||
         (e = load_warning_report(s, p, c)) || (e = load_decision_period(s, p, c)) ||
-        (e = load_reviews_appeals(s, p, c)) || (e = load_letters_grants(s, p, c, today)))
+        (e = load_reviews_appeals(s, p, c)) || (e = load_letters_grants(s, p, c, today, whole)))
         return e;
     c->status = hab_effective_status(c->stored_status, c->period_end, today, &c->lapsed);
     if (c->lapsed) {

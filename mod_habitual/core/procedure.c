@@ -29,7 +29,8 @@ static const char *const any_state[] = {"referred", "warned", "reported", "activ
 
 /* ---- shared helpers ---- */
 
-hab_err_t *hab_load_visible(hab_ctx_t *ctx, long long id, hab_case_t **c, int *sight)
+static hab_err_t *load_visible_parts(hab_ctx_t *ctx, long long id, hab_case_parts_t parts, hab_case_t **c,
+                                     int *sight)
 {
     hab_case_peek_t peek;
     *c = NULL;
@@ -37,10 +38,15 @@ hab_err_t *hab_load_visible(hab_ctx_t *ctx, long long id, hab_case_t **c, int *s
     hab_err_t *e = hab_case_peek(ctx->store, ctx->p, id, ctx->user, ctx->today, &peek);
     if (e) return e;
     if (!hab_access_may_see(&peek, ctx->user, ctx->roles)) return hab_err_not_found(ctx->p);
-    e = hab_case_load(ctx->store, ctx->p, id, ctx->today, c);
+    e = hab_case_load_parts(ctx->store, ctx->p, id, ctx->today, parts, c);
     if (e) return e;
     *sight = *c ? (int)hab_access_sight(*c, ctx->user, ctx->roles) : HAB_SEE_NONE;
     return *sight == HAB_SEE_NONE ? hab_err_not_found(ctx->p) : NULL;
+}
+
+hab_err_t *hab_load_visible(hab_ctx_t *ctx, long long id, hab_case_t **c, int *sight)
+{
+    return load_visible_parts(ctx, id, HAB_CASE_WHOLE, c, sight);
 }
 
 static int has(const hab_ctx_t *ctx, unsigned roles)
@@ -161,7 +167,7 @@ static hab_err_t *pass_gate(hab_ctx_t *ctx, const hab_case_t *c, int sight, cons
 static hab_err_t *open_case_for(hab_ctx_t *ctx, hab_route_id_t route, long long id, hab_case_t **c)
 {
     int sight;
-    hab_err_t *e = hab_load_visible(ctx, id, c, &sight);
+    hab_err_t *e = load_visible_parts(ctx, id, HAB_CASE_FOR_STEP, c, &sight);
     return e ? e : pass_gate(ctx, *c, sight, gate_of(route));
 }
 
