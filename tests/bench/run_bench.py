@@ -2,14 +2,14 @@
 """The mod_habitual benchmark (issue 7, "Performance"): wrk against private
 servers on generated databases, interleaved in one run.
 
-    run_bench.py [--duration 10] [--rounds 1] [--quick] [--core-only] ...
+    run_bench.py [--duration 10] [--rounds 1] [--quick] [--core-only] [--engines sqlite3,pgsql] ...
 
 1. Generates (or reuses, under tests/bench/.data/) the databases: 1,000,
    10,000 and 100,000 cases with 10 contacts a case and 1,000,000 access-log
    entries each (gen_db.py), and times `habitual-admin verify-audit` on the
    10,000-case one.
 2. Starts one private slapd and one private httpd per database (the rig's
-   configuration: event MPM, ThreadsPerChild 16, MaxRequestWorkers 32,
+   configuration, printed: event MPM, one process of ThreadsPerChild threads,
    LogLevel warn) with LDAPCacheTTL/LDAPOpCacheTTL 120 and the README's LDAP
    timeouts, each on its own copy of the database; checks that the module
    reads the generated data correctly (sample cases against SQLite, the
@@ -24,6 +24,19 @@ servers on generated databases, interleaved in one run.
    request), the targets with PASS/FAIL, the access-log entries the module
    appended against the audited requests answered, and verify-audit of the
    main database after the run.
+
+PostgreSQL beside SQLite (--engines, default sqlite3,pgsql when PostgreSQL is
+installed, see pg_load.py): a private PostgreSQL server (fsync on), a fresh
+database made by `habitual-admin --driver pgsql init` and loaded with COPY
+from the main database's SQLite file (the same rows, the access log's chain
+included, checked by verify-audit, timed beside SQLite's), and one more
+httpd with `HabitualDatabase pgsql` on it, checked as the others.  Each
+round runs the main endpoints (static file, notices, case read, write) on
+SQLite then on PostgreSQL, one after the other, and each engine's ratios
+divide by its own httpd's static file in the same round; the table shows
+both engines side by side, with the PostgreSQL server's CPU per request
+beside httpd's, and the notices and write targets are judged per engine.
+The server is stopped by PID at the end, its files removed.
 
 Sign-in is the rig's basic auth standing in for single sign-on.  The rig's
 htpasswd uses bcrypt (cost 4), which mod_authn_file checks on every request:
@@ -57,6 +70,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "rig"))
 sys.path.insert(0, HERE)
 import rig  # noqa: E402
 import gen_db  # noqa: E402
+import pg_load  # noqa: E402
 
 import requests  # noqa: E402
 
@@ -64,6 +78,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 BENCH_USERS = sorted(rig.USERS) + ["ghost"]
 TARGETS = {"notices_ratio": 0.50, "notices_p99_ms": 20.0, "write_ratio": 0.20, "case_scale": 1.2,
            "verify_s": 3.0}
+ENGINES = ("sqlite3", "pgsql")
 
 
 def out(*a):
@@ -72,7 +87,7 @@ def out(*a):
 
 # ---------------------------------------------------------------- machine
 
-def machine():
+def machine(engines=("sqlite3",)):
     cpu = "?"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -101,7 +116,7 @@ def machine():
                           " (built outside this tree%s)" % built_from(rig.MODULE)),
         "admin: %s" % gen_db.ADMIN,
         "temporary files on: %s %s" % (tempfile.gettempdir(), fs),
-    ]
+    ] + (["PostgreSQL: %s (%s)" % (pg_load.version(), rig.pg_bin())] if "pgsql" in engines else [])
 
 
 def built_from(module):
@@ -155,12 +170,13 @@ def copy_db(src, dst_dir):
     return dst
 
 
-def time_verify(db, runs=3):
+def time_verify(db, runs=3, patience_s=20.0):
     """Elapsed and CPU (user + system) seconds of each run: on a loaded machine
-    elapsed time includes waiting for a core, CPU time does not."""
+    elapsed time includes waiting for a core, CPU time does not.  A run longer
+    than patience_s is the last: one that slow has said enough."""
     import resource
     times, cpus, lines = [], [], []
-    for _ in range(runs):
+    while len(times) < runs and not (times and times[-1] > patience_s):
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.time()
         res = rig.admin(db, "verify-audit", check=False)
@@ -178,13 +194,20 @@ def sha_line(user, password):
 
 
 class Site:
-    """One private httpd on its own copy of a database."""
+    """One private httpd on its own copy of a database (src_db a SQLite
+    file), or on a PostgreSQL database (src_db a rig.PgDatabase, used as it
+    is; ref_db is then the SQLite file it was loaded from)."""
 
-    def __init__(self, label, workdir, slapd, src_db, db_dir, auth, start=True):
+    def __init__(self, label, workdir, slapd, src_db, db_dir, auth, start=True, ref_db=None):
         self.label = label
         name = "httpd-" + label
         d = os.path.join(workdir, name)
-        self.db = copy_db(src_db, db_dir)
+        if rig.is_pg(src_db):
+            self.engine, self.db = "pgsql", src_db
+        else:
+            self.engine, self.db = "sqlite3", copy_db(src_db, db_dir)
+        # the SQLite file holding the data the checks expect this site to serve
+        self.ref_db = ref_db or self.db
         docroot = os.path.join(d, "htdocs")
         url = "ldap://127.0.0.1:%d/ou=people,%s?uid?sub?(objectClass=inetOrgPerson)" % (slapd.port, rig.SUFFIX)
         groups = "".join('    HabitualRoleGroup %s "%s"\n' % (role, rig.group_dn(cn))
@@ -273,25 +296,37 @@ Alias /ref-ldap {docroot}
                 continue
         return total / CLK_TCK
 
+    def db_cpu_seconds(self):
+        """The PostgreSQL server's CPU seconds (0 for SQLite: its work is
+        httpd's own)."""
+        return pg_load.postmaster_cpu_seconds(self.db.server) if self.engine == "pgsql" else 0.0
+
     def drain(self, limit=120.0):
-        """Wait until the server is idle again (requests wrk gave up on still
-        run after it stops), so one run's leftovers do not load the next."""
+        """Wait until the server (and its PostgreSQL server) is idle again
+        (requests wrk gave up on still run after it stops), so one run's
+        leftovers do not load the next."""
         t0 = time.time()
-        last = self.cpu_seconds()
+        last = self.cpu_seconds() + self.db_cpu_seconds()
         while time.time() - t0 < limit:
             time.sleep(0.5)
-            now = self.cpu_seconds()
+            now = self.cpu_seconds() + self.db_cpu_seconds()
             if now - last < 0.03:
                 break
             last = now
         return time.time() - t0
 
-    def log_count(self):
+    def scalar(self, sql, *args):
+        """One value from the site's own database (SQL with ? placeholders)."""
+        if self.engine == "pgsql":
+            return self.db.execute(sql.replace("?", "%s"), args)[0][0]
         c = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=30)
         try:
-            return c.execute("SELECT max(seq) FROM access_log").fetchone()[0] or 0
+            return c.execute(sql, args).fetchone()[0]
         finally:
             c.close()
+
+    def log_count(self):
+        return self.scalar("SELECT max(seq) FROM access_log") or 0
 
     def error_lines(self):
         lines = self.httpd.read_error_log().splitlines()
@@ -363,15 +398,18 @@ def expected_notices(db, user, today):
 
 
 def check_site(site, meta, rng, today, per_state=4):
-    """GET api/cases/{id} on a sample of every state against SQLite; the
-    officer's notices; a letter; one write.  Returns the number of audited
-    requests made.  Raises on any difference."""
+    """GET api/cases/{id} on a sample of every state against SQLite (the
+    site's own file, or the one its PostgreSQL database was loaded from); the
+    officer's notices; a letter; one write, counted in the site's own
+    database.  Returns the number of audited requests made.  Raises on any
+    difference."""
     s_carol = requests.Session()
     s_carol.auth = ("carol", rig.PASSWORD)
     s_bob = requests.Session()
     s_bob.auth = ("bob", rig.PASSWORD)
     base = site.base + "/habitual/api/"
-    c = sqlite3.connect("file:%s?mode=ro" % site.db, uri=True)
+    ref = site.ref_db
+    c = sqlite3.connect("file:%s?mode=ro" % ref, uri=True)
     sample = []
     for status in ("referred", "warned", "reported", "active", "ended", "closed"):
         ids = [r[0] for r in c.execute("SELECT id FROM cases WHERE status = ?", (status,))]
@@ -389,7 +427,7 @@ def check_site(site, meta, rng, today, per_state=4):
         if r.status_code != 200:
             raise RuntimeError("%s: GET api/cases/%d as carol answered %d: %s" % (site.label, cid, r.status_code,
                                                                                    r.text[:200]))
-        want, got = expected_case(site.db, cid, today), seen_case(r.json())
+        want, got = expected_case(ref, cid, today), seen_case(r.json())
         if want != got:
             diff = {k: (want[k], got[k]) for k in want if want[k] != got[k]}
             raise RuntimeError("%s: case %d differs from the database (want, got): %r" % (site.label, cid, diff))
@@ -403,11 +441,11 @@ def check_site(site, meta, rng, today, per_state=4):
     r = s_bob.get(base + "notices", timeout=30)
     audited += 1
     got = sorted(n["case_id"] for n in r.json()["notices"]) if r.status_code == 200 else None
-    want = expected_notices(site.db, "bob", today)
+    want = expected_notices(ref, "bob", today)
     if got != want or got != sorted(meta["officer_notices"]):
         raise RuntimeError("%s: bob's notices %r, expected %r (generator: %r)"
                            % (site.label, got, want, meta["officer_notices"]))
-    c = sqlite3.connect("file:%s?mode=ro" % site.db, uri=True)
+    c = sqlite3.connect("file:%s?mode=ro" % ref, uri=True)
     granted = [r[0] for r in c.execute("SELECT g.case_id FROM grants g JOIN cases k ON k.id = g.case_id "
                                        "WHERE g.grantee = 'bob' AND k.referred_by <> 'bob'") if r[0] in want]
     c.close()
@@ -418,14 +456,15 @@ def check_site(site, meta, rng, today, per_state=4):
             raise RuntimeError("%s: bob read the file of case %d (%d): a notice is not the file"
                                % (site.label, granted[0], r.status_code))
     token = s_carol.get(base + "me", timeout=30).json()["csrf_token"]
-    open_id = open_case_ids(site.db, today, random.Random(1), 1)[0]
-    before = expected_case(site.db, open_id, today)["contacts"]
+    open_id = open_case_ids(ref, today, random.Random(1), 1)[0]
+    contacts_of = "SELECT count(*) FROM contacts WHERE case_id = ?"
+    before = site.scalar(contacts_of, open_id)
     r = s_carol.post(base + "cases/%d/contacts" % open_id, json=contact_body(today),
                      headers={"X-CSRF-Token": token}, timeout=30)
     audited += 1
     if r.status_code != 201:
         raise RuntimeError("%s: POST contacts answered %d: %s" % (site.label, r.status_code, r.text[:200]))
-    if expected_case(site.db, open_id, today)["contacts"] != before + 1:
+    if site.scalar(contacts_of, open_id) != before + 1:
         raise RuntimeError("%s: the contact was not stored" % site.label)
     return audited, len(sample), len(want)
 
@@ -511,10 +550,19 @@ def parse_wrk(text):
 
 
 class Endpoint:
+    """One wrk run per round against one site.  ceiling: the static-file
+    endpoint whose same-round req/s its ratio divides by (its engine's)."""
+
     def __init__(self, key, label, site, url, script=None, headers=None, audited=False, core=True):
         self.key, self.label, self.site, self.url = key, label, site, url
         self.script, self.headers, self.audited, self.core = script, headers or {}, audited, core
+        self.engine = getattr(site, "engine", "sqlite3")
+        self.ceiling = None
         self.results = []
+
+    def title(self):
+        """The label, with the engine when it is not SQLite."""
+        return self.label if self.engine == "sqlite3" else "%s [%s]" % (self.label, self.engine)
 
     def run(self, a, seconds, record=True):
         cmd = ["wrk", "-t%d" % a.threads, "-c%d" % a.connections, "-d%ds" % seconds, "--latency",
@@ -525,16 +573,17 @@ class Endpoint:
             cmd += ["-s", self.script]
         cmd.append(self.url)
         load = loadavg()
-        cpu0 = self.site.cpu_seconds()
+        cpu0, db_cpu0 = self.site.cpu_seconds(), self.site.db_cpu_seconds()
         res = subprocess.run(cmd, capture_output=True, text=True)
-        cpu = self.site.cpu_seconds() - cpu0
+        cpu, db_cpu = self.site.cpu_seconds() - cpu0, self.site.db_cpu_seconds() - db_cpu0
         r = parse_wrk(res.stdout)
         r["drain"] = self.site.drain()
         r["load"] = load
         r["cpu_us"] = cpu / r["requests"] * 1e6 if r["requests"] else float("nan")
+        r["db_cpu_us"] = db_cpu / r["requests"] * 1e6 if r["requests"] else float("nan")
         r["raw"] = res.stdout + res.stderr
         if res.returncode != 0:
-            out("wrk failed for %s: %s" % (self.label, res.stderr.strip()))
+            out("wrk failed for %s: %s" % (self.title(), res.stderr.strip()))
         if record:
             self.results.append(r)
         return r
@@ -543,6 +592,143 @@ class Endpoint:
 def med(xs):
     xs = [x for x in xs if x == x]
     return statistics.median(xs) if xs else float("nan")
+
+
+def ratio(ep):
+    """Median over the rounds of req/s over the same round's static file."""
+    return med([r["rps"] / s["rps"] for r, s in zip(ep.results, ep.ceiling.results)])
+
+
+def medof(ep, key):
+    return med([r[key] for r in ep.results])
+
+
+def parse_engines(arg):
+    """--engines: the engines to measure, in ENGINES' order, and a note when
+    the default leaves PostgreSQL out.  SQLite is always measured: the other
+    rows and the checks' reference are its."""
+    if arg is None:
+        why = pg_load.available()
+        if why:
+            return ["sqlite3"], "PostgreSQL not measured: %s (--engines sqlite3)" % why
+        return list(ENGINES), None
+    asked = [e.strip() for e in arg.split(",") if e.strip()]
+    unknown = [e for e in asked if e not in ENGINES]
+    if unknown or "sqlite3" not in asked:
+        sys.exit("--engines: sqlite3, or sqlite3,pgsql (got %r)" % arg)
+    if "pgsql" in asked and pg_load.available():
+        sys.exit("--engines pgsql: %s" % pg_load.available())
+    return [e for e in ENGINES if e in asked], None
+
+
+def print_verify(engine, times, cpus, lines):
+    for t, c, (rc, line) in zip(times, cpus, lines):
+        out("  %-7s %.2f s elapsed, %.2f s CPU  exit %d  %s" % (engine, t, c, rc, line))
+
+
+def start_pgsql(ref_db, entries):
+    """The private PostgreSQL server and a database loaded from ref_db;
+    prints the server's settings and the loading's timings."""
+    out("\n== PostgreSQL: a private server, the main database copied in")
+    server = pg_load.start_server()
+    try:
+        st = pg_load.settings(server)
+        out("  PostgreSQL %s on 127.0.0.1:%d (%s); fsync %s, synchronous_commit %s, shared_buffers %s, "
+            "max_connections %s" % (st["server_version"], server.port, server.dir, st["fsync"],
+                                    st["synchronous_commit"], st["shared_buffers"], st["max_connections"]))
+        db, loaded = pg_load.load(ref_db, server)
+    except Exception:
+        server.destroy()
+        raise
+    t = loaded["timings"]
+    out("  loaded %d rows (%d tables, %d access-log entries) in %.1f s: habitual-admin init %.1f, COPY %.1f "
+        "(access log %.1f), indexes %.1f, sequences %.2f, VACUUM ANALYZE %.1f; every table's row count "
+        "equals SQLite's" % (loaded["rows"], len(loaded["counts"]), entries, t["total_s"], t["init_s"],
+                             t["copy_s"], t.get("access_log_s", 0), t["indexes_s"], t["sequences_s"],
+                             t["vacuum_s"]))
+    out("  database %s" % db.conninfo)
+    return server, db
+
+
+def results_table(eps, rounds):
+    """The SQLite rows: every endpoint, reference rows after the core ones."""
+    out("\n== results, SQLite (medians over %d round(s); ratio = req/s over the same round's static file)" % rounds)
+    out("| %-58s | %9s | %8s | %8s | %6s | %12s | %7s |" % ("endpoint", "req/s", "p50 ms", "p99 ms", "ratio",
+                                                           "httpd us/req", "non-2xx"))
+    out("|%s|%s|%s|%s|%s|%s|%s|" % ("-" * 60, "-" * 11, "-" * 10, "-" * 10, "-" * 8, "-" * 14, "-" * 9))
+    lite = [ep for ep in eps if ep.engine == "sqlite3"]
+    first_ref = next((ep for ep in lite if not ep.core), None)
+    for ep in lite:
+        if ep is first_ref:
+            out("| %-58s | %9s | %8s | %8s | %6s | %12s | %7s |" % ("reference rows (not targets):", "", "", "",
+                                                                   "", "", ""))
+        out("| %-58s | %9.0f | %8.2f | %8.2f | %6.3f | %12.0f | %7d |" % (
+            ep.label, medof(ep, "rps"), medof(ep, "p50"), medof(ep, "p99"), ratio(ep), medof(ep, "cpu_us"),
+            sum(r["non2xx"] + r["errors"] for r in ep.results)))
+    if first_ref:
+        out("(anchors in ../shared/NOTES.md, another run: static 16.8k req/s, basic auth 0.85x, "
+            "basic auth + Require ldap-group with mod_ldap's cache 0.37x)")
+
+
+def engines_table(eps, engines, rounds, main_label):
+    """The main database's endpoints on each engine, one row per engine."""
+    by = {(ep.key, ep.engine): ep for ep in eps}
+    keys = [ep.key for ep in eps if ep.engine == "pgsql"]
+    out("\n== SQLite and PostgreSQL side by side, %s cases, the same data (medians over %d round(s); ratio = req/s "
+        "over the same engine's static file in the same round; server us/req: the PostgreSQL server's CPU per "
+        "request, on top of httpd's)" % (main_label, rounds))
+    out("| %-42s | %-7s | %9s | %8s | %8s | %6s | %12s | %13s | %7s |" % (
+        "endpoint", "engine", "req/s", "p50 ms", "p99 ms", "ratio", "httpd us/req", "server us/req", "non-2xx"))
+    out("|%s|%s|%s|%s|%s|%s|%s|%s|%s|" % ("-" * 44, "-" * 9, "-" * 11, "-" * 10, "-" * 10, "-" * 8, "-" * 14,
+                                          "-" * 15, "-" * 9))
+    for key in keys:
+        for engine in engines:
+            ep = by[(key, engine)]
+            server = "%13.0f" % medof(ep, "db_cpu_us") if engine == "pgsql" else "%13s" % "-"
+            out("| %-42s | %-7s | %9.0f | %8.2f | %8.2f | %6.3f | %12.0f | %s | %7d |" % (
+                ep.label if engine == engines[0] else "", engine, medof(ep, "rps"), medof(ep, "p50"),
+                medof(ep, "p99"), ratio(ep), medof(ep, "cpu_us"), server,
+                sum(r["non2xx"] + r["errors"] for r in ep.results)))
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+def targets(eps, engines, label_of, verify):
+    """The issue's targets, the notices and write ones per engine."""
+    by = {(ep.key, ep.engine): ep for ep in eps}
+    out("\n== targets (issue 7)")
+    for engine in engines:
+        n = by[("notices", engine)]
+        n_ratio, n_p99 = ratio(n), medof(n, "p99")
+        out("  audited read, api/notices [%s]: ratio %.3f (target >= %.2f) %s; p99 %.2f ms (target <= %.0f ms) %s"
+            % (engine, n_ratio, TARGETS["notices_ratio"], verdict(n_ratio >= TARGETS["notices_ratio"]), n_p99,
+               TARGETS["notices_p99_ms"], verdict(n_p99 <= TARGETS["notices_p99_ms"])))
+    for engine in engines:
+        w_ratio = ratio(by[("write", engine)])
+        out("  audited write, POST contacts [%s]: ratio %.3f (target >= %.2f) %s"
+            % (engine, w_ratio, TARGETS["write_ratio"], verdict(w_ratio >= TARGETS["write_ratio"])))
+    small, large = by[("case_small", "sqlite3")], by[("case_large", "sqlite3")]
+    scale = medof(large, "p50") / medof(small, "p50")
+    out("  GET api/cases/{id} p50 at %s cases / at %s cases [sqlite3]: %.2fx (target <= %.1fx) %s"
+        % (label_of(large), label_of(small), scale, TARGETS["case_scale"], verdict(scale <= TARGETS["case_scale"])))
+    for engine in engines:
+        v = verify[engine]
+        out("  verify-audit of %d entries [%s]: %.2f s (target <= %.0f s) %s%s; %.2f s of CPU (habitual-admin's%s)"
+            % (v["entries"], engine, v["s"], TARGETS["verify_s"], verdict(v["s"] <= TARGETS["verify_s"] and v["ok"]),
+               "" if v["ok"] else " (chain NOT ok%s)" % v.get("why", ""), v["cpu"],
+               ", not the server's" if engine == "pgsql" else ""))
+
+
+def verify_result(times, cpus, lines, entries, want_line=None):
+    """The best of the runs; ok when every run passed (and, for PostgreSQL,
+    printed what SQLite's printed: the same entries, the same head)."""
+    ok = all(rc == 0 for rc, _ in lines)
+    v = {"s": min(times), "cpu": min(cpus), "ok": ok, "entries": entries}
+    if ok and want_line is not None and any(line != want_line for _, line in lines):
+        v["ok"], v["why"] = False, ": not SQLite's %r" % want_line
+    return v
 
 
 # ---------------------------------------------------------------- main
@@ -562,6 +748,9 @@ def main():
     ap.add_argument("--regenerate", action="store_true")
     ap.add_argument("--auth", choices=["sha1", "bcrypt"], default="sha1",
                     help="password hashes for the /habitual sign-in (default sha1; see the docstring)")
+    ap.add_argument("--engines", default=None,
+                    help="sqlite3, or sqlite3,pgsql: the main database's endpoints on PostgreSQL too "
+                         "(default: both when PostgreSQL is installed)")
     ap.add_argument("--core-only", action="store_true", help="only the issue's rows, no reference rows")
     ap.add_argument("--no-tmpfs", action="store_true", help="skip the database-on-tmpfs rows")
     ap.add_argument("--quick", action="store_true",
@@ -574,6 +763,7 @@ def main():
     sizes = [int(s) for s in a.sizes.split(",")]
     if len(sizes) != 3:
         sys.exit("--sizes takes three case counts: small,main,large")
+    engines, engines_note = parse_engines(a.engines)
     if not shutil.which("wrk"):
         if os.geteuid() == 0:
             subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "wrk"], check=True)
@@ -582,10 +772,11 @@ def main():
     today = dt.date.today().isoformat()
 
     out("== mod_habitual benchmark, %s" % time.strftime("%Y-%m-%d %H:%M:%S %Z"))
-    for line in machine():
+    for line in machine(engines):
         out(line)
     out("wrk -t%d -c%d, %d s per run after %d s warm-up, %d round(s); sign-in hashes: %s; load average at start %s"
         % (a.threads, a.connections, a.duration, a.warmup, a.rounds, a.auth, loadavg()))
+    out("engines: %s%s" % (", ".join(engines), "; " + engines_note if engines_note else ""))
 
     out("\n== databases")
     os.makedirs(a.data_dir, exist_ok=True)
@@ -607,19 +798,27 @@ def main():
     shm_dir = None
     sites = {}
     slapd = None
+    pg_server = None
     try:
         small, main_n, large = sizes
         main_db = dbs[main_n][0]
-        out("\n== verify-audit (%d entries, %d cases, warm page cache)" % (dbs[main_n][1]["counts"]["access_log"],
-                                                                         main_n))
-        vcopy = copy_db(main_db, os.path.join(workdir, "verify"))
-        vtimes, vcpus, vlines = time_verify(vcopy)
-        for t, c, (rc, line) in zip(vtimes, vcpus, vlines):
-            out("  %.2f s elapsed, %.2f s CPU  exit %d  %s" % (t, c, rc, line))
-        verify_s = min(vtimes)
-        verify_cpu = min(vcpus)
-        verify_ok = all(rc == 0 for rc, _ in vlines)
-        os.remove(vcopy)
+        entries = dbs[main_n][1]["counts"]["access_log"]
+        # the main database at this build's schema, never served: verify-audit's
+        # file, PostgreSQL's source and the pgsql site's reference
+        ref_db = copy_db(main_db, os.path.join(workdir, "reference"))
+        if "pgsql" in engines:
+            pg_server, pg_db = start_pgsql(ref_db, entries)
+        out("\n== verify-audit (%d entries, %d cases, warm page cache)" % (entries, main_n))
+        verify = {}
+        times, cpus, lines = time_verify(ref_db)
+        print_verify("sqlite3", times, cpus, lines)
+        verify["sqlite3"] = verify_result(times, cpus, lines, entries)
+        if "pgsql" in engines:
+            ptimes, pcpus, plines = time_verify(pg_db)
+            print_verify("pgsql", ptimes, pcpus, plines)
+            verify["pgsql"] = verify_result(ptimes, pcpus, plines, entries, want_line=lines[0][1])
+        else:
+            os.remove(ref_db)
 
         out("\n== servers")
         slapd = rig.Slapd(workdir).start()
@@ -630,8 +829,10 @@ def main():
             shm_dir = tempfile.mkdtemp(prefix="habitual-bench-", dir="/dev/shm")
             os.chmod(shm_dir, 0o755)
             sites["shm"] = Site("shm", workdir, slapd, main_db, os.path.join(shm_dir, "db"), a.auth)
+        if "pgsql" in engines:
+            sites["pgsql"] = Site("pgsql", workdir, slapd, pg_db, None, a.auth, ref_db=ref_db)
         for s in sites.values():
-            out("  %-5s httpd %s on %s" % (s.label, s.base, s.db))
+            out("  %-5s httpd %s: %s" % (s.label, s.base, s.httpd.db_directive()))
         with open(sites["main"].httpd.conf) as f:
             conf = f.read()
         keys = ("StartServers", "ServerLimit", "ThreadsPerChild", "MaxRequestWorkers", "LogLevel", "LDAPCacheTTL",
@@ -644,7 +845,7 @@ def main():
         check_rng = random.Random(a.seed)
         checked_requests = {}
         for key, s in sites.items():
-            n = {"main": main_n, "small": small, "large": large, "shm": main_n}[key]
+            n = {"main": main_n, "small": small, "large": large, "shm": main_n, "pgsql": main_n}[key]
             audited, cases_checked, notices = check_site(s, dbs[n][1], check_rng, today)
             checked_requests[key] = audited
             out("  %-5s ok: %d sample cases match SQLite (every state, lapsed too), bob's %d notices, a letter, "
@@ -664,7 +865,7 @@ def main():
         def write_script(s, name):
             token = requests.get(s.base + "/habitual/api/me", auth=("carol", rig.PASSWORD),
                                  timeout=30).json()["csrf_token"]
-            ids = open_case_ids(s.db, today, random.Random(a.seed), 1000)
+            ids = open_case_ids(s.ref_db, today, random.Random(a.seed), 1000)
             return lua_script(os.path.join(lua_dir, name), ["/habitual/api/cases/%d/contacts" % i for i in ids],
                               "POST", {"Authorization": carol, "Content-Type": "application/json",
                                        "X-CSRF-Token": token}, json.dumps(contact_body(today)))
@@ -673,14 +874,21 @@ def main():
             return lua_script(os.path.join(lua_dir, name), case_paths(n), "GET", {"Authorization": carol})
 
         m, sm, lg = sites["main"], sites["small"], sites["large"]
+        # the main database's endpoints, on SQLite then on PostgreSQL, one after the other
+        main_sites = [m] + ([sites["pgsql"]] if "pgsql" in sites else [])
+
+        def on_each_engine(make):
+            eps.extend(make(s) for s in main_sites)
+
         k = lambda n: "%dk" % (n // 1000) if n >= 1000 else str(n)
-        eps.append(Endpoint("static", "static file (ceiling)", m, m.base + "/static.txt"))
-        eps.append(Endpoint("notices", "GET api/notices, bob (%s)" % k(main_n), m, m.base + "/habitual/api/notices",
-                            headers={"Authorization": bob}, audited=True))
-        eps.append(Endpoint("case", "GET api/cases/{id}, carol (%s)" % k(main_n), m, m.base,
-                            script=case_script(m, main_n, "case-main.lua"), audited=True))
-        eps.append(Endpoint("write", "POST api/cases/{id}/contacts (%s)" % k(main_n), m, m.base,
-                            script=write_script(m, "write-main.lua"), audited=True))
+        on_each_engine(lambda s: Endpoint("static", "static file (ceiling)", s, s.base + "/static.txt"))
+        on_each_engine(lambda s: Endpoint("notices", "GET api/notices, bob (%s)" % k(main_n), s,
+                                          s.base + "/habitual/api/notices", headers={"Authorization": bob},
+                                          audited=True))
+        on_each_engine(lambda s: Endpoint("case", "GET api/cases/{id}, carol (%s)" % k(main_n), s, s.base,
+                                          script=case_script(s, main_n, "case-%s.lua" % s.label), audited=True))
+        on_each_engine(lambda s: Endpoint("write", "POST api/cases/{id}/contacts (%s)" % k(main_n), s, s.base,
+                                          script=write_script(s, "write-%s.lua" % s.label), audited=True))
         eps.append(Endpoint("case_small", "GET api/cases/{id}, carol (%s)" % k(small), sm, sm.base,
                             script=case_script(sm, small, "case-small.lua"), audited=True))
         eps.append(Endpoint("case_large", "GET api/cases/{id}, carol (%s)" % k(large), lg, lg.base,
@@ -713,6 +921,10 @@ def main():
                                     core=False))
                 eps.append(Endpoint("shm_write", "POST api/cases/{id}/contacts (%s, db on tmpfs)" % k(main_n), sh,
                                     sh.base, script=write_script(sh, "write-shm.lua"), audited=True, core=False))
+        # each ratio divides by its engine's static file (every SQLite row by the main site's)
+        ceilings = {ep.engine: ep for ep in eps if ep.key == "static"}
+        for ep in eps:
+            ep.ceiling = ceilings[ep.engine]
 
         log_before = {key: s.log_count() for key, s in sites.items()}
         out("\n== warm-up (%d s each, not recorded)" % a.warmup)
@@ -723,7 +935,7 @@ def main():
                 warm[ep.site.label] = warm.get(ep.site.label, 0) + r["requests"]
             if r["non2xx"] or r["errors"] or not r["requests"]:
                 out("  %s: %d requests completed, %d non-2xx, %d socket errors%s" % (
-                    ep.label, r["requests"], r["non2xx"], r["errors"],
+                    ep.title(), r["requests"], r["non2xx"], r["errors"],
                     "\n" + r["raw"] if r["non2xx"] or r["errors"] else " (slower than the warm-up)"))
         out("  done")
 
@@ -731,50 +943,18 @@ def main():
             out("\n== round %d of %d" % (rnd + 1, a.rounds))
             for ep in eps:
                 r = ep.run(a, a.duration)
-                out("  %-58s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  %6.0f us CPU/req  non-2xx %d  errors %d  "
-                    "load %s%s" % (ep.label, r["rps"], r["p50"], r["p99"], r["cpu_us"], r["non2xx"], r["errors"],
-                                   r["load"], "  (idle again after %.0f s)" % r["drain"] if r["drain"] > 2 else ""))
+                server = "  +%5.0f us server" % r["db_cpu_us"] if ep.engine == "pgsql" else ""
+                out("  %-58s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  %6.0f us CPU/req%s  non-2xx %d  errors %d  "
+                    "load %s%s" % (ep.title(), r["rps"], r["p50"], r["p99"], r["cpu_us"], server, r["non2xx"],
+                                   r["errors"], r["load"],
+                                   "  (idle again after %.0f s)" % r["drain"] if r["drain"] > 2 else ""))
 
-        # ---- the table
-        static_rps = [r["rps"] for r in eps[0].results]
-
-        def ratio(ep):
-            return med([r["rps"] / s for r, s in zip(ep.results, static_rps)])
-
-        out("\n== results (medians over %d round(s); ratio = req/s over the same round's static file)" % a.rounds)
-        out("| %-58s | %9s | %8s | %8s | %6s | %12s | %7s |" % ("endpoint", "req/s", "p50 ms", "p99 ms", "ratio",
-                                                               "httpd us/req", "non-2xx"))
-        out("|%s|%s|%s|%s|%s|%s|%s|" % ("-" * 60, "-" * 11, "-" * 10, "-" * 10, "-" * 8, "-" * 14, "-" * 9))
-        first_ref = next((ep for ep in eps if not ep.core), None)
-        for ep in eps:
-            if ep is first_ref:
-                out("| %-58s | %9s | %8s | %8s | %6s | %12s | %7s |" % ("reference rows (not targets):", "", "", "",
-                                                                       "", "", ""))
-            out("| %-58s | %9.0f | %8.2f | %8.2f | %6.3f | %12.0f | %7d |" % (
-                ep.label, med([r["rps"] for r in ep.results]), med([r["p50"] for r in ep.results]),
-                med([r["p99"] for r in ep.results]), ratio(ep), med([r["cpu_us"] for r in ep.results]),
-                sum(r["non2xx"] + r["errors"] for r in ep.results)))
-
-        if first_ref:
-            out("(anchors in ../shared/NOTES.md, another run: static 16.8k req/s, basic auth 0.85x, "
-                "basic auth + Require ldap-group with mod_ldap's cache 0.37x)")
-        by = {ep.key: ep for ep in eps}
-        n_ratio, n_p99 = ratio(by["notices"]), med([r["p99"] for r in by["notices"].results])
-        w_ratio = ratio(by["write"])
-        scale = med([r["p50"] for r in by["case_large"].results]) / med([r["p50"] for r in by["case_small"].results])
-        verdict = lambda ok: "PASS" if ok else "FAIL"
-        out("\n== targets (issue 7)")
-        out("  audited read, api/notices: ratio %.3f (target >= %.2f) %s; p99 %.2f ms (target <= %.0f ms) %s"
-            % (n_ratio, TARGETS["notices_ratio"], verdict(n_ratio >= TARGETS["notices_ratio"]), n_p99,
-               TARGETS["notices_p99_ms"], verdict(n_p99 <= TARGETS["notices_p99_ms"])))
-        out("  audited write, POST contacts: ratio %.3f (target >= %.2f) %s"
-            % (w_ratio, TARGETS["write_ratio"], verdict(w_ratio >= TARGETS["write_ratio"])))
-        out("  GET api/cases/{id} p50 at %s cases / at %s cases: %.2fx (target <= %.1fx) %s"
-            % (k(large), k(small), scale, TARGETS["case_scale"], verdict(scale <= TARGETS["case_scale"])))
-        out("  verify-audit of %d entries: %.2f s (target <= %.0f s) %s%s; %.2f s of CPU"
-            % (dbs[main_n][1]["counts"]["access_log"], verify_s, TARGETS["verify_s"],
-               verdict(verify_s <= TARGETS["verify_s"] and verify_ok), "" if verify_ok else " (chain NOT ok)",
-               verify_cpu))
+        # ---- the tables
+        results_table(eps, a.rounds)
+        if "pgsql" in engines:
+            engines_table(eps, engines, a.rounds, k(main_n))
+        label_of = lambda ep: {"case_small": k(small), "case_large": k(large)}[ep.key]
+        targets(eps, engines, label_of, verify)
 
         # ---- the access log kept up: one entry per audited request answered
         out("\n== after the run")
@@ -787,18 +967,27 @@ def main():
         for key, s in sites.items():
             errs = s.error_lines()
             out("  %-5s error log: %d error lines%s" % (key, len(errs), (": " + " | ".join(errs[:3])) if errs else ""))
+        if pg_server:
+            errs = pg_load.error_lines(pg_server)
+            out("  pgsql server log (%s): %d ERROR/FATAL/PANIC lines%s"
+                % (pg_server.logfile, len(errs), (": " + " | ".join(errs[:3])) if errs else ""))
         for s in sites.values():
             s.stop()
-        t = time.time()
-        res = rig.admin(sites["main"].db, "verify-audit", check=False)
-        out("  main  verify-audit after the run: %s (exit %d, %.2f s)" % (res.stdout.strip() or res.stderr.strip(),
-                                                                          res.returncode, time.time() - t))
+        for key in ("main", "pgsql"):
+            if key in sites:
+                t = time.time()
+                res = rig.admin(sites[key].db, "verify-audit", check=False)
+                out("  %-5s verify-audit after the run: %s (exit %d, %.2f s)"
+                    % (key, res.stdout.strip() or res.stderr.strip(), res.returncode, time.time() - t))
         out("  load average at the end %s" % loadavg())
     finally:
         for s in sites.values():
             s.stop()
         if slapd:
             slapd.stop()
+        if pg_server:
+            pg_server.destroy()
+            rig.stop_all()    # and the rig's initdb copy of this run
         if shm_dir:
             shutil.rmtree(shm_dir, ignore_errors=True)
         if a.keep:
