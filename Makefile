@@ -12,10 +12,12 @@ SHELL := /bin/bash
 PYTHON ?= /usr/bin/python3
 APXS ?= apxs
 
-# Debian 12 packages the build, the tests and the demo need.
+# Debian 12 packages the build, the tests and the demo need; and npm, from
+# Debian's package only when no npm is on PATH (a NodeSource nodejs brings its
+# own, and Debian's npm package conflicts with it).
 DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
 	libapr1-dev libaprutil1-dev libldap-dev libsqlite3-dev libpq-dev postgresql sqlite3 libjansson-dev libssl-dev \
-	check slapd ldap-utils python3 python3-pytest python3-requests python3-psycopg2 faketime nodejs npm valgrind chromium
+	check slapd ldap-utils python3 python3-pytest python3-requests python3-psycopg2 faketime nodejs valgrind chromium
 
 CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
 CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c,$(CORE_SRC)) \
@@ -59,6 +61,7 @@ deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then \
 		echo "Missing Debian packages: $$missing"; \
