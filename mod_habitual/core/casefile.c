@@ -340,8 +340,10 @@ static hab_err_t *load_violence_only(hab_store_t *s, apr_pool_t *p, hab_case_t *
 {
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(s, p, &r,
-                               "SELECT EXISTS (SELECT 1 FROM contact_incidents i JOIN contacts k "
-                               "ON k.id = i.contact_id WHERE k.case_id = ? AND i.incident = 'violence')",
+                               /* 1 or 0 on both engines (PostgreSQL's EXISTS is a boolean, "t") */
+                               "SELECT CASE WHEN EXISTS (SELECT 1 FROM contact_incidents i JOIN contacts k "
+                               "ON k.id = i.contact_id WHERE k.case_id = ? AND i.incident = 'violence') "
+                               "THEN 1 ELSE 0 END",
                                "i", c->id);
     if (e) return e;
     if (hab_rows_int(r, 0, 0)) c->violence = 1;
