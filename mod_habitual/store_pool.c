@@ -23,7 +23,9 @@ static store_pool_t *child_pool;
 /* A pooled connection owns a pool of its own: a driver allocates from it
  * while the connection works (its statement cache), and pools are not
  * thread-safe, so no two connections may share one.  Destroying it closes
- * the connection. */
+ * the connection.  These pools are created from worker threads (the
+ * reslist's constructor, the writer's reconnect) as children of pchild,
+ * whose allocator the MPM gives a mutex (checked under event). */
 typedef struct {
     hab_store_t *store;
     apr_pool_t *pool;

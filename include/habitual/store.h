@@ -75,6 +75,10 @@ hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
                        const char *sql, const char *fmt, ...);
 
 const char *hab_rows_text(const hab_rows_t *rows, int row, int col);
+
+/* For drivers: a pool clean-up that closes the store (registered on the
+ * pool the store lives in, once its connection is open). */
+apr_status_t hab_store_close_cleanup(void *store);
 long long hab_rows_int(const hab_rows_t *rows, int row, int col);
 
 hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,

@@ -96,3 +96,10 @@ hab_err_t *hab_changes_read(hab_store_t *s, apr_pool_t *p, long long *n)
     *n = e ? -1 : hab_rows_int(rows, 0, 0);
     return e;
 }
+
+apr_status_t hab_store_close_cleanup(void *store)
+{
+    hab_store_t *s = store;
+    s->ops->close(s);
+    return APR_SUCCESS;
+}

@@ -374,12 +374,6 @@ static void pg_close(hab_store_t *s)
     c->pg = NULL;
 }
 
-static apr_status_t pg_cleanup(void *data)
-{
-    pg_close(data);
-    return APR_SUCCESS;
-}
-
 static const hab_store_ops_t pg_ops = {
     pg_begin, pg_commit, pg_rollback, pg_query,
     pg_exec_script, pg_integrity, pg_close
@@ -457,7 +451,7 @@ hab_err_t *hab_store_pgsql_open(apr_pool_t *p, const char *conninfo, int flags,
 
     c->pg = connect_with_defaults(conninfo ? conninfo : "");
     if (!c->pg) return hab_err_unavailable(p, "cannot connect to PostgreSQL: out of memory");
-    apr_pool_cleanup_register(p, s, pg_cleanup, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(p, s, hab_store_close_cleanup, apr_pool_cleanup_null);
     PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
     PQsetErrorVerbosity(c->pg, PQERRORS_TERSE);
     if (PQstatus(c->pg) != CONNECTION_OK)

@@ -211,12 +211,6 @@ static void sqlite_close(hab_store_t *s)
     c->db = NULL;
 }
 
-static apr_status_t sqlite_cleanup(void *data)
-{
-    sqlite_close(data);
-    return APR_SUCCESS;
-}
-
 static const hab_store_ops_t sqlite_ops = {
     sqlite_begin, sqlite_commit, sqlite_rollback, sqlite_query,
     sqlite_exec, sqlite_integrity, sqlite_close
@@ -265,7 +259,7 @@ hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
         c->db = NULL;
         return e;
     }
-    apr_pool_cleanup_register(p, s, sqlite_cleanup, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(p, s, hab_store_close_cleanup, apr_pool_cleanup_null);
     hab_err_t *e = sqlite_setup(s, p, flags);
     if (e) return e;
     if (!(flags & HAB_STORE_READONLY) && sqlite3_db_readonly(c->db, "main") == 1)
