@@ -196,7 +196,41 @@ class Outcome:
 
 # ---- a rig built by hand: slapd on a port chosen up front ----
 
-class ManualRig:
+def assert_2xx_or_503(outcomes, allowed=(200, 201, 503)):
+    """Under load and faults: no connection dropped, every answer in allowed,
+    and every 503 the module's own (Retry-After: 5, code unavailable).
+    Returns the 503s."""
+    dropped = [o for o in outcomes if o.error is not None]
+    assert not dropped, "dropped connections: %s" % dropped[:5]
+    bad = [o for o in outcomes if o.status not in allowed]
+    assert not bad, "answers other than %s: %s" % (allowed, [(o, o.body) for o in bad[:5]])
+    unavailable = [o for o in outcomes if o.status == 503]
+    for o in unavailable:
+        assert o.headers.get("Retry-After") == "5", (o, o.headers)
+        assert o.body["error"]["code"] == "unavailable", o.body
+    return unavailable
+
+
+class _OwnRig:
+    """What the fault tests' own rigs share: the database of their httpd,
+    and stopping httpd and slapd, then releasing what the rig set up
+    (release()), then removing its directory."""
+
+    @property
+    def db(self):
+        return self.httpd.db
+
+    def release(self):
+        pass
+
+    def stop(self):
+        self.httpd.stop()
+        self.slapd.stop()
+        self.release()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class ManualRig(_OwnRig):
     """slapd + httpd like rig.Rig, but the LDAP port is fixed before slapd
     starts, so a silent server can take slapd's place on the same port."""
 
@@ -212,15 +246,8 @@ class ManualRig:
             self.slapd.stop()
             raise
 
-    @property
-    def db(self):
-        return self.httpd.db
-
-    def stop(self):
-        self.httpd.stop()
-        self.slapd.stop()
+    def release(self):
         self.httpd.drop_db()
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def SilentOn(port):
@@ -259,7 +286,7 @@ def umount(path):
     subprocess.run(["umount", "-l", path], capture_output=True)
 
 
-class TmpfsRig:
+class TmpfsRig(_OwnRig):
     """rig.Rig whose database lives on its own small tmpfs."""
 
     def __init__(self, size="3m"):
@@ -281,15 +308,8 @@ class TmpfsRig:
         self.httpd = self.inner.httpd
         self.slapd = self.inner.slapd
 
-    @property
-    def db(self):
-        return self.httpd.db
-
-    def stop(self):
-        self.httpd.stop()
-        self.slapd.stop()
+    def release(self):
         umount(self.mount)
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def fill_filesystem(directory):
@@ -408,7 +428,7 @@ class OutsideWriteLock:
 
 # ---- PostgreSQL servers of a test's own ----
 
-class PrivateRig:
+class PrivateRig(_OwnRig):
     """rig.Rig on a database of its own PostgreSQL server, for tests that
     stop, restart or reconfigure the server (the session's shared server
     serves every other rig)."""
@@ -424,15 +444,8 @@ class PrivateRig:
         self.httpd = self.inner.httpd
         self.slapd = self.inner.slapd
 
-    @property
-    def db(self):
-        return self.httpd.db
-
-    def stop(self):
-        self.httpd.stop()
-        self.slapd.stop()
+    def release(self):
         self.server.destroy()
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def assert_chain_verifies(fixture):

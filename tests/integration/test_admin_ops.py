@@ -4,7 +4,6 @@ of a rig (dates in the past come from decision `start` dates, and for purge
 from closing/ending times set directly in the database).  On PostgreSQL
 `backup` says to use pg_dump; its tests there take a pg_dump instead."""
 
-import calendar
 import csv
 import datetime
 import io
@@ -20,38 +19,15 @@ import pytest
 import rig
 from conftest import PG, SCHEMA_VERSION, Db, missing_database, new_database, pgsql_only, sqlite_only
 from helpers_faults import integrity
+from helpers_procedure import add_months, iso, period_end, review_due, today
 
 CHIEF_OFFICER_MAILS = {"olive@example.org", "oscar@example.org", "dana@example.org"}
 
 
 # ---- dates (an oracle independent of the module's own calculation) ----
 
-def today():
-    return datetime.date.today()
-
-
-def iso(d):
-    return d.isoformat()
-
-
 def days(n):
     return datetime.timedelta(days=n)
-
-
-def add_months(d, n):
-    total = d.year * 12 + (d.month - 1) + n
-    y, m = divmod(total, 12)
-    m += 1
-    return datetime.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
-
-
-def period_end(start, months):
-    """R9: a period of n months ends the day before the same date n months later."""
-    return add_months(start, months) - days(1)
-
-
-def review_due(start, months):
-    return min(period_end(start, months), add_months(start, 12))
 
 
 def start_for_review_due(target, months):
@@ -293,21 +269,8 @@ def _write_load(own_rig, cid, statuses, stop):
 def test_backup_during_concurrent_writes_passes_integrity_and_chain_checks(own_rig, workdir):
     s = Seeder(own_rig)
     cid = s.raise_case()
-    carol = own_rig.as_user("carol")
-    carol.token()
     stop, statuses = threading.Event(), []
-
-    def write_load():
-        n = 0
-        while not stop.is_set():
-            n += 1
-            r = carol.post("api/cases/%d/contacts" % cid,
-                           {"at": iso(today()), "channel": "email", "direction": "inbound",
-                            "summary": "Load %d" % n})
-            statuses.append(r.status_code)
-
-    t = threading.Thread(target=write_load)
-    t.start()
+    t = _write_load(own_rig, cid, statuses, stop)
     try:
         while len(statuses) < 20:
             threading.Event().wait(0.02)
