@@ -59,18 +59,25 @@ static hab_err_t *append_work(hab_store_t *s, apr_pool_t *p, void *entry)
     return hab_audit_append(s, p, entry);
 }
 
-/* An entry with no change of its own (a read, a refusal): through the
- * process's writer when there is one, else in a transaction of its own. */
+/* Write work through the process's writer when there is one (httpd), else
+ * in a write transaction of its own (the admin tool, the unit tests); an
+ * error from the work leaves nothing of it. */
+static hab_err_t *run_write(hab_ctx_t *ctx, hab_write_fn work, void *arg)
+{
+    if (ctx->writer) return hab_writer_run(ctx->writer, ctx->p, work, arg);
+    hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
+    if (!err) err = work(ctx->store, ctx->p, arg);
+    if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
+    if (err) ctx->store->ops->rollback(ctx->store);
+    return err;
+}
+
+/* An entry with no change of its own (a read, a refusal). */
 static hab_err_t *append_alone(hab_ctx_t *ctx, const hab_request_in_t *in, int status)
 {
     hab_audit_entry_t *e = apr_palloc(ctx->p, sizeof(*e));
     fill_entry(ctx, in, status, e);
-    if (ctx->writer) return hab_writer_run(ctx->writer, ctx->p, append_work, e);
-    hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
-    if (!err) err = hab_audit_append(ctx->store, ctx->p, e);
-    if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
-    if (err) ctx->store->ops->rollback(ctx->store);
-    return err;
+    return run_write(ctx, append_work, e);
 }
 
 hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
@@ -127,7 +134,7 @@ static hab_err_t *change_work(hab_store_t *s, apr_pool_t *p, void *arg)
 static hab_err_t *run_change(hab_ctx_t *ctx, const hab_request_in_t *in, hab_step_fn step, hab_result_t *out)
 {
     change_job_t job = {ctx, in, step, out, NULL};
-    hab_err_t *err = hab_writer_run(ctx->writer, ctx->p, change_work, &job);
+    hab_err_t *err = run_write(ctx, change_work, &job);
     if (!err || err != job.refusal) return err;
     /* refused: nothing of the step remains; the refusal itself is logged */
     hab_err_t *log_err = hab_service_refused(ctx, in, err);
@@ -142,20 +149,5 @@ hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     if (!def || !step) return hab_err_not_found(ctx->p);
     if (!(def->flags & HAB_ROUTE_AUDITED)) return step(ctx, in, out);
     if (def->flags & HAB_ROUTE_READ) return run_read(ctx, in, step, out);
-    if (ctx->writer) return run_change(ctx, in, step, out);
-
-    hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
-    if (err) return err;
-    hab_err_t *refusal = step(ctx, in, out);
-    if (!refusal) {
-        err = hab_changes_bump(ctx->store, ctx->p);
-        if (!err) err = append_with_change(ctx, in, out->status ? out->status : 200);
-        if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
-        if (err) ctx->store->ops->rollback(ctx->store);
-        return err;
-    }
-    /* Nothing of a refused step remains; the refusal itself is logged. */
-    ctx->store->ops->rollback(ctx->store);
-    err = hab_service_refused(ctx, in, refusal);
-    return err ? err : refusal;
+    return run_change(ctx, in, step, out);
 }
