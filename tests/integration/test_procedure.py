@@ -852,6 +852,20 @@ def test_r11_letters_never_change_after_later_steps(shared_rig):
     assert letters(rig, cid)[:2] == ls
 
 
+def test_r11_an_issued_letter_cannot_be_changed_even_in_the_database(shared_rig):
+    """The letters_never_change trigger (schema 001, both engines): an UPDATE
+    by anyone with the database is refused and the letter stays as issued."""
+    rig = shared_rig
+    cid = raise_case(rig)
+    warn(rig, cid)
+    [letter] = letters(rig, cid)
+    before = letter_html(rig, cid, letter["id"])
+    with pytest.raises(Exception, match="(?i)letter"):
+        rig.db.write("UPDATE letters SET body = 'rewritten' WHERE case_id = ?", (cid,))
+    assert rig.db.scalar("SELECT count(*) FROM letters WHERE case_id = ? AND body = 'rewritten'", (cid,)) == 0
+    assert letter_html(rig, cid, letter["id"]) == before
+
+
 def test_r11_letters_escape_what_they_take_from_the_case(shared_rig):
     reasons = "Said <script>alert(1)</script> & \"worse\" to 'staff'."
     cid = raise_case(shared_rig, person={"name": "Pat <b>Bold</b>", "reference": "REF-" + uid()})
