@@ -50,6 +50,7 @@
 
 #include "admin.h"
 #include "ops.h"
+#include "habitual/casefile.h"
 #include "habitual/dates.h"
 #include "habitual/ldap_text.h"
 
@@ -264,6 +265,25 @@ static const char *send_one(apr_pool_t *p, const char *cmd, const apr_array_head
 
 /* ---- the verb ---- */
 
+/* An appeal pending when its case lapsed can never be decided: record it
+ * closed with the case (the case file already shows it so), and log it. */
+static hab_err_t *withdraw_lapsed_appeals(admin_ctx_t *ctx, hab_store_t *s)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, ctx->p, &r,
+                               "SELECT c.id, pe.end_date FROM cases c "
+                               "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+                               "WHERE c.status = 'active' AND pe.end_date < ? AND EXISTS (SELECT 1 FROM appeals a "
+                               "WHERE a.case_id = c.id AND NOT EXISTS (SELECT 1 FROM appeal_decisions d "
+                               "WHERE d.appeal_id = a.id)) ORDER BY c.id", "t", ctx->today);
+    for (int i = 0; !e && i < r->nrows; i++) {
+        const char *at = apr_pstrcat(ctx->p, hab_date_add_days(ctx->p, T(r, i, 1), 1), "T00:00:00Z", NULL);
+        e = hab_appeal_withdraw_on_end(s, ctx->p, hab_rows_int(r, i, 0), "habitual-admin", at);
+        if (!e) e = admin_log_in_transaction(ctx, s, "admin.appeal.withdrawn", hab_rows_int(r, i, 0));
+    }
+    return e;
+}
+
 /* Lapses are derived from dates; record each once so it is emailed once. */
 static hab_err_t *materialise_lapses(admin_ctx_t *ctx, hab_store_t *s, int *added)
 {
@@ -283,6 +303,7 @@ static hab_err_t *materialise_lapses(admin_ctx_t *ctx, hab_store_t *s, int *adde
                         "VALUES (?, 'lapsed', ?, 'habitual-admin')", "it", hab_rows_int(r, i, 0), at);
         if (!e) (*added)++;
     }
+    if (!e) e = withdraw_lapsed_appeals(ctx, s);
     if (!e) e = s->ops->commit(s, ctx->p);
     if (e) {
         s->ops->rollback(s);

@@ -405,7 +405,7 @@ int verb_sar(admin_ctx_t *ctx)
     hab_err_t *e = store->ops->begin(store, ctx->p, 0); /* one snapshot */
     hab_rows_t *person, *cases = NULL;
     if (!e) e = hab_store_q(store, ctx->p, &person, "SELECT id, name, reference, address, date_of_birth "
-                            "FROM persons WHERE reference = ?", "t", reference);
+                            "FROM persons WHERE reference = ? ORDER BY id", "t", reference);
     if (e) return admin_fail(e, ADMIN_DATABASE);
     if (person->nrows == 0) {
         store->ops->rollback(store);
@@ -419,7 +419,11 @@ int verb_sar(admin_ctx_t *ctx)
                     "c.advocate_address, c.closed_at, c.closed_by, c.ended_at, c.legal_hold_reason, "
                     "c.legal_hold_by, c.legal_hold_at, c.updated_at, c.vulnerable, c.vulnerability, "
                     "(SELECT end_date FROM periods WHERE case_id = c.id ORDER BY id DESC LIMIT 1) "
-                    "FROM cases c WHERE c.person_id = ? ORDER BY c.id", "i", hab_rows_int(person, 0, 0));
+                    /* each referral keeps the person as typed: every row with the
+                     * reference, whether the case is linked to it or was referred with it */
+                    "FROM cases c WHERE c.person_id IN (SELECT id FROM persons WHERE reference = ?) "
+                    "OR c.referred_person_id IN (SELECT id FROM persons WHERE reference = ?) ORDER BY c.id",
+                    "tt", reference, reference);
     if (e) return admin_fail(e, ADMIN_DATABASE);
 
     json_t *doc = hab_json_own(ctx->p, json_object());
@@ -434,6 +438,13 @@ int verb_sar(admin_ctx_t *ctx)
                                                  "reference", hab_json_text(T(person, 0, 2)),
                                                  "address", hab_json_text(T(person, 0, 3)),
                                                  "date_of_birth", hab_json_text(T(person, 0, 4))));
+    json_t *held = json_array();
+    for (int i = 0; i < person->nrows; i++)
+        json_array_append_new(held, json_pack("{s:o, s:o, s:o, s:o}", "name", hab_json_text(T(person, i, 1)),
+                                              "reference", hab_json_text(T(person, i, 2)),
+                                              "address", hab_json_text(T(person, i, 3)),
+                                              "date_of_birth", hab_json_text(T(person, i, 4))));
+    json_object_set_new(doc, "persons", held); /* each referral's details as typed */
     json_t *list_cases = json_array();
     json_object_set_new(doc, "cases", list_cases);
     sar_t q = {ctx, store, 0, NULL};
@@ -533,15 +544,20 @@ static hab_err_t *purge_one(admin_ctx_t *ctx, hab_store_t *s, long long id)
         "DELETE FROM statements WHERE case_id = ?",
         NULL};
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, ctx->p, &r, "SELECT person_id FROM cases WHERE id = ?", "i", id);
+    hab_err_t *e = hab_store_q(s, ctx->p, &r, "SELECT person_id, coalesce(referred_person_id, person_id) "
+                               "FROM cases WHERE id = ?", "i", id);
     if (e) return e;
-    long long person = hab_rows_int(r, 0, 0);
+    long long persons[2] = {hab_rows_int(r, 0, 0), hab_rows_int(r, 0, 1)};
     for (int i = 0; deletes[i]; i++)
         if ((e = hab_store_q(s, ctx->p, NULL, deletes[i], "i", id))) return e;
-    if ((e = hab_store_q(s, ctx->p, NULL, "DELETE FROM cases WHERE id = ?", "i", id)) ||
-        (e = hab_store_q(s, ctx->p, NULL, "DELETE FROM persons WHERE id = ? AND NOT EXISTS "
-                         "(SELECT 1 FROM cases WHERE person_id = ?)", "ii", person, person)))
+    if ((e = hab_store_q(s, ctx->p, NULL, "DELETE FROM cases WHERE id = ?", "i", id)))
         return e;
+    /* the case's person and the person as referred, when no other case holds them */
+    for (int i = 0; i < 2; i++)
+        if ((e = hab_store_q(s, ctx->p, NULL, "DELETE FROM persons WHERE id = ? AND NOT EXISTS "
+                             "(SELECT 1 FROM cases WHERE person_id = ? OR referred_person_id = ?)", "iii",
+                             persons[i], persons[i], persons[i])))
+            return e;
     return admin_log_in_transaction(ctx, s, "admin.purge", id);
 }
 

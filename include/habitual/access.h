@@ -42,6 +42,10 @@ int hab_access_may_see(const hab_case_peek_t *peek, const char *user, unsigned r
 /* May this user hear the case's pending appeal (a chief officer not involved)? */
 int hab_access_may_hear_appeal(const hab_case_t *c, const char *user, unsigned roles);
 
+/* The person as this sight shows it: the referrer always sees the person
+ * as they typed it; case officers the one the case is linked to. */
+const json_t *hab_person_shown(const hab_case_t *c, hab_sight_t sight);
+
 /* The views.  Each returns a new JSON object owned by p. */
 json_t *hab_view_case(apr_pool_t *p, const hab_case_t *c, hab_sight_t sight);
 json_t *hab_view_notice(apr_pool_t *p, const hab_case_t *c);

@@ -27,7 +27,12 @@ typedef struct hab_case {
     const char *vulnerability;
     int action_without_notice;
     const char *updated_at;
-    json_t *person;                /* {name, reference, address, date_of_birth} */
+    json_t *person;                /* {name, reference, address, date_of_birth}: the person the
+                                      case is about (the CEM may link it to a stored one) */
+    json_t *referred_person;       /* the person exactly as the referrer typed it */
+    long long person_id, referred_person_id;
+    json_t *person_link;           /* {by, at} when the CEM linked the case, else null */
+    json_t *person_matches;        /* other stored persons with the same reference (whole load) */
     json_t *representative;        /* {name, address} or null */
     json_t *advocate;
     json_t *copy_to;               /* [{name, role, address}] */
@@ -39,7 +44,8 @@ typedef struct hab_case {
     long long report_id;
     const char *report_author;
     json_t *decision;              /* the decision, or null */
-    json_t *restrictions;          /* in force (interim ones marked) */
+    json_t *restrictions;          /* in force today (interim ones marked) */
+    json_t *scheduled;             /* decided, in force from a later start: [{..., from}] */
     int interim;                   /* an interim restriction is in force (R8) */
     json_t *period;                /* {start, end, months} or null */
     const char *period_start;
@@ -60,6 +66,21 @@ typedef struct hab_case {
     apr_array_header_t *authors;   /* the referrer and the reports' authors */
     apr_array_header_t *deciders;  /* who decided: R5 for appeals */
 } hab_case_t;
+
+/* A restriction row (alias prefix x, e.g. "x." or "") in force on a day:
+ * not lifted, its start come, its end (an interim one's) not yet come.
+ * Takes two parameters, both today's date ("tt").  Every query that asks
+ * what is in force uses this, so the rule lives once. */
+#define HAB_SQL_IN_FORCE(x) "(" x "lifted_at IS NULL AND coalesce(" x "in_force_from, '0') <= ? " \
+                            "AND coalesce(" x "in_force_until, '9') > ?)"
+
+/* The reason recorded when an appeal is closed because its case ended. */
+#define HAB_APPEAL_WITHDRAWN_REASON "The case ended before the appeal was decided, so the appeal was closed with it."
+
+/* Close case id's pending appeal, if any, because the case has ended
+ * (outcome withdrawn-case-ended, recorded as by `by` at `at`). */
+hab_err_t *hab_appeal_withdraw_on_end(hab_store_t *s, apr_pool_t *p, long long case_id, const char *by,
+                                      const char *at);
 
 /* Load case id; *out is NULL (and no error) when there is no such case. */
 hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char *today,

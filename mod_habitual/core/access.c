@@ -20,7 +20,10 @@ static int in_list(const apr_array_header_t *a, const char *user)
 
 int hab_access_may_hear_appeal(const hab_case_t *c, const char *user, unsigned roles)
 {
-    return (roles & HAB_ROLE_CHIEF_OFFICER) && c->pending_appeal_id && !in_list(c->involved, user);
+    /* only while the case is active: an appeal on an ended case can never
+     * be decided, so it opens nothing */
+    return (roles & HAB_ROLE_CHIEF_OFFICER) && c->pending_appeal_id && !strcmp(c->status, "active") &&
+           !in_list(c->involved, user);
 }
 
 hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, unsigned roles)
@@ -42,13 +45,13 @@ hab_err_t *hab_case_peek(hab_store_t *s, apr_pool_t *p, long long id, const char
     hab_err_t *e = hab_store_q(
         s, p, &r,
         "SELECT c.status, c.referred_by, pe.end_date, "
-        "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND x.lifted_at IS NULL), "
+        "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND " HAB_SQL_IN_FORCE("x.") "), "
         "(SELECT count(*) FROM grants g WHERE g.case_id = c.id AND g.grantee = ? AND g.revoked_at IS NULL "
         " AND g.expires >= ?), "
         "(SELECT count(*) FROM appeals a WHERE a.case_id = c.id AND NOT EXISTS "
         " (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)) "
         "FROM cases c LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-        "WHERE c.id = ?", "tti", user, today, id);
+        "WHERE c.id = ?", "tttti", today, today, user, today, id);
     if (e || r->nrows == 0) return e;
     peek->exists = 1;
     peek->status = hab_effective_status(hab_rows_text(r, 0, 0), hab_rows_text(r, 0, 2), today, &peek->lapsed);
@@ -64,7 +67,8 @@ int hab_access_may_see(const hab_case_peek_t *peek, const char *user, unsigned r
     if (!peek->exists) return 0;
     if (roles & HAB_ROLES_CASE_OFFICERS) return 1;
     if (peek->referred_by && !strcmp(peek->referred_by, user)) return 1;
-    if ((roles & HAB_ROLE_CHIEF_OFFICER) && peek->appeal_pending) return 1;
+    if ((roles & HAB_ROLE_CHIEF_OFFICER) && peek->appeal_pending && !strcmp(peek->status, "active"))
+        return 1;
     return peek->restrictions_in_force && ((roles & HAB_ROLE_CHIEF_OFFICER) || peek->granted_to_user);
 }
 
@@ -73,6 +77,8 @@ static void strip_special_category(json_t *view)
 {
     json_object_del(view, "vulnerable");
     json_object_del(view, "vulnerability");
+    /* who else the list holds under that reference is the CEM's business */
+    json_object_del(view, "person_matches");
     json_t *report = json_object_get(view, "report");
     if (json_is_object(report)) json_object_del(report, "safeguarding");
 }
@@ -101,6 +107,9 @@ static json_t *full_view(const hab_case_t *c)
     json_object_set_new(v, "status", json_string(c->status));
     json_object_set_new(v, "end_reason", hab_json_text(c->end_reason));
     json_object_set(v, "person", c->person);
+    json_object_set(v, "person_as_referred", c->referred_person);
+    json_object_set(v, "person_link", c->person_link);
+    json_object_set(v, "person_matches", c->person_matches);
     json_object_set_new(v, "referred_by", hab_json_text(c->referred_by));
     json_object_set_new(v, "referred_at", hab_json_text(c->referred_at));
     json_object_set_new(v, "department", hab_json_text(c->department));
@@ -119,6 +128,7 @@ static json_t *full_view(const hab_case_t *c)
     json_object_set(v, "report", c->report);
     json_object_set(v, "decision", c->decision);
     json_object_set(v, "restrictions", c->restrictions);
+    json_object_set(v, "restrictions_scheduled", c->scheduled);
     json_object_set_new(v, "open_channels", open_channels_of(c));
     json_object_set(v, "period", c->period);
     json_object_set_new(v, "review_due", c->lapsed ? json_null() : hab_json_text(c->review_due));
@@ -135,15 +145,16 @@ static json_t *full_view(const hab_case_t *c)
 }
 
 /* The referrer sees what they raised while it is with the CEM as a
- * referral; once it moves on, only its status (SPEC §5). */
+ * referral; once it moves on, only its status (SPEC §5).  The person is
+ * always as they typed it, never a stored one the CEM may have linked. */
 static json_t *referral_view(const hab_case_t *c)
 {
     json_t *v = json_object();
     json_object_set_new(v, "id", json_integer(c->id));
     json_object_set_new(v, "status", json_string(c->status));
     json_object_set_new(v, "person", json_pack("{s:O, s:O}",
-                                               "name", json_object_get(c->person, "name"),
-                                               "reference", json_object_get(c->person, "reference")));
+                                               "name", json_object_get(c->referred_person, "name"),
+                                               "reference", json_object_get(c->referred_person, "reference")));
     if (strcmp(c->status, "referred") != 0) return v;
     json_object_set_new(v, "referred_at", hab_json_text(c->referred_at));
     json_object_set_new(v, "department", hab_json_text(c->department));
@@ -153,6 +164,11 @@ static json_t *referral_view(const hab_case_t *c)
     json_object_set_new(v, "criteria", json_deep_copy(c->criteria));
     json_object_set_new(v, "contacts", json_deep_copy(c->contacts));
     return v;
+}
+
+const json_t *hab_person_shown(const hab_case_t *c, hab_sight_t sight)
+{
+    return sight == HAB_SEE_REFERRAL ? c->referred_person : c->person;
 }
 
 json_t *hab_view_case(apr_pool_t *p, const hab_case_t *c, hab_sight_t sight)
@@ -210,13 +226,16 @@ json_t *hab_view_notice(apr_pool_t *p, const hab_case_t *c)
     json_array_foreach(c->restrictions, i, r) json_array_append_new(restrictions, notice_restriction(r));
     json_t *open = open_channels_of(c);
     const char *statement = hab_phone_statement(p, open);
-    /* an interim restriction lasts until the decision: no date */
-    int decided = !strcmp(c->status, "active");
-    json_t *v = json_pack("{s:I, s:{s:O, s:O}, s:o, s:o, s:o, s:b, s:o}",
+    /* an interim restriction lasts until the decision (or the decided
+     * restrictions' later start): no date */
+    int decided = !strcmp(c->status, "active") && !c->interim;
+    json_t *v = json_pack("{s:I, s:{s:O, s:O}, s:o, s:o, s:o, s:o, s:b, s:o}",
                           "case_id", (json_int_t)c->id,
                           "person", "name", json_object_get(c->person, "name"),
                           "reference", json_object_get(c->person, "reference"),
                           "restrictions", restrictions, "open_channels", open,
+                          /* in force from the decision's start, not before (R9) */
+                          "from", decided ? hab_json_text(c->period_start) : json_null(),
                           "until", decided ? hab_json_text(c->period_end) : json_null(),
                           "interim", !decided,
                           "phone_statement", hab_json_text(statement));

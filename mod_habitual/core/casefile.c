@@ -7,6 +7,7 @@
 #include "habitual/casefile.h"
 #include "habitual/json_io.h"
 #include "habitual/rules.h"
+#include "habitual/validate.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 
@@ -23,6 +24,14 @@ static json_t *name_address(const char *name, const char *address)
     return json_pack("{s:o, s:o}", "name", hab_json_text(name), "address", hab_json_text(address));
 }
 
+static json_t *person_at(apr_pool_t *p, const hab_rows_t *r, int col)
+{
+    return hab_json_own(p, json_pack("{s:o, s:o, s:o, s:o}", "name", hab_json_text(T(r, 0, col)),
+                                     "reference", hab_json_text(T(r, 0, col + 1)),
+                                     "address", hab_json_text(T(r, 0, col + 2)),
+                                     "date_of_birth", hab_json_text(T(r, 0, col + 3))));
+}
+
 static void push_involved(apr_array_header_t *a, const char *user)
 {
     if (user) APR_ARRAY_PUSH(a, const char *) = user;
@@ -37,8 +46,11 @@ static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *f
         "c.measures_taken, c.complaints_procedure, c.vulnerable, c.vulnerability, "
         "c.representative_name, c.representative_address, c.advocate_name, c.advocate_address, "
         "c.action_without_notice, c.legal_hold_reason, c.legal_hold_by, c.legal_hold_at, "
-        "c.updated_at, p.name, p.reference, p.address, p.date_of_birth "
-        "FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.id = ?",
+        "c.updated_at, p.name, p.reference, p.address, p.date_of_birth, "
+        "q.name, q.reference, q.address, q.date_of_birth, c.person_id, c.referred_person_id, "
+        "c.person_linked_by, c.person_linked_at "
+        "FROM cases c JOIN persons p ON p.id = c.person_id "
+        "LEFT JOIN persons q ON q.id = coalesce(c.referred_person_id, c.person_id) WHERE c.id = ?",
         "i", c->id);
     if (e) return e;
     *found = r->nrows == 1;
@@ -61,11 +73,13 @@ static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *f
                     "by", hab_json_text(T(r, 0, 16)), "at", hab_json_text(T(r, 0, 17)))
         : json_null());
     c->updated_at = T(r, 0, 18);
-    c->person = hab_json_own(p, json_pack("{s:o, s:o, s:o, s:o}",
-                                          "name", hab_json_text(T(r, 0, 19)),
-                                          "reference", hab_json_text(T(r, 0, 20)),
-                                          "address", hab_json_text(T(r, 0, 21)),
-                                          "date_of_birth", hab_json_text(T(r, 0, 22))));
+    c->person = person_at(p, r, 19);
+    c->referred_person = person_at(p, r, 23);
+    c->person_id = hab_rows_int(r, 0, 27);
+    c->referred_person_id = T(r, 0, 28) ? hab_rows_int(r, 0, 28) : c->person_id;
+    c->person_link = hab_json_own(p, T(r, 0, 29)
+        ? json_pack("{s:o, s:o}", "by", hab_json_text(T(r, 0, 29)), "at", hab_json_text(T(r, 0, 30)))
+        : json_null());
     push_involved(c->involved, c->referred_by);
     push_involved(c->authors, c->referred_by);
     return NULL;
@@ -180,7 +194,9 @@ static hab_err_t *load_warning_report(hab_store_t *s, apr_pool_t *p, hab_case_t 
     return NULL;
 }
 
-static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+static hab_err_t *load_restrictions(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today);
+
+static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today)
 {
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(s, p, &r,
@@ -211,17 +227,34 @@ static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t
         c->period = hab_json_own(p, json_pack("{s:s, s:s, s:i}", "start", c->period_start,
                                               "end", c->period_end, "months", c->period_months));
     }
-    e = hab_store_q(s, p, &r, "SELECT detail, interim FROM restrictions WHERE case_id = ? "
-                    "AND lifted_at IS NULL ORDER BY id", "i", c->id);
+    return load_restrictions(s, p, c, today);
+}
+
+/* In force today, and decided ones waiting for their start (R9). */
+static hab_err_t *load_restrictions(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT detail, interim, "
+                               "CASE WHEN " HAB_SQL_IN_FORCE("") " THEN 1 ELSE 0 END, in_force_from "
+                               "FROM restrictions WHERE case_id = ? AND lifted_at IS NULL ORDER BY id",
+                               "tti", today, today, c->id);
     if (e) return e;
     c->restrictions = hab_json_own(p, json_array());
+    c->scheduled = hab_json_own(p, json_array());
     for (int i = 0; i < r->nrows; i++) {
         json_t *one = hab_json_stored(T(r, i, 0));
-        if (hab_rows_int(r, i, 1)) {
-            json_object_set_new(one, "interim", json_true());
-            c->interim = 1;
+        if (hab_rows_int(r, i, 2)) {
+            if (hab_rows_int(r, i, 1)) {
+                json_object_set_new(one, "interim", json_true());
+                c->interim = 1;
+            }
+            json_array_append_new(c->restrictions, one);
+        } else if (T(r, i, 3) && strcmp(T(r, i, 3), today) > 0) {
+            json_object_set_new(one, "from", json_string(T(r, i, 3)));
+            json_array_append_new(c->scheduled, one);
+        } else {
+            json_decref(one); /* an interim one whose time is over */
         }
-        json_array_append_new(c->restrictions, one);
     }
     return NULL;
 }
@@ -352,6 +385,59 @@ static hab_err_t *load_violence_only(hab_store_t *s, apr_pool_t *p, hab_case_t *
     return NULL;
 }
 
+/* An appeal cannot outlive its case (the appeal decision needs an active
+ * case): once the case has ended, an appeal still pending reads as closed
+ * with it.  A review's removal records this in the same transaction; a
+ * lapse, derived from dates, is recorded by `habitual-admin notify`. */
+static void withdraw_pending_appeal(hab_case_t *c)
+{
+    if (!c->pending_appeal_id) return;
+    size_t i;
+    json_t *a;
+    json_array_foreach(c->appeals, i, a) {
+        if (json_integer_value(json_object_get(a, "id")) != c->pending_appeal_id) continue;
+        json_object_set_new(a, "decision", json_pack("{s:s, s:s, s:n, s:n, s:n}",
+                                                     "outcome", "withdrawn-case-ended",
+                                                     "reasons", HAB_APPEAL_WITHDRAWN_REASON,
+                                                     "restrictions", "decided_by", "at"));
+    }
+    c->pending_appeal_id = 0;
+}
+
+/* Stored persons with the reference the case's person has (as referred, or
+ * as linked), other than the one the case is about: what the CEM may link
+ * it to.  Case officers only (access.c strips it for everyone else). */
+static hab_err_t *load_person_matches(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(
+        s, p, &r,
+        "SELECT p.id, p.name, p.reference, p.address, p.date_of_birth, "
+        "(SELECT count(*) FROM cases k WHERE k.person_id = p.id) FROM persons p "
+        "WHERE p.reference IN (?, ?) AND p.id <> ? AND EXISTS (SELECT 1 FROM cases k WHERE k.person_id = p.id) "
+        "ORDER BY p.id LIMIT 20", "tti", hab_j_str(c->referred_person, "reference"),
+        hab_j_str(c->person, "reference"), c->person_id);
+    if (e) return e;
+    c->person_matches = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++)
+        json_array_append_new(c->person_matches, json_pack(
+            "{s:I, s:o, s:o, s:o, s:o, s:I}", "person_id", (json_int_t)hab_rows_int(r, i, 0),
+            "name", hab_json_text(T(r, i, 1)), "reference", hab_json_text(T(r, i, 2)),
+            "address", hab_json_text(T(r, i, 3)), "date_of_birth", hab_json_text(T(r, i, 4)),
+            "cases", (json_int_t)hab_rows_int(r, i, 5)));
+    return NULL;
+}
+
+hab_err_t *hab_appeal_withdraw_on_end(hab_store_t *s, apr_pool_t *p, long long case_id, const char *by,
+                                      const char *at)
+{
+    return hab_store_q(s, p, NULL,
+                       "INSERT INTO appeal_decisions(appeal_id, outcome, reasons, decided_by, decided_at) "
+                       "SELECT a.id, 'withdrawn-case-ended', ?, ?, ? FROM appeals a WHERE a.case_id = ? "
+                       "AND NOT EXISTS (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)",
+                       "ttti", HAB_APPEAL_WITHDRAWN_REASON, by, at, case_id);
+}
+
 hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
                          hab_case_t **out)
 {
@@ -372,15 +458,19 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
     if (e || !found) return e;
     int whole = parts == HAB_CASE_WHOLE;
     if ((e = load_lists(s, p, c)) || (e = whole ? load_contacts(s, p, c) : load_violence_only(s, p, c)) ||
-        (e = load_warning_report(s, p, c)) || (e = load_decision_period(s, p, c)) ||
+        (e = load_warning_report(s, p, c)) || (e = load_decision_period(s, p, c, today)) ||
         (e = load_reviews_appeals(s, p, c)) || (e = load_letters_grants(s, p, c, today, whole)))
         return e;
+    c->person_matches = hab_json_own(p, json_array());
+    if (whole && (e = load_person_matches(s, p, c))) return e;
     c->status = hab_effective_status(c->stored_status, c->period_end, today, &c->lapsed);
     if (c->lapsed) {
         /* the period is over: its restrictions are no longer in force */
         c->end_reason = "lapsed";
         c->restrictions = hab_json_own(p, json_array());
+        c->scheduled = hab_json_own(p, json_array());
     }
+    if (strcmp(c->status, "active") != 0) withdraw_pending_appeal(c);
     *out = c;
     return NULL;
 }

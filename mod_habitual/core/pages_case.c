@@ -123,6 +123,11 @@ static const hab_widget_t w_hold[] = {
     {"reason", "Why the case must be kept", "A case on legal hold is never purged.", HAB_W_TEXTAREA, NULL,
      "Enter why the case must be kept"},
     {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_link[] = {
+    {"person_id", "Number of the person record already held", "Shown beside each match on the case page.",
+     HAB_W_NUMBER, NULL, "Enter the number of the person record"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_unlink[] = {{NULL, NULL, NULL, 0, NULL, NULL}};
 
 typedef struct page_step {
     const char *slug;                /* cases/{id}/<slug> */
@@ -176,6 +181,13 @@ static const page_step_t page_steps[] = {
     {"statements", HAB_ROUTE_STATEMENT_ADD, "Record the customer's statement",
      "The customer's own statement disputing a record.", w_statement, "Record statement", "Statement recorded"},
     {"hold", HAB_ROUTE_HOLD, "Place a legal hold", NULL, w_hold, "Place legal hold", "Legal hold placed"},
+    /* offered from the case page's person records, not the actions list */
+    {"link", HAB_ROUTE_PERSON_LINK, "Link to a person record already held",
+     "Letters and notices will use that record's name and address; the referrer keeps seeing what they typed.",
+     w_link, "Link the case", "Case linked to the person record"},
+    {"unlink", HAB_ROUTE_PERSON_UNLINK, "Unlink from the person record",
+     "The case goes back to the person as the referrer gave them.", w_unlink, "Unlink the case",
+     "Case unlinked"},
 };
 #define PAGE_STEP_COUNT (sizeof(page_steps) / sizeof(page_steps[0]))
 
@@ -267,8 +279,9 @@ static const char *actions(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_t 
     if (!open->nelts) return "";
     hab_html_t *h = hab_html_new(ctx->p);
     for (int i = 0; i < open->nelts; i++) {
-        const page_step_t *st = step_by_route(APR_ARRAY_IDX(open, i, hab_route_id_t));
-        if (!st) continue;
+        hab_route_id_t route = APR_ARRAY_IDX(open, i, hab_route_id_t);
+        const page_step_t *st = step_by_route(route);
+        if (!st || route == HAB_ROUTE_PERSON_LINK || route == HAB_ROUTE_PERSON_UNLINK) continue;
         hab_html_tpl(h, "<li><a class=\"govuk-link\" href=\"{{h}}\">{{t}}</a></li>",
                      "h", hab_ui_url(ctx->p, ui, case_path(ctx, c->id, apr_pstrcat(ctx->p, "/", st->slug, NULL))),
                      "t", st->title, NULL);
@@ -312,6 +325,10 @@ static const char *designation_rows(hab_ctx_t *ctx, const json_t *v)
     json_array_foreach(json_object_get(v, "open_channels"), i, ch)
         open = apr_pstrcat(ctx->p, open, *open ? ", " : "", hab_words(json_string_value(ch)), NULL);
     if (json_array_size(json_object_get(v, "restrictions"))) hab_ui_row(rows, "Ways still open", text_or_dash(ctx, open));
+    const json_t *later = json_object_get(v, "restrictions_scheduled");
+    if (json_array_size(later)) /* decided, in force from the period's start (R9) */
+        hab_ui_row(rows, apr_pstrcat(ctx->p, "In force from ", hab_ui_date(ctx->p, hab_j_str(json_array_get(later, 0), "from")),
+                                     NULL), restriction_list(ctx, later));
     const json_t *period = json_object_get(v, "period");
     if (json_is_object(period))
         hab_ui_row(rows, "Period", E(apr_pstrcat(ctx->p, hab_ui_date(ctx->p, hab_j_str(period, "start")), " to ",
@@ -447,6 +464,60 @@ static const char *grants_list(hab_ctx_t *ctx, const hab_ui_t *ui, long long id,
     return hab_ui_table(ctx->p, "Officers holding the notice", head, rows);
 }
 
+/* The person as referred and the stored records sharing the reference,
+ * each with a button to link the case to it (case officers only: the
+ * referrer never learns who else is held). */
+static const char *post_button(hab_ctx_t *ctx, const hab_ui_t *ui, long long id, const char *slug,
+                               const char *hidden, const char *label, const char *hidden_label)
+{
+    return hab_tpl(ctx->p, "<form method=\"post\" action=\"{{a}}\" novalidate><input type=\"hidden\" "
+                           "name=\"csrf_token\" value=\"{{t}}\">{{{hidden}}}<button type=\"submit\" "
+                           "class=\"govuk-button govuk-button--secondary govuk-!-margin-bottom-0\" "
+                           "data-module=\"govuk-button\">{{label}}<span class=\"govuk-visually-hidden\"> {{hl}}"
+                           "</span></button></form>",
+                   "a", hab_ui_url(ctx->p, ui, case_path(ctx, id, apr_pstrcat(ctx->p, "/", slug, NULL))),
+                   "t", ui->csrf_token, "hidden", hidden, "label", label, "hl", hidden_label, NULL);
+}
+
+static const char *person_records(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_t *c, const json_t *v,
+                                  int may_link)
+{
+    hab_html_t *h = hab_html_new(ctx->p);
+    const json_t *typed = json_object_get(v, "person_as_referred");
+    if (json_is_object(json_object_get(v, "person_link"))) {
+        hab_html_tpl(h, "<p class=\"govuk-body\">Linked by {{by}} on {{on}} to a person record already held. "
+                        "As the referrer gave them: {{name}}, {{ref}}.</p>",
+                     "by", hab_j_str(json_object_get(v, "person_link"), "by"),
+                     "on", hab_ui_date(ctx->p, hab_j_str(json_object_get(v, "person_link"), "at")),
+                     "name", hab_j_str(typed, "name"), "ref", hab_j_str(typed, "reference"), NULL);
+        if (may_link) hab_html_add(h, post_button(ctx, ui, c->id, "unlink", "", "Unlink", "this case"));
+    }
+    apr_array_header_t *rows = apr_array_make(ctx->p, 4, sizeof(const char *const *));
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(v, "person_matches"), i, m) {
+        const char **cells = apr_pcalloc(ctx->p, 6 * sizeof(char *));
+        const char *pid = apr_psprintf(ctx->p, "%" APR_INT64_T_FMT,
+                                       (apr_int64_t)json_integer_value(json_object_get(m, "person_id")));
+        cells[0] = pid;
+        cells[1] = E(hab_j_str(m, "name"));
+        cells[2] = text_or_dash(ctx, hab_j_str(m, "address"));
+        cells[3] = apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(m, "cases")));
+        cells[4] = may_link ? post_button(ctx, ui, c->id, "link",
+                                          apr_pstrcat(ctx->p, "<input type=\"hidden\" name=\"person_id\" value=\"",
+                                                      pid, "\">", NULL),
+                                          "Link", apr_pstrcat(ctx->p, "to person record ", pid, NULL))
+                            : "";
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    if (rows->nelts) {
+        static const char *const head[] = {"Record", "Name", "Address", "Cases", "", NULL};
+        hab_html_add(h, hab_ui_table(ctx->p, "Person records already held with this reference", head, rows));
+    }
+    const char *out = hab_html_str(h);
+    return *out ? section(ctx, "Person records", out) : "";
+}
+
 /* ---- the case file ---- */
 
 const char *hab_page_done_banner(const hab_request_in_t *in)
@@ -476,6 +547,10 @@ static const char *full_file(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_
     hab_html_add(h, case_heading(ctx, v));
     hab_html_add(h, actions(ctx, ui, c, sight));
     hab_html_add(h, section(ctx, "The customer", person_rows(ctx, v)));
+    if (sight == HAB_SEE_FULL)
+        hab_html_add(h, person_records(ctx, ui, c, v, (ctx->roles & HAB_ROLE_CEM) &&
+                                                      hab_in_list((const char *const[]){"referred", "warned",
+                                                          "reported", "active", NULL}, c->status)));
     hab_html_add(h, section(ctx, "Restrictions", designation_rows(ctx, v)));
     hab_html_add(h, special_category(ctx, v));
     hab_html_add(h, section(ctx, "The referral", referral_rows(ctx, v)));
@@ -578,7 +653,7 @@ static void step_page(hab_ctx_t *ctx, hab_result_t *out, const page_step_t *st, 
                 "href=\"{{back}}\">{{back_text}}</a></p>",
         "errs", hab_ui_error_summary(ctx->p, errors),
         "id", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)c->id),
-        "name", hab_j_str(c->person, "name"), "title", st->title, "intro", step_intro(ctx, st, c), "extra", extra,
+        "name", hab_j_str(hab_person_shown(c, hab_access_sight(c, ctx->user, ctx->roles)), "name"), "title", st->title, "intro", step_intro(ctx, st, c), "extra", extra,
         "form", hab_form_render(ctx->p, st->widgets, posted, errors, ui.csrf_token, st->button,
                                 hab_ui_url(ctx->p, &ui, case_path(ctx, c->id, apr_pstrcat(ctx->p, "/", st->slug, NULL)))),
         "back", back, "back_text", back_text, NULL);

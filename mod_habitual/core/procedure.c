@@ -144,6 +144,8 @@ static const step_gate_t gates[] = {
     {HAB_ROUTE_GRANT_REVOKE, may_grant, GRANTERS, any_state, NULL},
     {HAB_ROUTE_STATEMENT_ADD, may_cem, CEM_ONLY, any_state, NULL},
     {HAB_ROUTE_HOLD, may_cem, CEM_ONLY, any_state, NULL},
+    {HAB_ROUTE_PERSON_LINK, may_cem, CEM_ONLY, open_states, NULL},
+    {HAB_ROUTE_PERSON_UNLINK, may_cem, CEM_ONLY, open_states, NULL},
 };
 #define GATE_COUNT (sizeof(gates) / sizeof(gates[0]))
 
@@ -219,17 +221,30 @@ static hab_err_t *lift_restrictions(hab_ctx_t *ctx, long long id, int interim_on
                        "ttib", ctx->now, why, id, interim_only);
 }
 
-static hab_err_t *impose_restrictions(hab_ctx_t *ctx, long long id, const json_t *list,
-                                      const char *origin, int interim)
+/* from: the day they come into force when later than today (R9), else NULL. */
+/* The interim restrictions (R8) end when the decided ones begin: today, or
+ * on a later start, so that written-only has no gap. */
+static hab_err_t *end_interim_on(hab_ctx_t *ctx, long long id, const char *start)
 {
+    if (strcmp(start, ctx->today) <= 0) return lift_restrictions(ctx, id, 1, "decision");
+    return hab_store_q(ctx->store, ctx->p, NULL,
+                       "UPDATE restrictions SET in_force_until = ? "
+                       "WHERE case_id = ? AND lifted_at IS NULL AND interim = 1",
+                       "ti", start, id);
+}
+
+static hab_err_t *impose_restrictions(hab_ctx_t *ctx, long long id, const json_t *list,
+                                      const char *origin, int interim, const char *from)
+{
+    if (from && strcmp(from, ctx->today) <= 0) from = NULL;
     size_t i;
     json_t *r;
     json_array_foreach(list, i, r) {
         hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
                                    "INSERT INTO restrictions(case_id, type, detail, interim, origin, "
-                                   "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                   "ittbtt", id, hab_j_str(r, "type"), hab_json_dump(ctx->p, r),
-                                   interim, origin, ctx->now);
+                                   "created_at, in_force_from) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   "ittbttt", id, hab_j_str(r, "type"), hab_json_dump(ctx->p, r),
+                                   interim, origin, ctx->now, from);
         if (e) return e;
     }
     return NULL;
@@ -292,7 +307,7 @@ static hab_err_t *impose_interim(hab_ctx_t *ctx, long long id, const char *statu
                                "AND lifted_at IS NULL", "i", id);
     if (e || hab_rows_int(r, 0, 0) > 0) return e;
     json_t *list = hab_json_own(ctx->p, json_pack("[{s:s}]", "type", "written-only"));
-    return impose_restrictions(ctx, id, list, "interim", 1);
+    return impose_restrictions(ctx, id, list, "interim", 1, NULL);
 }
 
 hab_err_t *hab_chief_executive_absent(hab_ctx_t *ctx, int *absent)
@@ -354,23 +369,22 @@ static const hab_field_t f_concern[] = {
     {"copy_to", HAB_F_OBJECT_LIST, 0, 0, 20, NULL, f_copy},
     {NULL}};
 
-static hab_err_t *find_or_add_person(hab_ctx_t *ctx, const json_t *person, long long *person_id)
+/* The person exactly as the referrer typed it, in a row of its own: a
+ * referral never reuses or reveals a stored person, whether or not the
+ * reference is known (SPEC §5: nothing is learnt from the answer, nor from
+ * its timing: the same one insert either way).  Linking the case to a
+ * stored person is the CEM's step (hab_step_link_person). */
+static hab_err_t *add_person(hab_ctx_t *ctx, const json_t *person, long long *person_id)
 {
-    const char *ref = hab_j_str(person, "reference");
-    const char *address = hab_j_str(person, "address"), *dob = hab_j_str(person, "date_of_birth");
     hab_rows_t *r;
-    /* One row per council reference; what is already held is not overwritten. */
-    hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
+    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
                                "INSERT INTO persons(reference, name, address, date_of_birth) "
-                               "VALUES (?, ?, ?, ?) ON CONFLICT (reference) DO NOTHING",
-                               "tttt", ref, hab_j_str(person, "name"), address, dob);
-    if (!e) e = hab_store_q(ctx->store, ctx->p, &r, "SELECT id FROM persons WHERE reference = ?", "t", ref);
+                               "VALUES (?, ?, ?, ?) RETURNING id", "tttt",
+                               hab_j_str(person, "reference"), hab_j_str(person, "name"),
+                               hab_j_str(person, "address"), hab_j_str(person, "date_of_birth"));
     if (e) return e;
     *person_id = hab_rows_int(r, 0, 0);
-    return hab_store_q(ctx->store, ctx->p, NULL,
-                       "UPDATE persons SET address = coalesce(address, ?), "
-                       "date_of_birth = coalesce(date_of_birth, ?) WHERE id = ?",
-                       "tti", address, dob, *person_id);
+    return NULL;
 }
 
 static hab_err_t *insert_case(hab_ctx_t *ctx, const json_t *b, long long person_id, long long *id)
@@ -379,11 +393,11 @@ static hab_err_t *insert_case(hab_ctx_t *ctx, const json_t *b, long long person_
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
-        "INSERT INTO cases(person_id, status, referred_by, referred_at, department, summary, "
+        "INSERT INTO cases(person_id, referred_person_id, status, referred_by, referred_at, department, summary, "
         "measures_taken, complaints_procedure, vulnerable, vulnerability, representative_name, "
         "representative_address, advocate_name, advocate_address, updated_at) "
-        "VALUES (?, 'referred', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        "itttttt" "bttttt" "t", person_id, ctx->user, ctx->now, hab_j_str(b, "department"),
+        "VALUES (?, ?, 'referred', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "iitttttt" "bttttt" "t", person_id, person_id, ctx->user, ctx->now, hab_j_str(b, "department"),
         hab_j_str(b, "summary"), hab_j_str(b, "measures_taken"), hab_j_str(b, "complaints_procedure"),
         hab_j_bool(b, "vulnerable"), hab_j_str(b, "vulnerability"), hab_j_str(rep, "name"),
         hab_j_str(rep, "address"), hab_j_str(adv, "name"), hab_j_str(adv, "address"), ctx->now);
@@ -427,7 +441,7 @@ hab_err_t *hab_step_raise_concern(hab_ctx_t *ctx, const hab_request_in_t *in, ha
                                         hab_j_str(b, "complaints_procedure"));
     if (e) return e;
     long long person_id, id;
-    if ((e = find_or_add_person(ctx, json_object_get(b, "person"), &person_id)) ||
+    if ((e = add_person(ctx, json_object_get(b, "person"), &person_id)) ||
         (e = insert_case(ctx, b, person_id, &id)) || (e = insert_case_lists(ctx, b, id)))
         return e;
     size_t i;
@@ -621,6 +635,19 @@ static const hab_field_t f_decision[] = {
     {"start", HAB_F_DATE, 0, 0, 0, NULL, NULL},
     {NULL}};
 
+/* A decision's start: today, or up to START_AHEAD_MAX days ahead.  A far
+ * start would put restrictions on the list years before they apply; a past
+ * one could lapse the case at once. */
+#define START_AHEAD_MAX 30
+static hab_err_t *start_in_bounds(hab_ctx_t *ctx, const char *start)
+{
+    const char *latest = hab_date_add_days(ctx->p, ctx->today, START_AHEAD_MAX);
+    if (strcmp(start, ctx->today) >= 0 && strcmp(start, latest) <= 0) return NULL;
+    return hab_err_field(ctx->p, 422, "invalid-start", "start",
+                         "The restrictions must start today or within %d days (from %s to %s).",
+                         START_AHEAD_MAX, ctx->today, latest);
+}
+
 static hab_err_t *approve(hab_ctx_t *ctx, hab_case_t *c, const json_t *b, const char *acting_as)
 {
     const char *start = hab_j_str(b, "start") ? hab_j_str(b, "start") : ctx->today;
@@ -629,8 +656,8 @@ static hab_err_t *approve(hab_ctx_t *ctx, hab_case_t *c, const json_t *b, const 
     hab_contact_plan_t plan;
     const char *end, *review;
     hab_err_t *e = check_restrictions(ctx, c, proposed, start, months, &plan);
-    if (!e) e = lift_restrictions(ctx, c->id, 1, "decision");
-    if (!e) e = impose_restrictions(ctx, c->id, proposed, "decision", 0);
+    if (!e) e = end_interim_on(ctx, c->id, start);
+    if (!e) e = impose_restrictions(ctx, c->id, proposed, "decision", 0, start);
     if (!e) e = start_period(ctx, c->id, start, months, "decision", &end, &review);
     if (e) return e;
     hab_letter_facts_t f = letter_facts(ctx, signature(acting_as));
@@ -661,6 +688,8 @@ hab_err_t *hab_step_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     int approving = !strcmp(hab_j_str(b, "outcome"), "approve");
     if (approving && (e = hab_rule_r6_justified(ctx->p, hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"),
                                                 hab_j_str(b, "reasons"))))
+        return e;
+    if (approving && hab_j_str(b, "start") && (e = start_in_bounds(ctx, hab_j_str(b, "start"))))
         return e;
     if (!approving && hab_blank(hab_j_str(b, "reasons")))
         return hab_err_field(ctx->p, 422, "missing-field", "reasons", "Give the reasons for the decision.");
@@ -714,10 +743,27 @@ static const hab_field_t f_review_decision[] = {
     {"restrictions", HAB_F_ANY_LIST, 0, 0, 0, NULL, NULL},
     {NULL}};
 
+/* A review or appeal decision carries restrictions only to vary them, and
+ * what it carries is checked field by field before anything is stored
+ * (a list stored unread once carried markup into a subject-access bundle). */
+static hab_err_t *restrictions_only_to_vary(hab_ctx_t *ctx, const char *outcome, const json_t *list)
+{
+    int varying = !strcmp(outcome, "vary");
+    if (varying && !list)
+        return hab_err_field(ctx->p, 422, "missing-field", "restrictions",
+                             "Say what the varied restrictions are.");
+    if (!varying && list)
+        return hab_err_field(ctx->p, 400, "unknown-field", "restrictions",
+                             "restrictions is taken only when the outcome is vary.");
+    hab_contact_plan_t plan;
+    return list ? hab_restrictions_plan(ctx->p, list, &plan) : NULL;
+}
+
 /* End a designation: lift everything, tell the chief officers (R12). */
 static hab_err_t *end_designation(hab_ctx_t *ctx, long long id, const char *reason)
 {
-    hab_err_t *e = lift_restrictions(ctx, id, 0, reason);
+    hab_err_t *e = hab_appeal_withdraw_on_end(ctx->store, ctx->p, id, ctx->user, ctx->now);
+    if (!e) e = lift_restrictions(ctx, id, 0, reason);
     if (!e) e = notify_chief_officers(ctx, id, reason);
     if (!e) e = set_status(ctx, id, "ended", reason);
     return e;
@@ -735,7 +781,7 @@ static hab_err_t *renew_designation(hab_ctx_t *ctx, hab_case_t *c, const char *o
     const json_t *now_in_force = varying ? restrictions : c->restrictions;
     hab_err_t *e = check_restrictions(ctx, c, now_in_force, ctx->today, months, &plan);
     if (!e && varying) e = lift_restrictions(ctx, c->id, 0, "varied on review");
-    if (!e && varying) e = impose_restrictions(ctx, c->id, restrictions, "review", 0);
+    if (!e && varying) e = impose_restrictions(ctx, c->id, restrictions, "review", 0, NULL);
     if (!e) e = start_period(ctx, c->id, ctx->today, months, "review", &end, &review);
     if (e) return e;
     f->restrictions = now_in_force;
@@ -768,9 +814,8 @@ hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     const char *outcome = hab_j_str(b, "outcome");
     int months = (int)hab_j_int(b, "period_months", c->period_months ? c->period_months : 12);
     const json_t *restrictions = json_object_get(b, "restrictions");
-    if (!strcmp(outcome, "vary") && !restrictions)
-        return hab_err_field(ctx->p, 422, "missing-field", "restrictions",
-                             "Say what the varied restrictions are.");
+    if ((e = restrictions_only_to_vary(ctx, outcome, restrictions)))
+        return e;
     e = hab_store_q(ctx->store, ctx->p, NULL,
                     "INSERT INTO review_decisions(review_id, outcome, reasons, period_months, restrictions, "
                     "decided_by, acting_as, deputising, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -830,7 +875,7 @@ static hab_err_t *vary_on_appeal(hab_ctx_t *ctx, hab_case_t *c, const json_t *re
 {
     hab_err_t *e = check_restrictions(ctx, c, restrictions, c->period_start, c->period_months, plan);
     if (!e) e = lift_restrictions(ctx, c->id, 0, "varied on appeal");
-    if (!e) e = impose_restrictions(ctx, c->id, restrictions, "appeal", 0);
+    if (!e) e = impose_restrictions(ctx, c->id, restrictions, "appeal", 0, c->period_start);
     if (!e) e = notify_chief_officers(ctx, c->id, "varied");
     f->restrictions = restrictions;
     return e;
@@ -846,9 +891,8 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
         return e;
     const char *outcome = hab_j_str(b, "outcome");
     const json_t *restrictions = json_object_get(b, "restrictions");
-    if (!strcmp(outcome, "vary") && !restrictions)
-        return hab_err_field(ctx->p, 422, "missing-field", "restrictions",
-                             "Say what the varied restrictions are.");
+    if ((e = restrictions_only_to_vary(ctx, outcome, restrictions)))
+        return e;
     e = hab_store_q(ctx->store, ctx->p, NULL,
                     "INSERT INTO appeal_decisions(appeal_id, outcome, reasons, restrictions, decided_by, "
                     "decided_at) VALUES (?, ?, ?, ?, ?, ?)", "itttt" "t", c->pending_appeal_id, outcome,
@@ -875,6 +919,48 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     if (!e && quash) e = end_designation(ctx, c->id, "quashed");
     if (e) return e;
     answer(ctx, out, 200, c->id, quash ? "ended" : "active");
+    return NULL;
+}
+
+/* ---- linking the case to a stored person (the CEM's step) ---- */
+
+static const hab_field_t f_link[] = {{"person_id", HAB_F_INT, 1, 1, 999999999999999LL, NULL, NULL}, {NULL}};
+static const hab_field_t f_unlink[] = {{NULL}};
+
+static hab_err_t *set_case_person(hab_ctx_t *ctx, long long id, long long person_id, int linked)
+{
+    return hab_store_q(ctx->store, ctx->p, NULL,
+                       "UPDATE cases SET person_id = ?, person_linked_by = ?, person_linked_at = ?, "
+                       "updated_at = ? WHERE id = ?", "ittti", person_id, linked ? ctx->user : NULL,
+                       linked ? ctx->now : NULL, ctx->now, id);
+}
+
+hab_err_t *hab_step_link_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    hab_rows_t *r;
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_PERSON_LINK, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, in->body, f_link, "")))
+        return e;
+    long long person_id = hab_j_int(in->body, "person_id", 0);
+    if ((e = hab_store_q(ctx->store, ctx->p, &r, "SELECT count(*) FROM persons WHERE id = ?", "i", person_id)))
+        return e;
+    if (hab_rows_int(r, 0, 0) == 0)
+        return hab_err_field(ctx->p, 422, "unknown-person", "person_id", "There is no person with that id.");
+    if ((e = set_case_person(ctx, c->id, person_id, person_id != c->referred_person_id)))
+        return e;
+    answer(ctx, out, 200, c->id, c->status);
+    return NULL;
+}
+
+hab_err_t *hab_step_unlink_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_PERSON_UNLINK, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, in->body, f_unlink, "")) ||
+        (e = set_case_person(ctx, c->id, c->referred_person_id, 0)))
+        return e;
+    answer(ctx, out, 200, c->id, c->status);
     return NULL;
 }
 

@@ -68,9 +68,11 @@ hab_err_t *hab_read_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
         "SELECT c.id, c.status, p.name, pe.end_date, pe.review_due FROM cases c "
-        "JOIN persons p ON p.id = c.person_id "
+        /* a referrer sees the person as they typed it, never a stored one */
+        "JOIN persons p ON p.id = CASE WHEN ? = 1 THEN c.person_id "
+        "ELSE coalesce(c.referred_person_id, c.person_id) END "
         "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-        "WHERE (? = 1 OR c.referred_by = ?) ORDER BY c.id", "bt", all, ctx->user);
+        "WHERE (? = 1 OR c.referred_by = ?) ORDER BY c.id", "bbt", all, all, ctx->user);
     if (e) return e;
     json_t *cases = json_array();
     for (int i = 0; i < r->nrows; i++) {
@@ -151,12 +153,16 @@ static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
     hab_rows_t *r, *rr;
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
-        "SELECT c.status, p.name, p.reference, pe.end_date FROM cases c "
-        "JOIN persons p ON p.id = c.person_id "
+        "SELECT c.status, p.name, p.reference, pe.end_date, pe.start FROM cases c "
+        /* the referrer's own notice shows the person as they typed it */
+        "JOIN persons p ON p.id = CASE WHEN ? = 0 AND c.referred_by = ? "
+        "THEN coalesce(c.referred_person_id, c.person_id) ELSE c.person_id END "
         "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-        "WHERE c.id = ?", "i", id);
+        "WHERE c.id = ?", "bti", (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER)) != 0,
+        ctx->user, id);
     if (!e) e = hab_store_q(ctx->store, ctx->p, &rr, "SELECT detail, interim FROM restrictions "
-                            "WHERE case_id = ? AND lifted_at IS NULL ORDER BY id", "i", id);
+                            "WHERE case_id = ? AND " HAB_SQL_IN_FORCE("") " ORDER BY id", "itt", id,
+                            ctx->today, ctx->today);
     if (e || r->nrows == 0) return e;
     hab_case_t c;
     memset(&c, 0, sizeof(c));
@@ -164,12 +170,16 @@ static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
     c.status = hab_effective_status(T(r, 0, 0), T(r, 0, 3), ctx->today, &c.lapsed);
     if (c.lapsed || (strcmp(c.status, "ended") == 0) || strcmp(c.status, "closed") == 0) return NULL;
     c.period_end = T(r, 0, 3);
+    c.period_start = T(r, 0, 4);
     c.person = hab_json_own(ctx->p, json_pack("{s:o, s:o}", "name", hab_json_text(T(r, 0, 1)),
                                               "reference", hab_json_text(T(r, 0, 2))));
     c.restrictions = hab_json_own(ctx->p, json_array());
     for (int i = 0; i < rr->nrows; i++) {
         json_t *one = hab_json_stored(T(rr, i, 0));
-        if (hab_rows_int(rr, i, 1)) json_object_set_new(one, "interim", json_true());
+        if (hab_rows_int(rr, i, 1)) {
+            json_object_set_new(one, "interim", json_true());
+            c.interim = 1;
+        }
         json_array_append_new(c.restrictions, one);
     }
     json_array_append(notices, hab_view_notice(ctx->p, &c));
@@ -184,15 +194,16 @@ static hab_err_t *notice_case_ids(hab_ctx_t *ctx, hab_rows_t **r)
     if (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER))
         return hab_store_q(ctx->store, ctx->p, r,
                            "SELECT c.id FROM cases c WHERE c.status IN ('referred','warned','reported','active') "
-                           "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id AND x.lifted_at IS NULL) "
-                           "ORDER BY c.id", "");
+                           "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id AND "
+                           HAB_SQL_IN_FORCE("x.") ") ORDER BY c.id", "tt", ctx->today, ctx->today);
     return hab_store_q(ctx->store, ctx->p, r,
                        "SELECT c.id FROM cases c WHERE c.id IN ("
                        "SELECT g.case_id FROM grants g WHERE g.grantee = ? AND g.revoked_at IS NULL AND g.expires >= ? "
                        "UNION SELECT k.id FROM cases k WHERE k.referred_by = ?) "
                        "AND c.status IN ('referred','warned','reported','active') "
-                       "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id AND x.lifted_at IS NULL) "
-                       "ORDER BY c.id", "ttt", ctx->user, ctx->today, ctx->user);
+                       "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id AND "
+                       HAB_SQL_IN_FORCE("x.") ") ORDER BY c.id", "ttttt", ctx->user, ctx->today, ctx->user,
+                       ctx->today, ctx->today);
 }
 
 hab_err_t *hab_read_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
@@ -404,14 +415,16 @@ hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
         "SELECT c.id, c.status, p.name, p.reference, pe.end_date, pe.review_due, c.referred_at, "
-        "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND x.lifted_at IS NULL AND x.interim = 1), "
+        "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND x.interim = 1 AND "
+        HAB_SQL_IN_FORCE("x.") "), "
         "(SELECT count(*) FROM reviews v WHERE v.case_id = c.id AND NOT EXISTS "
         "  (SELECT 1 FROM review_decisions d WHERE d.review_id = v.id)), "
         "(SELECT count(*) FROM appeals a WHERE a.case_id = c.id AND NOT EXISTS "
         "  (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)) "
         "FROM cases c JOIN persons p ON p.id = c.person_id "
         "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-        "WHERE c.status IN ('referred','warned','reported','active') ORDER BY c.id", "");
+        "WHERE c.status IN ('referred','warned','reported','active') ORDER BY c.id", "tt",
+        ctx->today, ctx->today);
     if (e) return e;
     const char *soon = hab_date_add_days(ctx->p, ctx->today, 30);
     for (int i = 0; i < r->nrows; i++) {

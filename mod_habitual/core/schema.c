@@ -44,23 +44,48 @@ hab_err_t *hab_schema_version(hab_store_t *s, apr_pool_t *p, int *version)
     return NULL;
 }
 
+/* SQLite rebuilds a table to change a constraint; with foreign keys on,
+ * dropping the old table would fail or cascade.  As SQLite's ALTER TABLE
+ * page prescribes: foreign keys off around the migration (the pragma is a
+ * no-op inside a transaction), checked before the commit. */
+static int is_sqlite(const hab_store_t *s)
+{
+    return strcmp(s->driver, "sqlite3") == 0;
+}
+
+static hab_err_t *foreign_keys_hold(hab_store_t *s, apr_pool_t *p)
+{
+    hab_rows_t *rows;
+    hab_err_t *e = hab_store_q(s, p, &rows, "PRAGMA foreign_key_check", "");
+    if (e) return e;
+    if (rows->nrows == 0) return NULL;
+    return hab_err_make(p, 500, "schema-foreign-key",
+                        "%d row(s) would break a foreign key (first in table %s)", rows->nrows,
+                        hab_rows_text(rows, 0, 0));
+}
+
 static hab_err_t *apply_one(hab_store_t *s, apr_pool_t *p, const hab_migration_t *m,
                             const char *now)
 {
-    hab_err_t *e = s->ops->begin(s, p, 1);
+    hab_err_t *e = is_sqlite(s) ? s->ops->exec_script(s, p, "PRAGMA foreign_keys=OFF") : NULL;
+    if (!e) e = s->ops->begin(s, p, 1);
     if (e) return e;
     e = s->ops->exec_script(s, p, m->sql);
     if (!e)
         e = hab_store_q(s, p, NULL,
                         "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
                         "itt", (long long)m->version, m->name, now);
-    if (!e && strcmp(s->driver, "sqlite3") == 0)
+    if (!e && is_sqlite(s))
         e = s->ops->exec_script(s, p, apr_psprintf(p, "PRAGMA user_version=%d", m->version));
+    if (!e && is_sqlite(s)) e = foreign_keys_hold(s, p);
     if (e) {
         s->ops->rollback(s);
+        if (is_sqlite(s)) s->ops->exec_script(s, p, "PRAGMA foreign_keys=ON");
         return hab_err_make(p, e->status, e->code, "migration %s failed: %s", m->name, e->message);
     }
-    return s->ops->commit(s, p);
+    e = s->ops->commit(s, p);
+    if (!e && is_sqlite(s)) e = s->ops->exec_script(s, p, "PRAGMA foreign_keys=ON");
+    return e;
 }
 
 hab_err_t *hab_schema_migrate(hab_store_t *s, apr_pool_t *p, const char *now,

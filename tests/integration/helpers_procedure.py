@@ -234,12 +234,25 @@ def record_absence(rig, user="chris", start=None, end=None, note="Annual leave")
               201)
 
 
+def approve_as_of(rig, cid, start, user="chris", **over):
+    """Approve with `start`: today or later on the rig's own clock; a day in
+    the past on a second httpd whose clock reads that day (a decision may
+    only start today or up to 30 days ahead)."""
+    if start >= today():
+        return approve(rig, cid, user=user, start=iso(start), **over)
+    with FutureServer(rig, "-%dd" % (today() - start).days) as past:
+        return approve(past, cid, user=user, start=iso(start), **over)
+
+
 def active_case(rig, restrictions=None, period_months=12, start=None, referrer="alice", **concern):
     """A case warned, reported and approved by the chief executive."""
     cid = raise_case(rig, referrer, **concern)
     warn(rig, cid)
     report(rig, cid, restrictions=restrictions, period_months=period_months)
-    approve(rig, cid, **({"start": iso(start)} if start else {}))
+    if start:
+        approve_as_of(rig, cid, start)
+    else:
+        approve(rig, cid)
     return cid
 
 

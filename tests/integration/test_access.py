@@ -133,6 +133,9 @@ REQUESTS = {
     "grant.revoke[missing]":    ("DELETE", "api/cases/{id}/grants/{arg}", MISSING, None),
     "statement[active]":        ("POST", "api/cases/{id}/statements", "active", lambda u: H.statement_body("active")),
     "hold[active]":             ("POST", "api/cases/{id}/hold", "active", lambda u: H.hold_body("active")),
+    # linking the referral to a stored person: the CEM's step (person 1 always exists)
+    "link[ref]":                ("POST", "api/cases/{id}/link", "ref", lambda u: {"person_id": 1}),
+    "unlink[ref]":              ("POST", "api/cases/{id}/unlink", "ref", lambda u: {}),
     "absence.add":              ("POST", "api/absences", None,
                                  lambda u: {"from": "2099-01-01", "to": "2099-01-05", "note": "matrix " + u}),
     "case.create":              ("POST", "api/cases", None, lambda u: H.concern_body("new_" + u)),
@@ -204,6 +207,8 @@ grant.revoke[active]        404  403  204   403   403   204   404   403  404   4
 grant.revoke[missing]       404  404  404   404   404   404   404   404  404   403
 statement[active]           404  403  201   403   403   403   404   403  404   403
 hold[active]                404  403  200   403   403   403   404   403  404   403
+link[ref]                   404  403  200   403   403   404   404   404  404   403
+unlink[ref]                 404  403  200   403   403   404   404   404  404   403
 absence.add                 403  403  201   403   201   403   403   403  403   403
 case.create                 201  201  201   201   201   201   201   201  201   403
 """
@@ -527,13 +532,14 @@ def test_grant_gives_a_notice_and_revoking_takes_it_away_at_once(world, matrix):
                     "expires": H.iso(H.today() + datetime.timedelta(days=7))})
     assert r.status_code == 201, r.text
     n = _notices(fx, "alice")[g4]
-    assert set(n) == {"case_id", "person", "restrictions", "open_channels", "until", "interim",
+    assert set(n) == {"case_id", "person", "restrictions", "open_channels", "from", "until", "interim",
                       "phone_statement"}
     assert n["person"] == {"name": H.person_name("g4"), "reference": H.person_ref("g4")}
     full = carol.get("api/cases/%d" % g4).json()
     assert n["restrictions"] == full["restrictions"] == H.restrictions_for("g4")
     assert n["open_channels"] == ["letter", "email", "in-person", "online"]
     assert n["until"] == full["period"]["end"]
+    assert n["from"] == full["period"]["start"]
     assert n["interim"] is False
     assert "letter, email, in person, online forms" in n["phone_statement"]
     raw = alice.get("api/notices").content

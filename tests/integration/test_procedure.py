@@ -20,7 +20,7 @@ import pytest
 
 from helpers_procedure import (
     ALL_CHANNELS, DROP, RESTRICTION_PHONE_FAX, WRITTEN_ONLY, FutureServer,
-    active_case, add_contact, add_months, add_working_days, appeal, appeal_decide, approve,
+    active_case, add_contact, add_months, add_working_days, appeal, appeal_decide, approve, approve_as_of,
     approve_body, assert_copied, assert_restrictions_letter, case_file, close, concern_body, esc,
     expect_refusal, first_of_month_months_ago, iso, known_bug, letter_html, letters, long_date, notices,
     notifications, ok, period_end, raise_case, record_absence, report, report_body, review,
@@ -114,7 +114,7 @@ def _walk_to_lapse(rig, approver):
     end = period_end(start, 12)
     due = review_due(start, 12)
     assert due == min(end, add_months(start, 12))
-    out = approve(rig, cid, user=approver, start=iso(start), reasons=DECISION_REASONS)
+    out = approve_as_of(rig, cid, start, user=approver, reasons=DECISION_REASONS)
     acting = "monitoring-officer" if chris_absent else "chief-executive"
     assert (out["acting_as"], out["deputising"]) == (acting, chris_absent)
     c = case_file(rig, cid)
@@ -133,8 +133,10 @@ def _walk_to_lapse(rig, approver):
     for l in ls:
         assert_copied(l["copied_to"], EXPECTED_COPIES)
     decision_page = letter_html(rig, cid, ls[1]["id"])
+    # decided on the day the period started: the appeal deadline runs from then
     assert_restrictions_letter(decision_page, DECISION_REASONS, WALK_WORDS, start, end, due,
-                               ["letter", "email", "in person", "online"], ["phone", "fax"], COPY_NAMES)
+                               ["letter", "email", "in person", "online"], ["phone", "fax"], COPY_NAMES,
+                               issued=start)
     for officer in ("olive", "oscar", "dana"):
         assert events(rig, cid, officer) == ["approved"]
     [notice] = notices(rig, cid)
@@ -215,7 +217,8 @@ def test_walk_one_case_from_referral_to_lapse(own_rig):
 def test_walk_continuation_starts_a_new_period_which_then_lapses(own_rig):
     """The same walk with the approval by the deputising monitoring officer,
     so the chief executive may decide the review."""
-    record_absence(own_rig, "chris")
+    # the approval is made on the day the period starts, 11 months ago
+    record_absence(own_rig, "chris", start=first_of_month_months_ago(11), end=today())
     _walk_to_lapse(own_rig, approver="molly")
 
 
@@ -598,8 +601,9 @@ def test_r7_is_checked_again_on_the_decided_period(shared_rig):
     report(shared_rig, cid, restrictions=[_suspend(until)], period_months=2)
     start = add_months(today(), -2) + 7 * DAY
     assert period_end(start, 2) < until
-    expect_refusal(shared_rig, lambda: shared_rig.as_user("chris").post(
-        "api/cases/%d/decision" % cid, approve_body(start=iso(start))), 422, "no-open-channel")
+    with FutureServer(shared_rig, "-%dd" % (today() - start).days) as past:
+        expect_refusal(past, lambda: past.as_user("chris").post(
+            "api/cases/%d/decision" % cid, approve_body(start=iso(start))), 422, "no-open-channel")
     approve(shared_rig, cid)  # from today the suspension ends inside the period
 
 
@@ -788,7 +792,8 @@ def test_r9_a_variation_starts_a_new_period_with_its_own_review_date(own_rig):
     warn(rig, cid)
     report(rig, cid, period_months=6)
     start = first_of_month_months_ago(4)
-    approve(rig, cid, user="molly", start=iso(start))
+    record_absence(rig, "chris", start=start, end=today())
+    approve_as_of(rig, cid, start, user="molly")
     assert case_file(rig, cid)["review_due"] == iso(period_end(start, 6))
     review(rig, cid, recommendation="vary")
     review_decide(rig, cid, "vary", period_months=18, restrictions=[WRITTEN_ONLY])
@@ -836,8 +841,11 @@ def test_r11_letters_never_change_after_later_steps(shared_rig):
     cid = raise_case(rig, person={"name": "Original Name", "reference": ref, "address": "1 First Street"})
     warn(rig, cid)
     warning_list, warning_pages = letters(rig, cid), letter_pages(rig, cid)
-    # a second concern about the same person, under another name and address
+    # a second concern about the same person, under another name and address,
+    # linked by the CEM to the person already held
     other = raise_case(rig, "bob", person={"name": "Changed Name", "reference": ref, "address": "9 Other Road"})
+    [match] = case_file(rig, other)["person_matches"]
+    ok(rig.as_user("carol").post("api/cases/%d/link" % other, {"person_id": match["person_id"]}))
     report(rig, cid)
     approve(rig, cid)
     appeal(rig, cid)

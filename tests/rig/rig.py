@@ -17,6 +17,7 @@ tests and `make run` (tests/rig/demo.py)."""
 
 import atexit
 import glob
+import datetime
 import os
 import pwd
 import grp
@@ -930,6 +931,23 @@ def admin(db, *args, check=True, driver=None, input=None):
     return res
 
 
+class PastHttpd:
+    """An httpd on an existing database with its clock `date` (libfaketime)."""
+
+    def __init__(self, workdir, ldap_port, db, date):
+        days = (datetime.date.today() - date).days
+        assert days >= 0, "as_of takes a day in the past"
+        self.httpd = Httpd(workdir, ldap_port, name="as-of-%s-%s" % (date.isoformat(), os.urandom(3).hex()),
+                           db=db, init_db=False, faketime="-%dd" % days)
+
+    def __enter__(self):
+        self.httpd.start()
+        return self.httpd
+
+    def __exit__(self, *exc):
+        self.httpd.stop()
+
+
 class Rig:
     """slapd + httpd + database in one temporary directory (the database in
     PostgreSQL with HABITUAL_DB=pgsql)."""
@@ -948,6 +966,13 @@ class Rig:
     @property
     def db(self):
         return self.httpd.db
+
+    def as_of(self, date):
+        """A second httpd on the same database whose clock reads `date` (a
+        day in the past): a decision may only start today or up to 30 days
+        ahead, so a case decided months ago is decided on a server whose
+        clock says so.  A context manager; the httpd stops on leaving."""
+        return PastHttpd(self.workdir, self.slapd.port, self.db, date)
 
     def stop(self, keep=False):
         self.httpd.stop()

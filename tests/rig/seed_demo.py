@@ -72,9 +72,14 @@ def seed(rig):
     def approved(cid, start=None):
         body = {"outcome": "approve", "justified": True, "proportionate": True,
                 "reasons": "Repeated abusive calls after a clear warning."}
-        if start:
-            body["start"] = start
-        chris.post("api/cases/%d/decision" % cid, body)
+        if not start:
+            chris.post("api/cases/%d/decision" % cid, body)
+            return
+        # a decision starts today (or soon): one made months ago is made on
+        # a server whose clock reads that day
+        body["start"] = start
+        with rig.as_of(datetime.date.fromisoformat(start)) as past:
+            Api(past.base(), "chris").post("api/cases/%d/decision" % cid, body)
 
     # referred, with the copy list, a representative and vulnerability
     raised(alice, "Sam Referred", "DEMO-01", ["excessive-contact", "many-departments"],

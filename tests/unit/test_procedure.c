@@ -7,6 +7,7 @@
 
 #include <apr_strings.h>
 
+#include "habitual/access.h"
 #include "habitual/audit.h"
 #include "habitual/casefile.h"
 #include "habitual/dates.h"
@@ -836,7 +837,8 @@ START_TEST(raise_refusals)
                    "'complaints_procedure':'exhausted','criteria':['vexatious']}"), 400, "invalid-field");
     ck_assert_int_eq(count_of(w, "cases"), 0);
     ck_assert_int_eq(count_of(w, "persons"), 0);
-    /* a second concern about the same person reuses the row, never overwrites */
+    /* a second concern about a known reference never reuses or reveals the
+     * stored person: it is held as typed, and linking is the CEM's step */
     hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                                concern("CUST-010", "'vexatious'", NULL), 201);
     long long first = id_of(&out);
@@ -844,11 +846,35 @@ START_TEST(raise_refusals)
                   J("{'person':{'name':'Patricia Other','reference':'CUST-010','address':'9 New Road'},"
                     "'department':'Planning','summary':'s','measures_taken':'m',"
                     "'complaints_procedure':'not-applicable','criteria':['many-departments']}"), 201);
-    ck_assert_int_ne(id_of(&out), first);
-    ck_assert_int_eq(count_of(w, "persons"), 1);
-    hab_case_t *c = load(w, id_of(&out), w->today);
+    long long second = id_of(&out);
+    ck_assert_int_ne(second, first);
+    ck_assert_int_eq(count_of(w, "persons"), 2);
+    hab_case_t *c = load(w, second, w->today);
+    ck_assert_str_eq(str_of(c->person, "name"), "Patricia Other");
+    ck_assert_str_eq(str_of(c->referred_person, "address"), "9 New Road");
+    ck_assert_int_eq(json_array_size(c->person_matches), 1);
+    /* the match is for case officers only */
+    json_t *seen = hab_view_case(test_pool, c, HAB_SEE_REFERRAL);
+    ck_assert_ptr_null(json_object_get(seen, "person_matches"));
+    ck_assert_str_eq(str_of(json_object_get(seen, "person"), "name"), "Patricia Other");
+    seen = hab_view_case(test_pool, c, HAB_SEE_APPEAL);
+    ck_assert_ptr_null(json_object_get(seen, "person_matches"));
+    /* the CEM links it to the stored person; the referrer still sees what they typed */
+    long long stored = json_integer_value(json_object_get(json_array_get(c->person_matches, 0), "person_id"));
+    step_refused(w, "link by staff", "bob", STAFF, HAB_ROUTE_PERSON_LINK, second,
+                 J("{'person_id':%" APR_INT64_T_FMT "}", (apr_int64_t)stored), 403, "forbidden");
+    step_refused(w, "link to nobody", "cara", CEM, HAB_ROUTE_PERSON_LINK, second,
+                 J("{'person_id':999999}"), 422, "unknown-person");
+    step_ok(w, "link", "cara", CEM, HAB_ROUTE_PERSON_LINK, second, J("{'person_id':%" APR_INT64_T_FMT "}", (apr_int64_t)stored), 200);
+    c = load(w, second, w->today);
     ck_assert_str_eq(str_of(c->person, "name"), "Pat Example");
-    ck_assert_str_eq(str_of(c->person, "address"), "1 High Street");
+    ck_assert_str_eq(str_of(json_object_get(hab_view_case(test_pool, c, HAB_SEE_REFERRAL), "person"), "name"),
+                     "Patricia Other");
+    ck_assert_str_eq(str_of(c->person_link, "by"), "cara");
+    step_ok(w, "unlink", "cara", CEM, HAB_ROUTE_PERSON_UNLINK, second, J("{}"), 200);
+    c = load(w, second, w->today);
+    ck_assert_str_eq(str_of(c->person, "name"), "Patricia Other");
+    ck_assert(json_is_null(c->person_link));
     audit_sound(w);
 }
 END_TEST

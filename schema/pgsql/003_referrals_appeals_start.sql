@@ -1,0 +1,15 @@
+-- mod_habitual schema, version 3 (issue 11): see schema/003_referrals_appeals_start.sql.
+ALTER TABLE persons DROP CONSTRAINT persons_reference_key;
+CREATE INDEX persons_reference ON persons(reference);
+
+ALTER TABLE cases ADD COLUMN referred_person_id BIGINT REFERENCES persons(id);
+UPDATE cases SET referred_person_id = person_id;
+ALTER TABLE cases ADD COLUMN person_linked_by TEXT COLLATE "C";
+ALTER TABLE cases ADD COLUMN person_linked_at TEXT COLLATE "C";
+
+ALTER TABLE appeal_decisions DROP CONSTRAINT appeal_decisions_outcome_check;
+ALTER TABLE appeal_decisions ADD CONSTRAINT appeal_decisions_outcome_check
+    CHECK (outcome IN ('uphold','vary','quash','withdrawn-case-ended'));
+
+ALTER TABLE restrictions ADD COLUMN in_force_from TEXT COLLATE "C";
+ALTER TABLE restrictions ADD COLUMN in_force_until TEXT COLLATE "C";
