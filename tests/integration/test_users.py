@@ -65,7 +65,7 @@ def test_access_log_and_records_carry_the_directorys_id(shared_rig):
     fx = shared_rig
     r = fx.as_user("Chris").get("api/cases")
     assert r.status_code == 200, r.text
-    row = fx.db.query("SELECT user FROM access_log WHERE request_id = ?", (r.headers["X-Request-Id"],))
+    row = fx.db.query("SELECT \"user\" FROM access_log WHERE request_id = ?", (r.headers["X-Request-Id"],))
     assert [x["user"] for x in row] == ["chris"], row
     # "Bob" raises a case and "CHRIS" decides it: recorded as bob and chris
     cid = raise_case(fx, "Bob")
