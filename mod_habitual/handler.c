@@ -110,6 +110,7 @@ static void fill_context(request_rec *r, const hab_dir_conf *dc, hab_ctx_t *ctx)
     ctx->client = r->useragent_ip;
     ctx->writer = hab_child_writer();
     ctx->views = hab_child_view_cache();
+    ctx->users = hab_request_user_finder(r, dc);
     hab_ctx_set_clock(ctx);
 }
 
@@ -174,10 +175,14 @@ int hab_handle(request_rec *r, const hab_dir_conf *dc, const char *path)
         err = hab_request_store(r, &ctx.store);
         if (err) return answer_error(r, &ctx, page, err);
     }
-    err = hab_request_roles(r, dc, &ctx.roles);
+    const char *canonical = NULL;
+    err = hab_request_roles(r, dc, &ctx.roles, &canonical);
     if (err) return refuse(r, &ctx, &in, page, err);
-    if (!ctx.roles)
+    if (!ctx.roles || !canonical)
         return refuse(r, &ctx, &in, page, hab_err_forbidden(r->pool, "You have no role in this service."));
+    /* From here on the user is who the directory says, spelt its way: the
+     * referrer, authors, deciders, grants, the access log, the CSRF token. */
+    ctx.user = canonical;
     err = check_envelope(r, &ctx, match.route, &in);
     if (err) return refuse(r, &ctx, &in, page, err);
 

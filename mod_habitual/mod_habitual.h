@@ -11,6 +11,7 @@
 #include "habitual/error.h"
 #include "habitual/ldap_text.h"
 #include "habitual/roles.h"
+#include "habitual/service.h"
 #include "habitual/store.h"
 
 extern module AP_MODULE_DECLARE_DATA habitual_module;
@@ -66,13 +67,19 @@ const char *hab_check_database(apr_pool_t *p, server_rec *s);
 void hab_role_cache_init(apr_pool_t *pchild);
 int hab_ldap_available(void);
 void hab_ldap_retrieve(void);
-hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles);
+/* Roles of r->user, and *user: their id as the directory spells it (NULL
+ * when they have no entry).  Resolved once per request. */
+hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles,
+                             const char **user);
+/* The directory behind the core's port for names in bodies (grants). */
+const hab_user_finder_t *hab_request_user_finder(request_rec *r, const hab_dir_conf *dc);
 
 /* What the module keeps about one request, in r->request_config. */
 typedef struct {
     int no_file;            /* SetHandler habitual answers it: nothing to map to a file */
     int roles_known;        /* roles and roles_err hold the answer for this request */
     unsigned roles;
+    const char *user;       /* the directory's own id of r->user, or NULL */
     hab_err_t *roles_err;
 } hab_request_state_t;
 

@@ -57,17 +57,35 @@ static void log_unavailable(const ldap_baton_t *b, const char *what, int result)
                   what, b->ldc && b->ldc->reason ? b->ldc->reason : "no reason given", result);
 }
 
+/* util_ldap hands back all of an attribute's values joined by "; " in one
+ * string: split them again for the core to choose from (and keep the whole
+ * too, for a single value that itself holds "; "). */
+static const char *const *split_values(apr_pool_t *p, const char *joined)
+{
+    apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
+    for (const char *v = joined; v && *v;) {
+        const char *sep = strstr(v, "; ");
+        APR_ARRAY_PUSH(out, const char *) = sep ? apr_pstrmemdup(p, v, (apr_size_t)(sep - v)) : v;
+        v = sep ? sep + 2 : NULL;
+    }
+    if (out->nelts > 1) APR_ARRAY_PUSH(out, const char *) = joined;
+    APR_ARRAY_PUSH(out, const char *) = NULL;
+    return (const char *const *)out->elts;
+}
+
 static hab_dir_answer_t find_user(void *baton, apr_pool_t *p, const char *filter,
-                                  const char **dn)
+                                  const char **dn, const char *const **ids)
 {
     ldap_baton_t *b = baton;
     const hab_ldap_url_t *url = &b->dc->ldap_url;
     char *attrs[] = {(char *)url->attribute, NULL};
     const char **vals = NULL;
-    (void)p;
     int result = fn_getuserdn(b->r, b->ldc, b->cache_url, url->base_dn, ldap_scope(url->scope),
                                 attrs, filter, dn, &vals);
-    if (result == LDAP_SUCCESS) return HAB_DIR_YES;
+    if (result == LDAP_SUCCESS) {
+        *ids = split_values(p, vals ? vals[0] : NULL);
+        return HAB_DIR_YES;
+    }
     /* util_ldap answers NO_SUCH_OBJECT for none and for more than one. */
     if (result == LDAP_NO_SUCH_OBJECT) return HAB_DIR_NO;
     if (result == LDAP_FILTER_ERROR) {
@@ -107,36 +125,89 @@ static apr_status_t close_connection(void *data)
     return APR_SUCCESS;
 }
 
-static hab_err_t *resolve_from_ldap(request_rec *r, const hab_dir_conf *dc, unsigned *roles)
+/* A pooled connection for this request, with its clean-up registered:
+ * NULL (logged) when none is available. */
+static int open_directory(request_rec *r, const hab_dir_conf *dc, ldap_baton_t *b)
 {
     const hab_ldap_url_t *url = &dc->ldap_url;
-    ldap_baton_t b = {r, dc, NULL, NULL};
+    b->r = r;
+    b->dc = dc;
     /* Our own cache key: util_ldap keys its search cache by URL and filter,
      * not by the attributes asked for. */
-    b.cache_url = apr_pstrcat(r->pool, "habitual:", dc->ldap_url_text, NULL);
-    b.ldc = fn_find(r, url->hosts, url->port, dc->bind_dn, dc->bind_password,
-                      always, url->secure ? APR_LDAP_SSL : APR_LDAP_NONE);
-    if (!b.ldc) {
+    b->cache_url = apr_pstrcat(r->pool, "habitual:", dc->ldap_url_text, NULL);
+    b->ldc = fn_find(r, url->hosts, url->port, dc->bind_dn, dc->bind_password,
+                       always, url->secure ? APR_LDAP_SSL : APR_LDAP_NONE);
+    if (!b->ldc) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       HABLOGNO(10103) "no LDAP connection available: answering 503");
+        return 0;
+    }
+    apr_pool_cleanup_register(r->pool, b->ldc, close_connection, apr_pool_cleanup_null);
+    return 1;
+}
+
+static void close_directory(ldap_baton_t *b)
+{
+    apr_pool_cleanup_run(b->r->pool, b->ldc, close_connection);
+    b->ldc = NULL;
+}
+
+static hab_role_groups_t role_groups(const hab_dir_conf *dc)
+{
+    hab_role_groups_t groups;
+    memcpy(groups.dn, dc->group_dn, sizeof(groups.dn));
+    groups.attribute = hab_dir_group_attribute(dc);
+    groups.user_attribute = dc->ldap_url.attribute;
+    groups.filter = dc->ldap_url.filter;
+    return groups;
+}
+
+static hab_err_t *resolve_from_ldap(request_rec *r, const hab_dir_conf *dc, unsigned *roles,
+                                    const char **id)
+{
+    ldap_baton_t b;
+    if (!open_directory(r, dc, &b)) {
         hab_err_t *e = hab_err_unavailable(r->pool, "The staff directory cannot be reached; "
                                            "try again shortly.");
         e->logged = 1;
         return e;
     }
-    apr_pool_cleanup_register(r->pool, b.ldc, close_connection, apr_pool_cleanup_null);
-
-    hab_role_groups_t groups;
-    memcpy(groups.dn, dc->group_dn, sizeof(groups.dn));
-    groups.attribute = hab_dir_group_attribute(dc);
-    groups.user_attribute = url->attribute;
-    groups.filter = url->filter;
+    hab_role_groups_t groups = role_groups(dc);
     hab_directory_t dir = {&b, find_user, is_member};
-    hab_err_t *e = hab_roles_resolve(r->pool, &dir, &groups, r->user, roles);
+    hab_err_t *e = hab_roles_resolve(r->pool, &dir, &groups, r->user, roles, id);
     if (e) e->logged = 1; /* find_user / is_member said why */
-
-    apr_pool_cleanup_run(r->pool, b.ldc, close_connection);
+    close_directory(&b);
     return e;
+}
+
+/* ---- a user named in a request (a grant's user), for the core ---- */
+
+typedef struct {
+    request_rec *r;
+    const hab_dir_conf *dc;
+} finder_baton_t;
+
+static hab_dir_answer_t find_named(void *baton, apr_pool_t *p, const char *name, const char **id)
+{
+    finder_baton_t *f = baton;
+    ldap_baton_t b;
+    if (!open_directory(f->r, f->dc, &b)) return HAB_DIR_UNAVAILABLE;
+    hab_role_groups_t groups = role_groups(f->dc);
+    hab_directory_t dir = {&b, find_user, is_member};
+    hab_dir_answer_t a = hab_dir_find_id(p, &dir, &groups, name, NULL, id);
+    close_directory(&b);
+    return a;
+}
+
+const hab_user_finder_t *hab_request_user_finder(request_rec *r, const hab_dir_conf *dc)
+{
+    finder_baton_t *f = apr_palloc(r->pool, sizeof(*f));
+    f->r = r;
+    f->dc = dc;
+    hab_user_finder_t *finder = apr_palloc(r->pool, sizeof(*finder));
+    finder->baton = f;
+    finder->find = find_named;
+    return finder;
 }
 
 /* ---- each process keeps a user's roles for HabitualRoleCacheTTL ----
@@ -150,6 +221,7 @@ static hab_err_t *resolve_from_ldap(request_rec *r, const hab_dir_conf *dc, unsi
 
 typedef struct {
     unsigned roles;
+    const char *id;               /* the directory's own id, or NULL */
     apr_time_t expires;
 } cached_roles_t;
 
@@ -181,20 +253,21 @@ static const char *cache_key(request_rec *r, const hab_dir_conf *dc)
     return apr_pstrcat(r->pool, key, "\n", r->user, NULL);
 }
 
-static int cache_lookup(const char *key, unsigned *roles)
+static int cache_lookup(apr_pool_t *p, const char *key, unsigned *roles, const char **id)
 {
     int hit = 0;
     if (!role_cache || apr_thread_mutex_lock(role_cache->lock) != APR_SUCCESS) return 0;
     const cached_roles_t *e = apr_hash_get(role_cache->entries, key, APR_HASH_KEY_STRING);
     if (e && e->expires > apr_time_now()) {
         *roles = e->roles;
+        *id = e->id ? apr_pstrdup(p, e->id) : NULL;  /* the cache's pool may be cleared */
         hit = 1;
     }
     apr_thread_mutex_unlock(role_cache->lock);
     return hit;
 }
 
-static void cache_store(const char *key, unsigned roles, int seconds)
+static void cache_store(const char *key, unsigned roles, const char *id, int seconds)
 {
     if (!role_cache || apr_thread_mutex_lock(role_cache->lock) != APR_SUCCESS) return;
     cached_roles_t *e = apr_hash_get(role_cache->entries, key, APR_HASH_KEY_STRING);
@@ -203,31 +276,38 @@ static void cache_store(const char *key, unsigned roles, int seconds)
             apr_pool_clear(role_cache->pool);
             role_cache->entries = apr_hash_make(role_cache->pool);
         }
-        e = apr_palloc(role_cache->pool, sizeof(*e));
+        e = apr_pcalloc(role_cache->pool, sizeof(*e));
         apr_hash_set(role_cache->entries, apr_pstrdup(role_cache->pool, key), APR_HASH_KEY_STRING, e);
     }
     e->roles = roles;
+    /* a new id only when it changed: the entry's pool is never freed piecemeal */
+    if (!id) e->id = NULL;
+    else if (!e->id || strcmp(e->id, id) != 0) e->id = apr_pstrdup(role_cache->pool, id);
     e->expires = apr_time_now() + apr_time_from_sec(seconds);
     apr_thread_mutex_unlock(role_cache->lock);
 }
 
-static hab_err_t *resolve(request_rec *r, const hab_dir_conf *dc, unsigned *roles)
+/* Keyed by the name as single sign-on sent it: "Chris" and "chris" are two
+ * entries holding the same roles and the same canonical id. */
+static hab_err_t *resolve(request_rec *r, const hab_dir_conf *dc, unsigned *roles, const char **id)
 {
     int seconds = hab_dir_role_cache_seconds(dc);
     const char *key = seconds > 0 ? cache_key(r, dc) : NULL;
-    if (key && cache_lookup(key, roles)) return NULL;
-    hab_err_t *err = resolve_from_ldap(r, dc, roles);
-    if (!err && key) cache_store(key, *roles, seconds);
+    if (key && cache_lookup(r->pool, key, roles, id)) return NULL;
+    hab_err_t *err = resolve_from_ldap(r, dc, roles, id);
+    if (!err && key) cache_store(key, *roles, *id, seconds);
     return err;
 }
 
-hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles)
+hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles,
+                             const char **user)
 {
     hab_request_state_t *memo = hab_request_state(r);
     if (!memo->roles_known) {
-        memo->roles_err = resolve(r, dc, &memo->roles);
+        memo->roles_err = resolve(r, dc, &memo->roles, &memo->user);
         memo->roles_known = 1;
     }
     *roles = memo->roles_err ? 0 : memo->roles;
+    *user = memo->roles_err ? NULL : memo->user;
     return memo->roles_err;
 }

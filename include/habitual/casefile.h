@@ -59,7 +59,7 @@ typedef struct hab_case {
     json_t *appeals;               /* each with its decision or null */
     long long pending_appeal_id;
     json_t *letters;               /* [{id, kind, issued_at, subject, copied_to}] */
-    json_t *grants;                /* [{user, reason, expires, granted_by, granted_at, revoked_at, active}] */
+    json_t *grants;                /* [{id, user, reason, expires, granted_by, granted_at, revoked_at, active}] */
     json_t *statements;
     json_t *legal_hold;            /* {reason, by, at} or null */
     apr_array_header_t *involved;  /* everyone who took part, deciders too: R5 for appeals */

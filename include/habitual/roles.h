@@ -40,9 +40,12 @@ typedef enum {
  * mod_ldap's util_ldap and the unit tests a stub. */
 typedef struct hab_directory {
     void *baton;
-    /* Find the one entry matching filter; *dn is set on YES. */
+    /* Find the one entry matching filter; on YES *dn is set and *ids to
+     * the entry's values of the URL's attribute (NULL-terminated; NULL or
+     * empty when it has none). */
     hab_dir_answer_t (*find_user)(void *baton, apr_pool_t *p,
-                                  const char *filter, const char **dn);
+                                  const char *filter, const char **dn,
+                                  const char *const **ids);
     /* Is value among group_dn's attribute values? */
     hab_dir_answer_t (*is_member)(void *baton, apr_pool_t *p,
                                   const char *group_dn, const char *attribute,
@@ -57,9 +60,27 @@ typedef struct hab_role_groups {
 } hab_role_groups_t;
 
 /* Roles of user: 0 when the directory has no entry for them.  Returns a
- * 503 error when the directory cannot answer. */
+ * 503 error when the directory cannot answer.  *id (when id is not NULL)
+ * is the user's id as the directory spells it (see hab_dir_find_id), or
+ * NULL when there is no entry. */
 hab_err_t *hab_roles_resolve(apr_pool_t *p, const hab_directory_t *dir,
                              const hab_role_groups_t *groups,
-                             const char *user, unsigned *roles);
+                             const char *user, unsigned *roles, const char **id);
+
+/* The directory's own id for name (README, "Roles": user ids are
+ * canonical): the entry is found with the URL's filter and attribute (the
+ * directory matches case-insensitively), and the id is the entry's value
+ * of that attribute equal to name ignoring ASCII case, else its first
+ * value.  YES with *id (and *dn when dn is not NULL); NO when there is no
+ * such entry, or it has no value; UNAVAILABLE when the directory cannot
+ * answer. */
+hab_dir_answer_t hab_dir_find_id(apr_pool_t *p, const hab_directory_t *dir,
+                                 const hab_role_groups_t *groups, const char *name,
+                                 const char **dn, const char **id);
+
+/* A name that could be a user id at all: not empty, at most 256 bytes, no
+ * control character and none of the filter metacharacters * ( ) \
+ * (RFC 4515).  Anything else is refused before the directory is asked. */
+int hab_user_name_plausible(const char *name);
 
 #endif

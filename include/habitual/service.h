@@ -12,13 +12,22 @@
 
 #include "habitual/crypto.h"
 #include "habitual/error.h"
+#include "habitual/roles.h"
 #include "habitual/router.h"
 #include "habitual/store.h"
+
+/* Finds a user someone named (a grant's user) in the directory and gives
+ * their id as the directory spells it: the module asks util_ldap, the unit
+ * tests a stub (README, "Roles"). */
+typedef struct hab_user_finder {
+    void *baton;
+    hab_dir_answer_t (*find)(void *baton, apr_pool_t *p, const char *name, const char **id);
+} hab_user_finder_t;
 
 typedef struct hab_ctx {
     apr_pool_t *p;
     hab_store_t *store;
-    const char *user;          /* r->user: the only source of identity */
+    const char *user;          /* the directory's own id of r->user (README, "Roles") */
     unsigned roles;
     const hab_secret_t *secret; /* HabitualSecretFile: CSRF tokens */
     long long now_seconds;     /* Unix time of the request */
@@ -31,6 +40,12 @@ typedef struct hab_ctx {
     const char *client;        /* client address, for the access log */
     struct hab_writer *writer;         /* this process's group-committing writer, or NULL */
     struct hab_view_cache *views;      /* this process's kept answers, or NULL */
+    const hab_user_finder_t *users;    /* the directory, for names in bodies; NULL: none */
+    /* the last name looked up through users, and the answer: asked before
+     * the write transaction, so no directory wait holds the write lock */
+    const char *named;
+    hab_dir_answer_t named_answer;
+    const char *named_id;
     /* filled in by the step, for the access log */
     const char *acting_as;
     long long created_case_id; /* a case the step created */
@@ -65,6 +80,11 @@ hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
  * Returns an error only when the log itself cannot be written. */
 hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
                                const hab_err_t *why);
+
+/* The directory's id of a user named in a body (a grant's user): NULL
+ * with *id set; 422 unknown-user for a name that is not a plausible user
+ * id or is not in the directory; 503 when the directory cannot answer. */
+hab_err_t *hab_ctx_find_user(hab_ctx_t *ctx, const char *name, const char **id);
 
 /* Fill now and today from the system clock. */
 void hab_ctx_set_clock(hab_ctx_t *ctx);

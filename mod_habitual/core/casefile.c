@@ -341,13 +341,14 @@ static hab_err_t *load_letters_grants(hab_store_t *s, apr_pool_t *p, hab_case_t 
             "kind", hab_json_text(T(r, i, 1)), "issued_at", hab_json_text(T(r, i, 2)),
             "subject", hab_json_text(T(r, i, 3)), "copied_to", hab_json_stored(T(r, i, 4))));
     e = hab_store_q(s, p, &r, "SELECT grantee, reason, expires, granted_by, granted_at, revoked_at, "
-                    "revoked_by FROM grants WHERE case_id = ? ORDER BY id", "i", c->id);
+                    "revoked_by, id FROM grants WHERE case_id = ? ORDER BY id", "i", c->id);
     if (e) return e;
     c->grants = hab_json_own(p, json_array());
     for (int i = 0; i < r->nrows; i++) {
         int active = !T(r, i, 5) && strcmp(T(r, i, 2), today) >= 0;
         json_array_append_new(c->grants, json_pack(
-            "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "user", hab_json_text(T(r, i, 0)),
+            "{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id", (json_int_t)hab_rows_int(r, i, 7),
+            "user", hab_json_text(T(r, i, 0)),
             "reason", hab_json_text(T(r, i, 1)), "expires", hab_json_text(T(r, i, 2)),
             "granted_by", hab_json_text(T(r, i, 3)), "granted_at", hab_json_text(T(r, i, 4)),
             "revoked_at", hab_json_text(T(r, i, 5)), "revoked_by", hab_json_text(T(r, i, 6)),

@@ -452,9 +452,9 @@ static const char *grants_list(hab_ctx_t *ctx, const hab_ui_t *ui, long long id,
                               "value=\"{{t}}\"><button type=\"submit\" class=\"govuk-button govuk-button--warning "
                               "govuk-!-margin-bottom-0\" data-module=\"govuk-button\">Withdraw<span "
                               "class=\"govuk-visually-hidden\"> the notice from {{u}}</span></button></form>",
-                      "a", hab_ui_url(ctx->p, ui, case_path(ctx, id, apr_pstrcat(ctx->p, "/grants/",
-                                                                                 hab_url_escape(ctx->p, hab_j_str(g, "user")),
-                                                                                 "/revoke", NULL))),
+                      /* by the grant's id: a user id may hold a '/', which no path can carry */
+                      "a", hab_ui_url(ctx->p, ui, case_path(ctx, id, apr_psprintf(ctx->p, "/grants/%" APR_INT64_T_FMT "/revoke",
+                                                                                  (apr_int64_t)json_integer_value(json_object_get(g, "id"))))),
                       "t", ui->csrf_token, "u", hab_j_str(g, "user"), NULL)
             : "";
         APR_ARRAY_PUSH(rows, const char *const *) = cells;

@@ -972,6 +972,14 @@ static const hab_field_t f_grant[] = {
     {"expires", HAB_F_DATE, 1, 0, 0, NULL, NULL},
     {NULL}};
 
+/* The last day a grant may run to: the end of the case's current period,
+ * or 12 months from today for a case not yet decided (README, "Grants"). */
+static const char *grant_expiry_limit(hab_ctx_t *ctx, const hab_case_t *c)
+{
+    if (!strcmp(c->status, "active") && c->period_end) return c->period_end;
+    return hab_date_add_months(ctx->p, ctx->today, 12);
+}
+
 hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
@@ -979,17 +987,42 @@ hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
     hab_err_t *e = open_case_for(ctx, HAB_ROUTE_GRANT_ADD, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_grant, "")))
         return e;
-    if (strcmp(hab_j_str(b, "expires"), ctx->today) < 0)
+    const char *expires = hab_j_str(b, "expires");
+    if (strcmp(expires, ctx->today) < 0)
         return hab_err_field(ctx->p, 400, "invalid-field", "expires", "expires cannot be in the past.");
-    if ((e = hab_store_q(ctx->store, ctx->p, NULL,
+    const char *limit = grant_expiry_limit(ctx, c);
+    if (strcmp(expires, limit) > 0)
+        return hab_err_field(ctx->p, 422, "invalid-expiry", "expires",
+                             "A notice can be passed on until %s at the latest: the end of the case's current "
+                             "period, or 12 months from today for a case not yet decided.", limit);
+    /* the directory's own id: "CHRIS" is stored as chris, a name it does not know is refused */
+    const char *grantee;
+    if ((e = hab_ctx_find_user(ctx, hab_j_str(b, "user"), &grantee))) return e;
+    hab_rows_t *r;
+    if ((e = hab_store_q(ctx->store, ctx->p, &r,
                          "INSERT INTO grants(case_id, grantee, reason, expires, granted_by, granted_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", "ittttt", c->id, hab_j_str(b, "user"),
-                         hab_j_str(b, "reason"), hab_j_str(b, "expires"), ctx->user, ctx->now)))
+                         "VALUES (?, ?, ?, ?, ?, ?) RETURNING id", "ittttt", c->id, grantee,
+                         hab_j_str(b, "reason"), expires, ctx->user, ctx->now)))
         return e;
     answer(ctx, out, 201, c->id, c->status);
-    json_object_set_new(out->body, "user", json_string(hab_j_str(b, "user")));
-    json_object_set_new(out->body, "expires", json_string(hab_j_str(b, "expires")));
+    json_object_set_new(out->body, "grant_id", json_integer((json_int_t)hab_rows_int(r, 0, 0)));
+    json_object_set_new(out->body, "user", json_string(grantee));
+    json_object_set_new(out->body, "expires", json_string(expires));
     return NULL;
+}
+
+/* {arg} of DELETE api/cases/{id}/grants/{arg}: all digits is a grant id
+ * (a user id with a '/' cannot travel in a path); anything else the user id
+ * of the old form, revoking all of that user's active grants. */
+static int grant_id_of(const char *arg, long long *id)
+{
+    size_t n = strlen(arg);
+    if (n == 0 || strspn(arg, "0123456789") != n) return 0;
+    long long v = 0;
+    for (size_t i = 0; i < n && v >= 0; i++)
+        v = i < 15 ? v * 10 + (arg[i] - '0') : -1; /* longer than any id: matches none */
+    *id = v;
+    return 1;
 }
 
 hab_err_t *hab_step_revoke_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
@@ -998,10 +1031,17 @@ hab_err_t *hab_step_revoke_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     hab_err_t *e = open_case_for(ctx, HAB_ROUTE_GRANT_REVOKE, in->case_id, &c);
     if (e) return e;
     hab_rows_t *r;
-    e = hab_store_q(ctx->store, ctx->p, &r,
-                    "UPDATE grants SET revoked_at = ?, revoked_by = ? WHERE case_id = ? AND grantee = ? "
-                    "AND revoked_at IS NULL AND expires >= ? RETURNING id",
-                    "ttitt", ctx->now, ctx->user, c->id, in->arg, ctx->today);
+    long long grant_id;
+    if (in->arg && grant_id_of(in->arg, &grant_id))
+        e = hab_store_q(ctx->store, ctx->p, &r,
+                        "UPDATE grants SET revoked_at = ?, revoked_by = ? WHERE case_id = ? AND id = ? "
+                        "AND revoked_at IS NULL AND expires >= ? RETURNING id",
+                        "ttiit", ctx->now, ctx->user, c->id, grant_id, ctx->today);
+    else
+        e = hab_store_q(ctx->store, ctx->p, &r,
+                        "UPDATE grants SET revoked_at = ?, revoked_by = ? WHERE case_id = ? AND grantee = ? "
+                        "AND revoked_at IS NULL AND expires >= ? RETURNING id",
+                        "ttitt", ctx->now, ctx->user, c->id, in->arg, ctx->today);
     if (e) return e;
     if (r->nrows == 0) return hab_err_not_found(ctx->p);
     out->status = 204;

@@ -1,10 +1,12 @@
 /* One request, one transaction, one access-log entry (SPEC §5). */
+#include <ctype.h>
 #include <string.h>
 
 #include <apr_strings.h>
 #include <apr_time.h>
 
 #include "habitual/audit.h"
+#include "habitual/form.h"
 #include "habitual/roles.h"
 #include "habitual/service.h"
 #include "habitual/writer.h"
@@ -141,6 +143,60 @@ static hab_err_t *run_change(hab_ctx_t *ctx, const hab_request_in_t *in, hab_ste
     return log_err ? log_err : err;
 }
 
+hab_err_t *hab_ctx_find_user(hab_ctx_t *ctx, const char *name, const char **id)
+{
+    *id = NULL;
+    if (!hab_user_name_plausible(name))
+        return hab_err_field(ctx->p, 422, "unknown-user", "user", "There is no such user in the staff directory.");
+    if (!ctx->named || strcmp(ctx->named, name) != 0) {
+        ctx->named = apr_pstrdup(ctx->p, name);
+        ctx->named_id = NULL;
+        ctx->named_answer = ctx->users ? ctx->users->find(ctx->users->baton, ctx->p, name, &ctx->named_id)
+                                       : HAB_DIR_NO;
+    }
+    switch (ctx->named_answer) {
+    case HAB_DIR_YES:
+        if (ctx->named_id) {
+            *id = ctx->named_id;
+            return NULL;
+        }
+        break;
+    case HAB_DIR_UNAVAILABLE: {
+        hab_err_t *e = hab_err_unavailable(ctx->p, "The staff directory cannot be reached; try again shortly.");
+        e->logged = 1; /* the directory's port said why */
+        return e;
+    }
+    case HAB_DIR_NO: break;
+    }
+    return hab_err_field(ctx->p, 422, "unknown-user", "user", "There is no such user in the staff directory.");
+}
+
+/* A change that names a user (a grant, from the API or its page) has the
+ * directory asked here, before the write transaction: the step then finds
+ * the answer in ctx and no directory wait holds the process's writer.  The
+ * step still decides (its gates come first); a name not asked here is
+ * asked by the step itself. */
+static void prefetch_named_user(hab_ctx_t *ctx, const hab_request_in_t *in)
+{
+    const char *name = NULL;
+    if (in->route == HAB_ROUTE_GRANT_ADD && in->body) {
+        name = json_string_value(json_object_get(in->body, "user"));
+    } else if (in->route == HAB_ROUTE_PAGE_STEP && in->arg && !strcmp(in->arg, "grants") && in->form) {
+        for (int i = 0; i < in->form->nelts && !name; i++) {
+            const hab_form_pair_t *pair = &APR_ARRAY_IDX(in->form, i, hab_form_pair_t);
+            if (!strcmp(pair->name, "user")) name = pair->value;
+        }
+        if (name) { /* as the form's text fields are read: trimmed */
+            while (isspace((unsigned char)*name)) name++;
+            size_t n = strlen(name);
+            while (n > 0 && isspace((unsigned char)name[n - 1])) n--;
+            name = apr_pstrndup(ctx->p, name, n);
+        }
+    }
+    const char *id;
+    if (name && hab_user_name_plausible(name)) (void)hab_ctx_find_user(ctx, name, &id);
+}
+
 hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     const hab_route_def_t *def = hab_route_def(in->route);
@@ -149,5 +205,6 @@ hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     if (!def || !step) return hab_err_not_found(ctx->p);
     if (!(def->flags & HAB_ROUTE_AUDITED)) return step(ctx, in, out);
     if (def->flags & HAB_ROUTE_READ) return run_read(ctx, in, step, out);
+    prefetch_named_user(ctx, in);
     return run_change(ctx, in, step, out);
 }

@@ -30,6 +30,14 @@ REFERRER = "bob"
 # directory entry, a granted and an expired-grant staff member.
 MATRIX_USERS = ["alice", "bob", "carol", "molly", "chris", "olive", "audrey", GRANTED, EXPIRED, "ghost"]
 
+# Grants name users the directory knows (README, "Grants"): the matrix's
+# grant and revoke targets are plain staff members of their own.
+for _u in MATRIX_USERS:
+    ACCESS_USERS["rv-" + _u] = ("Revoke Target", [])
+    ACCESS_USERS["zed-" + _u] = ("Grant Target", [])
+ACCESS_USERS["zed-only"] = ("Grant Target", [])
+ACCESS_USERS["zed"] = ("Grant Target", [])
+
 # Who may see special-category data (R10) or a whole file.
 CASE_OFFICERS = {"carol", "molly", "chris"}
 

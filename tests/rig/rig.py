@@ -65,6 +65,9 @@ ROLE_GROUPS = {
 # Signed in (basic auth) but with no directory entry, and names that must
 # match no one in LDAP however they are spelt.
 EXTRA_SIGN_INS = ["ghost", "ali*", "*", "ali(", "a)(uid=*", "alice\\", "(uid=alice)"]
+# Names that single sign-on may send in another case than the directory's
+# (htpasswd is case-sensitive; the directory is not): each is that user.
+CASE_VARIANT_SIGN_INS = ["Chris", "CHRIS", "Bob"]
 
 
 # The database engine of this run: "sqlite3" (the default) or "pgsql".
@@ -734,7 +737,7 @@ class Httpd:
         os.chmod(self.secret_file, 0o600)
         self.htpasswd = os.path.join(self.dir, "htpasswd")
         with open(self.htpasswd, "w") as f:
-            for u in (sign_ins or list(USERS) + EXTRA_SIGN_INS):
+            for u in (sign_ins or list(USERS) + EXTRA_SIGN_INS + CASE_VARIANT_SIGN_INS):
                 f.write(htpasswd_line(u, PASSWORD) + "\n")
         os.chmod(self.htpasswd, 0o644)
         # the pages' assets, installed beside the module as a server would have them

@@ -2,6 +2,7 @@
  * directory, crypto and CSRF, dates, the router, form and JSON parsing. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <apr_strings.h>
@@ -13,6 +14,7 @@
 #include "habitual/ldap_text.h"
 #include "habitual/roles.h"
 #include "habitual/router.h"
+#include "habitual/service.h"
 #include "unit.h"
 
 /* ---- LDAP text ---- */
@@ -105,15 +107,25 @@ typedef struct {
     int compares;
 } stub_dir_t;
 
-static hab_dir_answer_t stub_find(void *baton, apr_pool_t *p, const char *filter, const char **dn)
+/* Like the directory: uid matches ignoring case; the entry's uid values are
+ * the user's name, plus "alias-<name>" for names starting with 'd'. */
+static hab_dir_answer_t stub_find(void *baton, apr_pool_t *p, const char *filter, const char **dn,
+                                  const char *const **ids)
 {
     stub_dir_t *d = baton;
     d->filter_seen = apr_pstrdup(p, filter);
     if (d->down_at_find) return HAB_DIR_UNAVAILABLE;
     for (int i = 0; i < 4 && d->users[i]; i++) {
         const char *want = apr_psprintf(p, "(&(objectClass=*)(uid=%s))", d->users[i]);
-        if (strcmp(filter, want) == 0) {
+        const char *alias = apr_psprintf(p, "alias-%s", d->users[i]);
+        const char *want_alias = apr_psprintf(p, "(&(objectClass=*)(uid=%s))", alias);
+        int is_d = d->users[i][0] == 'd';
+        if (strcasecmp(filter, want) == 0 || (is_d && strcasecmp(filter, want_alias) == 0)) {
+            const char **v = apr_pcalloc(p, 3 * sizeof(*v));
+            v[0] = is_d ? alias : d->users[i];
+            v[1] = is_d ? d->users[i] : NULL;
             *dn = apr_psprintf(p, "uid=%s,ou=people", d->users[i]);
+            *ids = v;
             return HAB_DIR_YES;
         }
     }
@@ -155,12 +167,12 @@ START_TEST(roles_from_groups)
     hab_directory_t dir = {&d, stub_find, stub_member};
     hab_role_groups_t g = rig_groups();
     unsigned roles = 99;
-    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "carol", &roles));
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "carol", &roles, NULL));
     ck_assert_uint_eq(roles, HAB_ROLE_STAFF | HAB_ROLE_CEM);
-    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "dana", &roles));
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "dana", &roles, NULL));
     ck_assert_uint_eq(roles, HAB_ROLE_STAFF | HAB_ROLE_CHIEF_OFFICER | HAB_ROLE_AUDITOR);
     ck_assert_str_eq(hab_roles_join(test_pool, roles), "staff,chief-officer,auditor");
-    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "alice", &roles));
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "alice", &roles, NULL));
     ck_assert_uint_eq(roles, HAB_ROLE_STAFF);
 }
 END_TEST
@@ -171,13 +183,13 @@ START_TEST(no_entry_no_role_and_metacharacters_escaped)
     hab_directory_t dir = {&d, stub_find, stub_member};
     hab_role_groups_t g = rig_groups();
     unsigned roles = 99;
-    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "ghost", &roles));
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "ghost", &roles, NULL));
     ck_assert_uint_eq(roles, 0);
     ck_assert_int_eq(d.compares, 0);
-    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "ali*", &roles));
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "ali*", &roles, NULL));
     ck_assert_uint_eq(roles, 0);
     ck_assert_str_eq(d.filter_seen, "(&(objectClass=*)(uid=ali\\2a))");
-    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "", &roles));
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "", &roles, NULL));
     ck_assert_uint_eq(roles, 0);
 }
 END_TEST
@@ -188,13 +200,13 @@ START_TEST(directory_down_is_503_never_a_guess)
     hab_directory_t dir = {&d, stub_find, stub_member};
     hab_role_groups_t g = rig_groups();
     unsigned roles = 99;
-    hab_err_t *e = hab_roles_resolve(test_pool, &dir, &g, "carol", &roles);
+    hab_err_t *e = hab_roles_resolve(test_pool, &dir, &g, "carol", &roles, NULL);
     ck_assert_ptr_nonnull(e);
     ck_assert_int_eq(e->status, 503);
     ck_assert_uint_eq(roles, 0);
     d.down_at_find = 0;
     d.down_at_member = 1;
-    e = hab_roles_resolve(test_pool, &dir, &g, "carol", &roles);
+    e = hab_roles_resolve(test_pool, &dir, &g, "carol", &roles, NULL);
     ck_assert_ptr_nonnull(e);
     ck_assert_int_eq(e->status, 503);
     ck_assert_uint_eq(roles, 0);
@@ -208,10 +220,89 @@ START_TEST(staff_group_when_configured)
     hab_role_groups_t g = rig_groups();
     g.dn[0] = "cn=staff";
     unsigned roles;
-    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "alice", &roles));
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "alice", &roles, NULL));
     ck_assert_uint_eq(roles, HAB_ROLE_STAFF);
-    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "bob", &roles));
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "bob", &roles, NULL));
     ck_assert_uint_eq(roles, 0);
+}
+END_TEST
+
+START_TEST(user_id_is_the_directorys_own)
+{
+    stub_dir_t d = {NULL, {"chris", "dana", NULL}, {"cn=cem|uid=chris,ou=people", NULL}, 0, 0, 0};
+    hab_directory_t dir = {&d, stub_find, stub_member};
+    hab_role_groups_t g = rig_groups();
+    unsigned roles;
+    const char *id = "x";
+    /* "Chris" is chris: the same roles, and chris as the id everywhere */
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "Chris", &roles, &id));
+    ck_assert_uint_eq(roles, HAB_ROLE_STAFF | HAB_ROLE_CEM);
+    ck_assert_str_eq(id, "chris");
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "CHRIS", &roles, &id));
+    ck_assert_str_eq(id, "chris");
+    /* several values: the one equal to the name ignoring case */
+    ck_assert_int_eq(hab_dir_find_id(test_pool, &dir, &g, "DANA", NULL, &id), HAB_DIR_YES);
+    ck_assert_str_eq(id, "dana");
+    ck_assert_int_eq(hab_dir_find_id(test_pool, &dir, &g, "Alias-Dana", NULL, &id), HAB_DIR_YES);
+    ck_assert_str_eq(id, "alias-dana");
+    /* no entry: no id, no role */
+    ck_assert_ptr_null(hab_roles_resolve(test_pool, &dir, &g, "ghost", &roles, &id));
+    ck_assert_ptr_null(id);
+    ck_assert_int_eq(hab_dir_find_id(test_pool, &dir, &g, "ghost", NULL, &id), HAB_DIR_NO);
+    d.down_at_find = 1;
+    ck_assert_int_eq(hab_dir_find_id(test_pool, &dir, &g, "chris", NULL, &id), HAB_DIR_UNAVAILABLE);
+    ck_assert_ptr_null(id);
+}
+END_TEST
+
+typedef struct {
+    int asked;
+    hab_dir_answer_t answer;
+} stub_finder_t;
+
+static hab_dir_answer_t stub_find_named(void *baton, apr_pool_t *p, const char *name, const char **id)
+{
+    stub_finder_t *f = baton;
+    f->asked++;
+    if (f->answer == HAB_DIR_YES) *id = apr_psprintf(p, "canon-%s", name);
+    return f->answer;
+}
+
+START_TEST(named_users_through_the_port)
+{
+    stub_finder_t f = {0, HAB_DIR_YES};
+    hab_user_finder_t finder = {&f, stub_find_named};
+    hab_ctx_t ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.p = test_pool;
+    ctx.users = &finder;
+    const char *id;
+    ck_assert_ptr_null(hab_ctx_find_user(&ctx, "CHRIS", &id));
+    ck_assert_str_eq(id, "canon-CHRIS");
+    ck_assert_ptr_null(hab_ctx_find_user(&ctx, "CHRIS", &id)); /* asked once */
+    ck_assert_int_eq(f.asked, 1);
+    /* wildcard-looking names never reach the directory */
+    const char *bad[] = {"a*", "*", "a(", "a)", "a\\b", "a\tb", "", NULL};
+    for (int i = 0; bad[i]; i++) {
+        hab_err_t *e = hab_ctx_find_user(&ctx, bad[i], &id);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_int_eq(e->status, 422);
+        ck_assert_str_eq(e->code, "unknown-user");
+    }
+    ck_assert_int_eq(f.asked, 1);
+    f.answer = HAB_DIR_NO;
+    hab_err_t *e = hab_ctx_find_user(&ctx, "nobody-here", &id);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->status, 422);
+    ck_assert_str_eq(e->code, "unknown-user");
+    f.answer = HAB_DIR_UNAVAILABLE;
+    e = hab_ctx_find_user(&ctx, "someone", &id);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->status, 503);
+    ctx.users = NULL; /* no directory: nobody is known */
+    e = hab_ctx_find_user(&ctx, "else", &id);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->status, 422);
 }
 END_TEST
 
@@ -233,6 +324,8 @@ Suite *suite_roles(void)
     tcase_add_test(tc, no_entry_no_role_and_metacharacters_escaped);
     tcase_add_test(tc, directory_down_is_503_never_a_guess);
     tcase_add_test(tc, staff_group_when_configured);
+    tcase_add_test(tc, user_id_is_the_directorys_own);
+    tcase_add_test(tc, named_users_through_the_port);
     tcase_add_test(tc, role_names);
     suite_add_tcase(s, tc);
     return s;
