@@ -196,6 +196,12 @@ static json_t *restrictions_value(apr_pool_t *p, const hab_posted_t *posted)
         }
         json_array_append_new(list, r);
     }
+    /* nothing ticked posts nothing, as an unticked checkbox: a review or
+     * appeal decision takes restrictions only when varying */
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        return NULL;
+    }
     return list;
 }
 
