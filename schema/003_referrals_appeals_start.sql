@@ -5,6 +5,9 @@
 --    unique), cases.referred_person_id points at it for good, and
 --    cases.person_id is the person the case is about, which only the CEM
 --    changes (link to an existing person, or unlink back to the referral's).
+--    Cases from version 2 shared one person per reference (later referrals
+--    filled its blanks); their "person as referred" is that shared record,
+--    as what each referrer typed was never kept.
 -- 2. An appeal still pending when its case ends is closed with the case:
 --    appeal_decisions.outcome 'withdrawn-case-ended'.
 -- 3. Restrictions decided with a later start are in force from that date:
@@ -31,6 +34,7 @@ CREATE INDEX persons_reference ON persons(reference);
 
 ALTER TABLE cases ADD COLUMN referred_person_id INTEGER REFERENCES persons(id);
 UPDATE cases SET referred_person_id = person_id;
+CREATE INDEX cases_referred_person ON cases(referred_person_id);
 ALTER TABLE cases ADD COLUMN person_linked_by TEXT;
 ALTER TABLE cases ADD COLUMN person_linked_at TEXT;
 

@@ -4,6 +4,7 @@ CREATE INDEX persons_reference ON persons(reference);
 
 ALTER TABLE cases ADD COLUMN referred_person_id BIGINT REFERENCES persons(id);
 UPDATE cases SET referred_person_id = person_id;
+CREATE INDEX cases_referred_person ON cases(referred_person_id);
 ALTER TABLE cases ADD COLUMN person_linked_by TEXT COLLATE "C";
 ALTER TABLE cases ADD COLUMN person_linked_at TEXT COLLATE "C";
 
