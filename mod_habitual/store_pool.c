@@ -118,6 +118,7 @@ static apr_status_t release_store(void *data)
     /* A connection left inside a transaction is rolled back; one the driver
      * marked broken (read-only, I/O trouble) is closed and replaced. */
     if (store->in_transaction) store->ops->rollback(store);
+    store->deadline = 0;   /* the next request brings its own */
     if (store->broken) apr_reslist_invalidate(lease->list, lease->conn);
     else apr_reslist_release(lease->list, lease->conn);
     return APR_SUCCESS;

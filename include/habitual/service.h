@@ -8,6 +8,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <apr_time.h>
 #include <jansson.h>
 
 #include "habitual/crypto.h"
@@ -31,6 +32,8 @@ typedef struct hab_ctx {
     const char *client;        /* client address, for the access log */
     struct hab_writer *writer;         /* this process's group-committing writer, or NULL */
     struct hab_view_cache *views;      /* this process's kept answers, or NULL */
+    apr_time_t deadline;       /* its lock waits end by then; 0 until the first
+                                * (see HAB_STORE_LOCK_WAIT_MS) */
     /* filled in by the step, for the access log */
     const char *acting_as;
     long long created_case_id; /* a case the step created */
