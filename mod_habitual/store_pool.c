@@ -51,7 +51,10 @@ static hab_err_t *open_writer(void *baton, apr_pool_t *p, hab_store_t **store)
 {
     store_pool_t *sp = baton;
     hab_err_t *e = hab_store_open(p, sp->sc->db_driver, sp->sc->db_params, 0, store);
-    if (e) ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, HABLOGNO(10204) "%s", e->message);
+    if (e) {
+        ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, HABLOGNO(10204) "%s", e->message);
+        e->logged = 1;   /* each request it fails logs its id, not this again */
+    }
     return e;
 }
 
