@@ -117,10 +117,7 @@ static void fill_context(request_rec *r, const hab_dir_conf *dc, hab_ctx_t *ctx)
 static int answer_error(request_rec *r, hab_ctx_t *ctx, int page, const hab_err_t *err)
 {
     if (!page) return hab_respond_error(r, err);
-    if (err->status == 503) apr_table_setn(r->err_headers_out, "Retry-After", HAB_RETRY_AFTER_SECONDS);
-    if (err->status >= 500 && !err->logged)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, HABLOGNO(10302) "answering %d: %s", err->status,
-                      err->message);
+    hab_log_server_error(r, err, 1);
     return hab_respond_html(r, err->status, hab_page_error(ctx, err));
 }
 

@@ -110,18 +110,33 @@ int hab_respond_download(request_rec *r, const char *content_type, const char *f
     return write_body(r, 200, content_type, content);
 }
 
-int hab_respond_error(request_rec *r, const hab_err_t *err)
+void hab_log_server_error(request_rec *r, const hab_err_t *err, int page)
 {
     if (err->status == 503) apr_table_setn(r->err_headers_out, "Retry-After", HAB_RETRY_AFTER_SECONDS);
-    if (err->status >= 500 && !err->logged)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, HABLOGNO(10301) "answering %d: %s",
-                      err->status, err->message);
+    if (err->status < 500) return;
+    /* the request id ties the client's answer to this line; a cause already
+     * logged (LDAP, the writer's connection) is not written twice */
+    if (page)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, HABLOGNO(10302) "answering %d to request %s: %s",
+                      err->status, hab_request_id(r), err->logged ? "(cause logged above)" : err->message);
+    else
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, HABLOGNO(10301) "answering %d to request %s: %s",
+                      err->status, hab_request_id(r), err->logged ? "(cause logged above)" : err->message);
+}
+
+/* A 5xx's message may quote the database (a file path, a host name, the
+ * engine's own words): the client gets a fixed text and the request id,
+ * the error log the detail. */
+int hab_respond_error(request_rec *r, const hab_err_t *err)
+{
+    hab_log_server_error(r, err, 0);
     json_t *j = hab_json_error(err);
-    /* A 500's details stay in the error log. */
-    if (err->status >= 500 && err->status != 503) {
+    if (err->status >= 500) {
         json_t *inner = json_object_get(j, "error");
-        json_object_set_new(inner, "message",
-                            json_string("Something went wrong on the server; it has been logged."));
+        json_object_set_new(inner, "message", json_string(
+            err->status == 503 ? "The service is unavailable just now; try again in a few seconds."
+                               : "Something went wrong on the server; it has been logged."));
+        json_object_set_new(inner, "request_id", json_string(hab_request_id(r)));
     }
     int rv = hab_respond_json(r, err->status, j);
     json_decref(j);

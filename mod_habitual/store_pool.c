@@ -51,7 +51,10 @@ static hab_err_t *open_writer(void *baton, apr_pool_t *p, hab_store_t **store)
 {
     store_pool_t *sp = baton;
     hab_err_t *e = hab_store_open(p, sp->sc->db_driver, sp->sc->db_params, 0, store);
-    if (e) ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, HABLOGNO(10204) "%s", e->message);
+    if (e) {
+        ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, HABLOGNO(10204) "%s", e->message);
+        e->logged = 1;   /* each request it fails logs its id, not this again */
+    }
     return e;
 }
 
@@ -118,6 +121,7 @@ static apr_status_t release_store(void *data)
     /* A connection left inside a transaction is rolled back; one the driver
      * marked broken (read-only, I/O trouble) is closed and replaced. */
     if (store->in_transaction) store->ops->rollback(store);
+    store->deadline = 0;   /* the next request brings its own */
     if (store->broken) apr_reslist_invalidate(lease->list, lease->conn);
     else apr_reslist_release(lease->list, lease->conn);
     return APR_SUCCESS;

@@ -11,6 +11,8 @@ typedef struct hab_err {
     const char *message; /* plain English, never personal data */
     const char *field;   /* the request field at fault, or NULL */
     int logged;          /* already written to the error log */
+    int lock_wait;       /* gave up waiting for a lock held elsewhere: another
+                          * try before the holder lets go would wait again */
 } hab_err_t;
 
 hab_err_t *hab_err_make(apr_pool_t *p, int status, const char *code,
@@ -21,6 +23,9 @@ hab_err_t *hab_err_make(apr_pool_t *p, int status, const char *code,
 hab_err_t *hab_err_field(apr_pool_t *p, int status, const char *code,
                          const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* A copy in p, every field with it (an outcome handed to another pool). */
+hab_err_t *hab_err_copy(apr_pool_t *p, const hab_err_t *e);
 
 /* Shorthands for the answers every route shares. */
 hab_err_t *hab_err_bad_request(apr_pool_t *p, const char *field, const char *fmt, ...)

@@ -8,6 +8,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <apr_time.h>
 #include <jansson.h>
 
 #include "habitual/crypto.h"
@@ -46,6 +47,8 @@ typedef struct hab_ctx {
     const char *named;
     hab_dir_answer_t named_answer;
     const char *named_id;
+    apr_time_t deadline;       /* its lock waits end by then; 0 until the first
+                                * (see HAB_STORE_LOCK_WAIT_MS) */
     /* filled in by the step, for the access log */
     const char *acting_as;
     long long created_case_id; /* a case the step created */

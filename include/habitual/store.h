@@ -5,6 +5,7 @@
 #define HABITUAL_STORE_H
 
 #include <apr_pools.h>
+#include <apr_time.h>
 
 #include "habitual/error.h"
 
@@ -25,6 +26,12 @@ typedef struct hab_rows {
 } hab_rows_t;
 
 typedef struct hab_store hab_store_t;
+
+/* How long a request may wait for a lock held elsewhere (another process's
+ * SQLite write lock, a PostgreSQL lock of another session): past it the
+ * answer is 503 with Retry-After.  The whole request's waits together,
+ * not each statement's (see hab_store.deadline). */
+#define HAB_STORE_LOCK_WAIT_MS 5000
 
 typedef struct hab_store_ops {
     /* write: take the write lock now (SQLite BEGIN IMMEDIATE) */
@@ -48,6 +55,11 @@ struct hab_store {
     void *conn;
     int in_transaction;
     int broken;           /* set by the driver: do not hand this connection out again */
+    /* Set by the caller: every lock wait on this connection ends by then
+     * (one try without waiting once it has passed), so the waits of one
+     * request never add up past its own deadline.  0: each wait may last
+     * HAB_STORE_LOCK_WAIT_MS. */
+    apr_time_t deadline;
 };
 
 enum {

@@ -24,7 +24,13 @@ hab_writer_t *hab_writer_create(apr_pool_t *p, hab_writer_open_fn open, void *ba
 typedef hab_err_t *(*hab_write_fn)(hab_store_t *s, apr_pool_t *p, void *arg);
 
 /* Run fn in its own savepoint and wait until it is committed.  fn's error
- * undoes fn's changes and is returned at once; otherwise the commit's. */
+ * undoes fn's changes and is returned at once; otherwise the commit's.
+ * Waits for a lock held elsewhere end HAB_STORE_LOCK_WAIT_MS from now
+ * (503, lock_wait set). */
 hab_err_t *hab_writer_run(hab_writer_t *w, apr_pool_t *p, hab_write_fn fn, void *arg);
+/* The same, with the request's own deadline for lock waits (a request that
+ * already waited in its read does not wait the whole timeout again). */
+hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline,
+                             hab_write_fn fn, void *arg);
 
 #endif

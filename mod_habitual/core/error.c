@@ -44,6 +44,15 @@ hab_err_t *hab_err_bad_request(apr_pool_t *p, const char *field, const char *fmt
     return e;
 }
 
+hab_err_t *hab_err_copy(apr_pool_t *p, const hab_err_t *e)
+{
+    hab_err_t *c = apr_pmemdup(p, e, sizeof(*e));
+    c->code = apr_pstrdup(p, e->code);
+    c->message = apr_pstrdup(p, e->message);
+    c->field = e->field ? apr_pstrdup(p, e->field) : NULL;
+    return c;
+}
+
 /* One message for "does not exist" and "you may not see it": SPEC §5. */
 hab_err_t *hab_err_not_found(apr_pool_t *p)
 {

@@ -70,11 +70,16 @@ const char *hab_page_error(hab_ctx_t *ctx, const hab_err_t *err)
     }
     if (err->status == 403 && ctx->roles == 0)
         text = "You have no role in this service. Ask the customer experience team if you think you should.";
+    /* a server's fault: the reference finds its detail in the error log */
+    const char *ref = err->status >= 500 && ctx->request_id
+        ? hab_tpl(ctx->p, "<p class=\"govuk-body\">If you report this, quote the reference "
+                          "<span class=\"govuk-!-font-weight-bold\">{{id}}</span>.</p>", "id", ctx->request_id, NULL)
+        : "";
     hab_ui_t ui = hab_page_ui(ctx);
     hab_page_t pg = {title, NULL,
-                     hab_tpl(ctx->p, "<h1 class=\"govuk-heading-l\">{{t}}</h1><p class=\"govuk-body\">{{m}}</p>"
+                     hab_tpl(ctx->p, "<h1 class=\"govuk-heading-l\">{{t}}</h1><p class=\"govuk-body\">{{m}}</p>{{{ref}}}"
                                      "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"{{home}}\">Go to the start</a></p>",
-                             "t", title, "m", text, "home", hab_ui_url(ctx->p, &ui, ""), NULL),
+                             "t", title, "m", text, "ref", ref, "home", hab_ui_url(ctx->p, &ui, ""), NULL),
                      0, 0, NULL};
     return hab_ui_page(ctx->p, &ui, &pg);
 }

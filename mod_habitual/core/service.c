@@ -61,12 +61,22 @@ static hab_err_t *append_work(hab_store_t *s, apr_pool_t *p, void *entry)
     return hab_audit_append(s, p, entry);
 }
 
+/* One lock timeout for the whole request, from its first transaction: a
+ * read that waited, then its log entry, or a change refused and then its
+ * refusal logged, never wait the timeout twice over. */
+static apr_time_t request_deadline(hab_ctx_t *ctx)
+{
+    if (!ctx->deadline) ctx->deadline = apr_time_now() + apr_time_from_msec(HAB_STORE_LOCK_WAIT_MS);
+    return ctx->deadline;
+}
+
 /* Write work through the process's writer when there is one (httpd), else
  * in a write transaction of its own (the admin tool, the unit tests); an
  * error from the work leaves nothing of it. */
 static hab_err_t *run_write(hab_ctx_t *ctx, hab_write_fn work, void *arg)
 {
-    if (ctx->writer) return hab_writer_run(ctx->writer, ctx->p, work, arg);
+    if (ctx->writer) return hab_writer_run_by(ctx->writer, ctx->p, request_deadline(ctx), work, arg);
+    ctx->store->deadline = request_deadline(ctx);
     hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
     if (!err) err = work(ctx->store, ctx->p, arg);
     if (!err) err = ctx->store->ops->commit(ctx->store, ctx->p);
@@ -96,6 +106,7 @@ hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
 static hab_err_t *run_read(hab_ctx_t *ctx, const hab_request_in_t *in, hab_step_fn step,
                            hab_result_t *out)
 {
+    ctx->store->deadline = request_deadline(ctx);
     hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 0);
     if (err) return err;
     hab_err_t *refusal = step(ctx, in, out);

@@ -27,6 +27,7 @@
 
 #include <apr_hash.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 #include <libpq-fe.h>
 
 #include "habitual/store.h"
@@ -34,9 +35,9 @@
 /* 'habit' in ASCII.  Advisory lock keys are per database, so two habitual
  * databases on one server do not contend. */
 #define HAB_PG_WRITE_LOCK "448310438260"
-/* As SQLite's busy timeout: a writer waits this long for the write lock,
- * then answers 503 (lock_not_available) rather than holding a worker. */
-#define HAB_PG_LOCK_TIMEOUT "'5s'"
+/* A wait that ends this close after the deadline is on time: no round
+ * trip to shorten the lock timeout for it. */
+#define HAB_PG_DEADLINE_SLACK_MS 100
 #define HAB_PG_CONNECT_TIMEOUT "5"
 
 typedef struct {
@@ -50,6 +51,7 @@ typedef struct {
     apr_hash_t *statements;  /* SQL text -> pg_stmt_t* */
     unsigned long next_stmt; /* names hab_1, hab_2, ... */
     int readonly;
+    int lock_timeout_ms;     /* in force in the open transaction; -1 unknown */
 } pg_conn_t;
 
 /* ---- errors ---- */
@@ -88,10 +90,13 @@ static hab_err_t *pg_error(apr_pool_t *p, PGconn *pg, const PGresult *res, const
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = safe_message(p, pg, res, state);
-    if (!pg || PQstatus(pg) == CONNECTION_BAD || transient_sqlstate(state))
-        return hab_err_make(p, 503, "unavailable",
-                            "The case database is unavailable (%s: %s%s%s); try again shortly.",
-                            what, state ? state : "", state ? " " : "", msg);
+    if (!pg || PQstatus(pg) == CONNECTION_BAD || transient_sqlstate(state)) {
+        hab_err_t *e = hab_err_make(p, 503, "unavailable",
+                                    "The case database is unavailable (%s: %s%s%s); try again shortly.",
+                                    what, state ? state : "", state ? " " : "", msg);
+        e->lock_wait = state && strcmp(state, "55P03") == 0; /* lock_not_available */
+        return e;
+    }
     return hab_err_make(p, 500, "internal", "database error (%s: %s %s)", what,
                         state ? state : "-", msg);
 }
@@ -212,9 +217,10 @@ static hab_rows_t *copy_rows(apr_pool_t *p, const PGresult *res)
  * reset. */
 static hab_err_t *session_setup(pg_conn_t *c, apr_pool_t *p)
 {
-    const char *sql = c->readonly
-        ? "SET lock_timeout = " HAB_PG_LOCK_TIMEOUT "; SET default_transaction_read_only = on"
-        : "SET lock_timeout = " HAB_PG_LOCK_TIMEOUT;
+    /* As SQLite's busy timeout: a statement waits this long for a lock,
+     * then answers 503 (lock_not_available) rather than holding a worker. */
+    const char *sql = apr_psprintf(p, "SET lock_timeout = %d%s", HAB_STORE_LOCK_WAIT_MS,
+                                   c->readonly ? "; SET default_transaction_read_only = on" : "");
     PGresult *res = PQexec(c->pg, sql);
     hab_err_t *e = result_ok(res) ? NULL : pg_error(p, c->pg, res, "session setup");
     PQclear(res);
@@ -247,6 +253,54 @@ static hab_err_t *pg_exec(hab_store_t *s, apr_pool_t *p, const char *sql)
     return e;
 }
 
+/* ---- deadlines ---- */
+
+/* lock_timeout applies to each wait on its own, and a transaction may wait
+ * more than once (the advisory lock, then a table or row lock inside the
+ * work): so each wait gets what is left until the store's deadline, never
+ * the whole timeout again.  SET LOCAL ends with the transaction. */
+static int lock_wait_ms(apr_time_t deadline, apr_time_t now)
+{
+    apr_time_t left = deadline - now;
+    if (left >= apr_time_from_msec(HAB_STORE_LOCK_WAIT_MS)) return HAB_STORE_LOCK_WAIT_MS;
+    /* 0 would mean no limit at all: past the deadline, one try, no wait */
+    return left <= apr_time_from_msec(1) ? 1 : (int)apr_time_as_msec(left);
+}
+
+/* The lock timeout a statement about to run should have, if the one in
+ * force would let a wait end later than the deadline (plus a little slack,
+ * so a quick batch costs no extra round trip); 0 when it is fine. */
+static int lock_timeout_due(const hab_store_t *s, const pg_conn_t *c)
+{
+    if (!s->deadline || c->lock_timeout_ms == 1) return 0;
+    apr_time_t now = apr_time_now();
+    if (c->lock_timeout_ms > 0 &&
+        now + apr_time_from_msec(c->lock_timeout_ms) <= s->deadline + apr_time_from_msec(HAB_PG_DEADLINE_SLACK_MS))
+        return 0;
+    return lock_wait_ms(s->deadline, now);
+}
+
+/* Inside the open transaction, before a statement that may wait.  Not in a
+ * failed transaction: only ROLLBACK TO may run there, and it waits for nothing. */
+static hab_err_t *bound_lock_wait(hab_store_t *s, apr_pool_t *p)
+{
+    pg_conn_t *c = s->conn;
+    if (!s->in_transaction || PQtransactionStatus(c->pg) != PQTRANS_INTRANS) return NULL;
+    int ms = lock_timeout_due(s, c);
+    if (!ms) return NULL;
+    PGresult *res = PQexec(c->pg, apr_psprintf(p, "SET LOCAL lock_timeout = %d", ms));
+    hab_err_t *e = result_ok(res) ? NULL : pg_error(p, c->pg, res, "lock timeout");
+    PQclear(res);
+    if (!e) c->lock_timeout_ms = ms;
+    return e;
+}
+
+/* A savepoint rolled back takes the SET LOCALs made inside it with it. */
+static void note_rollback_to(pg_conn_t *c, const char *sql)
+{
+    if (strstr(sql, "ROLLBACK TO")) c->lock_timeout_ms = -1;
+}
+
 /* ---- the interface ---- */
 
 static hab_err_t *pg_query(hab_store_t *s, apr_pool_t *p, const char *sql,
@@ -256,7 +310,7 @@ static hab_err_t *pg_query(hab_store_t *s, apr_pool_t *p, const char *sql,
     const pg_stmt_t *st;
     *out = copy_rows(p, NULL); /* empty, as the caller may look on failure */
     /* Outside a transaction nothing is lost by reconnecting first. */
-    hab_err_t *e = s->in_transaction ? NULL : reconnect_if_lost(c, p);
+    hab_err_t *e = s->in_transaction ? bound_lock_wait(s, p) : reconnect_if_lost(c, p);
     if (!e) e = cached_statement(c, p, sql, &st);
     if (e) return e;
     if (st->nparams != nparams)
@@ -268,6 +322,7 @@ static hab_err_t *pg_query(hab_store_t *s, apr_pool_t *p, const char *sql,
     else
         e = pg_error(p, c->pg, res, "query");
     PQclear(res);
+    note_rollback_to(c, sql);
     return e;
 }
 
@@ -290,17 +345,33 @@ static const char *begin_sql(const pg_conn_t *c, int write)
            "SELECT pg_advisory_xact_lock(" HAB_PG_WRITE_LOCK ")";
 }
 
+/* BEGIN with the lock timeout the store's deadline leaves, in the same
+ * round trip and before the advisory lock's wait.  The number is ours, an
+ * int: nothing from a request reaches this text. */
+static const char *begin_with_deadline(hab_store_t *s, apr_pool_t *p, int write)
+{
+    pg_conn_t *c = s->conn;
+    const char *sql = begin_sql(c, write);
+    c->lock_timeout_ms = HAB_STORE_LOCK_WAIT_MS;
+    int ms = lock_timeout_due(s, c);
+    if (!ms) return sql;
+    c->lock_timeout_ms = ms;
+    const char *lock = strchr(sql, ';');
+    return lock ? apr_psprintf(p, "%.*s; SET LOCAL lock_timeout = %d%s", (int)(lock - sql), sql, ms, lock)
+                : apr_psprintf(p, "%s; SET LOCAL lock_timeout = %d", sql, ms);
+}
+
 static hab_err_t *pg_begin(hab_store_t *s, apr_pool_t *p, int write)
 {
     pg_conn_t *c = s->conn;
     hab_err_t *e = reconnect_if_lost(c, p);
     if (!e) {
-        e = pg_exec(s, p, begin_sql(c, write));
+        e = pg_exec(s, p, begin_with_deadline(s, p, write));
         /* Lost while idle (the server restarted): libpq only notices now.
          * Nothing has happened yet, so one reset and a second try is safe. */
         if (e && PQstatus(c->pg) == CONNECTION_BAD) {
             e = reconnect_if_lost(c, p);
-            if (!e) e = pg_exec(s, p, begin_sql(c, write));
+            if (!e) e = pg_exec(s, p, begin_with_deadline(s, p, write));
         }
     }
     if (e) rollback_if_open(c); /* e.g. the lock timed out inside BEGIN */
@@ -336,8 +407,10 @@ static void pg_rollback(hab_store_t *s)
  * function bodies are fine here, unlike in query(). */
 static hab_err_t *pg_exec_script(hab_store_t *s, apr_pool_t *p, const char *sql)
 {
-    hab_err_t *e = s->in_transaction ? NULL : reconnect_if_lost(s->conn, p);
-    return e ? e : pg_exec(s, p, sql);
+    hab_err_t *e = s->in_transaction ? bound_lock_wait(s, p) : reconnect_if_lost(s->conn, p);
+    if (!e) e = pg_exec(s, p, sql);
+    note_rollback_to(s->conn, sql);
+    return e;
 }
 
 /* Cheap: the server answers, and the database-enforced rules the audit

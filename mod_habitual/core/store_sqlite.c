@@ -12,9 +12,8 @@
 
 #include "habitual/store.h"
 
-#define HAB_SQLITE_BUSY_MS 5000
-
 typedef struct {
+    hab_store_t *store;     /* its deadline bounds every wait */
     sqlite3 *db;
     apr_hash_t *statements; /* SQL text -> sqlite3_stmt* */
     apr_pool_t *pool;
@@ -24,13 +23,17 @@ typedef struct {
 /* Waiting for another process's write lock: SQLite's own handler sleeps
  * longer and longer (up to 100 ms a try), which under load gives a few
  * requests very long waits.  Poll every half millisecond instead, up to
- * the same overall limit, then give up: the caller answers 503. */
+ * the lock timeout or the store's deadline, whichever comes first, then
+ * give up: the caller answers 503.  A deadline already passed means one
+ * try and no wait (the writer's batch of requests that waited in vain). */
 static int busy_poll(void *data, int count)
 {
     sqlite_conn_t *c = data;
     apr_time_t now = apr_time_now();
     if (count == 0) c->busy_since = now;
-    if (now - c->busy_since >= apr_time_from_msec(HAB_SQLITE_BUSY_MS)) return 0;
+    apr_time_t until = c->busy_since + apr_time_from_msec(HAB_STORE_LOCK_WAIT_MS);
+    if (c->store->deadline && c->store->deadline < until) until = c->store->deadline;
+    if (now >= until) return 0;
     apr_sleep(500);
     return 1;
 }
@@ -41,12 +44,14 @@ static hab_err_t *sqlite_error(apr_pool_t *p, sqlite3 *db, int rc, const char *w
 {
     int primary = rc & 0xff;
     const char *detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    hab_err_t *e;
     switch (primary) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        return hab_err_make(p, 503, "unavailable",
-                            "The case database is busy (%s: %s); try again shortly.",
-                            what, detail);
+        e = hab_err_make(p, 503, "unavailable",
+                         "The case database is busy (%s: %s); try again shortly.", what, detail);
+        e->lock_wait = 1;
+        return e;
     case SQLITE_FULL:
     case SQLITE_IOERR:
     case SQLITE_READONLY:
@@ -242,6 +247,7 @@ hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
     s->driver = "sqlite3";
     s->params = apr_pstrdup(p, path);
     s->conn = c;
+    c->store = s;
     c->pool = p;
     c->statements = apr_hash_make(p);
 

@@ -9,7 +9,17 @@
  *
  * The leader runs another request's work with that request's pool: its
  * owner is blocked until the leader is done with it, so the pool has one
- * user at a time (handed over under the mutex). */
+ * user at a time (handed over under the mutex).
+ *
+ * Lock waits: every job has a deadline (by default its enqueue time plus
+ * the lock timeout).  Outcomes are released only when the batch ends, so
+ * the batch's every wait for a lock held elsewhere ends by the earliest
+ * deadline in it, not by each job's own timeout in turn (which made eight
+ * requests behind a held lock wait 5 s each, one after another).  When the
+ * lock cannot be had by then, every job of the batch fails at once with
+ * 503; the next batch, whose deadlines may have passed meanwhile, gets one
+ * try without waiting.  So no request waits much longer than the lock
+ * timeout plus its own work. */
 #include <string.h>
 
 #include <apr_strings.h>
@@ -28,6 +38,7 @@ typedef struct job {
     int done;                      /* result is final */
     int lead;                      /* the owner is to lead the next batch */
     int work_failed;               /* result is fn's own error: nothing to commit */
+    apr_time_t deadline;           /* its lock waits end by then */
     hab_err_t *result;             /* in p */
     struct job *next;
 } job_t;
@@ -65,7 +76,7 @@ static hab_err_t *ensure_connection(hab_writer_t *w, apr_pool_t *p)
     }
     hab_err_t *e = w->open(w->baton, w->conn_pool, &w->conn);
     if (e) {
-        hab_err_t *copy = hab_err_make(p, e->status, e->code, "%s", e->message);
+        hab_err_t *copy = hab_err_copy(p, e);
         apr_pool_destroy(w->conn_pool);
         w->conn_pool = NULL;
         w->conn = NULL;
@@ -77,16 +88,27 @@ static hab_err_t *ensure_connection(hab_writer_t *w, apr_pool_t *p)
 /* The outcome for one job, copied into its owner's pool. */
 static void settle(job_t *job, const hab_err_t *err)
 {
-    job->result = err ? hab_err_make(job->p, err->status, err->code, "%s", err->message) : NULL;
+    job->result = err ? hab_err_copy(job->p, err) : NULL;
+}
+
+/* Under a lock held elsewhere nobody's outcome is released before the
+ * batch ends: the batch waits no longer than its most urgent job may. */
+static apr_time_t batch_deadline(const job_t *batch)
+{
+    apr_time_t first = batch->deadline;
+    for (const job_t *j = batch->next; j; j = j->next)
+        if (j->deadline < first) first = j->deadline;
+    return first;
 }
 
 /* One job in its savepoint of the open (or newly begun) transaction.
  * Returns an infrastructure failure that spoils the whole transaction. */
-static hab_err_t *run_one(hab_writer_t *w, job_t *job, int *open_txn)
+static hab_err_t *run_one(hab_writer_t *w, job_t *job, apr_time_t deadline, int *open_txn)
 {
     hab_err_t *lost = ensure_connection(w, job->p);
     if (lost) return lost;
     hab_store_t *s = w->conn;
+    s->deadline = deadline;
     if (!*open_txn) {
         lost = s->ops->begin(s, job->p, 1);
         if (lost) return lost;
@@ -107,25 +129,29 @@ static hab_err_t *run_one(hab_writer_t *w, job_t *job, int *open_txn)
 }
 
 /* Leader, without the mutex: every job of the batch gets its outcome.  A
- * job whose own work failed is undone alone; a lost transaction (disk,
- * connection) fails the jobs in it, and the rest go on in a new one,
- * unless no connection can be had at all. */
+ * job whose own work failed is undone alone (one that met a lock past the
+ * deadline too: the jobs after it try that lock without waiting); a lost
+ * transaction (disk, connection) fails the jobs in it, and the rest go on
+ * in a new one, unless no connection can be had at all or the write lock
+ * is held elsewhere past the batch's deadline. */
 static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p)
 {
     job_t *uncommitted = batch;   /* first job whose result waits on the commit */
+    apr_time_t deadline = batch_deadline(batch);
     int open_txn = 0;
     for (job_t *job = batch; job; job = job->next) {
-        hab_err_t *lost = run_one(w, job, &open_txn);
+        hab_err_t *lost = run_one(w, job, deadline, &open_txn);
         if (!lost) continue;
         if (w->conn) {
             if (open_txn) w->conn->ops->rollback(w->conn);
-            w->conn->broken = 1;
+            if (!lost->lock_wait) w->conn->broken = 1;   /* a held lock breaks nothing */
         }
         open_txn = 0;
         for (job_t *j = uncommitted; j != job->next; j = j->next)
             if (j == job || !j->work_failed) settle(j, lost);
         uncommitted = job->next;
-        if (!w->conn) {   /* cannot connect: the rest would only wait for the same answer */
+        /* the rest would only wait for the same answer */
+        if (!w->conn || lost->lock_wait) {
             for (job_t *j = uncommitted; j; j = j->next) settle(j, lost);
             return;
         }
@@ -150,11 +176,18 @@ static job_t *take_batch(hab_writer_t *w)
 
 hab_err_t *hab_writer_run(hab_writer_t *w, apr_pool_t *p, hab_write_fn fn, void *arg)
 {
+    return hab_writer_run_by(w, p, apr_time_now() + apr_time_from_msec(HAB_STORE_LOCK_WAIT_MS), fn, arg);
+}
+
+hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline,
+                             hab_write_fn fn, void *arg)
+{
     job_t me;
     memset(&me, 0, sizeof(me));
     me.fn = fn;
     me.arg = arg;
     me.p = p;
+    me.deadline = deadline;
     if (apr_thread_cond_create(&me.wake, p) != APR_SUCCESS) return hab_err_unavailable(p, "out of memory");
 
     apr_thread_mutex_lock(w->mu);

@@ -312,6 +312,61 @@ START_TEST(writer_group_commits_concurrent_work_once_each)
 }
 END_TEST
 
+/* Finding 4 of issue 11: behind a write lock held elsewhere, each request
+ * waits until its own deadline at most, not for the jobs queued before it
+ * one after another (which took 5 s each). */
+typedef struct {
+    hab_writer_t *writer;
+    apr_interval_time_t wait;   /* from the start to the deadline */
+    apr_interval_time_t took;
+    hab_err_t err;
+} held_job_t;
+
+static void *APR_THREAD_FUNC held_worker(apr_thread_t *t, void *data)
+{
+    held_job_t *job = data;
+    apr_pool_t *p;
+    apr_pool_create(&p, NULL);
+    hab_audit_entry_t *e = apr_palloc(p, sizeof(*e));
+    *e = entry("held", 1, 200);
+    apr_time_t start = apr_time_now();
+    hab_err_t *err = hab_writer_run_by(job->writer, p, start + job->wait, append_then_maybe_fail, e);
+    job->took = apr_time_now() - start;
+    if (err) job->err = *err;
+    apr_pool_destroy(p);
+    (void)t;
+    return NULL;
+}
+
+START_TEST(writer_behind_a_held_lock_fails_each_request_by_its_deadline)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    hab_store_t *holder;
+    ck_assert_ptr_null(hab_store_open(test_pool, "sqlite3", s->params, 0, &holder));
+    ck_assert_ptr_null(holder->ops->begin(holder, test_pool, 1));   /* BEGIN IMMEDIATE */
+    hab_writer_t *w = hab_writer_create(test_pool, open_test_store, (void *)s->params);
+    enum { THREADS = 8 };
+    apr_thread_t *threads[THREADS];
+    held_job_t jobs[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (held_job_t){.writer = w, .wait = apr_time_from_msec(300)};
+        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, held_worker, &jobs[i], test_pool), APR_SUCCESS);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        apr_status_t rv;
+        apr_thread_join(&rv, threads[i]);
+        ck_assert_int_eq(jobs[i].err.status, 503);
+        ck_assert(jobs[i].err.lock_wait);
+        /* its own 300 ms and scheduling, never the other jobs' waits too (8 x 300 ms) */
+        ck_assert_msg(jobs[i].took < apr_time_from_msec(1000), "waited %" APR_TIME_T_FMT " us", jobs[i].took);
+    }
+    holder->ops->rollback(holder);
+    held_job_t after = {.writer = w, .wait = apr_time_from_msec(300)};
+    held_worker(NULL, &after);
+    ck_assert_int_eq(after.err.status, 0);   /* the lock released, the writer writes again */
+}
+END_TEST
+
 Suite *suite_store(void)
 {
     Suite *s = suite_create("store");
@@ -341,6 +396,7 @@ Suite *suite_audit(void)
     tcase_add_test(tc, verify_in_batches_walks_every_batch);
     tcase_add_test(tc, checkpoint_round_trip);
     tcase_add_test(tc, writer_group_commits_concurrent_work_once_each);
+    tcase_add_test(tc, writer_behind_a_held_lock_fails_each_request_by_its_deadline);
     suite_add_tcase(s, tc);
     return s;
 }
