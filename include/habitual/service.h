@@ -21,6 +21,7 @@ typedef struct hab_ctx {
     const char *user;          /* r->user: the only source of identity */
     unsigned roles;
     const hab_secret_t *secret; /* HabitualSecretFile: CSRF tokens */
+    const hab_secret_t *checkpoint_key; /* HabitualCheckpointKeyFile, or NULL */
     long long now_seconds;     /* Unix time of the request */
     const char *now;           /* UTC, YYYY-MM-DDTHH:MM:SSZ */
     const char *today;         /* the council's local date, YYYY-MM-DD */
@@ -35,6 +36,7 @@ typedef struct hab_ctx {
     const char *acting_as;
     long long created_case_id; /* a case the step created */
     const char *action;        /* the log's name for what was done, if not the route's */
+    apr_array_header_t *shown; /* case ids (long long) a list or notices showed: the entry's case_ids */
 } hab_ctx_t;
 
 typedef struct hab_request_in {
@@ -65,6 +67,9 @@ hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
  * Returns an error only when the log itself cannot be written. */
 hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
                                const hab_err_t *why);
+
+/* A list or the notices showed this case: its id goes into the entry. */
+void hab_ctx_shown(hab_ctx_t *ctx, long long case_id);
 
 /* Fill now and today from the system clock. */
 void hab_ctx_set_clock(hab_ctx_t *ctx);
