@@ -129,16 +129,18 @@ static const char *checkpoint_dir_problem(apr_pool_t *p, const char *dir)
     return NULL;
 }
 
-/* One new file per checkpoint, never overwritten: DIR/habitual-checkpoint-<time>.txt */
+/* One new file per checkpoint, never overwritten:
+ * DIR/habitual-checkpoint-<time>-<entries>.txt, read-only. */
 static const char *write_checkpoint_file(admin_ctx_t *ctx, const char *dir, const char *line,
-                                         const char **path)
+                                         long long entries, const char **path)
 {
     char stamp[32];
     size_t n = 0;
     for (const char *c = ctx->now; *c && n < sizeof(stamp) - 1; c++)
         if (*c != '-' && *c != ':') stamp[n++] = *c;
     stamp[n] = '\0';
-    *path = apr_psprintf(ctx->p, "%s/habitual-checkpoint-%s.txt", dir, stamp);
+    *path = apr_psprintf(ctx->p, "%s/habitual-checkpoint-%s-%" APR_INT64_T_FMT ".txt", dir, stamp,
+                         (apr_int64_t)entries);
     int fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
     if (fd < 0) return apr_psprintf(ctx->p, "cannot create %s: %s", *path, strerror(errno));
     const char *text = apr_pstrcat(ctx->p, line, "\n", NULL);
@@ -220,7 +222,7 @@ int verb_checkpoint(admin_ctx_t *ctx)
     int failed = 0;
     if (dir) {
         const char *path;
-        problem = write_checkpoint_file(ctx, dir, line, &path);
+        problem = write_checkpoint_file(ctx, dir, line, entries, &path);
         if (problem) {
             fprintf(stderr, "habitual-admin: %s\n", problem);
             failed = 1;
