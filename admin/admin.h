@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 
 #include "habitual/error.h"
 #include "habitual/store.h"
@@ -53,6 +54,19 @@ int admin_log_action(admin_ctx_t *ctx, hab_store_t *store, const char *action, l
  * entry commit together. */
 hab_err_t *admin_log_in_transaction(admin_ctx_t *ctx, hab_store_t *store, const char *action,
                                     long long case_id);
+
+/* Mail (verbs_notify.c).  The first usable mail of each member of group
+ * under the users' LDAP URL (as HabitualLDAPURL); NULL or what went wrong. */
+const char *admin_group_addresses(apr_pool_t *p, const char *url, const char *group,
+                                  apr_array_header_t *addresses);
+/* To (plain addresses only), Subject (plain ASCII the caller made), Date,
+ * a text/plain us-ascii body follows. */
+void admin_mail_headers(FILE *out, const apr_array_header_t *to, const char *subject);
+/* Pipe one message to the sendmail command (run with /bin/sh -c); NULL on
+ * success or a short reason. */
+const char *admin_sendmail(apr_pool_t *p, const char *cmd, void (*write)(FILE *out, const void *arg),
+                           const void *arg);
+#define ADMIN_DEFAULT_SENDMAIL "/usr/sbin/sendmail -t -i"
 
 int verb_init(admin_ctx_t *ctx);
 int verb_verify_audit(admin_ctx_t *ctx);

@@ -14,7 +14,9 @@ static const admin_verb_t verbs[] = {
      "check the access log's hash chain (and that it still holds a checkpoint)", verb_verify_audit},
     {"export-audit", "[--from DATE] [--to DATE] [--format csv|json]",
      "write the access log for offline review", verb_export_audit},
-    {"checkpoint", "--key FILE", "print a signed line with the entry count and head hash",
+    {"checkpoint", "--key FILE [--dir DIR] [--send --ldap-url URL --group DN [--sendmail CMD]]",
+     "print a signed line with the entry count and head hash; --dir also writes it to a new file in DIR "
+     "(one the web server's user cannot write), --send mails it to the auditors' group",
      verb_checkpoint},
     {"reviews", "[--within DAYS] [--format text|csv|json]",
      "cases whose review is overdue or due within DAYS (default 30), oldest first", verb_reviews},

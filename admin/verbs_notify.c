@@ -55,7 +55,6 @@
 #include "habitual/ldap_text.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
-#define DEFAULT_SENDMAIL "/usr/sbin/sendmail -t -i"
 #define LDAP_SECONDS 5
 
 /* ---- the chief officers' addresses from LDAP ---- */
@@ -162,8 +161,8 @@ static const char *member_mail(apr_pool_t *p, LDAP *ld, const hab_ldap_url_t *ur
     return mail;
 }
 
-static const char *chief_officer_addresses(apr_pool_t *p, const char *url_text, const char *group,
-                                           apr_array_header_t *addresses)
+const char *admin_group_addresses(apr_pool_t *p, const char *url_text, const char *group,
+                                  apr_array_header_t *addresses)
 {
     hab_ldap_url_t url;
     const char *problem = hab_ldap_url_parse(p, url_text, &url);
@@ -225,8 +224,7 @@ static const char *safe_word(const char *s)
     return s;
 }
 
-static void write_message(FILE *out, const apr_array_header_t *to, long long case_id,
-                          const char *event, const char *date, const char *link)
+void admin_mail_headers(FILE *out, const apr_array_header_t *to, const char *subject)
 {
     char when[64];
     time_t now = time(NULL);
@@ -236,23 +234,39 @@ static void write_message(FILE *out, const apr_array_header_t *to, long long cas
     fprintf(out, "To: ");
     for (int i = 0; i < to->nelts; i++)
         fprintf(out, "%s%s", i ? ",\n " : "", APR_ARRAY_IDX(to, i, const char *));
-    fprintf(out, "\nSubject: Habitual contact: case %lld %s\n", case_id, event);
+    fprintf(out, "\nSubject: %s\n", subject);
     fprintf(out, "Date: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n"
                  "Content-Transfer-Encoding: 7bit\nAuto-Submitted: auto-generated\n\n", when);
+}
+
+typedef struct {
+    const apr_array_header_t *to;
+    long long case_id;
+    const char *event, *date, *link;
+} notice_mail_t;
+
+static void write_message(FILE *out, const void *arg)
+{
+    const notice_mail_t *m = arg;
+    const apr_array_header_t *to = m->to;
+    long long case_id = m->case_id;
+    const char *event = m->event, *date = m->date, *link = m->link;
+    char subject[96];
+    snprintf(subject, sizeof(subject), "Habitual contact: case %lld %s", case_id, event);
+    admin_mail_headers(out, to, subject);
     fprintf(out, "You are told of this as a chief officer under the habitual contact procedure.\n\n"
                  "Case:  %lld\nEvent: %s\nDate:  %s\n\n", case_id, event, date);
     if (link) fprintf(out, "Open the case on the intranet: %s/cases/%lld\n\n", link, case_id);
     fprintf(out, "This message holds no case content. Sign in to the intranet to read the notice.\n");
 }
 
-/* Run the sendmail command with one message; NULL on success or a short reason. */
-static const char *send_one(apr_pool_t *p, const char *cmd, const apr_array_header_t *to,
-                            long long case_id, const char *event, const char *date, const char *link)
+const char *admin_sendmail(apr_pool_t *p, const char *cmd, void (*write)(FILE *out, const void *arg),
+                           const void *arg)
 {
     fflush(NULL);
     FILE *pipe = popen(cmd, "w");
     if (!pipe) return "cannot run the sendmail command";
-    write_message(pipe, to, case_id, event, date, link);
+    write(pipe, arg);
     int write_failed = fflush(pipe) != 0 || ferror(pipe);
     int status = pclose(pipe);
     if (status == -1) return "cannot run the sendmail command";
@@ -261,6 +275,13 @@ static const char *send_one(apr_pool_t *p, const char *cmd, const apr_array_head
         return apr_psprintf(p, "sendmail exited with status %d", WEXITSTATUS(status));
     if (write_failed) return "sendmail did not read the whole message";
     return NULL;
+}
+
+static const char *send_one(apr_pool_t *p, const char *cmd, const apr_array_header_t *to,
+                            long long case_id, const char *event, const char *date, const char *link)
+{
+    notice_mail_t m = {to, case_id, event, date, link};
+    return admin_sendmail(p, cmd, write_message, &m);
 }
 
 /* ---- the verb ---- */
@@ -334,7 +355,7 @@ int verb_notify(admin_ctx_t *ctx)
     if (rc) return rc;
     const char *cmd = admin_option(ctx, "--sendmail"), *url = admin_option(ctx, "--ldap-url");
     const char *group = admin_option(ctx, "--group"), *link = admin_option(ctx, "--link");
-    if (!cmd) cmd = DEFAULT_SENDMAIL;
+    if (!cmd) cmd = ADMIN_DEFAULT_SENDMAIL;
     if (!url || !group) {
         fprintf(stderr, "habitual-admin: notify needs --ldap-url URL (as HabitualLDAPURL) and "
                         "--group DN (the chief officers' group)\n");
@@ -367,7 +388,7 @@ int verb_notify(admin_ctx_t *ctx)
     }
 
     apr_array_header_t *to = apr_array_make(ctx->p, 8, sizeof(const char *));
-    const char *problem = chief_officer_addresses(ctx->p, url, group, to);
+    const char *problem = admin_group_addresses(ctx->p, url, group, to);
     if (problem) {
         fprintf(stderr, "habitual-admin: %s; nothing was sent (%d pending)\n", problem, r->nrows);
         return ADMIN_FAILED;

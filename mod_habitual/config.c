@@ -70,6 +70,13 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         c->secret_file = base->secret_file;
         c->secret = base->secret;
     }
+    if (add->checkpoint_key_file) {
+        c->checkpoint_key_file = add->checkpoint_key_file;
+        c->checkpoint_key = add->checkpoint_key;
+    } else {
+        c->checkpoint_key_file = base->checkpoint_key_file;
+        c->checkpoint_key = base->checkpoint_key;
+    }
     c->appeal_days = add->appeal_days != HAB_UNSET ? add->appeal_days : base->appeal_days;
     MERGE_PTR(council_name);
     c->role_cache_seconds = add->role_cache_seconds != HAB_UNSET ? add->role_cache_seconds
@@ -227,6 +234,21 @@ static const char *set_secret_file(cmd_parms *cmd, void *dcv, const char *file)
     return NULL;
 }
 
+static const char *set_checkpoint_key_file(cmd_parms *cmd, void *dcv, const char *file)
+{
+    hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualCheckpointKeyFile");
+    if (err) return err;
+    const char *path = ap_server_root_relative(cmd->pool, file);
+    if (!path) return apr_psprintf(cmd->pool, "HabitualCheckpointKeyFile: invalid path %s", file);
+    /* as HabitualSecretFile: read as root at start, the file may stay root-only */
+    err = hab_secret_load(cmd->pool, path, &dc->checkpoint_key);
+    if (err) return apr_pstrcat(cmd->pool, "HabitualCheckpointKeyFile: ", err, NULL);
+    dc->checkpoint_key_file = path;
+    dc->touched = 1;
+    return NULL;
+}
+
 static const char *set_appeal_days(cmd_parms *cmd, void *dcv, const char *arg)
 {
     hab_dir_conf *dc = dcv;
@@ -278,6 +300,8 @@ const command_rec hab_directives[] = {
                   "group attribute holding member DNs (default member)"),
     AP_INIT_TAKE1("HabitualSecretFile", set_secret_file, NULL, ACCESS_CONF,
                   "file holding the secret key for CSRF tokens (at least 32 bytes)"),
+    AP_INIT_TAKE1("HabitualCheckpointKeyFile", set_checkpoint_key_file, NULL, ACCESS_CONF,
+                  "the checkpoint key (habitual-admin checkpoint --key), for POST api/audit/verify"),
     AP_INIT_TAKE1("HabitualAppealDays", set_appeal_days, NULL, ACCESS_CONF,
                   "working days the customer has to appeal (default 20)"),
     AP_INIT_TAKE1("HabitualRoleCacheTTL", set_role_cache, NULL, ACCESS_CONF,

@@ -44,6 +44,8 @@ typedef struct hab_dir_conf {
     const char *group_attribute;  /* NULL: unset */
     const char *secret_file;      /* NULL: unset */
     hab_secret_t secret;
+    const char *checkpoint_key_file; /* NULL: unset (POST api/audit/verify cannot check signatures) */
+    hab_secret_t checkpoint_key;
     int appeal_days;              /* HAB_UNSET */
     const char *council_name;     /* NULL: unset */
     int role_cache_seconds;       /* HAB_UNSET */

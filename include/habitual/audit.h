@@ -6,6 +6,11 @@
  *   request_id, client, prev_hash:
  *     <decimal length in bytes> ":" <bytes> "\n"    or  "-\n" for none.
  * Integers are written in decimal.  The first entry's prev_hash is 64 '0's.
+ * An entry that records the cases a list or notices showed (case_ids, see
+ * below) starts "habitual-audit-v2\n" instead, and has one more field after
+ * prev_hash: case_ids, the ids in ascending order without repeats, joined
+ * with "," ("3,7,12").  An entry without case_ids is encoded as v1, so
+ * entries written before case_ids existed verify as they always did.
  * An entry is sound when its seq is one more than the previous one's, its
  * prev_hash is the previous entry's hash, and its hash is the hash of its
  * encoding. */
@@ -36,10 +41,17 @@ typedef struct hab_audit_entry {
     const char *client;
     const char *prev_hash;
     const char *hash;
+    const char *case_ids;    /* NULL, or the cases a list showed: "3,7,12" (see above) */
 } hab_audit_entry_t;
 
 const char *hab_audit_encode(apr_pool_t *p, const hab_audit_entry_t *e, apr_size_t *len);
 const char *hab_audit_compute_hash(apr_pool_t *p, const hab_audit_entry_t *e);
+
+/* case_ids' canonical text for ids (long long, any order, repeats allowed):
+ * ascending, without repeats, comma-joined; NULL when there are none. */
+const char *hab_audit_ids_text(apr_pool_t *p, const apr_array_header_t *ids);
+/* Is text in that canonical form (what the store should hold)? */
+int hab_audit_ids_valid(const char *text);
 
 /* Append inside the caller's write transaction: sets seq, prev_hash, hash. */
 hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e);
@@ -90,11 +102,41 @@ hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq, 
 const char *hab_audit_csv_header(void);
 const char *hab_audit_csv_line(apr_pool_t *p, const hab_audit_entry_t *e);
 
-/* Checkpoints: "habitual-checkpoint v1 entries=N head=HEX at=TIME hmac=HEX". */
+/* Checkpoints: "habitual-checkpoint v1 entries=N head=HEX at=TIME hmac=HEX".
+ * The HMAC-SHA256 is over "habitual-checkpoint-v1\nN\nHEAD\nAT" with the
+ * checkpoint key (habitual-admin --key, HabitualCheckpointKeyFile). */
 const char *hab_checkpoint_make(apr_pool_t *p, const hab_secret_t *key, long long entries,
                                 const char *head, const char *at);
 /* NULL when line is sound and signed by key; fills entries and head. */
 const char *hab_checkpoint_parse(apr_pool_t *p, const hab_secret_t *key, const char *line,
                                  long long *entries, const char **head);
+
+/* Does the log still hold a checkpoint?  Pure: from the verdict of the
+ * whole chain and the hash the log now has at the checkpoint's count
+ * (NULL when there is no such entry). */
+typedef enum {
+    HAB_CHECKPOINT_HOLDS = 0,
+    HAB_CHECKPOINT_CHAIN_BROKEN,  /* the chain itself is bad (the verdict says where) */
+    HAB_CHECKPOINT_TRUNCATED,     /* the log has fewer entries than the checkpoint */
+    HAB_CHECKPOINT_REWRITTEN      /* the entry at the count has another hash: re-chained */
+} hab_checkpoint_state_t;
+
+typedef struct hab_checkpoint_verdict {
+    hab_checkpoint_state_t state;
+    long long first_bad_seq;      /* 0 when it holds */
+    const char *reason;           /* a short code: holds, chain-broken, truncated, rewritten */
+    const char *problem;          /* a sentence for people; NULL when it holds */
+} hab_checkpoint_verdict_t;
+
+void hab_checkpoint_judge(apr_pool_t *p, const hab_audit_verdict_t *chain, long long cp_entries,
+                          const char *cp_head, const char *hash_at_count, hab_checkpoint_verdict_t *out);
+
+/* Parse line with key, verify the whole chain (in the caller's snapshot)
+ * and judge.  When the line is malformed (*line_status 400) or not signed
+ * by key (422), *line_problem says so and nothing else is filled. */
+hab_err_t *hab_checkpoint_check(hab_store_t *s, apr_pool_t *p, const hab_secret_t *key, const char *line,
+                                int *line_status, const char **line_problem, hab_audit_verdict_t *chain,
+                                long long *cp_entries, const char **cp_head,
+                                hab_checkpoint_verdict_t *out);
 
 #endif

@@ -23,6 +23,7 @@ hab_err_t *hab_page_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_res
 hab_err_t *hab_page_absence_add(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_page_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_page_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_audit_checkpoint(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_page_audit_export(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 
 /* An error as a page in the same design (403, 404, 409, 503...): never

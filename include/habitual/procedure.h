@@ -40,6 +40,8 @@ hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, ha
 hab_err_t *hab_read_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+/* POST api/audit/verify {"checkpoint": LINE}: does the log still hold it? */
+hab_err_t *hab_read_audit_checkpoint(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 
 /* A stored letter, for those who may see the case's file (cem, mo, ce). */
 hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, const char **subject,

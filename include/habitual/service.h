@@ -31,6 +31,7 @@ typedef struct hab_ctx {
     const char *user;          /* the directory's own id of r->user (README, "Roles") */
     unsigned roles;
     const hab_secret_t *secret; /* HabitualSecretFile: CSRF tokens */
+    const hab_secret_t *checkpoint_key; /* HabitualCheckpointKeyFile, or NULL */
     long long now_seconds;     /* Unix time of the request */
     const char *now;           /* UTC, YYYY-MM-DDTHH:MM:SSZ */
     const char *today;         /* the council's local date, YYYY-MM-DD */
@@ -53,6 +54,7 @@ typedef struct hab_ctx {
     const char *acting_as;
     long long created_case_id; /* a case the step created */
     const char *action;        /* the log's name for what was done, if not the route's */
+    apr_array_header_t *shown; /* case ids (long long) a list or notices showed: the entry's case_ids */
 } hab_ctx_t;
 
 typedef struct hab_request_in {
@@ -88,6 +90,9 @@ hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
  * with *id set; 422 unknown-user for a name that is not a plausible user
  * id or is not in the directory; 503 when the directory cannot answer. */
 hab_err_t *hab_ctx_find_user(hab_ctx_t *ctx, const char *name, const char **id);
+
+/* A list or the notices showed this case: its id goes into the entry. */
+void hab_ctx_shown(hab_ctx_t *ctx, long long case_id);
 
 /* Fill now and today from the system clock. */
 void hab_ctx_set_clock(hab_ctx_t *ctx);

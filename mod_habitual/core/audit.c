@@ -11,7 +11,7 @@
 
 #define VERIFY_BATCH 20000
 #define COLUMNS "seq, at, \"user\", roles, acting_as, action, case_id, outcome, status, " \
-                "request_id, client, prev_hash, hash"
+                "request_id, client, prev_hash, hash, case_ids"
 
 static const char *num_or_null(apr_pool_t *p, long long v, int zero_is_null)
 {
@@ -82,7 +82,8 @@ static void put_number(encoder_t *en, long long v, int zero_is_none)
 const char *hab_audit_encode(apr_pool_t *p, const hab_audit_entry_t *e, apr_size_t *len)
 {
     encoder_t en = {apr_palloc(p, 512), 0, 512, p};
-    put_bytes(&en, "habitual-audit-v1\n", 18);
+    /* v2 only for an entry with case_ids: older entries keep their hashes */
+    put_bytes(&en, e->case_ids ? "habitual-audit-v2\n" : "habitual-audit-v1\n", 18);
     put_number(&en, e->seq, 0);
     put_field(&en, e->at);
     put_field(&en, e->user);
@@ -95,6 +96,7 @@ const char *hab_audit_encode(apr_pool_t *p, const hab_audit_entry_t *e, apr_size
     put_field(&en, e->request_id);
     put_field(&en, e->client);
     put_field(&en, e->prev_hash);
+    if (e->case_ids) put_field(&en, e->case_ids);
     en.buf[en.len] = '\0';
     if (len) *len = en.len;
     return en.buf;
@@ -107,6 +109,62 @@ const char *hab_audit_compute_hash(apr_pool_t *p, const hab_audit_entry_t *e)
     return hab_sha256_hex(p, enc, len);
 }
 
+static int by_value(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+const char *hab_audit_ids_text(apr_pool_t *p, const apr_array_header_t *ids)
+{
+    if (!ids || ids->nelts == 0) return NULL;
+    long long *sorted = apr_palloc(p, sizeof(long long) * (size_t)ids->nelts);
+    memcpy(sorted, ids->elts, sizeof(long long) * (size_t)ids->nelts);
+    qsort(sorted, (size_t)ids->nelts, sizeof(long long), by_value);
+    encoder_t en = {apr_palloc(p, 64), 0, 64, p};
+    for (int i = 0; i < ids->nelts; i++) {
+        if (sorted[i] <= 0 || (i && sorted[i] == sorted[i - 1])) continue;
+        if (en.len) put_bytes(&en, ",", 1);
+        put_decimal(&en, (unsigned long long)sorted[i]);
+    }
+    if (!en.len) return NULL;
+    en.buf[en.len] = '\0';
+    return en.buf;
+}
+
+int hab_audit_ids_valid(const char *text)
+{
+    if (!text || !*text) return 0;
+    unsigned long long prev = 0;
+    const char *c = text;
+    for (;;) {
+        if (*c < '1' || *c > '9') return 0; /* no sign, no leading zero, not empty */
+        unsigned long long v = 0;
+        int digits = 0;
+        while (*c >= '0' && *c <= '9') {
+            if (++digits > 18) return 0;
+            v = v * 10 + (unsigned long long)(*c++ - '0');
+        }
+        if (v <= prev) return 0;       /* ascending, no repeats */
+        prev = v;
+        if (*c == '\0') return 1;
+        if (*c++ != ',') return 0;
+    }
+}
+
+/* The entry's case_ids as rows of access_log_cases, for api/audit?case=N,
+ * in one statement whatever their number. */
+static hab_err_t *index_case_ids(hab_store_t *s, apr_pool_t *p, const hab_audit_entry_t *e)
+{
+    if (strcmp(s->driver, "pgsql") == 0)
+        return hab_store_q(s, p, NULL,
+                           "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(v AS BIGINT), CAST(? AS BIGINT) "
+                           "FROM unnest(string_to_array(CAST(? AS TEXT), ',')) AS v", "it", e->seq, e->case_ids);
+    return hab_store_q(s, p, NULL,
+                       "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(value AS INTEGER), ? "
+                       "FROM json_each(?)", "it", e->seq, apr_pstrcat(p, "[", e->case_ids, "]", NULL));
+}
+
 hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
 {
     hab_rows_t *head;
@@ -117,13 +175,17 @@ hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
     if (err) return err;
     e->seq = head->nrows ? hab_rows_int(head, 0, 0) + 1 : 1;
     e->prev_hash = head->nrows ? hab_rows_text(head, 0, 1) : HAB_AUDIT_GENESIS;
+    if (e->case_ids && !hab_audit_ids_valid(e->case_ids))
+        return hab_err_internal(p, "an access-log entry's case ids are not in canonical form");
     e->hash = hab_audit_compute_hash(p, e);
-    return hab_store_q(s, p, NULL,
-                       "INSERT INTO access_log(" COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       "itttttItitttt",
-                       e->seq, e->at, e->user, e->roles, e->acting_as, e->action,
-                       e->case_id, e->outcome, (long long)e->status,
-                       e->request_id, e->client, e->prev_hash, e->hash);
+    err = hab_store_q(s, p, NULL,
+                      "INSERT INTO access_log(" COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      "itttttItittttt",
+                      e->seq, e->at, e->user, e->roles, e->acting_as, e->action,
+                      e->case_id, e->outcome, (long long)e->status,
+                      e->request_id, e->client, e->prev_hash, e->hash, e->case_ids);
+    if (!err && e->case_ids) err = index_case_ids(s, p, e);
+    return err;
 }
 
 /* ---- reading ---- */
@@ -144,6 +206,7 @@ static void entry_from_row(apr_pool_t *p, const hab_rows_t *rows, int r, hab_aud
     e->client = hab_rows_text(rows, r, 10);
     e->prev_hash = hab_rows_text(rows, r, 11);
     e->hash = hab_rows_text(rows, r, 12);
+    e->case_ids = hab_rows_text(rows, r, 13);
 }
 
 /* A date "YYYY-MM-DD" as a bound on times: from its first or last second. */
@@ -188,7 +251,8 @@ hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq, 
 
 const char *hab_audit_csv_header(void)
 {
-    return "seq,at,user,roles,acting_as,action,case_id,outcome,status,request_id,client,prev_hash,hash\r\n";
+    return "seq,at,user,roles,acting_as,action,case_id,outcome,status,request_id,client,prev_hash,hash,"
+           "case_ids\r\n";
 }
 
 /* Quote every field and double the quotes inside. */
@@ -212,7 +276,7 @@ const char *hab_audit_csv_line(apr_pool_t *p, const hab_audit_entry_t *e)
 {
     const char *fields[] = {num_or_null(p, e->seq, 0), e->at, e->user, e->roles, e->acting_as, e->action,
                             num_or_null(p, e->case_id, 1), e->outcome, num_or_null(p, e->status, 0),
-                            e->request_id, e->client, e->prev_hash, e->hash};
+                            e->request_id, e->client, e->prev_hash, e->hash, e->case_ids};
     const char *line = "";
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         line = apr_pstrcat(p, line, i ? "," : "", csv_field(p, fields[i]), NULL);
@@ -242,6 +306,16 @@ json_t *hab_audit_entry_json(const hab_audit_entry_t *e, int full)
     json_object_set_new(j, "case_id", e->case_id ? json_integer(e->case_id) : json_null());
     json_object_set_new(j, "outcome", json_string(e->outcome));
     json_object_set_new(j, "status", json_integer(e->status));
+    /* the cases a list or notices showed (empty for any other entry) */
+    json_t *shown = json_array();
+    for (const char *c = e->case_ids; c && *c;) {
+        char *end;
+        long long v = strtoll(c, &end, 10);
+        if (end == c) break;
+        json_array_append_new(shown, json_integer((json_int_t)v));
+        c = *end == ',' ? end + 1 : end;
+    }
+    json_object_set_new(j, "case_ids", shown);
     if (full) {
         json_object_set_new(j, "request_id", e->request_id ? json_string(e->request_id) : json_null());
         json_object_set_new(j, "client", e->client ? json_string(e->client) : json_null());
@@ -258,10 +332,11 @@ hab_err_t *hab_audit_query(hab_store_t *s, apr_pool_t *p, const hab_audit_filter
     hab_err_t *err = hab_store_q(
         s, p, &rows,
         "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
-        "AND (CAST(? AS TEXT) IS NULL OR \"user\" = ?) AND (CAST(? AS BIGINT) = 0 OR case_id = ?) "
+        "AND (CAST(? AS TEXT) IS NULL OR \"user\" = ?) AND (CAST(? AS BIGINT) = 0 OR case_id = ? "
+        "OR seq IN (SELECT seq FROM access_log_cases WHERE case_id = ?)) "
         "ORDER BY seq LIMIT ?",
-        "ittttiii", f->after, time_bound(p, f->from, 0), time_bound(p, f->to, 1),
-        f->user, f->user, f->case_id, f->case_id, (long long)f->limit);
+        "ittttiiii", f->after, time_bound(p, f->from, 0), time_bound(p, f->to, 1),
+        f->user, f->user, f->case_id, f->case_id, f->case_id, (long long)f->limit);
     if (err) return err;
     *last_seq = 0;
     for (int r = 0; r < rows->nrows; r++) {
@@ -454,20 +529,90 @@ const char *hab_checkpoint_make(apr_pool_t *p, const hab_secret_t *key, long lon
                         (apr_int64_t)entries, head, at, checkpoint_mac(p, key, entries, head, at));
 }
 
-const char *hab_checkpoint_parse(apr_pool_t *p, const hab_secret_t *key, const char *line,
-                                 long long *entries, const char **head)
+/* status: 400 when the line is not a checkpoint at all, 422 when it is but
+ * its signature does not match key. */
+static const char *parse_checkpoint(apr_pool_t *p, const hab_secret_t *key, const char *line,
+                                    long long *entries, const char **head, int *status)
 {
     char headbuf[HAB_SHA256_HEX_LEN + 1], at[32], mac[HAB_SHA256_HEX_LEN + 1];
     long long n = -1;
     int used = 0;
+    *status = 400;
     if (sscanf(line, "habitual-checkpoint v1 entries=%lld head=%64[0-9a-f] at=%31s hmac=%64[0-9a-f]%n",
                &n, headbuf, at, mac, &used) != 4 || n < 0 || strlen(headbuf) != HAB_SHA256_HEX_LEN)
         return "the checkpoint line is not in the form habitual-checkpoint writes";
     while (line[used] == '\n' || line[used] == '\r' || line[used] == ' ') used++;
     if (line[used] != '\0') return "the checkpoint line has trailing text";
+    *status = 422;
     if (!hab_equal_ct(checkpoint_mac(p, key, n, headbuf, at), mac))
-        return "the checkpoint's signature does not match this key";
+        return "the checkpoint's signature does not match this key (it was made with another key, or edited)";
+    *status = 0;
     *entries = n;
     *head = apr_pstrdup(p, headbuf);
+    return NULL;
+}
+
+const char *hab_checkpoint_parse(apr_pool_t *p, const hab_secret_t *key, const char *line,
+                                 long long *entries, const char **head)
+{
+    int status;
+    return parse_checkpoint(p, key, line, entries, head, &status);
+}
+
+void hab_checkpoint_judge(apr_pool_t *p, const hab_audit_verdict_t *chain, long long cp_entries,
+                          const char *cp_head, const char *hash_at_count, hab_checkpoint_verdict_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!chain->ok) {
+        out->state = HAB_CHECKPOINT_CHAIN_BROKEN;
+        out->first_bad_seq = chain->first_bad_seq;
+        out->reason = "chain-broken";
+        out->problem = apr_psprintf(p, "the chain itself is broken at entry %" APR_INT64_T_FMT ": %s",
+                                    (apr_int64_t)chain->first_bad_seq, chain->problem ? chain->problem : "");
+        return;
+    }
+    if (chain->entries < cp_entries) {
+        out->state = HAB_CHECKPOINT_TRUNCATED;
+        out->first_bad_seq = chain->entries + 1;
+        out->reason = "truncated";
+        out->problem = apr_psprintf(p, "the log ends at %" APR_INT64_T_FMT " entries but the checkpoint holds %"
+                                    APR_INT64_T_FMT ": entries from %" APR_INT64_T_FMT " on were removed",
+                                    (apr_int64_t)chain->entries, (apr_int64_t)cp_entries,
+                                    (apr_int64_t)(chain->entries + 1));
+        return;
+    }
+    const char *expected = cp_entries ? cp_head : HAB_AUDIT_GENESIS;
+    const char *found = cp_entries ? hash_at_count : HAB_AUDIT_GENESIS;
+    if (!found || strcmp(found, expected) != 0) {
+        out->state = HAB_CHECKPOINT_REWRITTEN;
+        out->first_bad_seq = cp_entries;
+        out->reason = "rewritten";
+        out->problem = apr_psprintf(p, "entry %" APR_INT64_T_FMT " no longer has the checkpoint's hash although "
+                                    "the chain links up: entries up to %" APR_INT64_T_FMT " were changed and the "
+                                    "chain recomputed (re-chained); the change is at entry %" APR_INT64_T_FMT
+                                    " or earlier (an earlier checkpoint that still holds narrows it down)",
+                                    (apr_int64_t)cp_entries, (apr_int64_t)cp_entries, (apr_int64_t)cp_entries);
+        return;
+    }
+    out->state = HAB_CHECKPOINT_HOLDS;
+    out->reason = "holds";
+}
+
+hab_err_t *hab_checkpoint_check(hab_store_t *s, apr_pool_t *p, const hab_secret_t *key, const char *line,
+                                int *line_status, const char **line_problem, hab_audit_verdict_t *chain,
+                                long long *cp_entries, const char **cp_head, hab_checkpoint_verdict_t *out)
+{
+    *line_problem = parse_checkpoint(p, key, line, cp_entries, cp_head, line_status);
+    if (*line_problem) return NULL;
+    hab_err_t *err = hab_audit_verify(s, p, chain);
+    if (err) return err;
+    const char *at_count = NULL;
+    if (chain->ok && *cp_entries > 0 && chain->entries >= *cp_entries) {
+        hab_rows_t *rows;
+        err = hab_store_q(s, p, &rows, "SELECT hash FROM access_log WHERE seq = ?", "i", *cp_entries);
+        if (err) return err;
+        at_count = rows->nrows ? hab_rows_text(rows, 0, 0) : NULL;
+    }
+    hab_checkpoint_judge(p, chain, *cp_entries, *cp_head, at_count, out);
     return NULL;
 }

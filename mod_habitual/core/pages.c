@@ -479,6 +479,38 @@ hab_err_t *hab_page_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
     return NULL;
 }
 
+static const hab_widget_t w_checkpoint[] = {
+    {"checkpoint", "Checkpoint line", "One line starting habitual-checkpoint v1, from the daily checkpoint mail or "
+     "file", HAB_W_TEXTAREA, NULL, "Paste the checkpoint line"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+
+/* The check's result (or nothing), then the form to check a checkpoint. */
+static void audit_verify_page(hab_ctx_t *ctx, hab_result_t *out, int status, const char *result,
+                              const hab_posted_t *posted, const apr_array_header_t *errors)
+{
+    hab_ui_t ui = hab_page_ui(ctx);
+    const char *html = apr_pstrcat(
+        ctx->p, hab_ui_error_summary(ctx->p, errors), result,
+        "<h2 class=\"govuk-heading-m\">Check against a checkpoint</h2><p class=\"govuk-body\">The chain alone "
+        "cannot show that someone who can write the database changed entries and recomputed every hash after "
+        "them. A checkpoint kept off the server can: paste one and the log must still hold it.</p>",
+        hab_form_render(ctx->p, w_checkpoint, posted, errors, ui.csrf_token, "Check the checkpoint",
+                        hab_ui_url(ctx->p, &ui, "audit/verify")), NULL);
+    hab_page_t pg = {"Access log check", "audit", html, errors != NULL, 0, NULL};
+    hab_page_answer(ctx, out, status, &pg);
+}
+
+static const char *changed_html(hab_ctx_t *ctx, const char *title, const json_t *body)
+{
+    return hab_tpl(ctx->p, "<h1 class=\"govuk-heading-l\">{{t}}</h1>{{{w}}}"
+                           "<p class=\"govuk-body\">The first entry that does not check out is number {{n}}: {{why}}</p>",
+                   "t", title,
+                   "w", hab_ui_warning(ctx->p, "Tell the information governance manager and keep a copy of the "
+                                               "database as it is now."),
+                   "n", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(body, "first_bad_seq"))),
+                   "why", hab_j_str(body, "problem"), NULL);
+}
+
 hab_err_t *hab_page_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     json_t *body;
@@ -488,18 +520,44 @@ hab_err_t *hab_page_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     if (json_is_true(json_object_get(body, "ok")))
         html = hab_tpl(ctx->p, "<h1 class=\"govuk-heading-l\">The access log is intact</h1><p class=\"govuk-body\">"
                                "All {{n}} entries link up and match their hashes. The head of the chain is:</p>"
-                               "<p class=\"govuk-body app-wrap-anywhere\"><code>{{head}}</code></p><p class=\"govuk-body\">Compare it with "
-                               "a checkpoint kept off the server (<code>habitual-admin checkpoint</code>).</p>",
+                               "<p class=\"govuk-body app-wrap-anywhere\"><code>{{head}}</code></p>",
                        "n", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(body, "entries"))),
                        "head", hab_j_str(body, "head"), NULL);
     else
-        html = hab_tpl(ctx->p, "<h1 class=\"govuk-heading-l\">The access log has been changed</h1>{{{w}}}"
-                               "<p class=\"govuk-body\">The first entry that does not check out is number {{n}}: {{why}}</p>",
-                       "w", hab_ui_warning(ctx->p, "Tell the information governance manager and keep a copy of the "
-                                                   "database as it is now."),
-                       "n", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(body, "first_bad_seq"))),
-                       "why", hab_j_str(body, "problem"), NULL);
-    show(ctx, out, "Access log check", "audit", html, 0);
+        html = changed_html(ctx, "The access log has been changed", body);
+    audit_verify_page(ctx, out, 200, html, NULL, NULL);
+    return NULL;
+}
+
+hab_err_t *hab_page_audit_checkpoint(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_posted_t posted = {in->form};
+    hab_request_in_t api = *in;
+    json_t *body = NULL;
+    hab_err_t *e = hab_form_to_json(ctx->p, w_checkpoint, &posted, &api.body);
+    if (!e) e = api_body(ctx, hab_read_audit_checkpoint, &api, &body);
+    if (e) {
+        if (e->status != 400 && e->status != 422) return e;
+        /* shown at the field; the entry records the page's status (refused) */
+        audit_verify_page(ctx, out, e->status, "<h1 class=\"govuk-heading-l\">Access log check</h1>", &posted,
+                          hab_form_errors(ctx->p, w_checkpoint, e));
+        return NULL;
+    }
+    const char *html;
+    const json_t *cp = json_object_get(body, "checkpoint");
+    if (json_is_true(json_object_get(body, "ok")))
+        html = hab_tpl(ctx->p, "<h1 class=\"govuk-heading-l\">The log still holds the checkpoint</h1>"
+                               "<div class=\"govuk-panel govuk-panel--confirmation\"><div class=\"govuk-panel__body\">"
+                               "Entry {{n}} still has the hash the checkpoint recorded</div></div>"
+                               "<p class=\"govuk-body\">Nothing up to entry {{n}} has changed since the checkpoint was "
+                               "taken, and all {{all}} entries link up. Entries after it are only as safe as the "
+                               "database: keep taking checkpoints.</p>",
+                       "n", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(cp, "entries"))),
+                       "all", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(body, "entries"))),
+                       NULL);
+    else
+        html = changed_html(ctx, "The access log has been changed since the checkpoint", body);
+    audit_verify_page(ctx, out, 200, html, &posted, NULL);
     return NULL;
 }
 

@@ -80,6 +80,7 @@ hab_err_t *hab_read_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
         const char *status = hab_effective_status(T(r, i, 1), T(r, i, 3), ctx->today, &lapsed);
         if (want && strcmp(want, status) != 0) continue;
         const char *due = all && !lapsed && !strcmp(status, "active") ? T(r, i, 4) : NULL;
+        hab_ctx_shown(ctx, hab_rows_int(r, i, 0));
         json_array_append_new(cases, json_pack("{s:I, s:s, s:{s:o}, s:o}", "id",
                                                (json_int_t)hab_rows_int(r, i, 0), "status", status,
                                                "person", "name", hab_json_text(T(r, i, 2)),
@@ -183,6 +184,7 @@ static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
         json_array_append_new(c.restrictions, one);
     }
     json_array_append(notices, hab_view_notice(ctx->p, &c));
+    hab_ctx_shown(ctx, id);
     return NULL;
 }
 
@@ -228,16 +230,26 @@ hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     hab_err_t *e = hab_changes_read(ctx->store, ctx->p, &gen);
     if (e) return e;
     const char *key = apr_psprintf(ctx->p, "notices\n%s\n%u\n%s", ctx->user, ctx->roles, ctx->today);
+    /* kept as "<case ids>\n<answer>": the entry names the cases either way */
     const char *kept = hab_view_cache_get(ctx->views, ctx->p, key, gen);
-    if (kept) {
+    const char *nl = kept ? strchr(kept, '\n') : NULL;
+    if (nl) {
+        for (const char *c = kept; c < nl;) {
+            char *end;
+            long long id = strtoll(c, &end, 10);
+            if (end == c) break;
+            hab_ctx_shown(ctx, id);
+            c = *end == ',' ? end + 1 : end;
+        }
         out->status = 200;
-        out->json_text = kept;
+        out->json_text = nl + 1;
         return NULL;
     }
     if ((e = hab_read_notices(ctx, in, out))) return e;
     out->json_text = apr_pstrcat(ctx->p, hab_json_dump(ctx->p, out->body), "\n", NULL);
     out->body = NULL;
-    hab_view_cache_put(ctx->views, key, gen, out->json_text);
+    const char *ids = hab_audit_ids_text(ctx->p, ctx->shown);
+    hab_view_cache_put(ctx->views, key, gen, apr_pstrcat(ctx->p, ids ? ids : "", "\n", out->json_text, NULL));
     return NULL;
 }
 
@@ -293,7 +305,10 @@ hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     }
     qsort(items, (size_t)n, sizeof(json_t *), newest_first);
     json_t *list = json_array();
-    for (int i = 0; i < n; i++) json_array_append_new(list, items[i]);
+    for (int i = 0; i < n; i++) {
+        hab_ctx_shown(ctx, (long long)json_integer_value(json_object_get(items[i], "case_id")));
+        json_array_append_new(list, items[i]);
+    }
     reply(ctx, out, json_pack("{s:o}", "notifications", list));
     return NULL;
 }
@@ -395,10 +410,59 @@ hab_err_t *hab_read_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     return NULL;
 }
 
+#define CHECKPOINT_LINE_MAX 512
+
+/* A checkpoint an auditor kept off the server: is it still in the log?
+ * The whole chain is verified too (a checkpoint that holds on a chain that
+ * is broken after it is no comfort). */
+hab_err_t *hab_read_audit_checkpoint(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_err_t *e = need_role(ctx, HAB_ROLE_AUDITOR, "auditors");
+    if (e) return e;
+    const char *key;
+    json_t *v;
+    json_object_foreach(in->body, key, v)
+        if (strcmp(key, "checkpoint") != 0)
+            return hab_err_field(ctx->p, 400, "unknown-field", key, "Send only the checkpoint line.");
+    const char *line = in->body ? hab_j_str(in->body, "checkpoint") : NULL;
+    while (line && (*line == ' ' || *line == '\t' || *line == '\r' || *line == '\n')) line++;
+    if (!line || !*line)
+        return hab_err_field(ctx->p, 400, "missing-field", "checkpoint",
+                             "Paste the checkpoint line, as habitual-admin checkpoint wrote it.");
+    if (strlen(line) > CHECKPOINT_LINE_MAX)
+        return hab_err_field(ctx->p, 400, "invalid-checkpoint", "checkpoint",
+                             "The checkpoint line is too long: paste one line only.");
+    if (!ctx->checkpoint_key)
+        return hab_err_field(ctx->p, 422, "no-checkpoint-key", "checkpoint",
+                             "This server has no HabitualCheckpointKeyFile, so it cannot check a checkpoint's "
+                             "signature: use habitual-admin verify-audit --checkpoint instead.");
+    int status;
+    long long entries;
+    const char *head, *problem;
+    hab_audit_verdict_t chain;
+    hab_checkpoint_verdict_t cv;
+    e = hab_checkpoint_check(ctx->store, ctx->p, ctx->checkpoint_key, line, &status, &problem, &chain,
+                             &entries, &head, &cv);
+    if (e) return e;
+    if (problem)
+        return hab_err_field(ctx->p, status, status == 400 ? "invalid-checkpoint" : "checkpoint-signature",
+                             "checkpoint", "%s.", problem);
+    json_t *cp = json_pack("{s:I, s:s}", "entries", (json_int_t)entries, "head", head);
+    if (cv.state == HAB_CHECKPOINT_HOLDS)
+        reply(ctx, out, json_pack("{s:b, s:I, s:s, s:o}", "ok", 1, "entries", (json_int_t)chain.entries,
+                                  "head", chain.head, "checkpoint", cp));
+    else
+        reply(ctx, out, json_pack("{s:b, s:I, s:s, s:s, s:I, s:o}", "ok", 0, "first_bad_seq",
+                                  (json_int_t)cv.first_bad_seq, "reason", cv.reason, "problem", cv.problem,
+                                  "entries", (json_int_t)chain.entries, "checkpoint", cp));
+    return NULL;
+}
+
 /* ---- the CEM's dashboard and the deciders' queue ---- */
 
-static json_t *summary(const hab_rows_t *r, int i, const char *status)
+static json_t *summary(hab_ctx_t *ctx, const hab_rows_t *r, int i, const char *status)
 {
+    hab_ctx_shown(ctx, hab_rows_int(r, i, 0));
     return json_pack("{s:I, s:s, s:{s:o, s:o}, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
                      "status", status, "person", "name", hab_json_text(T(r, i, 2)),
                      "reference", hab_json_text(T(r, i, 3)), "review_due", hab_json_text(T(r, i, 5)),
@@ -434,14 +498,14 @@ hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
         if (!strcmp(status, "referred")) list = "new";
         else if (!strcmp(status, "warned")) list = "warned";
         else if (!strcmp(status, "reported")) list = "awaiting_decision";
-        if (list) json_array_append_new(json_object_get(*out, list), summary(r, i, status));
+        if (list) json_array_append_new(json_object_get(*out, list), summary(ctx, r, i, status));
         if (!strcmp(status, "active") && T(r, i, 5) && strcmp(T(r, i, 5), soon) <= 0)
-            json_array_append_new(json_object_get(*out, "reviews_due"), summary(r, i, status));
-        if (hab_rows_int(r, i, 7)) json_array_append_new(json_object_get(*out, "interim"), summary(r, i, status));
+            json_array_append_new(json_object_get(*out, "reviews_due"), summary(ctx, r, i, status));
+        if (hab_rows_int(r, i, 7)) json_array_append_new(json_object_get(*out, "interim"), summary(ctx, r, i, status));
         if (!strcmp(status, "active") && hab_rows_int(r, i, 8))
-            json_array_append_new(json_object_get(*out, "review_decisions"), summary(r, i, status));
+            json_array_append_new(json_object_get(*out, "review_decisions"), summary(ctx, r, i, status));
         if (!strcmp(status, "active") && hab_rows_int(r, i, 9))
-            json_array_append_new(json_object_get(*out, "appeals"), summary(r, i, status));
+            json_array_append_new(json_object_get(*out, "appeals"), summary(ctx, r, i, status));
     }
     return NULL;
 }
@@ -458,10 +522,12 @@ hab_err_t *hab_read_appeals_to_hear(hab_ctx_t *ctx, json_t **out)
     for (int i = 0; !e && i < r->nrows; i++) {
         hab_case_t *c;
         e = hab_case_load(ctx->store, ctx->p, hab_rows_int(r, i, 0), ctx->today, &c);
-        if (!e && c && !strcmp(c->status, "active") && hab_access_may_hear_appeal(c, ctx->user, ctx->roles))
+        if (!e && c && !strcmp(c->status, "active") && hab_access_may_hear_appeal(c, ctx->user, ctx->roles)) {
+            hab_ctx_shown(ctx, c->id);
             json_array_append_new(*out, json_pack("{s:I, s:s, s:{s:O}, s:o}", "id", (json_int_t)c->id,
                                                   "status", c->status, "person", "name",
                                                   json_object_get(c->person, "name"), "review_due", json_null()));
+        }
     }
     return e;
 }

@@ -40,6 +40,7 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_ABSENCE_ADD, "POST", "api/absences", "absence.add", AUD | BODY},
     {HAB_ROUTE_AUDIT, "GET", "api/audit", "audit.list", AUD | READ},
     {HAB_ROUTE_AUDIT_VERIFY, "GET", "api/audit/verify", "audit.verify", AUD | READ},
+    {HAB_ROUTE_AUDIT_CHECKPOINT, "POST", "api/audit/verify", "audit.verify.checkpoint", AUD | BODY | READ},
     /* the pages: the same core calls, the same access log */
     {HAB_ROUTE_PAGE_HOME, "GET", "", "page.home", AUD | READ | PAGE},
     {HAB_ROUTE_PAGE_CONCERN_FORM, "GET", "concerns/new", "page.concern", PAGE},
@@ -57,6 +58,7 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_PAGE_ABSENCE_ADD, "POST", "absences", "absence.add", AUD | PAGE | FORM},
     {HAB_ROUTE_PAGE_AUDIT, "GET", "audit", "audit.list", AUD | READ | PAGE},
     {HAB_ROUTE_PAGE_AUDIT_VERIFY, "GET", "audit/verify", "audit.verify", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_AUDIT_CHECKPOINT, "POST", "audit/verify", "audit.verify.checkpoint", AUD | READ | PAGE | FORM},
     {HAB_ROUTE_PAGE_AUDIT_EXPORT, "GET", "audit/export", "audit.export", AUD | READ | PAGE},
 };
 

@@ -25,6 +25,12 @@ void hab_ctx_set_clock(hab_ctx_t *ctx)
                               local.tm_mon + 1, local.tm_mday);
 }
 
+void hab_ctx_shown(hab_ctx_t *ctx, long long case_id)
+{
+    if (!ctx->shown) ctx->shown = apr_array_make(ctx->p, 16, sizeof(long long));
+    APR_ARRAY_PUSH(ctx->shown, long long) = case_id;
+}
+
 static const char *outcome_of(int status)
 {
     if (status < 400) return "allowed";
@@ -46,6 +52,7 @@ static void fill_entry(hab_ctx_t *ctx, const hab_request_in_t *in, int status, h
     e->status = status;
     e->request_id = ctx->request_id;
     e->client = ctx->client;
+    e->case_ids = status < 400 ? hab_audit_ids_text(ctx->p, ctx->shown) : NULL;
 }
 
 /* Inside the caller's write transaction, with the change it records. */
@@ -112,6 +119,7 @@ static hab_err_t *run_read(hab_ctx_t *ctx, const hab_request_in_t *in, hab_step_
     hab_err_t *refusal = step(ctx, in, out);
     ctx->store->ops->rollback(ctx->store);
     if (refusal) {
+        ctx->shown = NULL; /* a refused read showed nothing */
         err = hab_service_refused(ctx, in, refusal);
         return err ? err : refusal;
     }

@@ -33,6 +33,7 @@ hab_step_fn hab_step_for(hab_route_id_t route)
     case HAB_ROUTE_ABSENCE_ADD: return hab_step_add_absence;
     case HAB_ROUTE_AUDIT: return hab_read_audit;
     case HAB_ROUTE_AUDIT_VERIFY: return hab_read_audit_verify;
+    case HAB_ROUTE_AUDIT_CHECKPOINT: return hab_read_audit_checkpoint;
     case HAB_ROUTE_PAGE_HOME: return hab_page_home;
     case HAB_ROUTE_PAGE_CONCERN_FORM: return hab_page_concern_form;
     case HAB_ROUTE_PAGE_CONCERN: return hab_page_concern;
@@ -49,6 +50,7 @@ hab_step_fn hab_step_for(hab_route_id_t route)
     case HAB_ROUTE_PAGE_ABSENCE_ADD: return hab_page_absence_add;
     case HAB_ROUTE_PAGE_AUDIT: return hab_page_audit;
     case HAB_ROUTE_PAGE_AUDIT_VERIFY: return hab_page_audit_verify;
+    case HAB_ROUTE_PAGE_AUDIT_CHECKPOINT: return hab_page_audit_checkpoint;
     case HAB_ROUTE_PAGE_AUDIT_EXPORT: return hab_page_audit_export;
     default: return NULL;
     }

@@ -73,6 +73,9 @@ def _schema_version():
 
 
 SCHEMA_VERSION = _schema_version()
+# every migration's number, in order (a gap is possible while branches merge)
+SCHEMA_MIGRATIONS = sorted(int(n[:3]) for n in os.listdir(os.path.join(rig.ROOT, "schema"))
+                           if n[:3].isdigit() and n.endswith(".sql"))
 
 
 def sqlite_only(mechanism):

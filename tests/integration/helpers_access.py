@@ -306,9 +306,18 @@ ENTRY_FIELDS = ["seq", "at", "user", "roles", "acting_as", "action", "case_id", 
 
 def canonical(entry):
     """entry: a dict with ENTRY_FIELDS; None for a field that has no value.
-    Integers in decimal, roles comma-separated."""
-    out = b"habitual-audit-v1\n"
-    for f in ENTRY_FIELDS:
+    Integers in decimal, roles comma-separated.  An entry with case_ids (the
+    cases a list showed: "3,7,12", or a list of ints) is v2, with case_ids
+    after prev_hash; any other is v1."""
+    ids = entry.get("case_ids")
+    if isinstance(ids, (list, tuple)):
+        ids = ",".join(str(i) for i in ids) or None
+    out = b"habitual-audit-v2\n" if ids else b"habitual-audit-v1\n"
+    for f in ENTRY_FIELDS + (["case_ids"] if ids else []):
+        if f == "case_ids":
+            raw = ids.encode()
+            out += b"%d:" % len(raw) + raw + b"\n"
+            continue
         v = entry.get(f)
         if v is None:
             out += b"-\n"

@@ -111,6 +111,7 @@ REQUESTS = {
     "absences.list":            ("GET", "api/absences", None, None),
     "audit":                    ("GET", "api/audit", None, None),
     "audit.verify":             ("GET", "api/audit/verify", None, None),
+    "audit.verify.checkpoint":  ("POST", "api/audit/verify", None, lambda u: {"checkpoint": "habitual-checkpoint v1"}),
     "contact[ref]":             ("POST", "api/cases/{id}/contacts", "ref", _contact("ref")),
     "contact[active]":          ("POST", "api/cases/{id}/contacts", "active", _contact("active")),
     "contact[closed]":          ("POST", "api/cases/{id}/contacts", "closed", _contact("closed")),
@@ -188,6 +189,7 @@ notifications               403  403  403   403   403   200   403   403  403   4
 absences.list               403  403  200   403   200   403   403   403  403   403
 audit                       403  403  403   403   403   403   200   403  403   403
 audit.verify                403  403  403   403   403   403   200   403  403   403
+audit.verify.checkpoint     403  403  403   403   403   403   422   403  403   403
 contact[ref]                404  201  201   403   403   404   404   404  404   403
 contact[active]             404  201  201   403   403   403   404   403  404   403
 contact[closed]             404  409  409   403   403   404   404   404  404   403

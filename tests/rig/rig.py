@@ -311,7 +311,7 @@ class SilentServer:
 # own the tables ... so the triggers bind it too").
 APP_ROLE = "habitual_app"
 PG_SUPERUSER = "postgres"
-INSERT_ONLY_TABLES = ("access_log", "letters", "schema_migrations")
+INSERT_ONLY_TABLES = ("access_log", "access_log_cases", "letters", "schema_migrations")
 
 
 def pg_bin(tool=None):

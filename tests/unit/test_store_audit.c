@@ -8,6 +8,7 @@
 #include "habitual/audit.h"
 #include "habitual/store.h"
 #include "habitual/writer.h"
+#include "schema_embedded.h"
 #include "unit.h"
 
 START_TEST(schema_is_current_after_migrate_and_idempotent)
@@ -21,7 +22,8 @@ START_TEST(schema_is_current_after_migrate_and_idempotent)
     ck_assert_int_eq(from, to);
     hab_rows_t *rows;
     ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT count(*) FROM schema_migrations", ""));
-    ck_assert_int_eq(hab_rows_int(rows, 0, 0), hab_schema_latest()); /* one row per version */
+    /* one row per migration (numbers may have a gap while branches merge) */
+    ck_assert_int_eq(hab_rows_int(rows, 0, 0), hab_migration_count);
 }
 END_TEST
 
@@ -133,6 +135,91 @@ START_TEST(encoding_is_the_documented_one)
 }
 END_TEST
 
+static void expect_bad_at(hab_store_t *s, long long seq);
+
+/* Entries with the cases a list showed: v2, case_ids after prev_hash; the
+ * same entry without them is v1, byte for byte as before. */
+START_TEST(encoding_v2_only_with_case_ids)
+{
+    hab_audit_entry_t e = entry("carol", 0, 200);
+    e.seq = 2;
+    e.prev_hash = HAB_AUDIT_GENESIS;
+    e.action = "cases.list";
+    const char *v1 = hab_audit_compute_hash(test_pool, &e);
+    e.case_ids = "3,7,12";
+    apr_size_t len;
+    const char *enc = hab_audit_encode(test_pool, &e, &len);
+    ck_assert_str_eq(enc, "habitual-audit-v2\n1:2\n20:2026-11-29T10:00:00Z\n5:carol\n9:staff,cem\n-\n"
+                          "10:cases.list\n-\n7:allowed\n3:200\n3:abc\n9:127.0.0.1\n64:" HAB_AUDIT_GENESIS
+                          "\n6:3,7,12\n");
+    ck_assert_str_ne(hab_audit_compute_hash(test_pool, &e), v1);
+    e.case_ids = NULL;
+    ck_assert_str_eq(hab_audit_compute_hash(test_pool, &e), v1);
+}
+END_TEST
+
+START_TEST(case_ids_canonical_text)
+{
+    apr_array_header_t *ids = apr_array_make(test_pool, 4, sizeof(long long));
+    ck_assert_ptr_null(hab_audit_ids_text(test_pool, ids));
+    ck_assert_ptr_null(hab_audit_ids_text(test_pool, NULL));
+    long long in[] = {12, 3, 7, 3, 999999999999999LL, 12};
+    for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) APR_ARRAY_PUSH(ids, long long) = in[i];
+    const char *t = hab_audit_ids_text(test_pool, ids);
+    ck_assert_str_eq(t, "3,7,12,999999999999999");
+    ck_assert(hab_audit_ids_valid(t));
+    ck_assert(hab_audit_ids_valid("1"));
+    const char *bad[] = {"", ",1", "1,", "1,,2", "2,1", "1,1", "01", "-1", "1 ,2", "0", "1;2",
+                         "1234567890123456789", NULL};
+    for (int i = 0; bad[i]; i++) ck_assert_msg(!hab_audit_ids_valid(bad[i]), "%s", bad[i]);
+}
+END_TEST
+
+/* Appended with case_ids: the chain holds, api/audit?case=N finds the
+ * entry through access_log_cases, and an edit of case_ids is caught. */
+START_TEST(case_ids_are_indexed_and_chained)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    append(s, "carol", 5, 200);
+    hab_audit_entry_t e = entry("olive", 0, 200);
+    e.action = "notices.list";
+    e.case_ids = "5,9";
+    ck_assert_ptr_null(s->ops->begin(s, test_pool, 1));
+    ck_assert_ptr_null(hab_audit_append(s, test_pool, &e));
+    ck_assert_ptr_null(s->ops->commit(s, test_pool));
+    append(s, "carol", 7, 200);
+    hab_audit_verdict_t v;
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert(v.ok);
+    ck_assert_int_eq(v.entries, 3);
+    long long wanted[] = {5, 9, 7};
+    int found[] = {2, 1, 1};
+    for (int i = 0; i < 3; i++) {
+        hab_audit_filter_t f = {NULL, NULL, NULL, wanted[i], 0, 100};
+        json_t *got = json_array();
+        long long last;
+        ck_assert_ptr_null(hab_audit_query(s, test_pool, &f, got, &last));
+        ck_assert_int_eq((int)json_array_size(got), found[i]);
+        json_decref(got);
+    }
+    hab_audit_entry_t back;
+    ck_assert_ptr_null(hab_audit_entry_by_seq(s, test_pool, 2, &back));
+    ck_assert_str_eq(back.case_ids, "5,9");
+    json_t *j = hab_audit_entry_json(&back, 0);
+    ck_assert_int_eq((int)json_array_size(json_object_get(j, "case_ids")), 2);
+    ck_assert_int_eq((int)json_integer_value(json_array_get(json_object_get(j, "case_ids"), 1)), 9);
+    json_decref(j);
+    /* not canonical: refused before anything is written */
+    e.case_ids = "9,5";
+    ck_assert_ptr_null(s->ops->begin(s, test_pool, 1));
+    ck_assert_ptr_nonnull(hab_audit_append(s, test_pool, &e));
+    s->ops->rollback(s);
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "DROP TRIGGER access_log_no_update", ""));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET case_ids = '5' WHERE seq = 2", ""));
+    expect_bad_at(s, 2);
+}
+END_TEST
+
 START_TEST(log_refuses_update_and_delete)
 {
     hab_store_t *s = unit_fresh_store(test_pool);
@@ -239,6 +326,75 @@ START_TEST(checkpoint_round_trip)
     forged[strlen("habitual-checkpoint v1 entries=1")] = '3';
     ck_assert_ptr_nonnull(hab_checkpoint_parse(test_pool, &key, forged, &n, &head));
     ck_assert_ptr_nonnull(hab_checkpoint_parse(test_pool, &key, "nonsense", &n, &head));
+}
+END_TEST
+
+static void judge(long long chain_entries, int chain_ok, long long cp_entries, const char *at_count,
+                  hab_checkpoint_state_t state, long long first_bad)
+{
+    hab_audit_verdict_t v = {chain_ok, chain_entries, "h", chain_ok ? 0 : 4, chain_ok ? NULL : "x"};
+    hab_checkpoint_verdict_t cv;
+    hab_checkpoint_judge(test_pool, &v, cp_entries, HAB_AUDIT_GENESIS, at_count, &cv);
+    ck_assert_int_eq(cv.state, state);
+    ck_assert_int_eq(cv.first_bad_seq, first_bad);
+    ck_assert(state == HAB_CHECKPOINT_HOLDS ? cv.problem == NULL : cv.problem != NULL);
+}
+
+START_TEST(checkpoint_judged)
+{
+    const char *other = "1111111111111111111111111111111111111111111111111111111111111111";
+    judge(10, 1, 10, HAB_AUDIT_GENESIS, HAB_CHECKPOINT_HOLDS, 0);
+    judge(12, 1, 10, HAB_AUDIT_GENESIS, HAB_CHECKPOINT_HOLDS, 0);   /* the log went on */
+    judge(12, 1, 0, NULL, HAB_CHECKPOINT_HOLDS, 0);                /* an empty log's checkpoint */
+    judge(12, 1, 10, other, HAB_CHECKPOINT_REWRITTEN, 10);         /* re-chained */
+    judge(12, 1, 10, NULL, HAB_CHECKPOINT_REWRITTEN, 10);
+    judge(7, 1, 10, NULL, HAB_CHECKPOINT_TRUNCATED, 8);            /* 8.. removed */
+    judge(12, 0, 10, HAB_AUDIT_GENESIS, HAB_CHECKPOINT_CHAIN_BROKEN, 4);
+}
+END_TEST
+
+START_TEST(checkpoint_checked_against_the_store)
+{
+    hab_secret_t key = {(const unsigned char *)"checkpoint-key-checkpoint-key-32", 32};
+    hab_secret_t other = {(const unsigned char *)"another-key-another-key-another!", 32};
+    hab_store_t *s = unit_fresh_store(test_pool);
+    for (int i = 0; i < 4; i++) append(s, "carol", i + 1, 200);
+    hab_rows_t *rows;
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT hash FROM access_log WHERE seq = 3", ""));
+    const char *line = hab_checkpoint_make(test_pool, &key, 3, hab_rows_text(rows, 0, 0), "2026-11-29T10:00:00Z");
+    int status;
+    long long n;
+    const char *head, *problem;
+    hab_audit_verdict_t chain;
+    hab_checkpoint_verdict_t cv;
+    ck_assert_ptr_null(hab_checkpoint_check(s, test_pool, &key, line, &status, &problem, &chain, &n, &head, &cv));
+    ck_assert_ptr_null(problem);
+    ck_assert_int_eq(cv.state, HAB_CHECKPOINT_HOLDS);
+    ck_assert_int_eq(chain.entries, 4);
+    ck_assert_ptr_null(hab_checkpoint_check(s, test_pool, &other, line, &status, &problem, &chain, &n, &head, &cv));
+    ck_assert_ptr_nonnull(problem);
+    ck_assert_int_eq(status, 422);
+    ck_assert_ptr_null(hab_checkpoint_check(s, test_pool, &key, "habitual-checkpoint v1 entries=x", &status,
+                                            &problem, &chain, &n, &head, &cv));
+    ck_assert_int_eq(status, 400);
+    /* entry 2 edited and every hash after it recomputed: the chain holds, the checkpoint does not */
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "DROP TRIGGER access_log_no_update", ""));
+    for (long long seq = 2; seq <= 4; seq++) {
+        hab_audit_entry_t e;
+        ck_assert_ptr_null(hab_audit_entry_by_seq(s, test_pool, seq, &e));
+        if (seq == 2) e.user = "mallory";
+        if (seq > 2) {
+            ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT hash FROM access_log WHERE seq = ?", "i", seq - 1));
+            e.prev_hash = hab_rows_text(rows, 0, 0);
+        }
+        ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET \"user\" = ?, prev_hash = ?, "
+                                       "hash = ? WHERE seq = ?", "ttti", e.user, e.prev_hash,
+                                       hab_audit_compute_hash(test_pool, &e), seq));
+    }
+    ck_assert_ptr_null(hab_checkpoint_check(s, test_pool, &key, line, &status, &problem, &chain, &n, &head, &cv));
+    ck_assert(chain.ok);
+    ck_assert_int_eq(cv.state, HAB_CHECKPOINT_REWRITTEN);
+    ck_assert_int_eq(cv.first_bad_seq, 3);
 }
 END_TEST
 
@@ -395,6 +551,11 @@ Suite *suite_audit(void)
     tcase_add_test(tc, tamper_rehash_one_is_caught_by_the_next);
     tcase_add_test(tc, verify_in_batches_walks_every_batch);
     tcase_add_test(tc, checkpoint_round_trip);
+    tcase_add_test(tc, checkpoint_judged);
+    tcase_add_test(tc, checkpoint_checked_against_the_store);
+    tcase_add_test(tc, encoding_v2_only_with_case_ids);
+    tcase_add_test(tc, case_ids_canonical_text);
+    tcase_add_test(tc, case_ids_are_indexed_and_chained);
     tcase_add_test(tc, writer_group_commits_concurrent_work_once_each);
     tcase_add_test(tc, writer_behind_a_held_lock_fails_each_request_by_its_deadline);
     suite_add_tcase(s, tc);
