@@ -197,13 +197,20 @@ hab_err_t *hab_ctx_find_user(hab_ctx_t *ctx, const char *name, const char **id)
  * asked by the step itself. */
 static void prefetch_named_user(hab_ctx_t *ctx, const hab_request_in_t *in)
 {
+    /* the API route, the page's slug and the field naming the user */
+    static const struct { hab_route_id_t route; const char *slug, *field; } named[] = {
+        {HAB_ROUTE_GRANT_ADD, "grants", "user"},
+        {HAB_ROUTE_REVIEW, "review", "monitoring_officer"},
+    };
     const char *name = NULL;
-    if (in->route == HAB_ROUTE_GRANT_ADD && in->body) {
-        name = json_string_value(json_object_get(in->body, "user"));
-    } else if (in->route == HAB_ROUTE_PAGE_STEP && in->arg && !strcmp(in->arg, "grants") && in->form) {
+    for (size_t k = 0; k < sizeof(named) / sizeof(named[0]) && !name; k++) {
+        if (in->route == named[k].route && in->body)
+            name = json_string_value(json_object_get(in->body, named[k].field));
+        if (in->route != HAB_ROUTE_PAGE_STEP || !in->arg || strcmp(in->arg, named[k].slug) || !in->form)
+            continue;
         for (int i = 0; i < in->form->nelts && !name; i++) {
             const hab_form_pair_t *pair = &APR_ARRAY_IDX(in->form, i, hab_form_pair_t);
-            if (!strcmp(pair->name, "user")) name = pair->value;
+            if (!strcmp(pair->name, named[k].field)) name = pair->value;
         }
         if (name) { /* as the form's text fields are read: trimmed */
             while (isspace((unsigned char)*name)) name++;

@@ -572,7 +572,8 @@ def hostile_walk(fx, p):
         "grant": {"user": grantee, "reason": p, "expires": today_iso(30)},
         "statement": {"received": today_iso(), "text": p},
         "hold": {"reason": p},
-        "review": {"recommendation": "vary", "report": p, "monitoring_officer": p},
+        # the monitoring officer is a directory user (a payload there is 422 unknown-user)
+        "review": {"recommendation": "vary", "report": p, "monitoring_officer": "molly"},
         "review_decision": {"outcome": "vary", "reasons": p, "restrictions": hostile_restrictions(p, " V")},
         "appeal": {"received": today_iso(), "grounds": p},
         "appeal_decision": {"outcome": "vary", "reasons": p, "restrictions": hostile_restrictions(p, " A")},

@@ -128,7 +128,7 @@ class Seeder:
         # when molly deputises, another officer joined
         ok(self.u["carol"].post("api/cases/%d/review" % cid,
                                 {"recommendation": outcome, "report": report,
-                                 "monitoring_officer": "molly" if by != "molly" else "mo-deputy"}))
+                                 "monitoring_officer": "molly" if by != "molly" else "olive"}))
         body = {"outcome": outcome, "reasons": reasons}
         body.update(decision)
         return ok(self.u[by].post("api/cases/%d/review/decision" % cid, body))

@@ -374,12 +374,17 @@ def test_a_grant_to_a_name_in_capitals_is_that_user_only(hrig):
     assert cid not in [n["case_id"] for n in fx.as_user("audrey").get("api/notices").json()["notices"]]
 
 
-def test_monitoring_officer_named_with_a_wildcard_blocks_no_one_and_no_one_by_it(hrig):
-    """R5 compares the stored name exactly: "*" is nobody, so the chief
-    executive may decide; molly is not "*"."""
+def test_monitoring_officer_named_with_a_wildcard_is_nobody_and_refused(hrig):
+    """The monitoring officer who joined a review is a directory user, named
+    by the directory's own id (R5 compares ids): "*" names no one (422
+    unknown-user, nothing stored); "MOLLY" is stored as molly."""
     fx = hrig
     cid = hp.active_case(fx)
-    hp.review(fx, cid, monitoring_officer="*")
+    hp.expect_refusal(fx, lambda: fx.as_user("carol").post(
+        "api/cases/%d/review" % cid, {"recommendation": "continue", "report": "r", "monitoring_officer": "*"}),
+        422, "unknown-user", field="monitoring_officer")
+    hp.review(fx, cid, monitoring_officer="MOLLY")
+    assert hp.case_file(fx, cid)["reviews"][0]["monitoring_officer"] == "molly"
     out = hp.review_decide(fx, cid, "continue")
     assert out["status"] == "active", out
 

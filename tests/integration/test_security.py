@@ -10,7 +10,7 @@ import re
 from helpers_procedure import (
     RESTRICTION_PHONE_FAX, WRITTEN_ONLY, FutureServer, active_case, appeal, approve, approve_as_of,
     approve_body, case_file, concern_body, expect_refusal, iso, notices, ok, raise_case, report,
-    review, review_decide, today, uid, warn,
+    record_absence, review, review_decide, today, uid, warn,
 )
 
 DAY = datetime.timedelta(days=1)
@@ -290,3 +290,21 @@ def test_the_cem_links_and_unlinks_from_the_case_page_without_javascript(shared_
                    allow_redirects=False)
     assert r.status_code == 303, (r.status_code, r.text[:300])
     assert case_file(rig, cid)["person"]["name"] == "Typed Person"
+
+
+# ---- finding 3, the review's side: the monitoring officer named is a directory id ----
+
+def test_a_monitoring_officer_named_in_another_case_still_cannot_decide_the_review(own_rig):
+    rig = own_rig
+    cid = active_case(rig)
+    expect_refusal(rig, _post(rig, "carol", "api/cases/%d/review" % cid,
+                              {"recommendation": "continue", "report": "r", "monitoring_officer": "nobody-here"}),
+                   422, "unknown-user", field="monitoring_officer")
+    review(rig, cid, monitoring_officer="MOLLY")
+    assert case_file(rig, cid)["reviews"][0]["monitoring_officer"] == "molly"
+    record_absence(rig, "chris")
+    # molly deputises, but she joined the review: R5
+    expect_refusal(rig, _post(rig, "molly", "api/cases/%d/review/decision" % cid,
+                              {"outcome": "continue", "reasons": "r"}), 422, "conflict-of-interest")
+    # the allowed path: the chief executive, not involved, decides
+    assert review_decide(rig, cid, "continue")["status"] == "active"

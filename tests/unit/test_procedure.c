@@ -3,6 +3,7 @@
  * and a clock set by the test so every date is known in advance. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -72,6 +73,20 @@ static json_t *J(const char *fmt, ...)
     return hab_json_own(test_pool, j);
 }
 
+/* The staff directory the steps ask about users named in bodies: it
+ * knows every lower-case name, and "nobody" not; its id is the name in
+ * lower case (as the LDAP port answers the directory's own spelling). */
+static hab_dir_answer_t directory_find(void *baton, apr_pool_t *p, const char *name, const char **id)
+{
+    (void)baton;
+    if (!strcmp(name, "nobody")) return HAB_DIR_NO;
+    char *lower = apr_pstrdup(p, name);
+    for (char *c = lower; *c; c++) *c = (char)tolower((unsigned char)*c);
+    *id = lower;
+    return HAB_DIR_YES;
+}
+static const hab_user_finder_t directory = {NULL, directory_find};
+
 /* One request through the service, as the glue would make it. */
 static hab_err_t *run(world_t *w, const char *user, unsigned roles, hab_route_id_t route,
                       long long case_id, const char *arg, json_t *body, json_t *query,
@@ -90,6 +105,7 @@ static hab_err_t *run(world_t *w, const char *user, unsigned roles, hab_route_id
     ctx->council_name = "Testshire Council";
     ctx->request_id = apr_psprintf(test_pool, "req-%d", ++w->requests);
     ctx->client = "192.0.2.7";
+    ctx->users = &directory;
     w->ctx = ctx;
     hab_request_in_t in;
     memset(&in, 0, sizeof(in));
