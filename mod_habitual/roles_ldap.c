@@ -187,16 +187,21 @@ typedef struct {
     const hab_dir_conf *dc;
 } finder_baton_t;
 
-static hab_dir_answer_t find_named(void *baton, apr_pool_t *p, const char *name, const char **id)
+static hab_dir_answer_t find_named(void *baton, apr_pool_t *p, const char *name, const char **id,
+                                   unsigned *roles)
 {
     finder_baton_t *f = baton;
     ldap_baton_t b;
     if (!open_directory(f->r, f->dc, &b)) return HAB_DIR_UNAVAILABLE;
     hab_role_groups_t groups = role_groups(f->dc);
     hab_directory_t dir = {&b, find_user, is_member};
-    hab_dir_answer_t a = hab_dir_find_id(p, &dir, &groups, name, NULL, id);
+    /* the same resolution as the signed-in user's: the id and the roles now */
+    *roles = 0;
+    *id = NULL;
+    hab_err_t *e = hab_roles_resolve(p, &dir, &groups, name, roles, id);
     close_directory(&b);
-    return a;
+    if (e) return HAB_DIR_UNAVAILABLE;
+    return *id ? HAB_DIR_YES : HAB_DIR_NO;
 }
 
 const hab_user_finder_t *hab_request_user_finder(request_rec *r, const hab_dir_conf *dc)

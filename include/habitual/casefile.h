@@ -65,6 +65,8 @@ typedef struct hab_case {
     apr_array_header_t *involved;  /* everyone who took part, deciders too: R5 for appeals */
     apr_array_header_t *authors;   /* the referrer and the reports' authors */
     apr_array_header_t *deciders;  /* who decided: R5 for appeals */
+    apr_array_header_t *contact_recorders; /* who recorded a contact (R5) */
+    apr_array_header_t *contact_officers;  /* officers contacts name as the target (R5), as typed */
 } hab_case_t;
 
 /* A restriction row (alias prefix x, e.g. "x." or "") in force on a day:

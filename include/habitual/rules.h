@@ -44,6 +44,31 @@ hab_err_t *hab_rule_r4_who_decides(apr_pool_t *p, unsigned roles, int chief_exec
 hab_err_t *hab_rule_r5_not_own_case(apr_pool_t *p, const char *user,
                                     const apr_array_header_t *involved, const char *role_word);
 /* R6 Justified and proportionate, with written reasons. */
+/* One way a user took part in a case, for R5's refusal: `how` says which
+ * ("you recorded a contact in its chronology"), never who. */
+typedef struct hab_involvement {
+    const char *user;
+    const char *how;
+} hab_involvement_t;
+
+/* R5, with the involvement named: user (compared without regard to case,
+ * as directory ids are) must be none of involvements' users. */
+hab_err_t *hab_rule_r5_not_involved(apr_pool_t *p, const char *user,
+                                    const apr_array_header_t *involvements, const char *role_word);
+
+/* R17: a review's continue or vary and an appeal's vary keep or change
+ * restrictions, so they are justified as an approval is (R6); a
+ * continuation's period is at most 12 months (422 period-too-long). */
+hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, int justified,
+                                          int proportionate, const char *reasons);
+hab_err_t *hab_rule_r17_period(apr_pool_t *p, int months);
+#define HAB_R17_MONTHS_MAX 12
+
+/* R18: the monitoring officer who joined a review holds that role in the
+ * directory now, and is not the review's author. */
+hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id, unsigned named_roles,
+                                           const char *author);
+
 hab_err_t *hab_rule_r6_justified(apr_pool_t *p, int justified, int proportionate,
                                  const char *reasons);
 /* R7 One door stays open (suspend-contact: legal advice and an end date in the period). */

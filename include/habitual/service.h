@@ -22,7 +22,9 @@
  * tests a stub (README, "Roles"). */
 typedef struct hab_user_finder {
     void *baton;
-    hab_dir_answer_t (*find)(void *baton, apr_pool_t *p, const char *name, const char **id);
+    /* *roles: the user's roles now, as the signed-in user's are resolved (R18) */
+    hab_dir_answer_t (*find)(void *baton, apr_pool_t *p, const char *name, const char **id,
+                             unsigned *roles);
 } hab_user_finder_t;
 
 typedef struct hab_ctx {
@@ -48,6 +50,7 @@ typedef struct hab_ctx {
     const char *named;
     hab_dir_answer_t named_answer;
     const char *named_id;
+    unsigned named_roles;
     apr_time_t deadline;       /* its lock waits end by then; 0 until the first
                                 * (see HAB_STORE_LOCK_WAIT_MS) */
     /* filled in by the step, for the access log */
@@ -90,6 +93,8 @@ hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
  * with *id set; 422 unknown-user for a name that is not a plausible user
  * id or is not in the directory; 503 when the directory cannot answer. */
 hab_err_t *hab_ctx_find_user(hab_ctx_t *ctx, const char *name, const char **id);
+/* The roles the directory gave the user hab_ctx_find_user last found. */
+unsigned hab_ctx_found_roles(const hab_ctx_t *ctx);
 
 /* A list or the notices showed this case: its id goes into the entry. */
 void hab_ctx_shown(hab_ctx_t *ctx, long long case_id);

@@ -429,6 +429,21 @@ static hab_err_t *load_person_matches(hab_store_t *s, apr_pool_t *p, hab_case_t 
     return NULL;
 }
 
+/* Who recorded contacts and whom they name as the target: no one of them
+ * decides the case (R5), so a step's load asks too. */
+static hab_err_t *load_contact_people(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT DISTINCT recorded_by, officer FROM contacts WHERE case_id = ?",
+                               "i", c->id);
+    if (e) return e;
+    for (int i = 0; i < r->nrows; i++) {
+        push_involved(c->contact_recorders, T(r, i, 0));
+        push_involved(c->contact_officers, T(r, i, 1));
+    }
+    return NULL;
+}
+
 hab_err_t *hab_appeal_withdraw_on_end(hab_store_t *s, apr_pool_t *p, long long case_id, const char *by,
                                       const char *at)
 {
@@ -453,6 +468,8 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
     c->involved = apr_array_make(p, 8, sizeof(const char *));
     c->deciders = apr_array_make(p, 4, sizeof(const char *));
     c->authors = apr_array_make(p, 4, sizeof(const char *));
+    c->contact_recorders = apr_array_make(p, 4, sizeof(const char *));
+    c->contact_officers = apr_array_make(p, 4, sizeof(const char *));
     int found = 0;
     *out = NULL;
     hab_err_t *e = load_core(s, p, c, &found);
@@ -460,7 +477,8 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
     int whole = parts == HAB_CASE_WHOLE;
     if ((e = load_lists(s, p, c)) || (e = whole ? load_contacts(s, p, c) : load_violence_only(s, p, c)) ||
         (e = load_warning_report(s, p, c)) || (e = load_decision_period(s, p, c, today)) ||
-        (e = load_reviews_appeals(s, p, c)) || (e = load_letters_grants(s, p, c, today, whole)))
+        (e = load_reviews_appeals(s, p, c)) || (e = load_letters_grants(s, p, c, today, whole)) ||
+        (e = load_contact_people(s, p, c)))
         return e;
     c->person_matches = hab_json_own(p, json_array());
     if (whole && (e = load_person_matches(s, p, c))) return e;

@@ -96,7 +96,9 @@ static const hab_widget_t w_review[] = {
     {NULL, NULL, NULL, 0, NULL, NULL}};
 static const hab_widget_t w_review_decision[] = {
     {"outcome", "Your decision", NULL, HAB_W_RADIOS, o_recommend, "Select your decision"},
-    {"reasons", "Your reasons", NULL, HAB_W_TEXTAREA, NULL, "Enter your reasons"},
+    {"justified", "Are the restrictions still justified?", "Needed to continue or vary them.", HAB_W_YESNO, NULL, NULL},
+    {"proportionate", "Are they still proportionate?", "Needed to continue or vary them.", HAB_W_YESNO, NULL, NULL},
+    {"reasons", "Your reasons", "They are quoted in the letter to the customer.", HAB_W_TEXTAREA, NULL, "Enter your reasons"},
     {"period_months", "New period in months (optional)", "The previous period's length if left blank.", HAB_W_NUMBER, NULL, NULL},
     {"restrictions", "Varied restrictions (only if varying)", NULL, HAB_W_RESTRICTIONS, NULL, NULL},
     {NULL, NULL, NULL, 0, NULL, NULL}};
@@ -106,7 +108,9 @@ static const hab_widget_t w_appeal[] = {
     {NULL, NULL, NULL, 0, NULL, NULL}};
 static const hab_widget_t w_appeal_decision[] = {
     {"outcome", "Your decision", NULL, HAB_W_RADIOS, o_appeal, "Select your decision"},
-    {"reasons", "Your reasons", NULL, HAB_W_TEXTAREA, NULL, "Enter your reasons"},
+    {"justified", "Are the varied restrictions justified?", "Needed to vary them.", HAB_W_YESNO, NULL, NULL},
+    {"proportionate", "Are they proportionate?", "Needed to vary them.", HAB_W_YESNO, NULL, NULL},
+    {"reasons", "Your reasons", "They are quoted in the letter to the customer.", HAB_W_TEXTAREA, NULL, "Enter your reasons"},
     {"restrictions", "Varied restrictions (only if varying)", NULL, HAB_W_RESTRICTIONS, NULL, NULL},
     {NULL, NULL, NULL, 0, NULL, NULL}};
 static const hab_widget_t w_grant[] = {

@@ -321,6 +321,45 @@ hab_err_t *hab_chief_executive_absent(hab_ctx_t *ctx, int *absent)
 }
 
 /* Who decides, and in what capacity (R4); ctx->acting_as goes to the log. */
+/* ---- R5: who took part, and how ---- */
+
+static void involve(apr_array_header_t *list, const char *user, const char *how)
+{
+    if (!user) return;
+    hab_involvement_t *inv = &APR_ARRAY_PUSH(list, hab_involvement_t);
+    inv->user = user;
+    inv->how = how;
+}
+
+static void involve_all(apr_array_header_t *list, const apr_array_header_t *users, const char *how)
+{
+    for (int i = 0; users && i < users->nelts; i++) involve(list, APR_ARRAY_IDX(users, i, const char *), how);
+}
+
+/* Everyone a decider must not be: the referrer and the reports' authors,
+ * whoever recorded a contact or is named as the officer it was aimed at,
+ * and, for a deputised decision, whoever recorded the chief executive's
+ * absence that allows it (README, R5). */
+static hab_err_t *decision_involvements(hab_ctx_t *ctx, const hab_case_t *c, int deputising,
+                                        apr_array_header_t **out)
+{
+    apr_array_header_t *list = apr_array_make(ctx->p, 8, sizeof(hab_involvement_t));
+    involve(list, c->referred_by, "you referred the case");
+    involve_all(list, c->authors, "you referred or reported the case");
+    involve_all(list, c->contact_recorders, "you recorded a contact in its chronology");
+    involve_all(list, c->contact_officers, "a contact in its chronology names you as the officer it was aimed at");
+    *out = list;
+    if (!deputising) return NULL;
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
+                               "SELECT recorded_by FROM absences WHERE from_date <= ? AND to_date >= ?",
+                               "tt", ctx->today, ctx->today);
+    for (int i = 0; !e && i < r->nrows; i++)
+        involve(list, hab_rows_text(r, i, 0),
+                "you recorded the chief executive's absence that lets the monitoring officer decide");
+    return e;
+}
+
 static hab_err_t *decider_capacity(hab_ctx_t *ctx, const char **acting_as, int *deputising)
 {
     int absent = 0;
@@ -683,7 +722,9 @@ hab_err_t *hab_step_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     if (e || (e = hab_validate(ctx->p, b, f_decision, "")) ||
         (e = decider_capacity(ctx, &acting_as, &deputising)))
         return e;
-    if ((e = hab_rule_r5_not_own_case(ctx->p, ctx->user, c->authors, "decider")))
+    apr_array_header_t *involved;
+    if ((e = decision_involvements(ctx, c, deputising, &involved)) ||
+        (e = hab_rule_r5_not_involved(ctx->p, ctx->user, involved, "decider")))
         return e;
     int approving = !strcmp(hab_j_str(b, "outcome"), "approve");
     if (approving && (e = hab_rule_r6_justified(ctx->p, hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"),
@@ -737,6 +778,7 @@ hab_err_t *hab_step_review(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     const char *mo;
     if (e || (e = hab_validate(ctx->p, b, f_review, "")) ||
         (e = directory_id(ctx, "monitoring_officer", hab_j_str(b, "monitoring_officer"), &mo)) ||
+        (e = hab_rule_r18_monitoring_officer(ctx->p, mo, hab_ctx_found_roles(ctx), ctx->user)) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL,
                          "INSERT INTO reviews(case_id, recommendation, report, monitoring_officer, "
                          "author, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -749,6 +791,8 @@ hab_err_t *hab_step_review(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
 
 static const hab_field_t f_review_decision[] = {
     {"outcome", HAB_F_ENUM, 1, 0, 0, recommendations, NULL},
+    {"justified", HAB_F_BOOL, 0, 0, 0, NULL, NULL},     /* R17 */
+    {"proportionate", HAB_F_BOOL, 0, 0, 0, NULL, NULL},
     {"reasons", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
     {"period_months", HAB_F_INT, 0, 1, MONTHS_MAX, NULL, NULL},
     {"restrictions", HAB_F_ANY_LIST, 0, 0, 0, NULL, NULL},
@@ -817,15 +861,24 @@ hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
         return e;
     /* R5: not the referrer, a report's author, the review's author, nor the
      * monitoring officer who joined the review (deciding earlier is no bar). */
-    apr_array_header_t *involved = apr_array_copy(ctx->p, c->authors);
-    APR_ARRAY_PUSH(involved, const char *) = c->pending_review_author;
-    APR_ARRAY_PUSH(involved, const char *) = c->pending_review_mo;
-    if ((e = hab_rule_r5_not_own_case(ctx->p, ctx->user, involved, "decider")))
+    apr_array_header_t *involved;
+    if ((e = decision_involvements(ctx, c, deputising, &involved))) return e;
+    involve(involved, c->pending_review_author, "you wrote the review");
+    involve(involved, c->pending_review_mo, "you joined the review");
+    if ((e = hab_rule_r5_not_involved(ctx->p, ctx->user, involved, "decider")))
         return e;
     const char *outcome = hab_j_str(b, "outcome");
-    int months = (int)hab_j_int(b, "period_months", c->period_months ? c->period_months : 12);
+    /* default: the previous period's length, within R17's year */
+    int previous = c->period_months && c->period_months < HAB_R17_MONTHS_MAX ? c->period_months
+                                                                             : HAB_R17_MONTHS_MAX;
+    int months = (int)hab_j_int(b, "period_months", previous);
+
     const json_t *restrictions = json_object_get(b, "restrictions");
-    if ((e = restrictions_only_to_vary(ctx, outcome, restrictions)))
+    /* R17: keeping or changing restrictions is justified, within a year */
+    if ((e = restrictions_only_to_vary(ctx, outcome, restrictions)) ||
+        (e = hab_rule_r17_keeping_justified(ctx->p, outcome, hab_j_bool(b, "justified"),
+                                            hab_j_bool(b, "proportionate"), hab_j_str(b, "reasons"))) ||
+        (strcmp(outcome, "remove") != 0 && (e = hab_rule_r17_period(ctx->p, months))))
         return e;
     e = hab_store_q(ctx->store, ctx->p, NULL,
                     "INSERT INTO review_decisions(review_id, outcome, reasons, period_months, restrictions, "
@@ -877,6 +930,8 @@ hab_err_t *hab_step_appeal(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
 static const char *const appeal_outcomes[] = {"uphold", "vary", "quash", NULL};
 static const hab_field_t f_appeal_decision[] = {
     {"outcome", HAB_F_ENUM, 1, 0, 0, appeal_outcomes, NULL},
+    {"justified", HAB_F_BOOL, 0, 0, 0, NULL, NULL},     /* R17, for vary */
+    {"proportionate", HAB_F_BOOL, 0, 0, 0, NULL, NULL},
     {"reasons", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
     {"restrictions", HAB_F_ANY_LIST, 0, 0, 0, NULL, NULL},
     {NULL}};
@@ -897,12 +952,21 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     hab_case_t *c;
     const json_t *b = in->body;
     hab_err_t *e = open_case_for(ctx, HAB_ROUTE_APPEAL_DECIDE, in->case_id, &c);
+    apr_array_header_t *involved = apr_array_make(ctx->p, 8, sizeof(hab_involvement_t));
+    involve_all(involved, c->involved, "you took part in the case (its referral, report, decision or review)");
+    involve_all(involved, c->contact_recorders, "you recorded a contact in its chronology");
+    involve_all(involved, c->contact_officers, "a contact in its chronology names you as the officer it was aimed at");
     if (e || (e = hab_validate(ctx->p, b, f_appeal_decision, "")) ||
-        (e = hab_rule_r5_not_own_case(ctx->p, ctx->user, c->involved, "chief officer")))
+        (e = hab_rule_r5_not_involved(ctx->p, ctx->user, involved, "chief officer")))
         return e;
     const char *outcome = hab_j_str(b, "outcome");
+
     const json_t *restrictions = json_object_get(b, "restrictions");
-    if ((e = restrictions_only_to_vary(ctx, outcome, restrictions)))
+    /* R17: an appeal's vary keeps restrictions, so it is justified too */
+    if ((e = restrictions_only_to_vary(ctx, outcome, restrictions)) ||
+        (!strcmp(outcome, "vary") &&
+         (e = hab_rule_r17_keeping_justified(ctx->p, outcome, hab_j_bool(b, "justified"),
+                                             hab_j_bool(b, "proportionate"), hab_j_str(b, "reasons")))))
         return e;
     e = hab_store_q(ctx->store, ctx->p, NULL,
                     "INSERT INTO appeal_decisions(appeal_id, outcome, reasons, restrictions, decided_by, "

@@ -1,6 +1,7 @@
 /* SPEC §4, one function per rule.  R12 (chief officers told) is an effect
  * rather than a refusal: see notify_chief_officers() in procedure.c. */
 #include <string.h>
+#include <strings.h>
 
 #include <apr_strings.h>
 
@@ -203,6 +204,46 @@ hab_err_t *hab_rule_r5_not_own_case(apr_pool_t *p, const char *user,
     return hab_err_make(p, 422, "conflict-of-interest",
                         "No one judges their own case: you were involved in this case, so "
                         "another %s must take this step.", role_word);
+}
+
+hab_err_t *hab_rule_r5_not_involved(apr_pool_t *p, const char *user,
+                                    const apr_array_header_t *involvements, const char *role_word)
+{
+    for (int i = 0; involvements && i < involvements->nelts; i++) {
+        const hab_involvement_t *inv = &APR_ARRAY_IDX(involvements, i, hab_involvement_t);
+        if (!inv->user || strcasecmp(inv->user, user) != 0) continue;
+        return hab_err_make(p, 422, "conflict-of-interest",
+                            "No one judges their own case: %s, so another %s must take this step.",
+                            inv->how, role_word);
+    }
+    return NULL;
+}
+
+hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, int justified,
+                                          int proportionate, const char *reasons)
+{
+    int keeps = !strcmp(outcome, "continue") || !strcmp(outcome, "vary");
+    if (!keeps || (justified && proportionate && !hab_blank(reasons))) return NULL;
+    return hab_err_make(p, 422, "not-justified",
+                        "Restrictions can be continued or varied only when they are still justified "
+                        "and proportionate, with the reasons written down (R17).");
+}
+
+hab_err_t *hab_rule_r17_period(apr_pool_t *p, int months)
+{
+    if (months <= HAB_R17_MONTHS_MAX) return NULL;
+    return hab_err_field(p, 422, "period-too-long", "period_months",
+                         "A continued designation is reviewed within a year: at most %d months (R17).",
+                         HAB_R17_MONTHS_MAX);
+}
+
+hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id, unsigned named_roles,
+                                           const char *author)
+{
+    if ((named_roles & HAB_ROLE_MONITORING_OFFICER) && strcasecmp(named_id, author) != 0) return NULL;
+    return hab_err_field(p, 422, "not-monitoring-officer", "monitoring_officer",
+                         "Name the monitoring officer who joined the review: a member of the monitoring "
+                         "officer group, and not the review's author (R18).");
 }
 
 hab_err_t *hab_rule_r6_justified(apr_pool_t *p, int justified, int proportionate,

@@ -170,7 +170,9 @@ hab_err_t *hab_ctx_find_user(hab_ctx_t *ctx, const char *name, const char **id)
     if (!ctx->named || strcmp(ctx->named, name) != 0) {
         ctx->named = apr_pstrdup(ctx->p, name);
         ctx->named_id = NULL;
-        ctx->named_answer = ctx->users ? ctx->users->find(ctx->users->baton, ctx->p, name, &ctx->named_id)
+        ctx->named_roles = 0;
+        ctx->named_answer = ctx->users ? ctx->users->find(ctx->users->baton, ctx->p, name, &ctx->named_id,
+                                                          &ctx->named_roles)
                                        : HAB_DIR_NO;
     }
     switch (ctx->named_answer) {
@@ -188,6 +190,11 @@ hab_err_t *hab_ctx_find_user(hab_ctx_t *ctx, const char *name, const char **id)
     case HAB_DIR_NO: break;
     }
     return hab_err_field(ctx->p, 422, "unknown-user", "user", "There is no such user in the staff directory.");
+}
+
+unsigned hab_ctx_found_roles(const hab_ctx_t *ctx)
+{
+    return ctx->named_answer == HAB_DIR_YES ? ctx->named_roles : 0;
 }
 
 /* A change that names a user (a grant, from the API or its page) has the

@@ -731,6 +731,8 @@ async function steps(run) {
   await emptyStep(chris, id, 'review-decision');
   await stepFromCase(chris, id, 'review-decision');
   await chris.choose('Your decision', 'Continue for a new period');
+  await chris.choose('Are the restrictions still justified?', 'Yes');
+  await chris.choose('Are they still proportionate?', 'Yes');
   await chris.fill('Your reasons', 'Contact is still unreasonable.');
   await submitStep(chris, 'review-decision');
   // every letter of the case, and one as printed

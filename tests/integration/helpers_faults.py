@@ -574,9 +574,11 @@ def hostile_walk(fx, p):
         "hold": {"reason": p},
         # the monitoring officer is a directory user (a payload there is 422 unknown-user)
         "review": {"recommendation": "vary", "report": p, "monitoring_officer": "molly"},
-        "review_decision": {"outcome": "vary", "reasons": p, "restrictions": hostile_restrictions(p, " V")},
+        "review_decision": {"outcome": "vary", "justified": True, "proportionate": True, "reasons": p,
+                            "restrictions": hostile_restrictions(p, " V")},
         "appeal": {"received": today_iso(), "grounds": p},
-        "appeal_decision": {"outcome": "vary", "reasons": p, "restrictions": hostile_restrictions(p, " A")},
+        "appeal_decision": {"outcome": "vary", "justified": True, "proportionate": True, "reasons": p,
+                            "restrictions": hostile_restrictions(p, " A")},
         "absence": {"from": today_iso(400), "to": today_iso(401), "note": p},
     }
 

@@ -209,6 +209,8 @@ def review(rig, cid, recommendation="continue", monitoring_officer="molly", user
 
 def review_decide(rig, cid, outcome="continue", user="chris", **over):
     body = {"outcome": outcome, "reasons": "The review shows the arrangements are still needed."}
+    if outcome in ("continue", "vary"):     # R17: keeping restrictions is justified
+        body.update(justified=True, proportionate=True)
     body.update(over)
     return ok(rig.as_user(user).post("api/cases/%d/review/decision" % cid, body))
 
@@ -223,6 +225,8 @@ def appeal(rig, cid, user="carol", **over):
 
 def appeal_decide(rig, cid, outcome, user="oscar", **over):
     body = {"outcome": outcome, "reasons": "Having read the file, the chief officer finds as follows."}
+    if outcome == "vary":                   # R17
+        body.update(justified=True, proportionate=True)
     body.update(over)
     return ok(rig.as_user(user).post("api/cases/%d/appeal/decision" % cid, body))
 

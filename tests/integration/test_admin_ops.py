@@ -130,6 +130,8 @@ class Seeder:
                                 {"recommendation": outcome, "report": report,
                                  "monitoring_officer": "molly" if by != "molly" else "olive"}))
         body = {"outcome": outcome, "reasons": reasons}
+        if outcome in ("continue", "vary"):   # R17
+            body.update(justified=True, proportionate=True)
         body.update(decision)
         return ok(self.u[by].post("api/cases/%d/review/decision" % cid, body))
 
@@ -138,6 +140,8 @@ class Seeder:
         ok(self.u["carol"].post("api/cases/%d/appeal" % cid,
                                 {"received": iso(received or today()), "grounds": grounds}))
         body = {"outcome": outcome, "reasons": reasons}
+        if outcome == "vary":                 # R17
+            body.update(justified=True, proportionate=True)
         if restrictions is not None:
             body["restrictions"] = restrictions
         return ok(self.u["olive"].post("api/cases/%d/appeal/decision" % cid, body))

@@ -157,7 +157,7 @@ def _walk_to_lapse(rig, approver):
     # continuation by the chief executive: a new period from today
     time.sleep(1.1)  # so "newest first" is decided by the clock (ties: see the ordering test)
     r = rig.as_user("chris").post("api/cases/%d/review/decision" % cid,
-                                  {"outcome": "continue", "reasons": CONTINUE_REASONS})
+                                  {"outcome": "continue", "justified": True, "proportionate": True, "reasons": CONTINUE_REASONS})
     known_bug(approver == "chris" and r.status_code == 422
               and r.json()["error"]["code"] == "conflict-of-interest",
               "the chief executive who approved the case is refused its review decision: " + r.text)
@@ -396,10 +396,10 @@ def test_r4_review_decision_by_monitoring_officer_needs_an_absence(own_rig):
     cid = active_case(rig)
     review(rig, cid, monitoring_officer="molly")
     expect_refusal(rig, lambda: rig.as_user("molly").post(
-        "api/cases/%d/review/decision" % cid, {"outcome": "continue", "reasons": "r"}),
+        "api/cases/%d/review/decision" % cid, {"outcome": "continue", "justified": True, "proportionate": True, "reasons": "r"}),
         422, "not-deputising")
     expect_refusal(rig, lambda: rig.as_user("carol").post(
-        "api/cases/%d/review/decision" % cid, {"outcome": "continue", "reasons": "r"}), 403, "forbidden")
+        "api/cases/%d/review/decision" % cid, {"outcome": "continue", "justified": True, "proportionate": True, "reasons": "r"}), 403, "forbidden")
 
 
 # ======================================================================
@@ -426,7 +426,7 @@ def test_r5_monitoring_officer_who_joined_a_review_cannot_decide_it(own_rig):
     joined = active_case(rig)
     review(rig, joined, monitoring_officer="molly")
     expect_refusal(rig, lambda: rig.as_user("molly").post(
-        "api/cases/%d/review/decision" % joined, {"outcome": "continue", "reasons": "r"}),
+        "api/cases/%d/review/decision" % joined, {"outcome": "continue", "justified": True, "proportionate": True, "reasons": "r"}),
         422, "conflict-of-interest")
     # a review joined by another monitoring officer she may decide, deputising
     # (the one named must be in the directory: here another user, olive)
@@ -452,7 +452,7 @@ def test_r5_the_decider_of_the_case_may_decide_its_review(shared_rig):
     cid = active_case(shared_rig)  # approved by chris
     review(shared_rig, cid, monitoring_officer="molly")
     r = shared_rig.as_user("chris").post("api/cases/%d/review/decision" % cid,
-                                         {"outcome": "continue", "reasons": "Still needed."})
+                                         {"outcome": "continue", "justified": True, "proportionate": True, "reasons": "Still needed."})
     known_bug(r.status_code == 422, r.text)
     assert ok(r)["status"] == "active"
 
@@ -618,14 +618,14 @@ def test_r7_on_review_and_appeal_variations(own_rig):
     closed = [{"type": "decline-channels", "channels": list(ALL_CHANNELS)}]
     appeal(rig, cid)
     expect_refusal(rig, lambda: rig.as_user("oscar").post(
-        "api/cases/%d/appeal/decision" % cid, {"outcome": "vary", "reasons": "r", "restrictions": closed}),
+        "api/cases/%d/appeal/decision" % cid, {"outcome": "vary", "justified": True, "proportionate": True, "reasons": "r", "restrictions": closed}),
         422, "no-open-channel")
     review(rig, cid, recommendation="vary")
     expect_refusal(rig, lambda: rig.as_user("chris").post(
-        "api/cases/%d/review/decision" % cid, {"outcome": "vary", "reasons": "r", "restrictions": closed}),
+        "api/cases/%d/review/decision" % cid, {"outcome": "vary", "justified": True, "proportionate": True, "reasons": "r", "restrictions": closed}),
         422, "no-open-channel")
     expect_refusal(rig, lambda: rig.as_user("chris").post(
-        "api/cases/%d/review/decision" % cid, {"outcome": "vary", "reasons": "r"}),
+        "api/cases/%d/review/decision" % cid, {"outcome": "vary", "justified": True, "proportionate": True, "reasons": "r"}),
         422, "missing-field", field="restrictions")
     out = review_decide(rig, cid, "vary", restrictions=[{"type": "third-party-only", "third_party": "A friend"}])
     assert out["status"] == "active"
@@ -717,11 +717,11 @@ def test_r8_variation_of_a_violent_case_stays_written_only(own_rig):
     softer = [{"type": "decline-channels", "channels": ["fax"]}]
     appeal(rig, cid)
     expect_refusal(rig, lambda: rig.as_user("oscar").post(
-        "api/cases/%d/appeal/decision" % cid, {"outcome": "vary", "reasons": "r", "restrictions": softer}),
+        "api/cases/%d/appeal/decision" % cid, {"outcome": "vary", "justified": True, "proportionate": True, "reasons": "r", "restrictions": softer}),
         422, "violence-requires-written-only")
     review(rig, cid, recommendation="vary")
     expect_refusal(rig, lambda: rig.as_user("chris").post(
-        "api/cases/%d/review/decision" % cid, {"outcome": "vary", "reasons": "r", "restrictions": softer}),
+        "api/cases/%d/review/decision" % cid, {"outcome": "vary", "justified": True, "proportionate": True, "reasons": "r", "restrictions": softer}),
         422, "violence-requires-written-only")
     review_decide(rig, cid, "vary", restrictions=[WRITTEN_ONLY, softer[0]])
     assert case_file(rig, cid)["restrictions"] == [WRITTEN_ONLY, softer[0]]
@@ -797,10 +797,11 @@ def test_r9_a_variation_starts_a_new_period_with_its_own_review_date(own_rig):
     approve_as_of(rig, cid, start, user="molly")
     assert case_file(rig, cid)["review_due"] == iso(period_end(start, 6))
     review(rig, cid, recommendation="vary")
-    review_decide(rig, cid, "vary", period_months=18, restrictions=[WRITTEN_ONLY])
+    # a variation's period is at most 12 months (R17)
+    review_decide(rig, cid, "vary", period_months=9, restrictions=[WRITTEN_ONLY])
     c = case_file(rig, cid)
-    assert c["period"] == {"start": iso(today()), "end": iso(period_end(today(), 18)), "months": 18}
-    assert c["review_due"] == iso(add_months(today(), 12)) == iso(review_due(today(), 18))
+    assert c["period"] == {"start": iso(today()), "end": iso(period_end(today(), 9)), "months": 9}
+    assert c["review_due"] == iso(period_end(today(), 9)) == iso(review_due(today(), 9))
     assert c["restrictions"] == [WRITTEN_ONLY]
 
 
@@ -1077,7 +1078,7 @@ def test_r13_second_review_while_one_is_pending(shared_rig):
 def test_r13_review_decision_with_no_pending_review(shared_rig):
     cid = active_case(shared_rig)
     expect_refusal(shared_rig, _post(shared_rig, "chris", "api/cases/%d/review/decision" % cid,
-                                     {"outcome": "continue", "reasons": "r"}),
+                                     {"outcome": "continue", "justified": True, "proportionate": True, "reasons": "r"}),
                    409, "wrong-state")
 
 

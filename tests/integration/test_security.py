@@ -196,7 +196,7 @@ def test_review_and_appeal_decisions_refuse_restrictions_they_do_not_take(shared
                                   {"outcome": outcome, "reasons": "r", "restrictions": [WRITTEN_ONLY]}),
                        400, "unknown-field", field="restrictions")
     expect_refusal(rig, _post(rig, "chris", "api/cases/%d/review/decision" % cid,
-                              {"outcome": "vary", "reasons": "r", "restrictions": HOSTILE}),
+                              {"outcome": "vary", "justified": True, "proportionate": True, "reasons": "r", "restrictions": HOSTILE}),
                    400, "unknown-field")
     other = active_case(rig)
     appeal(rig, other)
@@ -205,14 +205,14 @@ def test_review_and_appeal_decisions_refuse_restrictions_they_do_not_take(shared
                                   {"outcome": outcome, "reasons": "r", "restrictions": [WRITTEN_ONLY]}),
                        400, "unknown-field", field="restrictions")
     expect_refusal(rig, _post(rig, "olive", "api/cases/%d/appeal/decision" % other,
-                              {"outcome": "vary", "reasons": "r", "restrictions": [{"type": "gag"}]}),
+                              {"outcome": "vary", "justified": True, "proportionate": True, "reasons": "r", "restrictions": [{"type": "gag"}]}),
                    400, "invalid-field")
     assert "<script" not in repr(rig.db.query("SELECT * FROM review_decisions"))
     # the allowed paths
     out = review_decide(rig, cid, "remove")
     assert out["status"] == "ended"
     out = ok(rig.as_user("olive").post("api/cases/%d/appeal/decision" % other,
-                                        {"outcome": "vary", "reasons": "r", "restrictions": [WRITTEN_ONLY]}))
+                                        {"outcome": "vary", "justified": True, "proportionate": True, "reasons": "r", "restrictions": [WRITTEN_ONLY]}))
     assert out["status"] == "active"
     assert case_file(rig, other)["restrictions"] == [WRITTEN_ONLY]
 
@@ -305,6 +305,6 @@ def test_a_monitoring_officer_named_in_another_case_still_cannot_decide_the_revi
     record_absence(rig, "chris")
     # molly deputises, but she joined the review: R5
     expect_refusal(rig, _post(rig, "molly", "api/cases/%d/review/decision" % cid,
-                              {"outcome": "continue", "reasons": "r"}), 422, "conflict-of-interest")
+                              {"outcome": "continue", "justified": True, "proportionate": True, "reasons": "r"}), 422, "conflict-of-interest")
     # the allowed path: the chief executive, not involved, decides
     assert review_decide(rig, cid, "continue")["status"] == "active"

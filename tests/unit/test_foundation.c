@@ -260,10 +260,12 @@ typedef struct {
     hab_dir_answer_t answer;
 } stub_finder_t;
 
-static hab_dir_answer_t stub_find_named(void *baton, apr_pool_t *p, const char *name, const char **id)
+static hab_dir_answer_t stub_find_named(void *baton, apr_pool_t *p, const char *name, const char **id,
+                                        unsigned *roles)
 {
     stub_finder_t *f = baton;
     f->asked++;
+    *roles = HAB_ROLE_STAFF;
     if (f->answer == HAB_DIR_YES) *id = apr_psprintf(p, "canon-%s", name);
     return f->answer;
 }

@@ -76,10 +76,13 @@ static json_t *J(const char *fmt, ...)
 /* The staff directory the steps ask about users named in bodies: it
  * knows every lower-case name, and "nobody" not; its id is the name in
  * lower case (as the LDAP port answers the directory's own spelling). */
-static hab_dir_answer_t directory_find(void *baton, apr_pool_t *p, const char *name, const char **id)
+static hab_dir_answer_t directory_find(void *baton, apr_pool_t *p, const char *name, const char **id,
+                                       unsigned *roles)
 {
     (void)baton;
     if (!strcmp(name, "nobody")) return HAB_DIR_NO;
+    /* the monitoring officers of these tests: molly and mo-* */
+    *roles = HAB_ROLE_STAFF | (strncasecmp(name, "mo", 2) == 0 ? HAB_ROLE_MONITORING_OFFICER : 0);
     char *lower = apr_pstrdup(p, name);
     for (char *c = lower; *c; c++) *c = (char)tolower((unsigned char)*c);
     *id = lower;
@@ -520,10 +523,10 @@ START_TEST(walk_raise_to_review_continue_then_lapse)
      * decide it (R5); another monitoring officer deputises (R4) */
     set_day(w, "2026-09-08");
     step_refused(w, "review decision by the MO who joined the review", "molly", MO,
-                 HAB_ROUTE_REVIEW_DECIDE, id, J("{'outcome':'continue','reasons':'Still needed'}"),
+                 HAB_ROUTE_REVIEW_DECIDE, id, J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'Still needed'}"),
                  422, "conflict-of-interest");
     out = step_ok(w, "review decision", "mona", MO, HAB_ROUTE_REVIEW_DECIDE, id,
-                  J("{'outcome':'continue','reasons':'Still needed'}"), 200);
+                  J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'Still needed'}"), 200);
     ASSERT_STATUS(out, "active");
     ck_assert_str_eq(str_of(out.body, "acting_as"), "monitoring-officer");
     ck_assert(json_is_true(json_object_get(out.body, "deputising")));
@@ -727,18 +730,18 @@ START_TEST(review_vary_then_appeal_upheld)
     /* within the first period, which ends 1 September 2026 */
     set_day(w, "2026-08-27");
     step_refused(w, "vary without restrictions", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                 J("{'outcome':'vary','reasons':'r'}"), 422, "missing-field");
+                 J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'r'}"), 422, "missing-field");
     step_refused(w, "vary closing every door", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                 J("{'outcome':'vary','reasons':'r','restrictions':[{'type':'written-only'},"
+                 J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'r','restrictions':[{'type':'written-only'},"
                    "{'type':'decline-channels','channels':['letter','email','fax','online']}]}"),
                  422, "no-open-channel");
     step_refused(w, "vary with a bad restriction", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                 J("{'outcome':'vary','reasons':'r','restrictions':[{'type':'written-only','x':1}]}"),
+                 J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'r','restrictions':[{'type':'written-only','x':1}]}"),
                  400, "unknown-field");
     step_refused(w, "review decision period of 61 months", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                 J("{'outcome':'continue','reasons':'r','period_months':61}"), 400, "invalid-field");
+                 J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'r','period_months':61}"), 400, "invalid-field");
     hab_result_t out = step_ok(w, "vary", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                               J("{'outcome':'vary','reasons':'Visits instead of calls',"
+                               J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'Visits instead of calls',"
                                  "'period_months':12,'restrictions':[{'type':'building-ban',"
                                  "'buildings':['all']}]}"), 200);
     ASSERT_STATUS(out, "active");
@@ -895,6 +898,31 @@ START_TEST(raise_refusals)
 }
 END_TEST
 
+/* R5 wider (issue 12): whoever recorded a contact, and whoever recorded the
+ * absence that lets the monitoring officer decide, may not decide; the
+ * refusal says which involvement, never who. */
+START_TEST(r5_wider)
+{
+    world_t *w = new_world("2026-03-02");
+    long long id = reported_case(w, "alice", STAFF, "CUST-R5W");
+    /* a user who is both CEM and chief executive records a contact, then decides */
+    step_ok(w, "contact by the CEM-and-CE", "cece", CEM | CE, HAB_ROUTE_CONTACT_ADD, id,
+            J("{'at':'2026-03-02','channel':'phone','direction':'inbound','summary':'Shouted'}"), 201);
+    hab_err_t *e = step_refused(w, "decision by a contact recorder", "cece", CEM | CE, HAB_ROUTE_DECIDE, id,
+                                approve_body(), 422, "conflict-of-interest");
+    ck_assert(contains(e->message, "recorded a contact") && !contains(e->message, "cece"));
+    /* a monitoring officer who is also CEM records the chief executive's absence, then deputises */
+    step_ok(w, "absence by the MO-and-CEM", "moce", MO | CEM, HAB_ROUTE_ABSENCE_ADD, 0,
+            J("{'from':'2026-03-02','to':'2026-03-06','note':'Leave'}"), 201);
+    e = step_refused(w, "deputised decision by the absence's recorder", "moce", MO | CEM, HAB_ROUTE_DECIDE, id,
+                     approve_body(), 422, "conflict-of-interest");
+    ck_assert(contains(e->message, "absence") && !contains(e->message, "moce"));
+    /* the allowed path: another monitoring officer, not involved, deputises */
+    hab_result_t out = step_ok(w, "deputised decision", "mona", MO, HAB_ROUTE_DECIDE, id, approve_body(), 200);
+    ASSERT_STATUS(out, "active");
+}
+END_TEST
+
 START_TEST(step_order_refusals)
 {
     world_t *w = new_world("2026-03-02");
@@ -922,7 +950,7 @@ START_TEST(step_order_refusals)
                  J("{'recommendation':'continue','report':'x','monitoring_officer':'molly'}"), 409,
                  "wrong-state");
     step_refused(w, "review decision on a referral", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                 J("{'outcome':'continue','reasons':'x'}"), 409, "wrong-state");
+                 J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'x'}"), 409, "wrong-state");
     step_refused(w, "appeal on a referral", "carol", CEM, HAB_ROUTE_APPEAL, id,
                  J("{'received':'2026-03-02','grounds':'x'}"), 409, "wrong-state");
     /* 400 and 422 on the body */
@@ -1224,7 +1252,7 @@ START_TEST(bug_review_decision_by_the_chief_executive_who_approved)
             J("{'recommendation':'continue','report':'Still needed','monitoring_officer':'molly'}"), 200);
     hab_result_t out = step_ok(w, "review decision by the approving chief executive", "chris", CE,
                                HAB_ROUTE_REVIEW_DECIDE, id,
-                               J("{'outcome':'continue','reasons':'Still needed'}"), 200);
+                               J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'Still needed'}"), 200);
     ASSERT_STATUS(out, "active");
 }
 END_TEST
@@ -1335,6 +1363,7 @@ Suite *suite_procedure(void)
     tcase_add_test(tc, both_roles_decide_as_chief_executive_during_absence);
     tcase_add_test(tc, appeal_quashed_by_an_uninvolved_chief_officer);
     tcase_add_test(tc, review_vary_then_appeal_upheld);
+    tcase_add_test(tc, r5_wider);
     tcase_add_test(tc, review_remove_ends_the_designation);
     tcase_add_test(tc, raise_refusals);
     tcase_add_test(tc, step_order_refusals);

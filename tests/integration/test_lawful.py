@@ -1,0 +1,130 @@
+"""Issue 12, no restriction outlives its basis: R17 (every decision that
+keeps or changes restrictions is justified, a continuation within a year),
+R18 (the review's monitoring officer is real) and R5 wider (contact
+recorders, the officer a contact names, the absence's recorder).  Each
+refusal beside its allowed path; both engines (the suite runs twice)."""
+
+from helpers_procedure import (
+    WRITTEN_ONLY, active_case, add_contact, appeal, approve, case_file, expect_refusal, ok,
+    raise_case, record_absence, report, review, review_decide, warn,
+)
+
+
+def _post(rig, user, path, body):
+    return lambda: rig.as_user(user).post(path, body)
+
+
+def _decide_review(rig, cid, user="chris", **body):
+    return _post(rig, user, "api/cases/%d/review/decision" % cid, body)
+
+
+# ---- R17 ----
+
+def test_r17_continue_or_vary_without_the_findings_is_not_justified(shared_rig):
+    rig = shared_rig
+    cid = active_case(rig)
+    review(rig, cid)
+    for missing in ({"justified": False, "proportionate": True}, {"justified": True, "proportionate": False},
+                    {"proportionate": True}, {"justified": True, "proportionate": True, "reasons": "  "}):
+        body = {"outcome": "continue", "reasons": "Still needed."}
+        body.update(missing)
+        expect_refusal(rig, _decide_review(rig, cid, **body), 422, "not-justified")
+    expect_refusal(rig, _decide_review(rig, cid, outcome="vary", reasons="r", restrictions=[WRITTEN_ONLY]),
+                   422, "not-justified")
+    # removal needs no finding: it keeps nothing
+    out = ok(rig.as_user("chris").post("api/cases/%d/review/decision" % cid,
+                                        {"outcome": "remove", "reasons": "Behaviour changed."}))
+    assert out["status"] == "ended"
+
+
+def test_r17_a_continuation_is_at_most_twelve_months(shared_rig):
+    rig = shared_rig
+    cid = active_case(rig)
+    review(rig, cid)
+    expect_refusal(rig, _decide_review(rig, cid, outcome="continue", justified=True, proportionate=True,
+                                       reasons="Still needed.", period_months=13),
+                   422, "period-too-long", field="period_months")
+    out = review_decide(rig, cid, "continue", period_months=12)
+    assert out["status"] == "active"
+    c = case_file(rig, cid)
+    assert c["period"]["months"] == 12
+    # the letter quotes the reasons
+    page = rig.as_user("carol").get("api/cases/%d/letters/%d" % (cid, c["letters"][-1]["id"])).text
+    assert "The review shows the arrangements are still needed." in page
+
+
+def test_r17_an_appeal_varying_restrictions_is_justified(shared_rig):
+    rig = shared_rig
+    cid = active_case(rig)
+    appeal(rig, cid)
+    expect_refusal(rig, _post(rig, "olive", "api/cases/%d/appeal/decision" % cid,
+                              {"outcome": "vary", "reasons": "Softer.", "restrictions": [WRITTEN_ONLY]}),
+                   422, "not-justified")
+    out = ok(rig.as_user("olive").post("api/cases/%d/appeal/decision" % cid,
+                                        {"outcome": "vary", "justified": True, "proportionate": True,
+                                         "reasons": "Softer.", "restrictions": [WRITTEN_ONLY]}))
+    assert out["status"] == "active"
+
+
+# ---- R18 ----
+
+def test_r18_the_monitoring_officer_named_is_one_and_not_the_author(shared_rig):
+    rig = shared_rig
+    cid = active_case(rig)
+    for name, code in (("alice", "not-monitoring-officer"), ("carol", "not-monitoring-officer"),
+                       ("nobody-at-all", "unknown-user")):
+        expect_refusal(rig, _post(rig, "carol", "api/cases/%d/review" % cid,
+                                  {"recommendation": "continue", "report": "r", "monitoring_officer": name}),
+                       422, code, field="monitoring_officer")
+    review(rig, cid, monitoring_officer="Molly")
+    assert case_file(rig, cid)["reviews"][0]["monitoring_officer"] == "molly"
+
+
+# ---- R5, wider ----
+
+def test_r5_the_officer_a_contact_names_cannot_decide_nor_hear_the_appeal(own_rig):
+    rig = own_rig
+    cid = raise_case(rig)
+    add_contact(rig, cid, user="carol", officer="Chris")   # the behaviour was aimed at chris
+    warn(rig, cid)
+    report(rig, cid)
+    err = expect_refusal(rig, _post(rig, "chris", "api/cases/%d/decision" % cid,
+                                    {"outcome": "approve", "justified": True, "proportionate": True,
+                                     "reasons": "r"}), 422, "conflict-of-interest")
+    assert "officer it was aimed at" in err["message"] and "Chris" not in err["message"]
+    # the monitoring officer deputises (chris is away; the CEM recorded it)
+    record_absence(rig, "carol")
+    assert approve(rig, cid, user="molly")["deputising"] is True
+    # an appeal: the chief officer named in a contact cannot hear it
+    other = raise_case(rig)
+    add_contact(rig, other, user="carol", officer="olive")
+    warn(rig, other)
+    report(rig, other)
+    approve(rig, other, user="molly")
+    appeal(rig, other)
+    expect_refusal(rig, _post(rig, "olive", "api/cases/%d/appeal/decision" % other,
+                              {"outcome": "uphold", "reasons": "r"}), 422, "conflict-of-interest")
+    out = ok(rig.as_user("oscar").post("api/cases/%d/appeal/decision" % other,
+                                        {"outcome": "uphold", "reasons": "r"}))
+    assert out["status"] == "active"
+
+
+def test_r5_the_officer_a_contact_names_cannot_decide_its_review(own_rig):
+    rig = own_rig
+    cid = active_case(rig)
+    add_contact(rig, cid, user="carol", officer="chris")
+    review(rig, cid)
+    err = expect_refusal(rig, _decide_review(rig, cid, outcome="continue", justified=True, proportionate=True,
+                                             reasons="r"), 422, "conflict-of-interest")
+    assert "officer it was aimed at" in err["message"]
+    # the allowed path: a contact aimed at someone else bars no one here
+    other = active_case(rig)
+    add_contact(rig, other, user="carol", officer="olive")
+    review(rig, other)
+    assert review_decide(rig, other, "continue")["status"] == "active"
+
+
+# Whoever recorded a contact, and whoever recorded the absence that lets the
+# monitoring officer decide, are refused too; no rig user holds the roles
+# that would let them then decide, so the unit tests show those refusals
+# (tests/unit/test_procedure.c, r5_wider).
