@@ -184,7 +184,7 @@ int verb_export_audit(admin_ctx_t *ctx)
     if (err) return admin_fail(err, ADMIN_DATABASE);
     int csv = strcmp(format, "csv") == 0;
     if (csv)
-        fputs(hab_audit_csv_header(), stdout);
+        fputs(hab_audit_csv_header(ctx->p), stdout);
     else
         printf("{\"entries\":[");
     apr_pool_t *batch;
