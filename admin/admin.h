@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 
 #include "habitual/error.h"
 #include "habitual/store.h"
@@ -53,6 +54,14 @@ int admin_log_action(admin_ctx_t *ctx, hab_store_t *store, const char *action, l
  * entry commit together. */
 hab_err_t *admin_log_in_transaction(admin_ctx_t *ctx, hab_store_t *store, const char *action,
                                     long long case_id);
+
+/* A verb that prints personal data (names, references, case ids with
+ * what happened in the case): before it prints anything, one entry per
+ * case it names (long long ids), or one with no case when it names none,
+ * all in one write transaction.  ADMIN_DATABASE (message printed) when the
+ * log cannot be written: then nothing may be printed. */
+int admin_log_cases(admin_ctx_t *ctx, hab_store_t *store, const char *action,
+                    const apr_array_header_t *case_ids);
 
 int verb_init(admin_ctx_t *ctx);
 int verb_verify_audit(admin_ctx_t *ctx);

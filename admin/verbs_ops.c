@@ -20,6 +20,13 @@
  *   case past its period's end, hab_effective_status) and whether a review is
  *   recorded and awaits its decision.  A lapsed case stays on the list (its
  *   review was missed: the designation ended without one) until it is purged.
+ *   References and case ids are personal data: before anything is printed
+ *   one access-log entry per case listed (action admin.reviews, user
+ *   admin:<login or SUDO_USER>), or one with no case when none is due; the
+ *   reference is printed without control characters in text format and
+ *   through the shared CSV writer in csv.  The access log cannot be
+ *   written: exit 3, nothing printed.  report prints counts only and is not
+ *   logged; backup discloses nothing to anyone and is not logged either.
  *   Always exits 0.  In text format nothing at all is printed when nothing is
  *   due, so cron mails only when there is something to do; csv prints its
  *   header, json an empty list.  Crontab line (the CEM's mailbox):
@@ -83,6 +90,7 @@
 #include "habitual/csv.h"
 #include "habitual/dates.h"
 #include "habitual/json_io.h"
+#include "habitual/text.h"
 #include "habitual/validate.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
@@ -121,6 +129,10 @@ int verb_reviews(admin_ctx_t *ctx)
         "WHERE c.status = 'active' AND pe.review_due <= ? ORDER BY pe.review_due, c.id",
         "t", due_by);
     if (err) return admin_fail(err, ADMIN_DATABASE);
+    /* references and case ids: logged before anything is shown */
+    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows + 1, sizeof(long long));
+    for (int i = 0; i < r->nrows; i++) APR_ARRAY_PUSH(named, long long) = hab_rows_int(r, i, 0);
+    if ((rc = admin_log_cases(ctx, store, "admin.reviews", named))) return rc;
 
     json_t *list = hab_json_own(ctx->p, json_array());
     int csv = !strcmp(format, "csv"), text = !strcmp(format, "text");
@@ -147,7 +159,7 @@ int verb_reviews(admin_ctx_t *ctx)
             hab_csv_add_text(row, pending ? "yes" : "no");
             fputs(hab_csv_row_end(row), stdout);
         } else if (text) {
-            printf("case %lld  reference %s  review due %s  ", id, ref, due);
+            printf("case %lld  reference %s  review due %s  ", id, hab_text_clean(ctx->p, ref, 0), due);
             if (overdue > 0) printf("%ld day%s overdue", overdue, overdue == 1 ? "" : "s");
             else if (overdue == 0) printf("due today");
             else printf("due in %ld day%s", -overdue, overdue == -1 ? "" : "s");

@@ -575,7 +575,11 @@ def test_purge_dry_run_changes_nothing_and_purge_removes_exactly_the_expired_unh
 
     counts, log_count = db.counts(), db.log_count()
     res = own_rig.admin("purge", "--dry-run")
-    assert db.counts() == counts and db.log_count() == log_count
+    # nothing changes but the access log: one admin.purge-list entry per case named (issue 11)
+    assert db.counts() == counts and db.log_count() == log_count + len(purged_ids) + 1
+    listed = db.query("SELECT action, case_id FROM access_log WHERE seq > ?", (log_count,))
+    assert {e["action"] for e in listed} == {"admin.purge-list"}
+    assert sorted(e["case_id"] for e in listed) == sorted(purged_ids | {k["held-closed-3y"]})
     lines = [l for l in res.stdout.splitlines() if l.startswith("would purge case ")]
     assert sorted(int(l.split()[3].rstrip(":")) for l in lines) == sorted(purged_ids)
     line = {int(l.split()[3].rstrip(":")): l for l in lines}
@@ -618,8 +622,10 @@ def test_purge_dry_run_changes_nothing_and_purge_removes_exactly_the_expired_unh
     log_after = db.query("SELECT * FROM access_log ORDER BY seq")
     assert log_after[:len(log_before)] == log_before
     new = log_after[len(log_before):]
-    assert sorted(e["case_id"] for e in new) == sorted(purged_ids)
-    assert {e["action"] for e in new} == {"admin.purge"}
+    # the held case it names as kept is logged first (admin.purge-list), then each purge
+    assert [(e["action"], e["case_id"]) for e in new[:1]] == [("admin.purge-list", k["held-closed-3y"])]
+    assert sorted(e["case_id"] for e in new[1:]) == sorted(purged_ids)
+    assert {e["action"] for e in new[1:]} == {"admin.purge"}
     assert rig.admin(own_rig.rig.db, "verify-audit").stdout.startswith("ok: %d entries" % len(log_after))
     again = own_rig.admin("purge", "--dry-run").stdout
     assert "would purge" not in again
