@@ -672,8 +672,13 @@ def test_notify_emails_each_notification_once_to_the_chief_officers_and_retries_
     ldap = ["--ldap-url", own_rig.httpd.ldap_url, "--group", rig.group_dn("chief-officers"),
             "--link", "https://intranet.example.org/habitual/"]
 
+    last_seq = own_rig.db.scalar("SELECT max(seq) FROM access_log")
     res = own_rig.admin("notify", "--sendmail", good, *ldap, check=False)
     assert res.returncode == 0, (res.stdout, res.stderr)
+    # case ids with their events are printed: one admin.notify entry per case, first (issue 11)
+    logged = own_rig.db.query("SELECT action, case_id FROM access_log WHERE seq > ? ORDER BY seq", (last_seq,))
+    assert sorted((e["action"], e["case_id"]) for e in logged) == \
+        sorted(("admin.notify", c) for c in approved + [lapsed])
     mails = parse_mails(mail_log)
     subjects = sorted(h["Subject"] for h, _b in mails)
     assert subjects == sorted(["Habitual contact: case %d approved" % c for c in approved + [lapsed]] +
@@ -691,9 +696,10 @@ def test_notify_emails_each_notification_once_to_the_chief_officers_and_retries_
     assert [(r["case_id"], r["created_by"]) for r in lapse_row] == [(lapsed, "habitual-admin")]
     assert lapse_row[0]["created_at"] == iso(period_end(add_months(t, -13), 12) + days(1)) + "T00:00:00Z"
 
-    # a second run sends nothing
+    # a second run sends nothing, and names no case: no entry
+    count = own_rig.db.log_count()
     res = own_rig.admin("notify", "--sendmail", good, *ldap)
-    assert "nothing to send" in res.stdout
+    assert "nothing to send" in res.stdout and own_rig.db.log_count() == count
     assert len(parse_mails(mail_log)) == 4
 
     # a failing sendmail leaves the new notification pending, with the reason
