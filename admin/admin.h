@@ -68,6 +68,14 @@ const char *admin_sendmail(apr_pool_t *p, const char *cmd, void (*write)(FILE *o
                            const void *arg);
 #define ADMIN_DEFAULT_SENDMAIL "/usr/sbin/sendmail -t -i"
 
+/* A verb that prints personal data (names, references, case ids with
+ * what happened in the case): before it prints anything, one entry per
+ * case it names (long long ids), or one with no case when it names none,
+ * all in one write transaction.  ADMIN_DATABASE (message printed) when the
+ * log cannot be written: then nothing may be printed. */
+int admin_log_cases(admin_ctx_t *ctx, hab_store_t *store, const char *action,
+                    const apr_array_header_t *case_ids);
+
 int verb_init(admin_ctx_t *ctx);
 int verb_verify_audit(admin_ctx_t *ctx);
 int verb_export_audit(admin_ctx_t *ctx);

@@ -12,7 +12,11 @@
 
 int admin_fail(const hab_err_t *err, int code)
 {
-    fprintf(stderr, "habitual-admin: %s\n", err->message);
+    /* a message may quote what the database holds: no control characters */
+    fputs("habitual-admin: ", stderr);
+    for (const unsigned char *c = (const unsigned char *)err->message; c && *c; c++)
+        fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, stderr);
+    fputc('\n', stderr);
     return code;
 }
 

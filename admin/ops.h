@@ -16,9 +16,6 @@ const char *ops_format(admin_ctx_t *ctx, const char *const *allowed);
  * printed) when it is not a plain decimal in range. */
 int ops_int_option(admin_ctx_t *ctx, const char *name, long def, long min, long max, long *out);
 
-/* RFC 4180: quote every field, double the quotes inside. */
-void ops_csv_field(FILE *out, const char *v, int last);
-
 /* The date part of a stored UTC time ("YYYY-MM-DDTHH:MM:SSZ"), or the date itself. */
 const char *ops_date_of(apr_pool_t *p, const char *time_or_date);
 

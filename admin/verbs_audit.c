@@ -286,6 +286,21 @@ int admin_log_action(admin_ctx_t *ctx, hab_store_t *store, const char *action, l
     return ADMIN_OK;
 }
 
+int admin_log_cases(admin_ctx_t *ctx, hab_store_t *store, const char *action,
+                    const apr_array_header_t *case_ids)
+{
+    hab_err_t *err = store->ops->begin(store, ctx->p, 1);
+    for (int i = 0; !err && i < case_ids->nelts; i++)
+        err = admin_log_in_transaction(ctx, store, action, APR_ARRAY_IDX(case_ids, i, long long));
+    if (!err && !case_ids->nelts) err = admin_log_in_transaction(ctx, store, action, 0);
+    if (!err) err = store->ops->commit(store, ctx->p);
+    if (err) {
+        store->ops->rollback(store);
+        return admin_fail(err, ADMIN_DATABASE);
+    }
+    return ADMIN_OK;
+}
+
 int verb_export_audit(admin_ctx_t *ctx)
 {
     static const char *const opts[] = {"--from", "--to", "--format", NULL};
@@ -310,7 +325,7 @@ int verb_export_audit(admin_ctx_t *ctx)
     if (err) return admin_fail(err, ADMIN_DATABASE);
     int csv = strcmp(format, "csv") == 0;
     if (csv)
-        fputs(hab_audit_csv_header(), stdout);
+        fputs(hab_audit_csv_header(ctx->p), stdout);
     else
         printf("{\"entries\":[");
     apr_pool_t *batch;

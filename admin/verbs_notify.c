@@ -31,8 +31,9 @@
  *   cleared.  Otherwise email_attempts + 1 and email_error a short reason
  *   ("sendmail exited with status 1"); it stays pending for the next run; the
  *   verb exits 1 after trying the others.  Output names case ids and events
- *   only.  Sending is not an access-log entry (the message holds no case
- *   content).  Runs must not overlap: in cron use flock, e.g.
+ *   only.  Case ids with their events tell what happened in a case: before
+ *   sending, one access-log entry per case with pending notifications
+ *   (admin.notify); "nothing to send" leaves none.  Runs must not overlap: in cron use flock, e.g.
  *     0-59/10 * * * *  www-data  flock -n /run/lock/habitual-notify habitual-admin --driver sqlite3 --params /var/lib/habitual/habitual.db notify --ldap-url "ldap://ldap.council.example/ou=people,dc=council,dc=example?uid?sub" --group "cn=chief-officers,ou=groups,dc=council,dc=example" --link https://intranet.council.example/habitual
  */
 #include <signal.h>
@@ -53,6 +54,7 @@
 #include "habitual/casefile.h"
 #include "habitual/dates.h"
 #include "habitual/ldap_text.h"
+#include "habitual/text.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 #define LDAP_SECONDS 5
@@ -154,7 +156,8 @@ static const char *member_mail(apr_pool_t *p, LDAP *ld, const hab_ldap_url_t *ur
     if (vals && vals[0]) {
         const char *v = apr_pstrmemdup(p, vals[0]->bv_val, vals[0]->bv_len);
         if (strlen(v) == vals[0]->bv_len && plain_address(v)) mail = v;
-        else fprintf(stderr, "habitual-admin: %s has a mail value that is not a plain address; skipped\n", dn);
+        else fprintf(stderr, "habitual-admin: %s has a mail value that is not a plain address; skipped\n",
+                     hab_text_clean(p, dn, 0));
     }
     ldap_value_free_len(vals);
     ldap_msgfree(res);
@@ -390,9 +393,19 @@ int verb_notify(admin_ctx_t *ctx)
     apr_array_header_t *to = apr_array_make(ctx->p, 8, sizeof(const char *));
     const char *problem = admin_group_addresses(ctx->p, url, group, to);
     if (problem) {
-        fprintf(stderr, "habitual-admin: %s; nothing was sent (%d pending)\n", problem, r->nrows);
+        fprintf(stderr, "habitual-admin: %s; nothing was sent (%d pending)\n",
+                hab_text_clean(ctx->p, problem, 0), r->nrows);
         return ADMIN_FAILED;
     }
+    /* case ids with what happened in them: logged before anything is sent or shown */
+    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows, sizeof(long long));
+    for (int i = 0; i < r->nrows; i++) {
+        long long case_id = hab_rows_int(r, i, 1);
+        int seen = 0;
+        for (int k = 0; k < named->nelts && !seen; k++) seen = APR_ARRAY_IDX(named, k, long long) == case_id;
+        if (!seen) APR_ARRAY_PUSH(named, long long) = case_id;
+    }
+    if ((rc = admin_log_cases(ctx, store, "admin.notify", named))) return rc;
     int sent = 0, failed = 0;
     for (int i = 0; i < r->nrows; i++) {
         long long id = hab_rows_int(r, i, 0), case_id = hab_rows_int(r, i, 1);

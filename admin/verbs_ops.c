@@ -20,6 +20,13 @@
  *   case past its period's end, hab_effective_status) and whether a review is
  *   recorded and awaits its decision.  A lapsed case stays on the list (its
  *   review was missed: the designation ended without one) until it is purged.
+ *   References and case ids are personal data: before anything is printed
+ *   one access-log entry per case listed (action admin.reviews, user
+ *   admin:<login or SUDO_USER>), or one with no case when none is due; the
+ *   reference is printed without control characters in text format and
+ *   through the shared CSV writer in csv.  The access log cannot be
+ *   written: exit 3, nothing printed.  report prints counts only and is not
+ *   logged; backup discloses nothing to anyone and is not logged either.
  *   Always exits 0.  In text format nothing at all is printed when nothing is
  *   due, so cron mails only when there is something to do; csv prints its
  *   header, json an empty list.  Crontab line (the CEM's mailbox):
@@ -80,8 +87,10 @@
 #include "ops.h"
 #include "habitual/audit.h"
 #include "habitual/casefile.h"
+#include "habitual/csv.h"
 #include "habitual/dates.h"
 #include "habitual/json_io.h"
+#include "habitual/text.h"
 #include "habitual/validate.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
@@ -120,10 +129,16 @@ int verb_reviews(admin_ctx_t *ctx)
         "WHERE c.status = 'active' AND pe.review_due <= ? ORDER BY pe.review_due, c.id",
         "t", due_by);
     if (err) return admin_fail(err, ADMIN_DATABASE);
+    /* references and case ids: logged before anything is shown */
+    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows + 1, sizeof(long long));
+    for (int i = 0; i < r->nrows; i++) APR_ARRAY_PUSH(named, long long) = hab_rows_int(r, i, 0);
+    if ((rc = admin_log_cases(ctx, store, "admin.reviews", named))) return rc;
 
     json_t *list = hab_json_own(ctx->p, json_array());
     int csv = !strcmp(format, "csv"), text = !strcmp(format, "text");
-    if (csv) printf("case_id,reference,review_due,days_overdue,lapsed,period_end,review_pending\r\n");
+    static const char *const header[] = {"case_id", "reference", "review_due", "days_overdue",
+                                         "lapsed", "period_end", "review_pending", NULL};
+    if (csv) fputs(hab_csv_line(ctx->p, header), stdout);
     if (text && r->nrows)
         printf("Reviews overdue or due by %s (today %s, within %ld days): %d\n", due_by,
                ctx->today, within, r->nrows);
@@ -134,15 +149,17 @@ int verb_reviews(admin_ctx_t *ctx)
         int lapsed, pending = hab_rows_int(r, i, 4) > 0;
         hab_effective_status("active", end, ctx->today, &lapsed);
         if (csv) {
-            ops_csv_field(stdout, T(r, i, 0), 0);
-            ops_csv_field(stdout, ref, 0);
-            ops_csv_field(stdout, due, 0);
-            ops_csv_field(stdout, apr_ltoa(ctx->p, overdue), 0);
-            ops_csv_field(stdout, lapsed ? "yes" : "no", 0);
-            ops_csv_field(stdout, end, 0);
-            ops_csv_field(stdout, pending ? "yes" : "no", 1);
+            hab_csv_row_t *row = hab_csv_row(ctx->p);
+            hab_csv_add_int(row, id);
+            hab_csv_add_text(row, ref);
+            hab_csv_add_text(row, due);
+            hab_csv_add_int(row, overdue);
+            hab_csv_add_text(row, lapsed ? "yes" : "no");
+            hab_csv_add_text(row, end);
+            hab_csv_add_text(row, pending ? "yes" : "no");
+            fputs(hab_csv_row_end(row), stdout);
         } else if (text) {
-            printf("case %lld  reference %s  review due %s  ", id, ref, due);
+            printf("case %lld  reference %s  review due %s  ", id, hab_text_clean(ctx->p, ref, 0), due);
             if (overdue > 0) printf("%ld day%s overdue", overdue, overdue == 1 ? "" : "s");
             else if (overdue == 0) printf("due today");
             else printf("due in %ld day%s", -overdue, overdue == -1 ? "" : "s");
@@ -609,15 +626,13 @@ int verb_report(admin_ctx_t *ctx)
     if (!strcmp(format, "json")) {
         print_json(hab_json_own(ctx->p, figures_json(&f, from, to)));
     } else if (!strcmp(format, "csv")) {
-        printf("figure,value\r\n");
-        ops_csv_field(stdout, "from", 0);
-        ops_csv_field(stdout, from, 1);
-        ops_csv_field(stdout, "to", 0);
-        ops_csv_field(stdout, to, 1);
-        for (int i = 0; i < f.names->nelts; i++) {
-            ops_csv_field(stdout, APR_ARRAY_IDX(f.names, i, const char *), 0);
-            ops_csv_field(stdout, figure_text(ctx->p, APR_ARRAY_IDX(f.values, i, json_t *)), 1);
-        }
+        fputs(hab_csv_line(ctx->p, (const char *const[]){"figure", "value", NULL}), stdout);
+        fputs(hab_csv_line(ctx->p, (const char *const[]){"from", from, NULL}), stdout);
+        fputs(hab_csv_line(ctx->p, (const char *const[]){"to", to, NULL}), stdout);
+        for (int i = 0; i < f.names->nelts; i++)
+            fputs(hab_csv_line(ctx->p, (const char *const[]){
+                      APR_ARRAY_IDX(f.names, i, const char *),
+                      figure_text(ctx->p, APR_ARRAY_IDX(f.values, i, json_t *)), NULL}), stdout);
     } else {
         printf("Habitual contact: governance figures from %s to %s\n", from, to);
         for (int i = 0; i < f.names->nelts; i++) {
@@ -656,17 +671,6 @@ int ops_int_option(admin_ctx_t *ctx, const char *name, long def, long min, long 
     }
     *out = n;
     return ADMIN_OK;
-}
-
-void ops_csv_field(FILE *out, const char *v, int last)
-{
-    fputc('"', out);
-    for (const char *c = v ? v : ""; *c; c++) {
-        if (*c == '"') fputc('"', out);
-        fputc(*c, out);
-    }
-    fputc('"', out);
-    fputs(last ? "\r\n" : ",", out);
 }
 
 const char *ops_date_of(apr_pool_t *p, const char *t)

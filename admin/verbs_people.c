@@ -1,7 +1,7 @@
 /* sar and purge: what is held about one person, and removing cases past
  * their retention period.  Decisions (for the README):
  *
- * sar PERSON-REFERENCE [--format json|html]
+ * sar PERSON-REFERENCE [--format json|html|csv|text]
  *   The person with exactly that council reference and every case about
  *   them, read from the tables directly in one snapshot: the referral (with
  *   representative, advocate and copy list), criteria, the chronology with
@@ -17,9 +17,15 @@
  *   (they acted in their professional capacity); no other customer's data
  *   is read.  The access log is not part of the export (it is the council's
  *   record of its own staff's access; ask the auditor for it when the
- *   request covers who saw the file).  JSON (default) is indented, UTF-8; HTML is a
- *   printable page with every value escaped (letters are shown as issued:
- *   they were escaped when generated).  Before anything is printed one
+ *   request covers who saw the file).  JSON (default) is indented, UTF-8, and
+ *   holds each letter's body as stored; HTML is a printable page with every
+ *   value escaped and a Content-Security-Policy that allows no script or
+ *   image.  A letter's stored HTML is not trusted (a row written behind the
+ *   module's back, or by a past bug, would run in whoever opens the file):
+ *   HTML, CSV and text show its text (hab_html_to_text), escaped again for
+ *   HTML.  CSV: "field","value" rows through the shared writer (csv.h), the
+ *   field a path such as cases[1].chronology[2].summary; text: "field: value"
+ *   lines, control characters replaced (text.h).  Before anything is printed one
  *   access-log entry per case is appended (action admin.sar; user
  *   admin:<login or SUDO_USER>), or one with no case when the person has no
  *   case left.  No match: "no person with that reference", exit 1.
@@ -42,7 +48,10 @@
  *   the same transaction.  The access log itself is never touched, so the
  *   chain still verifies.  SQLite: secure_delete is on for the purge, so the
  *   freed pages are zeroed; older backups still hold the data until rotated.
- *   Output names case ids only.
+ *   Output names case ids only.  Cases named but not purged (--dry-run's
+ *   list, those kept on legal hold, one that changed meanwhile) are logged
+ *   first, one admin.purge-list entry each (a dry run naming none: one entry
+ *   with no case), so the access log shows who looked at what is due to go.
  */
 #include <string.h>
 
@@ -52,9 +61,11 @@
 #include "admin.h"
 #include "ops.h"
 #include "habitual/casefile.h"
+#include "habitual/csv.h"
 #include "habitual/dates.h"
 #include "habitual/html.h"
 #include "habitual/json_io.h"
+#include "habitual/text.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 
@@ -346,8 +357,9 @@ static void html_value(apr_pool_t *p, FILE *out, const char *key, json_t *v, int
         }
         fprintf(out, "</ol>\n");
     } else if (json_is_string(v)) {
-        if (key && !strcmp(key, "body")) /* a letter as issued: escaped when generated (R11) */
-            fprintf(out, "<div class=\"letter\">%s</div>", json_string_value(v));
+        if (key && !strcmp(key, "body")) /* a stored letter: its text, never its markup */
+            fprintf(out, "<div class=\"letter\">%s</div>",
+                    hab_html_escape(p, hab_html_to_text(p, json_string_value(v))));
         else
             fprintf(out, "%s", hab_html_escape(p, json_string_value(v)));
     } else if (json_is_boolean(v)) {
@@ -364,11 +376,13 @@ static void sar_html(apr_pool_t *p, FILE *out, json_t *doc)
     json_t *person = json_object_get(doc, "person"), *cases = json_object_get(doc, "cases");
     json_t *meta = json_object_get(doc, "subject_access_request");
     fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                 "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                 "style-src 'unsafe-inline'\">\n"
                  "<title>Subject access request</title>\n<style>\n"
                  "body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}\n"
                  "dt{font-weight:bold}dd{margin:0 0 .5em 1.5em}\n"
                  ".special-category{border:3px solid #d4351c;padding:0 1em;margin:1em 0}\n"
-                 ".letter{border:1px solid #999;padding:1em;margin:.5em 0}\n"
+                 ".letter{border:1px solid #999;padding:1em;margin:.5em 0;white-space:pre-line}\n"
                  "@media print{h2{page-break-before:always}}\n</style>\n</head>\n<body>\n");
     fprintf(out, "<h1>Information held about %s</h1>\n",
             hab_html_escape(p, json_string_value(json_object_get(person, "name"))));
@@ -390,10 +404,72 @@ static void sar_html(apr_pool_t *p, FILE *out, json_t *doc)
     fprintf(out, "</body>\n</html>\n");
 }
 
+/* ---- sar: CSV and text, one line per value ---- */
+
+typedef struct {
+    apr_pool_t *p;
+    FILE *out;
+    int csv;
+} flat_t;
+
+/* A value as text: a stored letter's body as its text (never its markup). */
+static const char *flat_value(apr_pool_t *p, const char *key, json_t *v)
+{
+    if (json_is_string(v))
+        return key && !strcmp(key, "body") ? hab_html_to_text(p, json_string_value(v)) : json_string_value(v);
+    if (json_is_boolean(v)) return json_is_true(v) ? "yes" : "no";
+    if (json_is_integer(v)) return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
+    return "";
+}
+
+/* Each scalar under v as "path","value" (CSV) or "path: value" (text). */
+static void flat_walk(flat_t *f, const char *path, const char *key, json_t *v)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *child;
+        json_object_foreach(v, k, child)
+            flat_walk(f, *path ? apr_pstrcat(f->p, path, ".", k, NULL) : k, k, child);
+        return;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        if (!json_array_size(v)) flat_walk(f, path, key, json_null());
+        json_array_foreach(v, i, item)
+            flat_walk(f, apr_psprintf(f->p, "%s[%" APR_SIZE_T_FMT "]", path, i + 1), key, item);
+        return;
+    }
+    const char *value = flat_value(f->p, key, v);
+    if (f->csv) {
+        fputs(hab_csv_line(f->p, (const char *const[]){path, value, NULL}), f->out);
+        return;
+    }
+    /* text: one line per field, a value's own lines indented under it */
+    fprintf(f->out, "%s:", hab_text_clean(f->p, path, 0));
+    const char *line = hab_text_clean(f->p, value, 1);
+    int first = 1;
+    for (;;) {
+        const char *nl = strchr(line, '\n');
+        int n = nl ? (int)(nl - line) : (int)strlen(line);
+        fprintf(f->out, "%s%.*s\n", first ? " " : "    ", n, line);
+        first = 0;
+        if (!nl) break;
+        line = nl + 1;
+    }
+}
+
+static void sar_flat(apr_pool_t *p, FILE *out, json_t *doc, int csv)
+{
+    flat_t f = {p, out, csv};
+    if (csv) fputs(hab_csv_line(p, (const char *const[]){"field", "value", NULL}), out);
+    flat_walk(&f, "", NULL, doc);
+}
+
 int verb_sar(admin_ctx_t *ctx)
 {
     static const char *const opts[] = {"--format", NULL};
-    static const char *const formats[] = {"json", "html", NULL};
+    static const char *const formats[] = {"json", "html", "csv", "text", NULL};
     int rc = admin_check_options(ctx, opts, NULL, 1);
     if (rc) return rc;
     const char *format = ops_format(ctx, formats);
@@ -459,6 +535,8 @@ int verb_sar(admin_ctx_t *ctx)
 
     if (!strcmp(format, "html")) {
         sar_html(ctx->p, stdout, doc);
+    } else if (!strcmp(format, "csv") || !strcmp(format, "text")) {
+        sar_flat(ctx->p, stdout, doc, !strcmp(format, "csv"));
     } else {
         json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', stdout);
@@ -583,6 +661,16 @@ int verb_purge(admin_ctx_t *ctx)
         (e = hab_store_q(store, ctx->p, NULL, "PRAGMA secure_delete = ON", "")))
         return admin_fail(e, ADMIN_DATABASE);
     const char *one_case_sql = apr_pstrcat(ctx->p, purge_case_sql, "WHERE c.id = ?", NULL);
+    /* Cases named but not purged (a dry run's list, those kept on hold) are
+     * logged before anything is shown, as admin.purge-list; a dry run
+     * always leaves an entry.  A purged case has its admin.purge entry. */
+    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows + 1, sizeof(long long));
+    for (int i = 0; i < r->nrows; i++) {
+        verdict_t v = retention_verdict(ctx, &keep, r, i);
+        if ((v.held && v.since && strcmp(v.since, ctx->today) <= 0) || (dry && v.eligible))
+            APR_ARRAY_PUSH(named, long long) = hab_rows_int(r, i, 0);
+    }
+    if ((dry || named->nelts) && (rc = admin_log_cases(ctx, store, "admin.purge-list", named))) return rc;
     int purged = 0, held = 0;
     for (int i = 0; i < r->nrows; i++) {
         verdict_t v = retention_verdict(ctx, &keep, r, i);
@@ -593,7 +681,7 @@ int verb_purge(admin_ctx_t *ctx)
         }
         if (!v.eligible) continue;
         if (dry) {
-            printf("would purge case %lld: %s, eligible since %s\n", id, v.why, v.since);
+            printf("would purge case %lld: %s, eligible since %s\n", id, hab_text_clean(ctx->p, v.why, 0), v.since);
             purged++;
             continue;
         }
@@ -606,6 +694,7 @@ int verb_purge(admin_ctx_t *ctx)
         }
         if (now->nrows != 1 || !retention_verdict(ctx, &keep, now, 0).eligible) {
             store->ops->rollback(store);
+            if ((rc = admin_log_action(ctx, store, "admin.purge-list", id))) return rc;
             printf("kept case %lld: it changed while the purge ran\n", id);
             continue;
         }
@@ -615,7 +704,7 @@ int verb_purge(admin_ctx_t *ctx)
             fprintf(stderr, "habitual-admin: case %lld not purged; %d purged before it\n", id, purged);
             return admin_fail(e, ADMIN_DATABASE);
         }
-        printf("purged case %lld: %s, eligible since %s\n", id, v.why, v.since);
+        printf("purged case %lld: %s, eligible since %s\n", id, hab_text_clean(ctx->p, v.why, 0), v.since);
         purged++;
     }
     if (dry)

@@ -98,8 +98,10 @@ hab_err_t *hab_audit_read(hab_store_t *s, apr_pool_t *p, long long after, int li
 /* One entry by its sequence number (every field). */
 hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq, hab_audit_entry_t *e);
 
-/* CSV exports (RFC 4180, every field quoted, CRLF): the header and a line. */
-const char *hab_audit_csv_header(void);
+/* CSV exports through the shared writer (csv.h): the header and a line.
+ * Numbers bare, text quoted; a text beginning with = + - @ TAB CR or ' has a
+ * ' put before it (drop it to re-verify). */
+const char *hab_audit_csv_header(apr_pool_t *p);
 const char *hab_audit_csv_line(apr_pool_t *p, const hab_audit_entry_t *e);
 
 /* Checkpoints: "habitual-checkpoint v1 entries=N head=HEX at=TIME hmac=HEX".

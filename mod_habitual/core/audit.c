@@ -8,15 +8,11 @@
 #include <apr_thread_proc.h>
 
 #include "habitual/audit.h"
+#include "habitual/csv.h"
 
 #define VERIFY_BATCH 20000
 #define COLUMNS "seq, at, \"user\", roles, acting_as, action, case_id, outcome, status, " \
                 "request_id, client, prev_hash, hash, case_ids"
-
-static const char *num_or_null(apr_pool_t *p, long long v, int zero_is_null)
-{
-    return (zero_is_null && v == 0) ? NULL : apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)v);
-}
 
 /* The encoding is built in one buffer: verifying a million entries spends
  * its time hashing, not formatting. */
@@ -249,38 +245,34 @@ hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq, 
     return NULL;
 }
 
-const char *hab_audit_csv_header(void)
+const char *hab_audit_csv_header(apr_pool_t *p)
 {
-    return "seq,at,user,roles,acting_as,action,case_id,outcome,status,request_id,client,prev_hash,hash,"
-           "case_ids\r\n";
+    static const char *const names[] = {"seq", "at", "user", "roles", "acting_as", "action", "case_id",
+                                        "outcome", "status", "request_id", "client", "prev_hash",
+                                        "hash", "case_ids", NULL};
+    return hab_csv_line(p, names);
 }
 
-/* Quote every field and double the quotes inside. */
-static const char *csv_field(apr_pool_t *p, const char *v)
-{
-    if (!v) return "\"\"";
-    size_t quotes = 0;
-    for (const char *c = v; *c; c++) quotes += *c == '"';
-    char *out = apr_palloc(p, strlen(v) + quotes + 3), *o = out;
-    *o++ = '"';
-    for (const char *c = v; *c; c++) {
-        if (*c == '"') *o++ = '"';
-        *o++ = *c;
-    }
-    *o++ = '"';
-    *o = '\0';
-    return out;
-}
-
+/* Through the shared writer (csv.h): the numbers bare, every text neutralised. */
 const char *hab_audit_csv_line(apr_pool_t *p, const hab_audit_entry_t *e)
 {
-    const char *fields[] = {num_or_null(p, e->seq, 0), e->at, e->user, e->roles, e->acting_as, e->action,
-                            num_or_null(p, e->case_id, 1), e->outcome, num_or_null(p, e->status, 0),
-                            e->request_id, e->client, e->prev_hash, e->hash, e->case_ids};
-    const char *line = "";
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        line = apr_pstrcat(p, line, i ? "," : "", csv_field(p, fields[i]), NULL);
-    return apr_pstrcat(p, line, "\r\n", NULL);
+    hab_csv_row_t *r = hab_csv_row(p);
+    hab_csv_add_int(r, e->seq);
+    hab_csv_add_text(r, e->at);
+    hab_csv_add_text(r, e->user);
+    hab_csv_add_text(r, e->roles);
+    hab_csv_add_text(r, e->acting_as);
+    hab_csv_add_text(r, e->action);
+    if (e->case_id) hab_csv_add_int(r, e->case_id);
+    else hab_csv_add_text(r, NULL);
+    hab_csv_add_text(r, e->outcome);
+    hab_csv_add_int(r, e->status);
+    hab_csv_add_text(r, e->request_id);
+    hab_csv_add_text(r, e->client);
+    hab_csv_add_text(r, e->prev_hash);
+    hab_csv_add_text(r, e->hash);
+    hab_csv_add_text(r, e->case_ids);
+    return hab_csv_row_end(r);
 }
 
 json_t *hab_audit_entry_json(const hab_audit_entry_t *e, int full)

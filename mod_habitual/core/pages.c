@@ -576,7 +576,7 @@ hab_err_t *hab_page_audit_export(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     json_object_set_new(q, "limit", json_string("1000"));
     hab_html_t *doc = hab_html_new(ctx->p); /* a text builder: nothing here is HTML */
     int csv = !strcmp(format, "csv");
-    hab_html_add(doc, csv ? hab_audit_csv_header() : "{\"entries\":[");
+    hab_html_add(doc, csv ? hab_audit_csv_header(ctx->p) : "{\"entries\":[");
     long long written = 0;
     for (;;) {
         hab_request_in_t page_in = *in;

@@ -584,7 +584,11 @@ def test_purge_dry_run_changes_nothing_and_purge_removes_exactly_the_expired_unh
 
     counts, log_count = db.counts(), db.log_count()
     res = own_rig.admin("purge", "--dry-run")
-    assert db.counts() == counts and db.log_count() == log_count
+    # nothing changes but the access log: one admin.purge-list entry per case named (issue 11)
+    assert db.counts() == counts and db.log_count() == log_count + len(purged_ids) + 1
+    listed = db.query("SELECT action, case_id FROM access_log WHERE seq > ?", (log_count,))
+    assert {e["action"] for e in listed} == {"admin.purge-list"}
+    assert sorted(e["case_id"] for e in listed) == sorted(purged_ids | {k["held-closed-3y"]})
     lines = [l for l in res.stdout.splitlines() if l.startswith("would purge case ")]
     assert sorted(int(l.split()[3].rstrip(":")) for l in lines) == sorted(purged_ids)
     line = {int(l.split()[3].rstrip(":")): l for l in lines}
@@ -627,8 +631,10 @@ def test_purge_dry_run_changes_nothing_and_purge_removes_exactly_the_expired_unh
     log_after = db.query("SELECT * FROM access_log ORDER BY seq")
     assert log_after[:len(log_before)] == log_before
     new = log_after[len(log_before):]
-    assert sorted(e["case_id"] for e in new) == sorted(purged_ids)
-    assert {e["action"] for e in new} == {"admin.purge"}
+    # the held case it names as kept is logged first (admin.purge-list), then each purge
+    assert [(e["action"], e["case_id"]) for e in new[:1]] == [("admin.purge-list", k["held-closed-3y"])]
+    assert sorted(e["case_id"] for e in new[1:]) == sorted(purged_ids)
+    assert {e["action"] for e in new[1:]} == {"admin.purge"}
     assert rig.admin(own_rig.rig.db, "verify-audit").stdout.startswith("ok: %d entries" % len(log_after))
     again = own_rig.admin("purge", "--dry-run").stdout
     assert "would purge" not in again
@@ -675,8 +681,13 @@ def test_notify_emails_each_notification_once_to_the_chief_officers_and_retries_
     ldap = ["--ldap-url", own_rig.httpd.ldap_url, "--group", rig.group_dn("chief-officers"),
             "--link", "https://intranet.example.org/habitual/"]
 
+    last_seq = own_rig.db.scalar("SELECT max(seq) FROM access_log")
     res = own_rig.admin("notify", "--sendmail", good, *ldap, check=False)
     assert res.returncode == 0, (res.stdout, res.stderr)
+    # case ids with their events are printed: one admin.notify entry per case, first (issue 11)
+    logged = own_rig.db.query("SELECT action, case_id FROM access_log WHERE seq > ? ORDER BY seq", (last_seq,))
+    assert sorted((e["action"], e["case_id"]) for e in logged) == \
+        sorted(("admin.notify", c) for c in approved + [lapsed])
     mails = parse_mails(mail_log)
     subjects = sorted(h["Subject"] for h, _b in mails)
     assert subjects == sorted(["Habitual contact: case %d approved" % c for c in approved + [lapsed]] +
@@ -694,9 +705,10 @@ def test_notify_emails_each_notification_once_to_the_chief_officers_and_retries_
     assert [(r["case_id"], r["created_by"]) for r in lapse_row] == [(lapsed, "habitual-admin")]
     assert lapse_row[0]["created_at"] == iso(period_end(add_months(t, -13), 12) + days(1)) + "T00:00:00Z"
 
-    # a second run sends nothing
+    # a second run sends nothing, and names no case: no entry
+    count = own_rig.db.log_count()
     res = own_rig.admin("notify", "--sendmail", good, *ldap)
-    assert "nothing to send" in res.stdout
+    assert "nothing to send" in res.stdout and own_rig.db.log_count() == count
     assert len(parse_mails(mail_log)) == 4
 
     # a failing sendmail leaves the new notification pending, with the reason

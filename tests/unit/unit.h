@@ -26,5 +26,6 @@ Suite *suite_store(void);
 Suite *suite_audit(void);
 Suite *suite_rules(void);
 Suite *suite_procedure(void);
+Suite *suite_output(void);
 
 #endif
