@@ -311,20 +311,15 @@ static hab_err_t *withdraw_lapsed_appeals(admin_ctx_t *ctx, hab_store_t *s)
 /* Lapses are derived from dates; record each once so it is emailed once. */
 static hab_err_t *materialise_lapses(admin_ctx_t *ctx, hab_store_t *s, int *added)
 {
-    hab_rows_t *r = NULL;
+    apr_array_header_t *due = NULL;
     *added = 0;
     hab_err_t *e = s->ops->begin(s, ctx->p, 1);
-    if (!e)
-        e = hab_store_q(s, ctx->p, &r,
-                        "SELECT c.id, pe.end_date FROM cases c "
-                        "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-                        "WHERE c.status = 'active' AND pe.end_date < ? AND NOT EXISTS "
-                        "(SELECT 1 FROM notifications n WHERE n.case_id = c.id AND n.event = 'lapsed') "
-                        "ORDER BY pe.end_date, c.id", "t", ctx->today);
-    for (int i = 0; !e && i < r->nrows; i++) {
-        const char *at = apr_pstrcat(ctx->p, hab_date_add_days(ctx->p, T(r, i, 1), 1), "T00:00:00Z", NULL);
+    /* a lapse (R9) and a suspension's end (R14), each recorded once */
+    if (!e) e = hab_derived_events(s, ctx->p, ctx->today, &due);
+    for (int i = 0; !e && i < due->nelts; i++) {
+        const hab_derived_event_t *d = &APR_ARRAY_IDX(due, i, hab_derived_event_t);
         e = hab_store_q(s, ctx->p, NULL, "INSERT INTO notifications(case_id, event, created_at, created_by) "
-                        "VALUES (?, 'lapsed', ?, 'habitual-admin')", "it", hab_rows_int(r, i, 0), at);
+                        "VALUES (?, ?, ?, 'habitual-admin')", "itt", d->case_id, d->event, d->at);
         if (!e) (*added)++;
     }
     if (!e) e = withdraw_lapsed_appeals(ctx, s);
@@ -384,7 +379,7 @@ int verb_notify(admin_ctx_t *ctx)
     if (!e) e = hab_store_q(store, ctx->p, &r, "SELECT id, case_id, event, created_at FROM notifications "
                             "WHERE email_sent_at IS NULL ORDER BY created_at, id", "");
     if (e) return admin_fail(e, ADMIN_DATABASE);
-    if (lapses) printf("notify: %d lapse%s recorded as notifications\n", lapses, lapses == 1 ? "" : "s");
+    if (lapses) printf("notify: %d event%s (lapse, suspension ended) recorded as notifications\n", lapses, lapses == 1 ? "" : "s");
     if (r->nrows == 0) {
         printf("notify: nothing to send\n");
         return ADMIN_OK;

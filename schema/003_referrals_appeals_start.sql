@@ -45,12 +45,22 @@ CREATE TABLE appeal_decisions_v3 (
     reasons      TEXT NOT NULL,
     restrictions TEXT,                    -- JSON, for vary
     decided_by   TEXT NOT NULL,
-    decided_at   TEXT NOT NULL
+    decided_at   TEXT NOT NULL,
+    justified    INTEGER,                 -- R17, for vary (NULL before version 3)
+    proportionate INTEGER
 );
 INSERT INTO appeal_decisions_v3 (id, appeal_id, outcome, reasons, restrictions, decided_by, decided_at)
     SELECT id, appeal_id, outcome, reasons, restrictions, decided_by, decided_at FROM appeal_decisions;
 DROP TABLE appeal_decisions;
 ALTER TABLE appeal_decisions_v3 RENAME TO appeal_decisions;
 
+-- R17: a review's continue/vary and an appeal's vary record their findings
+ALTER TABLE review_decisions ADD COLUMN justified INTEGER;
+ALTER TABLE review_decisions ADD COLUMN proportionate INTEGER;
+
 ALTER TABLE restrictions ADD COLUMN in_force_from TEXT;
 ALTER TABLE restrictions ADD COLUMN in_force_until TEXT;
+
+-- R14: a suspension in force ends the day after its `until` (as every new one does).
+UPDATE restrictions SET in_force_until = date(json_extract(detail, '$.until'), '+1 day')
+    WHERE type = 'suspend-contact' AND lifted_at IS NULL AND json_extract(detail, '$.until') IS NOT NULL;

@@ -84,6 +84,20 @@ typedef struct hab_case {
 hab_err_t *hab_appeal_withdraw_on_end(hab_store_t *s, apr_pool_t *p, long long case_id, const char *by,
                                       const char *at);
 
+/* An event that follows from dates alone, with no request to record it:
+ * a lapse (R9, the day after the period's end) and a suspension's end
+ * (R14, the day after its `until`).  Chief officers see them at once;
+ * `habitual-admin notify` records each once, so it is emailed once. */
+typedef struct hab_derived_event {
+    long long case_id;
+    const char *event;       /* lapsed, suspension-ended */
+    const char *at;          /* the event's first day, 00:00:00Z */
+    const char *name, *reference;
+} hab_derived_event_t;
+
+/* Every such event up to today not yet recorded as a notification. */
+hab_err_t *hab_derived_events(hab_store_t *s, apr_pool_t *p, const char *today, apr_array_header_t **out);
+
 /* Load case id; *out is NULL (and no error) when there is no such case. */
 hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
                          hab_case_t **out);

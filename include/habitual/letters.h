@@ -45,6 +45,10 @@ extern const char *const hab_letter_required_parts_final[];
 
 /* A plain-English sentence for one restriction object. */
 const char *hab_restriction_sentence(apr_pool_t *p, const json_t *r);
+/* The same restriction in the council's fixed words for staff holding a
+ * notice: only what they must act on (the channels, the third party, the
+ * matter, the buildings, the date), never a reason or an agreement's terms. */
+const char *hab_notice_sentence(apr_pool_t *p, const json_t *r);
 
 /* The printable page around a stored letter. */
 const char *hab_letter_page(apr_pool_t *p, const char *council, const char *subject,

@@ -64,6 +64,15 @@ hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, in
 hab_err_t *hab_rule_r17_period(apr_pool_t *p, int months);
 #define HAB_R17_MONTHS_MAX 12
 
+/* R14 A suspension ends on its date: "temporarily, while legal advice is
+ * sought", so `until` is at most 3 months after the suspension starts
+ * (422 suspension-too-long); from the day after `until` it is no longer in
+ * force anywhere.  _ends gives that first day out of force (NULL for a
+ * restriction that is not a suspension). */
+#define HAB_R14_MONTHS_MAX 3
+hab_err_t *hab_rule_r14_suspension_length(apr_pool_t *p, const hab_contact_plan_t *plan, const char *start);
+const char *hab_rule_r14_suspension_ends(apr_pool_t *p, const json_t *restriction);
+
 /* R18: the monitoring officer who joined a review holds that role in the
  * directory now, and is not the review's author. */
 hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id, unsigned named_roles,

@@ -5,6 +5,7 @@
 
 #include "habitual/access.h"
 #include "habitual/json_io.h"
+#include "habitual/letters.h"
 #include "habitual/roles.h"
 #include "habitual/rules.h"
 #include "habitual/validate.h"
@@ -191,12 +192,19 @@ json_t *hab_view_case(apr_pool_t *p, const hab_case_t *c, hab_sight_t sight)
     return hab_json_own(p, v);
 }
 
+/* A notice carries no reasons (README, "Notices"): of a restriction, only
+ * the fields staff must act on.  An agreement's terms and the legal advice
+ * sought are reasons, and free text typed there once reached every holder. */
 static json_t *notice_restriction(const json_t *r)
 {
-    json_t *copy = json_deep_copy(r);
-    /* what legal advice is sought is a reason, not a notice */
-    json_object_del(copy, "legal_advice");
-    return copy;
+    static const char *const acted_on[] = {"type", "channels", "third_party", "matter", "buildings",
+                                           "injunction", "until", "interim", NULL};
+    json_t *out = json_object();
+    for (int i = 0; acted_on[i]; i++) {
+        json_t *v = json_object_get(r, acted_on[i]);
+        if (v) json_object_set(out, acted_on[i], v);
+    }
+    return out;
 }
 
 const char *hab_phone_statement(apr_pool_t *p, const json_t *open_channels)
@@ -223,17 +231,22 @@ json_t *hab_view_notice(apr_pool_t *p, const hab_case_t *c)
     json_t *restrictions = json_array();
     size_t i;
     json_t *r;
-    json_array_foreach(c->restrictions, i, r) json_array_append_new(restrictions, notice_restriction(r));
+    json_t *in_words = json_array();
+    json_array_foreach(c->restrictions, i, r) {
+        json_array_append_new(restrictions, notice_restriction(r));
+        json_array_append_new(in_words, json_string(hab_notice_sentence(p, r)));
+    }
     json_t *open = open_channels_of(c);
     const char *statement = hab_phone_statement(p, open);
     /* an interim restriction lasts until the decision (or the decided
      * restrictions' later start): no date */
     int decided = !strcmp(c->status, "active") && !c->interim;
-    json_t *v = json_pack("{s:I, s:{s:O, s:O}, s:o, s:o, s:o, s:o, s:b, s:o}",
+    json_t *v = json_pack("{s:I, s:{s:O, s:O}, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
                           "case_id", (json_int_t)c->id,
                           "person", "name", json_object_get(c->person, "name"),
                           "reference", json_object_get(c->person, "reference"),
-                          "restrictions", restrictions, "open_channels", open,
+                          "restrictions", restrictions, "restrictions_in_words", in_words,
+                          "open_channels", open,
                           /* in force from the decision's start, not before (R9) */
                           "from", decided ? hab_json_text(c->period_start) : json_null(),
                           "until", decided ? hab_json_text(c->period_end) : json_null(),

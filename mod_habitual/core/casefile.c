@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 
 #include "habitual/casefile.h"
+#include "habitual/dates.h"
 #include "habitual/json_io.h"
 #include "habitual/rules.h"
 #include "habitual/validate.h"
@@ -266,7 +267,9 @@ static json_t *decision_part(const hab_rows_t *r, int i, int first, int count, c
     for (int k = 0; k < count; k++) {
         const char *v = T(r, i, first + k);
         json_t *val;
-        if (!strcmp(names[k], "deputising")) val = hab_json_flag(v);
+        if (!strcmp(names[k], "deputising") || !strcmp(names[k], "justified") ||
+            !strcmp(names[k], "proportionate"))
+            val = hab_json_flag(v);
         else if (!strcmp(names[k], "restrictions")) val = hab_json_stored(v);
         else if (!strcmp(names[k], "period_months")) val = v ? json_integer(hab_rows_int(r, i, first + k)) : json_null();
         else val = hab_json_text(v);
@@ -278,14 +281,17 @@ static json_t *decision_part(const hab_rows_t *r, int i, int first, int count, c
 static hab_err_t *load_reviews_appeals(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     static const char *review_decision[] = {"outcome", "reasons", "period_months", "restrictions",
-                                            "decided_by", "acting_as", "deputising", "at"};
-    static const char *appeal_decision[] = {"outcome", "reasons", "restrictions", "decided_by", "at"};
+                                            "decided_by", "acting_as", "deputising", "at",
+                                            "justified", "proportionate"};
+    static const char *appeal_decision[] = {"outcome", "reasons", "restrictions", "decided_by", "at",
+                                            "justified", "proportionate"};
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(
         s, p, &r,
         "SELECT r.id, r.recommendation, r.report, r.monitoring_officer, r.author, r.created_at, "
         "d.outcome, d.reasons, d.period_months, d.restrictions, d.decided_by, d.acting_as, "
-        "d.deputising, d.decided_at FROM reviews r LEFT JOIN review_decisions d ON d.review_id = r.id "
+        "d.deputising, d.decided_at, d.justified, d.proportionate "
+        "FROM reviews r LEFT JOIN review_decisions d ON d.review_id = r.id "
         "WHERE r.case_id = ? ORDER BY r.id", "i", c->id);
     if (e) return e;
     c->reviews = hab_json_own(p, json_array());
@@ -303,11 +309,12 @@ static hab_err_t *load_reviews_appeals(hab_store_t *s, apr_pool_t *p, hab_case_t
             "{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
             "recommendation", hab_json_text(T(r, i, 1)), "report", hab_json_text(T(r, i, 2)),
             "monitoring_officer", hab_json_text(T(r, i, 3)), "author", hab_json_text(T(r, i, 4)),
-            "at", hab_json_text(T(r, i, 5)), "decision", decision_part(r, i, 6, 8, review_decision)));
+            "at", hab_json_text(T(r, i, 5)), "decision", decision_part(r, i, 6, 10, review_decision)));
     }
     e = hab_store_q(s, p, &r,
                     "SELECT a.id, a.received, a.grounds, a.recorded_by, a.recorded_at, d.outcome, "
-                    "d.reasons, d.restrictions, d.decided_by, d.decided_at FROM appeals a "
+                    "d.reasons, d.restrictions, d.decided_by, d.decided_at, d.justified, d.proportionate "
+                    "FROM appeals a "
                     "LEFT JOIN appeal_decisions d ON d.appeal_id = a.id WHERE a.case_id = ? "
                     "ORDER BY a.id", "i", c->id);
     if (e) return e;
@@ -319,7 +326,7 @@ static hab_err_t *load_reviews_appeals(hab_store_t *s, apr_pool_t *p, hab_case_t
             "{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
             "received", hab_json_text(T(r, i, 1)), "grounds", hab_json_text(T(r, i, 2)),
             "recorded_by", hab_json_text(T(r, i, 3)), "at", hab_json_text(T(r, i, 4)),
-            "decision", decision_part(r, i, 5, 5, appeal_decision)));
+            "decision", decision_part(r, i, 5, 7, appeal_decision)));
     }
     return NULL;
 }
@@ -440,6 +447,46 @@ static hab_err_t *load_contact_people(hab_store_t *s, apr_pool_t *p, hab_case_t 
     for (int i = 0; i < r->nrows; i++) {
         push_involved(c->contact_recorders, T(r, i, 0));
         push_involved(c->contact_officers, T(r, i, 1));
+    }
+    return NULL;
+}
+
+static const struct {
+    const char *event;
+    int day_after;           /* the date column is the last day before the event */
+    const char *sql;         /* case id, date, name, reference; one parameter: today */
+} derived_events[] = {
+    {"lapsed", 1,
+     "SELECT c.id, pe.end_date, p.name, p.reference FROM cases c "
+     "JOIN persons p ON p.id = c.person_id "
+     "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+     "WHERE c.status = 'active' AND pe.end_date < ? AND NOT EXISTS (SELECT 1 FROM "
+     "notifications n WHERE n.case_id = c.id AND n.event = 'lapsed') ORDER BY pe.end_date, c.id"},
+    {"suspension-ended", 0,
+     "SELECT c.id, x.in_force_until, p.name, p.reference FROM cases c JOIN persons p ON p.id = c.person_id "
+     "JOIN restrictions x ON x.case_id = c.id AND x.type = 'suspend-contact' AND x.lifted_at IS NULL "
+     "AND x.in_force_until IS NOT NULL "
+     "WHERE c.status = 'active' AND x.in_force_until <= ? AND NOT EXISTS (SELECT 1 FROM notifications n "
+     "WHERE n.case_id = c.id AND n.event = 'suspension-ended' AND n.created_at >= x.created_at) "
+     "ORDER BY x.in_force_until, c.id"},
+};
+
+hab_err_t *hab_derived_events(hab_store_t *s, apr_pool_t *p, const char *today, apr_array_header_t **out)
+{
+    *out = apr_array_make(p, 8, sizeof(hab_derived_event_t));
+    for (size_t k = 0; k < sizeof(derived_events) / sizeof(derived_events[0]); k++) {
+        hab_rows_t *r;
+        hab_err_t *e = hab_store_q(s, p, &r, derived_events[k].sql, "t", today);
+        if (e) return e;
+        for (int i = 0; i < r->nrows; i++) {
+            hab_derived_event_t *d = &APR_ARRAY_PUSH(*out, hab_derived_event_t);
+            const char *day = derived_events[k].day_after ? hab_date_add_days(p, T(r, i, 1), 1) : T(r, i, 1);
+            d->case_id = hab_rows_int(r, i, 0);
+            d->event = derived_events[k].event;
+            d->at = apr_pstrcat(p, day, "T00:00:00Z", NULL);
+            d->name = T(r, i, 2);
+            d->reference = T(r, i, 3);
+        }
     }
     return NULL;
 }

@@ -405,13 +405,13 @@ static const hab_option_t yes_no[] = {{"yes", "Yes", NULL}, {"no", "No", NULL}, 
 static const char *restrictions_widget(apr_pool_t *p, const hab_widget_t *w, const hab_posted_t *posted,
                                        const char *err)
 {
-    static const hab_widget_t terms = {"r.terms", "Terms of the agreement", NULL, HAB_W_TEXTAREA, NULL, NULL};
-    static const hab_widget_t third = {"r.third_party", "Name of the third party", NULL, HAB_W_TEXT, NULL, NULL};
-    static const hab_widget_t matter = {"r.matter", "The matter on which correspondence is closed", NULL, HAB_W_TEXT, NULL, NULL};
-    static const hab_widget_t advice = {"r.legal_advice", "The legal advice being sought", NULL, HAB_W_TEXTAREA, NULL, NULL};
-    static const hab_widget_t until = {"r.until", "Suspension ends on", NULL, HAB_W_DATE, NULL, NULL};
-    static const hab_widget_t buildings = {"r.buildings", "Buildings", "One per line, or \"all\"", HAB_W_LINES, NULL, NULL};
-    static const hab_widget_t channels = {"r.channels", "Channels to decline", NULL, HAB_W_CHECKBOXES, hab_opt_channels, NULL};
+    static const hab_widget_t terms = {"r.terms", "Terms of the agreement", "In the letter to the customer; never shown to officers holding the notice.", HAB_W_TEXTAREA, NULL, NULL};
+    static const hab_widget_t third = {"r.third_party", "Name of the third party", "Officers holding the notice see this.", HAB_W_TEXT, NULL, NULL};
+    static const hab_widget_t matter = {"r.matter", "The matter on which correspondence is closed", "Officers holding the notice see this: name the matter, give no reasons.", HAB_W_TEXT, NULL, NULL};
+    static const hab_widget_t advice = {"r.legal_advice", "The legal advice being sought", "Never shown to officers holding the notice.", HAB_W_TEXTAREA, NULL, NULL};
+    static const hab_widget_t until = {"r.until", "Suspension ends on", "At most 3 months after it starts. Officers holding the notice see this date.", HAB_W_DATE, NULL, NULL};
+    static const hab_widget_t buildings = {"r.buildings", "Buildings", "One per line, or \"all\". Officers holding the notice see these.", HAB_W_LINES, NULL, NULL};
+    static const hab_widget_t channels = {"r.channels", "Channels to decline", "Officers holding the notice see these.", HAB_W_CHECKBOXES, hab_opt_channels, NULL};
     static const hab_option_t injunction[] = {{"yes", "By means of an injunction", NULL}, {NULL, NULL, NULL}};
     static const hab_widget_t inj = {"r.injunction", "Injunction", NULL, HAB_W_CHECKBOXES, injunction, NULL};
     hab_html_t *h = hab_html_new(p);

@@ -72,6 +72,34 @@ const char *hab_restriction_sentence(apr_pool_t *p, const json_t *r)
     return "";
 }
 
+const char *hab_notice_sentence(apr_pool_t *p, const json_t *r)
+{
+    const char *type = hab_j_str(r, "type");
+    if (!type) return "";
+    if (!strcmp(type, "behaviour-agreement"))
+        return "The customer has signed a behaviour agreement with the council.";
+    if (!strcmp(type, "decline-channels"))
+        return apr_pstrcat(p, "Do not accept contact from the customer by ",
+                           join_words(p, json_object_get(r, "channels")), ".", NULL);
+    if (!strcmp(type, "third-party-only"))
+        return apr_pstrcat(p, "Deal with the customer only through the third party: ",
+                           hab_j_str(r, "third_party"), ".", NULL);
+    if (!strcmp(type, "correspondence-closed"))
+        return apr_pstrcat(p, "Correspondence about ", hab_j_str(r, "matter"), " is closed: acknowledge "
+                              "letters about it, do not answer them, but read each for new issues.", NULL);
+    if (!strcmp(type, "referral-warning"))
+        return "Unreasonable contact may be referred to the monitoring officer or the police.";
+    if (!strcmp(type, "suspend-contact"))
+        return apr_pstrcat(p, "All contact is suspended until ", hab_date_long(p, hab_j_str(r, "until")), ".",
+                           NULL);
+    if (!strcmp(type, "building-ban"))
+        return apr_pstrcat(p, "The customer may not enter: ", join_words(p, json_object_get(r, "buildings")),
+                           hab_j_bool(r, "injunction") ? " (under an injunction)." : ".", NULL);
+    if (!strcmp(type, "written-only"))
+        return "Contact in writing only: no telephone or in-person contact.";
+    return "";
+}
+
 static json_t *copies(const hab_case_t *c)
 {
     json_t *out = json_array();

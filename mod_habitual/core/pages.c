@@ -220,8 +220,8 @@ static const char *notice_card(hab_ctx_t *ctx, const hab_ui_t *ui, const json_t 
     const char *items = "";
     size_t i;
     json_t *r;
-    json_array_foreach(json_object_get(n, "restrictions"), i, r)
-        items = apr_pstrcat(ctx->p, items, "<li>", E(hab_restriction_sentence(ctx->p, r)), "</li>", NULL);
+    json_array_foreach(json_object_get(n, "restrictions_in_words"), i, r)
+        items = apr_pstrcat(ctx->p, items, "<li>", E(json_string_value(r)), "</li>", NULL);
     hab_ui_row(rows, "What the council will do", apr_pstrcat(ctx->p, "<ul class=\"govuk-list govuk-list--bullet\">",
                                                              items, "</ul>", NULL));
     const char *open = "";

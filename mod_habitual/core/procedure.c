@@ -242,9 +242,10 @@ static hab_err_t *impose_restrictions(hab_ctx_t *ctx, long long id, const json_t
     json_array_foreach(list, i, r) {
         hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
                                    "INSERT INTO restrictions(case_id, type, detail, interim, origin, "
-                                   "created_at, in_force_from) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                   "ittbttt", id, hab_j_str(r, "type"), hab_json_dump(ctx->p, r),
-                                   interim, origin, ctx->now, from);
+                                   "created_at, in_force_from, in_force_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                   "ittbtttt", id, hab_j_str(r, "type"), hab_json_dump(ctx->p, r),
+                                   interim, origin, ctx->now, from,
+                                   hab_rule_r14_suspension_ends(ctx->p, r)); /* R14 */
         if (e) return e;
     }
     return NULL;
@@ -616,6 +617,7 @@ static hab_err_t *check_restrictions(hab_ctx_t *ctx, const hab_case_t *c, const 
     hab_rule_r9_period(ctx->p, start, months, &end, &review);
     hab_err_t *e = hab_restrictions_plan(ctx->p, list, plan);
     if (!e) e = hab_rule_r7_open_channel(ctx->p, plan, start, end);
+    if (!e) e = hab_rule_r14_suspension_length(ctx->p, plan, start);
     if (!e) e = hab_rule_r8_violence(ctx->p, c->violence, plan);
     return e;
 }
@@ -882,11 +884,12 @@ hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
         return e;
     e = hab_store_q(ctx->store, ctx->p, NULL,
                     "INSERT INTO review_decisions(review_id, outcome, reasons, period_months, restrictions, "
-                    "decided_by, acting_as, deputising, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    "itt" "It" "ttbt", c->pending_review_id, outcome, hab_j_str(b, "reasons"),
+                    "decided_by, acting_as, deputising, decided_at, justified, proportionate) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "itt" "It" "ttbt" "bb", c->pending_review_id, outcome, hab_j_str(b, "reasons"),
                     !strcmp(outcome, "remove") ? 0LL : (long long)months,
                     restrictions ? hab_json_dump(ctx->p, restrictions) : NULL, ctx->user, acting_as,
-                    deputising, ctx->now);
+                    deputising, ctx->now, hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"));
     if (e) return e;
     hab_letter_facts_t f = letter_facts(ctx, signature(acting_as));
     f.outcome = outcome;
@@ -952,11 +955,12 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     hab_case_t *c;
     const json_t *b = in->body;
     hab_err_t *e = open_case_for(ctx, HAB_ROUTE_APPEAL_DECIDE, in->case_id, &c);
+    if (e) return e;
     apr_array_header_t *involved = apr_array_make(ctx->p, 8, sizeof(hab_involvement_t));
     involve_all(involved, c->involved, "you took part in the case (its referral, report, decision or review)");
     involve_all(involved, c->contact_recorders, "you recorded a contact in its chronology");
     involve_all(involved, c->contact_officers, "a contact in its chronology names you as the officer it was aimed at");
-    if (e || (e = hab_validate(ctx->p, b, f_appeal_decision, "")) ||
+    if ((e = hab_validate(ctx->p, b, f_appeal_decision, "")) ||
         (e = hab_rule_r5_not_involved(ctx->p, ctx->user, involved, "chief officer")))
         return e;
     const char *outcome = hab_j_str(b, "outcome");
@@ -970,9 +974,10 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
         return e;
     e = hab_store_q(ctx->store, ctx->p, NULL,
                     "INSERT INTO appeal_decisions(appeal_id, outcome, reasons, restrictions, decided_by, "
-                    "decided_at) VALUES (?, ?, ?, ?, ?, ?)", "itttt" "t", c->pending_appeal_id, outcome,
-                    hab_j_str(b, "reasons"), restrictions ? hab_json_dump(ctx->p, restrictions) : NULL,
-                    ctx->user, ctx->now);
+                    "decided_at, justified, proportionate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "itttt" "tbb",
+                    c->pending_appeal_id, outcome, hab_j_str(b, "reasons"),
+                    restrictions ? hab_json_dump(ctx->p, restrictions) : NULL, ctx->user, ctx->now,
+                    hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"));
     hab_letter_facts_t f = letter_facts(ctx, "Chief Officer, deciding your appeal");
     f.outcome = outcome;
     f.reasons = hab_j_str(b, "reasons");

@@ -278,30 +278,23 @@ hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, ha
 {
     (void)in;
     hab_err_t *e = need_role(ctx, HAB_ROLE_CHIEF_OFFICER, "chief officers");
-    hab_rows_t *r, *lapsed;
+    hab_rows_t *r;
+    apr_array_header_t *derived = NULL;
     if (!e)
         e = hab_store_q(ctx->store, ctx->p, &r,
                         "SELECT n.case_id, n.event, n.created_at, p.name, p.reference, n.id FROM notifications n "
                         "JOIN cases c ON c.id = n.case_id JOIN persons p ON p.id = c.person_id", "");
-    /* a lapse is derived from dates (R9), so its notification is too */
-    if (!e)
-        e = hab_store_q(ctx->store, ctx->p, &lapsed,
-                        "SELECT c.id, pe.end_date, p.name, p.reference FROM cases c "
-                        "JOIN persons p ON p.id = c.person_id "
-                        "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-                        "WHERE c.status = 'active' AND pe.end_date < ? AND NOT EXISTS (SELECT 1 FROM "
-                        "notifications n WHERE n.case_id = c.id AND n.event = 'lapsed')", "t", ctx->today);
+    /* events derived from dates (a lapse, a suspension's end), not yet recorded */
+    if (!e) e = hab_derived_events(ctx->store, ctx->p, ctx->today, &derived);
     if (e) return e;
-    int n = r->nrows + lapsed->nrows;
+    int n = r->nrows + derived->nelts;
     json_t **items = apr_palloc(ctx->p, sizeof(json_t *) * (size_t)(n ? n : 1));
     for (int i = 0; i < r->nrows; i++)
         items[i] = notification(hab_rows_int(r, i, 5), hab_rows_int(r, i, 0), T(r, i, 1), T(r, i, 2), T(r, i, 3),
                                 T(r, i, 4));
-    for (int i = 0; i < lapsed->nrows; i++) {
-        const char *at = apr_pstrcat(ctx->p, hab_date_add_days(ctx->p, T(lapsed, i, 1), 1),
-                                     "T00:00:00Z", NULL);
-        items[r->nrows + i] = notification(0, hab_rows_int(lapsed, i, 0), "lapsed", at,
-                                           T(lapsed, i, 2), T(lapsed, i, 3));
+    for (int i = 0; i < derived->nelts; i++) {
+        const hab_derived_event_t *d = &APR_ARRAY_IDX(derived, i, hab_derived_event_t);
+        items[r->nrows + i] = notification(0, d->case_id, d->event, d->at, d->name, d->reference);
     }
     qsort(items, (size_t)n, sizeof(json_t *), newest_first);
     json_t *list = json_array();

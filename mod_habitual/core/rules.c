@@ -219,6 +219,24 @@ hab_err_t *hab_rule_r5_not_involved(apr_pool_t *p, const char *user,
     return NULL;
 }
 
+hab_err_t *hab_rule_r14_suspension_length(apr_pool_t *p, const hab_contact_plan_t *plan, const char *start)
+{
+    if (!plan->suspended || !plan->suspend_until) return NULL;
+    const char *latest = hab_date_add_months(p, start, HAB_R14_MONTHS_MAX);
+    if (strcmp(plan->suspend_until, latest) <= 0) return NULL;
+    return hab_err_make(p, 422, "suspension-too-long",
+                        "Contact is suspended only temporarily, while legal advice is sought: the "
+                        "suspension must end within %d months of its start, by %s (R14).",
+                        HAB_R14_MONTHS_MAX, latest);
+}
+
+const char *hab_rule_r14_suspension_ends(apr_pool_t *p, const json_t *restriction)
+{
+    const char *type = hab_j_str(restriction, "type"), *until = hab_j_str(restriction, "until");
+    if (!type || strcmp(type, "suspend-contact") != 0 || !until) return NULL;
+    return hab_date_add_days(p, until, 1);
+}
+
 hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, int justified,
                                           int proportionate, const char *reasons)
 {

@@ -12,5 +12,14 @@ ALTER TABLE appeal_decisions DROP CONSTRAINT appeal_decisions_outcome_check;
 ALTER TABLE appeal_decisions ADD CONSTRAINT appeal_decisions_outcome_check
     CHECK (outcome IN ('uphold','vary','quash','withdrawn-case-ended'));
 
+ALTER TABLE appeal_decisions ADD COLUMN justified INTEGER;      -- R17, for vary
+ALTER TABLE appeal_decisions ADD COLUMN proportionate INTEGER;
+ALTER TABLE review_decisions ADD COLUMN justified INTEGER;      -- R17, for continue and vary
+ALTER TABLE review_decisions ADD COLUMN proportionate INTEGER;
+
 ALTER TABLE restrictions ADD COLUMN in_force_from TEXT COLLATE "C";
 ALTER TABLE restrictions ADD COLUMN in_force_until TEXT COLLATE "C";
+
+-- R14: a suspension in force ends the day after its `until` (as every new one does).
+UPDATE restrictions SET in_force_until = to_char((detail::json->>'until')::date + 1, 'YYYY-MM-DD')
+    WHERE type = 'suspend-contact' AND lifted_at IS NULL AND detail::json->>'until' IS NOT NULL;

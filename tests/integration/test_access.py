@@ -535,11 +535,14 @@ def test_grant_gives_a_notice_and_revoking_takes_it_away_at_once(world, matrix):
                     "expires": H.iso(H.today() + datetime.timedelta(days=7))})
     assert r.status_code == 201, r.text
     n = _notices(fx, "alice")[g4]
-    assert set(n) == {"case_id", "person", "restrictions", "open_channels", "from", "until", "interim",
-                      "phone_statement"}
+    assert set(n) == {"case_id", "person", "restrictions", "restrictions_in_words", "open_channels", "from",
+                      "until", "interim", "phone_statement"}
     assert n["person"] == {"name": H.person_name("g4"), "reference": H.person_ref("g4")}
     full = carol.get("api/cases/%d" % g4).json()
-    assert n["restrictions"] == full["restrictions"] == H.restrictions_for("g4")
+    assert full["restrictions"] == H.restrictions_for("g4")
+    # a notice carries no reasons: an agreement's terms stay in the file
+    assert n["restrictions"] == [{k: v for k, v in r.items() if k != "terms"} for r in full["restrictions"]]
+    assert "NOTICE-terms-g4" not in json.dumps(n)
     assert n["open_channels"] == ["letter", "email", "in-person", "online"]
     assert n["until"] == full["period"]["end"]
     assert n["from"] == full["period"]["start"]

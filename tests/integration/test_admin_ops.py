@@ -128,7 +128,7 @@ class Seeder:
         # when molly deputises, another officer joined
         ok(self.u["carol"].post("api/cases/%d/review" % cid,
                                 {"recommendation": outcome, "report": report,
-                                 "monitoring_officer": "molly" if by != "molly" else "olive"}))
+                                 "monitoring_officer": "molly" if by != "molly" else "mona"}))
         body = {"outcome": outcome, "reasons": reasons}
         if outcome in ("continue", "vary"):   # R17
             body.update(justified=True, proportionate=True)

@@ -4,10 +4,15 @@ R18 (the review's monitoring officer is real) and R5 wider (contact
 recorders, the officer a contact names, the absence's recorder).  Each
 refusal beside its allowed path; both engines (the suite runs twice)."""
 
+import datetime
+
 from helpers_procedure import (
-    WRITTEN_ONLY, active_case, add_contact, appeal, approve, case_file, expect_refusal, ok,
-    raise_case, record_absence, report, review, review_decide, warn,
+    WRITTEN_ONLY, FutureServer, active_case, add_contact, add_months, appeal, approve, case_file,
+    expect_refusal, iso, notices, notifications, ok, raise_case, record_absence, report, review,
+    review_decide, today, warn,
 )
+
+DAY = datetime.timedelta(days=1)
 
 
 def _post(rig, user, path, body):
@@ -25,7 +30,7 @@ def test_r17_continue_or_vary_without_the_findings_is_not_justified(shared_rig):
     cid = active_case(rig)
     review(rig, cid)
     for missing in ({"justified": False, "proportionate": True}, {"justified": True, "proportionate": False},
-                    {"proportionate": True}, {"justified": True, "proportionate": True, "reasons": "  "}):
+                    {"proportionate": True}):
         body = {"outcome": "continue", "reasons": "Still needed."}
         body.update(missing)
         expect_refusal(rig, _decide_review(rig, cid, **body), 422, "not-justified")
@@ -128,3 +133,45 @@ def test_r5_the_officer_a_contact_names_cannot_decide_its_review(own_rig):
 # monitoring officer decide, are refused too; no rig user holds the roles
 # that would let them then decide, so the unit tests show those refusals
 # (tests/unit/test_procedure.c, r5_wider).
+
+
+# ---- R14 ----
+
+def _suspension(until):
+    return {"type": "suspend-contact", "legal_advice": "Counsel's advice on an injunction is awaited.",
+            "until": iso(until)}
+
+
+def test_r14_a_suspension_longer_than_three_months_is_refused(shared_rig):
+    rig = shared_rig
+    cid = raise_case(rig)
+    warn(rig, cid)
+    body = {"behaviour": "b", "restrictions": [_suspension(add_months(today(), 3) + DAY)], "period_months": 6,
+            "alternatives_considered": "a"}
+    expect_refusal(rig, _post(rig, "carol", "api/cases/%d/report" % cid, body), 422, "suspension-too-long")
+    body["restrictions"] = [_suspension(add_months(today(), 3))]
+    assert ok(rig.as_user("carol").post("api/cases/%d/report" % cid, body))["status"] == "reported"
+
+
+def test_r14_a_suspension_ends_the_day_after_its_date(own_rig):
+    rig = own_rig
+    until = today() + 10 * DAY
+    cid = active_case(rig, restrictions=[_suspension(until), WRITTEN_ONLY])
+    [n] = notices(rig, cid)
+    assert n["open_channels"] == [] and [r["type"] for r in n["restrictions"]] == ["suspend-contact", "written-only"]
+    assert "legal_advice" not in n["restrictions"][0]
+    with FutureServer(rig, "+10d") as fut:          # its last day: still in force
+        assert [r["type"] for r in case_file(fut, cid)["restrictions"]] == ["suspend-contact", "written-only"]
+    with FutureServer(rig, "+11d") as fut:
+        c = case_file(fut, cid)
+        assert c["restrictions"] == [WRITTEN_ONLY]                  # the others stand
+        assert c["open_channels"] == ["letter", "email", "fax", "online"]
+        [n] = notices(fut, cid)
+        assert n["restrictions"] == [WRITTEN_ONLY] and n["open_channels"] == ["letter", "email", "fax", "online"]
+        page = fut.as_user("olive").get("notices").text
+        assert "suspended" not in page.lower()
+        events = [(x["event"], x["at"]) for x in ok(fut.as_user("olive").get("api/notifications"))["notifications"]
+                  if x["case_id"] == cid]
+        assert ("suspension-ended", iso(until + DAY) + "T00:00:00Z") in events
+    # today it is still suspended; nothing is recorded until it happens
+    assert [x["event"] for x in notifications(rig, cid)] == ["approved"]

@@ -558,8 +558,10 @@ def test_upgrade_from_the_previous_release_keeps_every_row_and_the_chain(workdir
             dec = [x for x in data["appeal_decisions"].values() if x["appeal_id"] == i]
             return {"id": i, "received": a["received"], "grounds": a["grounds"], "recorded_by": a["recorded_by"],
                     "at": a["recorded_at"],
+                    # version 3 records R17's findings: decisions made before read as not recorded
                     "decision": {"outcome": dec[0]["outcome"], "reasons": dec[0]["reasons"], "restrictions": None,
-                                 "decided_by": dec[0]["decided_by"], "at": dec[0]["decided_at"]} if dec else None}
+                                 "decided_by": dec[0]["decided_by"], "at": dec[0]["decided_at"],
+                                 "justified": None, "proportionate": None} if dec else None}
         assert case["appeals"] == [appeal(2), appeal(3)]
         assert [(v["id"], v["recommendation"], v["decision"]["outcome"]) for v in case["reviews"]] == \
             [(1, "continue", "continue")]

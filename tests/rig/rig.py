@@ -48,6 +48,7 @@ USERS = {
     "bob": ("Bob Staff", []),
     "carol": ("Carol CEM", ["cem"]),
     "molly": ("Molly Monitoring", ["monitoring-officer"]),
+    "mona": ("Mona Monitoring", ["monitoring-officer"]),   # a second monitoring officer (R5, R18)
     "chris": ("Chris Chief", ["chief-executive"]),
     "olive": ("Olive Officer", ["chief-officers"]),
     "oscar": ("Oscar Officer", ["chief-officers"]),

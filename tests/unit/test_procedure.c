@@ -1023,9 +1023,13 @@ START_TEST(report_refusals)
     step_refused(w, "period of 0 months", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body(DECLINE_PHONE, 0, ",'severe':true,'severe_reason':'Threats'"), 400,
                  "invalid-field");
+    /* R14: a suspension is temporary, at most 3 months */
+    step_refused(w, "R14 suspension of six months", "carol", CEM, HAB_ROUTE_REPORT, id,
+                 report_body("[{'type':'suspend-contact','legal_advice':'Counsel','until':'2026-09-01'}]",
+                             6, ",'severe':true,'severe_reason':'Threats'"), 422, "suspension-too-long");
     /* a valid suspension and severe action without notice are accepted */
     out = step_ok(w, "report without notice", "carol", CEM, HAB_ROUTE_REPORT, id,
-                  report_body("[{'type':'suspend-contact','legal_advice':'Counsel','until':'2026-09-01'}]",
+                  report_body("[{'type':'suspend-contact','legal_advice':'Counsel','until':'2026-06-02'}]",
                               6, ",'severe':true,'severe_reason':'Threatened staff'"), 200);
     ASSERT_STATUS(out, "reported");
     hab_case_t *c = load(w, id, w->today);
