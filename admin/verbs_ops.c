@@ -22,7 +22,14 @@
  *   review was missed: the designation ended without one) until it is purged.
  *   Always exits 0.  In text format nothing at all is printed when nothing is
  *   due, so cron mails only when there is something to do; csv prints its
- *   header, json an empty list.  Crontab line (the CEM's mailbox):
+ *   header, json an empty list.  Interim restrictions in force (R8, R15),
+ *   whatever --within says (they last HabitualInterimDays at most without a
+ *   report), soonest end first: text lines "interim case N  reference R  ...
+ *   last day D" (or "until the decision" once a report is made); csv rows
+ *   with kind "interim" and interim_until (empty: until the decision), the
+ *   review rows kind "review"; json a list "interim" of {case_id, reference,
+ *   status, since, interim_until (null: until the decision), days_left}.
+ *   Crontab line (the CEM's mailbox):
  *     MAILTO=cem@council.example
  *     0 7 * * 1-5  www-data  habitual-admin --driver sqlite3 --params /var/lib/habitual/habitual.db reviews --within 30
  *
@@ -95,6 +102,44 @@ static void print_json(const json_t *j)
 
 /* ---- reviews ---- */
 
+/* R15: the interim restrictions in force today, soonest end first. */
+static hab_err_t *interim_in_force(admin_ctx_t *ctx, hab_store_t *store, hab_rows_t **r)
+{
+    return hab_store_q(store, ctx->p, r,
+                       "SELECT c.id, p.reference, c.status, x.created_at, x.in_force_until "
+                       "FROM restrictions x JOIN cases c ON c.id = x.case_id "
+                       "JOIN persons p ON p.id = c.person_id "
+                       "WHERE x.interim = 1 AND " HAB_SQL_IN_FORCE("x.") " AND c.status IN "
+                       "('referred','warned','reported','active') "
+                       "ORDER BY coalesce(x.in_force_until, '9'), c.id", "tt", ctx->today, ctx->today);
+}
+
+/* One interim restriction, in the verb's format; its last day is the day
+ * before in_force_until. */
+static void print_interim(admin_ctx_t *ctx, const char *format, const hab_rows_t *r, int i, json_t *list)
+{
+    long long id = hab_rows_int(r, i, 0);
+    const char *ref = T(r, i, 1), *status = T(r, i, 2), *since = ops_date_of(ctx->p, T(r, i, 3));
+    const char *until = T(r, i, 4) ? hab_date_add_days(ctx->p, T(r, i, 4), -1) : NULL;
+    long left = until ? hab_date_diff(ctx->today, until) : 0;
+    if (!strcmp(format, "csv")) {
+        ops_csv_field(stdout, T(r, i, 0), 0);
+        ops_csv_field(stdout, ref, 0);
+        for (int k = 0; k < 5; k++) ops_csv_field(stdout, "", 0);
+        ops_csv_field(stdout, "interim", 0);
+        ops_csv_field(stdout, until ? until : "", 1);
+    } else if (!strcmp(format, "text")) {
+        printf("interim case %lld  reference %s  %s  written-only since %s  ", id, ref, status, since);
+        if (until) printf("last day %s (%ld day%s left)\n", until, left, left == 1 ? "" : "s");
+        else printf("until the decision (report made)\n");
+    } else {
+        json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "case_id", (json_int_t)id,
+                                              "reference", ref, "status", status, "since", since,
+                                              "interim_until", until ? json_string(until) : json_null(),
+                                              "days_left", until ? json_integer(left) : json_null()));
+    }
+}
+
 int verb_reviews(admin_ctx_t *ctx)
 {
     static const char *const opts[] = {"--within", "--format", NULL};
@@ -121,9 +166,12 @@ int verb_reviews(admin_ctx_t *ctx)
         "t", due_by);
     if (err) return admin_fail(err, ADMIN_DATABASE);
 
+    hab_rows_t *interim;
+    if ((err = interim_in_force(ctx, store, &interim))) return admin_fail(err, ADMIN_DATABASE);
     json_t *list = hab_json_own(ctx->p, json_array());
+    json_t *interim_list = hab_json_own(ctx->p, json_array());
     int csv = !strcmp(format, "csv"), text = !strcmp(format, "text");
-    if (csv) printf("case_id,reference,review_due,days_overdue,lapsed,period_end,review_pending\r\n");
+    if (csv) printf("case_id,reference,review_due,days_overdue,lapsed,period_end,review_pending,kind,interim_until\r\n");
     if (text && r->nrows)
         printf("Reviews overdue or due by %s (today %s, within %ld days): %d\n", due_by,
                ctx->today, within, r->nrows);
@@ -140,7 +188,9 @@ int verb_reviews(admin_ctx_t *ctx)
             ops_csv_field(stdout, apr_ltoa(ctx->p, overdue), 0);
             ops_csv_field(stdout, lapsed ? "yes" : "no", 0);
             ops_csv_field(stdout, end, 0);
-            ops_csv_field(stdout, pending ? "yes" : "no", 1);
+            ops_csv_field(stdout, pending ? "yes" : "no", 0);
+            ops_csv_field(stdout, "review", 0);
+            ops_csv_field(stdout, "", 1);
         } else if (text) {
             printf("case %lld  reference %s  review due %s  ", id, ref, due);
             if (overdue > 0) printf("%ld day%s overdue", overdue, overdue == 1 ? "" : "s");
@@ -157,10 +207,13 @@ int verb_reviews(admin_ctx_t *ctx)
                                                   "period_end", end, "review_pending", pending));
         }
     }
+    if (text && interim->nrows)
+        printf("Interim restrictions in force (written-only after violence, R15): %d\n", interim->nrows);
+    for (int i = 0; i < interim->nrows; i++) print_interim(ctx, format, interim, i, interim_list);
     if (!csv && !text)
-        print_json(hab_json_own(ctx->p, json_pack("{s:s, s:I, s:s, s:O}", "today", ctx->today,
+        print_json(hab_json_own(ctx->p, json_pack("{s:s, s:I, s:s, s:O, s:O}", "today", ctx->today,
                                                   "within", (json_int_t)within, "due_by", due_by,
-                                                  "reviews", list)));
+                                                  "reviews", list, "interim", interim_list)));
     return ADMIN_OK;
 }
 
