@@ -29,7 +29,14 @@
  *   logged; backup discloses nothing to anyone and is not logged either.
  *   Always exits 0.  In text format nothing at all is printed when nothing is
  *   due, so cron mails only when there is something to do; csv prints its
- *   header, json an empty list.  Crontab line (the CEM's mailbox):
+ *   header, json an empty list.  Interim restrictions in force (R8, R15),
+ *   whatever --within says (they last HabitualInterimDays at most without a
+ *   report), soonest end first: text lines "interim case N  reference R  ...
+ *   last day D" (or "until the decision" once a report is made); csv rows
+ *   with kind "interim" and interim_until (empty: until the decision), the
+ *   review rows kind "review"; json a list "interim" of {case_id, reference,
+ *   status, since, interim_until (null: until the decision), days_left}.
+ *   Crontab line (the CEM's mailbox):
  *     MAILTO=cem@council.example
  *     0 7 * * 1-5  www-data  habitual-admin --driver sqlite3 --params /var/lib/habitual/habitual.db reviews --within 30
  *
@@ -104,6 +111,47 @@ static void print_json(const json_t *j)
 
 /* ---- reviews ---- */
 
+/* R15: the interim restrictions in force today, soonest end first. */
+static hab_err_t *interim_in_force(admin_ctx_t *ctx, hab_store_t *store, hab_rows_t **r)
+{
+    return hab_store_q(store, ctx->p, r,
+                       "SELECT c.id, p.reference, c.status, x.created_at, x.in_force_until "
+                       "FROM restrictions x JOIN cases c ON c.id = x.case_id "
+                       "JOIN persons p ON p.id = c.person_id "
+                       "WHERE x.interim = 1 AND " HAB_SQL_IN_FORCE("x.") " AND c.status IN "
+                       "('referred','warned','reported','active') "
+                       "ORDER BY coalesce(x.in_force_until, '9'), c.id", "tt", ctx->today, ctx->today);
+}
+
+/* One interim restriction, in the verb's format; its last day is the day
+ * before in_force_until. */
+static void print_interim(admin_ctx_t *ctx, const char *format, const hab_rows_t *r, int i, json_t *list)
+{
+    long long id = hab_rows_int(r, i, 0);
+    const char *ref = T(r, i, 1), *status = T(r, i, 2), *since = ops_date_of(ctx->p, T(r, i, 3));
+    const char *until = T(r, i, 4) ? hab_date_add_days(ctx->p, T(r, i, 4), -1) : NULL;
+    long left = until ? hab_date_diff(ctx->today, until) : 0;
+    if (!strcmp(format, "csv")) {
+        hab_csv_row_t *row = hab_csv_row(ctx->p);
+        hab_csv_add_int(row, id);
+        hab_csv_add_text(row, ref);
+        for (int k = 0; k < 5; k++) hab_csv_add_text(row, NULL);
+        hab_csv_add_text(row, "interim");
+        hab_csv_add_text(row, until);
+        fputs(hab_csv_row_end(row), stdout);
+    } else if (!strcmp(format, "text")) {
+        printf("interim case %lld  reference %s  %s  written-only since %s  ", id, hab_text_clean(ctx->p, ref, 0),
+               status, since);
+        if (until) printf("last day %s (%ld day%s left)\n", until, left, left == 1 ? "" : "s");
+        else printf("until the decision (report made)\n");
+    } else {
+        json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "case_id", (json_int_t)id,
+                                              "reference", ref, "status", status, "since", since,
+                                              "interim_until", until ? json_string(until) : json_null(),
+                                              "days_left", until ? json_integer(left) : json_null()));
+    }
+}
+
 int verb_reviews(admin_ctx_t *ctx)
 {
     static const char *const opts[] = {"--within", "--format", NULL};
@@ -130,14 +178,17 @@ int verb_reviews(admin_ctx_t *ctx)
         "t", due_by);
     if (err) return admin_fail(err, ADMIN_DATABASE);
     /* references and case ids: logged before anything is shown */
-    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows + 1, sizeof(long long));
+    hab_rows_t *interim;
+    if ((err = interim_in_force(ctx, store, &interim))) return admin_fail(err, ADMIN_DATABASE);
+    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows + interim->nrows + 1, sizeof(long long));
     for (int i = 0; i < r->nrows; i++) APR_ARRAY_PUSH(named, long long) = hab_rows_int(r, i, 0);
+    for (int i = 0; i < interim->nrows; i++) APR_ARRAY_PUSH(named, long long) = hab_rows_int(interim, i, 0);
     if ((rc = admin_log_cases(ctx, store, "admin.reviews", named))) return rc;
-
     json_t *list = hab_json_own(ctx->p, json_array());
+    json_t *interim_list = hab_json_own(ctx->p, json_array());
     int csv = !strcmp(format, "csv"), text = !strcmp(format, "text");
     static const char *const header[] = {"case_id", "reference", "review_due", "days_overdue",
-                                         "lapsed", "period_end", "review_pending", NULL};
+                                         "lapsed", "period_end", "review_pending", "kind", "interim_until", NULL};
     if (csv) fputs(hab_csv_line(ctx->p, header), stdout);
     if (text && r->nrows)
         printf("Reviews overdue or due by %s (today %s, within %ld days): %d\n", due_by,
@@ -157,6 +208,8 @@ int verb_reviews(admin_ctx_t *ctx)
             hab_csv_add_text(row, lapsed ? "yes" : "no");
             hab_csv_add_text(row, end);
             hab_csv_add_text(row, pending ? "yes" : "no");
+            hab_csv_add_text(row, "review");
+            hab_csv_add_text(row, NULL);
             fputs(hab_csv_row_end(row), stdout);
         } else if (text) {
             printf("case %lld  reference %s  review due %s  ", id, hab_text_clean(ctx->p, ref, 0), due);
@@ -174,10 +227,13 @@ int verb_reviews(admin_ctx_t *ctx)
                                                   "period_end", end, "review_pending", pending));
         }
     }
+    if (text && interim->nrows)
+        printf("Interim restrictions in force (written-only after violence, R15): %d\n", interim->nrows);
+    for (int i = 0; i < interim->nrows; i++) print_interim(ctx, format, interim, i, interim_list);
     if (!csv && !text)
-        print_json(hab_json_own(ctx->p, json_pack("{s:s, s:I, s:s, s:O}", "today", ctx->today,
+        print_json(hab_json_own(ctx->p, json_pack("{s:s, s:I, s:s, s:O, s:O}", "today", ctx->today,
                                                   "within", (json_int_t)within, "due_by", due_by,
-                                                  "reviews", list)));
+                                                  "reviews", list, "interim", interim_list)));
     return ADMIN_OK;
 }
 

@@ -38,6 +38,7 @@ void *hab_create_dir_conf(apr_pool_t *p, char *dir)
     hab_dir_conf *c = apr_pcalloc(p, sizeof(*c));
     c->section = dir;
     c->appeal_days = HAB_UNSET;
+    c->interim_days = HAB_UNSET;
     c->role_cache_seconds = HAB_UNSET;
     return c;
 }
@@ -78,6 +79,7 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         c->checkpoint_key = base->checkpoint_key;
     }
     c->appeal_days = add->appeal_days != HAB_UNSET ? add->appeal_days : base->appeal_days;
+    c->interim_days = add->interim_days != HAB_UNSET ? add->interim_days : base->interim_days;
     MERGE_PTR(council_name);
     c->role_cache_seconds = add->role_cache_seconds != HAB_UNSET ? add->role_cache_seconds
                                                                  : base->role_cache_seconds;
@@ -87,6 +89,11 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 int hab_dir_appeal_days(const hab_dir_conf *dc)
 {
     return dc->appeal_days == HAB_UNSET ? HAB_DEFAULT_APPEAL_DAYS : dc->appeal_days;
+}
+
+int hab_dir_interim_days(const hab_dir_conf *dc)
+{
+    return dc->interim_days == HAB_UNSET ? HAB_INTERIM_DAYS_DEFAULT : dc->interim_days;
 }
 
 const char *hab_dir_group_attribute(const hab_dir_conf *dc)
@@ -262,6 +269,20 @@ static const char *set_appeal_days(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+/* R15: the days an interim restriction lasts without a report. */
+static const char *set_interim_days(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    hab_dir_conf *dc = dcv;
+    char *end = NULL;
+    long days = strtol(arg, &end, 10);
+    if (!*arg || *end || days < HAB_INTERIM_DAYS_MIN || days > HAB_INTERIM_DAYS_MAX)
+        return apr_psprintf(cmd->pool, "HabitualInterimDays: '%s' is not a number of days "
+                            "from %d to %d", arg, HAB_INTERIM_DAYS_MIN, HAB_INTERIM_DAYS_MAX);
+    dc->interim_days = (int)days;
+    dc->touched = 1;
+    return NULL;
+}
+
 static const char *set_council_name(cmd_parms *cmd, void *dcv, const char *name)
 {
     hab_dir_conf *dc = dcv;
@@ -304,6 +325,8 @@ const command_rec hab_directives[] = {
                   "the checkpoint key (habitual-admin checkpoint --key), for POST api/audit/verify"),
     AP_INIT_TAKE1("HabitualAppealDays", set_appeal_days, NULL, ACCESS_CONF,
                   "working days the customer has to appeal (default 20)"),
+    AP_INIT_TAKE1("HabitualInterimDays", set_interim_days, NULL, ACCESS_CONF,
+                  "days an interim restriction after violence lasts without a report (default 28)"),
     AP_INIT_TAKE1("HabitualRoleCacheTTL", set_role_cache, NULL, ACCESS_CONF,
                   "seconds each process keeps a user's roles (default 10; 0: off)"),
     AP_INIT_TAKE1("HabitualCouncilName", set_council_name, NULL, ACCESS_CONF,

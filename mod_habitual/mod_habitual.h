@@ -11,6 +11,7 @@
 #include "habitual/error.h"
 #include "habitual/ldap_text.h"
 #include "habitual/roles.h"
+#include "habitual/rules.h"
 #include "habitual/service.h"
 #include "habitual/store.h"
 
@@ -47,6 +48,7 @@ typedef struct hab_dir_conf {
     const char *checkpoint_key_file; /* NULL: unset (POST api/audit/verify cannot check signatures) */
     hab_secret_t checkpoint_key;
     int appeal_days;              /* HAB_UNSET */
+    int interim_days;             /* HAB_UNSET: HabitualInterimDays (R15) */
     const char *council_name;     /* NULL: unset */
     int role_cache_seconds;       /* HAB_UNSET */
 } hab_dir_conf;
@@ -58,6 +60,7 @@ void *hab_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
 void *hab_create_dir_conf(apr_pool_t *p, char *dir);
 void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 int hab_dir_appeal_days(const hab_dir_conf *dc);
+int hab_dir_interim_days(const hab_dir_conf *dc);
 const char *hab_dir_group_attribute(const hab_dir_conf *dc);
 const char *hab_dir_council_name(const hab_dir_conf *dc);
 int hab_dir_role_cache_seconds(const hab_dir_conf *dc);

@@ -30,12 +30,26 @@ typedef struct hab_letter_facts {
     const char *period_start, *period_end, *review_due;
     int appeal_days;           /* working days */
     const char *warning_on, *warning_method, *warning_text;
+    /* R15: an interim restriction's letters */
+    const char *interim_until; /* its last day, or NULL: until the chief executive decides */
+    const char *lift_reason;   /* why the CEM lifted it early */
 } hab_letter_facts_t;
 
 hab_letter_t *hab_letter_warning(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
 hab_letter_t *hab_letter_decision(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
 hab_letter_t *hab_letter_review(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
 hab_letter_t *hab_letter_appeal(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
+
+/* R15: the interim restriction (written-only, after violence) and its
+ * early lifting; kinds "interim" and "interim-lifted".  f->restrictions,
+ * f->plan and f->interim_until describe the interim restriction. */
+hab_letter_t *hab_letter_interim(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
+hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
+/* What an interim letter must state (R11's part check): what is restricted,
+ * that it is temporary, until when, how the customer may still write, and
+ * how to object. */
+extern const char *const hab_letter_required_parts_interim[];
+extern const char *const hab_letter_required_parts_interim_lifted[];
 
 /* The parts every letter that imposes or keeps restrictions must state. */
 extern const char *const hab_letter_required_parts[];

@@ -11,6 +11,11 @@
 
 #include "habitual/error.h"
 
+/* R15: HabitualInterimDays, the days an interim restriction lasts without a report. */
+#define HAB_INTERIM_DAYS_DEFAULT 28
+#define HAB_INTERIM_DAYS_MIN 1
+#define HAB_INTERIM_DAYS_MAX 90
+
 /* What a set of restrictions leaves open (R7, R8), worked out from the
  * SPEC's restriction objects. */
 typedef struct hab_contact_plan {
@@ -98,6 +103,15 @@ hab_err_t *hab_rule_r10_safeguarding(apr_pool_t *p, int vulnerable, int consider
 /* R11 Complete letters: every element a decision letter must state is in it. */
 hab_err_t *hab_rule_r11_letter_complete(apr_pool_t *p, const char *body,
                                         const char *const *required_markers);
+/* R15 An interim restriction is limited: one imposed (R8) on imposed_on
+ * lasts `days` days, its last day imposed_on + days, unless a report is
+ * made by then (reported_on not after that last day: it then lasts until
+ * the decision).  Returns the first day it is no longer in force (the
+ * restriction's in_force_until), or NULL when it lasts until the decision.
+ * A report made after it lapsed does not revive it; days outside 1-90 are
+ * taken as the nearest bound. */
+const char *hab_rule_r15_interim_end(apr_pool_t *p, const char *imposed_on, int days,
+                                     const char *reported_on);
 /* R13 State order: status must be one of allowed (NULL-terminated). */
 hab_err_t *hab_rule_r13_state(apr_pool_t *p, const char *status, const char *const *allowed);
 

@@ -38,6 +38,7 @@ typedef struct hab_ctx {
     const char *now;           /* UTC, YYYY-MM-DDTHH:MM:SSZ */
     const char *today;         /* the council's local date, YYYY-MM-DD */
     int appeal_days;
+    int interim_days;          /* HabitualInterimDays (R15); 0: the default, 28 */
     const char *council_name;
     const char *mount;         /* the <Location> the pages live under, e.g. "/habitual" */
     const char *request_id;

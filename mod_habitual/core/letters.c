@@ -21,6 +21,12 @@ const char *const hab_letter_required_parts_final[] = {
     "data-part=\"reasons\"", "data-part=\"restrictions\"", "data-part=\"period\"",
     "data-part=\"review\"", "data-part=\"open-ways\"", "data-part=\"ombudsman\"", NULL};
 
+const char *const hab_letter_required_parts_interim[] = {
+    "data-part=\"restrictions\"", "data-part=\"temporary\"", "data-part=\"until\"",
+    "data-part=\"open-ways\"", "data-part=\"objection\"", NULL};
+const char *const hab_letter_required_parts_interim_lifted[] = {
+    "data-part=\"lifted\"", "data-part=\"reasons\"", NULL};
+
 /* "a, b and c" from a JSON array of strings. */
 static const char *join_words(apr_pool_t *p, const json_t *list)
 {
@@ -247,6 +253,64 @@ hab_letter_t *hab_letter_decision(apr_pool_t *p, const hab_case_t *c, const hab_
                                          "these reasons:</p><p class=\"govuk-body\">", E(f->reasons), "</p>", NULL));
     restriction_sections(b, f);
     appeal_sections(b, f);
+    l->copied_to = hab_json_own(p, copies(c));
+    l->body = letter_finish(b, f, l->copied_to);
+    return l;
+}
+
+/* ---- R15: the interim restriction ---- */
+
+hab_letter_t *hab_letter_interim(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
+{
+    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
+    l->kind = "interim";
+    l->subject = "Temporary restriction of your contact with the council";
+    builder_t *b = letter_start(p, c, f, l->subject);
+    const char *items = "";
+    size_t i;
+    json_t *r;
+    json_array_foreach(f->restrictions, i, r)
+        items = apr_pstrcat(p, items, "<li>", E(hab_restriction_sentence(p, r)), "</li>", NULL);
+    section(b, "restrictions", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">What is restricted</h3>"
+                                              "<p class=\"govuk-body\">Violence or threats of violence towards "
+                                              "council staff have been recorded. Under the council's procedure "
+                                              "this in itself stops personal contact with you:</p>"
+                                              "<ul class=\"govuk-list govuk-list--bullet\">", items, "</ul>", NULL));
+    section(b, "temporary", "<h3 class=\"govuk-heading-s\">This is temporary</h3><p class=\"govuk-body\">This is "
+                            "an interim measure, in force from today. The council has not yet decided whether "
+                            "any longer-term restriction is justified: if it is considered, the chief executive "
+                            "will decide, and you will be told in writing.</p>");
+    section(b, "until", f->interim_until
+        ? apr_psprintf(p, "<h3 class=\"govuk-heading-s\">Until when</h3><p class=\"govuk-body\">It ends on %s "
+                          "unless a report is made to the chief executive before then; it then lasts until the "
+                          "chief executive decides, and no longer.</p>", E(hab_date_long(p, f->interim_until)))
+        : "<h3 class=\"govuk-heading-s\">Until when</h3><p class=\"govuk-body\">A report has been made to the chief "
+          "executive: it lasts until the chief executive decides, and no longer.</p>");
+    json_t *open = hab_open_channels(f->plan);
+    section(b, "open-ways", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">How you can still contact us</h3>"
+                                           "<p class=\"govuk-body\">You can still write to the council: by ",
+                                        E(join_words(p, open)), ".</p>", NULL));
+    json_decref(open);
+    section(b, "objection", "<h3 class=\"govuk-heading-s\">If you disagree</h3><p class=\"govuk-body\">You may "
+                            "object to this restriction at any time by writing to the customer experience manager "
+                            "with your reasons; they may lift it. You also have the right to complain to the Local "
+                            "Government and Social Care Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
+    l->copied_to = hab_json_own(p, copies(c));
+    l->body = letter_finish(b, f, l->copied_to);
+    return l;
+}
+
+hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
+{
+    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
+    l->kind = "interim-lifted";
+    l->subject = "Temporary restriction of your contact lifted";
+    builder_t *b = letter_start(p, c, f, l->subject);
+    section(b, "lifted", "<h3 class=\"govuk-heading-s\">The restriction is lifted</h3><p class=\"govuk-body\">The "
+                         "temporary restriction of your contact with the council has been lifted today: you may "
+                         "contact the council in the usual ways.</p>");
+    section(b, "reasons", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">",
+                                      E(f->lift_reason), "</p>", NULL));
     l->copied_to = hab_json_own(p, copies(c));
     l->body = letter_finish(b, f, l->copied_to);
     return l;

@@ -114,6 +114,29 @@ static const char *cases_table(hab_ctx_t *ctx, const hab_ui_t *ui, const char *c
     return hab_ui_table(ctx->p, caption, with_review ? head4 : head3, rows);
 }
 
+/* R15: the interim restrictions in force, each with its end. */
+static const char *interim_table(hab_ctx_t *ctx, const hab_ui_t *ui, const json_t *cases)
+{
+    const char *caption = "Interim restrictions in force (violence)";
+    if (!json_array_size(cases))
+        return hab_tpl(ctx->p, "<h2 class=\"govuk-heading-m\">{{c}}</h2><p class=\"govuk-body\">None.</p>",
+                       "c", caption, NULL);
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *const *));
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        const char **cells = apr_pcalloc(ctx->p, 4 * sizeof(char *));
+        const char *until = hab_j_str(c, "interim_until");
+        cells[0] = case_link(ctx, ui, (apr_int64_t)json_integer_value(json_object_get(c, "id")));
+        cells[1] = E(hab_j_str(json_object_get(c, "person"), "name"));
+        cells[2] = hab_ui_tag(ctx->p, hab_j_str(c, "status"));
+        cells[3] = until ? E(hab_ui_date(ctx->p, until)) : "Until the decision (reported)";
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    static const char *const head[] = {"Case", "Customer", "Status", "Last day in force", NULL};
+    return hab_ui_table(ctx->p, caption, head, rows);
+}
+
 /* ---- home ---- */
 
 static const char *start_button(hab_ctx_t *ctx, const hab_ui_t *ui)
@@ -131,7 +154,7 @@ static hab_err_t *home_case_officer(hab_ctx_t *ctx, const hab_ui_t *ui, hab_html
     if (ctx->roles & HAB_ROLE_CEM) {
         hab_html_add(h, cases_table(ctx, ui, "New referrals", json_object_get(d, "new"), 0));
         hab_html_add(h, cases_table(ctx, ui, "Warned: awaiting your next step", json_object_get(d, "warned"), 0));
-        hab_html_add(h, cases_table(ctx, ui, "Interim restrictions in force (violence)", json_object_get(d, "interim"), 0));
+        hab_html_add(h, interim_table(ctx, ui, json_object_get(d, "interim")));
         hab_html_add(h, cases_table(ctx, ui, "Appeals awaiting a chief officer", json_object_get(d, "appeals"), 0));
     }
     hab_html_add(h, cases_table(ctx, ui, "Reports awaiting a decision", json_object_get(d, "awaiting_decision"), 0));
@@ -283,6 +306,8 @@ static const char *event_words(const char *event)
     if (!strcmp(event, "removed")) return "Restrictions removed after review";
     if (!strcmp(event, "quashed")) return "Decision quashed on appeal";
     if (!strcmp(event, "lapsed")) return "Restrictions lapsed at the end of their period";
+    if (!strcmp(event, "interim-imposed")) return "Interim written-only restriction imposed after violence";
+    if (!strcmp(event, "interim-lifted")) return "Interim restriction lifted";
     return event;
 }
 

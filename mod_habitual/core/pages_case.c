@@ -132,6 +132,10 @@ static const hab_widget_t w_link[] = {
      HAB_W_NUMBER, NULL, "Enter the number of the person record"},
     {NULL, NULL, NULL, 0, NULL, NULL}};
 static const hab_widget_t w_unlink[] = {{NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_interim_lift[] = {
+    {"reason", "Why the interim restriction is lifted", "It is quoted in the letter to the customer.",
+     HAB_W_TEXTAREA, NULL, "Enter why the interim restriction is lifted"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
 
 typedef struct page_step {
     const char *slug;                /* cases/{id}/<slug> */
@@ -185,6 +189,9 @@ static const page_step_t page_steps[] = {
     {"statements", HAB_ROUTE_STATEMENT_ADD, "Record the customer's statement",
      "The customer's own statement disputing a record.", w_statement, "Record statement", "Statement recorded"},
     {"hold", HAB_ROUTE_HOLD, "Place a legal hold", NULL, w_hold, "Place legal hold", "Legal hold placed"},
+    {"interim-lift", HAB_ROUTE_INTERIM_LIFT, "Lift the interim restriction",
+     "The written-only restriction put in force after violence (R8) ends today (R15). The customer is sent a "
+     "letter and chief officers are told.", w_interim_lift, "Lift the restriction", "Interim restriction lifted"},
     /* offered from the case page's person records, not the actions list */
     {"link", HAB_ROUTE_PERSON_LINK, "Link to a person record already held",
      "Letters and notices will use that record's name and address; the referrer keeps seeing what they typed.",

@@ -117,6 +117,12 @@ static const char *appeal_pending(const hab_case_t *c)
     return c->pending_appeal_id ? NULL : "There is no appeal awaiting a decision.";
 }
 
+/* R15: the CEM may lift an interim restriction only while one is in force. */
+static const char *interim_in_force(const hab_case_t *c)
+{
+    return c->interim ? NULL : "There is no interim restriction in force on this case (R15).";
+}
+
 #define CEM_ONLY "the customer experience manager"
 #define DECIDERS "the chief executive, or the monitoring officer in their absence,"
 #define GRANTERS "a chief officer or the customer experience manager"
@@ -146,6 +152,7 @@ static const step_gate_t gates[] = {
     {HAB_ROUTE_HOLD, may_cem, CEM_ONLY, any_state, NULL},
     {HAB_ROUTE_PERSON_LINK, may_cem, CEM_ONLY, open_states, NULL},
     {HAB_ROUTE_PERSON_UNLINK, may_cem, CEM_ONLY, open_states, NULL},
+    {HAB_ROUTE_INTERIM_LIFT, may_cem, CEM_ONLY, open_states, interim_in_force},
 };
 #define GATE_COUNT (sizeof(gates) / sizeof(gates[0]))
 
@@ -298,17 +305,69 @@ static hab_letter_facts_t letter_facts(hab_ctx_t *ctx, const char *signed_as)
     return f;
 }
 
-/* R8: violence puts written-only in force at once, until the decision. */
+/* ---- R15: an interim restriction is limited, written and told ---- */
+
+static int interim_days(const hab_ctx_t *ctx)
+{
+    return ctx->interim_days > 0 ? ctx->interim_days : HAB_INTERIM_DAYS_DEFAULT;
+}
+
+/* The interim restriction just put in force (R8): its end as data (R15:
+ * HabitualInterimDays from today unless a report has been made; none on a
+ * reported case: it lasts until the decision), the interim letter (R11's
+ * parts checked, copied as every letter) and every chief officer told. */
+static hab_err_t *interim_limited(hab_ctx_t *ctx, long long id, const char *status, const json_t *list)
+{
+    const char *reported_on = !strcmp(status, "reported") ? ctx->today : NULL;
+    const char *until = hab_rule_r15_interim_end(ctx->p, ctx->today, interim_days(ctx), reported_on);
+    hab_err_t *e = NULL;
+    if (until)
+        e = hab_store_q(ctx->store, ctx->p, NULL,
+                        "UPDATE restrictions SET in_force_until = ? WHERE case_id = ? AND interim = 1 "
+                        "AND lifted_at IS NULL AND in_force_until IS NULL", "ti", until, id);
+    hab_case_t *c = NULL;
+    hab_contact_plan_t plan;
+    if (!e) e = hab_case_load_parts(ctx->store, ctx->p, id, ctx->today, HAB_CASE_FOR_STEP, &c);
+    if (!e && !c) e = hab_err_internal(ctx->p, "interim restriction on a case not found");
+    if (!e) e = hab_restrictions_plan(ctx->p, list, &plan);
+    if (e) return e;
+    hab_letter_facts_t f = letter_facts(ctx, "Customer Experience Manager");
+    f.restrictions = list;
+    f.plan = &plan;
+    f.interim_until = until ? hab_date_add_days(ctx->p, until, -1) : NULL;
+    e = issue_letter(ctx, id, hab_letter_interim(ctx->p, c, &f), hab_letter_required_parts_interim);
+    return e ? e : notify_chief_officers(ctx, id, "interim-imposed");
+}
+
+/* R15: a report made while the interim restriction is in force keeps it
+ * until the decision (its end cleared); one that has lapsed is not revived
+ * by the report nor by the decision's end_interim_on: it is recorded as
+ * lifted, reason "lapsed". */
+static hab_err_t *interim_until_decision(hab_ctx_t *ctx, long long id)
+{
+    hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
+                               "UPDATE restrictions SET in_force_until = NULL WHERE case_id = ? "
+                               "AND interim = 1 AND " HAB_SQL_IN_FORCE(""), "itt", id, ctx->today, ctx->today);
+    if (e) return e;
+    return hab_store_q(ctx->store, ctx->p, NULL,
+                       "UPDATE restrictions SET lifted_at = ?, lifted_reason = 'lapsed' WHERE case_id = ? "
+                       "AND interim = 1 AND lifted_at IS NULL AND in_force_until IS NOT NULL "
+                       "AND in_force_until <= ?", "tit", ctx->now, id, ctx->today);
+}
+
+/* R8: violence puts written-only in force at once, until the decision
+ * (R15: or its end).  Another is imposed only when none is in force. */
 static hab_err_t *impose_interim(hab_ctx_t *ctx, long long id, const char *status)
 {
     if (!hab_in_list(before_report, status) && strcmp(status, "reported") != 0) return NULL;
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
                                "SELECT count(*) FROM restrictions WHERE case_id = ? AND interim = 1 "
-                               "AND lifted_at IS NULL", "i", id);
+                               "AND " HAB_SQL_IN_FORCE(""), "itt", id, ctx->today, ctx->today);
     if (e || hab_rows_int(r, 0, 0) > 0) return e;
     json_t *list = hab_json_own(ctx->p, json_pack("[{s:s}]", "type", "written-only"));
-    return impose_restrictions(ctx, id, list, "interim", 1, NULL);
+    e = impose_restrictions(ctx, id, list, "interim", 1, NULL);
+    return e ? e : interim_limited(ctx, id, status, list);
 }
 
 hab_err_t *hab_chief_executive_absent(hab_ctx_t *ctx, int *absent)
@@ -659,7 +718,7 @@ hab_err_t *hab_step_report(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     if ((e = insert_report(ctx, c, b)) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET action_without_notice = ? "
                          "WHERE id = ?", "bi", !warned, c->id)) ||
-        (e = set_status(ctx, c->id, "reported", NULL)))
+        (e = set_status(ctx, c->id, "reported", NULL)) || (e = interim_until_decision(ctx, c->id)))
         return e;
     answer(ctx, out, 200, c->id, "reported");
     return NULL;
@@ -1040,6 +1099,32 @@ hab_err_t *hab_step_unlink_person(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     if (e || (e = hab_validate(ctx->p, in->body, f_unlink, "")) ||
         (e = set_case_person(ctx, c->id, c->referred_person_id, 0)))
         return e;
+    answer(ctx, out, 200, c->id, c->status);
+    return NULL;
+}
+
+/* ---- R15: the CEM lifts an interim restriction early ---- */
+
+hab_err_t *hab_step_lift_interim(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_INTERIM_LIFT, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, in->body, f_reason, "")))
+        return e;
+    const char *reason = hab_j_str(in->body, "reason");
+    e = hab_store_q(ctx->store, ctx->p, NULL,
+                    "UPDATE restrictions SET lifted_at = ?, lifted_reason = ? WHERE case_id = ? "
+                    "AND interim = 1 AND " HAB_SQL_IN_FORCE(""), "ttitt", ctx->now,
+                    apr_pstrcat(ctx->p, "lifted by the customer experience manager: ", reason, NULL),
+                    c->id, ctx->today, ctx->today);
+    hab_letter_facts_t f = letter_facts(ctx, "Customer Experience Manager");
+    f.lift_reason = reason;
+    if (!e) e = issue_letter(ctx, c->id, hab_letter_interim_lifted(ctx->p, c, &f),
+                             hab_letter_required_parts_interim_lifted);
+    if (!e) e = notify_chief_officers(ctx, c->id, "interim-lifted");
+    if (!e) e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?",
+                            "ti", ctx->now, c->id);
+    if (e) return e;
     answer(ctx, out, 200, c->id, c->status);
     return NULL;
 }

@@ -462,6 +462,27 @@ static json_t *summary(hab_ctx_t *ctx, const hab_rows_t *r, int i, const char *s
                      "referred_at", hab_json_text(T(r, i, 6)));
 }
 
+/* R15: each interim entry's end: "interim_until", the last day it is in
+ * force, or null while it lasts until the decision (a report was made). */
+static hab_err_t *interim_ends(hab_ctx_t *ctx, json_t *list)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(list, i, entry) {
+        hab_rows_t *r;
+        hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
+                                   "SELECT in_force_until FROM restrictions WHERE case_id = ? AND interim = 1 "
+                                   "AND " HAB_SQL_IN_FORCE("") " ORDER BY id DESC LIMIT 1", "itt",
+                                   (long long)json_integer_value(json_object_get(entry, "id")),
+                                   ctx->today, ctx->today);
+        if (e) return e;
+        const char *until = r->nrows ? T(r, 0, 0) : NULL;
+        json_object_set_new(entry, "interim_until",
+                            until ? json_string(hab_date_add_days(ctx->p, until, -1)) : json_null());
+    }
+    return NULL;
+}
+
 hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
 {
     *out = hab_json_own(ctx->p, json_pack("{s:[], s:[], s:[], s:[], s:[], s:[], s:[]}", "new", "warned",
@@ -500,7 +521,7 @@ hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
         if (!strcmp(status, "active") && hab_rows_int(r, i, 9))
             json_array_append_new(json_object_get(*out, "appeals"), summary(ctx, r, i, status));
     }
-    return NULL;
+    return interim_ends(ctx, json_object_get(*out, "interim"));
 }
 
 /* Appeals a chief officer may hear: pending, and they were not involved. */

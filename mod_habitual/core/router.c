@@ -34,6 +34,7 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_HOLD, "POST", "api/cases/{id}/hold", "case.hold", AUD | BODY},
     {HAB_ROUTE_PERSON_LINK, "POST", "api/cases/{id}/link", "case.person.link", AUD | BODY},
     {HAB_ROUTE_PERSON_UNLINK, "POST", "api/cases/{id}/unlink", "case.person.unlink", AUD | BODY},
+    {HAB_ROUTE_INTERIM_LIFT, "POST", "api/cases/{id}/interim/lift", "case.interim.lift", AUD | BODY},
     {HAB_ROUTE_NOTICES, "GET", "api/notices", "notices.list", AUD | READ},
     {HAB_ROUTE_NOTIFICATIONS, "GET", "api/notifications", "notifications.list", AUD | READ},
     {HAB_ROUTE_ABSENCES_LIST, "GET", "api/absences", "absences.list", AUD | READ},

@@ -351,6 +351,16 @@ hab_err_t *hab_rule_r11_letter_complete(apr_pool_t *p, const char *body,
     return NULL;
 }
 
+const char *hab_rule_r15_interim_end(apr_pool_t *p, const char *imposed_on, int days,
+                                     const char *reported_on)
+{
+    if (days < HAB_INTERIM_DAYS_MIN) days = HAB_INTERIM_DAYS_MIN;
+    if (days > HAB_INTERIM_DAYS_MAX) days = HAB_INTERIM_DAYS_MAX;
+    const char *last_day = hab_date_add_days(p, imposed_on, days);
+    if (reported_on && strcmp(reported_on, last_day) <= 0) return NULL; /* until the decision */
+    return hab_date_add_days(p, last_day, 1);
+}
+
 hab_err_t *hab_rule_r13_state(apr_pool_t *p, const char *status, const char *const *allowed)
 {
     if (hab_in_list(allowed, status)) return NULL;

@@ -1141,6 +1141,72 @@ START_TEST(violence_interim_and_report_r8)
 }
 END_TEST
 
+/* R15: the interim restriction's letter, notification, end and early lift. */
+START_TEST(interim_limited_written_told_r15)
+{
+    world_t *w = new_world("2026-03-02");
+    hab_result_t out = step_ok(w, "raise with violence", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
+                               concern("CUST-060", "'violence'", NULL), 201);
+    long long quiet = id_of(&out);
+    hab_rows_t *r = rows(w, "SELECT kind FROM letters WHERE case_id = ?", quiet);
+    ck_assert_int_eq(r->nrows, 1);
+    ck_assert_str_eq(hab_rows_text(r, 0, 0), "interim");
+    r = rows(w, "SELECT event FROM notifications WHERE case_id = ?", quiet);
+    ck_assert_int_eq(r->nrows, 1);
+    ck_assert_str_eq(hab_rows_text(r, 0, 0), "interim-imposed");
+    /* 28 days by default: in force on 30 March, gone on 31 March */
+    r = rows(w, "SELECT in_force_until FROM restrictions WHERE case_id = ? AND interim = 1", quiet);
+    ck_assert_str_eq(hab_rows_text(r, 0, 0), "2026-03-31");
+    ck_assert_int_eq(load(w, quiet, "2026-03-30")->interim, 1);
+    ck_assert_int_eq(load(w, quiet, "2026-03-31")->interim, 0);
+
+    out = step_ok(w, "raise with violence", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
+                  concern("CUST-061", "'violence'", NULL), 201);
+    long long kept = id_of(&out);
+    out = step_ok(w, "raise with violence", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
+                  concern("CUST-062", "'violence'", NULL), 201);
+    long long lifted = id_of(&out);
+    /* lifting: the CEM only, with a reason */
+    step_refused(w, "lift by the referrer", "alice", STAFF, HAB_ROUTE_INTERIM_LIFT, lifted,
+                 J("{'reason':'x'}"), 403, "forbidden");
+    step_refused(w, "lift by the chief executive", "chris", CE, HAB_ROUTE_INTERIM_LIFT, lifted,
+                 J("{'reason':'x'}"), 403, "forbidden");
+    step_refused(w, "lift without a reason", "carol", CEM, HAB_ROUTE_INTERIM_LIFT, lifted, J("{}"), 422,
+                 "missing-field");
+    out = step_ok(w, "lift", "carol", CEM, HAB_ROUTE_INTERIM_LIFT, lifted,
+                  J("{'reason':'The account was mistaken.'}"), 200);
+    ASSERT_STATUS(out, "referred");
+    ck_assert_int_eq(load(w, lifted, w->today)->interim, 0);
+    r = rows(w, "SELECT kind FROM letters WHERE case_id = ? ORDER BY number", lifted);
+    ck_assert_int_eq(r->nrows, 2);
+    ck_assert_str_eq(hab_rows_text(r, 1, 0), "interim-lifted");
+    r = rows(w, "SELECT event FROM notifications WHERE case_id = ? ORDER BY id", lifted);
+    ck_assert_int_eq(r->nrows, 2);
+    ck_assert_str_eq(hab_rows_text(r, 1, 0), "interim-lifted");
+    step_refused(w, "lift with none in force", "carol", CEM, HAB_ROUTE_INTERIM_LIFT, lifted,
+                 J("{'reason':'again'}"), 409, "wrong-state");
+
+    /* a report on day 10 keeps it until the decision */
+    set_day(w, "2026-03-12");
+    const char *police = ",'police_reference':'CAD 1234/26','asb_unit_consulted':true";
+    step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, kept, warning_body("2026-03-12"), 200);
+    step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, kept, report_body("[{'type':'written-only'}]", 6, police),
+            200);
+    ck_assert_int_eq(load(w, kept, "2026-06-01")->interim, 1);
+    /* one reported after it lapsed stays lapsed */
+    set_day(w, "2026-04-10");
+    step_ok(w, "warn late", "carol", CEM, HAB_ROUTE_WARN, quiet, warning_body("2026-04-10"), 200);
+    step_ok(w, "report late", "carol", CEM, HAB_ROUTE_REPORT, quiet,
+            report_body("[{'type':'written-only'}]", 6, police), 200);
+    ck_assert_int_eq(load(w, quiet, w->today)->interim, 0);
+    step_refused(w, "lift a lapsed one", "carol", CEM, HAB_ROUTE_INTERIM_LIFT, quiet, J("{'reason':'x'}"), 409,
+                 "wrong-state");
+    r = rows(w, "SELECT lifted_reason FROM restrictions WHERE case_id = ? AND interim = 1", quiet);
+    ck_assert_str_eq(hab_rows_text(r, 0, 0), "lapsed");
+    audit_sound(w);
+}
+END_TEST
+
 START_TEST(decide_refusals)
 {
     world_t *w = new_world("2026-03-02");
@@ -1374,6 +1440,7 @@ Suite *suite_procedure(void)
     tcase_add_test(tc, report_refusals);
     tcase_add_test(tc, report_safeguarding_r10);
     tcase_add_test(tc, violence_interim_and_report_r8);
+    tcase_add_test(tc, interim_limited_written_told_r15);
     tcase_add_test(tc, decide_refusals);
     tcase_add_test(tc, letters_escape_hostile_text);
     suite_add_tcase(s, tc);

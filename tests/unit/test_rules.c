@@ -826,6 +826,77 @@ START_TEST(r13_wrong_state_409)
 }
 END_TEST
 
+/* ---- R15 an interim restriction is limited ---- */
+
+START_TEST(r15_without_a_report_it_lapses_after_the_days)
+{
+    /* imposed 1 March, 28 days: in force through 29 March, gone on the 30th */
+    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, NULL), "2026-03-30");
+    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-12-20", 28, NULL), "2027-01-18");
+    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 1, NULL), "2026-03-03");
+    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 90, NULL), "2026-05-31");
+    /* out of range: the nearest bound, never an unlimited restriction */
+    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 0, NULL), "2026-03-03");
+    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 5000, NULL), "2026-05-31");
+}
+END_TEST
+
+START_TEST(r15_a_report_after_it_lapsed_does_not_revive_it)
+{
+    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-03-30"), "2026-03-30");
+    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-06-01"), "2026-03-30");
+}
+END_TEST
+
+START_TEST(r15_a_report_in_time_keeps_it_until_the_decision)
+{
+    ck_assert_ptr_null(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-03-01"));
+    ck_assert_ptr_null(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-03-11"));
+    ck_assert_ptr_null(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-03-29")); /* its last day */
+    ck_assert_ptr_null(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-02-20")); /* reported before */
+}
+END_TEST
+
+START_TEST(r15_interim_letter_is_complete)
+{
+    hab_case_t c;
+    memset(&c, 0, sizeof(c));
+    c.id = 9;
+    c.person = J("{'name':'Pat <Example>','reference':'CUST-9','address':'1 High St'}");
+    c.copy_to = J("[{'name':'Mary MP','role':'MP'}]");
+    c.representative = J("{'name':'Rita Rep'}");
+    c.advocate = json_null();
+    json_t *restrictions = J("[{'type':'written-only'}]");
+    hab_contact_plan_t plan = plan_ok("[{'type':'written-only'}]");
+    hab_letter_facts_t f;
+    memset(&f, 0, sizeof(f));
+    f.council = "Testshire Council";
+    f.date = "2026-03-01";
+    f.signed_as = "Customer Experience Manager";
+    f.restrictions = restrictions;
+    f.plan = &plan;
+    f.interim_until = "2026-03-29";
+    hab_letter_t *l = hab_letter_interim(test_pool, &c, &f);
+    ck_assert_str_eq(l->kind, "interim");
+    ASSERT_ALLOWED(hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts_interim));
+    ck_assert_msg(strstr(l->body, "29 March 2026") != NULL, "until: %s", l->body);
+    ck_assert_msg(strstr(l->body, "letter, email, fax and online") != NULL, "ways to write: %s", l->body);
+    ck_assert_msg(strstr(l->body, "Pat &lt;Example&gt;") != NULL, "escaped: %s", l->body);
+    ck_assert_int_eq(json_array_size(l->copied_to), 2);
+    /* the decision's parts are not an interim letter's: R11 refuses a letter missing one */
+    ASSERT_REFUSED(hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts), 500, "internal");
+    f.interim_until = NULL; /* a report made: until the decision */
+    l = hab_letter_interim(test_pool, &c, &f);
+    ASSERT_ALLOWED(hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts_interim));
+    ck_assert_msg(strstr(l->body, "until the chief executive decides") != NULL, "%s", l->body);
+    f.lift_reason = "The officer's account was <mistaken>.";
+    l = hab_letter_interim_lifted(test_pool, &c, &f);
+    ck_assert_str_eq(l->kind, "interim-lifted");
+    ASSERT_ALLOWED(hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts_interim_lifted));
+    ck_assert_msg(strstr(l->body, "&lt;mistaken&gt;") != NULL, "%s", l->body);
+}
+END_TEST
+
 Suite *suite_rules(void)
 {
     Suite *s = suite_create("rules");
@@ -898,6 +969,11 @@ Suite *suite_rules(void)
     /* R10 */
     tcase_add_test(tc, r10_vulnerable_without_consideration_refused);
     tcase_add_test(tc, r10_allowed);
+    /* R15 */
+    tcase_add_test(tc, r15_without_a_report_it_lapses_after_the_days);
+    tcase_add_test(tc, r15_a_report_after_it_lapsed_does_not_revive_it);
+    tcase_add_test(tc, r15_a_report_in_time_keeps_it_until_the_decision);
+    tcase_add_test(tc, r15_interim_letter_is_complete);
     /* R11 */
     tcase_add_test(tc, r11_complete_letter_allowed);
     tcase_add_test(tc, r11_letter_missing_one_part_is_500);
