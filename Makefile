@@ -161,6 +161,11 @@ BENCH_ARGS ?=
 bench: all
 	$(PYTHON) tests/bench/run_bench.py $(BENCH_ARGS)
 
+# The Debian package on the machine's own Apache: make deb, dpkg -i, a2enmod,
+# apache2ctl start, api/me, dpkg --purge, nothing left (root only, else skipped).
+test-deb:
+	$(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/deb
+
 test-integration-asan: asan
 	HABITUAL_MODULE=$(CURDIR)/$(ASAN_BUILD)/module/.libs/mod_habitual.so \
 	HABITUAL_ADMIN=$(CURDIR)/$(ASAN_BUILD)/habitual-admin HABITUAL_ASAN=1 \
@@ -178,14 +183,14 @@ fuzz:
 	tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 # Every suite runs, even after a failure; the last lines are each runner's summary.
-TEST_SUITES := lint test-unit test-unit-asan test-unit-valgrind fuzz-replay test-integration test-integration-pgsql test-integration-asan test-browser
+TEST_SUITES := lint test-unit test-unit-asan test-unit-valgrind fuzz-replay test-integration test-integration-pgsql test-integration-asan test-browser test-deb
 test: deps
 	$(MAKE) --no-print-directory all tests/unit/run-unit
 	@set -o pipefail; status=0; : > tests/.summary; \
 	for suite in $(TEST_SUITES); do \
 		echo "== $$suite"; \
 		$(MAKE) --no-print-directory $$suite 2>&1 | tee tests/.last-run; rc=$${PIPESTATUS[0]}; \
-		line=$$(grep -E '^[0-9]+%: Checks|[0-9]+ (passed|failed|errors?)|lint: |^fuzz replay: ' tests/.last-run | tail -n 1); \
+		line=$$(grep -E '^[0-9]+%: Checks|[0-9]+ (passed|failed|errors?|skipped)|lint: |^fuzz replay: ' tests/.last-run | tail -n 1); \
 		echo "$$suite: $${line:-no summary line} (exit $$rc)" >> tests/.summary; \
 		[ $$rc = 0 ] || status=1; \
 	done; \
