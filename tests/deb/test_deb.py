@@ -362,9 +362,18 @@ def test_package_installs_serves_and_purges_cleanly(machine):
         slapd.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
+    # ---- remove (not purge): the module is disabled, the data and the user are kept ----
+    _run(["dpkg", "--remove", PACKAGE], env=DPKG_ENV)
+    assert not _enabled("habitual")
+    assert not os.path.exists("/usr/lib/apache2/modules/mod_habitual.so")
+    assert os.path.exists(DB) and os.listdir("/var/lib/habitual/checkpoints")
+    assert os.path.exists("/etc/habitual/secret") and os.path.exists("/etc/default/habitual")
+    pwd.getpwnam("habitual")
+
     # ---- purge: nothing left behind ----
     _run(["dpkg", "--purge", PACKAGE], env=DPKG_ENV)
-    assert not _installed()
+    res = _run(["dpkg-query", "-W", "-f=${Status}", PACKAGE], check=False)
+    assert res.returncode != 0 or res.stdout.endswith("not-installed"), res.stdout   # no config-files left
     left = [p for p in files if os.path.lexists(p)]
     assert not left, left
     for p in ("/var/lib/habitual", "/etc/habitual", "/usr/share/habitual", "/usr/lib/habitual",
