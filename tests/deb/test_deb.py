@@ -362,6 +362,13 @@ def test_package_installs_serves_and_purges_cleanly(machine):
         slapd.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
+    # ---- installed again (as an upgrade runs it): init on the kept database, the entries kept ----
+    entries = _as_habitual(ADMIN, "--driver", "sqlite3", "--params", DB, "verify-audit").stdout.split(",")[0]
+    _run(["dpkg", "-i", deb], env=DPKG_ENV)
+    res = _as_habitual(ADMIN, "--driver", "sqlite3", "--params", DB, "verify-audit")
+    assert res.returncode == 0 and res.stdout.split(",")[0] == entries, (entries, res.stdout, res.stderr)
+    assert stat.S_IMODE(os.stat(DB).st_mode) == 0o660 and _enabled("habitual")
+
     # ---- remove (not purge): the module is disabled, the data and the user are kept ----
     _run(["dpkg", "--remove", PACKAGE], env=DPKG_ENV)
     assert not _enabled("habitual")
