@@ -3,6 +3,7 @@
 #   make run      the demo: private slapd + httpd on 127.0.0.1 with demo users
 #   make test     every test suite (unit, unit under ASan/UBSan, integration)
 #   make deps     install what is missing from Debian's packages (as root)
+#   make deb      the Debian package libapache2-mod-habitual_VERSION_amd64.deb (debian/)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -17,7 +18,8 @@ APXS ?= apxs
 # own, and Debian's npm package conflicts with it).
 DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
 	libapr1-dev libaprutil1-dev libldap-dev libsqlite3-dev libpq-dev postgresql sqlite3 libjansson-dev libssl-dev \
-	check slapd ldap-utils python3 python3-pytest python3-requests python3-psycopg2 faketime nodejs valgrind chromium
+	check slapd ldap-utils python3 python3-pytest python3-requests python3-psycopg2 faketime nodejs valgrind chromium \
+	debhelper dpkg-dev fakeroot lintian
 
 CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
 CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c,$(CORE_SRC)) \
@@ -36,7 +38,7 @@ DEPS_CFLAGS = $(shell apr-1-config --includes --cppflags 2>/dev/null) \
 DEPS_LIBS = $(shell apr-1-config --link-ld --libs 2>/dev/null) \
 	$(shell pkg-config --libs jansson sqlite3 libcrypto libpq 2>/dev/null)
 CFLAGS ?= -g -O2
-ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -Iinclude -Imod_habitual/core $(DEPS_CFLAGS)
+ALL_CFLAGS = $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -fPIC -Iinclude -Imod_habitual/core $(DEPS_CFLAGS)
 
 BUILD := mod_habitual/.build
 ASAN_BUILD := tests/.build-asan
@@ -47,7 +49,8 @@ ASSETS := mod_habitual/assets/dist/habitual.css
 ADMIN := admin/habitual-admin
 CORE_LIB := $(BUILD)/libhabcore.a
 
-.PHONY: all deps run test bench test-browser lint fuzz fuzz-replay test-unit test-unit-asan test-unit-valgrind test-integration test-integration-pgsql test-integration-asan asan clean
+
+.PHONY: all deps run deb test-deb test bench test-browser lint fuzz fuzz-replay test-unit test-unit-asan test-unit-valgrind test-integration test-integration-pgsql test-integration-asan asan clean
 
 all: $(MODULE) $(ADMIN) $(ASSETS)
 
@@ -103,7 +106,7 @@ $(MODULE): $(GLUE_SRC) $(CORE_SRC) $(HEADERS)
 
 # ---- the admin tool ----
 $(ADMIN): $(ADMIN_SRC) $(CORE_LIB) $(HEADERS)
-	$(CC) $(ALL_CFLAGS) -Iadmin $(ADMIN_SRC) $(CORE_LIB) $(DEPS_LIBS) -lldap -o $@.tmp && mv -f $@.tmp $@
+	$(CC) $(ALL_CFLAGS) -Iadmin $(ADMIN_SRC) $(CORE_LIB) $(LDFLAGS) $(DEPS_LIBS) -lldap -o $@.tmp && mv -f $@.tmp $@
 
 # ---- tests ----
 tests/unit/run-unit: $(UNIT_SRC) $(CORE_LIB) $(HEADERS)
@@ -158,6 +161,11 @@ BENCH_ARGS ?=
 bench: all
 	$(PYTHON) tests/bench/run_bench.py $(BENCH_ARGS)
 
+# The Debian package on the machine's own Apache: make deb, dpkg -i, a2enmod,
+# apache2ctl start, api/me, dpkg --purge, nothing left (root only, else skipped).
+test-deb:
+	$(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/deb
+
 test-integration-asan: asan
 	HABITUAL_MODULE=$(CURDIR)/$(ASAN_BUILD)/module/.libs/mod_habitual.so \
 	HABITUAL_ADMIN=$(CURDIR)/$(ASAN_BUILD)/habitual-admin HABITUAL_ASAN=1 \
@@ -175,18 +183,39 @@ fuzz:
 	tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 # Every suite runs, even after a failure; the last lines are each runner's summary.
-TEST_SUITES := lint test-unit test-unit-asan test-unit-valgrind fuzz-replay test-integration test-integration-pgsql test-integration-asan test-browser
+TEST_SUITES := lint test-unit test-unit-asan test-unit-valgrind fuzz-replay test-integration test-integration-pgsql test-integration-asan test-browser test-deb
 test: deps
 	$(MAKE) --no-print-directory all tests/unit/run-unit
 	@set -o pipefail; status=0; : > tests/.summary; \
 	for suite in $(TEST_SUITES); do \
 		echo "== $$suite"; \
 		$(MAKE) --no-print-directory $$suite 2>&1 | tee tests/.last-run; rc=$${PIPESTATUS[0]}; \
-		line=$$(grep -E '^[0-9]+%: Checks|[0-9]+ (passed|failed|errors?)|lint: |^fuzz replay: ' tests/.last-run | tail -n 1); \
+		line=$$(grep -E '^[0-9]+%: Checks|[0-9]+ (passed|failed|errors?|skipped)|lint: |^fuzz replay: ' tests/.last-run | tail -n 1); \
 		echo "$$suite: $${line:-no summary line} (exit $$rc)" >> tests/.summary; \
 		[ $$rc = 0 ] || status=1; \
 	done; \
 	echo "== summary"; cat tests/.summary; exit $$status
+
+# ---- the Debian package (debian/; README, "Debian package") ----
+# dpkg-buildpackage on a copy of the tree in .deb-build/ (it writes beside the
+# tree it builds and leaves debian/ full of build files), with the assets built
+# here first (npm, with this user's cache); lintian on the result.
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+DEB_FILE = libapache2-mod-habitual_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_STAGE = .deb-build
+deb: $(ASSETS)
+	rm -rf $(DEB_STAGE) && mkdir -p $(DEB_STAGE)/src
+	{ git ls-files -co --exclude-standard 2>/dev/null || find . -path ./.git -prune -o -type f -print; } \
+		| grep -v '^$(DEB_STAGE)/' | tar -cf - --ignore-failed-read -T - mod_habitual/assets/dist \
+		| tar -C $(DEB_STAGE)/src -xf -
+	cd $(DEB_STAGE)/src && dpkg-buildpackage -b -us -uc -j2 >../build.log 2>&1 \
+		|| { tail -n 40 ../build.log; exit 1; }
+	mv -f $(DEB_STAGE)/$(DEB_FILE) .
+	@echo "built $(DEB_FILE)"
+	@lintian --info --display-info $(DEB_FILE) | tee $(DEB_STAGE)/lintian.log; \
+	echo "lintian: $$(grep -c '^E:' $(DEB_STAGE)/lintian.log) errors, $$(grep -c '^W:' $(DEB_STAGE)/lintian.log) warnings"; \
+	! grep -q '^E:' $(DEB_STAGE)/lintian.log
 
 run: deps all
 	$(PYTHON) tests/rig/demo.py
@@ -195,4 +224,4 @@ clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) mod_habitual/.libs mod_habitual/*.la mod_habitual/*.lo \
 		mod_habitual/*.slo mod_habitual/*.o mod_habitual/core/*.lo mod_habitual/core/*.slo \
 		mod_habitual/core/*.o mod_habitual/core/.libs mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c mod_habitual/apxs.log \
-		$(ADMIN) tests/unit/run-unit tests/.summary tests/.last-run tests/fuzz/.build tests/fuzz/.scratch
+		$(ADMIN) $(DEB_STAGE) libapache2-mod-habitual_*.deb tests/unit/run-unit tests/.summary tests/.last-run tests/fuzz/.build tests/fuzz/.scratch
