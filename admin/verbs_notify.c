@@ -295,9 +295,10 @@ static hab_err_t *withdraw_lapsed_appeals(admin_ctx_t *ctx, hab_store_t *s)
 {
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(s, ctx->p, &r,
-                               "SELECT c.id, pe.end_date FROM cases c "
+                               "SELECT c.id, " HAB_SQL_LAST_DAY("pe") " FROM cases c "
                                "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-                               "WHERE c.status = 'active' AND pe.end_date < ? AND EXISTS (SELECT 1 FROM appeals a "
+                               "WHERE c.status = 'active' AND " HAB_SQL_LAST_DAY("pe") " < ? "
+                               "AND EXISTS (SELECT 1 FROM appeals a "
                                "WHERE a.case_id = c.id AND NOT EXISTS (SELECT 1 FROM appeal_decisions d "
                                "WHERE d.appeal_id = a.id)) ORDER BY c.id", "t", ctx->today);
     for (int i = 0; !e && i < r->nrows; i++) {

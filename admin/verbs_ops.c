@@ -171,7 +171,7 @@ int verb_reviews(admin_ctx_t *ctx)
         store, ctx->p, &r,
         "SELECT c.id, p.reference, pe.review_due, pe.end_date, "
         "(SELECT count(*) FROM reviews rv WHERE rv.case_id = c.id AND NOT EXISTS "
-        " (SELECT 1 FROM review_decisions d WHERE d.review_id = rv.id)) "
+        " (SELECT 1 FROM review_decisions d WHERE d.review_id = rv.id)), " HAB_SQL_LAST_DAY("pe") " "
         "FROM cases c JOIN persons p ON p.id = c.person_id "
         "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
         "WHERE c.status = 'active' AND pe.review_due <= ? ORDER BY pe.review_due, c.id",
@@ -198,7 +198,8 @@ int verb_reviews(admin_ctx_t *ctx)
         const char *ref = T(r, i, 1), *due = T(r, i, 2), *end = T(r, i, 3);
         long overdue = hab_date_diff(due, ctx->today);
         int lapsed, pending = hab_rows_int(r, i, 4) > 0;
-        hab_effective_status("active", end, ctx->today, &lapsed);
+        /* ended: the period is over, or its review was not decided in time (R16) */
+        hab_effective_status("active", T(r, i, 5), ctx->today, &lapsed);
         if (csv) {
             hab_csv_row_t *row = hab_csv_row(ctx->p);
             hab_csv_add_int(row, id);

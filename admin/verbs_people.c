@@ -494,7 +494,7 @@ int verb_sar(admin_ctx_t *ctx)
                     "c.representative_name, c.representative_address, c.advocate_name, "
                     "c.advocate_address, c.closed_at, c.closed_by, c.ended_at, c.legal_hold_reason, "
                     "c.legal_hold_by, c.legal_hold_at, c.updated_at, c.vulnerable, c.vulnerability, "
-                    "(SELECT end_date FROM periods WHERE case_id = c.id ORDER BY id DESC LIMIT 1) "
+                    "(SELECT " HAB_SQL_LAST_DAY("pe") " FROM periods pe WHERE case_id = c.id ORDER BY id DESC LIMIT 1) "
                     /* each referral keeps the person as typed: every row with the
                      * reference, whether the case is linked to it or was referred with it */
                     "FROM cases c WHERE c.person_id IN (SELECT id FROM persons WHERE reference = ?) "
@@ -561,7 +561,7 @@ typedef struct {
 
 static const char *const purge_case_sql =
     "SELECT c.id, c.status, c.end_reason, c.closed_at, c.ended_at, c.legal_hold_reason, "
-    "(SELECT end_date FROM periods WHERE case_id = c.id ORDER BY id DESC LIMIT 1), "
+    "(SELECT " HAB_SQL_LAST_DAY("pe") " FROM periods pe WHERE case_id = c.id ORDER BY id DESC LIMIT 1), "
     "(SELECT count(*) FROM case_criteria WHERE case_id = c.id AND criterion = 'violence') + "
     "(SELECT count(*) FROM contact_incidents i JOIN contacts k ON k.id = i.contact_id "
     " WHERE k.case_id = c.id AND i.incident = 'violence') FROM cases c ";

@@ -39,6 +39,7 @@ void *hab_create_dir_conf(apr_pool_t *p, char *dir)
     c->section = dir;
     c->appeal_days = HAB_UNSET;
     c->interim_days = HAB_UNSET;
+    c->review_grace_days = HAB_UNSET;
     c->role_cache_seconds = HAB_UNSET;
     return c;
 }
@@ -80,6 +81,7 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     }
     c->appeal_days = add->appeal_days != HAB_UNSET ? add->appeal_days : base->appeal_days;
     c->interim_days = add->interim_days != HAB_UNSET ? add->interim_days : base->interim_days;
+    c->review_grace_days = add->review_grace_days != HAB_UNSET ? add->review_grace_days : base->review_grace_days;
     MERGE_PTR(council_name);
     c->role_cache_seconds = add->role_cache_seconds != HAB_UNSET ? add->role_cache_seconds
                                                                  : base->role_cache_seconds;
@@ -89,6 +91,11 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 int hab_dir_appeal_days(const hab_dir_conf *dc)
 {
     return dc->appeal_days == HAB_UNSET ? HAB_DEFAULT_APPEAL_DAYS : dc->appeal_days;
+}
+
+int hab_dir_review_grace_days(const hab_dir_conf *dc)
+{
+    return dc->review_grace_days == HAB_UNSET ? HAB_REVIEW_GRACE_DAYS_DEFAULT : dc->review_grace_days;
 }
 
 int hab_dir_interim_days(const hab_dir_conf *dc)
@@ -270,6 +277,19 @@ static const char *set_appeal_days(cmd_parms *cmd, void *dcv, const char *arg)
 }
 
 /* R15: the days an interim restriction lasts without a report. */
+static const char *set_review_grace_days(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    hab_dir_conf *dc = dcv;
+    char *end;
+    long days = strtol(arg, &end, 10);
+    if (!*arg || *end || days < HAB_REVIEW_GRACE_DAYS_MIN || days > HAB_REVIEW_GRACE_DAYS_MAX)
+        return apr_psprintf(cmd->pool, "HabitualReviewGraceDays: '%s' is not a number of days "
+                            "from %d to %d", arg, HAB_REVIEW_GRACE_DAYS_MIN, HAB_REVIEW_GRACE_DAYS_MAX);
+    dc->review_grace_days = (int)days;
+    dc->touched = 1;
+    return NULL;
+}
+
 static const char *set_interim_days(cmd_parms *cmd, void *dcv, const char *arg)
 {
     hab_dir_conf *dc = dcv;
@@ -325,6 +345,9 @@ const command_rec hab_directives[] = {
                   "the checkpoint key (habitual-admin checkpoint --key), for POST api/audit/verify"),
     AP_INIT_TAKE1("HabitualAppealDays", set_appeal_days, NULL, ACCESS_CONF,
                   "working days the customer has to appeal (default 20)"),
+    AP_INIT_TAKE1("HabitualReviewGraceDays", set_review_grace_days, NULL, ACCESS_CONF,
+                  "days after a review's due date within which it must be decided, or the "
+                  "designation ends (R16; default 28, 0-90)"),
     AP_INIT_TAKE1("HabitualInterimDays", set_interim_days, NULL, ACCESS_CONF,
                   "days an interim restriction after violence lasts without a report (default 28)"),
     AP_INIT_TAKE1("HabitualRoleCacheTTL", set_role_cache, NULL, ACCESS_CONF,

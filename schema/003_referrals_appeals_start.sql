@@ -64,3 +64,9 @@ ALTER TABLE restrictions ADD COLUMN in_force_until TEXT;
 -- R14: a suspension in force ends the day after its `until` (as every new one does).
 UPDATE restrictions SET in_force_until = date(json_extract(detail, '$.until'), '+1 day')
     WHERE type = 'suspend-contact' AND lifted_at IS NULL AND json_extract(detail, '$.until') IS NOT NULL;
+
+-- R16: a review not decided within the grace ends the designation: the last
+-- day it stays in force so (review_due + HabitualReviewGraceDays, as the
+-- period was started; 28 days for periods started before version 3).
+ALTER TABLE periods ADD COLUMN review_deadline TEXT;
+UPDATE periods SET review_deadline = date(review_due, '+28 days');

@@ -52,6 +52,7 @@ typedef struct hab_case {
     const char *period_end;
     int period_months;
     const char *review_due;
+    const char *review_deadline;   /* R16: in force no later than this unless the review is decided */
     json_t *reviews;               /* each with its decision or null */
     long long pending_review_id;
     const char *pending_review_mo;
@@ -114,7 +115,17 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
 /* Does an active grant (not revoked, not expired when loaded) name user? */
 int hab_case_granted(const hab_case_t *c, const char *user);
 
-/* Effective status from the stored one and the period (R9). */
+/* The same in SQL, for a periods row aliased pe (text dates compare as dates). */
+#define HAB_SQL_LAST_DAY(pe) "(CASE WHEN " pe ".review_deadline < " pe ".end_date THEN " pe ".review_deadline " \
+                             "ELSE " pe ".end_date END)"
+
+/* The last day a period keeps the designation in force: its end (R9), or
+ * earlier its review deadline when the review is not decided by then (R16,
+ * *review_overdue set).  NULL end: NULL. */
+const char *hab_period_last_day(const char *end_date, const char *review_deadline, int *review_overdue);
+
+/* Effective status from the stored one and the period (R9); pass the
+ * period's last day from hab_period_last_day. */
 const char *hab_effective_status(const char *stored, const char *period_end, const char *today,
                                  int *lapsed);
 

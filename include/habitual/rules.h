@@ -11,6 +11,12 @@
 
 #include "habitual/error.h"
 
+/* R16: HabitualReviewGraceDays, the days after a review's due date within
+ * which it must be decided, or the designation ends ("review-overdue"). */
+#define HAB_REVIEW_GRACE_DAYS_DEFAULT 28
+#define HAB_REVIEW_GRACE_DAYS_MIN 0
+#define HAB_REVIEW_GRACE_DAYS_MAX 90
+
 /* R15: HabitualInterimDays, the days an interim restriction lasts without a report. */
 #define HAB_INTERIM_DAYS_DEFAULT 28
 #define HAB_INTERIM_DAYS_MIN 1
@@ -77,6 +83,10 @@ hab_err_t *hab_rule_r17_period(apr_pool_t *p, int months);
 #define HAB_R14_MONTHS_MAX 3
 hab_err_t *hab_rule_r14_suspension_length(apr_pool_t *p, const hab_contact_plan_t *plan, const char *start);
 const char *hab_rule_r14_suspension_ends(apr_pool_t *p, const json_t *restriction);
+
+/* R16 An overdue review bites: the last day a period's designation stays in
+ * force when its review is not decided is review_due + grace days. */
+const char *hab_rule_r16_review_deadline(apr_pool_t *p, const char *review_due, int grace_days);
 
 /* R18: the monitoring officer who joined a review holds that role in the
  * directory now, and is not the review's author. */

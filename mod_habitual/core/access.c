@@ -45,7 +45,7 @@ hab_err_t *hab_case_peek(hab_store_t *s, apr_pool_t *p, long long id, const char
     memset(peek, 0, sizeof(*peek));
     hab_err_t *e = hab_store_q(
         s, p, &r,
-        "SELECT c.status, c.referred_by, pe.end_date, "
+        "SELECT c.status, c.referred_by, " HAB_SQL_LAST_DAY("pe") ", "
         "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND " HAB_SQL_IN_FORCE("x.") "), "
         "(SELECT count(*) FROM grants g WHERE g.case_id = c.id AND g.grantee = ? AND g.revoked_at IS NULL "
         " AND g.expires >= ?), "

@@ -12,6 +12,13 @@
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 
+const char *hab_period_last_day(const char *end_date, const char *review_deadline, int *review_overdue)
+{
+    int overdue = end_date && review_deadline && strcmp(review_deadline, end_date) < 0;
+    if (review_overdue) *review_overdue = overdue;
+    return overdue ? review_deadline : end_date;
+}
+
 const char *hab_effective_status(const char *stored, const char *period_end, const char *today,
                                  int *lapsed)
 {
@@ -216,7 +223,7 @@ static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t
             "proportionate", hab_json_flag(T(r, i, 2)), "reasons", hab_json_text(T(r, i, 3)),
             "start", hab_json_text(T(r, i, 4)), "at", hab_json_text(T(r, i, 8))));
     }
-    e = hab_store_q(s, p, &r, "SELECT start, months, end_date, review_due FROM periods "
+    e = hab_store_q(s, p, &r, "SELECT start, months, end_date, review_due, review_deadline FROM periods "
                     "WHERE case_id = ? ORDER BY id DESC LIMIT 1", "i", c->id);
     if (e) return e;
     c->period = hab_json_own(p, json_null());
@@ -225,6 +232,7 @@ static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t
         c->period_months = (int)hab_rows_int(r, 0, 1);
         c->period_end = T(r, 0, 2);
         c->review_due = T(r, 0, 3);
+        c->review_deadline = T(r, 0, 4);
         c->period = hab_json_own(p, json_pack("{s:s, s:s, s:i}", "start", c->period_start,
                                               "end", c->period_end, "months", c->period_months));
     }
@@ -460,8 +468,17 @@ static const struct {
      "SELECT c.id, pe.end_date, p.name, p.reference FROM cases c "
      "JOIN persons p ON p.id = c.person_id "
      "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-     "WHERE c.status = 'active' AND pe.end_date < ? AND NOT EXISTS (SELECT 1 FROM "
+     "WHERE c.status = 'active' AND pe.end_date < ? "
+     "AND (pe.review_deadline IS NULL OR pe.review_deadline >= pe.end_date) AND NOT EXISTS (SELECT 1 FROM "
      "notifications n WHERE n.case_id = c.id AND n.event = 'lapsed') ORDER BY pe.end_date, c.id"},
+    /* R16: the review not decided by its deadline ends the designation */
+    {"review-overdue", 1,
+     "SELECT c.id, pe.review_deadline, p.name, p.reference FROM cases c "
+     "JOIN persons p ON p.id = c.person_id "
+     "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+     "WHERE c.status = 'active' AND pe.review_deadline < pe.end_date AND pe.review_deadline < ? "
+     "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.case_id = c.id AND n.event = 'review-overdue' "
+     "AND n.created_at > pe.created_at) ORDER BY pe.review_deadline, c.id"},
     {"suspension-ended", 0,
      "SELECT c.id, x.in_force_until, p.name, p.reference FROM cases c JOIN persons p ON p.id = c.person_id "
      "JOIN restrictions x ON x.case_id = c.id AND x.type = 'suspend-contact' AND x.lifted_at IS NULL "
@@ -529,10 +546,13 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
         return e;
     c->person_matches = hab_json_own(p, json_array());
     if (whole && (e = load_person_matches(s, p, c))) return e;
-    c->status = hab_effective_status(c->stored_status, c->period_end, today, &c->lapsed);
+    int overdue;
+    const char *last_day = hab_period_last_day(c->period_end, c->review_deadline, &overdue);
+    c->status = hab_effective_status(c->stored_status, last_day, today, &c->lapsed);
     if (c->lapsed) {
-        /* the period is over: its restrictions are no longer in force */
-        c->end_reason = "lapsed";
+        /* the period is over, or its review was not decided in time (R16):
+         * its restrictions are no longer in force */
+        c->end_reason = overdue ? "review-overdue" : "lapsed";
         c->restrictions = hab_json_own(p, json_array());
         c->scheduled = hab_json_own(p, json_array());
     }

@@ -263,10 +263,13 @@ static hab_err_t *start_period(hab_ctx_t *ctx, long long id, const char *start, 
                                const char *origin, const char **end, const char **review_due)
 {
     hab_rule_r9_period(ctx->p, start, months, end, review_due);
+    /* R16: undecided past its due date and the grace, the review ends the designation */
+    const char *deadline = hab_rule_r16_review_deadline(ctx->p, *review_due, ctx->review_grace_days);
     return hab_store_q(ctx->store, ctx->p, NULL,
                        "INSERT INTO periods(case_id, start, months, end_date, review_due, origin, "
-                       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       "itittt" "t", id, start, (long long)months, *end, *review_due, origin, ctx->now);
+                       "created_at, review_deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       "itittt" "tt", id, start, (long long)months, *end, *review_due, origin, ctx->now,
+                       deadline);
 }
 
 /* R12: every chief officer is told (they all read the same notifications). */

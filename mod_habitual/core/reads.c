@@ -67,7 +67,7 @@ hab_err_t *hab_read_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
     /* everyone else sees only the referrals they raised, by status */
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
-        "SELECT c.id, c.status, p.name, pe.end_date, pe.review_due FROM cases c "
+        "SELECT c.id, c.status, p.name, " HAB_SQL_LAST_DAY("pe") ", pe.review_due FROM cases c "
         /* a referrer sees the person as they typed it, never a stored one */
         "JOIN persons p ON p.id = CASE WHEN ? = 1 THEN c.person_id "
         "ELSE coalesce(c.referred_person_id, c.person_id) END "
@@ -154,7 +154,7 @@ static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
     hab_rows_t *r, *rr;
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
-        "SELECT c.status, p.name, p.reference, pe.end_date, pe.start FROM cases c "
+        "SELECT c.status, p.name, p.reference, pe.end_date, pe.start, " HAB_SQL_LAST_DAY("pe") " FROM cases c "
         /* the referrer's own notice shows the person as they typed it */
         "JOIN persons p ON p.id = CASE WHEN ? = 0 AND c.referred_by = ? "
         "THEN coalesce(c.referred_person_id, c.person_id) ELSE c.person_id END "
@@ -168,7 +168,7 @@ static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
     hab_case_t c;
     memset(&c, 0, sizeof(c));
     c.id = id;
-    c.status = hab_effective_status(T(r, 0, 0), T(r, 0, 3), ctx->today, &c.lapsed);
+    c.status = hab_effective_status(T(r, 0, 0), T(r, 0, 5), ctx->today, &c.lapsed);
     if (c.lapsed || (strcmp(c.status, "ended") == 0) || strcmp(c.status, "closed") == 0) return NULL;
     c.period_end = T(r, 0, 3);
     c.period_start = T(r, 0, 4);
@@ -498,7 +498,7 @@ hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
         "(SELECT count(*) FROM reviews v WHERE v.case_id = c.id AND NOT EXISTS "
         "  (SELECT 1 FROM review_decisions d WHERE d.review_id = v.id)), "
         "(SELECT count(*) FROM appeals a WHERE a.case_id = c.id AND NOT EXISTS "
-        "  (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)) "
+        "  (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)), " HAB_SQL_LAST_DAY("pe") " "
         "FROM cases c JOIN persons p ON p.id = c.person_id "
         "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
         "WHERE c.status IN ('referred','warned','reported','active') ORDER BY c.id", "tt",
@@ -507,7 +507,7 @@ hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
     const char *soon = hab_date_add_days(ctx->p, ctx->today, 30);
     for (int i = 0; i < r->nrows; i++) {
         int lapsed;
-        const char *status = hab_effective_status(T(r, i, 1), T(r, i, 4), ctx->today, &lapsed);
+        const char *status = hab_effective_status(T(r, i, 1), T(r, i, 10), ctx->today, &lapsed);
         const char *list = NULL;
         if (!strcmp(status, "referred")) list = "new";
         else if (!strcmp(status, "warned")) list = "warned";

@@ -237,6 +237,11 @@ const char *hab_rule_r14_suspension_ends(apr_pool_t *p, const json_t *restrictio
     return hab_date_add_days(p, until, 1);
 }
 
+const char *hab_rule_r16_review_deadline(apr_pool_t *p, const char *review_due, int grace_days)
+{
+    return hab_date_add_days(p, review_due, grace_days);
+}
+
 hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, int justified,
                                           int proportionate, const char *reasons)
 {

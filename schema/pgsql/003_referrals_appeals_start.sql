@@ -23,3 +23,7 @@ ALTER TABLE restrictions ADD COLUMN in_force_until TEXT COLLATE "C";
 -- R14: a suspension in force ends the day after its `until` (as every new one does).
 UPDATE restrictions SET in_force_until = to_char((detail::json->>'until')::date + 1, 'YYYY-MM-DD')
     WHERE type = 'suspend-contact' AND lifted_at IS NULL AND detail::json->>'until' IS NOT NULL;
+
+-- R16: see schema/003_referrals_appeals_start.sql.
+ALTER TABLE periods ADD COLUMN review_deadline TEXT COLLATE "C";
+UPDATE periods SET review_deadline = to_char(review_due::date + 28, 'YYYY-MM-DD');

@@ -9,7 +9,7 @@ import datetime
 from helpers_procedure import (
     WRITTEN_ONLY, FutureServer, active_case, add_contact, add_months, appeal, approve, case_file,
     expect_refusal, iso, notices, notifications, ok, raise_case, record_absence, report, review,
-    review_decide, today, warn,
+    review_decide, review_due, today, warn,
 )
 
 DAY = datetime.timedelta(days=1)
@@ -175,3 +175,40 @@ def test_r14_a_suspension_ends_the_day_after_its_date(own_rig):
         assert ("suspension-ended", iso(until + DAY) + "T00:00:00Z") in events
     # today it is still suspended; nothing is recorded until it happens
     assert [x["event"] for x in notifications(rig, cid)] == ["approved"]
+
+
+# ---- R16 ----
+
+def test_r16_an_undecided_review_ends_the_designation_after_the_grace(own_rig):
+    rig = own_rig
+    cid = active_case(rig, period_months=24)          # review due at 12 months, period 24
+    due = review_due(today(), 24)
+    assert case_file(rig, cid)["review_due"] == iso(due)
+    review(rig, cid)                                   # recorded, never decided
+    to_due = (due - today()).days
+    with FutureServer(rig, "+%dd" % (to_due + 28)) as fut:   # the grace's last day: in force
+        c = case_file(fut, cid)
+        assert (c["status"], c["end_reason"]) == ("active", None)
+        assert len(notices(fut, cid)) == 1
+    with FutureServer(rig, "+%dd" % (to_due + 29)) as fut:   # the next day: ended
+        c = case_file(fut, cid)
+        assert (c["status"], c["end_reason"], c["restrictions"]) == ("ended", "review-overdue", [])
+        assert notices(fut, cid) == []
+        events = [(n["event"], n["at"]) for n in notifications(fut, cid)]
+        assert events.count(("review-overdue", iso(due + 29 * DAY) + "T00:00:00Z")) == 1, events
+        assert "lapsed" not in [e for e, _ in events]
+        # no step can be taken on it, the review decision included (R13)
+        expect_refusal(fut, lambda: fut.as_user("chris").post(
+            "api/cases/%d/review/decision" % cid,
+            {"outcome": "continue", "justified": True, "proportionate": True, "reasons": "r"}), 409, "wrong-state")
+
+
+def test_r16_a_review_decided_in_time_starts_a_new_period(own_rig):
+    rig = own_rig
+    cid = active_case(rig, period_months=24)
+    due = review_due(today(), 24)
+    review(rig, cid)
+    assert review_decide(rig, cid, "continue", period_months=12)["status"] == "active"
+    with FutureServer(rig, "+%dd" % ((due - today()).days + 29)) as fut:
+        c = case_file(fut, cid)
+        assert c["status"] == "active" and c["end_reason"] is None

@@ -109,6 +109,7 @@ static hab_err_t *run(world_t *w, const char *user, unsigned roles, hab_route_id
     ctx->request_id = apr_psprintf(test_pool, "req-%d", ++w->requests);
     ctx->client = "192.0.2.7";
     ctx->users = &directory;
+    ctx->review_grace_days = HAB_REVIEW_GRACE_DAYS_DEFAULT;
     w->ctx = ctx;
     hab_request_in_t in;
     memset(&in, 0, sizeof(in));
