@@ -99,8 +99,18 @@ static hab_dir_answer_t find_user(void *baton, apr_pool_t *p, const char *filter
         *ids = split_values(p, vals ? vals[0] : NULL);
         return HAB_DIR_YES;
     }
-    /* util_ldap answers NO_SUCH_OBJECT for none and for more than one. */
-    if (result == LDAP_NO_SUCH_OBJECT) return HAB_DIR_NO;
+    /* util_ldap answers NO_SUCH_OBJECT for none and for more than one
+     * (uldap_cache_getuserdn counts the entries and sets the connection's
+     * reason to "User is not unique ..."; only a single match is cached).
+     * Several entries are never a pick: no roles (403), and one line. */
+    if (result == LDAP_NO_SUCH_OBJECT) {
+        if (b->ldc->reason && strstr(b->ldc->reason, "not unique"))
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, b->r,
+                          HABLOGNO(10104) "more than one directory entry matches %s under "
+                          "HabitualLDAPURL \"%s\": refusing the user (no roles) until the "
+                          "directory holds exactly one", filter, b->dc->ldap_url_text);
+        return HAB_DIR_NO;
+    }
     if (result == LDAP_FILTER_ERROR) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, b->r,
                       HABLOGNO(10102) "LDAP rejected the user filter: check the filter "
