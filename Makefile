@@ -17,7 +17,18 @@ APXS ?= apxs
 # own, and Debian's npm package conflicts with it).
 DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
 	libapr1-dev libaprutil1-dev libldap-dev libsqlite3-dev libpq-dev postgresql sqlite3 libjansson-dev libssl-dev \
-	check slapd ldap-utils python3 python3-pytest python3-requests python3-psycopg2 faketime nodejs valgrind chromium
+	check slapd ldap-utils python3 python3-pytest python3-requests python3-psycopg2 faketime nodejs valgrind chromium \
+	krb5-kdc krb5-admin-server krb5-user libapache2-mod-auth-gssapi libapache2-mod-auth-openidc curl openssl
+
+# Answers to the packages' debconf questions, so `make deps` asks nothing: slapd
+# makes no throw-away database; krb5-config (pulled in by the Kerberos packages)
+# gets a realm and touches no KDC list (the tests run their own KDC and realm
+# from files of their own; the council's /etc/krb5.conf is its own business).
+DEBCONF_PRESEED := slapd slapd/no_configuration boolean true\n$\
+krb5-config krb5-config/default_realm string COUNCIL.TEST\n$\
+krb5-config krb5-config/add_servers_realm string COUNCIL.TEST\n$\
+krb5-config krb5-config/add_servers boolean false\n$\
+krb5-config krb5-config/read_conf boolean true
 
 CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
 CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c,$(CORE_SRC)) \
@@ -66,12 +77,12 @@ deps:
 	if [ "$$(id -u)" != 0 ]; then \
 		echo "Missing Debian packages: $$missing"; \
 		echo "Install them as root with:"; \
-		echo "  echo 'slapd slapd/no_configuration boolean true' | sudo debconf-set-selections"; \
+		echo "  printf '$(DEBCONF_PRESEED)\\n' | sudo debconf-set-selections"; \
 		echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing"; \
 		exit 1; \
 	fi; \
 	echo "Installing: $$missing"; \
-	echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections; \
+	printf '$(DEBCONF_PRESEED)\n' | debconf-set-selections; \
 	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
 # ---- the core, shared by module, admin tool and unit tests ----
