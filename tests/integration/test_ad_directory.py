@@ -16,12 +16,13 @@ import datetime
 import os
 import shutil
 import tempfile
+from types import SimpleNamespace
 
 import pytest
 
 import ad
 import rig
-from conftest import Client, Db
+from conftest import Client, Db, _check_sanitizers
 from helpers_procedure import active_case, expect_refusal, iso, ok, today
 
 ROLES = {
@@ -58,8 +59,9 @@ class AdFixture:
         return [line for line in self.httpd.read_error_log().splitlines() if code in line]
 
     def stop(self):
-        self.httpd.stop()
+        ad.stop_httpd(self.httpd)
         self.db.close()
+        _check_sanitizers(SimpleNamespace(httpd=self.httpd))
         self.httpd.drop_db()
 
 

@@ -18,6 +18,7 @@ all went over TLS.
 import os
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -25,6 +26,7 @@ import requests
 import ad
 import rig
 import tls
+from conftest import _check_sanitizers
 
 pytestmark = pytest.mark.skipif(tls.available() is not None, reason=str(tls.available()))
 
@@ -77,7 +79,9 @@ class Server:
         return self
 
     def __exit__(self, *exc):
-        self.httpd.stop()
+        ad.stop_httpd(self.httpd)
+        _check_sanitizers(SimpleNamespace(httpd=self.httpd))
+        self.httpd.drop_db()
 
     def get(self, user, path="api/me"):
         return requests.get(self.httpd.base() + "/" + path, auth=(user, rig.PASSWORD), timeout=30)

@@ -20,13 +20,14 @@ import json
 import os
 import shutil
 import tempfile
+from types import SimpleNamespace
 
 import pytest
 
 import ad
 import kdc as kdcmod
 import rig  # noqa: F401  (the rig's servers are stopped by PID at exit)
-from conftest import Db
+from conftest import Db, _check_sanitizers
 
 pytestmark = pytest.mark.skipif(kdcmod.available() is not None, reason=str(kdcmod.available()))
 
@@ -77,7 +78,8 @@ class SignOn:
 def signon(request, realm):
     s = SignOn(realm, request.param)
     yield s
-    s.httpd.stop()
+    ad.stop_httpd(s.httpd)
+    _check_sanitizers(SimpleNamespace(httpd=s.httpd))
     s.httpd.drop_db()
 
 

@@ -892,8 +892,9 @@ Alias /habitual/assets {d}/assets
             # allow_user_segv_handler=0: httpd's own SIGSEGV handler would
             # otherwise replace ASan's, and a crash would leave no report
             env["ASAN_OPTIONS"] = ("detect_leaks=0:abort_on_error=1:allow_user_segv_handler=0:"
-                                   "log_path=%s/asan" % self.dir)
-            env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:log_path=%s/ubsan" % self.dir
+                                   "log_path=%s/asan" % self.sanitizer_dir())
+            env["UBSAN_OPTIONS"] = ("print_stacktrace=1:halt_on_error=1:log_path=%s/ubsan"
+                                    % self.sanitizer_dir())
         if self.faketime:
             preload.append(FAKETIME_LIB)
             env["FAKETIME"] = self.faketime
@@ -928,8 +929,18 @@ Alias /habitual/assets {d}/assets
         except OSError:
             return ""
 
+    def sanitizer_dir(self):
+        """Where the sanitizers write: the children (www-data when started
+        as root) must be able to, or a child's report is lost."""
+        d = os.path.join(self.dir, "sanitizers")
+        if not os.path.isdir(d):
+            os.makedirs(d)
+            if run_as_root():
+                os.chown(d, pwd.getpwnam("www-data").pw_uid, grp.getgrnam("www-data").gr_gid)
+        return d
+
     def sanitizer_reports(self):
-        return [os.path.join(self.dir, f) for f in os.listdir(self.dir)
+        return [os.path.join(d, f) for d in (self.dir, self.sanitizer_dir()) for f in os.listdir(d)
                 if f.startswith("asan") or f.startswith("ubsan")]
 
     def stop(self):
