@@ -151,12 +151,17 @@ test-unit-valgrind: tests/unit/run-unit
 	CK_FORK=no valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=1 tests/unit/run-unit
 
-test-integration: all
+# The OpenID provider test_oidc.py starts (npm's oidc-provider, pinned).
+OIDC_NODE := tests/oidc/node_modules/.package-lock.json
+$(OIDC_NODE): tests/oidc/package-lock.json tests/oidc/package.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+
+test-integration: all $(OIDC_NODE)
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # The same suite on PostgreSQL: a private server the tests start themselves
 # (tests/rig/rig.py, Postgres), a fresh database per rig; plus test_pgsql.py.
-test-integration-pgsql: all
+test-integration-pgsql: all $(OIDC_NODE)
 	HABITUAL_DB=pgsql $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # Chromium (Debian's) through playwright-core: each role's journey, axe-core
@@ -169,7 +174,7 @@ BENCH_ARGS ?=
 bench: all
 	$(PYTHON) tests/bench/run_bench.py $(BENCH_ARGS)
 
-test-integration-asan: asan
+test-integration-asan: asan $(OIDC_NODE)
 	HABITUAL_MODULE=$(CURDIR)/$(ASAN_BUILD)/module/.libs/mod_habitual.so \
 	HABITUAL_ADMIN=$(CURDIR)/$(ASAN_BUILD)/habitual-admin HABITUAL_ASAN=1 \
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
