@@ -19,7 +19,18 @@ APXS ?= apxs
 DEB_PACKAGES := make gcc libc6-dev pkg-config apache2 apache2-dev apache2-utils \
 	libapr1-dev libaprutil1-dev libldap-dev libsqlite3-dev libpq-dev postgresql sqlite3 libjansson-dev libssl-dev \
 	check slapd ldap-utils python3 python3-pytest python3-requests python3-psycopg2 faketime nodejs valgrind chromium \
-	debhelper dpkg-dev fakeroot lintian
+	debhelper dpkg-dev fakeroot lintian \
+	krb5-kdc krb5-admin-server krb5-user libapache2-mod-auth-gssapi libapache2-mod-auth-openidc curl openssl
+
+# Answers to the packages' debconf questions, so `make deps` asks nothing: slapd
+# makes no throw-away database; krb5-config (pulled in by the Kerberos packages)
+# gets a realm and touches no KDC list (the tests run their own KDC and realm
+# from files of their own; the council's /etc/krb5.conf is its own business).
+DEBCONF_PRESEED := slapd slapd/no_configuration boolean true\n$\
+krb5-config krb5-config/default_realm string COUNCIL.TEST\n$\
+krb5-config krb5-config/add_servers_realm string COUNCIL.TEST\n$\
+krb5-config krb5-config/add_servers boolean false\n$\
+krb5-config krb5-config/read_conf boolean true
 
 CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
 CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c,$(CORE_SRC)) \
@@ -69,12 +80,12 @@ deps:
 	if [ "$$(id -u)" != 0 ]; then \
 		echo "Missing Debian packages: $$missing"; \
 		echo "Install them as root with:"; \
-		echo "  echo 'slapd slapd/no_configuration boolean true' | sudo debconf-set-selections"; \
+		echo "  printf '$(DEBCONF_PRESEED)\\n' | sudo debconf-set-selections"; \
 		echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing"; \
 		exit 1; \
 	fi; \
 	echo "Installing: $$missing"; \
-	echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections; \
+	printf '$(DEBCONF_PRESEED)\n' | debconf-set-selections; \
 	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
 # ---- the core, shared by module, admin tool and unit tests ----
@@ -143,12 +154,17 @@ test-unit-valgrind: tests/unit/run-unit
 	CK_FORK=no valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=1 tests/unit/run-unit
 
-test-integration: all
+# The OpenID provider test_oidc.py starts (npm's oidc-provider, pinned).
+OIDC_NODE := tests/oidc/node_modules/.package-lock.json
+$(OIDC_NODE): tests/oidc/package-lock.json tests/oidc/package.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+
+test-integration: all $(OIDC_NODE)
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # The same suite on PostgreSQL: a private server the tests start themselves
 # (tests/rig/rig.py, Postgres), a fresh database per rig; plus test_pgsql.py.
-test-integration-pgsql: all
+test-integration-pgsql: all $(OIDC_NODE)
 	HABITUAL_DB=pgsql $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # Chromium (Debian's) through playwright-core: each role's journey, axe-core
@@ -166,7 +182,7 @@ bench: all
 test-deb:
 	$(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/deb
 
-test-integration-asan: asan
+test-integration-asan: asan $(OIDC_NODE)
 	HABITUAL_MODULE=$(CURDIR)/$(ASAN_BUILD)/module/.libs/mod_habitual.so \
 	HABITUAL_ADMIN=$(CURDIR)/$(ASAN_BUILD)/habitual-admin HABITUAL_ASAN=1 \
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration

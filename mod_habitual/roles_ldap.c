@@ -34,6 +34,10 @@ int hab_ldap_available(void)
     return fn_find && fn_close && fn_getuserdn && fn_compare;
 }
 
+/* util_ldap_connection_find's "secure" below APR_LDAP_NONE: the server's
+ * LDAPTrustedMode. */
+#define HAB_LDAP_TRUSTED_MODE (-1)
+
 typedef struct {
     request_rec *r;
     const hab_dir_conf *dc;
@@ -52,9 +56,18 @@ static int ldap_scope(hab_ldap_scope_t scope)
 
 static void log_unavailable(const ldap_baton_t *b, const char *what, int result)
 {
+    /* Over TLS a refused certificate (untrusted CA, expired, wrong name)
+     * surfaces only as "can't contact" or "connect error". */
+    int tls = b->ldc && b->ldc->secure != APR_LDAP_NONE;
+    const char *tls_note = !tls ? ""
+        : result == LDAP_SERVER_DOWN || result == LDAP_CONNECT_ERROR
+        ? ", over TLS: check the server's certificate (its CA in LDAPTrustedGlobalCert, its "
+          "expiry, its name against the URL's host)"
+        : ", over TLS";
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, b->r,
-                  HABLOGNO(10101) "LDAP unavailable during %s (%s, result %d): answering 503",
-                  what, b->ldc && b->ldc->reason ? b->ldc->reason : "no reason given", result);
+                  HABLOGNO(10101) "LDAP unavailable during %s (%s, result %d: %s%s): answering 503",
+                  what, b->ldc && b->ldc->reason ? b->ldc->reason : "no reason given", result,
+                  ldap_err2string(result), tls_note);
 }
 
 /* util_ldap hands back all of an attribute's values joined by "; " in one
@@ -86,8 +99,18 @@ static hab_dir_answer_t find_user(void *baton, apr_pool_t *p, const char *filter
         *ids = split_values(p, vals ? vals[0] : NULL);
         return HAB_DIR_YES;
     }
-    /* util_ldap answers NO_SUCH_OBJECT for none and for more than one. */
-    if (result == LDAP_NO_SUCH_OBJECT) return HAB_DIR_NO;
+    /* util_ldap answers NO_SUCH_OBJECT for none and for more than one
+     * (uldap_cache_getuserdn counts the entries and sets the connection's
+     * reason to "User is not unique ..."; only a single match is cached).
+     * Several entries are never a pick: no roles (403), and one line. */
+    if (result == LDAP_NO_SUCH_OBJECT) {
+        if (b->ldc->reason && strstr(b->ldc->reason, "not unique"))
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, b->r,
+                          HABLOGNO(10104) "more than one directory entry matches %s under "
+                          "HabitualLDAPURL \"%s\": refusing the user (no roles) until the "
+                          "directory holds exactly one", filter, b->dc->ldap_url_text);
+        return HAB_DIR_NO;
+    }
     if (result == LDAP_FILTER_ERROR) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, b->r,
                       HABLOGNO(10102) "LDAP rejected the user filter: check the filter "
@@ -135,8 +158,11 @@ static int open_directory(request_rec *r, const hab_dir_conf *dc, ldap_baton_t *
     /* Our own cache key: util_ldap keys its search cache by URL and filter,
      * not by the attributes asked for. */
     b->cache_url = apr_pstrcat(r->pool, "habitual:", dc->ldap_url_text, NULL);
+    /* ldaps:// is SSL; for ldap:// util_ldap takes LDAPTrustedMode (NONE by
+     * default, STARTTLS for StartTLS), as mod_authnz_ldap's unset mode does.
+     * A TLS failure fails the connection: never a retry in plain text. */
     b->ldc = fn_find(r, url->hosts, url->port, dc->bind_dn, dc->bind_password,
-                       always, url->secure ? APR_LDAP_SSL : APR_LDAP_NONE);
+                       always, url->secure ? APR_LDAP_SSL : HAB_LDAP_TRUSTED_MODE);
     if (!b->ldc) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       HABLOGNO(10103) "no LDAP connection available: answering 503");

@@ -135,11 +135,24 @@ def run_as_root():
 class Slapd:
     """A private OpenLDAP server with the rig's people and groups."""
 
-    def __init__(self, workdir, users=None, mails=True):
+    def __init__(self, workdir, users=None, mails=True, suffix=SUFFIX, data_ldif=None,
+                 schema_ldif="", db_ldif="", tls=None):
+        """The hooks (tests/rig/ad.py, tests/rig/tls.py): suffix and data_ldif
+        replace the rig's directory; schema_ldif adds cn=schema entries;
+        db_ldif adds lines to the database's entry (olcAccess, olcSecurity);
+        tls (a tls.ServerCert) makes slapd speak TLS: StartTLS on the ldap://
+        port and LDAPS on tls_port."""
         self.dir = os.path.join(workdir, "slapd")
         self.users = users or USERS
         self.mails = mails
+        self.suffix = suffix
+        self.root_dn = "cn=admin," + suffix
+        self.data_ldif = data_ldif
+        self.schema_ldif = schema_ldif
+        self.db_ldif = db_ldif
+        self.tls = tls
         self.port = None
+        self.tls_port = None
         self.proc = None
         os.makedirs(os.path.join(self.dir, "slapd.d"))
         os.makedirs(os.path.join(self.dir, "data"))
@@ -149,11 +162,16 @@ class Slapd:
         return "ldap://127.0.0.1:%d" % self.port
 
     def _config_ldif(self):
+        tls = ""
+        if self.tls:
+            tls = ("olcTLSCACertificateFile: %s\nolcTLSCertificateFile: %s\n"
+                   "olcTLSCertificateKeyFile: %s\n" % (self.tls.ca_file, self.tls.cert_file,
+                                                       self.tls.key_file))
         return """dn: cn=config
 objectClass: olcGlobal
 cn: config
 olcPidFile: {d}/slapd.pid
-
+{tls}
 dn: cn=module{{0}},cn=config
 objectClass: olcModuleList
 cn: module{{0}}
@@ -168,7 +186,7 @@ include: file:///etc/ldap/schema/core.ldif
 include: file:///etc/ldap/schema/cosine.ldif
 include: file:///etc/ldap/schema/nis.ldif
 include: file:///etc/ldap/schema/inetorgperson.ldif
-
+{schema}
 dn: olcDatabase={{-1}}frontend,cn=config
 objectClass: olcDatabaseConfig
 objectClass: olcFrontendConfig
@@ -189,10 +207,13 @@ olcRootDN: {rootdn}
 olcRootPW: {rootpw}
 olcDbDirectory: {d}/data
 olcDbMaxSize: 104857600
-olcAccess: {{0}}to * by * read
-""".format(d=self.dir, suffix=SUFFIX, rootdn=ROOT_DN, rootpw=ROOT_PW)
+{db}""".format(d=self.dir, suffix=self.suffix, rootdn=self.root_dn, rootpw=ROOT_PW, tls=tls,
+               schema=("\n" + self.schema_ldif.strip() + "\n") if self.schema_ldif else "",
+               db=self.db_ldif or "olcAccess: {0}to * by * read\n")
 
     def _data_ldif(self):
+        if self.data_ldif is not None:
+            return self.data_ldif
         parts = ["""dn: {s}
 objectClass: dcObject
 objectClass: organization
@@ -232,12 +253,16 @@ ou: groups
     def start(self):
         if self.port is None:
             self.port = free_port()
+        urls = "ldap://127.0.0.1:%d/" % self.port
+        if self.tls:
+            if self.tls_port is None:
+                self.tls_port = free_port()
+            urls += " ldaps://127.0.0.1:%d/" % self.tls_port
         self.proc = subprocess.Popen(
-            ["slapd", "-d", "0", "-F", os.path.join(self.dir, "slapd.d"),
-             "-h", "ldap://127.0.0.1:%d/" % self.port],
+            ["slapd", "-d", "0", "-F", os.path.join(self.dir, "slapd.d"), "-h", urls],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _STARTED.append(self.proc)
-        if not wait_port(self.port, self.proc):
+        if not wait_port(self.port, self.proc) or (self.tls and not wait_port(self.tls_port, self.proc)):
             raise RuntimeError("slapd did not start")
         return self
 
@@ -252,7 +277,7 @@ ou: groups
         self.proc = None
 
     def modify(self, ldif):
-        subprocess.run(["ldapmodify", "-x", "-H", self.url(), "-D", ROOT_DN, "-w", ROOT_PW],
+        subprocess.run(["ldapmodify", "-x", "-H", self.url(), "-D", self.root_dn, "-w", ROOT_PW],
                        input=ldif.encode(), check=True, capture_output=True)
 
     def remove_member(self, group, uid):
@@ -708,13 +733,27 @@ def htpasswd_line(user, password):
     return out.strip().splitlines()[0]
 
 
+BASIC_AUTH = """    AuthType Basic
+    AuthName "Council intranet"
+    AuthBasicProvider file
+    AuthUserFile {d}/htpasswd
+"""
+
+
 class Httpd:
     """A private httpd with mod_ldap and the built mod_habitual."""
 
     def __init__(self, workdir, ldap_port, name="httpd", db=None, extra_location="",
                  extra_server="", ldap_url=None, role_groups=None, secret=None,
-                 ldap_timeouts=True, init_db=True, sign_ins=None, port=None, faketime=None):
+                 ldap_timeouts=True, init_db=True, sign_ins=None, port=None, faketime=None,
+                 auth=None, modules=(), env=None):
+        """auth replaces the <Location>'s basic-auth lines (e.g. mod_auth_gssapi's,
+        tests/rig/kdc.py), modules are more of Debian's modules to load by name,
+        env more environment for httpd (e.g. KRB5_CONFIG)."""
         self.dir = os.path.join(workdir, name)
+        self.auth = auth
+        self.modules = list(modules)
+        self.extra_env = dict(env or {})
         os.makedirs(self.dir)
         os.chmod(self.dir, 0o755)
         self.port = port or free_port()
@@ -788,7 +827,7 @@ class Httpd:
 
     def config_text(self):
         mods = ["mpm_event", "authn_core", "authn_file", "auth_basic", "authz_core",
-                "authz_user", "ldap", "mime", "alias"]
+                "authz_user", "ldap", "mime", "alias"] + self.modules
         loads = "".join("LoadModule %s_module %s/mod_%s.so\n" % (m, APACHE_MODULES, m) for m in mods)
         user = "User www-data\nGroup www-data\n" if run_as_root() else ""
         groups = "".join('    HabitualRoleGroup %s "%s"\n' % (role, group_dn(cn))
@@ -824,11 +863,7 @@ Alias /habitual/assets {d}/assets
 </Directory>
 {extra_server}
 <Location /habitual>
-    AuthType Basic
-    AuthName "Council intranet"
-    AuthBasicProvider file
-    AuthUserFile {d}/htpasswd
-    Require valid-user
+{auth}    Require valid-user
     SetHandler habitual
     HabitualLDAPURL "{url}"
 {groups}    HabitualSecretFile {secret}
@@ -838,7 +873,7 @@ Alias /habitual/assets {d}/assets
     SetHandler None
 </Location>
 """.format(d=self.dir, port=self.port, loads=loads, module=self.module, user=user,
-           database=self.db_directive(),
+           database=self.db_directive(), auth=self.auth or BASIC_AUTH.format(d=self.dir),
            url=self.ldap_url, groups=groups, secret=self.secret_file, timeouts=timeouts,
            extra_location=self.extra_location, extra_server=self.extra_server,
            role_cache="    HabitualRoleCacheTTL 1\n" if self.ldap_timeouts else "")
@@ -850,6 +885,7 @@ Alias /habitual/assets {d}/assets
 
     def env(self):
         env = dict(os.environ)
+        env.update(self.extra_env)
         preload = []
         if self.asan:
             preload = [subprocess.run(["gcc", "-print-file-name=%s" % lib], capture_output=True,
@@ -857,8 +893,9 @@ Alias /habitual/assets {d}/assets
             # allow_user_segv_handler=0: httpd's own SIGSEGV handler would
             # otherwise replace ASan's, and a crash would leave no report
             env["ASAN_OPTIONS"] = ("detect_leaks=0:abort_on_error=1:allow_user_segv_handler=0:"
-                                   "log_path=%s/asan" % self.dir)
-            env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:log_path=%s/ubsan" % self.dir
+                                   "log_path=%s/asan" % self.sanitizer_dir())
+            env["UBSAN_OPTIONS"] = ("print_stacktrace=1:halt_on_error=1:log_path=%s/ubsan"
+                                    % self.sanitizer_dir())
         if self.faketime:
             preload.append(FAKETIME_LIB)
             env["FAKETIME"] = self.faketime
@@ -893,8 +930,18 @@ Alias /habitual/assets {d}/assets
         except OSError:
             return ""
 
+    def sanitizer_dir(self):
+        """Where the sanitizers write: the children (www-data when started
+        as root) must be able to, or a child's report is lost."""
+        d = os.path.join(self.dir, "sanitizers")
+        if not os.path.isdir(d):
+            os.makedirs(d)
+            if run_as_root():
+                os.chown(d, pwd.getpwnam("www-data").pw_uid, grp.getgrnam("www-data").gr_gid)
+        return d
+
     def sanitizer_reports(self):
-        return [os.path.join(self.dir, f) for f in os.listdir(self.dir)
+        return [os.path.join(d, f) for d in (self.dir, self.sanitizer_dir()) for f in os.listdir(d)
                 if f.startswith("asan") or f.startswith("ubsan")]
 
     def stop(self):
