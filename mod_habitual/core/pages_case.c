@@ -475,6 +475,15 @@ static const char *grants_list(hab_ctx_t *ctx, const hab_ui_t *ui, long long id,
     return hab_ui_table(ctx->p, "Officers holding the notice", head, rows);
 }
 
+/* Does the step's gate (procedure.c) let this user take it now? */
+static int step_open(hab_ctx_t *ctx, const hab_case_t *c, int sight, hab_route_id_t route)
+{
+    apr_array_header_t *open = hab_steps_open(ctx, c, sight);
+    for (int i = 0; i < open->nelts; i++)
+        if (APR_ARRAY_IDX(open, i, hab_route_id_t) == route) return 1;
+    return 0;
+}
+
 /* The person as referred and the stored records sharing the reference,
  * each with a button to link the case to it (case officers only: the
  * referrer never learns who else is held). */
@@ -558,10 +567,8 @@ static const char *full_file(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_
     hab_html_add(h, case_heading(ctx, v));
     hab_html_add(h, actions(ctx, ui, c, sight));
     hab_html_add(h, section(ctx, "The customer", person_rows(ctx, v)));
-    if (sight == HAB_SEE_FULL)
-        hab_html_add(h, person_records(ctx, ui, c, v, (ctx->roles & HAB_ROLE_CEM) &&
-                                                      hab_in_list((const char *const[]){"referred", "warned",
-                                                          "reported", "active", NULL}, c->status)));
+    if (sight == HAB_SEE_FULL) /* the buttons only where the step's own gate opens */
+        hab_html_add(h, person_records(ctx, ui, c, v, step_open(ctx, c, sight, HAB_ROUTE_PERSON_LINK)));
     hab_html_add(h, section(ctx, "Restrictions", designation_rows(ctx, v)));
     hab_html_add(h, special_category(ctx, v));
     hab_html_add(h, section(ctx, "The referral", referral_rows(ctx, v)));

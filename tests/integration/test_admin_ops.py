@@ -205,7 +205,8 @@ def test_bad_values_are_usage_errors(workdir):
 def test_reviews_lists_exactly_the_overdue_and_due_soon_cases_oldest_first(own_rig):
     s, t = Seeder(own_rig), today()
     start_soon = add_months(t, -11) - days(15)          # 12 months: due in about 15 days
-    start_overdue = add_months(t, -13)                   # 24 months: review a month ago
+    # 24 months, its review 10 days overdue: still in force within R16's grace (28 days)
+    start_overdue = start_for_review_due(t - days(10), 24)
     start_lapsed = add_months(t, -13)                    # 12 months: lapsed a month ago
     start_edge_in = start_for_review_due(t + days(30), 12)
     start_edge_out = start_for_review_due(t + days(31), 12)

@@ -207,8 +207,11 @@ def test_r16_a_review_decided_in_time_starts_a_new_period(own_rig):
     rig = own_rig
     cid = active_case(rig, period_months=24)
     due = review_due(today(), 24)
-    review(rig, cid)
-    assert review_decide(rig, cid, "continue", period_months=12)["status"] == "active"
-    with FutureServer(rig, "+%dd" % ((due - today()).days + 29)) as fut:
+    to_due = (due - today()).days
+    with FutureServer(rig, "+%dd" % (to_due + 20)) as late:     # decided within the grace
+        review(late, cid)
+        assert review_decide(late, cid, "continue", period_months=12)["status"] == "active"
+    with FutureServer(rig, "+%dd" % (to_due + 29)) as fut:
         c = case_file(fut, cid)
         assert c["status"] == "active" and c["end_reason"] is None
+        assert c["period"]["start"] == iso(due + 20 * DAY)
