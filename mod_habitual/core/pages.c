@@ -449,6 +449,20 @@ static json_t *nonempty_query(hab_ctx_t *ctx, const json_t *q)
     return out;
 }
 
+
+/* A list or notices entry names the cases it showed (README, "The access
+ * log"): "shown: 3, 7". */
+static const char *shown_cases(hab_ctx_t *ctx, const json_t *ids)
+{
+    const char *out = "";
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id)
+        out = apr_psprintf(ctx->p, "%s%s%" APR_INT64_T_FMT, out, i ? ", " : "shown: ",
+                           (apr_int64_t)json_integer_value(id));
+    return out;
+}
+
 hab_err_t *hab_page_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_request_in_t filtered = *in;
@@ -467,7 +481,8 @@ hab_err_t *hab_page_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
         cells[2] = E(hab_j_str(en, "user"));
         cells[3] = E(hab_j_str(en, "action"));
         json_t *cid = json_object_get(en, "case_id");
-        cells[4] = json_is_integer(cid) ? E(apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(cid))) : "";
+        cells[4] = json_is_integer(cid) ? E(apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(cid)))
+                                        : shown_cases(ctx, json_object_get(en, "case_ids"));
         cells[5] = E(hab_j_str(en, "outcome"));
         cells[6] = E(apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(en, "status"))));
         APR_ARRAY_PUSH(rows, const char *const *) = cells;

@@ -315,8 +315,11 @@ async function journey(run) {
   // the case filter alone shows the case's whole story, and no other case
   await filterLog(audrey, { from: '', user: '', case: String(id) }, `access log filtered to case ${id}`);
   const rows = await logRows(audrey);
-  run.check(rows.length > 0 && rows.every((r) => r.case === String(id)), 'audit', audrey.label(`access log filtered to case ${id}`),
-    'filtering by case shows entries of that case only');
+  // ... and the lists and notices that showed it ("shown: 3, 7")
+  const showsCase = (r) => r.case === String(id) ||
+    (r.case.startsWith('shown: ') && r.case.slice(7).split(', ').includes(String(id)));
+  run.check(rows.some((r) => r.case === String(id)) && rows.every(showsCase), 'audit', audrey.label(`access log filtered to case ${id}`),
+    'filtering by case shows entries of that case only, and the lists that showed it');
   await audrey.follow(audrey.link('Check the log has not been tampered with'), 'access log check');
   run.check(await audrey.text(audrey.page.locator('h1')) === 'The access log is intact', 'audit', audrey.label('access log check'),
     `the chain check should say intact: "${await audrey.text(audrey.page.locator('h1'))}"`);
