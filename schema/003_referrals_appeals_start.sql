@@ -70,3 +70,7 @@ UPDATE restrictions SET in_force_until = date(json_extract(detail, '$.until'), '
 -- period was started; 28 days for periods started before version 3).
 ALTER TABLE periods ADD COLUMN review_deadline TEXT;
 UPDATE periods SET review_deadline = date(review_due, '+28 days');
+
+-- R19: the chronology's last contact when the customer was warned (a report
+-- needs one since); unknown (NULL) for warnings before version 3.
+ALTER TABLE warnings ADD COLUMN last_contact_id INTEGER;

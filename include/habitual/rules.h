@@ -88,6 +88,11 @@ const char *hab_rule_r14_suspension_ends(apr_pool_t *p, const json_t *restrictio
  * force when its review is not decided is review_due + grace days. */
 const char *hab_rule_r16_review_deadline(apr_pool_t *p, const char *review_due, int grace_days);
 
+/* R19 Action follows continued behaviour: a report on a warned case needs a
+ * contact since the warning (recorded after it, dated no earlier than its
+ * day), unless it is severe (R3's own reason). */
+hab_err_t *hab_rule_r19_contact_since_warning(apr_pool_t *p, int warned, int severe, long long contacts_since);
+
 /* R18: the monitoring officer who joined a review holds that role in the
  * directory now, and is not the review's author. */
 hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id, unsigned named_roles,

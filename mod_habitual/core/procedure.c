@@ -620,9 +620,12 @@ hab_err_t *hab_step_warn(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     if (e || (e = hab_validate(ctx->p, b, f_warning, "")) || (e = not_in_future(ctx, "on", hab_j_str(b, "on"))))
         return e;
     e = hab_store_q(ctx->store, ctx->p, NULL,
-                    "INSERT INTO warnings(case_id, warned_on, method, text, warned_by, recorded_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", "itttt" "t", c->id, hab_j_str(b, "on"),
-                    hab_j_str(b, "method"), hab_j_str(b, "text"), ctx->user, ctx->now);
+                    "INSERT INTO warnings(case_id, warned_on, method, text, warned_by, recorded_at, "
+                    /* R19: what the chronology held when the customer was warned */
+                    "last_contact_id) VALUES (?, ?, ?, ?, ?, ?, "
+                    "(SELECT coalesce(max(id), 0) FROM contacts WHERE case_id = ?))", "itttt" "ti",
+                    c->id, hab_j_str(b, "on"), hab_j_str(b, "method"), hab_j_str(b, "text"), ctx->user,
+                    ctx->now, c->id);
     hab_letter_facts_t f = letter_facts(ctx, "Customer Experience Manager");
     f.warning_on = hab_j_str(b, "on");
     f.warning_method = hab_j_str(b, "method");
@@ -700,6 +703,22 @@ static hab_err_t *insert_report(hab_ctx_t *ctx, const hab_case_t *c, const json_
         hab_j_bool(b, "asb_unit_consulted"), ctx->user, ctx->now);
 }
 
+/* R19: contacts recorded after the latest warning and dated no earlier than
+ * its day (a warning from before version 3 knows no contact: dated after
+ * its day, or on it and recorded after it). */
+static hab_err_t *contacts_since_warning(hab_ctx_t *ctx, long long id, long long *count)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(
+        ctx->store, ctx->p, &r,
+        "SELECT count(*) FROM contacts k JOIN warnings w ON w.id = (SELECT max(id) FROM warnings "
+        "WHERE case_id = ?) WHERE k.case_id = ? AND substr(k.at, 1, 10) >= w.warned_on AND "
+        "(k.id > w.last_contact_id OR (w.last_contact_id IS NULL AND (substr(k.at, 1, 10) > w.warned_on "
+        "OR k.recorded_at > w.recorded_at)))", "ii", id, id);
+    if (!e) *count = hab_rows_int(r, 0, 0);
+    return e;
+}
+
 hab_err_t *hab_step_report(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
@@ -717,6 +736,10 @@ hab_err_t *hab_step_report(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
                                 (int)hab_j_int(b, "period_months", 0), &plan)) ||
         (e = hab_rule_r8_violence_report(ctx->p, c->violence, hab_j_str(b, "police_reference"),
                                          hab_j_bool(b, "asb_unit_consulted"))))
+        return e;
+    long long since = 0;
+    if (warned && !hab_j_bool(b, "severe") && (e = contacts_since_warning(ctx, c->id, &since))) return e;
+    if ((e = hab_rule_r19_contact_since_warning(ctx->p, warned, hab_j_bool(b, "severe"), since)))
         return e;
     if ((e = insert_report(ctx, c, b)) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET action_without_notice = ? "

@@ -242,6 +242,14 @@ const char *hab_rule_r16_review_deadline(apr_pool_t *p, const char *review_due, 
     return hab_date_add_days(p, review_due, grace_days);
 }
 
+hab_err_t *hab_rule_r19_contact_since_warning(apr_pool_t *p, int warned, int severe, long long contacts_since)
+{
+    if (!warned || severe || contacts_since > 0) return NULL;
+    return hab_err_make(p, 422, "no-contact-since-warning",
+                        "The procedure acts if the behaviour continues after the warning: record a contact "
+                        "since the warning in the chronology first, or report it as severe (R19).");
+}
+
 hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, int justified,
                                           int proportionate, const char *reasons)
 {

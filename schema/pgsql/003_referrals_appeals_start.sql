@@ -27,3 +27,6 @@ UPDATE restrictions SET in_force_until = to_char((detail::json->>'until')::date 
 -- R16: see schema/003_referrals_appeals_start.sql.
 ALTER TABLE periods ADD COLUMN review_deadline TEXT COLLATE "C";
 UPDATE periods SET review_deadline = to_char(review_due::date + 28, 'YYYY-MM-DD');
+
+-- R19: see schema/003_referrals_appeals_start.sql.
+ALTER TABLE warnings ADD COLUMN last_contact_id BIGINT;

@@ -679,6 +679,13 @@ async function steps(run) {
   await carol.choose('How?', 'By email');
   await carol.fill('What the customer was told', 'Please keep to one call a day.');
   await submitStep(carol, 'warning');
+  // R19: the behaviour continued after the warning
+  await stepFromCase(carol, id, 'contacts');
+  await carol.date('Date of the contact', today);
+  await carol.choose('How was the contact made?', 'Phone call');
+  await carol.choose('Who made the contact?', 'From the customer');
+  await carol.fill('What happened', 'Called again, the same points as before.');
+  await submitStep(carol, 'contacts');
   await stepFromCase(carol, id, 'report');
   await fillReport(carol, {
     months: '12',
@@ -939,6 +946,13 @@ async function nojs(run) {
   await carol.choose('How?', 'By telephone');
   await carol.fill('What the customer was told', 'Please call once a day at most.');
   await submitStep(carol, 'warning', 'case page after the warning');
+  // R19: the behaviour continued after the warning
+  await carol.follow(carol.link(STEPS.contacts.title), 'add to the chronology form');
+  await carol.date('Date of the contact', cfg.today);
+  await carol.choose('How was the contact made?', 'Phone call');
+  await carol.choose('Who made the contact?', 'From the customer');
+  await carol.fill('What happened', 'Called again the next hour.');
+  await submitStep(carol, 'contacts', 'case page after the contact');
   await carol.follow(carol.link(STEPS.report.title), 'report form');
   // without JavaScript, every restriction's details are on show, ready to fill
   const shown = await carol.group('Channels to decline').isVisible();

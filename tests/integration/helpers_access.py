@@ -240,6 +240,8 @@ class Seeder:
             cid = self.referred(tag, violence=violence)
         else:
             cid = self.warned(tag, violence=violence)
+            # R19: the behaviour continued after the warning
+            _ok(self.carol.post("api/cases/%d/contacts" % cid, contact_body(tag, "since")), 201)
         body = report_body(tag, restrictions_for(tag, suspend=suspend, violence=violence),
                            severe=severe, violence=violence)
         _ok(self.carol.post("api/cases/%d/report" % cid, body), 200)

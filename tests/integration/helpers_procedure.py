@@ -184,7 +184,12 @@ def close(rig, cid, reason="Contact has settled down.", user="carol"):
     return out
 
 
-def report(rig, cid, user="carol", restrictions=None, period_months=12, **over):
+def report(rig, cid, user="carol", restrictions=None, period_months=12, since_warning=True, **over):
+    # R19: the behaviour continued after the warning (a contact since it, on
+    # the warning's day: the server's clock may not be today's)
+    warning = case_file(rig, cid)["warning"] if since_warning else None
+    if warning:
+        add_contact(rig, cid, user="carol", at=warning["on"], summary="Called again after the warning.")
     out = ok(rig.as_user(user).post("api/cases/%d/report" % cid,
                                     report_body(restrictions, period_months, **over)))
     assert out == {"id": cid, "status": "reported"}, out

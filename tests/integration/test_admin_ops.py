@@ -91,6 +91,7 @@ class Seeder:
                 "period_months": months,
                 "alternatives_considered": "A single point of contact; it did not help."}
         body.update(over)
+        self.contact(cid, summary="Called again after the warning.")   # R19
         ok(self.u["carol"].post("api/cases/%d/report" % cid, body))
 
     def approve(self, cid, start=None, by="chris", reasons="Justified and proportionate."):

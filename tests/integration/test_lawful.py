@@ -150,6 +150,7 @@ def test_r14_a_suspension_longer_than_three_months_is_refused(shared_rig):
             "alternatives_considered": "a"}
     expect_refusal(rig, _post(rig, "carol", "api/cases/%d/report" % cid, body), 422, "suspension-too-long")
     body["restrictions"] = [_suspension(add_months(today(), 3))]
+    add_contact(rig, cid)                                     # R19
     assert ok(rig.as_user("carol").post("api/cases/%d/report" % cid, body))["status"] == "reported"
 
 
@@ -215,3 +216,24 @@ def test_r16_a_review_decided_in_time_starts_a_new_period(own_rig):
         c = case_file(fut, cid)
         assert c["status"] == "active" and c["end_reason"] is None
         assert c["period"]["start"] == iso(due + 20 * DAY)
+
+
+# ---- R19 ----
+
+def test_r19_a_report_needs_behaviour_since_the_warning(shared_rig):
+    rig = shared_rig
+    cid = raise_case(rig)
+    add_contact(rig, cid, summary="Before the warning.")
+    warn(rig, cid)
+    body = {"behaviour": "b", "restrictions": [WRITTEN_ONLY], "period_months": 6, "alternatives_considered": "a"}
+    expect_refusal(rig, _post(rig, "carol", "api/cases/%d/report" % cid, body), 422, "no-contact-since-warning")
+    # a contact dated before the warning's day is not behaviour since it
+    add_contact(rig, cid, at=iso(today() - DAY), summary="Back-dated.")
+    expect_refusal(rig, _post(rig, "carol", "api/cases/%d/report" % cid, body), 422, "no-contact-since-warning")
+    # the allowed paths: a contact since the warning, or severe (R3's own reason)
+    add_contact(rig, cid, summary="Called again after the warning.")
+    assert ok(rig.as_user("carol").post("api/cases/%d/report" % cid, body))["status"] == "reported"
+    other = raise_case(rig)
+    warn(rig, other)
+    severe = dict(body, severe=True, severe_reason="Threatened an officer's family.")
+    assert ok(rig.as_user("carol").post("api/cases/%d/report" % other, severe))["status"] == "reported"

@@ -67,6 +67,9 @@ def seed(rig):
         body = {"behaviour": "The calls continued after the warning.", "restrictions": restrictions,
                 "period_months": months, "alternatives_considered": "A single point of contact; a weekly call."}
         body.update(extra)
+        # the behaviour continued after the warning (R19)
+        carol.post("api/cases/%d/contacts" % cid, {"at": day(0), "channel": "phone", "direction": "inbound",
+                                                  "summary": "Called again, the same points as before."})
         carol.post("api/cases/%d/report" % cid, body)
 
     def approved(cid, start=None):

@@ -331,6 +331,13 @@ static json_t *approve_body(void)
                       "{'type':'behaviour-agreement','terms':'One call a week'}]"
 
 /* raise (alice) -> warn -> report (carol): a reported case. */
+/* R19: the behaviour continued after the warning */
+static void contact_since_warning(world_t *w, long long id)
+{
+    step_ok(w, "contact since the warning", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id,
+            J("{'at':'%s','channel':'phone','direction':'inbound','summary':'Called again'}", w->today), 201);
+}
+
 static long long reported_case(world_t *w, const char *referrer, unsigned referrer_roles,
                                const char *reference)
 {
@@ -338,6 +345,8 @@ static long long reported_case(world_t *w, const char *referrer, unsigned referr
                                concern(reference, "'excessive-contact'", NULL), 201);
     long long id = id_of(&out);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id, warning_body(w->today), 200);
+    contact_since_warning(w, id);
+    contact_since_warning(w, id);
     step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id, report_body(DECLINE_PHONE, 6, NULL), 200);
     return id;
 }
@@ -409,6 +418,7 @@ START_TEST(walk_raise_to_review_continue_then_lapse)
     /* warn: the CEM; a warning letter, copied */
     set_day(w, "2026-03-04");
     out = step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id, warning_body("2026-03-04"), 200);
+    contact_since_warning(w, id);
     ASSERT_STATUS(out, "warned");
     c = load(w, id, w->today);
     ck_assert_str_eq(c->status, "warned");
@@ -924,6 +934,29 @@ START_TEST(r5_wider)
 }
 END_TEST
 
+/* R19: a report on a warned case needs a contact since the warning, unless severe. */
+START_TEST(r19_contact_since_warning)
+{
+    world_t *w = new_world("2026-03-10");
+    hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
+                               concern("CUST-R19", "'excessive-contact'", NULL), 201);
+    long long id = id_of(&out);
+    step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id, warning_body("2026-03-09"), 200);
+    step_refused(w, "report with no contact since the warning", "carol", CEM, HAB_ROUTE_REPORT, id,
+                 report_body(DECLINE_PHONE, 6, NULL), 422, "no-contact-since-warning");
+    /* a contact recorded now but dated before the warning is not behaviour since it */
+    step_ok(w, "contact before the warning", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id,
+            J("{'at':'2026-03-08','channel':'phone','direction':'inbound','summary':'Earlier call'}"), 201);
+    step_refused(w, "report with only an earlier contact", "carol", CEM, HAB_ROUTE_REPORT, id,
+                 report_body(DECLINE_PHONE, 6, NULL), 422, "no-contact-since-warning");
+    /* the allowed paths: severe (R3's own reason), or a contact since */
+    step_ok(w, "contact since the warning", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id,
+            J("{'at':'2026-03-10','channel':'letter','direction':'inbound','summary':'Letter again'}"), 201);
+    out = step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id, report_body(DECLINE_PHONE, 6, NULL), 200);
+    ASSERT_STATUS(out, "reported");
+}
+END_TEST
+
 START_TEST(step_order_refusals)
 {
     world_t *w = new_world("2026-03-02");
@@ -1050,6 +1083,7 @@ START_TEST(report_safeguarding_r10)
                                        ",'vulnerable':true,'vulnerability':'Hearing impairment'"), 201);
     long long id = id_of(&out);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id, warning_body("2026-03-02"), 200);
+    contact_since_warning(w, id);
     step_refused(w, "R10 no safeguarding", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body(DECLINE_PHONE, 6, NULL), 422, "safeguarding-required");
     step_refused(w, "R10 considered, no adjustments", "carol", CEM, HAB_ROUTE_REPORT, id,
@@ -1106,6 +1140,7 @@ START_TEST(violence_interim_and_report_r8)
     ck_assert_int_eq(json_array_size(c->restrictions), 1);
 
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id, warning_body("2026-03-02"), 200);
+    contact_since_warning(w, id);
     const char *police = ",'police_reference':'CAD 1234/26','asb_unit_consulted':true";
     step_refused(w, "R8 phone declined only", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body("[{'type':'decline-channels','channels':['phone']}]", 6, police), 422,
@@ -1191,12 +1226,14 @@ START_TEST(interim_limited_written_told_r15)
     set_day(w, "2026-03-12");
     const char *police = ",'police_reference':'CAD 1234/26','asb_unit_consulted':true";
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, kept, warning_body("2026-03-12"), 200);
+    contact_since_warning(w, kept);
     step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, kept, report_body("[{'type':'written-only'}]", 6, police),
             200);
     ck_assert_int_eq(load(w, kept, "2026-06-01")->interim, 1);
     /* one reported after it lapsed stays lapsed */
     set_day(w, "2026-04-10");
     step_ok(w, "warn late", "carol", CEM, HAB_ROUTE_WARN, quiet, warning_body("2026-04-10"), 200);
+    contact_since_warning(w, quiet);
     step_ok(w, "report late", "carol", CEM, HAB_ROUTE_REPORT, quiet,
             report_body("[{'type':'written-only'}]", 6, police), 200);
     ck_assert_int_eq(load(w, quiet, w->today)->interim, 0);
@@ -1230,6 +1267,7 @@ START_TEST(decide_refusals)
                                concern("CUST-062", "'excessive-contact'", NULL), 201);
     long long authored = id_of(&out);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, authored, warning_body(w->today), 200);
+    contact_since_warning(w, authored);
     step_ok(w, "report by a CEM who is also CE", "cece", CEM | CE, HAB_ROUTE_REPORT, authored,
             report_body(DECLINE_PHONE, 6, NULL), 200);
     step_refused(w, "R5 the decider wrote the report", "cece", CEM | CE, HAB_ROUTE_DECIDE, authored,
@@ -1268,6 +1306,7 @@ START_TEST(letters_escape_hostile_text)
     long long id = id_of(&out);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id,
             J("{'on':'2026-03-02','method':'email','text':'Warning " HOSTILE "'}"), 200);
+    contact_since_warning(w, id);
     step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id,
             report_body("[{'type':'behaviour-agreement','terms':'Terms " HOSTILE "'},"
                         "{'type':'third-party-only','third_party':'Solicitor " HOSTILE "'},"
@@ -1383,6 +1422,7 @@ START_TEST(bug_blank_legal_advice_is_no_open_channel_r7)
     hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                                concern("CUST-905", "'excessive-contact'", NULL), 201);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id_of(&out), warning_body(w->today), 200);
+    contact_since_warning(w, id_of(&out));
     step_refused(w, "suspension with blank legal advice", "carol", CEM, HAB_ROUTE_REPORT, id_of(&out),
                  report_body("[{'type':'suspend-contact','legal_advice':'  ','until':'2026-04-01'}]", 6,
                              NULL), 422, "no-open-channel");
@@ -1395,6 +1435,7 @@ START_TEST(bug_blank_police_reference_r8)
     hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                                concern("CUST-906", "'violence'", NULL), 201);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id_of(&out), warning_body(w->today), 200);
+    contact_since_warning(w, id_of(&out));
     step_refused(w, "violence report with a blank police reference", "carol", CEM, HAB_ROUTE_REPORT,
                  id_of(&out), report_body("[{'type':'written-only'}]", 6,
                                           ",'police_reference':'  ','asb_unit_consulted':true"),
@@ -1408,6 +1449,7 @@ START_TEST(bug_blank_adjustments_are_safeguarding_required_r10)
     hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                                concern("CUST-907", "'excessive-contact'", ",'vulnerable':true"), 201);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id_of(&out), warning_body(w->today), 200);
+    contact_since_warning(w, id_of(&out));
     step_refused(w, "vulnerable, blank adjustments", "carol", CEM, HAB_ROUTE_REPORT, id_of(&out),
                  report_body(DECLINE_PHONE, 6, ",'safeguarding':{'considered':true,'adjustments':' '}"),
                  422, "safeguarding-required");
@@ -1435,6 +1477,7 @@ Suite *suite_procedure(void)
     tcase_add_test(tc, appeal_quashed_by_an_uninvolved_chief_officer);
     tcase_add_test(tc, review_vary_then_appeal_upheld);
     tcase_add_test(tc, r5_wider);
+    tcase_add_test(tc, r19_contact_since_warning);
     tcase_add_test(tc, review_remove_ends_the_designation);
     tcase_add_test(tc, raise_refusals);
     tcase_add_test(tc, step_order_refusals);
