@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "habitual/error.h"
+#include "habitual/service.h"
 #include "habitual/store.h"
 
 #define HAB_GOV_SUPPRESS_BELOW 5
@@ -62,5 +63,11 @@ void hab_gov_last_quarter(apr_pool_t *p, const char *today, const char **from, c
 /* Working days after a and up to b (0 when b <= a): UK bank holidays as
  * dates.h knows them. */
 long hab_working_days_between(const char *a, const char *b);
+
+/* The routes: api/governance (JSON) and the governance page (with its CSV
+ * download, ?format=csv); cem, monitoring officer, chief executive and
+ * auditors only, 404 for everyone else. */
+hab_err_t *hab_read_governance(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_governance(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 
 #endif

@@ -15,6 +15,7 @@
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 #define MAX_MONTHS 120
+#define REFUSALS_PREFIX "refusals.by_action."
 #define MAX_SPAN_DAYS 3700 /* working days are counted day by day: bounded */
 
 static const char *const case_states[] = {"referred", "warned", "reported", "active", "lapsed",
@@ -466,7 +467,7 @@ static hab_err_t *more_figures(gov_t *r)
     fig_n(r, "refusals.total", total);
     for (int i = 0; i < rows->nrows; i++) {
         APR_ARRAY_PUSH(r->g->refused_actions, const char *) = apr_pstrdup(r->p, T(rows, i, 0));
-        fig_n(r, apr_pstrcat(r->p, "refusals.by_action.", T(rows, i, 0), NULL), hab_rows_int(rows, i, 1));
+        fig_n(r, apr_pstrcat(r->p, REFUSALS_PREFIX, T(rows, i, 0), NULL), hab_rows_int(rows, i, 1));
     }
     return NULL;
 }
@@ -530,7 +531,10 @@ json_t *hab_gov_json(const hab_gov_t *g, int suppress, int report_only)
         if (!name) continue;
         json_t *at = root;
         char *part = name, *dot;
-        while ((dot = strchr(part, '.'))) {
+        /* an action's name has dots of its own: it stays one key */
+        char *flat = !strncmp(name, REFUSALS_PREFIX, strlen(REFUSALS_PREFIX))
+                         ? name + strlen(REFUSALS_PREFIX) : NULL;
+        while ((dot = strchr(part, '.')) && (!flat || dot < flat)) {
             *dot = '\0';
             json_t *next = json_object_get(at, part);
             if (!next) {
