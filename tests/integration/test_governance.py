@@ -256,7 +256,7 @@ def test_only_the_case_officers_and_auditors_may_see_it_and_each_look_is_logged(
             assert r.status_code == 404, (user, path, r.status_code)
             if path.startswith("api/"):
                 assert r.json() == {"error": {"code": "not-found", "message": "There is nothing here."}}
-        last = db.query("SELECT user, action, outcome, status FROM access_log ORDER BY seq DESC LIMIT 1")[0]
+        last = db.query('SELECT "user", action, outcome, status FROM access_log ORDER BY seq DESC LIMIT 1')[0]
         assert (last["user"], last["action"], last["outcome"], last["status"]) == \
             (user, "page.governance", "refused", 404)
         assert '/governance"' not in own_rig.as_user(user).get("").text    # not in their menu
@@ -264,7 +264,7 @@ def test_only_the_case_officers_and_auditors_may_see_it_and_each_look_is_logged(
         before = db.log_count()
         assert own_rig.as_user(user).get("api/governance").status_code == 200
         assert own_rig.as_user(user).get("governance").status_code == 200
-        entries = db.query("SELECT user, action, outcome, status, case_id FROM access_log WHERE seq > ? "
+        entries = db.query('SELECT "user", action, outcome, status, case_id FROM access_log WHERE seq > ? '
                            "ORDER BY seq", (before,))
         assert [(e["user"], e["action"], e["outcome"], e["status"], e["case_id"]) for e in entries] == \
             [(user, "governance.read", "allowed", 200, None), (user, "page.governance", "allowed", 200, None)]
