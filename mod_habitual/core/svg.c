@@ -61,7 +61,7 @@ const char *hab_svg_bars(apr_pool_t *p, const char *id, const char *title, const
                         "<text x=\"{{tx}}\" y=\"{{ty}}\" font-size=\"12\" text-anchor=\"end\">{{v}}</text>",
                      "l", apr_itoa(p, LEFT), "r", apr_itoa(p, W - RIGHT), "y", apr_itoa(p, y),
                      "tx", apr_itoa(p, LEFT - 6), "ty", apr_itoa(p, y + 4),
-                     "v", apr_psprintf(p, "%lld", v), NULL);
+                     "v", apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)v), NULL);
     }
     int group_w = plot_w / (ngroups ? ngroups : 1);
     int bar_w = (group_w - 8) / (nseries ? nseries : 1);
