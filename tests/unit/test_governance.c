@@ -33,6 +33,9 @@ START_TEST(working_days_skip_weekends_and_bank_holidays)
     ck_assert_int_eq(hab_working_days_between("2026-12-02", "2026-12-01"), 0);
     ck_assert_int_eq(hab_working_days_between("2026-11-30", "2026-12-07"), 5);
     ck_assert_int_eq(hab_working_days_between("bad", "2026-12-07"), 0);
+    /* 2026: 261 weekdays, 8 of them bank holidays */
+    ck_assert_int_eq(hab_working_days_between("2025-12-31", "2026-12-31"), 253);
+    ck_assert_int_eq(hab_working_days_between("2028-02-28", "2028-03-01"), 2); /* a leap day, Tuesday */
 }
 END_TEST
 
