@@ -96,6 +96,7 @@
 #include "habitual/casefile.h"
 #include "habitual/csv.h"
 #include "habitual/dates.h"
+#include "habitual/governance.h"
 #include "habitual/json_io.h"
 #include "habitual/text.h"
 #include "habitual/validate.h"
@@ -394,260 +395,10 @@ int verb_backup(admin_ctx_t *ctx)
 
 /* ---- report ---- */
 
-typedef struct {
-    apr_array_header_t *names;   /* const char *, dotted: "decisions.approved" */
-    apr_array_header_t *values;  /* json_t * (integer, real or null) */
-} figures_t;
-
-static void fig(figures_t *f, const char *name, json_t *value)
-{
-    APR_ARRAY_PUSH(f->names, const char *) = name;
-    APR_ARRAY_PUSH(f->values, json_t *) = value;
-}
-
-static void fig_n(figures_t *f, const char *name, long long n)
-{
-    fig(f, name, json_integer(n));
-}
-
-static int cmp_long(const void *a, const void *b)
-{
-    long x = *(const long *)a, y = *(const long *)b;
-    return x < y ? -1 : x > y;
-}
-
-typedef struct {
-    admin_ctx_t *ctx;
-    hab_store_t *s;
-    const char *from, *to;       /* dates, inclusive */
-    const char *after_to;        /* to + 1 day: times are < after_to */
-    figures_t *f;
-} report_t;
-
-static int in_range(const report_t *r, const char *date)
-{
-    return date && strcmp(date, r->from) >= 0 && strcmp(date, r->to) <= 0;
-}
-
-static hab_err_t *count1(report_t *r, long long *n, const char *sql)
-{
-    hab_rows_t *rows;
-    hab_err_t *e = hab_store_q(r->s, r->ctx->p, &rows, sql, "tt", r->from, r->after_to);
-    *n = e ? 0 : hab_rows_int(rows, 0, 0);
-    return e;
-}
-
-/* "SELECT key, count" rows into prefix.label for each key listed (zeros
- * kept); labels NULL: the keys themselves. */
-static hab_err_t *count_by(report_t *r, const char *prefix, const char *const *keys,
-                           const char *const *labels, const char *sql)
-{
-    hab_rows_t *rows;
-    hab_err_t *e = hab_store_q(r->s, r->ctx->p, &rows, sql, "tt", r->from, r->after_to);
-    if (e) return e;
-    for (int k = 0; keys[k]; k++) {
-        long long n = 0;
-        for (int i = 0; i < rows->nrows; i++)
-            if (T(rows, i, 0) && !strcmp(T(rows, i, 0), keys[k])) n += hab_rows_int(rows, i, 1);
-        fig_n(r->f, apr_pstrcat(r->ctx->p, prefix, ".", labels ? labels[k] : keys[k], NULL), n);
-    }
-    return NULL;
-}
-
-static hab_err_t *report_steps(report_t *r)
-{
-    static const char *const approve_reject[] = {"approve", "reject", NULL};
-    static const char *const approved_rejected[] = {"approved", "rejected", NULL};
-    static const char *const review_outcomes[] = {"continue", "vary", "remove", NULL};
-    long long n, m;
-    hab_err_t *e;
-    if ((e = count1(r, &n, "SELECT count(*) FROM cases WHERE referred_at >= ? AND referred_at < ?")))
-        return e;
-    fig_n(r->f, "referrals", n);
-    hab_rows_t *rows;
-    if ((e = hab_store_q(r->s, r->ctx->p, &rows, "SELECT count(*) FROM warnings "
-                         "WHERE warned_on >= ? AND warned_on <= ?", "tt", r->from, r->to)))
-        return e;
-    fig_n(r->f, "warnings", hab_rows_int(rows, 0, 0));
-    if ((e = count1(r, &n, "SELECT count(*) FROM reports WHERE created_at >= ? AND created_at < ?")) ||
-        (e = count1(r, &m, "SELECT count(*) FROM reports rp JOIN cases c ON c.id = rp.case_id "
-                    "WHERE c.action_without_notice = 1 AND rp.created_at >= ? AND rp.created_at < ?")))
-        return e;
-    fig_n(r->f, "reports.total", n);
-    fig_n(r->f, "reports.action_without_notice", m);
-    if ((e = count_by(r, "decisions", approve_reject, approved_rejected,
-                      "SELECT outcome, count(*) FROM decisions WHERE decided_at >= ? AND "
-                      "decided_at < ? GROUP BY outcome")) ||
-        (e = count1(r, &n, "SELECT count(*) FROM decisions WHERE deputising = 1 AND "
-                    "decided_at >= ? AND decided_at < ?")))
-        return e;
-    fig_n(r->f, "decisions.deputised", n);
-    if ((e = count_by(r, "review_decisions", review_outcomes, NULL,
-                      "SELECT outcome, count(*) FROM review_decisions WHERE decided_at >= ? AND "
-                      "decided_at < ? GROUP BY outcome")) ||
-        (e = count1(r, &n, "SELECT count(*) FROM review_decisions WHERE deputising = 1 AND "
-                    "decided_at >= ? AND decided_at < ?")))
-        return e;
-    fig_n(r->f, "review_decisions.deputised", n);
-    if ((e = count_by(r, "designations", hab_restriction_types, NULL,
-                      "SELECT rs.type, count(*) FROM restrictions rs JOIN decisions d "
-                      "ON d.case_id = rs.case_id AND d.outcome = 'approve' "
-                      "WHERE rs.origin = 'decision' AND d.decided_at >= ? AND d.decided_at < ? "
-                      "GROUP BY rs.type")))
-        return e;
-    return NULL;
-}
-
-/* Designations that ended in the range, their median length; lapses. */
-static hab_err_t *report_endings(report_t *r)
-{
-    hab_rows_t *rows;
-    hab_err_t *e = hab_store_q(
-        r->s, r->ctx->p, &rows,
-        "SELECT c.status, c.end_reason, c.ended_at, pe.end_date, d.start FROM cases c "
-        "JOIN decisions d ON d.id = (SELECT max(id) FROM decisions WHERE case_id = c.id "
-        " AND outcome = 'approve') "
-        "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-        "WHERE c.status IN ('active', 'ended')", "");
-    if (e) return e;
-    long *days = apr_palloc(r->ctx->p, sizeof(long) * (size_t)(rows->nrows + 1));
-    int n = 0;
-    long long removed = 0, quashed = 0, lapsed_n = 0;
-    for (int i = 0; i < rows->nrows; i++) {
-        const char *status = T(rows, i, 0), *reason = T(rows, i, 1), *end = T(rows, i, 3);
-        const char *start = T(rows, i, 4);
-        int lapsed;
-        hab_effective_status(status, end, r->ctx->today, &lapsed);
-        const char *ended_on;
-        long length;
-        if (lapsed) {
-            ended_on = hab_date_add_days(r->ctx->p, end, 1);
-            length = hab_date_diff(start, end);
-        } else if (!strcmp(status, "ended") && T(rows, i, 2)) {
-            ended_on = ops_date_of(r->ctx->p, T(rows, i, 2));
-            length = hab_date_diff(start, ended_on);
-        } else {
-            continue;
-        }
-        if (!in_range(r, ended_on)) continue;
-        if (lapsed) lapsed_n++;
-        else if (reason && !strcmp(reason, "removed")) removed++;
-        else if (reason && !strcmp(reason, "quashed")) quashed++;
-        days[n++] = length;
-    }
-    fig_n(r->f, "ended.removed", removed);
-    fig_n(r->f, "ended.quashed", quashed);
-    fig_n(r->f, "ended.lapsed", lapsed_n);
-    fig_n(r->f, "duration_days.count", n);
-    qsort(days, (size_t)n, sizeof(long), cmp_long);
-    json_t *median = json_null();
-    if (n % 2) median = json_integer(days[n / 2]);
-    else if (n) {
-        long sum = days[n / 2 - 1] + days[n / 2];
-        median = sum % 2 ? json_real(sum / 2.0) : json_integer(sum / 2);
-    }
-    fig(r->f, "duration_days.median", median);
-    return NULL;
-}
-
-/* Reviews falling due in the range: on time, overdue, not yet due.  A
- * case's n-th review decision (by id) is the review of its n-th period: each
- * continue or vary starts the next period, remove ends the designation. */
-static hab_err_t *report_reviews(report_t *r)
-{
-    hab_rows_t *rows, *rd;
-    hab_err_t *e = hab_store_q(
-        r->s, r->ctx->p, &rows,
-        "SELECT pe.case_id, pe.review_due, c.status, c.ended_at, "
-        "(SELECT count(*) FROM periods p2 WHERE p2.case_id = pe.case_id AND p2.id < pe.id) "
-        "FROM periods pe JOIN cases c ON c.id = pe.case_id "
-        "WHERE pe.review_due >= ? AND pe.review_due <= ?", "tt", r->from, r->to);
-    if (!e)
-        e = hab_store_q(r->s, r->ctx->p, &rd,
-                        "SELECT rv.case_id, d.decided_at FROM review_decisions d "
-                        "JOIN reviews rv ON rv.id = d.review_id ORDER BY rv.case_id, d.id", "");
-    if (e) return e;
-    long long due = 0, on_time = 0, overdue = 0, not_yet = 0;
-    for (int i = 0; i < rows->nrows; i++) {
-        const char *case_id = T(rows, i, 0), *review_due = T(rows, i, 1), *decided = NULL;
-        long long nth = hab_rows_int(rows, i, 4), seen = 0;
-        for (int k = 0; k < rd->nrows && !decided; k++)
-            if (!strcmp(T(rd, k, 0), case_id) && seen++ == nth) decided = T(rd, k, 1);
-        if (decided) {
-            due++;
-            if (strcmp(ops_date_of(r->ctx->p, decided), review_due) <= 0) on_time++;
-            else overdue++;
-            continue;
-        }
-        /* ended (quashed) before the review fell due: no review was needed */
-        if (!strcmp(T(rows, i, 2), "ended") && T(rows, i, 3) &&
-            strcmp(ops_date_of(r->ctx->p, T(rows, i, 3)), review_due) <= 0)
-            continue;
-        due++;
-        if (strcmp(review_due, r->ctx->today) < 0) overdue++;
-        else not_yet++;
-    }
-    fig_n(r->f, "reviews.due", due);
-    fig_n(r->f, "reviews.on_time", on_time);
-    fig_n(r->f, "reviews.overdue", overdue);
-    fig_n(r->f, "reviews.not_yet_due", not_yet);
-    return NULL;
-}
-
-static hab_err_t *report_appeals_closures(report_t *r)
-{
-    static const char *const appeal_outcomes[] = {"uphold", "vary", "quash", NULL};
-    hab_rows_t *rows;
-    hab_err_t *e = hab_store_q(r->s, r->ctx->p, &rows, "SELECT count(*) FROM appeals "
-                               "WHERE received >= ? AND received <= ?", "tt", r->from, r->to);
-    if (e) return e;
-    fig_n(r->f, "appeals.received", hab_rows_int(rows, 0, 0));
-    if ((e = count_by(r, "appeals.decided", appeal_outcomes, NULL,
-                      "SELECT outcome, count(*) FROM appeal_decisions WHERE decided_at >= ? AND "
-                      "decided_at < ? GROUP BY outcome")))
-        return e;
-    long long n, m;
-    if ((e = count1(r, &n, "SELECT count(*) FROM cases WHERE status = 'closed' AND "
-                    "(end_reason IS NULL OR end_reason <> 'rejected') AND closed_at >= ? AND closed_at < ?")) ||
-        (e = count1(r, &m, "SELECT count(*) FROM cases WHERE status = 'closed' AND "
-                    "end_reason = 'rejected' AND closed_at >= ? AND closed_at < ?")))
-        return e;
-    fig_n(r->f, "closures.without_action", n);
-    fig_n(r->f, "closures.rejected", m);
-    return NULL;
-}
-
-/* Nest the dotted names into one JSON object, in order. */
-static json_t *figures_json(figures_t *f, const char *from, const char *to)
-{
-    json_t *root = json_pack("{s:s, s:s}", "from", from, "to", to);
-    for (int i = 0; i < f->names->nelts; i++) {
-        char *name = strdup(APR_ARRAY_IDX(f->names, i, const char *));
-        json_t *at = root;
-        char *part = name, *dot;
-        while ((dot = strchr(part, '.'))) {
-            *dot = '\0';
-            json_t *next = json_object_get(at, part);
-            if (!next) {
-                next = json_object();
-                json_object_set_new(at, part, next);
-            }
-            at = next;
-            part = dot + 1;
-        }
-        json_object_set(at, part, APR_ARRAY_IDX(f->values, i, json_t *));
-        free(name);
-    }
-    return root;
-}
-
-static const char *figure_text(apr_pool_t *p, json_t *v)
-{
-    if (json_is_integer(v)) return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
-    if (json_is_real(v)) return apr_psprintf(p, "%.1f", json_real_value(v));
-    return "";
-}
-
+/* The figures come from the core (hab_governance_figures), as the
+ * governance page's and api/governance's do: the report prints the
+ * report's figures only, each as it is (no suppression: counts, no one
+ * named, on the server). */
 int verb_report(admin_ctx_t *ctx)
 {
     static const char *const opts[] = {"--from", "--to", "--format", NULL};
@@ -668,34 +419,28 @@ int verb_report(admin_ctx_t *ctx)
     hab_store_t *store;
     if ((rc = admin_open(ctx, 0, &store))) return rc;
 
-    figures_t f = {apr_array_make(ctx->p, 48, sizeof(const char *)),
-                   apr_array_make(ctx->p, 48, sizeof(json_t *))};
-    report_t r = {ctx, store, from, to, hab_date_add_days(ctx->p, to, 1), &f};
-    hab_err_t *e = store->ops->begin(store, ctx->p, 0); /* one snapshot */
-    if (!e) e = report_steps(&r);
-    if (!e) e = report_endings(&r);
-    if (!e) e = report_reviews(&r);
-    if (!e) e = report_appeals_closures(&r);
-    store->ops->rollback(store);
-    for (int i = 0; i < f.values->nelts; i++) hab_json_own(ctx->p, APR_ARRAY_IDX(f.values, i, json_t *));
+    hab_gov_t *g;
+    hab_err_t *e = hab_governance_figures(store, ctx->p, from, to, ctx->today, 1, &g);
     if (e) return admin_fail(e, ADMIN_DATABASE);
 
     if (!strcmp(format, "json")) {
-        print_json(hab_json_own(ctx->p, figures_json(&f, from, to)));
-    } else if (!strcmp(format, "csv")) {
+        print_json(hab_json_own(ctx->p, hab_gov_json(g, 0, 1)));
+        return ADMIN_OK;
+    }
+    int csv = !strcmp(format, "csv");
+    if (csv) {
         fputs(hab_csv_line(ctx->p, (const char *const[]){"figure", "value", NULL}), stdout);
         fputs(hab_csv_line(ctx->p, (const char *const[]){"from", from, NULL}), stdout);
         fputs(hab_csv_line(ctx->p, (const char *const[]){"to", to, NULL}), stdout);
-        for (int i = 0; i < f.names->nelts; i++)
-            fputs(hab_csv_line(ctx->p, (const char *const[]){
-                      APR_ARRAY_IDX(f.names, i, const char *),
-                      figure_text(ctx->p, APR_ARRAY_IDX(f.values, i, json_t *)), NULL}), stdout);
     } else {
         printf("Habitual contact: governance figures from %s to %s\n", from, to);
-        for (int i = 0; i < f.names->nelts; i++) {
-            const char *v = figure_text(ctx->p, APR_ARRAY_IDX(f.values, i, json_t *));
-            printf("  %-36s %s\n", APR_ARRAY_IDX(f.names, i, const char *), *v ? v : "-");
-        }
+    }
+    for (int i = 0; i < g->figs->nelts; i++) {
+        const hab_gov_fig_t *f = &APR_ARRAY_IDX(g->figs, i, hab_gov_fig_t);
+        if (!f->report) continue;
+        const char *v = hab_gov_value_text(ctx->p, f);
+        if (csv) fputs(hab_csv_line(ctx->p, (const char *const[]){f->name, v, NULL}), stdout);
+        else printf("  %-36s %s\n", f->name, *v ? v : "-");
     }
     return ADMIN_OK;
 }

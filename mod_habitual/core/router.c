@@ -42,6 +42,7 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_AUDIT, "GET", "api/audit", "audit.list", AUD | READ},
     {HAB_ROUTE_AUDIT_VERIFY, "GET", "api/audit/verify", "audit.verify", AUD | READ},
     {HAB_ROUTE_AUDIT_CHECKPOINT, "POST", "api/audit/verify", "audit.verify.checkpoint", AUD | BODY | READ},
+    {HAB_ROUTE_GOVERNANCE, "GET", "api/governance", "governance.read", AUD | READ},
     /* the pages: the same core calls, the same access log */
     {HAB_ROUTE_PAGE_HOME, "GET", "", "page.home", AUD | READ | PAGE},
     {HAB_ROUTE_PAGE_CONCERN_FORM, "GET", "concerns/new", "page.concern", PAGE},
@@ -61,6 +62,7 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_PAGE_AUDIT_VERIFY, "GET", "audit/verify", "audit.verify", AUD | READ | PAGE},
     {HAB_ROUTE_PAGE_AUDIT_CHECKPOINT, "POST", "audit/verify", "audit.verify.checkpoint", AUD | READ | PAGE | FORM},
     {HAB_ROUTE_PAGE_AUDIT_EXPORT, "GET", "audit/export", "audit.export", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_GOVERNANCE, "GET", "governance", "page.governance", AUD | READ | PAGE},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))

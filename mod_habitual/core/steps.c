@@ -1,4 +1,5 @@
 /* Which core function answers which route. */
+#include "habitual/governance.h"
 #include "habitual/pages.h"
 #include "habitual/procedure.h"
 #include "steps.h"
@@ -35,6 +36,7 @@ hab_step_fn hab_step_for(hab_route_id_t route)
     case HAB_ROUTE_AUDIT: return hab_read_audit;
     case HAB_ROUTE_AUDIT_VERIFY: return hab_read_audit_verify;
     case HAB_ROUTE_AUDIT_CHECKPOINT: return hab_read_audit_checkpoint;
+    case HAB_ROUTE_GOVERNANCE: return hab_read_governance;
     case HAB_ROUTE_PAGE_HOME: return hab_page_home;
     case HAB_ROUTE_PAGE_CONCERN_FORM: return hab_page_concern_form;
     case HAB_ROUTE_PAGE_CONCERN: return hab_page_concern;
@@ -53,6 +55,7 @@ hab_step_fn hab_step_for(hab_route_id_t route)
     case HAB_ROUTE_PAGE_AUDIT_VERIFY: return hab_page_audit_verify;
     case HAB_ROUTE_PAGE_AUDIT_CHECKPOINT: return hab_page_audit_checkpoint;
     case HAB_ROUTE_PAGE_AUDIT_EXPORT: return hab_page_audit_export;
+    case HAB_ROUTE_PAGE_GOVERNANCE: return hab_page_governance;
     default: return NULL;
     }
 }

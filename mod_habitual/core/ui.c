@@ -111,6 +111,7 @@ static const nav_item_t nav_items[] = {
     {"cases", "cases", "Cases", HAB_ROLES_CASE_OFFICERS},
     {"absences", "absences", "Absences", HAB_ROLE_CHIEF_EXECUTIVE | HAB_ROLE_CEM},
     {"notifications", "notifications", "Notifications", HAB_ROLE_CHIEF_OFFICER},
+    {"governance", "governance", "Governance", HAB_ROLES_CASE_OFFICERS | HAB_ROLE_AUDITOR},
     {"audit", "audit", "Access log", HAB_ROLE_AUDITOR},
 };
 

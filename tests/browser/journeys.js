@@ -389,6 +389,7 @@ function requiredCoverage() {
     'GET absences 200', 'POST absences 422', 'GET absences 200 done=1', 'GET absences 403',
     'GET audit 200', 'GET audit 403', 'GET audit/verify 200', 'GET audit/verify 403',
     'GET audit/export 400', 'GET audit/export 403',
+    'GET governance 200', 'GET governance 404',
     'POST (home) 405', 'POST concerns/new 415', 'POST concerns/new 413',
   ];
   for (const slug of Object.keys(STEPS)) {
@@ -597,6 +598,28 @@ async function pages(run) {
   await olive.open(`cases/${C.active}/grants`, 'pass the notice on');
   await olive.open(`cases/${C.active}`, 'the file of a case in force (404)', { status: 404 });
   await dana.open('notifications', 'notifications');
+  // ---- the governance figures (issue 16): case officers and auditors, 404 for everyone else ----
+  await audrey.open(`governance?year=${today.slice(0, 4)}&quarter=year`, 'governance figures for the year');
+  run.check(await audrey.page.locator('svg[role="img"][aria-labelledby]').count() === 2, 'assert',
+    audrey.label('governance figures for the year'), 'two charts, each named by its title and description');
+  await audrey.page.emulateMedia({ media: 'print' });
+  const govPrinted = await audrey.page.evaluate(() => {
+    const shown = (sel) => {
+      const el = document.querySelector(sel);
+      if (!el) return null;
+      const cs = getComputedStyle(el);
+      return cs.display !== 'none' && cs.visibility !== 'hidden' && el.getClientRects().length > 0;
+    };
+    return { nav: shown('.govuk-service-navigation'), form: shown('form.app-no-print'), chart: shown('svg.app-chart'),
+      table: shown('.govuk-table') };
+  });
+  run.check(govPrinted.nav === false && govPrinted.form === false && govPrinted.chart === true && govPrinted.table === true,
+    'print', audrey.label('governance figures (print)'), `printed: charts and tables only: ${JSON.stringify(govPrinted)}`);
+  await audrey.inspect('governance figures for the year', { print: true, key: 'GET governance 200' });
+  await audrey.page.emulateMedia({ media: 'screen' });
+  await molly.open('governance', 'governance figures (the last full quarter)');
+  await alice.open('governance', 'governance figures (404)', { status: 404 });
+  await olive.open('governance', 'governance figures (404)', { status: 404 });
   await audrey.open('audit', 'access log');
   await filterLog(audrey, { from: today, user: 'carol', case: '' }, 'access log filtered by user and date');
   const next = audrey.page.getByRole('link', { name: 'Next page' });

@@ -113,6 +113,8 @@ REQUESTS = {
     "audit":                    ("GET", "api/audit", None, None),
     "audit.verify":             ("GET", "api/audit/verify", None, None),
     "audit.verify.checkpoint":  ("POST", "api/audit/verify", None, lambda u: {"checkpoint": "habitual-checkpoint v1"}),
+    # issue 16: aggregate figures for the case officers and auditors, 404 for everyone else
+    "governance":               ("GET", "api/governance", None, None),
     "contact[ref]":             ("POST", "api/cases/{id}/contacts", "ref", _contact("ref")),
     "contact[active]":          ("POST", "api/cases/{id}/contacts", "active", _contact("active")),
     "contact[closed]":          ("POST", "api/cases/{id}/contacts", "closed", _contact("closed")),
@@ -195,6 +197,7 @@ absences.list               403  403  200   403   200   403   403   403  403   4
 audit                       403  403  403   403   403   403   200   403  403   403
 audit.verify                403  403  403   403   403   403   200   403  403   403
 audit.verify.checkpoint     403  403  403   403   403   403   422   403  403   403
+governance                  404  404  200   200   200   404   200   404  404   403
 contact[ref]                404  201  201   403   403   404   404   404  404   403
 contact[active]             404  201  201   403   403   403   404   403  404   403
 contact[closed]             404  409  409   403   403   404   404   404  404   403

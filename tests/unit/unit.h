@@ -27,5 +27,6 @@ Suite *suite_audit(void);
 Suite *suite_rules(void);
 Suite *suite_procedure(void);
 Suite *suite_output(void);
+Suite *suite_governance(void);
 
 #endif
