@@ -138,6 +138,13 @@ async function journey(run) {
     `banner: "${await carol.banner()}"`);
   run.check((await carol.text(carol.page.locator('main .govuk-tag').first())) === 'Warned', 'assert',
     carol.label('case page after the warning'), 'the status should read Warned');
+  // the behaviour went on after the warning (R19: a report needs a contact since it)
+  await carol.follow(carol.link(STEPS.contacts.title), 'add to the chronology form (after the warning)');
+  await carol.date('Date of the contact', cfg.today);
+  await carol.choose('How was the contact made?', 'Phone call');
+  await carol.choose('Who made the contact?', 'From the customer');
+  await carol.fill('What happened', 'Thirty more calls the day after the warning.');
+  await submitStep(carol, 'contacts', 'case page after the contact since the warning');
 
   await carol.follow(carol.link('Report to the chief executive'), 'report form');
   const intro = await carol.text(carol.page.getByRole('main'));

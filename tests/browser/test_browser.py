@@ -367,6 +367,10 @@ def test_forms_without_a_good_csrf_token_are_refused_and_change_nothing(env):
     for key in ("warned", "reported", "active"):
         api["carol"].post("api/cases/%d/warning" % cases[key],
                           {"on": seed_demo.day(-1), "method": "letter", "text": "One call a day, please."})
+    for key in ("warned", "reported", "active"):
+        # the behaviour went on after the warning (R19: a report needs a contact since it)
+        api["carol"].post("api/cases/%d/contacts" % cases[key], {
+            "at": seed_demo.day(0), "channel": "phone", "direction": "inbound", "summary": "Called again."})
     for key in ("reported", "active"):
         api["carol"].post("api/cases/%d/report" % cases[key], {
             "behaviour": "The calls went on.", "restrictions": [{"type": "decline-channels", "channels": ["phone"]}],
