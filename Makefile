@@ -3,7 +3,7 @@
 #   make run      the demo: private slapd + httpd on 127.0.0.1 with demo users
 #   make test     every test suite (unit, unit under ASan/UBSan, integration)
 #   make deps     install what is missing from Debian's packages (as root)
-#   make deb      the Debian package libapache2-mod-habitual_VERSION_amd64.deb (debian/)
+#   make deb      the Debian package mod_habitual/.build/deb/libapache2-mod-habitual_VERSION_amd64.deb
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -212,24 +212,25 @@ test: deps
 	done; \
 	echo "== summary"; cat tests/.summary; exit $$status
 
-# ---- the Debian package (debian/; README, "Debian package") ----
-# dpkg-buildpackage on a copy of the tree in .deb-build/ (it writes beside the
-# tree it builds and leaves debian/ full of build files), with the assets built
-# here first (npm, with this user's cache); lintian on the result.
-DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+# ---- the Debian package (mod_habitual/debian/; README, "Debian package") ----
+# dpkg-buildpackage on a copy of the tree in mod_habitual/.build/deb/ (it writes
+# beside the tree it builds and leaves debian/ full of build files), the
+# packaging moved to the copy's top level where Debian's tools look for it, with
+# the assets built here first (npm, with this user's cache); lintian on the result.
+DEB_VERSION = $(shell dpkg-parsechangelog -l mod_habitual/debian/changelog -S Version)
 DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
 DEB_FILE = libapache2-mod-habitual_$(DEB_VERSION)_$(DEB_ARCH).deb
-DEB_STAGE = .deb-build
+DEB_STAGE = mod_habitual/.build/deb
 deb: $(ASSETS)
 	rm -rf $(DEB_STAGE) && mkdir -p $(DEB_STAGE)/src
 	{ git ls-files -co --exclude-standard 2>/dev/null || find . -path ./.git -prune -o -type f -print; } \
 		| grep -v '^$(DEB_STAGE)/' | tar -cf - --ignore-failed-read -T - mod_habitual/assets/dist \
 		| tar -C $(DEB_STAGE)/src -xf -
+	mv $(DEB_STAGE)/src/mod_habitual/debian $(DEB_STAGE)/src/debian
 	cd $(DEB_STAGE)/src && dpkg-buildpackage -b -us -uc -j2 >../build.log 2>&1 \
 		|| { tail -n 40 ../build.log; exit 1; }
-	mv -f $(DEB_STAGE)/$(DEB_FILE) .
-	@echo "built $(DEB_FILE)"
-	@lintian --info --display-info $(DEB_FILE) | tee $(DEB_STAGE)/lintian.log; \
+	@echo "built $(DEB_STAGE)/$(DEB_FILE)"
+	@lintian --info --display-info $(DEB_STAGE)/$(DEB_FILE) | tee $(DEB_STAGE)/lintian.log; \
 	echo "lintian: $$(grep -c '^E:' $(DEB_STAGE)/lintian.log) errors, $$(grep -c '^W:' $(DEB_STAGE)/lintian.log) warnings"; \
 	! grep -q '^E:' $(DEB_STAGE)/lintian.log
 

@@ -252,10 +252,10 @@ def test_package_installs_serves_and_purges_cleanly(machine):
     res = _run(["make", "--no-print-directory", "deb"], cwd=ROOT, timeout=1200, check=False)
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
     assert "lintian: 0 errors" in res.stdout, res.stdout[-2000:]
-    version = _run(["dpkg-parsechangelog", "-l", os.path.join(ROOT, "debian", "changelog"),
+    version = _run(["dpkg-parsechangelog", "-l", os.path.join(ROOT, "mod_habitual", "debian", "changelog"),
                     "-S", "Version"]).stdout.strip()
     arch = _run(["dpkg-architecture", "-qDEB_HOST_ARCH"]).stdout.strip()
-    deb = os.path.join(ROOT, "%s_%s_%s.deb" % (PACKAGE, version, arch))
+    deb = os.path.join(ROOT, "mod_habitual", ".build", "deb", "%s_%s_%s.deb" % (PACKAGE, version, arch))
     assert os.path.exists(deb)
     contents = [line.split(None, 5)[5].lstrip(".") for line in
                 _run(["dpkg-deb", "-c", deb]).stdout.splitlines()]
