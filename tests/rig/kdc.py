@@ -10,7 +10,6 @@ import os
 import grp
 import pwd
 import shutil
-import signal
 import subprocess
 
 import rig
@@ -127,13 +126,7 @@ class Kdc:
         return self
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        rig.stop_process(self.proc)
         self.proc = None
 
     def read_log(self):

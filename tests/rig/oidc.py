@@ -6,7 +6,6 @@ mod_auth_openidc lines for httpd's <Location>."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 
 import rig
@@ -64,13 +63,7 @@ class Provider:
         return self
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        rig.stop_process(self.proc)
         self.proc = None
         if getattr(self, "_log", None):
             self._log.close()

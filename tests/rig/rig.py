@@ -267,13 +267,7 @@ ou: groups
         return self
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, signal.SIGINT)
         self.proc = None
 
     def modify(self, ldif):
@@ -426,6 +420,18 @@ def _pg_cleanup():
             pass
     if root:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def stop_process(proc, sig=signal.SIGTERM, timeout=10):
+    """Ask a server the rig started to stop (sig), and kill it if it has not
+    within timeout seconds."""
+    if proc and proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def stop_all():
@@ -956,12 +962,7 @@ Alias /habitual/assets {d}/assets
             wait = self.MIN_UPTIME - (time.monotonic() - getattr(self, "started_at", 0.0))
             if wait > 0:
                 time.sleep(wait)
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=15)
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()
         self.proc = None
