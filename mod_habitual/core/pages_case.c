@@ -284,9 +284,10 @@ static const char *chronology(hab_ctx_t *ctx, const json_t *contacts)
     return section(ctx, "Chronology", hab_html_str(h));
 }
 
-static const char *actions(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_t *c, int sight)
+/* open: the steps the gates let this user take (hab_steps_open). */
+static const char *actions(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_t *c,
+                           const apr_array_header_t *open)
 {
-    apr_array_header_t *open = hab_steps_open(ctx, c, sight);
     if (!open->nelts) return "";
     hab_html_t *h = hab_html_new(ctx->p);
     for (int i = 0; i < open->nelts; i++) {
@@ -475,10 +476,9 @@ static const char *grants_list(hab_ctx_t *ctx, const hab_ui_t *ui, long long id,
     return hab_ui_table(ctx->p, "Officers holding the notice", head, rows);
 }
 
-/* Does the step's gate (procedure.c) let this user take it now? */
-static int step_open(hab_ctx_t *ctx, const hab_case_t *c, int sight, hab_route_id_t route)
+/* Is route among the steps the gates opened (hab_steps_open)? */
+static int step_open(const apr_array_header_t *open, hab_route_id_t route)
 {
-    apr_array_header_t *open = hab_steps_open(ctx, c, sight);
     for (int i = 0; i < open->nelts; i++)
         if (APR_ARRAY_IDX(open, i, hab_route_id_t) == route) return 1;
     return 0;
@@ -565,10 +565,11 @@ static const char *full_file(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_
 {
     hab_html_t *h = hab_html_new(ctx->p);
     hab_html_add(h, case_heading(ctx, v));
-    hab_html_add(h, actions(ctx, ui, c, sight));
+    apr_array_header_t *open = hab_steps_open(ctx, c, sight); /* asked once for the page */
+    hab_html_add(h, actions(ctx, ui, c, open));
     hab_html_add(h, section(ctx, "The customer", person_rows(ctx, v)));
     if (sight == HAB_SEE_FULL) /* the buttons only where the step's own gate opens */
-        hab_html_add(h, person_records(ctx, ui, c, v, step_open(ctx, c, sight, HAB_ROUTE_PERSON_LINK)));
+        hab_html_add(h, person_records(ctx, ui, c, v, step_open(open, HAB_ROUTE_PERSON_LINK)));
     hab_html_add(h, section(ctx, "Restrictions", designation_rows(ctx, v)));
     hab_html_add(h, special_category(ctx, v));
     hab_html_add(h, section(ctx, "The referral", referral_rows(ctx, v)));
@@ -593,7 +594,7 @@ static const char *referral_file(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_c
         hab_html_add(h, section(ctx, "What you raised", referral_rows(ctx, v)));
         hab_html_add(h, chronology(ctx, json_object_get(v, "contacts")));
     }
-    hab_html_add(h, actions(ctx, ui, c, sight));
+    hab_html_add(h, actions(ctx, ui, c, hab_steps_open(ctx, c, sight)));
     return hab_html_str(h);
 }
 
