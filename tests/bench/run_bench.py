@@ -81,6 +81,20 @@ TARGETS = {"notices_ratio": 0.50, "notices_p99_ms": 20.0, "write_ratio": 0.20, "
 ENGINES = ("sqlite3", "pgsql")
 
 
+
+# Debian's /etc/apache2/mods-available/mpm_event.conf, as a council's server
+# runs it (ServerLimit raised from the rig's 1 to event's default 16).
+STOCK_MPM = """ServerLimit 16
+StartServers 2
+MinSpareThreads 25
+MaxSpareThreads 75
+ThreadLimit 64
+ThreadsPerChild 25
+MaxRequestWorkers 150
+MaxConnectionsPerChild 0
+"""
+OPTIONS = {"stock_mpm": False}   # set from the command line in main
+
 def out(*a):
     print(*a, flush=True)
 
@@ -212,7 +226,7 @@ class Site:
         url = "ldap://127.0.0.1:%d/ou=people,%s?uid?sub?(objectClass=inetOrgPerson)" % (slapd.port, rig.SUFFIX)
         groups = "".join('    HabitualRoleGroup %s "%s"\n' % (role, rig.group_dn(cn))
                          for role, cn in rig.ROLE_GROUPS.items())
-        extra_server = """LDAPConnectionTimeout 3
+        extra_server = (STOCK_MPM if OPTIONS["stock_mpm"] else "") + """LDAPConnectionTimeout 3
 LDAPTimeout 5
 LDAPRetries 1
 LDAPRetryDelay 0
@@ -756,7 +770,10 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="smoke test: 1k/2k/5k cases, 20k log entries, 3 s runs")
     ap.add_argument("--keep", action="store_true", help="keep the servers' directory")
+    ap.add_argument("--stock-mpm", action="store_true",
+                    help="Debian's stock mpm_event.conf instead of the rig's one process of 64 threads")
     a = ap.parse_args()
+    OPTIONS["stock_mpm"] = a.stock_mpm
     if a.quick:
         a.sizes, a.log, a.duration, a.warmup = "1000,2000,5000", 20000, 3, 1
         a.data_dir = os.path.join(a.data_dir, "quick")
