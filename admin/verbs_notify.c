@@ -1,41 +1,8 @@
-/* notify: email each pending notification once to the chief officers.
- * Decisions (for the README):
- *
- * notify --ldap-url URL --group DN [--sendmail CMD] [--link BASE]
- *   (--group is new: the usage line in main.c should read
- *    "--ldap-url URL --group DN [--sendmail CMD] [--link BASE]".)
- *   --ldap-url is the users' URL exactly as HabitualLDAPURL
- *   (ldap[s]://host[:port] [host2[:port]]/basedn?attr?scope?filter); --group
- *   is the chief officers' group, as in HabitualRoleGroup chief-officer.
- *   Binds anonymously, or as HABITUAL_LDAP_BINDDN with HABITUAL_LDAP_BINDPW
- *   when that is set (environment, so the password is not on a command line;
- *   it is removed from the environment before sendmail runs);
- *   5 s network and operation timeouts.  The group's member (and
- *   uniqueMember) DNs are read; each member under the URL's base DN whose
- *   entry matches the URL's filter contributes its first `mail` value; values
- *   that are not a plain address (control characters, spaces, <>()[],;:"\,
- *   not exactly one @) are skipped with a warning naming the member's DN.
- *   First, lapses are materialised: a lapse is derived from dates, so for
- *   each active case past its period's end with no 'lapsed' notification a
- *   row is inserted (event lapsed, created_at the day after the period's last
- *   day at 00:00:00Z, created_by "habitual-admin"), so it is emailed once.
- *   Then every notification with email_sent_at NULL, oldest first.  None:
- *   "notify: nothing to send", exit 0, LDAP not asked.  LDAP unreachable,
- *   the group missing or no usable address: exit 1 with a clear message,
- *   nothing marked.  Each notification is one RFC 5322 message piped to CMD
- *   (default "/usr/sbin/sendmail -t -i", run with /bin/sh -c) with To: every
- *   address, Subject "Habitual contact: case N EVENT", and a body holding the
- *   case id, the event, its date and BASE/cases/N (omitted without --link):
- *   no names, no case content.  From: is left to sendmail (the running user).
- *   Exit 0 from CMD: email_sent_at set, email_attempts + 1, email_error
- *   cleared.  Otherwise email_attempts + 1 and email_error a short reason
- *   ("sendmail exited with status 1"); it stays pending for the next run; the
- *   verb exits 1 after trying the others.  Output names case ids and events
- *   only.  Case ids with their events tell what happened in a case: before
- *   sending, one access-log entry per case with pending notifications
- *   (admin.notify); "nothing to send" leaves none.  Runs must not overlap: in cron use flock, e.g.
- *     0-59/10 * * * *  www-data  flock -n /run/lock/habitual-notify habitual-admin --driver sqlite3 --params /var/lib/habitual/habitual.db notify --ldap-url "ldap://ldap.council.example/ou=people,dc=council,dc=example?uid?sub" --group "cn=chief-officers,ou=groups,dc=council,dc=example" --link https://intranet.council.example/habitual
- */
+/* notify: mail each pending notification once to the chief officers (R12),
+ * and each review reminder due once to the CEM, the monitoring officer and
+ * the chief executive (R16).  What is mailed holds case ids, events and
+ * dates only.  The README's "Notifications by email" section is the
+ * contract (options, exit codes, the cron and systemd lines). */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +21,7 @@
 #include "habitual/casefile.h"
 #include "habitual/dates.h"
 #include "habitual/ldap_text.h"
+#include "habitual/rules.h"
 #include "habitual/text.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
@@ -280,14 +248,7 @@ const char *admin_sendmail(apr_pool_t *p, const char *cmd, void (*write)(FILE *o
     return NULL;
 }
 
-static const char *send_one(apr_pool_t *p, const char *cmd, const apr_array_header_t *to,
-                            long long case_id, const char *event, const char *date, const char *link)
-{
-    notice_mail_t m = {to, case_id, event, date, link};
-    return admin_sendmail(p, cmd, write_message, &m);
-}
-
-/* ---- the verb ---- */
+/* ---- what dates have made due ---- */
 
 /* An appeal pending when its case lapsed can never be decided: record it
  * closed with the case (the case file already shows it so), and log it. */
@@ -332,97 +293,263 @@ static hab_err_t *materialise_lapses(admin_ctx_t *ctx, hab_store_t *s, int *adde
     return e;
 }
 
-static hab_err_t *record(admin_ctx_t *ctx, hab_store_t *s, long long id, const char *failure)
+/* ---- R16's review reminders ---- */
+
+/* Record the reminder whose window holds today for each case in force,
+ * once per period and kind (the table's UNIQUE), so each is sent once. */
+static hab_err_t *materialise_reminders(admin_ctx_t *ctx, hab_store_t *s, int *added)
 {
+    hab_rows_t *r;
+    const char *horizon = hab_date_add_days(ctx->p, ctx->today, HAB_R16_REMIND_BEFORE_DAYS);
+    hab_err_t *e = hab_store_q(s, ctx->p, &r,
+                               "SELECT c.id, pe.id, pe.review_due, pe.review_deadline, " HAB_SQL_LAST_DAY("pe")
+                               " FROM cases c JOIN periods pe ON pe.id = (SELECT max(id) FROM periods "
+                               "WHERE case_id = c.id) WHERE c.status = 'active' AND pe.review_due <= ? "
+                               "ORDER BY pe.review_due, c.id", "t", horizon);
+    *added = 0;
+    if (e || (e = s->ops->begin(s, ctx->p, 1))) return e;
+    for (int i = 0; !e && i < r->nrows; i++) {
+        if (strcmp(T(r, i, 4), ctx->today) < 0) continue; /* ended (lapse or R16): nothing to remind */
+        const char *kind = hab_rule_r16_reminder(ctx->p, ctx->today, T(r, i, 2), T(r, i, 3));
+        if (!kind) continue;
+        hab_rows_t *seen;
+        long long period = hab_rows_int(r, i, 1);
+        e = hab_store_q(s, ctx->p, &seen, "SELECT 1 FROM review_reminders WHERE period_id = ? AND kind = ?",
+                        "it", period, kind);
+        if (e || seen->nrows) continue;
+        e = hab_store_q(s, ctx->p, NULL,
+                        "INSERT INTO review_reminders(case_id, period_id, kind, review_due, decide_by, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", "iittt" "t", hab_rows_int(r, i, 0), period, kind,
+                        T(r, i, 2), T(r, i, 3), ctx->now);
+        if (!e) (*added)++;
+    }
+    if (!e) e = s->ops->commit(s, ctx->p);
+    if (e) {
+        s->ops->rollback(s);
+        *added = 0;
+    }
+    return e;
+}
+
+typedef struct {
+    const apr_array_header_t *to;
+    long long case_id;
+    const char *kind, *review_due, *decide_by, *link;
+} reminder_mail_t;
+
+static const char *reminder_words(const char *kind)
+{
+    if (!strcmp(kind, "review-due-in-30-days")) return "review due in 30 days";
+    if (!strcmp(kind, "review-due-today")) return "review due";
+    return "review grace ends in 7 days";
+}
+
+static void write_reminder(FILE *out, const void *arg)
+{
+    const reminder_mail_t *m = arg;
+    char subject[96];
+    snprintf(subject, sizeof(subject), "Habitual contact: case %lld %s", m->case_id, reminder_words(m->kind));
+    admin_mail_headers(out, m->to, subject);
+    fprintf(out, "You are reminded of this as the customer experience manager, the monitoring officer or the\n"
+                 "chief executive under the habitual contact procedure.\n\n"
+                 "Case:        %lld\nReview due:  %s\n", m->case_id, m->review_due);
+    if (m->decide_by)
+        fprintf(out, "Decide by:   %s (if the review is not decided by then, the restrictions end the next\n"
+                     "             day: rule R16)\n", m->decide_by);
+    fprintf(out, "\n");
+    if (m->link) fprintf(out, "Open the case on the intranet: %s/cases/%lld\n\n", m->link, m->case_id);
+    fprintf(out, "This message holds no case content. Sign in to the intranet to read the file.\n");
+}
+
+/* ---- recording what was sent ---- */
+
+static hab_err_t *record(admin_ctx_t *ctx, hab_store_t *s, int reminder, long long id, const char *failure)
+{
+    /* two fixed table names, never input */
+    const char *table = reminder ? "review_reminders" : "notifications";
     hab_err_t *e = NULL;
     for (int tries = 0; tries < 3; tries++) { /* the mail went: try hard to record it */
         e = failure
-            ? hab_store_q(s, ctx->p, NULL, "UPDATE notifications SET email_attempts = email_attempts + 1, "
-                          "email_error = ? WHERE id = ? AND email_sent_at IS NULL", "ti", failure, id)
-            : hab_store_q(s, ctx->p, NULL, "UPDATE notifications SET email_sent_at = ?, "
+            ? hab_store_q(s, ctx->p, NULL, apr_pstrcat(ctx->p, "UPDATE ", table, " SET email_attempts = "
+                          "email_attempts + 1, email_error = ? WHERE id = ? AND email_sent_at IS NULL", NULL),
+                          "ti", failure, id)
+            : hab_store_q(s, ctx->p, NULL, apr_pstrcat(ctx->p, "UPDATE ", table, " SET email_sent_at = ?, "
                           "email_attempts = email_attempts + 1, email_error = NULL "
-                          "WHERE id = ? AND email_sent_at IS NULL", "ti", ctx->now, id);
+                          "WHERE id = ? AND email_sent_at IS NULL", NULL), "ti", ctx->now, id);
         if (!e) break;
     }
     return e;
 }
 
+/* ---- the verb ---- */
+
+typedef struct {
+    const char *cmd, *link;
+    int sent, failed;
+} send_run_t;
+
+/* Mail one pending row and record the outcome; ADMIN_DATABASE when the
+ * outcome cannot be recorded (then stop: a resend would double it). */
+static int send_and_record(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run, int reminder, long long id,
+                           long long case_id, const char *what, const char *failure)
+{
+    hab_err_t *e = record(ctx, s, reminder, id, failure);
+    if (e) {
+        fprintf(stderr, "habitual-admin: case %lld %s was %s but cannot be recorded: %s\n", case_id, what,
+                failure ? "not sent" : "sent", e->message);
+        return ADMIN_DATABASE;
+    }
+    if (failure) {
+        run->failed++;
+        fprintf(stderr, "habitual-admin: case %lld %s not sent: %s; it stays pending\n", case_id, what, failure);
+    }
+    return ADMIN_OK;
+}
+
+static int send_notifications(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run, const hab_rows_t *r,
+                              const apr_array_header_t *to)
+{
+    for (int i = 0; i < r->nrows; i++) {
+        long long id = hab_rows_int(r, i, 0), case_id = hab_rows_int(r, i, 1);
+        const char *event = safe_word(T(r, i, 2));
+        notice_mail_t m = {to, case_id, event, ops_date_of(ctx->p, T(r, i, 3)), run->link};
+        const char *failure = admin_sendmail(ctx->p, run->cmd, write_message, &m);
+        int rc = send_and_record(ctx, s, run, 0, id, case_id, event, failure);
+        if (rc) return rc;
+        if (!failure) {
+            run->sent++;
+            printf("sent: case %lld %s to %d chief officer%s\n", case_id, event, to->nelts,
+                   to->nelts == 1 ? "" : "s");
+        }
+    }
+    return ADMIN_OK;
+}
+
+static int send_reminders(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run, const hab_rows_t *r,
+                          const apr_array_header_t *to)
+{
+    for (int i = 0; i < r->nrows; i++) {
+        long long id = hab_rows_int(r, i, 0), case_id = hab_rows_int(r, i, 1);
+        reminder_mail_t m = {to, case_id, safe_word(T(r, i, 2)), T(r, i, 3), T(r, i, 4), run->link};
+        const char *failure = admin_sendmail(ctx->p, run->cmd, write_reminder, &m);
+        int rc = send_and_record(ctx, s, run, 1, id, case_id, m.kind, failure);
+        if (rc) return rc;
+        if (!failure) {
+            run->sent++;
+            printf("sent: case %lld %s to %d %s\n", case_id, m.kind, to->nelts,
+                   to->nelts == 1 ? "person" : "people");
+        }
+    }
+    return ADMIN_OK;
+}
+
+/* The addresses of every --reminder-group, each once. */
+static const char *reminder_addresses(admin_ctx_t *ctx, const char *url, apr_array_header_t *to)
+{
+    for (int i = 0; i + 1 < ctx->argc; i++) {
+        if (strcmp(ctx->argv[i], "--reminder-group") != 0) continue;
+        const char *problem = admin_group_addresses(ctx->p, url, ctx->argv[++i], to);
+        if (problem) return problem;
+    }
+    return NULL;
+}
+
+static void add_case(apr_array_header_t *named, long long case_id)
+{
+    for (int k = 0; k < named->nelts; k++)
+        if (APR_ARRAY_IDX(named, k, long long) == case_id) return;
+    APR_ARRAY_PUSH(named, long long) = case_id;
+}
+
+static const char *checked_link(admin_ctx_t *ctx, const char *link, int *bad)
+{
+    *bad = 0;
+    if (!link) return NULL;
+    for (const char *c = link; *c; c++)
+        if (*c <= 0x20 || *c >= 0x7f) *bad = 1;
+    char *l = apr_pstrdup(ctx->p, link);
+    for (size_t n = strlen(l); n > 0 && l[n - 1] == '/'; n--) l[n - 1] = '\0';
+    return l;
+}
+
+/* Record what dates have made due (lapses, suspensions' ends, reminders),
+ * then read what is pending. */
+static hab_err_t *pending_work(admin_ctx_t *ctx, hab_store_t *s, hab_rows_t **notices, hab_rows_t **reminders)
+{
+    int lapses, due;
+    hab_err_t *e = materialise_lapses(ctx, s, &lapses);
+    if (!e) e = materialise_reminders(ctx, s, &due);
+    if (!e) e = hab_store_q(s, ctx->p, notices, "SELECT id, case_id, event, created_at FROM notifications "
+                            "WHERE email_sent_at IS NULL ORDER BY created_at, id", "");
+    /* only while the case is in force on the same period: a reminder made
+     * moot by a decision or an end is not sent */
+    if (!e) e = hab_store_q(s, ctx->p, reminders,
+                            "SELECT r.id, r.case_id, r.kind, r.review_due, r.decide_by FROM review_reminders r "
+                            "JOIN cases c ON c.id = r.case_id AND c.status = 'active' "
+                            "WHERE r.email_sent_at IS NULL AND r.period_id = (SELECT max(id) FROM periods "
+                            "WHERE case_id = r.case_id) AND (r.decide_by IS NULL OR r.decide_by >= ?) "
+                            "ORDER BY r.created_at, r.id", "t", ctx->today);
+    if (!e && lapses)
+        printf("notify: %d event%s (lapse, suspension ended) recorded as notifications\n", lapses,
+               lapses == 1 ? "" : "s");
+    if (!e && due) printf("notify: %d review reminder%s due (R16)\n", due, due == 1 ? "" : "s");
+    return e;
+}
+
 int verb_notify(admin_ctx_t *ctx)
 {
-    static const char *const opts[] = {"--sendmail", "--ldap-url", "--group", "--link", NULL};
+    static const char *const opts[] = {"--sendmail", "--ldap-url", "--group", "--link", "--reminder-group", NULL};
     int rc = admin_check_options(ctx, opts, NULL, 0);
     if (rc) return rc;
-    const char *cmd = admin_option(ctx, "--sendmail"), *url = admin_option(ctx, "--ldap-url");
-    const char *group = admin_option(ctx, "--group"), *link = admin_option(ctx, "--link");
-    if (!cmd) cmd = ADMIN_DEFAULT_SENDMAIL;
+    const char *url = admin_option(ctx, "--ldap-url"), *group = admin_option(ctx, "--group");
+    int has_reminder_groups = admin_option(ctx, "--reminder-group") != NULL, bad_link;
+    send_run_t run = {admin_option(ctx, "--sendmail"), NULL, 0, 0};
+    if (!run.cmd) run.cmd = ADMIN_DEFAULT_SENDMAIL;
     if (!url || !group) {
         fprintf(stderr, "habitual-admin: notify needs --ldap-url URL (as HabitualLDAPURL) and "
                         "--group DN (the chief officers' group)\n");
         return ADMIN_USAGE;
     }
-    if (link) {
-        for (const char *c = link; *c; c++)
-            if (*c <= 0x20 || *c >= 0x7f) {
-                fprintf(stderr, "habitual-admin: --link must be a URL without spaces\n");
-                return ADMIN_USAGE;
-            }
-        char *l = apr_pstrdup(ctx->p, link);
-        for (size_t n = strlen(l); n > 0 && l[n - 1] == '/'; n--) l[n - 1] = '\0';
-        link = l;
+    run.link = checked_link(ctx, admin_option(ctx, "--link"), &bad_link);
+    if (bad_link) {
+        fprintf(stderr, "habitual-admin: --link must be a URL without spaces\n");
+        return ADMIN_USAGE;
     }
     hab_store_t *store;
     if ((rc = admin_open(ctx, 0, &store))) return rc;
     signal(SIGPIPE, SIG_IGN); /* a sendmail that exits early is a failed send, not our death */
 
-    int lapses;
-    hab_err_t *e = materialise_lapses(ctx, store, &lapses);
-    hab_rows_t *r;
-    if (!e) e = hab_store_q(store, ctx->p, &r, "SELECT id, case_id, event, created_at FROM notifications "
-                            "WHERE email_sent_at IS NULL ORDER BY created_at, id", "");
+    hab_rows_t *r, *reminders;
+    hab_err_t *e = pending_work(ctx, store, &r, &reminders);
     if (e) return admin_fail(e, ADMIN_DATABASE);
-    if (lapses) printf("notify: %d event%s (lapse, suspension ended) recorded as notifications\n", lapses, lapses == 1 ? "" : "s");
-    if (r->nrows == 0) {
+    if (r->nrows == 0 && reminders->nrows == 0) {
         printf("notify: nothing to send\n");
         return ADMIN_OK;
     }
+    int unsendable = reminders->nrows && !has_reminder_groups;
+    if (unsendable) {
+        fprintf(stderr, "habitual-admin: %d review reminder%s pending but no --reminder-group (the CEM's, the "
+                        "monitoring officer's and the chief executive's groups) was given; they stay pending\n",
+                reminders->nrows, reminders->nrows == 1 ? " is" : "s are");
+        reminders->nrows = 0;
+    }
 
     apr_array_header_t *to = apr_array_make(ctx->p, 8, sizeof(const char *));
-    const char *problem = admin_group_addresses(ctx->p, url, group, to);
+    apr_array_header_t *to_remind = apr_array_make(ctx->p, 8, sizeof(const char *));
+    const char *problem = r->nrows ? admin_group_addresses(ctx->p, url, group, to) : NULL;
+    if (!problem && reminders->nrows) problem = reminder_addresses(ctx, url, to_remind);
     if (problem) {
         fprintf(stderr, "habitual-admin: %s; nothing was sent (%d pending)\n",
-                hab_text_clean(ctx->p, problem, 0), r->nrows);
+                hab_text_clean(ctx->p, problem, 0), r->nrows + reminders->nrows);
         return ADMIN_FAILED;
     }
     /* case ids with what happened in them: logged before anything is sent or shown */
-    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows, sizeof(long long));
-    for (int i = 0; i < r->nrows; i++) {
-        long long case_id = hab_rows_int(r, i, 1);
-        int seen = 0;
-        for (int k = 0; k < named->nelts && !seen; k++) seen = APR_ARRAY_IDX(named, k, long long) == case_id;
-        if (!seen) APR_ARRAY_PUSH(named, long long) = case_id;
-    }
-    if ((rc = admin_log_cases(ctx, store, "admin.notify", named))) return rc;
-    int sent = 0, failed = 0;
-    for (int i = 0; i < r->nrows; i++) {
-        long long id = hab_rows_int(r, i, 0), case_id = hab_rows_int(r, i, 1);
-        const char *event = safe_word(T(r, i, 2));
-        const char *failure = send_one(ctx->p, cmd, to, case_id, event,
-                                       ops_date_of(ctx->p, T(r, i, 3)), link);
-        if ((e = record(ctx, store, id, failure))) {
-            fprintf(stderr, "habitual-admin: case %lld %s was %s but cannot be recorded: %s\n", case_id,
-                    event, failure ? "not sent" : "sent", e->message);
-            return ADMIN_DATABASE;
-        }
-        if (failure) {
-            failed++;
-            fprintf(stderr, "habitual-admin: case %lld %s not sent: %s; it stays pending\n", case_id,
-                    event, failure);
-        } else {
-            sent++;
-            printf("sent: case %lld %s to %d chief officer%s\n", case_id, event, to->nelts,
-                   to->nelts == 1 ? "" : "s");
-        }
-    }
-    printf("notify: %d sent, %d failed\n", sent, failed);
-    return failed ? ADMIN_FAILED : ADMIN_OK;
+    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows + reminders->nrows, sizeof(long long));
+    for (int i = 0; i < r->nrows; i++) add_case(named, hab_rows_int(r, i, 1));
+    for (int i = 0; i < reminders->nrows; i++) add_case(named, hab_rows_int(reminders, i, 1));
+    if (named->nelts && (rc = admin_log_cases(ctx, store, "admin.notify", named))) return rc;
+    if ((rc = send_notifications(ctx, store, &run, r, to)) || (rc = send_reminders(ctx, store, &run, reminders, to_remind)))
+        return rc;
+    printf("notify: %d sent, %d failed\n", run.sent, run.failed);
+    return run.failed || unsendable ? ADMIN_FAILED : ADMIN_OK;
 }

@@ -614,6 +614,7 @@ static hab_err_t *purge_one(admin_ctx_t *ctx, hab_store_t *s, long long id)
         "DELETE FROM appeals WHERE case_id = ?",
         "DELETE FROM decisions WHERE case_id = ?",
         "DELETE FROM reports WHERE case_id = ?",
+        "DELETE FROM review_reminders WHERE case_id = ?",
         "DELETE FROM periods WHERE case_id = ?",
         "DELETE FROM restrictions WHERE case_id = ?",
         "DELETE FROM letters WHERE case_id = ?",

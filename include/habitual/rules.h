@@ -88,6 +88,19 @@ const char *hab_rule_r14_suspension_ends(apr_pool_t *p, const json_t *restrictio
  * force when its review is not decided is review_due + grace days. */
 const char *hab_rule_r16_review_deadline(apr_pool_t *p, const char *review_due, int grace_days);
 
+/* R16's reminders to the CEM, the monitoring officer and the chief
+ * executive: the one whose window holds today, or NULL.  Windows, in
+ * calendar days: "review-due-in-30-days" from due - 30 to the day before
+ * due; "review-due-today" from due to deadline - 8 (at least the due date
+ * itself); "review-grace-ending" from deadline - 7 (not before due + 1) to
+ * the deadline.  A window notify did not run in is passed over, not sent
+ * late beside the next.  deadline NULL (a period from before R16): no
+ * grace-ending reminder. */
+#define HAB_R16_REMIND_BEFORE_DAYS 30
+#define HAB_R16_REMIND_GRACE_DAYS 7
+const char *hab_rule_r16_reminder(apr_pool_t *p, const char *today, const char *review_due,
+                                  const char *deadline);
+
 /* R19 Action follows continued behaviour: a report on a warned case needs a
  * contact since the warning (recorded after it, dated no earlier than its
  * day), unless it is severe (R3's own reason). */

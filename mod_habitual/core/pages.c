@@ -137,6 +137,44 @@ static const char *interim_table(hab_ctx_t *ctx, const hab_ui_t *ui, const json_
     return hab_ui_table(ctx->p, caption, head, rows);
 }
 
+/* R16: reviews due, the last day to decide, and the reminders sent. */
+static const char *reminder_sent(hab_ctx_t *ctx, const json_t *reminded)
+{
+    static const struct { const char *kind, *words; } kinds[] = {
+        {"review-due-in-30-days", "30 days before"}, {"review-due-today", "On the due date"},
+        {"review-grace-ending", "7 days before the grace ends"}};
+    const char *kind = hab_j_str(reminded, "kind"), *sent = hab_j_str(reminded, "sent_at");
+    if (!kind || !sent) return "Not yet";
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+        if (!strcmp(kinds[k].kind, kind))
+            return apr_pstrcat(ctx->p, kinds[k].words, ", sent ",
+                               hab_ui_date(ctx->p, apr_pstrndup(ctx->p, sent, 10)), NULL);
+    return "Not yet";
+}
+
+static const char *reviews_due_table(hab_ctx_t *ctx, const hab_ui_t *ui, const json_t *cases)
+{
+    const char *caption = "Reviews due within 30 days or overdue";
+    if (!json_array_size(cases))
+        return hab_tpl(ctx->p, "<h2 class=\"govuk-heading-m\">{{c}}</h2><p class=\"govuk-body\">None.</p>",
+                       "c", caption, NULL);
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *const *));
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        const char **cells = apr_pcalloc(ctx->p, 5 * sizeof(char *));
+        const char *decide_by = hab_j_str(c, "decide_by");
+        cells[0] = case_link(ctx, ui, (apr_int64_t)json_integer_value(json_object_get(c, "id")));
+        cells[1] = E(hab_j_str(json_object_get(c, "person"), "name"));
+        cells[2] = E(hab_ui_date(ctx->p, hab_j_str(c, "review_due")));
+        cells[3] = decide_by ? E(hab_ui_date(ctx->p, decide_by)) : "Before the period ends";
+        cells[4] = E(reminder_sent(ctx, json_object_get(c, "reminded")));
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    static const char *const head[] = {"Case", "Customer", "Review due", "Decide by (R16)", "Last reminder", NULL};
+    return hab_ui_table(ctx->p, caption, head, rows);
+}
+
 /* ---- home ---- */
 
 static const char *start_button(hab_ctx_t *ctx, const hab_ui_t *ui)
@@ -159,7 +197,7 @@ static hab_err_t *home_case_officer(hab_ctx_t *ctx, const hab_ui_t *ui, hab_html
     }
     hab_html_add(h, cases_table(ctx, ui, "Reports awaiting a decision", json_object_get(d, "awaiting_decision"), 0));
     hab_html_add(h, cases_table(ctx, ui, "Reviews awaiting a decision", json_object_get(d, "review_decisions"), 1));
-    hab_html_add(h, cases_table(ctx, ui, "Reviews due within 30 days or overdue", json_object_get(d, "reviews_due"), 1));
+    hab_html_add(h, reviews_due_table(ctx, ui, json_object_get(d, "reviews_due")));
     return NULL;
 }
 

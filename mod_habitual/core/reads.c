@@ -483,6 +483,30 @@ static hab_err_t *interim_ends(hab_ctx_t *ctx, json_t *list)
     return NULL;
 }
 
+/* R16: each review due's last day to decide ("decide_by", null for a
+ * period from before R16) and the latest reminder notify has sent for its
+ * period ("reminded": {kind, sent_at}, or null). */
+static hab_err_t *review_reminders_sent(hab_ctx_t *ctx, json_t *list)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(list, i, entry) {
+        hab_rows_t *r;
+        hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
+                                   "SELECT pe.review_deadline, m.kind, m.email_sent_at FROM periods pe "
+                                   "LEFT JOIN review_reminders m ON m.period_id = pe.id AND m.email_sent_at IS NOT NULL "
+                                   "WHERE pe.id = (SELECT max(id) FROM periods WHERE case_id = ?) "
+                                   "ORDER BY m.email_sent_at DESC, m.id DESC LIMIT 1", "i",
+                                   (long long)json_integer_value(json_object_get(entry, "id")));
+        if (e) return e;
+        json_object_set_new(entry, "decide_by", hab_json_text(r->nrows ? T(r, 0, 0) : NULL));
+        json_object_set_new(entry, "reminded", r->nrows && T(r, 0, 1)
+                                                   ? json_pack("{s:s, s:s}", "kind", T(r, 0, 1), "sent_at", T(r, 0, 2))
+                                                   : json_null());
+    }
+    return NULL;
+}
+
 hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
 {
     *out = hab_json_own(ctx->p, json_pack("{s:[], s:[], s:[], s:[], s:[], s:[], s:[]}", "new", "warned",
@@ -521,7 +545,8 @@ hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
         if (!strcmp(status, "active") && hab_rows_int(r, i, 9))
             json_array_append_new(json_object_get(*out, "appeals"), summary(ctx, r, i, status));
     }
-    return interim_ends(ctx, json_object_get(*out, "interim"));
+    e = interim_ends(ctx, json_object_get(*out, "interim"));
+    return e ? e : review_reminders_sent(ctx, json_object_get(*out, "reviews_due"));
 }
 
 /* Appeals a chief officer may hear: pending, and they were not involved. */

@@ -242,6 +242,25 @@ const char *hab_rule_r16_review_deadline(apr_pool_t *p, const char *review_due, 
     return hab_date_add_days(p, review_due, grace_days);
 }
 
+static int within(const char *day, const char *first, const char *last)
+{
+    return strcmp(first, day) <= 0 && (!last || strcmp(day, last) <= 0);
+}
+
+const char *hab_rule_r16_reminder(apr_pool_t *p, const char *today, const char *review_due,
+                                  const char *deadline)
+{
+    const char *before = hab_date_add_days(p, review_due, -HAB_R16_REMIND_BEFORE_DAYS);
+    if (within(today, before, hab_date_add_days(p, review_due, -1))) return "review-due-in-30-days";
+    if (!deadline) return within(today, review_due, NULL) ? "review-due-today" : NULL;
+    const char *grace_from = hab_date_add_days(p, deadline, -HAB_R16_REMIND_GRACE_DAYS);
+    const char *day_after_due = hab_date_add_days(p, review_due, 1);
+    if (strcmp(grace_from, day_after_due) < 0) grace_from = day_after_due;
+    if (within(today, review_due, hab_date_add_days(p, grace_from, -1)) || !strcmp(today, review_due))
+        return "review-due-today";
+    return within(today, grace_from, deadline) ? "review-grace-ending" : NULL;
+}
+
 hab_err_t *hab_rule_r19_contact_since_warning(apr_pool_t *p, int warned, int severe, long long contacts_since)
 {
     if (!warned || severe || contacts_since > 0) return NULL;

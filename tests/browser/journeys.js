@@ -380,6 +380,7 @@ const STEPS = {
   grants: { title: 'Pass the notice to an officer', button: 'Pass on the notice', done: 'Notice passed on' },
   statements: { title: "Record the customer's statement", button: 'Record statement', done: 'Statement recorded' },
   hold: { title: 'Place a legal hold', button: 'Place legal hold', done: 'Legal hold placed' },
+  'interim-lift': { title: 'Lift the interim restriction', button: 'Lift the restriction', done: 'Interim restriction lifted' },
 };
 
 // Every page, each error page and each form's error state: what the pages
@@ -790,6 +791,15 @@ async function steps(run) {
   await stepFromCase(carol, caseIdFrom(alice.page.url()), 'close');
   await carol.fill('Why no action is needed', 'The customer has moved away.');
   await submitStep(carol, 'close');
+  // R15: an interim restriction after violence, lifted early by the CEM with a reason
+  await alice.open('concerns/new', 'concern form');
+  await fillConcern(alice, { name: 'Ivo Interim', reference: `INT-${cfg.stamp}`, summary: 'Raised a fist at the counter.', criteria: [CRITERIA.violence] });
+  await alice.follow(alice.button('Raise the concern'), 'case page after raising (interim in force)', { redirect: true });
+  const interimId = caseIdFrom(alice.page.url());
+  await emptyStep(carol, interimId, 'interim-lift');
+  await stepFromCase(carol, interimId, 'interim-lift');
+  await carol.fill('Why the interim restriction is lifted', 'The officer confirms no threat was made.');
+  await submitStep(carol, 'interim-lift');
   await chris.open('absences', 'absences');
   await chris.follow(chris.button('Record absence'), 'absences form submitted empty', { status: 422 });
   await chris.expectErrors('absences form submitted empty');

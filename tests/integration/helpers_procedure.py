@@ -417,3 +417,37 @@ class FutureServer:
         if user not in self._clients:
             self._clients[user] = Client(self.httpd.base(), user)
         return self._clients[user]
+
+
+# ---- mail, as habitual-admin notify sends it ----
+
+def fake_sendmail(workdir, fail=False):
+    """A sendmail command that appends each message to workdir/mail.log (or
+    fails with status 1); returns (command, log path)."""
+    log = os.path.join(str(workdir), "mail.log")
+    cmd = os.path.join(str(workdir), "sendmail-bad" if fail else "sendmail-good")
+    with open(cmd, "w") as f:
+        f.write("#!/bin/sh\ncat >/dev/null\nexit 1\n" if fail else
+                "#!/bin/sh\n{ cat; echo '=====END====='; } >> %s\n" % log)
+    os.chmod(cmd, 0o755)
+    return cmd, log
+
+
+def parse_mails(path):
+    """[(headers, body)] of every message in a fake_sendmail log."""
+    if not os.path.exists(path):
+        return []
+    mails = []
+    for chunk in open(path).read().split("=====END=====\n"):
+        if not chunk.strip():
+            continue
+        head, _, body = chunk.partition("\n\n")
+        headers, last = {}, None
+        for line in head.splitlines():
+            if line[:1] in (" ", "\t"):
+                headers[last] += " " + line.strip()
+            else:
+                last, _, value = line.partition(":")
+                headers[last] = value.strip()
+        mails.append((headers, body))
+    return mails

@@ -19,7 +19,9 @@ import pytest
 import rig
 from conftest import PG, SCHEMA_MIGRATIONS, SCHEMA_VERSION, Db, missing_database, new_database, pgsql_only, sqlite_only
 from helpers_faults import integrity
-from helpers_procedure import FutureServer, add_months, iso, period_end, review_due, today
+from helpers_procedure import (
+    FutureServer, add_months, fake_sendmail, iso, parse_mails, period_end, review_due, today,
+)
 
 CHIEF_OFFICER_MAILS = {"olive@example.org", "oscar@example.org", "dana@example.org"}
 
@@ -646,40 +648,14 @@ def test_purge_dry_run_changes_nothing_and_purge_removes_exactly_the_expired_unh
 
 # ---- notify ----
 
-def parse_mails(path):
-    if not os.path.exists(path):
-        return []
-    mails = []
-    for chunk in open(path).read().split("=====END=====\n"):
-        if not chunk.strip():
-            continue
-        head, _, body = chunk.partition("\n\n")
-        headers, last = {}, None
-        for line in head.splitlines():
-            if line[:1] in (" ", "\t"):
-                headers[last] += " " + line.strip()
-            else:
-                last, _, value = line.partition(":")
-                headers[last] = value.strip()
-        mails.append((headers, body))
-    return mails
-
-
 def test_notify_emails_each_notification_once_to_the_chief_officers_and_retries_failures(own_rig, workdir):
     s, t = Seeder(own_rig), today()
     secret = "NOTIFY-SECRET-" + uid()
     approved = [s.active(t, reference=secret + "-a", summary=secret),
                 s.active(t, reference=secret + "-b", summary=secret)]
     lapsed = s.active(add_months(t, -13), 12, reference=secret + "-c", summary=secret)
-    mail_log = os.path.join(workdir, "mail.log")
-    good = os.path.join(workdir, "sendmail-good")
-    bad = os.path.join(workdir, "sendmail-bad")
-    with open(good, "w") as f:
-        f.write("#!/bin/sh\n{ cat; echo '=====END====='; } >> %s\n" % mail_log)
-    with open(bad, "w") as f:
-        f.write("#!/bin/sh\ncat >/dev/null\nexit 1\n")
-    os.chmod(good, 0o755)
-    os.chmod(bad, 0o755)
+    good, mail_log = fake_sendmail(workdir)
+    bad, _ = fake_sendmail(workdir, fail=True)
     ldap = ["--ldap-url", own_rig.httpd.ldap_url, "--group", rig.group_dn("chief-officers"),
             "--link", "https://intranet.example.org/habitual/"]
 

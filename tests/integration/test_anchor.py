@@ -22,6 +22,7 @@ import pytest
 import rig
 import helpers_access as H
 from conftest import Db, RigFixture, _check_sanitizers
+from helpers_procedure import fake_sendmail, parse_mails
 
 AUDITOR_MAILS = {"audrey@example.org", "dana@example.org"}
 
@@ -348,34 +349,9 @@ def test_entries_removed_after_a_checkpoint_are_reported_at_the_first_missing(ke
 
 # ---- 5: the daily job ----
 
-def parse_mails(path):
-    if not os.path.exists(path):
-        return []
-    mails = []
-    for chunk in open(path).read().split("=====END=====\n"):
-        if not chunk.strip():
-            continue
-        head, _, body = chunk.partition("\n\n")
-        headers, last = {}, None
-        for line in head.splitlines():
-            if line[:1] in (" ", "\t"):
-                headers[last] += " " + line.strip()
-            else:
-                last, _, value = line.partition(":")
-                headers[last] = value.strip()
-        mails.append((headers, body))
-    return mails
-
-
 def sendmails(workdir):
-    log = os.path.join(workdir, "mail.log")
-    good, bad = os.path.join(workdir, "sendmail-good"), os.path.join(workdir, "sendmail-bad")
-    with open(good, "w") as f:
-        f.write("#!/bin/sh\n{ cat; echo '=====END====='; } >> %s\n" % log)
-    with open(bad, "w") as f:
-        f.write("#!/bin/sh\ncat >/dev/null\nexit 1\n")
-    os.chmod(good, 0o755)
-    os.chmod(bad, 0o755)
+    good, log = fake_sendmail(workdir)
+    bad, _ = fake_sendmail(workdir, fail=True)
     return log, good, bad
 
 

@@ -6,10 +6,11 @@ refusal beside its allowed path; both engines (the suite runs twice)."""
 
 import datetime
 
+import rig as rigmod
 from helpers_procedure import (
     WRITTEN_ONLY, FutureServer, active_case, add_contact, add_months, appeal, approve, case_file,
-    expect_refusal, iso, notices, notifications, ok, raise_case, record_absence, report, review,
-    review_decide, review_due, today, warn,
+    expect_refusal, fake_sendmail, iso, notices, notifications, ok, parse_mails, raise_case, record_absence,
+    report, review, review_decide, review_due, today, warn,
 )
 
 DAY = datetime.timedelta(days=1)
@@ -216,6 +217,115 @@ def test_r16_a_review_decided_in_time_starts_a_new_period(own_rig):
         c = case_file(fut, cid)
         assert c["status"] == "active" and c["end_reason"] is None
         assert c["period"]["start"] == iso(due + 20 * DAY)
+
+
+# ---- R16's reminders (habitual-admin notify) ----
+
+REMINDED = {"carol@example.org", "molly@example.org", "mona@example.org", "chris@example.org"}
+
+
+class Notify:
+    """habitual-admin notify on the rig's database, its clock `days` ahead."""
+
+    def __init__(self, rig, workdir):
+        self.rig = rig
+        self.sendmail, self.log = fake_sendmail(workdir)
+        self.args = ["notify", "--sendmail", self.sendmail, "--ldap-url", rig.httpd.ldap_url,
+                     "--group", rigmod.group_dn("chief-officers"), "--link", "https://intranet.example.org/h"]
+        self.groups = []
+        for g in ("cem", "monitoring-officer", "chief-executive"):
+            self.groups += ["--reminder-group", rigmod.group_dn(g)]
+        self.seen = 0
+
+    def run(self, days, groups=True, check=True):
+        return self.rig.admin(*(self.args + (self.groups if groups else [])), faketime="+%dd" % days,
+                              check=check)
+
+    def new_reminders(self, cid):
+        """Subjects of the reminders for cid mailed since the last call, with their mails."""
+        mails = parse_mails(self.log)
+        new, self.seen = mails[self.seen:], len(mails)
+        return [(h, b) for h, b in new if h["Subject"].startswith("Habitual contact: case %d review " % cid)]
+
+
+def _subjects(mails):
+    return [h["Subject"].split(" ", 4)[4] for h, _b in mails]
+
+
+def test_r16_notify_reminds_30_days_before_on_the_date_and_before_the_grace_ends_once_each(own_rig, tmp_path):
+    rig = own_rig
+    cid = active_case(rig, period_months=24)                  # review due at 12 months, period 24
+    due = review_due(today(), 24)
+    to_due = (due - today()).days
+    notify = Notify(rig, tmp_path)
+    notify.run(0)
+    assert notify.new_reminders(cid) == []                    # the approval only
+    notify.run(to_due - 31)
+    assert notify.new_reminders(cid) == []                    # 31 days before: not yet
+
+    res = notify.run(to_due - 30)
+    [(headers, body)] = notify.new_reminders(cid)
+    assert headers["Subject"] == "Habitual contact: case %d review due in 30 days" % cid
+    assert {a.strip() for a in headers["To"].split(",")} == REMINDED
+    assert "Review due:  %s" % iso(due) in body and "Decide by:   %s" % iso(due + 28 * DAY) in body
+    assert "https://intranet.example.org/h/cases/%d\n" % cid in body
+    assert "Pat" not in body and "Person" not in body        # no case content
+    assert "1 review reminder due" in res.stdout
+    log = rig.db.query("SELECT action, case_id FROM access_log WHERE action = 'admin.notify' AND case_id = ?",
+                       (cid,))
+    assert len(log) == 2                                      # the approval's run, and this one
+    for days in (to_due - 30, to_due - 29, to_due - 1):       # once: not again in its window
+        notify.run(days)
+        assert notify.new_reminders(cid) == []
+
+    # the CEM's dashboard shows the review, its last day and the reminder sent
+    with FutureServer(rig, "+%dd" % (to_due - 29)) as fut:
+        page = fut.as_user("carol").get("").text
+        assert "Decide by (R16)" in page and "30 days before, sent" in page
+
+    # without the groups to send to, a due reminder waits and the run fails, loudly
+    res = notify.run(to_due, groups=False, check=False)
+    assert res.returncode == 1 and "--reminder-group" in res.stderr
+    assert notify.new_reminders(cid) == []
+    [row] = rig.db.query("SELECT email_sent_at FROM review_reminders WHERE case_id = ? AND kind = "
+                         "'review-due-today'", (cid,))
+    assert row["email_sent_at"] is None
+    notify.run(to_due + 1)                                    # the next run sends it, once
+    assert _subjects(notify.new_reminders(cid)) == ["review due"]
+    notify.run(to_due + 20)
+    assert notify.new_reminders(cid) == []
+
+    notify.run(to_due + 21)                                   # 7 days before the grace ends
+    assert _subjects(notify.new_reminders(cid)) == ["review grace ends in 7 days"]
+    notify.run(to_due + 28)
+    assert notify.new_reminders(cid) == []
+    notify.run(to_due + 29)                                   # ended (R16): chief officers told, no reminder
+    assert notify.new_reminders(cid) == []
+    rows = rig.db.query("SELECT kind, email_sent_at, email_attempts FROM review_reminders WHERE case_id = ? "
+                        "ORDER BY id", (cid,))
+    assert [(r["kind"], r["email_attempts"]) for r in rows] == [
+        ("review-due-in-30-days", 1), ("review-due-today", 1), ("review-grace-ending", 1)]
+    assert all(r["email_sent_at"] for r in rows)
+    subjects = [h["Subject"] for h, _b in parse_mails(notify.log)]
+    assert subjects.count("Habitual contact: case %d review-overdue" % cid) == 1
+
+
+def test_r16_a_review_decided_in_time_stops_the_reminders_of_its_period(own_rig, tmp_path):
+    rig = own_rig
+    cid = active_case(rig, period_months=24)
+    due = review_due(today(), 24)
+    to_due = (due - today()).days
+    notify = Notify(rig, tmp_path)
+    notify.run(to_due)                                        # on the due date
+    assert _subjects(notify.new_reminders(cid)) == ["review due"]
+    with FutureServer(rig, "+%dd" % (to_due + 2)) as late:    # decided within the grace
+        review(late, cid)
+        review_decide(late, cid, "continue", period_months=12)
+    for days in (to_due + 21, to_due + 28, to_due + 29):      # no grace reminder, no end
+        notify.run(days)
+        assert notify.new_reminders(cid) == []
+    with FutureServer(rig, "+%dd" % (to_due + 29)) as fut:
+        assert case_file(fut, cid)["status"] == "active"
 
 
 # ---- R19 ----

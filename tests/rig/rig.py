@@ -31,6 +31,7 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PLAIN_MODULE = os.path.join(ROOT, "mod_habitual", ".libs", "mod_habitual.so")
+PLAIN_ADMIN = os.path.join(ROOT, "admin", "habitual-admin")
 MODULE = os.environ.get("HABITUAL_MODULE", PLAIN_MODULE)
 ADMIN = os.environ.get("HABITUAL_ADMIN", os.path.join(ROOT, "admin", "habitual-admin"))
 APACHE_MODULES = "/usr/lib/apache2/modules"
@@ -977,16 +978,20 @@ Alias /habitual/assets {d}/assets
             self.db.drop()
 
 
-def admin(db, *args, check=True, driver=None, input=None):
+def admin(db, *args, check=True, driver=None, input=None, faketime=None):
     """Run habitual-admin on db (a SQLite path, or a PgDatabase: then as
     --driver pgsql with its owner's connection string); returns the
-    CompletedProcess."""
+    CompletedProcess.  faketime (e.g. "+30d"): its clock runs so far ahead
+    (libfaketime; the plain build, as for a clock-shifted httpd)."""
     if is_pg(db):
         driver, params = driver or "pgsql", db.conninfo
     else:
         driver, params = driver or "sqlite3", db
-    cmd = [ADMIN, "--driver", driver, "--params", params] + list(args)
-    res = subprocess.run(cmd, capture_output=True, text=True, input=input)
+    env = None
+    if faketime:
+        env = dict(os.environ, LD_PRELOAD=FAKETIME_LIB, FAKETIME=faketime, FAKETIME_DONT_FAKE_MONOTONIC="1")
+    cmd = [PLAIN_ADMIN if faketime else ADMIN, "--driver", driver, "--params", params] + list(args)
+    res = subprocess.run(cmd, capture_output=True, text=True, input=input, env=env)
     if check and res.returncode != 0:
         raise RuntimeError("habitual-admin %s failed (%d): %s%s"
                            % (" ".join(args), res.returncode, res.stdout, res.stderr))

@@ -828,6 +828,38 @@ END_TEST
 
 /* ---- R15 an interim restriction is limited ---- */
 
+/* R16's reminders: each window, its edges, and the days between with none. */
+static void reminder_is(const char *today, const char *deadline, const char *want)
+{
+    const char *got = hab_rule_r16_reminder(test_pool, today, "2027-06-30", deadline);
+    if (!want) ck_assert_msg(!got, "%s: no reminder expected, got %s", today, got);
+    else ck_assert_msg(got && !strcmp(got, want), "%s: want %s, got %s", today, want, got ? got : "none");
+}
+
+START_TEST(r16_reminders_fall_in_their_windows)
+{
+    const char *deadline = "2027-07-28";                    /* due + 28 (the default grace) */
+    reminder_is("2027-05-30", deadline, NULL);              /* 31 days before: none yet */
+    reminder_is("2027-05-31", deadline, "review-due-in-30-days");
+    reminder_is("2027-06-29", deadline, "review-due-in-30-days");
+    reminder_is("2027-06-30", deadline, "review-due-today");
+    reminder_is("2027-07-20", deadline, "review-due-today");  /* notify missed the due date: still told */
+    reminder_is("2027-07-21", deadline, "review-grace-ending"); /* 7 days before the grace ends */
+    reminder_is("2027-07-28", deadline, "review-grace-ending"); /* the grace's last day */
+    reminder_is("2027-07-29", deadline, NULL);              /* ended (R16): nothing to remind */
+}
+END_TEST
+
+START_TEST(r16_reminders_with_a_short_or_no_grace)
+{
+    reminder_is("2027-06-30", "2027-06-30", "review-due-today"); /* grace 0: the due date is the last */
+    reminder_is("2027-07-01", "2027-06-30", NULL);
+    reminder_is("2027-06-30", "2027-07-03", "review-due-today"); /* grace 3: the due date first */
+    reminder_is("2027-07-01", "2027-07-03", "review-grace-ending");
+    reminder_is("2027-08-30", NULL, "review-due-today");    /* a period from before R16 */
+}
+END_TEST
+
 START_TEST(r15_without_a_report_it_lapses_after_the_days)
 {
     /* imposed 1 March, 28 days: in force through 29 March, gone on the 30th */
@@ -970,6 +1002,8 @@ Suite *suite_rules(void)
     tcase_add_test(tc, r10_vulnerable_without_consideration_refused);
     tcase_add_test(tc, r10_allowed);
     /* R15 */
+    tcase_add_test(tc, r16_reminders_fall_in_their_windows);
+    tcase_add_test(tc, r16_reminders_with_a_short_or_no_grace);
     tcase_add_test(tc, r15_without_a_report_it_lapses_after_the_days);
     tcase_add_test(tc, r15_a_report_after_it_lapsed_does_not_revive_it);
     tcase_add_test(tc, r15_a_report_in_time_keeps_it_until_the_decision);
