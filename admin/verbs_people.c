@@ -562,9 +562,11 @@ typedef struct {
 static const char *const purge_case_sql =
     "SELECT c.id, c.status, c.end_reason, c.closed_at, c.ended_at, c.legal_hold_reason, "
     "(SELECT " HAB_SQL_LAST_DAY("pe") " FROM periods pe WHERE case_id = c.id ORDER BY id DESC LIMIT 1), "
-    "(SELECT count(*) FROM case_criteria WHERE case_id = c.id AND criterion = 'violence') + "
+    /* violence withdrawn as entered in error does not keep a case longer */
+    "(SELECT count(*) FROM case_criteria WHERE case_id = c.id AND criterion = 'violence' "
+    " AND withdrawn_at IS NULL) + "
     "(SELECT count(*) FROM contact_incidents i JOIN contacts k ON k.id = i.contact_id "
-    " WHERE k.case_id = c.id AND i.incident = 'violence') FROM cases c ";
+    " WHERE k.case_id = c.id AND i.incident = 'violence' AND i.withdrawn_at IS NULL) FROM cases c ";
 
 static verdict_t retention_verdict(admin_ctx_t *ctx, const retention_t *keep, const hab_rows_t *r, int i)
 {
@@ -615,6 +617,7 @@ static hab_err_t *purge_one(admin_ctx_t *ctx, hab_store_t *s, long long id)
         "DELETE FROM decisions WHERE case_id = ?",
         "DELETE FROM reports WHERE case_id = ?",
         "DELETE FROM review_reminders WHERE case_id = ?",
+        "DELETE FROM corrections WHERE case_id = ?",
         "DELETE FROM periods WHERE case_id = ?",
         "DELETE FROM restrictions WHERE case_id = ?",
         "DELETE FROM letters WHERE case_id = ?",

@@ -35,7 +35,9 @@ typedef struct hab_case {
     json_t *person_matches;        /* other stored persons with the same reference (whole load) */
     json_t *representative;        /* {name, address} or null */
     json_t *advocate;
-    json_t *copy_to;               /* [{name, role, address}] */
+    json_t *copy_to;               /* the copy list now: [{id, name, role, address, added_by, added_at}] */
+    json_t *copies_removed;        /* recipients removed: the same, each with removed {at, by, reason} */
+    json_t *corrections;           /* [{target, id, item, old_value, new_value, reason, by, at}] */
     json_t *criteria;              /* ["slug", ...] */
     json_t *contacts;              /* the chronology, oldest first */
     int violence;                  /* R8: a violence incident or criterion */

@@ -27,6 +27,10 @@ hab_err_t *hab_step_legal_hold(hab_ctx_t *ctx, const hab_request_in_t *in, hab_r
 hab_err_t *hab_step_link_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 /* R15: the CEM lifts an interim restriction early, with a reason. */
 hab_err_t *hab_step_lift_interim(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+/* corrections.c: the person's details, entries withdrawn, the copy list */
+hab_err_t *hab_step_correct_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_withdraw_entry(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_copies(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_step_unlink_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_step_add_absence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 

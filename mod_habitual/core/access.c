@@ -123,6 +123,8 @@ static json_t *full_view(const hab_case_t *c)
     json_object_set(v, "representative", c->representative);
     json_object_set(v, "advocate", c->advocate);
     json_object_set(v, "copy_to", c->copy_to);
+    json_object_set(v, "copies_removed", c->copies_removed);
+    json_object_set(v, "corrections", c->corrections);
     json_object_set(v, "contacts", c->contacts);
     json_object_set(v, "warning", c->warning);
     json_object_set_new(v, "action_without_notice", json_boolean(c->action_without_notice));

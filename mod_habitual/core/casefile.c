@@ -93,25 +93,68 @@ static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *f
     return NULL;
 }
 
+/* The copy list as it stands (letters use it) and the recipients removed,
+ * with who removed them and why. */
+static hab_err_t *load_copies(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT id, name, role, address, added_by, added_at, removed_at, "
+                               "removed_by, removed_reason FROM copy_recipients WHERE case_id = ? "
+                               "ORDER BY position, id", "i", c->id);
+    if (e) return e;
+    c->copy_to = hab_json_own(p, json_array());
+    c->copies_removed = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++) {
+        json_t *one = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
+                                "name", hab_json_text(T(r, i, 1)), "role", hab_json_text(T(r, i, 2)),
+                                "address", hab_json_text(T(r, i, 3)), "added_by", hab_json_text(T(r, i, 4)),
+                                "added_at", hab_json_text(T(r, i, 5)));
+        if (T(r, i, 6)) {
+            json_object_set_new(one, "removed", json_pack("{s:s, s:o, s:o}", "at", T(r, i, 6),
+                                                          "by", hab_json_text(T(r, i, 7)),
+                                                          "reason", hab_json_text(T(r, i, 8))));
+            json_array_append_new(c->copies_removed, one);
+        } else {
+            json_array_append_new(c->copy_to, one);
+        }
+    }
+    return NULL;
+}
+
+/* Every correction, oldest first: what was changed or withdrawn, by whom,
+ * when and why (the originals stay in the file). */
+static hab_err_t *load_corrections(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT target, target_id, item, old_value, new_value, reason, "
+                               "corrected_by, corrected_at FROM corrections WHERE case_id = ? ORDER BY id",
+                               "i", c->id);
+    if (e) return e;
+    c->corrections = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++)
+        json_array_append_new(c->corrections, json_pack(
+            "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "target", hab_json_text(T(r, i, 0)),
+            "id", T(r, i, 1) ? json_integer(hab_rows_int(r, i, 1)) : json_null(),
+            "item", hab_json_text(T(r, i, 2)), "old_value", hab_json_text(T(r, i, 3)),
+            "new_value", hab_json_text(T(r, i, 4)), "reason", hab_json_text(T(r, i, 5)),
+            "by", hab_json_text(T(r, i, 6)), "at", hab_json_text(T(r, i, 7))));
+    return NULL;
+}
+
 static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     hab_rows_t *r;
+    /* a criterion withdrawn in error no longer counts (R8): the
+     * corrections show it */
     hab_err_t *e = hab_store_q(s, p, &r, "SELECT criterion FROM case_criteria WHERE case_id = ? "
-                               "ORDER BY criterion", "i", c->id);
+                               "AND withdrawn_at IS NULL ORDER BY criterion", "i", c->id);
     if (e) return e;
     c->criteria = hab_json_own(p, json_array());
     for (int i = 0; i < r->nrows; i++) {
         json_array_append_new(c->criteria, hab_json_text(T(r, i, 0)));
         if (!strcmp(T(r, i, 0), "violence")) c->violence = 1;
     }
-    e = hab_store_q(s, p, &r, "SELECT name, role, address FROM copy_recipients WHERE case_id = ? "
-                    "ORDER BY position", "i", c->id);
-    if (e) return e;
-    c->copy_to = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++)
-        json_array_append_new(c->copy_to, json_pack("{s:o, s:o, s:o}", "name", hab_json_text(T(r, i, 0)),
-                                                    "role", hab_json_text(T(r, i, 1)),
-                                                    "address", hab_json_text(T(r, i, 2))));
+    if ((e = load_copies(s, p, c)) || (e = load_corrections(s, p, c))) return e;
     e = hab_store_q(s, p, &r, "SELECT received, text, recorded_by, recorded_at FROM statements "
                     "WHERE case_id = ? ORDER BY id", "i", c->id);
     if (e) return e;
@@ -130,36 +173,41 @@ static hab_err_t *load_contacts(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
     hab_rows_t *r, *inc;
     hab_err_t *e = hab_store_q(s, p, &r,
                                "SELECT id, at, channel, direction, department, officer, summary, "
-                               "recorded_by, recorded_at FROM contacts WHERE case_id = ? "
+                               "recorded_by, recorded_at, withdrawn_at FROM contacts WHERE case_id = ? "
                                "ORDER BY at, id", "i", c->id);
     if (!e)
         e = hab_store_q(s, p, &inc,
-                        "SELECT i.contact_id, i.incident FROM contact_incidents i "
+                        "SELECT i.contact_id, i.incident, i.withdrawn_at FROM contact_incidents i "
                         "JOIN contacts k ON k.id = i.contact_id WHERE k.case_id = ? "
                         "ORDER BY i.contact_id, i.incident", "i", c->id);
     if (e) return e;
-    /* each contact's incidents by its id: a long chronology stays linear */
+    /* each contact's incidents (in force, withdrawn) by its id: a long
+     * chronology stays linear */
     apr_hash_t *by_contact = apr_hash_make(p);
     for (int k = 0; k < inc->nrows; k++) {
-        json_t *list = apr_hash_get(by_contact, T(inc, k, 0), APR_HASH_KEY_STRING);
-        if (!list) {
-            list = hab_json_own(p, json_array());
-            apr_hash_set(by_contact, T(inc, k, 0), APR_HASH_KEY_STRING, list);
+        json_t *lists = apr_hash_get(by_contact, T(inc, k, 0), APR_HASH_KEY_STRING);
+        if (!lists) {
+            lists = hab_json_own(p, json_pack("{s:[], s:[]}", "incidents", "incidents_withdrawn"));
+            apr_hash_set(by_contact, T(inc, k, 0), APR_HASH_KEY_STRING, lists);
         }
-        json_array_append_new(list, hab_json_text(T(inc, k, 1)));
-        if (!strcmp(T(inc, k, 1), "violence")) c->violence = 1;
+        int withdrawn = T(inc, k, 2) != NULL;
+        json_array_append_new(json_object_get(lists, withdrawn ? "incidents_withdrawn" : "incidents"),
+                              hab_json_text(T(inc, k, 1)));
+        if (!withdrawn && !strcmp(T(inc, k, 1), "violence")) c->violence = 1;
     }
     c->contacts = hab_json_own(p, json_array());
     for (int i = 0; i < r->nrows; i++) {
-        json_t *list = apr_hash_get(by_contact, T(r, i, 0), APR_HASH_KEY_STRING);
-        json_t *incidents = list ? json_incref(list) : json_array();
-        json_array_append_new(c->contacts, json_pack(
-            "{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
+        json_t *lists = apr_hash_get(by_contact, T(r, i, 0), APR_HASH_KEY_STRING);
+        json_t *contact = json_pack(
+            "{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
             "at", hab_json_text(T(r, i, 1)), "channel", hab_json_text(T(r, i, 2)),
             "direction", hab_json_text(T(r, i, 3)), "department", hab_json_text(T(r, i, 4)),
             "officer", hab_json_text(T(r, i, 5)), "summary", hab_json_text(T(r, i, 6)),
-            "incidents", incidents, "recorded_by", hab_json_text(T(r, i, 7)),
-            "recorded_at", hab_json_text(T(r, i, 8))));
+            "incidents", lists ? json_incref(json_object_get(lists, "incidents")) : json_array(),
+            "incidents_withdrawn", lists ? json_incref(json_object_get(lists, "incidents_withdrawn")) : json_array(),
+            "recorded_by", hab_json_text(T(r, i, 7)), "recorded_at", hab_json_text(T(r, i, 8)),
+            "withdrawn_at", hab_json_text(T(r, i, 9)));
+        json_array_append_new(c->contacts, contact);
     }
     return NULL;
 }
@@ -391,7 +439,8 @@ static hab_err_t *load_violence_only(hab_store_t *s, apr_pool_t *p, hab_case_t *
     hab_err_t *e = hab_store_q(s, p, &r,
                                /* 1 or 0 on both engines (PostgreSQL's EXISTS is a boolean, "t") */
                                "SELECT CASE WHEN EXISTS (SELECT 1 FROM contact_incidents i JOIN contacts k "
-                               "ON k.id = i.contact_id WHERE k.case_id = ? AND i.incident = 'violence') "
+                               "ON k.id = i.contact_id WHERE k.case_id = ? AND i.incident = 'violence' "
+                               "AND i.withdrawn_at IS NULL) "
                                "THEN 1 ELSE 0 END",
                                "i", c->id);
     if (e) return e;

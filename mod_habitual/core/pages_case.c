@@ -132,6 +132,44 @@ static const hab_widget_t w_link[] = {
      HAB_W_NUMBER, NULL, "Enter the number of the person record"},
     {NULL, NULL, NULL, 0, NULL, NULL}};
 static const hab_widget_t w_unlink[] = {{NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_option_t o_person_fields[] = {
+    {"name", "Name", NULL}, {"address", "Address", NULL}, {"date_of_birth", "Date of birth", NULL},
+    {NULL, NULL, NULL}};
+static const hab_option_t o_withdraw_targets[] = {
+    {"contact", "A contact in the chronology", "Its incidents are withdrawn with it."},
+    {"incident", "One incident recorded with a contact", NULL},
+    {"criterion", "A criterion of the concern", NULL}, {NULL, NULL, NULL}};
+static const hab_option_t o_copy_actions[] = {
+    {"add", "Add a recipient", NULL}, {"remove", "Remove a recipient", NULL}, {NULL, NULL, NULL}};
+static const hab_option_t o_copy_roles[] = {
+    {"MP", "MP", NULL}, {"Councillor", "Councillor", NULL}, {"Citizens Advice", "Citizens Advice", NULL},
+    {"Advocate", "Advocate", NULL}, {"Practitioner", "Practitioner", NULL}, {"Other", "Other", NULL},
+    {NULL, NULL, NULL}};
+static const hab_widget_t w_person_correct[] = {
+    {"field", "What is wrong", NULL, HAB_W_RADIOS, o_person_fields, "Select what is wrong"},
+    {"value", "What it should say", "A date of birth as year-month-day, for example 1971-03-27. Letters issued "
+     "from now on use it; letters already issued stay as they were.", HAB_W_TEXTAREA, NULL, "Enter what it should say"},
+    {"reason", "Why it is corrected", "For example the customer's statement. The old value stays in the file, "
+     "with your reason.", HAB_W_TEXTAREA, NULL, "Enter why it is corrected"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_withdraw[] = {
+    {"target", "What was entered in error", NULL, HAB_W_RADIOS, o_withdraw_targets, "Select what was entered in error"},
+    {"id", "Number of the contact (for a contact or an incident)", "Shown beside each contact in the chronology.",
+     HAB_W_NUMBER, NULL, "Enter the number of the contact"},
+    {"incident", "Which incident (for an incident)", NULL, HAB_W_RADIOS, hab_opt_incidents, "Select the incident"},
+    {"criterion", "Which criterion (for a criterion)", NULL, HAB_W_RADIOS, hab_opt_criteria, "Select the criterion"},
+    {"reason", "Why it is withdrawn", "It stays in the file, struck through, with your reason.", HAB_W_TEXTAREA, NULL,
+     "Enter why it is withdrawn"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_copies[] = {
+    {"action", "Add or remove", NULL, HAB_W_RADIOS, o_copy_actions, "Select add or remove"},
+    {"name", "Name (to add)", NULL, HAB_W_TEXT, NULL, "Enter the recipient's name"},
+    {"role", "Who they are (to add)", NULL, HAB_W_RADIOS, o_copy_roles, "Select who they are"},
+    {"address", "Address (to add, optional)", NULL, HAB_W_TEXTAREA, NULL, NULL},
+    {"id", "Number of the recipient (to remove)", "Shown beside each recipient on the case page.", HAB_W_NUMBER, NULL,
+     "Enter the number of the recipient"},
+    {"reason", "Why they are removed (to remove)", NULL, HAB_W_TEXTAREA, NULL, "Enter why they are removed"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
 static const hab_widget_t w_interim_lift[] = {
     {"reason", "Why the interim restriction is lifted", "It is quoted in the letter to the customer.",
      HAB_W_TEXTAREA, NULL, "Enter why the interim restriction is lifted"},
@@ -192,6 +230,15 @@ static const page_step_t page_steps[] = {
     {"interim-lift", HAB_ROUTE_INTERIM_LIFT, "Lift the interim restriction",
      "The written-only restriction put in force after violence (R8) ends today (R15). The customer is sent a "
      "letter and chief officers are told.", w_interim_lift, "Lift the restriction", "Interim restriction lifted"},
+    {"person", HAB_ROUTE_PERSON_CORRECT, "Correct the customer's details",
+     "Correct a name, address or date of birth held in error (UK GDPR article 16).", w_person_correct,
+     "Correct the details", "Details corrected"},
+    {"corrections", HAB_ROUTE_CORRECTION_ADD, "Withdraw an entry made in error",
+     "A contact, an incident or a criterion entered in error no longer counts: not for the rules (violence, R8), "
+     "nor for how long the file is kept.", w_withdraw, "Withdraw the entry", "Entry withdrawn"},
+    {"copies", HAB_ROUTE_COPIES, "Change who letters are copied to",
+     "Letters issued from now on are copied to the list as it then stands.", w_copies, "Save the copy list",
+     "Copy list changed"},
     /* offered from the case page's person records, not the actions list */
     {"link", HAB_ROUTE_PERSON_LINK, "Link to a person record already held",
      "Letters and notices will use that record's name and address; the referrer keeps seeing what they typed.",
@@ -272,16 +319,91 @@ static const char *chronology(hab_ctx_t *ctx, const json_t *contacts)
         json_array_foreach(json_object_get(c, "incidents"), k, inc)
             incidents = apr_pstrcat(ctx->p, incidents, " <strong class=\"govuk-tag govuk-tag--red\">",
                                     E(hab_words(json_string_value(inc))), "</strong>", NULL);
+        json_array_foreach(json_object_get(c, "incidents_withdrawn"), k, inc)
+            incidents = apr_pstrcat(ctx->p, incidents, " <del class=\"govuk-tag govuk-tag--grey\">",
+                                    E(hab_words(json_string_value(inc))), "<span class=\"govuk-visually-hidden\"> "
+                                    "(withdrawn)</span></del>", NULL);
+        const char *withdrawn = hab_j_str(c, "withdrawn_at");
+        const char *summary = hab_ui_paragraphs(ctx->p, hab_j_str(c, "summary"));
         hab_html_tpl(h, "<li class=\"govuk-!-margin-bottom-4\"><h3 class=\"govuk-heading-s govuk-!-margin-bottom-1\">"
-                        "{{date}}: {{channel}}, {{dir}}{{{inc}}}</h3>{{{summary}}}<p class=\"govuk-body-s\">"
-                        "Recorded by {{by}}</p></li>",
+                        "{{{open}}}Contact {{n}}, {{date}}: {{channel}}, {{dir}}{{{close}}}{{{inc}}}</h3>{{{summary}}}"
+                        "{{{note}}}<p class=\"govuk-body-s\">Recorded by {{by}}</p></li>",
+                     "open", withdrawn ? "<del>" : "", "close", withdrawn ? "</del>" : "",
+                     "n", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(c, "id"))),
                      "date", hab_ui_date(ctx->p, hab_j_str(c, "at")), "channel", hab_words(hab_j_str(c, "channel")),
-                     "dir", hab_words(hab_j_str(c, "direction")),
-                     "inc", incidents, "summary", hab_ui_paragraphs(ctx->p, hab_j_str(c, "summary")),
+                     "dir", hab_words(hab_j_str(c, "direction")), "inc", incidents,
+                     "summary", withdrawn ? apr_pstrcat(ctx->p, "<del>", summary, "</del>", NULL) : summary,
+                     "note", withdrawn ? hab_tpl(ctx->p, "<p class=\"govuk-body-s\"><strong>Withdrawn as entered in "
+                                                         "error on {{d}}</strong>: see Corrections.</p>",
+                                                 "d", hab_ui_date(ctx->p, withdrawn), NULL) : "",
                      "by", hab_j_str(c, "recorded_by"), NULL);
     }
     hab_html_add(h, "</ol>");
     return section(ctx, "Chronology", hab_html_str(h));
+}
+
+/* Who letters are copied to now, numbered for the copies form, and who was
+ * removed (struck through, with who removed them and why). */
+static const char *copies_list(hab_ctx_t *ctx, const json_t *v)
+{
+    const json_t *now = json_object_get(v, "copy_to"), *removed = json_object_get(v, "copies_removed");
+    if (!json_array_size(now) && !json_array_size(removed)) return "";
+    hab_html_t *h = hab_html_new(ctx->p);
+    hab_html_add(h, "<ul class=\"govuk-list\">");
+    size_t i;
+    json_t *r;
+    json_array_foreach(now, i, r)
+        hab_html_tpl(h, "<li>{{n}}. {{name}} ({{role}}){{addr}}</li>",
+                     "n", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(r, "id"))),
+                     "name", hab_j_str(r, "name"), "role", hab_j_str(r, "role"),
+                     "addr", hab_j_str(r, "address") ? apr_pstrcat(ctx->p, ", ", hab_j_str(r, "address"), NULL) : "", NULL);
+    json_array_foreach(removed, i, r) {
+        const json_t *gone = json_object_get(r, "removed");
+        hab_html_tpl(h, "<li><del>{{name}} ({{role}})</del> removed by {{by}} on {{d}}: {{why}}</li>",
+                     "name", hab_j_str(r, "name"), "role", hab_j_str(r, "role"), "by", hab_j_str(gone, "by"),
+                     "d", hab_ui_date(ctx->p, hab_j_str(gone, "at")), "why", hab_j_str(gone, "reason"), NULL);
+    }
+    hab_html_add(h, "</ul>");
+    return section(ctx, "Letters are copied to", hab_html_str(h));
+}
+
+static const char *correction_what(hab_ctx_t *ctx, const json_t *x)
+{
+    const char *target = hab_j_str(x, "target"), *item = hab_j_str(x, "item");
+    apr_int64_t id = (apr_int64_t)json_integer_value(json_object_get(x, "id"));
+    if (!strcmp(target, "person")) return apr_pstrcat(ctx->p, "The customer's ", hab_words(item), NULL);
+    if (!strcmp(target, "contact")) return apr_psprintf(ctx->p, "Contact %" APR_INT64_T_FMT " withdrawn", id);
+    if (!strcmp(target, "incident"))
+        return apr_psprintf(ctx->p, "Incident \"%s\" of contact %" APR_INT64_T_FMT " withdrawn", hab_words(item), id);
+    for (const hab_option_t *o = hab_opt_criteria; o->value; o++)
+        if (item && !strcmp(o->value, item)) return apr_pstrcat(ctx->p, "Criterion withdrawn: ", o->label, NULL);
+    return "Criterion withdrawn";
+}
+
+/* Every correction: what, the old value struck through beside the new, why,
+ * who and when. */
+static const char *corrections_list(hab_ctx_t *ctx, const json_t *v)
+{
+    const json_t *list = json_object_get(v, "corrections");
+    if (!json_array_size(list)) return "";
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *const *));
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x) {
+        const char **cells = apr_pcalloc(ctx->p, 5 * sizeof(char *));
+        const char *old = hab_j_str(x, "old_value"), *now = hab_j_str(x, "new_value");
+        cells[0] = E(correction_what(ctx, x));
+        cells[1] = !strcmp(hab_j_str(x, "target"), "person")
+            ? hab_tpl(ctx->p, "<del>{{o}}</del><span class=\"govuk-visually-hidden\"> (was)</span> {{n}}",
+                      "o", old ? old : "(none)", "n", now ? now : "", NULL)
+            : "—";
+        cells[2] = E(hab_j_str(x, "reason"));
+        cells[3] = E(hab_j_str(x, "by"));
+        cells[4] = E(hab_ui_date(ctx->p, hab_j_str(x, "at")));
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    static const char *const head[] = {"What", "Was, now", "Why", "By", "When", NULL};
+    return hab_ui_table(ctx->p, "Corrections", head, rows);
 }
 
 /* open: the steps the gates let this user take (hab_steps_open). */
@@ -574,6 +696,8 @@ static const char *full_file(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_
     hab_html_add(h, special_category(ctx, v));
     hab_html_add(h, section(ctx, "The referral", referral_rows(ctx, v)));
     hab_html_add(h, chronology(ctx, json_object_get(v, "contacts")));
+    hab_html_add(h, copies_list(ctx, v));
+    hab_html_add(h, corrections_list(ctx, v));
     hab_html_add(h, history(ctx, v));
     if (sight == HAB_SEE_FULL) hab_html_add(h, letters_list(ctx, ui, v)); /* letters: cem, mo, ce */
     if (sight == HAB_SEE_FULL) hab_html_add(h, section(ctx, "Notices passed on", grants_list(ctx, ui, c->id, c->grants, 0)));

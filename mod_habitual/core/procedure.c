@@ -16,6 +16,7 @@
 #include "habitual/roles.h"
 #include "habitual/rules.h"
 #include "habitual/validate.h"
+#include "steps.h"
 
 #define MONTHS_MAX 60
 
@@ -153,6 +154,10 @@ static const step_gate_t gates[] = {
     {HAB_ROUTE_PERSON_LINK, may_cem, CEM_ONLY, open_states, NULL},
     {HAB_ROUTE_PERSON_UNLINK, may_cem, CEM_ONLY, open_states, NULL},
     {HAB_ROUTE_INTERIM_LIFT, may_cem, CEM_ONLY, open_states, interim_in_force},
+    /* corrections: the record stays true whatever the state (UK GDPR art. 16) */
+    {HAB_ROUTE_PERSON_CORRECT, may_cem, CEM_ONLY, any_state, NULL},
+    {HAB_ROUTE_CORRECTION_ADD, may_cem, CEM_ONLY, any_state, NULL},
+    {HAB_ROUTE_COPIES, may_cem, CEM_ONLY, any_state, NULL},
 };
 #define GATE_COUNT (sizeof(gates) / sizeof(gates[0]))
 
@@ -173,7 +178,7 @@ static hab_err_t *pass_gate(hab_ctx_t *ctx, const hab_case_t *c, int sight, cons
 }
 
 /* Load the case for a step: 404 unless visible, then the step's gate. */
-static hab_err_t *open_case_for(hab_ctx_t *ctx, hab_route_id_t route, long long id, hab_case_t **c)
+hab_err_t *hab_open_case_for(hab_ctx_t *ctx, hab_route_id_t route, long long id, hab_case_t **c)
 {
     int sight;
     hab_err_t *e = load_visible_parts(ctx, id, HAB_CASE_FOR_STEP, c, &sight);
@@ -194,7 +199,7 @@ apr_array_header_t *hab_steps_open(hab_ctx_t *ctx, const hab_case_t *c, int sigh
     return open;
 }
 
-static void answer(hab_ctx_t *ctx, hab_result_t *out, int status, long long id, const char *state)
+void hab_step_answer(hab_ctx_t *ctx, hab_result_t *out, int status, long long id, const char *state)
 {
     out->status = status;
     out->body = hab_json_own(ctx->p, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", state));
@@ -552,7 +557,7 @@ hab_err_t *hab_step_raise_concern(hab_ctx_t *ctx, const hab_request_in_t *in, ha
         if (!strcmp(json_string_value(v), "violence") && (e = impose_interim(ctx, id, "referred")))
             return e;
     ctx->created_case_id = id;
-    answer(ctx, out, 201, id, "referred");
+    hab_step_answer(ctx, out, 201, id, "referred");
     return NULL;
 }
 
@@ -573,7 +578,7 @@ hab_err_t *hab_step_add_contact(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_CONTACT_ADD, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_CONTACT_ADD, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_contact, "")) ||
         (e = not_in_future(ctx, "at", hab_j_str(b, "at"))))
         return e;
@@ -598,7 +603,7 @@ hab_err_t *hab_step_add_contact(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
     if ((e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?",
                          "ti", ctx->now, c->id)))
         return e;
-    answer(ctx, out, 201, c->id, c->status);
+    hab_step_answer(ctx, out, 201, c->id, c->status);
     json_object_set_new(out->body, "contact_id", json_integer(contact_id));
     return NULL;
 }
@@ -616,7 +621,7 @@ hab_err_t *hab_step_warn(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_WARN, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_WARN, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_warning, "")) || (e = not_in_future(ctx, "on", hab_j_str(b, "on"))))
         return e;
     e = hab_store_q(ctx->store, ctx->p, NULL,
@@ -633,7 +638,7 @@ hab_err_t *hab_step_warn(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     if (!e) e = issue_letter(ctx, c->id, hab_letter_warning(ctx->p, c, &f), NULL);
     if (!e) e = set_status(ctx, c->id, "warned", NULL);
     if (e) return e;
-    answer(ctx, out, 200, c->id, "warned");
+    hab_step_answer(ctx, out, 200, c->id, "warned");
     return NULL;
 }
 
@@ -642,12 +647,12 @@ static const hab_field_t f_reason[] = {{"reason", HAB_F_TEXT, 1, 0, HAB_LONG_TEX
 hab_err_t *hab_step_close(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_CLOSE, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_CLOSE, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, in->body, f_reason, "")) ||
         (e = lift_restrictions(ctx, c->id, 1, "closed without action")) ||
         (e = set_status(ctx, c->id, "closed", hab_j_str(in->body, "reason"))))
         return e;
-    answer(ctx, out, 200, c->id, "closed");
+    hab_step_answer(ctx, out, 200, c->id, "closed");
     return NULL;
 }
 
@@ -712,7 +717,7 @@ static hab_err_t *contacts_since_warning(hab_ctx_t *ctx, long long id, long long
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
         "SELECT count(*) FROM contacts k JOIN warnings w ON w.id = (SELECT max(id) FROM warnings "
-        "WHERE case_id = ?) WHERE k.case_id = ? AND substr(k.at, 1, 10) >= w.warned_on AND "
+        "WHERE case_id = ?) WHERE k.case_id = ? AND k.withdrawn_at IS NULL AND substr(k.at, 1, 10) >= w.warned_on AND "
         "(k.id > w.last_contact_id OR (w.last_contact_id IS NULL AND (substr(k.at, 1, 10) > w.warned_on "
         "OR k.recorded_at > w.recorded_at)))", "ii", id, id);
     if (!e) *count = hab_rows_int(r, 0, 0);
@@ -724,7 +729,7 @@ hab_err_t *hab_step_report(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     hab_case_t *c;
     const json_t *b = in->body;
     hab_contact_plan_t plan;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_REPORT, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_REPORT, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_report, "")))
         return e;
     int warned = !json_is_null(c->warning);
@@ -746,7 +751,7 @@ hab_err_t *hab_step_report(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
                          "WHERE id = ?", "bi", !warned, c->id)) ||
         (e = set_status(ctx, c->id, "reported", NULL)) || (e = interim_until_decision(ctx, c->id)))
         return e;
-    answer(ctx, out, 200, c->id, "reported");
+    hab_step_answer(ctx, out, 200, c->id, "reported");
     return NULL;
 }
 
@@ -805,7 +810,7 @@ hab_err_t *hab_step_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     const json_t *b = in->body;
     const char *acting_as;
     int deputising;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_DECIDE, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_DECIDE, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_decision, "")) ||
         (e = decider_capacity(ctx, &acting_as, &deputising)))
         return e;
@@ -833,7 +838,7 @@ hab_err_t *hab_step_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
                           : lift_restrictions(ctx, c->id, 1, "decision");
     if (!e && !approving) e = set_status(ctx, c->id, "closed", "rejected");
     if (e) return e;
-    answer(ctx, out, 200, c->id, approving ? "active" : "closed");
+    hab_step_answer(ctx, out, 200, c->id, approving ? "active" : "closed");
     json_object_set_new(out->body, "acting_as", json_string(acting_as));
     json_object_set_new(out->body, "deputising", json_boolean(deputising));
     return NULL;
@@ -861,7 +866,7 @@ hab_err_t *hab_step_review(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_REVIEW, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_REVIEW, in->case_id, &c);
     const char *mo;
     if (e || (e = hab_validate(ctx->p, b, f_review, "")) ||
         (e = directory_id(ctx, "monitoring_officer", hab_j_str(b, "monitoring_officer"), &mo)) ||
@@ -872,7 +877,7 @@ hab_err_t *hab_step_review(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
                          "ittttt", c->id, hab_j_str(b, "recommendation"), hab_j_str(b, "report"),
                          mo, ctx->user, ctx->now)))
         return e;
-    answer(ctx, out, 200, c->id, c->status);
+    hab_step_answer(ctx, out, 200, c->id, c->status);
     return NULL;
 }
 
@@ -942,7 +947,7 @@ hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     const json_t *b = in->body;
     const char *acting_as;
     int deputising;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_REVIEW_DECIDE, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_REVIEW_DECIDE, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_review_decision, "")) ||
         (e = decider_capacity(ctx, &acting_as, &deputising)))
         return e;
@@ -986,7 +991,7 @@ hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
         e = renew_designation(ctx, c, outcome, restrictions, months, &f);
     }
     if (e) return e;
-    answer(ctx, out, 200, c->id, !strcmp(outcome, "remove") ? "ended" : "active");
+    hab_step_answer(ctx, out, 200, c->id, !strcmp(outcome, "remove") ? "ended" : "active");
     json_object_set_new(out->body, "acting_as", json_string(acting_as));
     json_object_set_new(out->body, "deputising", json_boolean(deputising));
     return NULL;
@@ -1003,7 +1008,7 @@ hab_err_t *hab_step_appeal(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_APPEAL, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_APPEAL, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_appeal, "")) ||
         (e = not_in_future(ctx, "received", hab_j_str(b, "received"))) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL,
@@ -1011,7 +1016,7 @@ hab_err_t *hab_step_appeal(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
                          "VALUES (?, ?, ?, ?, ?)", "itttt", c->id, hab_j_str(b, "received"),
                          hab_j_str(b, "grounds"), ctx->user, ctx->now)))
         return e;
-    answer(ctx, out, 200, c->id, c->status);
+    hab_step_answer(ctx, out, 200, c->id, c->status);
     return NULL;
 }
 
@@ -1039,7 +1044,7 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_APPEAL_DECIDE, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_APPEAL_DECIDE, in->case_id, &c);
     if (e) return e;
     apr_array_header_t *involved = apr_array_make(ctx->p, 8, sizeof(hab_involvement_t));
     involve_all(involved, c->involved, "you took part in the case (its referral, report, decision or review)");
@@ -1083,7 +1088,7 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
                                 quash ? NULL : hab_letter_required_parts_final);
     if (!e && quash) e = end_designation(ctx, c->id, "quashed");
     if (e) return e;
-    answer(ctx, out, 200, c->id, quash ? "ended" : "active");
+    hab_step_answer(ctx, out, 200, c->id, quash ? "ended" : "active");
     return NULL;
 }
 
@@ -1104,7 +1109,7 @@ hab_err_t *hab_step_link_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
 {
     hab_case_t *c;
     hab_rows_t *r;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_PERSON_LINK, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_PERSON_LINK, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, in->body, f_link, "")))
         return e;
     long long person_id = hab_j_int(in->body, "person_id", 0);
@@ -1114,18 +1119,18 @@ hab_err_t *hab_step_link_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
         return hab_err_field(ctx->p, 422, "unknown-person", "person_id", "There is no person with that id.");
     if ((e = set_case_person(ctx, c->id, person_id, person_id != c->referred_person_id)))
         return e;
-    answer(ctx, out, 200, c->id, c->status);
+    hab_step_answer(ctx, out, 200, c->id, c->status);
     return NULL;
 }
 
 hab_err_t *hab_step_unlink_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_PERSON_UNLINK, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_PERSON_UNLINK, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, in->body, f_unlink, "")) ||
         (e = set_case_person(ctx, c->id, c->referred_person_id, 0)))
         return e;
-    answer(ctx, out, 200, c->id, c->status);
+    hab_step_answer(ctx, out, 200, c->id, c->status);
     return NULL;
 }
 
@@ -1134,11 +1139,17 @@ hab_err_t *hab_step_unlink_person(hab_ctx_t *ctx, const hab_request_in_t *in, ha
 hab_err_t *hab_step_lift_interim(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_INTERIM_LIFT, in->case_id, &c);
-    if (e || (e = hab_validate(ctx->p, in->body, f_reason, "")))
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_INTERIM_LIFT, in->case_id, &c);
+    if (e || (e = hab_validate(ctx->p, in->body, f_reason, "")) ||
+        (e = hab_interim_lift(ctx, c, hab_j_str(in->body, "reason"))))
         return e;
-    const char *reason = hab_j_str(in->body, "reason");
-    e = hab_store_q(ctx->store, ctx->p, NULL,
+    hab_step_answer(ctx, out, 200, c->id, c->status);
+    return NULL;
+}
+
+hab_err_t *hab_interim_lift(hab_ctx_t *ctx, const hab_case_t *c, const char *reason)
+{
+    hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
                     "UPDATE restrictions SET lifted_at = ?, lifted_reason = ? WHERE case_id = ? "
                     "AND interim = 1 AND " HAB_SQL_IN_FORCE(""), "ttitt", ctx->now,
                     apr_pstrcat(ctx->p, "lifted by the customer experience manager: ", reason, NULL),
@@ -1150,9 +1161,7 @@ hab_err_t *hab_step_lift_interim(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     if (!e) e = notify_chief_officers(ctx, c->id, "interim-lifted");
     if (!e) e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?",
                             "ti", ctx->now, c->id);
-    if (e) return e;
-    answer(ctx, out, 200, c->id, c->status);
-    return NULL;
+    return e;
 }
 
 /* ---- grants ---- */
@@ -1175,7 +1184,7 @@ hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_GRANT_ADD, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_GRANT_ADD, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_grant, "")))
         return e;
     const char *expires = hab_j_str(b, "expires");
@@ -1195,7 +1204,7 @@ hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
                          "VALUES (?, ?, ?, ?, ?, ?) RETURNING id", "ittttt", c->id, grantee,
                          hab_j_str(b, "reason"), expires, ctx->user, ctx->now)))
         return e;
-    answer(ctx, out, 201, c->id, c->status);
+    hab_step_answer(ctx, out, 201, c->id, c->status);
     json_object_set_new(out->body, "grant_id", json_integer((json_int_t)hab_rows_int(r, 0, 0)));
     json_object_set_new(out->body, "user", json_string(grantee));
     json_object_set_new(out->body, "expires", json_string(expires));
@@ -1219,7 +1228,7 @@ static int grant_id_of(const char *arg, long long *id)
 hab_err_t *hab_step_revoke_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_GRANT_REVOKE, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_GRANT_REVOKE, in->case_id, &c);
     if (e) return e;
     hab_rows_t *r;
     long long grant_id;
@@ -1250,7 +1259,7 @@ hab_err_t *hab_step_add_statement(hab_ctx_t *ctx, const hab_request_in_t *in, ha
 {
     hab_case_t *c;
     const json_t *b = in->body;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_STATEMENT_ADD, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_STATEMENT_ADD, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_statement, "")) ||
         (e = not_in_future(ctx, "received", hab_j_str(b, "received"))) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL,
@@ -1258,21 +1267,21 @@ hab_err_t *hab_step_add_statement(hab_ctx_t *ctx, const hab_request_in_t *in, ha
                          "VALUES (?, ?, ?, ?, ?)", "itttt", c->id, hab_j_str(b, "received"),
                          hab_j_str(b, "text"), ctx->user, ctx->now)))
         return e;
-    answer(ctx, out, 201, c->id, c->status);
+    hab_step_answer(ctx, out, 201, c->id, c->status);
     return NULL;
 }
 
 hab_err_t *hab_step_legal_hold(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
-    hab_err_t *e = open_case_for(ctx, HAB_ROUTE_HOLD, in->case_id, &c);
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_HOLD, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, in->body, f_reason, "")) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL,
                          "UPDATE cases SET legal_hold_reason = ?, legal_hold_by = ?, legal_hold_at = ?, "
                          "updated_at = ? WHERE id = ?", "tttti", hab_j_str(in->body, "reason"),
                          ctx->user, ctx->now, ctx->now, c->id)))
         return e;
-    answer(ctx, out, 200, c->id, c->status);
+    hab_step_answer(ctx, out, 200, c->id, c->status);
     return NULL;
 }
 

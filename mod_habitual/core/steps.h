@@ -2,11 +2,22 @@
 #ifndef HABITUAL_STEPS_H
 #define HABITUAL_STEPS_H
 
+#include "habitual/casefile.h"
 #include "habitual/service.h"
 
 typedef hab_err_t *(*hab_step_fn)(hab_ctx_t *ctx, const hab_request_in_t *in,
                                   hab_result_t *out);
 
 hab_step_fn hab_step_for(hab_route_id_t route);
+
+/* Shared by the steps' files (procedure.c, corrections.c). */
+/* The case as the route's gate sees it: 404 unless visible (the one gate),
+ * then the route's role, state (R13) and readiness checks. */
+hab_err_t *hab_open_case_for(hab_ctx_t *ctx, hab_route_id_t route, long long id, hab_case_t **c);
+/* {"id", "status"} with the HTTP status. */
+void hab_step_answer(hab_ctx_t *ctx, hab_result_t *out, int status, long long id, const char *state);
+/* R15: lift the interim restrictions in force, with the letter and the
+ * chief officers' notification. */
+hab_err_t *hab_interim_lift(hab_ctx_t *ctx, const hab_case_t *c, const char *reason);
 
 #endif

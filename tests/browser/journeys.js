@@ -381,6 +381,9 @@ const STEPS = {
   statements: { title: "Record the customer's statement", button: 'Record statement', done: 'Statement recorded' },
   hold: { title: 'Place a legal hold', button: 'Place legal hold', done: 'Legal hold placed' },
   'interim-lift': { title: 'Lift the interim restriction', button: 'Lift the restriction', done: 'Interim restriction lifted' },
+  person: { title: "Correct the customer's details", button: 'Correct the details', done: 'Details corrected' },
+  corrections: { title: 'Withdraw an entry made in error', button: 'Withdraw the entry', done: 'Entry withdrawn' },
+  copies: { title: 'Change who letters are copied to', button: 'Save the copy list', done: 'Copy list changed' },
 };
 
 // Every page, each error page and each form's error state: what the pages
@@ -560,7 +563,9 @@ async function pages(run) {
   await carol.open(`cases/${C.closed}/warning`, 'warning a closed case (409)', { status: 409 });
   for (const slug of ['contacts', 'warning', 'close']) await emptyStep(carol, C.referred, slug);
   await emptyStep(carol, C.warned, 'report');
-  for (const slug of ['review', 'appeal', 'grants', 'statements', 'hold']) await emptyStep(carol, C.active, slug);
+  for (const slug of ['review', 'appeal', 'grants', 'statements', 'hold', 'person', 'corrections', 'copies']) {
+    await emptyStep(carol, C.active, slug);
+  }
   await emptyStep(olive, C.appeal, 'appeal-decision');
   await emptyStep(chris, C.reported, 'decision');
 
@@ -749,6 +754,25 @@ async function steps(run) {
   await stepFromCase(carol, id, 'hold');
   await carol.fill('Why the case must be kept', 'A claim against the council is expected.');
   await submitStep(carol, 'hold');
+  // corrections with history, and a copy added later (issue 14)
+  await stepFromCase(carol, id, 'person');
+  await carol.choose('What is wrong', 'Address');
+  await carol.fill('What it should say', '15 Mill Lane\nExampleton EX2 4QT');
+  await carol.fill('Why it is corrected', 'The customer wrote to give the right house number.');
+  await submitStep(carol, 'person');
+  await stepFromCase(carol, id, 'copies');
+  await carol.choose('Add or remove', 'Add a recipient');
+  await carol.fill('Name (to add)', 'Jo Member MP');
+  await carol.choose('Who they are (to add)', 'MP');
+  await submitStep(carol, 'copies');
+  const headings = await carol.page.locator('main h3').allTextContents();
+  const contactNo = headings.map((t) => /Contact (\d+),/.exec(t)).find(Boolean)[1];
+  await stepFromCase(carol, id, 'corrections');
+  await carol.choose('What was entered in error', 'One incident recorded with a contact');
+  await carol.fill('Number of the contact (for a contact or an incident)', contactNo);
+  await carol.choose('Which incident (for an incident)', 'Swearing');
+  await carol.fill('Why it is withdrawn', 'The officer confirms there was no swearing.');
+  await submitStep(carol, 'corrections');
   await stepFromCase(carol, id, 'appeal');
   await carol.date('Date the appeal was received', today);
   await carol.fill("The customer's grounds", 'The calls were about a real repair.');
