@@ -145,6 +145,14 @@ REQUESTS = {
     # R15: the CEM lifts an interim restriction early, with a reason
     "interim.lift[t_lift]":     ("POST", "api/cases/{id}/interim/lift", "t_lift",
                                  lambda u: {"reason": H.mark("liftreason", "t_lift", u)}),
+    # issue 14: corrections and copies, the CEM's in any state
+    "person[active]":           ("POST", "api/cases/{id}/person", "active",
+                                 lambda u: {"field": "address", "value": H.mark("address", "active", u),
+                                            "reason": "matrix " + u}),
+    "correction[active]":       ("POST", "api/cases/{id}/corrections", "active",
+                                 lambda u: {"target": "contact", "id": 987654321, "reason": "matrix " + u}),
+    "copies[active]":           ("POST", "api/cases/{id}/copies", "active",
+                                 lambda u: {"action": "add", "name": "Matrix " + u, "role": "MP"}),
     "absence.add":              ("POST", "api/absences", None,
                                  lambda u: {"from": "2099-01-01", "to": "2099-01-05", "note": "matrix " + u}),
     "case.create":              ("POST", "api/cases", None, lambda u: H.concern_body("new_" + u)),
@@ -172,6 +180,8 @@ REQUESTS = {
 #    olive cannot see it at all (404);
 #  - contact[closed]: the referrer and the cem may add to the chronology only
 #    while the case is open (409 wrong-state after the access checks);
+#  - correction[active]: the CEM passes the gate; the contact named does
+#    not exist, 422 unknown-entry (a refusal that changes nothing);
 #  - ghost (signed in, no directory entry) gets 403 everywhere.
 # Within a row the cells run in RUN_ORDER, so the one user whose step succeeds
 # changes the case only after every refusal has been seen.
@@ -221,6 +231,9 @@ hold[active]                404  403  200   403   403   403   404   403  404   4
 link[ref]                   404  403  200   403   403   404   404   404  404   403
 unlink[ref]                 404  403  200   403   403   404   404   404  404   403
 interim.lift[t_lift]        404  403  200   403   403   403   404   404  404   403
+person[active]              404  403  200   403   403   403   404   403  404   403
+correction[active]          404  403  422   403   403   403   404   403  404   403
+copies[active]              404  403  200   403   403   403   404   403  404   403
 absence.add                 403  403  201   403   201   403   403   403  403   403
 case.create                 201  201  201   201   201   201   201   201  201   403
 """
