@@ -38,6 +38,8 @@ typedef struct hab_case {
     json_t *copy_to;               /* the copy list now: [{id, name, role, address, added_by, added_at}] */
     json_t *copies_removed;        /* recipients removed: the same, each with removed {at, by, reason} */
     json_t *corrections;           /* [{target, id, item, old_value, new_value, reason, by, at}] */
+    json_t *adjustments;           /* in force: {format, easy_read, named_contact, third_party, notes,
+                                      recorded_by, recorded_at}, or null (special category, R10) */
     json_t *criteria;              /* ["slug", ...] */
     json_t *contacts;              /* the chronology, oldest first */
     int violence;                  /* R8: a violence incident or criterion */

@@ -31,6 +31,9 @@ hab_err_t *hab_step_lift_interim(hab_ctx_t *ctx, const hab_request_in_t *in, hab
 hab_err_t *hab_step_correct_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_step_withdraw_entry(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_step_copies(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+/* adjustments.c: reasonable adjustments, and the formats a letter is given in */
+extern const char *const hab_letter_formats[];
+hab_err_t *hab_step_adjustments(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_step_unlink_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_step_add_absence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 
@@ -49,9 +52,13 @@ hab_err_t *hab_read_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab
 /* POST api/audit/verify {"checkpoint": LINE}: does the log still hold it? */
 hab_err_t *hab_read_audit_checkpoint(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 
-/* A stored letter, for those who may see the case's file (cem, mo, ce). */
-hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, const char **subject,
-                            const char **body, const char **issued_at);
+/* A stored letter, for those who may see the case's file (cem, mo, ce),
+ * with the format the customer's adjustments ask letters to open in. */
+typedef struct {
+    const char *subject, *body, *issued_at;
+    const char *format;        /* standard, large-print or plain-text */
+} hab_letter_record_t;
+hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, hab_letter_record_t *letter);
 /* For the pages: the CEM's and deciders' lists, and a chief officer's
  * appeals to hear (JSON owned by ctx->p). */
 hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out);

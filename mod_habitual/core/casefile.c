@@ -141,6 +141,25 @@ static hab_err_t *load_corrections(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
     return NULL;
 }
 
+/* The reasonable adjustments in force: the latest recorded. */
+static hab_err_t *load_adjustments(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT format, easy_read, named_contact, third_party_name, "
+                               "third_party_address, notes, recorded_by, recorded_at FROM adjustments "
+                               "WHERE case_id = ? ORDER BY id DESC LIMIT 1", "i", c->id);
+    if (e) return e;
+    c->adjustments = hab_json_own(p, r->nrows
+        ? json_pack("{s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "format", hab_json_text(T(r, 0, 0)),
+                    "easy_read", (int)hab_rows_int(r, 0, 1), "named_contact", hab_json_text(T(r, 0, 2)),
+                    "third_party", T(r, 0, 3) ? json_pack("{s:s, s:o}", "name", T(r, 0, 3), "address",
+                                                          hab_json_text(T(r, 0, 4))) : json_null(),
+                    "notes", hab_json_text(T(r, 0, 5)), "recorded_by", hab_json_text(T(r, 0, 6)),
+                    "recorded_at", hab_json_text(T(r, 0, 7)))
+        : json_null());
+    return NULL;
+}
+
 static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     hab_rows_t *r;
@@ -154,7 +173,7 @@ static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
         json_array_append_new(c->criteria, hab_json_text(T(r, i, 0)));
         if (!strcmp(T(r, i, 0), "violence")) c->violence = 1;
     }
-    if ((e = load_copies(s, p, c)) || (e = load_corrections(s, p, c))) return e;
+    if ((e = load_copies(s, p, c)) || (e = load_corrections(s, p, c)) || (e = load_adjustments(s, p, c))) return e;
     e = hab_store_q(s, p, &r, "SELECT received, text, recorded_by, recorded_at FROM statements "
                     "WHERE case_id = ? ORDER BY id", "i", c->id);
     if (e) return e;

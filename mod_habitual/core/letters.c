@@ -120,6 +120,10 @@ static json_t *copies(const hab_case_t *c)
                                              " (representative)"));
     if (json_is_object(c->advocate))
         json_array_append_new(out, json_pack("s+", hab_j_str(c->advocate, "name"), " (advocate)"));
+    /* a reasonable adjustment: someone the customer asked to be copied */
+    const json_t *third = json_object_get(c->adjustments, "third_party");
+    if (json_is_object(third))
+        json_array_append_new(out, json_pack("s+", hab_j_str(third, "name"), " (at the customer's request)"));
     return out;
 }
 

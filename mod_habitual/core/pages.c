@@ -297,15 +297,25 @@ static const char *notice_card(hab_ctx_t *ctx, const hab_ui_t *ui, const json_t 
     if (hab_j_str(n, "phone_statement"))
         hab_ui_row(rows, "To end a telephone call, say", hab_ui_paragraphs(ctx->p, hab_j_str(n, "phone_statement")));
     const json_t *person = json_object_get(n, "person");
-    /* chief officers and the CEM pass notices on to officers who need them */
-    const char *action = (ctx->roles & (HAB_ROLE_CHIEF_OFFICER | HAB_ROLE_CEM))
-        ? hab_tpl(ctx->p, "<ul class=\"govuk-summary-card__actions\"><li class=\"govuk-summary-card__action\">"
-                          "<a class=\"govuk-link\" href=\"{{h}}\">Pass on<span class=\"govuk-visually-hidden\"> "
-                          "the notice about {{name}}</span></a></li></ul>",
-                  "h", hab_ui_url(ctx->p, ui, apr_psprintf(ctx->p, "cases/%" APR_INT64_T_FMT "/grants",
-                                                          (apr_int64_t)json_integer_value(json_object_get(n, "case_id")))),
+    apr_int64_t id = (apr_int64_t)json_integer_value(json_object_get(n, "case_id"));
+    /* whoever holds the notice records the call they took; chief officers
+     * and the CEM also pass notices on to officers who need them */
+    /* the deciders see the whole file, not a notice: the chronology is not
+     * theirs to add to (R5 would then bar them from deciding) */
+    int deciders_only = (ctx->roles & (HAB_ROLE_MONITORING_OFFICER | HAB_ROLE_CHIEF_EXECUTIVE)) &&
+                        !(ctx->roles & HAB_ROLE_CEM);
+    const char *record = deciders_only ? "" : hab_tpl(ctx->p, "<li class=\"govuk-summary-card__action\"><a class=\"govuk-link\" "
+                                         "href=\"{{h}}\">Record a contact<span class=\"govuk-visually-hidden\"> from "
+                                         "{{name}}</span></a></li>",
+                                 "h", hab_ui_url(ctx->p, ui, apr_psprintf(ctx->p, "cases/%" APR_INT64_T_FMT "/contacts", id)),
+                                 "name", hab_j_str(person, "name"), NULL);
+    const char *pass = (ctx->roles & (HAB_ROLE_CHIEF_OFFICER | HAB_ROLE_CEM))
+        ? hab_tpl(ctx->p, "<li class=\"govuk-summary-card__action\"><a class=\"govuk-link\" href=\"{{h}}\">Pass on"
+                          "<span class=\"govuk-visually-hidden\"> the notice about {{name}}</span></a></li>",
+                  "h", hab_ui_url(ctx->p, ui, apr_psprintf(ctx->p, "cases/%" APR_INT64_T_FMT "/grants", id)),
                   "name", hab_j_str(person, "name"), NULL)
         : "";
+    const char *action = apr_pstrcat(ctx->p, "<ul class=\"govuk-summary-card__actions\">", record, pass, "</ul>", NULL);
     return hab_tpl(ctx->p, "<div class=\"govuk-summary-card\"><div class=\"govuk-summary-card__title-wrapper\">"
                            "<h2 class=\"govuk-summary-card__title\">{{name}} ({{ref}}){{interim}}</h2>{{{action}}}</div>"
                            "<div class=\"govuk-summary-card__content\">{{{list}}}</div></div>",

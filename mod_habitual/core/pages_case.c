@@ -170,6 +170,18 @@ static const hab_widget_t w_copies[] = {
      "Enter the number of the recipient"},
     {"reason", "Why they are removed (to remove)", NULL, HAB_W_TEXTAREA, NULL, "Enter why they are removed"},
     {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_option_t o_letter_formats[] = {
+    {"standard", "Standard print", NULL}, {"large-print", "Large print", "At least 16 point, on screen and on paper."},
+    {"plain-text", "Plain text", "Without the letter's layout, for a screen reader."}, {NULL, NULL, NULL}};
+static const hab_widget_t w_adjustments[] = {
+    {"format", "How the customer's letters are given", NULL, HAB_W_RADIOS, o_letter_formats,
+     "Select how the customer's letters are given"},
+    {"easy_read", "Does the customer need easy read?", "For whoever writes to them.", HAB_W_YESNO, NULL, NULL},
+    {"named_contact", "A named contact at the council (optional)", NULL, HAB_W_TEXT, NULL, NULL},
+    {"third_party.name", "Someone the customer wants copied into letters (optional)", NULL, HAB_W_TEXT, NULL, NULL},
+    {"third_party.address", "Their address (optional)", NULL, HAB_W_TEXTAREA, NULL, NULL},
+    {"notes", "Other adjustments (optional)", NULL, HAB_W_TEXTAREA, NULL, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
 static const hab_widget_t w_interim_lift[] = {
     {"reason", "Why the interim restriction is lifted", "It is quoted in the letter to the customer.",
      HAB_W_TEXTAREA, NULL, "Enter why the interim restriction is lifted"},
@@ -239,6 +251,10 @@ static const page_step_t page_steps[] = {
     {"copies", HAB_ROUTE_COPIES, "Change who letters are copied to",
      "Letters issued from now on are copied to the list as it then stands.", w_copies, "Save the copy list",
      "Copy list changed"},
+    {"adjustments", HAB_ROUTE_ADJUSTMENTS, "Record reasonable adjustments",
+     "For any customer, at any time. Only the customer experience manager, the monitoring officer and the chief "
+     "executive see them. Letters open in the format chosen, and copy the person named.", w_adjustments,
+     "Save the adjustments", "Adjustments recorded"},
     /* offered from the case page's person records, not the actions list */
     {"link", HAB_ROUTE_PERSON_LINK, "Link to a person record already held",
      "Letters and notices will use that record's name and address; the referrer keeps seeing what they typed.",
@@ -477,6 +493,15 @@ static const char *special_category(hab_ctx_t *ctx, const json_t *v)
     apr_array_header_t *rows = apr_array_make(ctx->p, 4, sizeof(const char *));
     hab_ui_row(rows, "Vulnerable", json_is_true(json_object_get(v, "vulnerable")) ? "Yes" : "No");
     hab_ui_row(rows, "Vulnerability", text_or_dash(ctx, hab_j_str(v, "vulnerability")));
+    const json_t *adj = json_object_get(v, "adjustments");
+    if (json_is_object(adj)) {
+        const json_t *third = json_object_get(adj, "third_party");
+        hab_ui_row(rows, "Letters given in", E(hab_words(hab_j_str(adj, "format"))));
+        hab_ui_row(rows, "Easy read", json_is_true(json_object_get(adj, "easy_read")) ? "Yes" : "No");
+        hab_ui_row(rows, "Named contact", text_or_dash(ctx, hab_j_str(adj, "named_contact")));
+        hab_ui_row(rows, "Copied at the customer's request", text_or_dash(ctx, hab_j_str(third, "name")));
+        hab_ui_row(rows, "Other adjustments", text_or_dash(ctx, hab_j_str(adj, "notes")));
+    }
     const json_t *sg = json_object_get(json_object_get(v, "report"), "safeguarding");
     if (json_is_object(sg)) {
         hab_ui_row(rows, "Safeguarding considered", json_is_true(json_object_get(sg, "considered")) ? "Yes" : "No");
@@ -951,22 +976,57 @@ hab_err_t *hab_page_concern(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resu
 
 /* ---- letters ---- */
 
+/* One letter record, three renderings (reasonable adjustments): as issued;
+ * large print (at least 16 pt, RNIB's clear print guidance); plain text,
+ * for a screen reader, without the letter's layout. */
+static const char *letter_in_format(hab_ctx_t *ctx, const hab_letter_record_t *l, const char *format)
+{
+    if (!strcmp(format, "plain-text"))
+        return hab_tpl(ctx->p, "<article class=\"app-letter-text\" aria-label=\"The letter as plain text\">"
+                               "{{{text}}}</article>",
+                       "text", hab_ui_paragraphs(ctx->p, hab_html_to_text(ctx->p, l->body)), NULL);
+    return hab_tpl(ctx->p, "<article class=\"app-letter{{{large}}}\" aria-labelledby=\"letter-subject\">"
+                           "{{{body}}}</article>",
+                   "large", !strcmp(format, "large-print") ? " app-letter--large-print" : "", "body", l->body, NULL);
+}
+
+static const char *letter_formats(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_request_in_t *in, const char *format)
+{
+    static const char *const labels[] = {"As issued", "Large print", "Plain text", NULL};
+    hab_html_t *h = hab_html_new(ctx->p);
+    for (int i = 0; hab_letter_formats[i]; i++) {
+        const char *url = hab_ui_url(ctx->p, ui, case_path(ctx, in->case_id, apr_pstrcat(
+            ctx->p, "/letters/", in->arg, "?format=", hab_letter_formats[i], NULL)));
+        if (!strcmp(format, hab_letter_formats[i]))
+            hab_html_tpl(h, "<li><strong aria-current=\"page\">{{l}}</strong></li>", "l", labels[i], NULL);
+        else
+            hab_html_tpl(h, "<li><a class=\"govuk-link\" href=\"{{u}}\">{{l}}</a></li>", "u", url, "l", labels[i], NULL);
+    }
+    return hab_tpl(ctx->p, "<nav aria-label=\"Versions of this letter\"><ul class=\"govuk-list app-inline-list\">"
+                           "{{{items}}}</ul></nav>", "items", hab_html_str(h), NULL);
+}
+
 hab_err_t *hab_page_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
-    const char *subject, *body, *issued_at;
-    hab_err_t *e = hab_letter_fetch(ctx, in, &subject, &body, &issued_at);
+    hab_letter_record_t l;
+    hab_err_t *e = hab_letter_fetch(ctx, in, &l);
     if (e) return e;
     hab_ui_t ui = hab_page_ui(ctx);
+    /* the customer's format (adjustments) unless another is asked for */
+    const char *asked = in->query ? hab_j_str(in->query, "format") : NULL, *format = l.format;
+    for (int i = 0; asked && hab_letter_formats[i]; i++)
+        if (!strcmp(hab_letter_formats[i], asked)) format = asked;
     const char *html = hab_tpl(
         ctx->p, "<a href=\"{{back}}\" class=\"govuk-back-link\">Back to case {{id}}</a>"
                 "<div class=\"app-no-print\"><span class=\"govuk-caption-l\">Case {{id}}</span>"
                 "<h1 class=\"govuk-heading-l\">{{subject}}</h1><p class=\"govuk-body\">Issued {{issued}}. Issued "
                 "letters cannot be changed. To print it, use your browser's print command: only the letter is "
-                "printed, on A4.</p></div><article class=\"app-letter\" aria-labelledby=\"letter-subject\">{{{body}}}</article>",
+                "printed, on A4.</p>{{{formats}}}</div>{{{letter}}}",
         "back", hab_ui_url(ctx->p, &ui, case_path(ctx, in->case_id, NULL)),
-        "id", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)in->case_id), "subject", subject,
-        "issued", hab_ui_date(ctx->p, issued_at), "body", body, NULL);
-    hab_page_t pg = {subject, "cases", html, 0, 1, NULL};
+        "id", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)in->case_id), "subject", l.subject,
+        "issued", hab_ui_date(ctx->p, l.issued_at), "formats", letter_formats(ctx, &ui, in, format),
+        "letter", letter_in_format(ctx, &l, format), NULL);
+    hab_page_t pg = {l.subject, "cases", html, 0, 1, NULL};
     hab_page_answer(ctx, out, 200, &pg);
     return NULL;
 }

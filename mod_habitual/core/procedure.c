@@ -72,10 +72,14 @@ static int may_cem(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
     return has(ctx, HAB_ROLE_CEM);
 }
 
-static int may_cem_or_referrer(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
+/* The chronology: the CEM, the referrer, and whoever holds the notice of a
+ * case in force (a grant, or a chief officer), so the officer who took the
+ * call records it (they still see nothing more of the file). */
+static int may_record_contact(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
 {
     (void)c;
-    return has(ctx, HAB_ROLE_CEM) || sight == HAB_SEE_REFERRAL;
+    return has(ctx, HAB_ROLE_CEM) || sight == HAB_SEE_REFERRAL || sight == HAB_SEE_NOTICE ||
+           sight == HAB_SEE_APPEAL;
 }
 
 static int may_decide(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
@@ -137,7 +141,8 @@ typedef struct step_gate {
 } step_gate_t;
 
 static const step_gate_t gates[] = {
-    {HAB_ROUTE_CONTACT_ADD, may_cem_or_referrer, "the referrer or " CEM_ONLY, open_states, NULL},
+    {HAB_ROUTE_CONTACT_ADD, may_record_contact, "the referrer, a holder of the notice or " CEM_ONLY, open_states,
+     NULL},
     {HAB_ROUTE_WARN, may_cem, CEM_ONLY, only_referred, NULL},
     {HAB_ROUTE_CLOSE, may_cem, CEM_ONLY, before_report, NULL},
     {HAB_ROUTE_REPORT, may_cem, CEM_ONLY, before_report, NULL},
@@ -158,6 +163,7 @@ static const step_gate_t gates[] = {
     {HAB_ROUTE_PERSON_CORRECT, may_cem, CEM_ONLY, any_state, NULL},
     {HAB_ROUTE_CORRECTION_ADD, may_cem, CEM_ONLY, any_state, NULL},
     {HAB_ROUTE_COPIES, may_cem, CEM_ONLY, any_state, NULL},
+    {HAB_ROUTE_ADJUSTMENTS, may_cem, CEM_ONLY, any_state, NULL},
 };
 #define GATE_COUNT (sizeof(gates) / sizeof(gates[0]))
 

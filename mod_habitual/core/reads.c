@@ -118,8 +118,7 @@ hab_err_t *hab_read_letters(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resu
     return NULL;
 }
 
-hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, const char **subject,
-                            const char **body, const char **issued_at)
+hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, hab_letter_record_t *letter)
 {
     hab_case_t *c;
     hab_err_t *e = load_for_letters(ctx, in->case_id, &c);
@@ -129,19 +128,21 @@ hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, const ch
                     "AND number = ?", "ii", c->id, (long long)atoll(in->arg));
     if (e) return e;
     if (r->nrows == 0) return hab_err_not_found(ctx->p);
-    *subject = T(r, 0, 0);
-    *body = T(r, 0, 1);
-    *issued_at = T(r, 0, 2);
+    letter->subject = T(r, 0, 0);
+    letter->body = T(r, 0, 1);
+    letter->issued_at = T(r, 0, 2);
+    letter->format = hab_j_str(c->adjustments, "format");
+    if (!letter->format) letter->format = "standard";
     return NULL;
 }
 
 hab_err_t *hab_read_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
-    const char *subject, *body, *issued_at;
-    hab_err_t *e = hab_letter_fetch(ctx, in, &subject, &body, &issued_at);
+    hab_letter_record_t l;
+    hab_err_t *e = hab_letter_fetch(ctx, in, &l);
     if (e) return e;
     out->status = 200;
-    out->html = hab_letter_page(ctx->p, ctx->council_name ? ctx->council_name : "The Council", subject, body,
+    out->html = hab_letter_page(ctx->p, ctx->council_name ? ctx->council_name : "The Council", l.subject, l.body,
                                 apr_pstrcat(ctx->p, ctx->mount ? ctx->mount : "", "/assets/habitual.css", NULL));
     return NULL;
 }

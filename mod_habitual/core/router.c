@@ -38,6 +38,7 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_PERSON_CORRECT, "POST", "api/cases/{id}/person", "case.person.correct", AUD | BODY},
     {HAB_ROUTE_CORRECTION_ADD, "POST", "api/cases/{id}/corrections", "case.correction", AUD | BODY},
     {HAB_ROUTE_COPIES, "POST", "api/cases/{id}/copies", "case.copies", AUD | BODY},
+    {HAB_ROUTE_ADJUSTMENTS, "POST", "api/cases/{id}/adjustments", "case.adjustments", AUD | BODY},
     {HAB_ROUTE_NOTICES, "GET", "api/notices", "notices.list", AUD | READ},
     {HAB_ROUTE_NOTIFICATIONS, "GET", "api/notifications", "notifications.list", AUD | READ},
     {HAB_ROUTE_ABSENCES_LIST, "GET", "api/absences", "absences.list", AUD | READ},

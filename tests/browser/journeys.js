@@ -384,6 +384,7 @@ const STEPS = {
   person: { title: "Correct the customer's details", button: 'Correct the details', done: 'Details corrected' },
   corrections: { title: 'Withdraw an entry made in error', button: 'Withdraw the entry', done: 'Entry withdrawn' },
   copies: { title: 'Change who letters are copied to', button: 'Save the copy list', done: 'Copy list changed' },
+  adjustments: { title: 'Record reasonable adjustments', button: 'Save the adjustments', done: 'Adjustments recorded' },
 };
 
 // Every page, each error page and each form's error state: what the pages
@@ -563,7 +564,7 @@ async function pages(run) {
   await carol.open(`cases/${C.closed}/warning`, 'warning a closed case (409)', { status: 409 });
   for (const slug of ['contacts', 'warning', 'close']) await emptyStep(carol, C.referred, slug);
   await emptyStep(carol, C.warned, 'report');
-  for (const slug of ['review', 'appeal', 'grants', 'statements', 'hold', 'person', 'corrections', 'copies']) {
+  for (const slug of ['review', 'appeal', 'grants', 'statements', 'hold', 'person', 'corrections', 'copies', 'adjustments']) {
     await emptyStep(carol, C.active, slug);
   }
   await emptyStep(olive, C.appeal, 'appeal-decision');
@@ -765,6 +766,12 @@ async function steps(run) {
   await carol.fill('Name (to add)', 'Jo Member MP');
   await carol.choose('Who they are (to add)', 'MP');
   await submitStep(carol, 'copies');
+  // reasonable adjustments (issue 15): letters from now on open in large print
+  await stepFromCase(carol, id, 'adjustments');
+  await carol.choose("How the customer's letters are given", 'Large print');
+  await carol.choose('Does the customer need easy read?', 'No');
+  await carol.fill('Someone the customer wants copied into letters (optional)', 'Kim Carer');
+  await submitStep(carol, 'adjustments');
   const headings = await carol.page.locator('main h3').allTextContents();
   const contactNo = headings.map((t) => /Contact (\d+),/.exec(t)).find(Boolean)[1];
   await stepFromCase(carol, id, 'corrections');
@@ -805,6 +812,16 @@ async function steps(run) {
   const letters = await carol.page.locator('main a[href*="/letters/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   run.check(letters.length >= 4, 'assert', carol.label('case page (every step taken)'), `expected 4 letters or more, found ${letters.length}`);
   for (const href of letters) await carol.open(new URL(href, cfg.base).toString(), `letter ${href.split('/').pop()}`);
+  // large print at 16 pt or more (RNIB's clear print), in Chromium's computed style, on screen and on paper
+  for (const media of ['screen', 'print']) {
+    await carol.page.emulateMedia({ media });
+    const sizes = await carol.page.locator('article.app-letter--large-print p, article.app-letter--large-print li')
+      .evaluateAll((els) => els.map((el) => parseFloat(getComputedStyle(el).fontSize)));
+    run.check(sizes.length > 0 && Math.min(...sizes) >= (16 * 96) / 72, 'assert', carol.label(`large-print letter (${media})`),
+      `every paragraph at 16 pt (21.33 px) or more; got ${sizes.length ? Math.min(...sizes) : 'no paragraphs'} px`);
+  }
+  await carol.page.emulateMedia({ media: 'screen' });
+  await carol.open(new URL(`${letters[0]}?format=plain-text`, cfg.base).toString(), 'a letter as plain text');
   await carol.page.emulateMedia({ media: 'print' });
   await carol.inspect('letter (print)', { print: true, key: 'GET cases/{id}/letters/{n} 200' });
   await carol.page.emulateMedia({ media: 'screen' });

@@ -153,6 +153,9 @@ REQUESTS = {
                                  lambda u: {"target": "contact", "id": 987654321, "reason": "matrix " + u}),
     "copies[active]":           ("POST", "api/cases/{id}/copies", "active",
                                  lambda u: {"action": "add", "name": "Matrix " + u, "role": "MP"}),
+    # issue 15: reasonable adjustments, the CEM's
+    "adjustments[active]":      ("POST", "api/cases/{id}/adjustments", "active",
+                                 lambda u: {"format": "large-print", "notes": "matrix " + u}),
     "absence.add":              ("POST", "api/absences", None,
                                  lambda u: {"from": "2099-01-01", "to": "2099-01-05", "note": "matrix " + u}),
     "case.create":              ("POST", "api/cases", None, lambda u: H.concern_body("new_" + u)),
@@ -178,6 +181,8 @@ REQUESTS = {
 #  - grants: cem on any open case, a chief officer where restrictions are in
 #    force (README "Grants", SPEC §6 "chief-officer, cem"); ref has none, so
 #    olive cannot see it at all (404);
+#  - contact[active]: whoever holds the notice of a case in force (olive, a
+#    chief officer; gina, granted) records the call they took (issue 15);
 #  - contact[closed]: the referrer and the cem may add to the chronology only
 #    while the case is open (409 wrong-state after the access checks);
 #  - correction[active]: the CEM passes the gate; the contact named does
@@ -210,7 +215,7 @@ audit.verify                403  403  403   403   403   403   200   403  403   4
 audit.verify.checkpoint     403  403  403   403   403   403   422   403  403   403
 governance                  404  404  200   200   200   404   200   404  404   403
 contact[ref]                404  201  201   403   403   404   404   404  404   403
-contact[active]             404  201  201   403   403   403   404   403  404   403
+contact[active]             404  201  201   403   403   201   404   201  404   403
 contact[closed]             404  409  409   403   403   404   404   404  404   403
 contact[missing]            404  404  404   404   404   404   404   404  404   403
 warning[t_warn]             404  403  200   403   403   404   404   404  404   403
@@ -234,6 +239,7 @@ interim.lift[t_lift]        404  403  200   403   403   403   404   404  404   4
 person[active]              404  403  200   403   403   403   404   403  404   403
 correction[active]          404  403  422   403   403   403   404   403  404   403
 copies[active]              404  403  200   403   403   403   404   403  404   403
+adjustments[active]         404  403  200   403   403   403   404   403  404   403
 absence.add                 403  403  201   403   201   403   403   403  403   403
 case.create                 201  201  201   201   201   201   201   201  201   403
 """
