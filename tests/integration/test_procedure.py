@@ -73,7 +73,9 @@ def _walk_to_lapse(rig, approver):
     cid = raise_case(rig, "alice", copy_to=COPY_TO, representative=REPRESENTATIVE, advocate=ADVOCATE)
     c = case_file(rig, cid)
     assert (c["status"], c["end_reason"], c["restrictions"], c["letters"]) == ("referred", None, [], [])
-    assert c["referred_by"] == "alice" and c["copy_to"] == COPY_TO
+    # the copy list as given (each entry also carries its id and who added it later: issue 14)
+    assert c["referred_by"] == "alice" and \
+        [{k: x[k] for k in ("name", "role", "address")} for x in c["copy_to"]] == COPY_TO
     assert c["representative"] == REPRESENTATIVE and c["advocate"] == ADVOCATE
     assert letters(rig, cid) == [] and events(rig, cid) == []
 
