@@ -1,4 +1,4 @@
--- mod_habitual schema, version 8: corrections with history and copies
+-- mod_habitual schema, version 6: corrections with history and copies
 -- added later (UK GDPR Article 16; issue 14).
 -- A contact, an incident or a criterion entered in error is withdrawn, not
 -- deleted: withdrawn_at marks it (it no longer counts: R8, R19, retention),

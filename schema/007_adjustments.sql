@@ -1,4 +1,4 @@
--- mod_habitual schema, version 9: reasonable adjustments for any customer
+-- mod_habitual schema, version 7: reasonable adjustments for any customer
 -- (issue 15), recorded by the CEM at any time; the latest row is the one
 -- in force, earlier rows are its history.  Special-category data (R10):
 -- shown only to the CEM, the monitoring officer and the chief executive.
