@@ -26,9 +26,13 @@ static const admin_verb_t verbs[] = {
      "everything held about one person, for a subject access request", verb_sar},
     {"purge", "[--dry-run] [--closed-years N] [--ended-years N] [--violence-years N]",
      "remove cases past their retention period (never those on legal hold)", verb_purge},
-    {"notify", "--ldap-url URL --group DN [--reminder-group DN]... [--sendmail CMD] [--link BASE]",
+    {"notify", "--ldap-url URL --group DN [--reminder-group DN]... [--triage-group DN] [--triage-days N] "
+     "[--sendmail CMD] "
+     "[--link BASE]",
      "email each pending notification once to the chief officers, and each review reminder due once "
-     "to the --reminder-group members (the CEM's, monitoring officer's and chief executive's groups)",
+     "to the --reminder-group members (the CEM's, monitoring officer's and chief executive's groups), "
+     "and flag once each item of post waiting over --triage-days working days (default 5) to the "
+     "--triage-group members (the CEM's group; else the reminder groups)",
      verb_notify},
     {"report", "--from DATE --to DATE [--format text|csv|json]",
      "governance figures for the period, with no personal data", verb_report},

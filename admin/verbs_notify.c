@@ -21,6 +21,7 @@
 #include "habitual/casefile.h"
 #include "habitual/dates.h"
 #include "habitual/ldap_text.h"
+#include "habitual/procedure.h"
 #include "habitual/rules.h"
 #include "habitual/text.h"
 
@@ -361,6 +362,87 @@ static void write_reminder(FILE *out, const void *arg)
     fprintf(out, "This message holds no case content. Sign in to the intranet to read the file.\n");
 }
 
+typedef struct {
+    const char *cmd, *link;
+    int sent, failed;
+} send_run_t;
+
+/* ---- the post queue: items waiting past the triage limit ---- */
+
+typedef struct {
+    const apr_array_header_t *to;
+    const hab_rows_t *items;   /* id, case_id, received, waited */
+    long limit;
+    const char *link;
+} post_mail_t;
+
+static void write_post_flag(FILE *out, const void *arg)
+{
+    const post_mail_t *m = arg;
+    char subject[96];
+    snprintf(subject, sizeof(subject), "Habitual contact: %d item%s of post waiting over %ld working days",
+             m->items->nrows, m->items->nrows == 1 ? "" : "s", m->limit);
+    admin_mail_headers(out, m->to, subject);
+    fprintf(out, "You are told of this as the customer experience manager (or one who oversees the habitual\n"
+                 "contact procedure): post from a restricted customer is read for new issues and\n"
+                 "safeguarding within %ld working days, and these items have waited longer.\n\n", m->limit);
+    for (int i = 0; i < m->items->nrows; i++)
+        fprintf(out, "Case %lld, item %lld: received %s, waited %s working days\n", hab_rows_int(m->items, i, 1),
+                hab_rows_int(m->items, i, 0), hab_rows_text(m->items, i, 2), hab_rows_text(m->items, i, 3));
+    if (m->link) fprintf(out, "\nThe queue on the intranet: %s/triage\n", m->link);
+    fprintf(out, "\nThis message holds no case content. Sign in to the intranet to read the post.\n");
+}
+
+/* The undecided items over the limit not flagged before, oldest first,
+ * each with the working days it has waited (column 3). */
+static hab_err_t *post_over_limit(admin_ctx_t *ctx, hab_store_t *s, long limit, hab_rows_t **out)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, ctx->p, &r, "SELECT id, case_id, received FROM correspondence "
+                               "WHERE decided_at IS NULL AND flagged_at IS NULL ORDER BY received, id", "");
+    if (e) return e;
+    hab_rows_t *over = apr_pcalloc(ctx->p, sizeof(*over));
+    *over = *r;
+    over->ncols = 4;
+    over->cells = apr_pcalloc(ctx->p, (r->nrows ? r->nrows : 1) * 4 * sizeof(char *));
+    over->nrows = 0;
+    for (int i = 0; i < r->nrows; i++) {
+        long waited = hab_date_working_days_between(T(r, i, 2), ctx->today);
+        if (waited <= limit) continue;
+        for (int c = 0; c < 3; c++) over->cells[over->nrows * 4 + c] = r->cells[i * r->ncols + c];
+        over->cells[over->nrows * 4 + 3] = apr_ltoa(ctx->p, waited);
+        over->nrows++;
+    }
+    *out = over;
+    return NULL;
+}
+
+/* One message for all of them; each item is flagged once, when it went. */
+static int send_post_flags(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run, const hab_rows_t *items,
+                           const apr_array_header_t *to, long limit)
+{
+    if (!items->nrows) return ADMIN_OK;
+    post_mail_t m = {to, items, limit, run->link};
+    const char *failure = admin_sendmail(ctx->p, run->cmd, write_post_flag, &m);
+    if (failure) {
+        run->failed++;
+        fprintf(stderr, "habitual-admin: post waiting over the limit not flagged: %s; it stays pending\n", failure);
+        return ADMIN_OK;
+    }
+    for (int i = 0; i < items->nrows; i++) {
+        hab_err_t *e = hab_store_q(s, ctx->p, NULL, "UPDATE correspondence SET flagged_at = ? WHERE id = ? "
+                                   "AND flagged_at IS NULL", "ti", ctx->now, hab_rows_int(items, i, 0));
+        if (e) {
+            fprintf(stderr, "habitual-admin: post waiting was flagged but cannot be recorded: %s\n", e->message);
+            return ADMIN_DATABASE;
+        }
+    }
+    run->sent++;
+    printf("sent: %d item%s of post waiting over %ld working days to %d %s\n", items->nrows,
+           items->nrows == 1 ? "" : "s", limit, to->nelts, to->nelts == 1 ? "person" : "people");
+    return ADMIN_OK;
+}
+
 /* ---- recording what was sent ---- */
 
 static hab_err_t *record(admin_ctx_t *ctx, hab_store_t *s, int reminder, long long id, const char *failure)
@@ -382,11 +464,6 @@ static hab_err_t *record(admin_ctx_t *ctx, hab_store_t *s, int reminder, long lo
 }
 
 /* ---- the verb ---- */
-
-typedef struct {
-    const char *cmd, *link;
-    int sent, failed;
-} send_run_t;
 
 /* Mail one pending row and record the outcome; ADMIN_DATABASE when the
  * outcome cannot be recorded (then stop: a resend would double it). */
@@ -498,12 +575,19 @@ static hab_err_t *pending_work(admin_ctx_t *ctx, hab_store_t *s, hab_rows_t **no
 
 int verb_notify(admin_ctx_t *ctx)
 {
-    static const char *const opts[] = {"--sendmail", "--ldap-url", "--group", "--link", "--reminder-group", NULL};
+    static const char *const opts[] = {"--sendmail", "--ldap-url", "--group", "--link", "--reminder-group",
+                                       "--triage-days", "--triage-group", NULL};
     int rc = admin_check_options(ctx, opts, NULL, 0);
     if (rc) return rc;
     const char *url = admin_option(ctx, "--ldap-url"), *group = admin_option(ctx, "--group");
     int has_reminder_groups = admin_option(ctx, "--reminder-group") != NULL, bad_link;
+    /* the post queue is the CEM's: their group when given, else the reminder groups */
+    const char *triage_group = admin_option(ctx, "--triage-group");
     send_run_t run = {admin_option(ctx, "--sendmail"), NULL, 0, 0};
+    long triage_days;
+    if ((rc = ops_int_option(ctx, "--triage-days", HAB_TRIAGE_DAYS_DEFAULT, HAB_TRIAGE_DAYS_MIN,
+                             HAB_TRIAGE_DAYS_MAX, &triage_days)))
+        return rc;
     if (!run.cmd) run.cmd = ADMIN_DEFAULT_SENDMAIL;
     if (!url || !group) {
         fprintf(stderr, "habitual-admin: notify needs --ldap-url URL (as HabitualLDAPURL) and "
@@ -519,36 +603,51 @@ int verb_notify(admin_ctx_t *ctx)
     if ((rc = admin_open(ctx, 0, &store))) return rc;
     signal(SIGPIPE, SIG_IGN); /* a sendmail that exits early is a failed send, not our death */
 
-    hab_rows_t *r, *reminders;
+    hab_rows_t *r, *reminders, *post;
     hab_err_t *e = pending_work(ctx, store, &r, &reminders);
+    if (!e) e = post_over_limit(ctx, store, triage_days, &post);
     if (e) return admin_fail(e, ADMIN_DATABASE);
-    if (r->nrows == 0 && reminders->nrows == 0) {
+    if (r->nrows == 0 && reminders->nrows == 0 && post->nrows == 0) {
         printf("notify: nothing to send\n");
         return ADMIN_OK;
     }
-    int unsendable = reminders->nrows && !has_reminder_groups;
-    if (unsendable) {
+    int reminders_stuck = reminders->nrows && !has_reminder_groups;
+    int post_stuck = post->nrows && !has_reminder_groups && !triage_group;
+    int unsendable = reminders_stuck || post_stuck;
+    if (reminders_stuck)
         fprintf(stderr, "habitual-admin: %d review reminder%s pending but no --reminder-group (the CEM's, the "
                         "monitoring officer's and the chief executive's groups) was given; they stay pending\n",
                 reminders->nrows, reminders->nrows == 1 ? " is" : "s are");
-        reminders->nrows = 0;
-    }
+    if (post_stuck)
+        fprintf(stderr, "habitual-admin: %d item%s of post waiting over %ld working days but no --triage-group "
+                        "or --reminder-group was given; they stay pending\n", post->nrows,
+                post->nrows == 1 ? "" : "s", triage_days);
+    if (reminders_stuck) reminders->nrows = 0;
+    if (post_stuck) post->nrows = 0;
 
     apr_array_header_t *to = apr_array_make(ctx->p, 8, sizeof(const char *));
     apr_array_header_t *to_remind = apr_array_make(ctx->p, 8, sizeof(const char *));
+    apr_array_header_t *to_triage = triage_group ? apr_array_make(ctx->p, 8, sizeof(const char *)) : to_remind;
     const char *problem = r->nrows ? admin_group_addresses(ctx->p, url, group, to) : NULL;
-    if (!problem && reminders->nrows) problem = reminder_addresses(ctx, url, to_remind);
+    if (!problem && (reminders->nrows || (post->nrows && !triage_group)))
+        problem = reminder_addresses(ctx, url, to_remind);
+    if (!problem && post->nrows && triage_group)
+        problem = admin_group_addresses(ctx->p, url, triage_group, to_triage);
     if (problem) {
         fprintf(stderr, "habitual-admin: %s; nothing was sent (%d pending)\n",
-                hab_text_clean(ctx->p, problem, 0), r->nrows + reminders->nrows);
+                hab_text_clean(ctx->p, problem, 0), r->nrows + reminders->nrows + post->nrows);
         return ADMIN_FAILED;
     }
     /* case ids with what happened in them: logged before anything is sent or shown */
-    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows + reminders->nrows, sizeof(long long));
+    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows + reminders->nrows + post->nrows + 1,
+                                               sizeof(long long));
     for (int i = 0; i < r->nrows; i++) add_case(named, hab_rows_int(r, i, 1));
     for (int i = 0; i < reminders->nrows; i++) add_case(named, hab_rows_int(reminders, i, 1));
+    for (int i = 0; i < post->nrows; i++) add_case(named, hab_rows_int(post, i, 1));
     if (named->nelts && (rc = admin_log_cases(ctx, store, "admin.notify", named))) return rc;
-    if ((rc = send_notifications(ctx, store, &run, r, to)) || (rc = send_reminders(ctx, store, &run, reminders, to_remind)))
+    if ((rc = send_notifications(ctx, store, &run, r, to)) ||
+        (rc = send_reminders(ctx, store, &run, reminders, to_remind)) ||
+        (rc = send_post_flags(ctx, store, &run, post, to_triage, triage_days)))
         return rc;
     printf("notify: %d sent, %d failed\n", run.sent, run.failed);
     return run.failed || unsendable ? ADMIN_FAILED : ADMIN_OK;

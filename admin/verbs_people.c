@@ -199,6 +199,12 @@ static json_t *sar_case(sar_t *q, const hab_rows_t *c, int i)
                                          "t:granted_at", "t:revoked_at", "t:revoked_by", NULL};
     static const char *const statements[] = {"t:received", "t:text", "t:recorded_by", "t:recorded_at", NULL};
     static const char *const copies[] = {"t:name", "t:role", "t:address", NULL};
+    static const char *const adjustments[] = {"t:format", "b:easy_read", "t:named_contact",
+                                              "t:third_party_name", "t:third_party_address", "t:notes",
+                                              "t:recorded_by", "t:recorded_at", NULL};
+    static const char *const post[] = {"t:received", "t:channel", "t:summary", "t:recorded_by",
+                                       "t:decision", "t:reason", "t:routed_to", "t:routed_reference",
+                                       "t:decided_by", "t:decided_at", NULL};
 
     apr_pool_t *p = q->ctx->p;
     q->case_id = hab_rows_int(c, i, 0);
@@ -233,6 +239,11 @@ static json_t *sar_case(sar_t *q, const hab_rows_t *c, int i)
                         list(q, "SELECT id, safeguarding_considered, safeguarding_adjustments FROM reports "
                              "WHERE case_id = ? AND (safeguarding_considered IS NOT NULL OR "
                              "safeguarding_adjustments IS NOT NULL) ORDER BY id", safeguarding));
+    /* adjustments may tell of a disability: special category, with the rest */
+    json_object_set_new(special, "adjustments",
+                        list(q, "SELECT format, easy_read, named_contact, third_party_name, "
+                             "third_party_address, notes, recorded_by, recorded_at FROM adjustments "
+                             "WHERE case_id = ? ORDER BY id", adjustments));
     json_object_set_new(o, "special_category", special);
 
     hab_rows_t *crit;
@@ -283,6 +294,10 @@ static json_t *sar_case(sar_t *q, const hab_rows_t *c, int i)
                                           "ORDER BY id", grants));
     json_object_set_new(o, "statements", list(q, "SELECT received, text, recorded_by, recorded_at "
                                               "FROM statements WHERE case_id = ? ORDER BY id", statements));
+    json_object_set_new(o, "post_received", list(q, "SELECT received, channel, summary, recorded_by, decision, "
+                                                 "reason, routed_to, routed_reference, decided_by, decided_at "
+                                                 "FROM correspondence WHERE case_id = ? ORDER BY received, id",
+                                                 post));
     return o;
 }
 
@@ -299,6 +314,7 @@ static const char *label(apr_pool_t *p, const char *key)
         {"periods", "Periods of designation"}, {"reviews", "Reviews"}, {"appeals", "Appeals"},
         {"letters", "Letters"}, {"notifications", "Notifications to chief officers"},
         {"grants", "Notices given to named officers"}, {"statements", "Your statements"},
+        {"post_received", "Your letters and emails while correspondence was restricted"},
         {"person", "Person"}, {"cases", "Cases"}, {NULL, NULL}};
     for (int i = 0; names[i][0]; i++)
         if (!strcmp(names[i][0], key)) return names[i][1];
@@ -624,6 +640,8 @@ static hab_err_t *purge_one(admin_ctx_t *ctx, hab_store_t *s, long long id)
         "DELETE FROM notifications WHERE case_id = ?",
         "DELETE FROM grants WHERE case_id = ?",
         "DELETE FROM statements WHERE case_id = ?",
+        "DELETE FROM adjustments WHERE case_id = ?",
+        "DELETE FROM correspondence WHERE case_id = ?",
         NULL};
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(s, ctx->p, &r, "SELECT person_id, coalesce(referred_person_id, person_id) "

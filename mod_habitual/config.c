@@ -39,6 +39,7 @@ void *hab_create_dir_conf(apr_pool_t *p, char *dir)
     c->section = dir;
     c->appeal_days = HAB_UNSET;
     c->interim_days = HAB_UNSET;
+    c->triage_days = HAB_UNSET;
     c->review_grace_days = HAB_UNSET;
     c->role_cache_seconds = HAB_UNSET;
     return c;
@@ -81,6 +82,7 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     }
     c->appeal_days = add->appeal_days != HAB_UNSET ? add->appeal_days : base->appeal_days;
     c->interim_days = add->interim_days != HAB_UNSET ? add->interim_days : base->interim_days;
+    c->triage_days = add->triage_days != HAB_UNSET ? add->triage_days : base->triage_days;
     c->review_grace_days = add->review_grace_days != HAB_UNSET ? add->review_grace_days : base->review_grace_days;
     MERGE_PTR(council_name);
     c->role_cache_seconds = add->role_cache_seconds != HAB_UNSET ? add->role_cache_seconds
@@ -101,6 +103,11 @@ int hab_dir_review_grace_days(const hab_dir_conf *dc)
 int hab_dir_interim_days(const hab_dir_conf *dc)
 {
     return dc->interim_days == HAB_UNSET ? HAB_INTERIM_DAYS_DEFAULT : dc->interim_days;
+}
+
+int hab_dir_triage_days(const hab_dir_conf *dc)
+{
+    return dc->triage_days == HAB_UNSET ? HAB_TRIAGE_DAYS_DEFAULT : dc->triage_days;
 }
 
 const char *hab_dir_group_attribute(const hab_dir_conf *dc)
@@ -263,42 +270,34 @@ static const char *set_checkpoint_key_file(cmd_parms *cmd, void *dcv, const char
     return NULL;
 }
 
-static const char *set_appeal_days(cmd_parms *cmd, void *dcv, const char *arg)
+/* The day counts (HabitualAppealDays, HabitualInterimDays,
+ * HabitualReviewGraceDays, HabitualTriageDays): one setter, each with its
+ * bounds and field (cmd->info). */
+typedef struct {
+    const char *name, *unit;
+    int min, max;
+    size_t offset;                /* an int in hab_dir_conf */
+} day_count_t;
+
+static const day_count_t appeal_days = {"HabitualAppealDays", "working days", 1, HAB_APPEAL_DAYS_MAX,
+                                        APR_OFFSETOF(hab_dir_conf, appeal_days)};
+static const day_count_t interim_days = {"HabitualInterimDays", "days", HAB_INTERIM_DAYS_MIN, HAB_INTERIM_DAYS_MAX,
+                                         APR_OFFSETOF(hab_dir_conf, interim_days)};
+static const day_count_t review_grace_days = {"HabitualReviewGraceDays", "days", HAB_REVIEW_GRACE_DAYS_MIN,
+                                              HAB_REVIEW_GRACE_DAYS_MAX, APR_OFFSETOF(hab_dir_conf, review_grace_days)};
+static const day_count_t triage_days = {"HabitualTriageDays", "working days", HAB_TRIAGE_DAYS_MIN, HAB_TRIAGE_DAYS_MAX,
+                                        APR_OFFSETOF(hab_dir_conf, triage_days)};
+
+static const char *set_day_count(cmd_parms *cmd, void *dcv, const char *arg)
 {
+    const day_count_t *d = cmd->info;
     hab_dir_conf *dc = dcv;
     char *end = NULL;
     long days = strtol(arg, &end, 10);
-    if (!*arg || *end || days < 1 || days > HAB_APPEAL_DAYS_MAX)
-        return apr_psprintf(cmd->pool, "HabitualAppealDays: '%s' is not a number of working "
-                            "days from 1 to %d", arg, HAB_APPEAL_DAYS_MAX);
-    dc->appeal_days = (int)days;
-    dc->touched = 1;
-    return NULL;
-}
-
-/* R15: the days an interim restriction lasts without a report. */
-static const char *set_review_grace_days(cmd_parms *cmd, void *dcv, const char *arg)
-{
-    hab_dir_conf *dc = dcv;
-    char *end;
-    long days = strtol(arg, &end, 10);
-    if (!*arg || *end || days < HAB_REVIEW_GRACE_DAYS_MIN || days > HAB_REVIEW_GRACE_DAYS_MAX)
-        return apr_psprintf(cmd->pool, "HabitualReviewGraceDays: '%s' is not a number of days "
-                            "from %d to %d", arg, HAB_REVIEW_GRACE_DAYS_MIN, HAB_REVIEW_GRACE_DAYS_MAX);
-    dc->review_grace_days = (int)days;
-    dc->touched = 1;
-    return NULL;
-}
-
-static const char *set_interim_days(cmd_parms *cmd, void *dcv, const char *arg)
-{
-    hab_dir_conf *dc = dcv;
-    char *end = NULL;
-    long days = strtol(arg, &end, 10);
-    if (!*arg || *end || days < HAB_INTERIM_DAYS_MIN || days > HAB_INTERIM_DAYS_MAX)
-        return apr_psprintf(cmd->pool, "HabitualInterimDays: '%s' is not a number of days "
-                            "from %d to %d", arg, HAB_INTERIM_DAYS_MIN, HAB_INTERIM_DAYS_MAX);
-    dc->interim_days = (int)days;
+    if (!*arg || *end || days < d->min || days > d->max)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of %s from %d to %d", d->name, arg, d->unit,
+                            d->min, d->max);
+    *(int *)((char *)dc + d->offset) = (int)days;
     dc->touched = 1;
     return NULL;
 }
@@ -343,13 +342,16 @@ const command_rec hab_directives[] = {
                   "file holding the secret key for CSRF tokens (at least 32 bytes)"),
     AP_INIT_TAKE1("HabitualCheckpointKeyFile", set_checkpoint_key_file, NULL, ACCESS_CONF,
                   "the checkpoint key (habitual-admin checkpoint --key), for POST api/audit/verify"),
-    AP_INIT_TAKE1("HabitualAppealDays", set_appeal_days, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualAppealDays", set_day_count, (void *)&appeal_days, ACCESS_CONF,
                   "working days the customer has to appeal (default 20)"),
-    AP_INIT_TAKE1("HabitualReviewGraceDays", set_review_grace_days, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualReviewGraceDays", set_day_count, (void *)&review_grace_days, ACCESS_CONF,
                   "days after a review's due date within which it must be decided, or the "
                   "designation ends (R16; default 28, 0-90)"),
-    AP_INIT_TAKE1("HabitualInterimDays", set_interim_days, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualInterimDays", set_day_count, (void *)&interim_days, ACCESS_CONF,
                   "days an interim restriction after violence lasts without a report (default 28)"),
+    AP_INIT_TAKE1("HabitualTriageDays", set_day_count, (void *)&triage_days, ACCESS_CONF,
+                  "working days an item of restricted post may wait for the CEM's decision before it is "
+                  "flagged (default 5, 1-60)"),
     AP_INIT_TAKE1("HabitualRoleCacheTTL", set_role_cache, NULL, ACCESS_CONF,
                   "seconds each process keeps a user's roles (default 10; 0: off)"),
     AP_INIT_TAKE1("HabitualCouncilName", set_council_name, NULL, ACCESS_CONF,

@@ -104,6 +104,7 @@ static void fill_context(request_rec *r, const hab_dir_conf *dc, hab_ctx_t *ctx)
     ctx->checkpoint_key = dc->checkpoint_key_file ? &dc->checkpoint_key : NULL;
     ctx->appeal_days = hab_dir_appeal_days(dc);
     ctx->interim_days = hab_dir_interim_days(dc);
+    ctx->triage_days = hab_dir_triage_days(dc);
     ctx->review_grace_days = hab_dir_review_grace_days(dc);
     ctx->council_name = hab_dir_council_name(dc);
     size_t n = strlen(dc->base);

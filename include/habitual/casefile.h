@@ -40,6 +40,8 @@ typedef struct hab_case {
     json_t *corrections;           /* [{target, id, item, old_value, new_value, reason, by, at}] */
     json_t *adjustments;           /* in force: {format, easy_read, named_contact, third_party, notes,
                                       recorded_by, recorded_at}, or null (special category, R10) */
+    json_t *correspondence;        /* the post queue's items, oldest first: [{item, received, channel,
+                                      summary, recorded_by, decision?, reason?, routed_to?, ...}] */
     json_t *criteria;              /* ["slug", ...] */
     json_t *contacts;              /* the chronology, oldest first */
     int violence;                  /* R8: a violence incident or criterion */

@@ -21,6 +21,9 @@ const char *hab_date_add_months(apr_pool_t *p, const char *date, int months);
 /* n working days after date: Monday to Friday, skipping England and Wales
  * bank holidays known to this build (2024-2030). */
 const char *hab_date_add_working_days(apr_pool_t *p, const char *date, int n);
+/* The working days after from, up to and including to (0 when to is not
+ * after from): how long an item of post has waited. */
+long hab_date_working_days_between(const char *from, const char *to);
 int hab_date_is_working_day(const char *date);
 /* b - a in days. */
 long hab_date_diff(const char *a, const char *b);

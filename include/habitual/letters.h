@@ -33,6 +33,7 @@ typedef struct hab_letter_facts {
     /* R15: an interim restriction's letters */
     const char *interim_until; /* its last day, or NULL: until the chief executive decides */
     const char *lift_reason;   /* why the CEM lifted it early */
+    const char *received_on, *received_channel; /* the post queue's acknowledgement */
 } hab_letter_facts_t;
 
 hab_letter_t *hab_letter_warning(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
@@ -50,6 +51,11 @@ hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c, cons
  * how to object. */
 extern const char *const hab_letter_required_parts_interim[];
 extern const char *const hab_letter_required_parts_interim_lifted[];
+/* The post queue's standard acknowledgement (kind "acknowledgement"):
+ * what was received and when, that it was read and will not be answered
+ * under the arrangement, that a new issue would be, and the Ombudsman. */
+hab_letter_t *hab_letter_acknowledgement(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
+extern const char *const hab_letter_required_parts_acknowledgement[];
 
 /* The parts every letter that imposes or keeps restrictions must state. */
 extern const char *const hab_letter_required_parts[];

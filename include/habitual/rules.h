@@ -19,6 +19,11 @@
 
 /* R15: HabitualInterimDays, the days an interim restriction lasts without a report. */
 #define HAB_INTERIM_DAYS_DEFAULT 28
+/* The post queue: working days an item may wait for the CEM's decision
+ * before the dashboard and notify flag it (HabitualTriageDays). */
+#define HAB_TRIAGE_DAYS_DEFAULT 5
+#define HAB_TRIAGE_DAYS_MIN 1
+#define HAB_TRIAGE_DAYS_MAX 60
 #define HAB_INTERIM_DAYS_MIN 1
 #define HAB_INTERIM_DAYS_MAX 90
 

@@ -39,6 +39,7 @@ typedef struct hab_ctx {
     const char *today;         /* the council's local date, YYYY-MM-DD */
     int appeal_days;
     int interim_days;          /* HabitualInterimDays (R15); 0: the default, 28 */
+    int triage_days;           /* HabitualTriageDays (the post queue); 0: the default, 5 */
     int review_grace_days;     /* HabitualReviewGraceDays (R16), set by the glue (0 is a grace of none) */
     const char *council_name;
     const char *mount;         /* the <Location> the pages live under, e.g. "/habitual" */

@@ -160,6 +160,31 @@ static hab_err_t *load_adjustments(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
     return NULL;
 }
 
+/* The post received under the post queue, oldest first, with each
+ * decision once made. */
+static hab_err_t *load_correspondence(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT id, received, channel, summary, recorded_by, decision, reason, "
+                               "routed_to, routed_reference, decided_by, decided_at, letter_number "
+                               "FROM correspondence WHERE case_id = ? ORDER BY received, id", "i", c->id);
+    if (e) return e;
+    c->correspondence = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++) {
+        json_t *one = json_pack("{s:I, s:o, s:o, s:o, s:o}", "item", (json_int_t)hab_rows_int(r, i, 0),
+                                "received", hab_json_text(T(r, i, 1)), "channel", hab_json_text(T(r, i, 2)),
+                                "summary", hab_json_text(T(r, i, 3)), "recorded_by", hab_json_text(T(r, i, 4)));
+        if (T(r, i, 5))
+            json_object_set_new(one, "decision", json_pack(
+                "{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "decision", T(r, i, 5), "reason", hab_json_text(T(r, i, 6)),
+                "routed_to", hab_json_text(T(r, i, 7)), "reference", hab_json_text(T(r, i, 8)),
+                "by", hab_json_text(T(r, i, 9)), "at", hab_json_text(T(r, i, 10)),
+                "letter", T(r, i, 11) ? json_integer(hab_rows_int(r, i, 11)) : json_null()));
+        json_array_append_new(c->correspondence, one);
+    }
+    return NULL;
+}
+
 static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     hab_rows_t *r;
@@ -173,7 +198,9 @@ static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
         json_array_append_new(c->criteria, hab_json_text(T(r, i, 0)));
         if (!strcmp(T(r, i, 0), "violence")) c->violence = 1;
     }
-    if ((e = load_copies(s, p, c)) || (e = load_corrections(s, p, c)) || (e = load_adjustments(s, p, c))) return e;
+    if ((e = load_copies(s, p, c)) || (e = load_corrections(s, p, c)) || (e = load_adjustments(s, p, c)) ||
+        (e = load_correspondence(s, p, c)))
+        return e;
     e = hab_store_q(s, p, &r, "SELECT received, text, recorded_by, recorded_at FROM statements "
                     "WHERE case_id = ? ORDER BY id", "i", c->id);
     if (e) return e;

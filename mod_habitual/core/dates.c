@@ -171,6 +171,14 @@ const char *hab_date_add_working_days(apr_pool_t *p, const char *date, int n)
     return hab_days_to_date(p, days);
 }
 
+long hab_date_working_days_between(const char *from, const char *to)
+{
+    long n = 0;
+    for (long d = hab_date_to_days(from) + 1, end = hab_date_to_days(to); d <= end; d++)
+        if (weekday(d) < 5 && !is_bank_holiday(d)) n++;
+    return n;
+}
+
 const char *hab_period_end(apr_pool_t *p, const char *start, int months)
 {
     return hab_date_add_days(p, hab_date_add_months(p, start, months), -1);

@@ -26,6 +26,9 @@ const char *const hab_letter_required_parts_interim[] = {
     "data-part=\"open-ways\"", "data-part=\"objection\"", NULL};
 const char *const hab_letter_required_parts_interim_lifted[] = {
     "data-part=\"lifted\"", "data-part=\"reasons\"", NULL};
+const char *const hab_letter_required_parts_acknowledgement[] = {
+    "data-part=\"received\"", "data-part=\"arrangement\"", "data-part=\"new-issues\"",
+    "data-part=\"ombudsman\"", NULL};
 
 /* "a, b and c" from a JSON array of strings. */
 static const char *join_words(apr_pool_t *p, const json_t *list)
@@ -315,6 +318,30 @@ hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c, cons
                          "contact the council in the usual ways.</p>");
     section(b, "reasons", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">",
                                       E(f->lift_reason), "</p>", NULL));
+    l->copied_to = hab_json_own(p, copies(c));
+    l->body = letter_finish(b, f, l->copied_to);
+    return l;
+}
+
+/* The post queue's standard acknowledgement: received, read, not answered
+ * under the arrangement in force; a new issue would be dealt with. */
+hab_letter_t *hab_letter_acknowledgement(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
+{
+    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
+    l->kind = "acknowledgement";
+    l->subject = "We have received your correspondence";
+    builder_t *b = letter_start(p, c, f, l->subject);
+    section(b, "received", apr_pstrcat(p, "<p class=\"govuk-body\">We received your ", E(hab_words(f->received_channel)),
+                                       " of ", E(hab_date_long(p, f->received_on)), ". It has been read.</p>", NULL));
+    section(b, "arrangement", "<p class=\"govuk-body\">As we explained when we wrote to you about how you may "
+                              "contact the council, we will not reply to correspondence about matters that have "
+                              "already been answered. This letter acknowledges it.</p>");
+    section(b, "new-issues", "<p class=\"govuk-body\">Every letter or email you send is still read. If it raises "
+                             "a new matter, it will be passed to the right service and answered in the usual "
+                             "way.</p>");
+    section(b, "ombudsman",
+            "<p class=\"govuk-body\">You have the right to complain to the Local Government and Social Care "
+            "Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
     l->copied_to = hab_json_own(p, copies(c));
     l->body = letter_finish(b, f, l->copied_to);
     return l;

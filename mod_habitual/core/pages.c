@@ -175,6 +175,19 @@ static const char *reviews_due_table(hab_ctx_t *ctx, const hab_ui_t *ui, const j
     return hab_ui_table(ctx->p, caption, head, rows);
 }
 
+/* The post queue at a glance: how many wait, how many too long. */
+static const char *triage_summary(hab_ctx_t *ctx, const hab_ui_t *ui, const json_t *d)
+{
+    long waiting = (long)json_integer_value(json_object_get(d, "post_waiting"));
+    long over = (long)json_integer_value(json_object_get(d, "post_over_limit"));
+    return hab_tpl(ctx->p, "<h2 class=\"govuk-heading-m\">Post awaiting triage</h2><p class=\"govuk-body\">{{w}} "
+                           "{{{over}}} <a class=\"govuk-link\" href=\"{{h}}\">The post queue</a></p>",
+                   "w", apr_psprintf(ctx->p, "%ld item%s waiting.", waiting, waiting == 1 ? "" : "s"),
+                   "over", over ? apr_psprintf(ctx->p, "<strong class=\"govuk-tag govuk-tag--red\">%ld waiting too "
+                                                       "long</strong>", over) : "",
+                   "h", hab_ui_url(ctx->p, ui, "triage"), NULL);
+}
+
 /* ---- home ---- */
 
 static const char *start_button(hab_ctx_t *ctx, const hab_ui_t *ui)
@@ -193,6 +206,7 @@ static hab_err_t *home_case_officer(hab_ctx_t *ctx, const hab_ui_t *ui, hab_html
         hab_html_add(h, cases_table(ctx, ui, "New referrals", json_object_get(d, "new"), 0));
         hab_html_add(h, cases_table(ctx, ui, "Warned: awaiting your next step", json_object_get(d, "warned"), 0));
         hab_html_add(h, interim_table(ctx, ui, json_object_get(d, "interim")));
+        hab_html_add(h, triage_summary(ctx, ui, d));
         hab_html_add(h, cases_table(ctx, ui, "Appeals awaiting a chief officer", json_object_get(d, "appeals"), 0));
     }
     hab_html_add(h, cases_table(ctx, ui, "Reports awaiting a decision", json_object_get(d, "awaiting_decision"), 0));
@@ -391,6 +405,52 @@ static const hab_widget_t w_absence[] = {
     {"to", "Last day of the absence", NULL, HAB_W_DATE, NULL, "Enter the last day of the absence"},
     {"note", "Note (optional)", NULL, HAB_W_TEXT, NULL, NULL},
     {NULL, NULL, NULL, 0, NULL, NULL}};
+
+/* ---- the post queue (the CEM's) ---- */
+
+hab_err_t *hab_page_triage(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_ui_t ui = hab_page_ui(ctx);
+    json_t *body;
+    hab_err_t *e = api_body(ctx, hab_read_triage, in, &body);
+    if (e) return e;
+    const json_t *items = json_object_get(body, "items");
+    int limit = (int)json_integer_value(json_object_get(body, "limit_working_days"));
+    hab_html_t *h = hab_html_new(ctx->p);
+    hab_html_tpl(h, "<h1 class=\"govuk-heading-l\">Post awaiting triage</h1><p class=\"govuk-body\">Post from customers "
+                    "whose correspondence is restricted, oldest first. Read each item for new issues and "
+                    "safeguarding, and decide it. Items waiting more than {{n}} working days are flagged.</p>",
+                 "n", apr_psprintf(ctx->p, "%d", limit), NULL);
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *const *));
+    size_t i;
+    json_t *x;
+    json_array_foreach(items, i, x) {
+        apr_int64_t item = (apr_int64_t)json_integer_value(json_object_get(x, "item"));
+        apr_int64_t cid = (apr_int64_t)json_integer_value(json_object_get(x, "case_id"));
+        long waited = (long)json_integer_value(json_object_get(x, "working_days_waited"));
+        const char **cells = apr_pcalloc(ctx->p, 6 * sizeof(char *));
+        cells[0] = apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, item);
+        cells[1] = hab_tpl(ctx->p, "{{{case}}}<br>{{name}}", "case", case_link(ctx, &ui, cid),
+                           "name", hab_j_str(json_object_get(x, "person"), "name"), NULL);
+        cells[2] = hab_tpl(ctx->p, "{{d}} ({{c}})", "d", hab_ui_date(ctx->p, hab_j_str(x, "received")),
+                           "c", hab_words(hab_j_str(x, "channel")), NULL);
+        cells[3] = json_is_true(json_object_get(x, "over_limit"))
+            ? apr_psprintf(ctx->p, "<strong class=\"govuk-tag govuk-tag--red\">%ld: over %d</strong>", waited, limit)
+            : apr_psprintf(ctx->p, "%ld", waited);
+        cells[4] = E(hab_j_str(x, "summary"));
+        cells[5] = hab_tpl(ctx->p, "<a class=\"govuk-link\" href=\"{{h}}\">Decide<span class=\"govuk-visually-hidden\"> "
+                                   "item {{n}}</span></a>",
+                           "h", hab_ui_url(ctx->p, &ui, apr_psprintf(ctx->p, "cases/%" APR_INT64_T_FMT "/triage?item=%"
+                                                                     APR_INT64_T_FMT, cid, item)),
+                           "n", cells[0], NULL);
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    static const char *const head[] = {"Item", "Case", "Received", "Working days waited", "What it is about", "", NULL};
+    hab_html_add(h, json_array_size(items) ? hab_ui_table(ctx->p, "Items awaiting a decision", head, rows)
+                                           : "<p class=\"govuk-body\">No post awaits triage.</p>");
+    show(ctx, out, "Post awaiting triage", "triage", hab_html_str(h), 1);
+    return NULL;
+}
 
 static hab_err_t *absences_page(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out,
                                 const hab_posted_t *posted, const apr_array_header_t *errors, int status)

@@ -182,6 +182,27 @@ static const hab_widget_t w_adjustments[] = {
     {"third_party.address", "Their address (optional)", NULL, HAB_W_TEXTAREA, NULL, NULL},
     {"notes", "Other adjustments (optional)", NULL, HAB_W_TEXTAREA, NULL, NULL},
     {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_option_t o_post_channels[] = {
+    {"letter", "Letter", NULL}, {"email", "Email", NULL}, {"online", "Online form", NULL}, {"fax", "Fax", NULL},
+    {"in-person", "Handed in", NULL}, {NULL, NULL, NULL}};
+static const hab_option_t o_triage[] = {
+    {"acknowledge-only", "Acknowledge only", "Nothing new: the standard acknowledgement letter is issued."},
+    {"new-issue", "A new issue", "Passed to the service that deals with it, to be answered in the usual way."},
+    {"safeguarding", "A safeguarding concern", "A safeguarding referral has been made."}, {NULL, NULL, NULL}};
+static const hab_widget_t w_correspondence[] = {
+    {"received", "Date received", NULL, HAB_W_DATE, NULL, "Enter the date it was received"},
+    {"channel", "How it came", NULL, HAB_W_RADIOS, o_post_channels, "Select how it came"},
+    {"summary", "What it is about", "A short summary: the customer experience manager reads it for new issues.",
+     HAB_W_TEXTAREA, NULL, "Enter what it is about"},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_triage[] = {
+    {"item", "Number of the item", "Shown in the post queue.", HAB_W_NUMBER, NULL, "Enter the number of the item"},
+    {"decision", "Your decision", NULL, HAB_W_RADIOS, o_triage, "Select your decision"},
+    {"reason", "Why", NULL, HAB_W_TEXTAREA, NULL, "Enter why"},
+    {"routed_to", "Service it was passed to (for a new issue)", NULL, HAB_W_TEXT, NULL,
+     "Enter the service it was passed to"},
+    {"reference", "Their reference (optional)", NULL, HAB_W_TEXT, NULL, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
 static const hab_widget_t w_interim_lift[] = {
     {"reason", "Why the interim restriction is lifted", "It is quoted in the letter to the customer.",
      HAB_W_TEXTAREA, NULL, "Enter why the interim restriction is lifted"},
@@ -255,6 +276,13 @@ static const page_step_t page_steps[] = {
      "For any customer, at any time. Only the customer experience manager, the monitoring officer and the chief "
      "executive see them. Letters open in the format chosen, and copy the person named.", w_adjustments,
      "Save the adjustments", "Adjustments recorded"},
+    {"correspondence", HAB_ROUTE_CORRESPONDENCE_ADD, "Record post received",
+     "Post from a customer whose correspondence is restricted is acknowledged but not answered. The customer "
+     "experience manager still reads each item for new issues and safeguarding.", w_correspondence,
+     "Record the item", "Item recorded for the post queue"},
+    {"triage", HAB_ROUTE_TRIAGE_DECIDE, "Decide an item of post",
+     "Every item is decided, with a reason: nothing leaves the queue undecided.", w_triage, "Record the decision",
+     "Item decided"},
     /* offered from the case page's person records, not the actions list */
     {"link", HAB_ROUTE_PERSON_LINK, "Link to a person record already held",
      "Letters and notices will use that record's name and address; the referrer keeps seeing what they typed.",
@@ -420,6 +448,34 @@ static const char *corrections_list(hab_ctx_t *ctx, const json_t *v)
     }
     static const char *const head[] = {"What", "Was, now", "Why", "By", "When", NULL};
     return hab_ui_table(ctx->p, "Corrections", head, rows);
+}
+
+/* The post received under the post queue: each item and what the CEM
+ * decided, or that it still waits. */
+static const char *post_list(hab_ctx_t *ctx, const json_t *v)
+{
+    const json_t *list = json_object_get(v, "correspondence");
+    if (!json_array_size(list)) return "";
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *const *));
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x) {
+        const char **cells = apr_pcalloc(ctx->p, 5 * sizeof(char *));
+        const json_t *d = json_object_get(x, "decision");
+        cells[0] = E(hab_ui_date(ctx->p, hab_j_str(x, "received")));
+        cells[1] = E(hab_words(hab_j_str(x, "channel")));
+        cells[2] = E(hab_j_str(x, "summary"));
+        cells[3] = d ? E(apr_pstrcat(ctx->p, hab_words(hab_j_str(d, "decision")), ": ", hab_j_str(d, "reason"),
+                                     hab_j_str(d, "routed_to") ? apr_pstrcat(ctx->p, " (passed to ",
+                                         hab_j_str(d, "routed_to"), hab_j_str(d, "reference") ? ", " : "",
+                                         hab_j_str(d, "reference") ? hab_j_str(d, "reference") : "", ")", NULL) : "",
+                                     NULL))
+                     : "Awaiting triage";
+        cells[4] = E(d ? hab_j_str(d, "by") : hab_j_str(x, "recorded_by"));
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    static const char *const head[] = {"Received", "How", "Summary", "Decision", "Recorded or decided by", NULL};
+    return hab_ui_table(ctx->p, "Post received", head, rows);
 }
 
 /* open: the steps the gates let this user take (hab_steps_open). */
@@ -723,6 +779,7 @@ static const char *full_file(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_
     hab_html_add(h, chronology(ctx, json_object_get(v, "contacts")));
     hab_html_add(h, copies_list(ctx, v));
     hab_html_add(h, corrections_list(ctx, v));
+    hab_html_add(h, post_list(ctx, v));
     hab_html_add(h, history(ctx, v));
     if (sight == HAB_SEE_FULL) hab_html_add(h, letters_list(ctx, ui, v)); /* letters: cem, mo, ce */
     if (sight == HAB_SEE_FULL) hab_html_add(h, section(ctx, "Notices passed on", grants_list(ctx, ui, c->id, c->grants, 0)));
@@ -829,6 +886,23 @@ static void step_page(hab_ctx_t *ctx, hab_result_t *out, const page_step_t *st, 
     hab_page_answer(ctx, out, status, &pg);
 }
 
+/* A link may fill a form in (the post queue's "Decide" fills in the item):
+ * the query's values, shown as if posted; the step checks them as ever. */
+static apr_array_header_t *query_pairs(hab_ctx_t *ctx, const json_t *query)
+{
+    if (!json_object_size(query)) return NULL;
+    apr_array_header_t *pairs = apr_array_make(ctx->p, 4, sizeof(hab_form_pair_t));
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)query, key, v) {
+        if (!json_is_string(v) || !strcmp(key, "done")) continue;
+        hab_form_pair_t *pair = &APR_ARRAY_PUSH(pairs, hab_form_pair_t);
+        pair->name = apr_pstrdup(ctx->p, key);
+        pair->value = apr_pstrdup(ctx->p, json_string_value(v));
+    }
+    return pairs->nelts ? pairs : NULL;
+}
+
 hab_err_t *hab_page_step_form(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     const page_step_t *st = step_by_slug(in->arg);
@@ -842,7 +916,8 @@ hab_err_t *hab_page_step_form(hab_ctx_t *ctx, const hab_request_in_t *in, hab_re
     hab_case_t *c;
     int sight;
     if ((e = hab_load_visible(ctx, in->case_id, &c, &sight))) return e;
-    step_page(ctx, out, st, c, NULL, NULL, 200, hab_page_done_banner(in));
+    hab_posted_t prefill = {query_pairs(ctx, in->query)};
+    step_page(ctx, out, st, c, prefill.pairs ? &prefill : NULL, NULL, 200, hab_page_done_banner(in));
     return NULL;
 }
 

@@ -128,6 +128,19 @@ static const char *interim_in_force(const hab_case_t *c)
     return c->interim ? NULL : "There is no interim restriction in force on this case (R15).";
 }
 
+/* The post queue holds a customer's post only while their restrictions
+ * close correspondence on a matter or make contact written-only. */
+static const char *post_restricted(const hab_case_t *c)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(c->restrictions, i, r) {
+        const char *type = hab_j_str(r, "type");
+        if (type && (!strcmp(type, "correspondence-closed") || !strcmp(type, "written-only"))) return NULL;
+    }
+    return "This customer's correspondence is not restricted: answer it in the usual way.";
+}
+
 #define CEM_ONLY "the customer experience manager"
 #define DECIDERS "the chief executive, or the monitoring officer in their absence,"
 #define GRANTERS "a chief officer or the customer experience manager"
@@ -164,6 +177,11 @@ static const step_gate_t gates[] = {
     {HAB_ROUTE_CORRECTION_ADD, may_cem, CEM_ONLY, any_state, NULL},
     {HAB_ROUTE_COPIES, may_cem, CEM_ONLY, any_state, NULL},
     {HAB_ROUTE_ADJUSTMENTS, may_cem, CEM_ONLY, any_state, NULL},
+    /* the post queue: items from a customer whose post is restricted; the
+     * CEM decides every one, whatever the case's state by then */
+    {HAB_ROUTE_CORRESPONDENCE_ADD, may_record_contact, "a holder of the notice or " CEM_ONLY, open_states,
+     post_restricted},
+    {HAB_ROUTE_TRIAGE_DECIDE, may_cem, CEM_ONLY, any_state, NULL},
 };
 #define GATE_COUNT (sizeof(gates) / sizeof(gates[0]))
 
@@ -293,7 +311,7 @@ static hab_err_t *notify_chief_officers(hab_ctx_t *ctx, long long id, const char
 
 /* R11: issue a letter once; those that impose or keep restrictions are
  * checked for every part they must state (parts: NULL for none). */
-static hab_err_t *issue_letter(hab_ctx_t *ctx, long long id, const hab_letter_t *l,
+hab_err_t *hab_issue_letter(hab_ctx_t *ctx, long long id, const hab_letter_t *l,
                                const char *const *parts)
 {
     if (parts) {
@@ -308,7 +326,7 @@ static hab_err_t *issue_letter(hab_ctx_t *ctx, long long id, const hab_letter_t 
                        hab_json_dump(ctx->p, l->copied_to));
 }
 
-static hab_letter_facts_t letter_facts(hab_ctx_t *ctx, const char *signed_as)
+hab_letter_facts_t hab_letter_facts(hab_ctx_t *ctx, const char *signed_as)
 {
     hab_letter_facts_t f;
     memset(&f, 0, sizeof(f));
@@ -345,11 +363,11 @@ static hab_err_t *interim_limited(hab_ctx_t *ctx, long long id, const char *stat
     if (!e && !c) e = hab_err_internal(ctx->p, "interim restriction on a case not found");
     if (!e) e = hab_restrictions_plan(ctx->p, list, &plan);
     if (e) return e;
-    hab_letter_facts_t f = letter_facts(ctx, "Customer Experience Manager");
+    hab_letter_facts_t f = hab_letter_facts(ctx, "Customer Experience Manager");
     f.restrictions = list;
     f.plan = &plan;
     f.interim_until = until ? hab_date_add_days(ctx->p, until, -1) : NULL;
-    e = issue_letter(ctx, id, hab_letter_interim(ctx->p, c, &f), hab_letter_required_parts_interim);
+    e = hab_issue_letter(ctx, id, hab_letter_interim(ctx->p, c, &f), hab_letter_required_parts_interim);
     return e ? e : notify_chief_officers(ctx, id, "interim-imposed");
 }
 
@@ -637,11 +655,11 @@ hab_err_t *hab_step_warn(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
                     "(SELECT coalesce(max(id), 0) FROM contacts WHERE case_id = ?))", "itttt" "ti",
                     c->id, hab_j_str(b, "on"), hab_j_str(b, "method"), hab_j_str(b, "text"), ctx->user,
                     ctx->now, c->id);
-    hab_letter_facts_t f = letter_facts(ctx, "Customer Experience Manager");
+    hab_letter_facts_t f = hab_letter_facts(ctx, "Customer Experience Manager");
     f.warning_on = hab_j_str(b, "on");
     f.warning_method = hab_j_str(b, "method");
     f.warning_text = hab_j_str(b, "text");
-    if (!e) e = issue_letter(ctx, c->id, hab_letter_warning(ctx->p, c, &f), NULL);
+    if (!e) e = hab_issue_letter(ctx, c->id, hab_letter_warning(ctx->p, c, &f), NULL);
     if (!e) e = set_status(ctx, c->id, "warned", NULL);
     if (e) return e;
     hab_step_answer(ctx, out, 200, c->id, "warned");
@@ -797,14 +815,14 @@ static hab_err_t *approve(hab_ctx_t *ctx, hab_case_t *c, const json_t *b, const 
     if (!e) e = impose_restrictions(ctx, c->id, proposed, "decision", 0, start);
     if (!e) e = start_period(ctx, c->id, start, months, "decision", &end, &review);
     if (e) return e;
-    hab_letter_facts_t f = letter_facts(ctx, signature(acting_as));
+    hab_letter_facts_t f = hab_letter_facts(ctx, signature(acting_as));
     f.reasons = hab_j_str(b, "reasons");
     f.restrictions = proposed;
     f.plan = &plan;
     f.period_start = start;
     f.period_end = end;
     f.review_due = review;
-    if ((e = issue_letter(ctx, c->id, hab_letter_decision(ctx->p, c, &f), hab_letter_required_parts)) ||
+    if ((e = hab_issue_letter(ctx, c->id, hab_letter_decision(ctx->p, c, &f), hab_letter_required_parts)) ||
         (e = notify_chief_officers(ctx, c->id, "approved")))
         return e;
     return set_status(ctx, c->id, "active", NULL);
@@ -942,7 +960,7 @@ static hab_err_t *renew_designation(hab_ctx_t *ctx, hab_case_t *c, const char *o
     f->period_start = ctx->today;
     f->period_end = end;
     f->review_due = review;
-    e = issue_letter(ctx, c->id, hab_letter_review(ctx->p, c, f), hab_letter_required_parts);
+    e = hab_issue_letter(ctx, c->id, hab_letter_review(ctx->p, c, f), hab_letter_required_parts);
     if (!e) e = notify_chief_officers(ctx, c->id, varying ? "varied" : "continued");
     return e;
 }
@@ -987,11 +1005,11 @@ hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
                     restrictions ? hab_json_dump(ctx->p, restrictions) : NULL, ctx->user, acting_as,
                     deputising, ctx->now, hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"));
     if (e) return e;
-    hab_letter_facts_t f = letter_facts(ctx, signature(acting_as));
+    hab_letter_facts_t f = hab_letter_facts(ctx, signature(acting_as));
     f.outcome = outcome;
     f.reasons = hab_j_str(b, "reasons");
     if (!strcmp(outcome, "remove")) {
-        e = issue_letter(ctx, c->id, hab_letter_review(ctx->p, c, &f), NULL);
+        e = hab_issue_letter(ctx, c->id, hab_letter_review(ctx->p, c, &f), NULL);
         if (!e) e = end_designation(ctx, c->id, "removed");
     } else {
         e = renew_designation(ctx, c, outcome, restrictions, months, &f);
@@ -1074,7 +1092,7 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
                     c->pending_appeal_id, outcome, hab_j_str(b, "reasons"),
                     restrictions ? hab_json_dump(ctx->p, restrictions) : NULL, ctx->user, ctx->now,
                     hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"));
-    hab_letter_facts_t f = letter_facts(ctx, "Chief Officer, deciding your appeal");
+    hab_letter_facts_t f = hab_letter_facts(ctx, "Chief Officer, deciding your appeal");
     f.outcome = outcome;
     f.reasons = hab_j_str(b, "reasons");
     hab_contact_plan_t plan;
@@ -1090,7 +1108,7 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
         f.period_end = c->period_end;
         f.review_due = c->review_due;
     }
-    if (!e) e = issue_letter(ctx, c->id, hab_letter_appeal(ctx->p, c, &f),
+    if (!e) e = hab_issue_letter(ctx, c->id, hab_letter_appeal(ctx->p, c, &f),
                                 quash ? NULL : hab_letter_required_parts_final);
     if (!e && quash) e = end_designation(ctx, c->id, "quashed");
     if (e) return e;
@@ -1160,9 +1178,9 @@ hab_err_t *hab_interim_lift(hab_ctx_t *ctx, const hab_case_t *c, const char *rea
                     "AND interim = 1 AND " HAB_SQL_IN_FORCE(""), "ttitt", ctx->now,
                     apr_pstrcat(ctx->p, "lifted by the customer experience manager: ", reason, NULL),
                     c->id, ctx->today, ctx->today);
-    hab_letter_facts_t f = letter_facts(ctx, "Customer Experience Manager");
+    hab_letter_facts_t f = hab_letter_facts(ctx, "Customer Experience Manager");
     f.lift_reason = reason;
-    if (!e) e = issue_letter(ctx, c->id, hab_letter_interim_lifted(ctx->p, c, &f),
+    if (!e) e = hab_issue_letter(ctx, c->id, hab_letter_interim_lifted(ctx->p, c, &f),
                              hab_letter_required_parts_interim_lifted);
     if (!e) e = notify_chief_officers(ctx, c->id, "interim-lifted");
     if (!e) e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?",

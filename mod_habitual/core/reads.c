@@ -508,6 +508,22 @@ static hab_err_t *review_reminders_sent(hab_ctx_t *ctx, json_t *list)
     return NULL;
 }
 
+/* The post queue's size and how many have waited past HabitualTriageDays. */
+static hab_err_t *post_waiting(hab_ctx_t *ctx, json_t *dashboard)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r, "SELECT received FROM correspondence "
+                               "WHERE decided_at IS NULL", "");
+    if (e) return e;
+    int limit = ctx->triage_days > 0 ? ctx->triage_days : HAB_TRIAGE_DAYS_DEFAULT;
+    long over = 0;
+    for (int i = 0; i < r->nrows; i++)
+        if (hab_date_working_days_between(T(r, i, 0), ctx->today) > limit) over++;
+    json_object_set_new(dashboard, "post_waiting", json_integer(r->nrows));
+    json_object_set_new(dashboard, "post_over_limit", json_integer(over));
+    return NULL;
+}
+
 hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
 {
     *out = hab_json_own(ctx->p, json_pack("{s:[], s:[], s:[], s:[], s:[], s:[], s:[]}", "new", "warned",
@@ -546,7 +562,8 @@ hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
         if (!strcmp(status, "active") && hab_rows_int(r, i, 9))
             json_array_append_new(json_object_get(*out, "appeals"), summary(ctx, r, i, status));
     }
-    e = interim_ends(ctx, json_object_get(*out, "interim"));
+    if (ctx->roles & HAB_ROLE_CEM) e = post_waiting(ctx, *out);
+    if (!e) e = interim_ends(ctx, json_object_get(*out, "interim"));
     return e ? e : review_reminders_sent(ctx, json_object_get(*out, "reviews_due"));
 }
 

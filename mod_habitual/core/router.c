@@ -39,6 +39,10 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_CORRECTION_ADD, "POST", "api/cases/{id}/corrections", "case.correction", AUD | BODY},
     {HAB_ROUTE_COPIES, "POST", "api/cases/{id}/copies", "case.copies", AUD | BODY},
     {HAB_ROUTE_ADJUSTMENTS, "POST", "api/cases/{id}/adjustments", "case.adjustments", AUD | BODY},
+    {HAB_ROUTE_CORRESPONDENCE_ADD, "POST", "api/cases/{id}/correspondence", "case.correspondence", AUD | BODY},
+    {HAB_ROUTE_TRIAGE_DECIDE, "POST", "api/cases/{id}/correspondence/decision", "case.correspondence.decide",
+     AUD | BODY},
+    {HAB_ROUTE_TRIAGE, "GET", "api/triage", "triage.list", AUD | READ},
     {HAB_ROUTE_NOTICES, "GET", "api/notices", "notices.list", AUD | READ},
     {HAB_ROUTE_NOTIFICATIONS, "GET", "api/notifications", "notifications.list", AUD | READ},
     {HAB_ROUTE_ABSENCES_LIST, "GET", "api/absences", "absences.list", AUD | READ},
@@ -67,6 +71,7 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_PAGE_AUDIT_CHECKPOINT, "POST", "audit/verify", "audit.verify.checkpoint", AUD | READ | PAGE | FORM},
     {HAB_ROUTE_PAGE_AUDIT_EXPORT, "GET", "audit/export", "audit.export", AUD | READ | PAGE},
     {HAB_ROUTE_PAGE_GOVERNANCE, "GET", "governance", "page.governance", AUD | READ | PAGE},
+    {HAB_ROUTE_PAGE_TRIAGE, "GET", "triage", "triage.list", AUD | READ | PAGE},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))

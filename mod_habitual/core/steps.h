@@ -3,6 +3,7 @@
 #define HABITUAL_STEPS_H
 
 #include "habitual/casefile.h"
+#include "habitual/letters.h"
 #include "habitual/service.h"
 
 typedef hab_err_t *(*hab_step_fn)(hab_ctx_t *ctx, const hab_request_in_t *in,
@@ -16,6 +17,10 @@ hab_step_fn hab_step_for(hab_route_id_t route);
 hab_err_t *hab_open_case_for(hab_ctx_t *ctx, hab_route_id_t route, long long id, hab_case_t **c);
 /* {"id", "status"} with the HTTP status. */
 void hab_step_answer(hab_ctx_t *ctx, hab_result_t *out, int status, long long id, const char *state);
+/* Issue a letter after R11's check of its parts (parts NULL: none). */
+hab_err_t *hab_issue_letter(hab_ctx_t *ctx, long long id, const hab_letter_t *l, const char *const *parts);
+/* The facts every letter starts from: the council, today, who signs. */
+hab_letter_facts_t hab_letter_facts(hab_ctx_t *ctx, const char *signed_as);
 /* R15: lift the interim restrictions in force, with the letter and the
  * chief officers' notification. */
 hab_err_t *hab_interim_lift(hab_ctx_t *ctx, const hab_case_t *c, const char *reason);

@@ -109,6 +109,7 @@ static const nav_item_t nav_items[] = {
     {"referrals", "referrals", "Your referrals", HAB_ROLE_STAFF},
     {"notices", "notices", "Notices", 0},
     {"cases", "cases", "Cases", HAB_ROLES_CASE_OFFICERS},
+    {"triage", "triage", "Post", HAB_ROLE_CEM},
     {"absences", "absences", "Absences", HAB_ROLE_CHIEF_EXECUTIVE | HAB_ROLE_CEM},
     {"notifications", "notifications", "Notifications", HAB_ROLE_CHIEF_OFFICER},
     {"governance", "governance", "Governance", HAB_ROLES_CASE_OFFICERS | HAB_ROLE_AUDITOR},

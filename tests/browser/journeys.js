@@ -13,8 +13,8 @@
 //   steps       every step's form taken to success on cases of its own: the success
 //               banners, every letter on screen and printed
 //               (node journeys.js required-coverage: what pages + steps must cover)
-//   keyboard    the concern form with the keyboard only; the skip link
-//   nojs        the concern form and two CEM steps with JavaScript off
+//   keyboard    the concern form and the post queue with the keyboard only; the skip link
+//   nojs        the concern form, CEM steps and the post queue with JavaScript off
 //   csrf        forms posted with no, an empty, a stale, another user's or a forged
 //               token (the tokens come from test_browser.py, which has the secret)
 //   csrf-control  the same forms with a good token made the same way: accepted
@@ -385,6 +385,8 @@ const STEPS = {
   corrections: { title: 'Withdraw an entry made in error', button: 'Withdraw the entry', done: 'Entry withdrawn' },
   copies: { title: 'Change who letters are copied to', button: 'Save the copy list', done: 'Copy list changed' },
   adjustments: { title: 'Record reasonable adjustments', button: 'Save the adjustments', done: 'Adjustments recorded' },
+  correspondence: { title: 'Record post received', button: 'Record the item', done: 'Item recorded for the post queue' },
+  triage: { title: 'Decide an item of post', button: 'Record the decision', done: 'Item decided' },
 };
 
 // Every page, each error page and each form's error state: what the pages
@@ -401,7 +403,7 @@ function requiredCoverage() {
     'GET absences 200', 'POST absences 422', 'GET absences 200 done=1', 'GET absences 403',
     'GET audit 200', 'GET audit 403', 'GET audit/verify 200', 'GET audit/verify 403',
     'GET audit/export 400', 'GET audit/export 403',
-    'GET governance 200', 'GET governance 404',
+    'GET governance 200', 'GET governance 404', 'GET triage 200', 'GET triage 403',
     'POST (home) 405', 'POST concerns/new 415', 'POST concerns/new 413',
   ];
   for (const slug of Object.keys(STEPS)) {
@@ -450,6 +452,24 @@ async function submitStep(s, slug, label, { expectDone = true } = {}) {
   await s.follow(s.button(st.button), label || `case page: ${st.done}`, { redirect: true });
   s.run.check(await s.banner() === st.done, 'assert', s.label(label || st.done),
     `expected the banner "${st.done}", got "${await s.banner()}" at ${s.page.url()}`);
+}
+
+// An item of post recorded from the case page, then decided from the queue
+// by its "Decide" link: the post queue's journey.
+async function recordAndDecidePost(s, id, today, how) {
+  await stepFromCase(s, id, 'correspondence');
+  await s.date('Date received', today);
+  await s.choose('How it came', 'Letter');
+  await s.fill('What it is about', `Writes again about the same parking fine (${how}).`);
+  await submitStep(s, 'correspondence');
+  await s.open('triage', `the post queue (${how})`);
+  const decide = s.page.getByRole('link', { name: /^Decide item \d+$/ }).last();
+  await s.follow(decide, `decide an item of post from the queue (${how})`);
+  s.run.check(/item=\d+/.test(s.page.url()) && Number(await s.page.locator('input[name="item"]').inputValue()) > 0,
+    'assert', s.label('triage form'), `the queue's link should fill in the item's number, at ${s.page.url()}`);
+  await s.choose('Your decision', 'Acknowledge only');
+  await s.fill('Why', 'Only the closed matter: nothing new.');
+  await submitStep(s, 'triage', `case page: item decided (${how})`);
 }
 
 // A step's form submitted empty, from its page.
@@ -569,6 +589,10 @@ async function pages(run) {
   }
   await emptyStep(olive, C.appeal, 'appeal-decision');
   await emptyStep(chris, C.reported, 'decision');
+  // the post queue (issue 15): the interim restriction (R8) makes contact written-only
+  for (const slug of ['correspondence', 'triage']) await emptyStep(carol, C.interim, slug);
+  await recordAndDecidePost(carol, C.interim, today, 'pages');
+  await alice.open('triage', 'the post queue (the CEM\'s: 403)', { status: 403 });
 
   // R3, R10: reporting a vulnerable customer never warned
   await carol.open(`cases/${C.referred}/report`, 'report form (vulnerable, never warned)');
@@ -995,6 +1019,45 @@ async function keyboard(run) {
   await s.press('Enter', 'case page after sending with the keyboard', { redirect: true });
   run.check(/\/cases\/\d+\?done=raised(#main-content)?$/.test(s.page.url()) && /Concern raised/.test(await s.banner() || ''), 'keyboard',
     P('case page after sending with the keyboard'), `expected the case page with its banner, at ${s.page.url()}: "${await s.banner()}"`);
+  await keyboardTriage(run);
+}
+
+// The post queue with the keyboard only: Tab to an item's "Decide" link,
+// Enter, choose with Space, type the reason, Enter on the button.
+async function keyboardTriage(run) {
+  const cfg = run.cfg;
+  const s = await run.as('carol');
+  const kb = s.page.keyboard;
+  await stepFromCase(s, cfg.cases.interim, 'correspondence');
+  await s.date('Date received', cfg.today);
+  await s.choose('How it came', 'Email');
+  await s.fill('What it is about', 'Asks again about the parking fine (keyboard).');
+  await submitStep(s, 'correspondence');
+  await s.open('triage', 'the post queue (keyboard)');
+  let f = null;
+  for (let i = 0; i < 80; i++) {
+    await kb.press('Tab');
+    f = await focused(s);
+    if (f.tag === 'a' && /^Decide/.test(f.text)) break;
+  }
+  run.check(f && f.tag === 'a' && /^Decide/.test(f.text) && f.ring && f.visible, 'keyboard', s.label('the post queue'),
+    `Tab should reach a focus-styled "Decide" link, it stopped on ${f && stopKey(f)}`);
+  await s.press('Enter', 'decide an item of post (keyboard)');
+  const stops = [];
+  for (let i = 0; i < 30; i++) {
+    await kb.press('Tab');
+    f = await focused(s);
+    stops.push(stopKey(f));
+    run.check(f.ring && f.visible, 'focus-visible', s.label('triage form'), `no visible focus indicator on ${stopKey(f)}`);
+    if (f.type === 'radio' && f.name === 'decision') await kb.press('Space'); // first: Acknowledge only
+    if (f.name === 'reason') await kb.type('Nothing new: the closed matter only.');
+    if (f.tag === 'button' && f.text === STEPS.triage.button) break;
+  }
+  run.check(f.tag === 'button' && stops.some((k) => /^decision/.test(k)) && stops.includes('reason'), 'keyboard', s.label('triage form'),
+  `Tab should pass the decision radios and the reason to the button: ${stops.join(', ')}`);
+  await s.press('Enter', 'case page: item decided (keyboard)', { redirect: true });
+  run.check(await s.banner() === STEPS.triage.done, 'keyboard', s.label('case page: item decided (keyboard)'),
+    `expected the banner "${STEPS.triage.done}", got "${await s.banner()}"`);
 }
 
 // ---------------------------------------------------------------------------
@@ -1042,6 +1105,8 @@ async function nojs(run) {
   await submitStep(carol, 'report', 'case page after the report');
   run.check((await carol.text(carol.page.locator('main .govuk-tag').first())) === 'Awaiting decision', 'nojs',
     carol.label('case page after the report'), 'the status should read Awaiting decision');
+  // the post queue, recorded and decided with JavaScript off
+  await recordAndDecidePost(carol, cfg.cases.interim, cfg.today, 'nojs');
 }
 
 // ---------------------------------------------------------------------------

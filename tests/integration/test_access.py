@@ -156,6 +156,15 @@ REQUESTS = {
     # issue 15: reasonable adjustments, the CEM's
     "adjustments[active]":      ("POST", "api/cases/{id}/adjustments", "active",
                                  lambda u: {"format": "large-print", "notes": "matrix " + u}),
+    # issue 15: the post queue; vio's interim restriction makes contact written-only (R8)
+    "post[vio]":                ("POST", "api/cases/{id}/correspondence", "vio",
+                                 lambda u: {"received": "2026-01-05", "channel": "letter", "summary": "matrix " + u}),
+    "post[active]":             ("POST", "api/cases/{id}/correspondence", "active",
+                                 lambda u: {"received": "2026-01-05", "channel": "letter", "summary": "matrix " + u}),
+    "post.decide[vio]":         ("POST", "api/cases/{id}/correspondence/decision", "vio",
+                                 lambda u: {"item": 987654321, "decision": "acknowledge-only",
+                                            "reason": "matrix " + u}),
+    "triage":                   ("GET", "api/triage", None, None),
     "absence.add":              ("POST", "api/absences", None,
                                  lambda u: {"from": "2099-01-01", "to": "2099-01-05", "note": "matrix " + u}),
     "case.create":              ("POST", "api/cases", None, lambda u: H.concern_body("new_" + u)),
@@ -185,6 +194,11 @@ REQUESTS = {
 #    chief officer; gina, granted) records the call they took (issue 15);
 #  - contact[closed]: the referrer and the cem may add to the chronology only
 #    while the case is open (409 wrong-state after the access checks);
+#  - post[vio]: vio's interim restriction makes contact written-only, so
+#    whoever may add to its chronology records post received; post[active]
+#    (suspend-contact, letters not closed): 409 after the access checks;
+#  - post.decide[vio]: the CEM passes the gate; the item named does not
+#    exist, 422 unknown-entry; triage is the CEM's queue (403 to others);
 #  - correction[active]: the CEM passes the gate; the contact named does
 #    not exist, 422 unknown-entry (a refusal that changes nothing);
 #  - ghost (signed in, no directory entry) gets 403 everywhere.
@@ -240,6 +254,10 @@ person[active]              404  403  200   403   403   403   404   403  404   4
 correction[active]          404  403  422   403   403   403   404   403  404   403
 copies[active]              404  403  200   403   403   403   404   403  404   403
 adjustments[active]         404  403  200   403   403   403   404   403  404   403
+post[vio]                   404  201  201   403   403   201   404   201  404   403
+post[active]                404  409  409   403   403   409   404   409  404   403
+post.decide[vio]            404  403  422   403   403   403   404   403  404   403
+triage                      403  403  200   403   403   403   403   403  403   403
 absence.add                 403  403  201   403   201   403   403   403  403   403
 case.create                 201  201  201   201   201   201   201   201  201   403
 """

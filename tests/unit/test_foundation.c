@@ -470,6 +470,20 @@ START_TEST(working_days_skip_weekends_and_bank_holidays)
 }
 END_TEST
 
+START_TEST(working_days_between_count_what_post_has_waited)
+{
+    /* received on a Friday, read the Monday after: 1 working day */
+    ck_assert_int_eq(hab_date_working_days_between("2026-11-27", "2026-11-30"), 1);
+    ck_assert_int_eq(hab_date_working_days_between("2026-11-30", "2026-11-30"), 0);   /* today */
+    ck_assert_int_eq(hab_date_working_days_between("2026-12-01", "2026-11-30"), 0);   /* not after */
+    /* across Christmas 2026: the 25th and the 28th are holidays */
+    ck_assert_int_eq(hab_date_working_days_between("2026-12-24", "2026-12-29"), 1);
+    /* the inverse of adding working days */
+    ck_assert_int_eq(hab_date_working_days_between("2026-12-01",
+                                                   hab_date_add_working_days(test_pool, "2026-12-01", 20)), 20);
+}
+END_TEST
+
 Suite *suite_dates(void)
 {
     Suite *s = suite_create("dates");
@@ -479,6 +493,7 @@ Suite *suite_dates(void)
     tcase_add_test(tc, date_arithmetic);
     tcase_add_test(tc, period_and_review_r9);
     tcase_add_test(tc, working_days_skip_weekends_and_bank_holidays);
+    tcase_add_test(tc, working_days_between_count_what_post_has_waited);
     suite_add_tcase(s, tc);
     return s;
 }
