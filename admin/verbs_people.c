@@ -3,15 +3,13 @@
  *
  * sar PERSON-REFERENCE [--format json|html|csv|text]
  *   The person with exactly that council reference and every case about
- *   them, read from the tables directly in one snapshot: the referral (with
- *   representative, advocate and copy list), criteria, the chronology with
- *   incidents, every warning, report, decision, restriction (in force and
- *   past, with when and why lifted), period, review and its decision, appeal
- *   and its decision, letter (with its body as issued), notification sent to
- *   chief officers, grant (who was given the notice, why, until when) and the
- *   customer's own statements; legal hold.  Special-category data (the
- *   vulnerable flag, the vulnerability, and each report's safeguarding
- *   consideration and adjustments) is not repeated elsewhere: it sits under
+ *   them, read in one snapshot by hab_case_export: every table the case
+ *   definition names (core/case_parts.c; README "What a case holds"), each
+ *   under its key, children under their parents (a contact's incidents, a
+ *   review's or an appeal's decision), restrictions with in_force as
+ *   today.  Special-category data (the vulnerable flag, the vulnerability,
+ *   each report's safeguarding consideration and adjustments, reasonable
+ *   adjustments) is not repeated elsewhere: it sits under
  *   "special_category" in each case (JSON) or a section headed "Special
  *   category data" (HTML).  Staff user ids appear as they do in the file
  *   (they acted in their professional capacity); no other customer's data
@@ -60,6 +58,7 @@
 
 #include "admin.h"
 #include "ops.h"
+#include "habitual/case_parts.h"
 #include "habitual/casefile.h"
 #include "habitual/csv.h"
 #include "habitual/dates.h"
@@ -68,238 +67,6 @@
 #include "habitual/text.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
-
-/* ---- sar: rows to JSON ---- */
-
-/* Column specs: "t:name" text, "b:name" 0/1 flag, "i:name" integer, "j:name"
- * JSON stored by the module, "-:name" skipped. */
-static json_t *cell(const hab_rows_t *r, int row, int col, char type)
-{
-    const char *v = T(r, row, col);
-    if (!v) return json_null();
-    switch (type) {
-    case 'b': return hab_json_flag(v);
-    case 'i': return json_integer(hab_rows_int(r, row, col));
-    case 'j': return hab_json_stored(v);
-    default: return hab_json_text(v);
-    }
-}
-
-static json_t *row_object(const hab_rows_t *r, int row, int first, const char *const *cols)
-{
-    json_t *o = json_object();
-    for (int k = 0; cols[k]; k++)
-        if (cols[k][0] != '-')
-            json_object_set_new(o, cols[k] + 2, cell(r, row, first + k, cols[k][0]));
-    return o;
-}
-
-static int ncols(const char *const *cols)
-{
-    int n = 0;
-    while (cols[n]) n++;
-    return n;
-}
-
-typedef struct {
-    admin_ctx_t *ctx;
-    hab_store_t *s;
-    long long case_id;
-    hab_err_t *err;
-} sar_t;
-
-/* Every row of sql (one parameter: the case id) as an object per row. */
-static json_t *list(sar_t *q, const char *sql, const char *const *cols)
-{
-    hab_rows_t *r;
-    json_t *a = json_array();
-    if (q->err) return a;
-    if ((q->err = hab_store_q(q->s, q->ctx->p, &r, sql, "i", q->case_id))) return a;
-    for (int i = 0; i < r->nrows; i++) json_array_append_new(a, row_object(r, i, 0, cols));
-    return a;
-}
-
-/* Rows whose last columns are an optional decision (null when its first is). */
-static json_t *list_with_decision(sar_t *q, const char *sql, const char *const *cols,
-                                  const char *const *decision)
-{
-    hab_rows_t *r;
-    json_t *a = json_array();
-    if (q->err) return a;
-    if ((q->err = hab_store_q(q->s, q->ctx->p, &r, sql, "i", q->case_id))) return a;
-    int n = ncols(cols);
-    for (int i = 0; i < r->nrows; i++) {
-        json_t *o = row_object(r, i, 0, cols);
-        json_object_set_new(o, "decision", T(r, i, n) ? row_object(r, i, n, decision) : json_null());
-        json_array_append_new(a, o);
-    }
-    return a;
-}
-
-static json_t *party(const char *name, const char *address)
-{
-    return name ? json_pack("{s:o, s:o}", "name", hab_json_text(name), "address", hab_json_text(address))
-                : json_null();
-}
-
-static json_t *sar_contacts(sar_t *q)
-{
-    static const char *const cols[] = {"-:id", "t:at", "t:channel", "t:direction", "t:department",
-                                       "t:officer", "t:summary", "t:recorded_by", "t:recorded_at", NULL};
-    hab_rows_t *r, *inc;
-    json_t *a = json_array();
-    if (q->err) return a;
-    if ((q->err = hab_store_q(q->s, q->ctx->p, &r,
-                              "SELECT id, at, channel, direction, department, officer, summary, "
-                              "recorded_by, recorded_at FROM contacts WHERE case_id = ? ORDER BY at, id",
-                              "i", q->case_id)) ||
-        (q->err = hab_store_q(q->s, q->ctx->p, &inc,
-                              "SELECT i.contact_id, i.incident FROM contact_incidents i JOIN contacts k "
-                              "ON k.id = i.contact_id WHERE k.case_id = ? ORDER BY i.contact_id, i.incident",
-                              "i", q->case_id)))
-        return a;
-    for (int i = 0; i < r->nrows; i++) {
-        json_t *o = row_object(r, i, 0, cols), *incidents = json_array();
-        for (int k = 0; k < inc->nrows; k++)
-            if (!strcmp(T(inc, k, 0), T(r, i, 0)))
-                json_array_append_new(incidents, hab_json_text(T(inc, k, 1)));
-        json_object_set_new(o, "incidents", incidents);
-        json_array_append_new(a, o);
-    }
-    return a;
-}
-
-static json_t *sar_case(sar_t *q, const hab_rows_t *c, int i)
-{
-    static const char *const warnings[] = {"t:on", "t:method", "t:text", "t:by", "t:recorded_at", NULL};
-    static const char *const reports[] = {"i:id", "t:behaviour", "j:restrictions", "i:period_months",
-                                          "t:alternatives_considered", "b:severe", "t:severe_reason",
-                                          "t:police_reference", "b:asb_unit_consulted", "t:author",
-                                          "t:created_at", NULL};
-    static const char *const safeguarding[] = {"i:report_id", "b:considered", "t:adjustments", NULL};
-    static const char *const decisions[] = {"t:outcome", "b:justified", "b:proportionate", "t:reasons",
-                                            "t:start", "t:decided_by", "t:acting_as", "b:deputising",
-                                            "t:decided_at", NULL};
-    static const char *const restrictions[] = {"t:type", "j:detail", "b:interim", "t:origin",
-                                               "t:created_at", "t:lifted_at", "t:lifted_reason", NULL};
-    static const char *const periods[] = {"t:start", "i:months", "t:end", "t:review_due", "t:origin",
-                                          "t:created_at", NULL};
-    static const char *const reviews[] = {"t:recommendation", "t:report", "t:monitoring_officer",
-                                          "t:author", "t:created_at", NULL};
-    static const char *const review_decision[] = {"t:outcome", "t:reasons", "i:period_months",
-                                                  "j:restrictions", "t:decided_by", "t:acting_as",
-                                                  "b:deputising", "t:decided_at", NULL};
-    static const char *const appeals[] = {"t:received", "t:grounds", "t:recorded_by", "t:recorded_at", NULL};
-    static const char *const appeal_decision[] = {"t:outcome", "t:reasons", "j:restrictions",
-                                                  "t:decided_by", "t:decided_at", NULL};
-    static const char *const letters[] = {"i:number", "t:kind", "t:issued_at", "t:issued_by",
-                                          "t:subject", "j:copied_to", "t:body", NULL};
-    static const char *const notifications[] = {"t:event", "t:created_at", "t:email_sent_at", NULL};
-    static const char *const grants[] = {"t:user", "t:reason", "t:expires", "t:granted_by",
-                                         "t:granted_at", "t:revoked_at", "t:revoked_by", NULL};
-    static const char *const statements[] = {"t:received", "t:text", "t:recorded_by", "t:recorded_at", NULL};
-    static const char *const copies[] = {"t:name", "t:role", "t:address", NULL};
-    static const char *const adjustments[] = {"t:format", "b:easy_read", "t:named_contact",
-                                              "t:third_party_name", "t:third_party_address", "t:notes",
-                                              "t:recorded_by", "t:recorded_at", NULL};
-    static const char *const post[] = {"t:received", "t:channel", "t:summary", "t:recorded_by",
-                                       "t:decision", "t:reason", "t:routed_to", "t:routed_reference",
-                                       "t:decided_by", "t:decided_at", NULL};
-
-    apr_pool_t *p = q->ctx->p;
-    q->case_id = hab_rows_int(c, i, 0);
-    int lapsed;
-    const char *status = hab_effective_status(T(c, i, 1), T(c, i, 23), q->ctx->today, &lapsed);
-    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                          "id", (json_int_t)q->case_id, "status", status,
-                          "end_reason", hab_json_text(lapsed ? "lapsed" : T(c, i, 2)),
-                          "referred_by", hab_json_text(T(c, i, 3)),
-                          "referred_at", hab_json_text(T(c, i, 4)),
-                          "department", hab_json_text(T(c, i, 5)),
-                          "summary", hab_json_text(T(c, i, 6)),
-                          "measures_taken", hab_json_text(T(c, i, 7)),
-                          "complaints_procedure", hab_json_text(T(c, i, 8)),
-                          "action_without_notice", hab_json_flag(T(c, i, 9)));
-    json_object_set_new(o, "representative", party(T(c, i, 10), T(c, i, 11)));
-    json_object_set_new(o, "advocate", party(T(c, i, 12), T(c, i, 13)));
-    json_object_set_new(o, "copy_to", list(q, "SELECT name, role, address FROM copy_recipients "
-                                           "WHERE case_id = ? ORDER BY position, id", copies));
-    json_object_set_new(o, "closed_at", hab_json_text(T(c, i, 14)));
-    json_object_set_new(o, "closed_by", hab_json_text(T(c, i, 15)));
-    json_object_set_new(o, "ended_at", hab_json_text(T(c, i, 16)));
-    json_object_set_new(o, "legal_hold", T(c, i, 17)
-        ? json_pack("{s:o, s:o, s:o}", "reason", hab_json_text(T(c, i, 17)), "by",
-                    hab_json_text(T(c, i, 18)), "at", hab_json_text(T(c, i, 19)))
-        : json_null());
-    json_object_set_new(o, "updated_at", hab_json_text(T(c, i, 20)));
-
-    json_t *special = json_pack("{s:o, s:o}", "vulnerable", hab_json_flag(T(c, i, 21)),
-                                "vulnerability", hab_json_text(T(c, i, 22)));
-    json_object_set_new(special, "safeguarding",
-                        list(q, "SELECT id, safeguarding_considered, safeguarding_adjustments FROM reports "
-                             "WHERE case_id = ? AND (safeguarding_considered IS NOT NULL OR "
-                             "safeguarding_adjustments IS NOT NULL) ORDER BY id", safeguarding));
-    /* adjustments may tell of a disability: special category, with the rest */
-    json_object_set_new(special, "adjustments",
-                        list(q, "SELECT format, easy_read, named_contact, third_party_name, "
-                             "third_party_address, notes, recorded_by, recorded_at FROM adjustments "
-                             "WHERE case_id = ? ORDER BY id", adjustments));
-    json_object_set_new(o, "special_category", special);
-
-    hab_rows_t *crit;
-    json_t *criteria = json_array();
-    if (!q->err &&
-        !(q->err = hab_store_q(q->s, p, &crit, "SELECT criterion FROM case_criteria WHERE case_id = ? "
-                               "ORDER BY criterion", "i", q->case_id)))
-        for (int k = 0; k < crit->nrows; k++) json_array_append_new(criteria, hab_json_text(T(crit, k, 0)));
-    json_object_set_new(o, "criteria", criteria);
-    json_object_set_new(o, "chronology", sar_contacts(q));
-    json_object_set_new(o, "warnings", list(q, "SELECT warned_on, method, text, warned_by, recorded_at "
-                                            "FROM warnings WHERE case_id = ? ORDER BY id", warnings));
-    json_object_set_new(o, "reports", list(q, "SELECT id, behaviour, restrictions, period_months, "
-                                           "alternatives_considered, severe, severe_reason, "
-                                           "police_reference, asb_unit_consulted, author, created_at "
-                                           "FROM reports WHERE case_id = ? ORDER BY id", reports));
-    json_object_set_new(o, "decisions", list(q, "SELECT outcome, justified, proportionate, reasons, "
-                                             "start, decided_by, acting_as, deputising, decided_at "
-                                             "FROM decisions WHERE case_id = ? ORDER BY id", decisions));
-    json_t *rs = list(q, "SELECT type, detail, interim, origin, created_at, lifted_at, lifted_reason "
-                      "FROM restrictions WHERE case_id = ? ORDER BY id", restrictions);
-    size_t k;
-    json_t *one;
-    json_array_foreach(rs, k, one)
-        json_object_set_new(one, "in_force",
-                            json_boolean(!lapsed && json_is_null(json_object_get(one, "lifted_at"))));
-    json_object_set_new(o, "restrictions", rs);
-    json_object_set_new(o, "periods", list(q, "SELECT start, months, end_date, review_due, origin, "
-                                           "created_at FROM periods WHERE case_id = ? ORDER BY id",
-                                           periods));
-    json_object_set_new(o, "reviews", list_with_decision(
-        q, "SELECT r.recommendation, r.report, r.monitoring_officer, r.author, r.created_at, "
-           "d.outcome, d.reasons, d.period_months, d.restrictions, d.decided_by, d.acting_as, "
-           "d.deputising, d.decided_at FROM reviews r LEFT JOIN review_decisions d ON d.review_id = r.id "
-           "WHERE r.case_id = ? ORDER BY r.id", reviews, review_decision));
-    json_object_set_new(o, "appeals", list_with_decision(
-        q, "SELECT a.received, a.grounds, a.recorded_by, a.recorded_at, d.outcome, d.reasons, "
-           "d.restrictions, d.decided_by, d.decided_at FROM appeals a LEFT JOIN appeal_decisions d "
-           "ON d.appeal_id = a.id WHERE a.case_id = ? ORDER BY a.id", appeals, appeal_decision));
-    json_object_set_new(o, "letters", list(q, "SELECT number, kind, issued_at, issued_by, subject, "
-                                           "copied_to, body FROM letters WHERE case_id = ? "
-                                           "ORDER BY number", letters));
-    json_object_set_new(o, "notifications", list(q, "SELECT event, created_at, email_sent_at FROM "
-                                                 "notifications WHERE case_id = ? ORDER BY id",
-                                                 notifications));
-    json_object_set_new(o, "grants", list(q, "SELECT grantee, reason, expires, granted_by, granted_at, "
-                                          "revoked_at, revoked_by FROM grants WHERE case_id = ? "
-                                          "ORDER BY id", grants));
-    json_object_set_new(o, "statements", list(q, "SELECT received, text, recorded_by, recorded_at "
-                                              "FROM statements WHERE case_id = ? ORDER BY id", statements));
-    json_object_set_new(o, "post_received", list(q, "SELECT received, channel, summary, recorded_by, decision, "
-                                                 "reason, routed_to, routed_reference, decided_by, decided_at "
-                                                 "FROM correspondence WHERE case_id = ? ORDER BY received, id",
-                                                 post));
-    return o;
-}
 
 /* ---- sar: HTML ---- */
 
@@ -505,15 +272,9 @@ int verb_sar(admin_ctx_t *ctx)
         return ADMIN_FAILED;
     }
     e = hab_store_q(store, ctx->p, &cases,
-                    "SELECT c.id, c.status, c.end_reason, c.referred_by, c.referred_at, c.department, "
-                    "c.summary, c.measures_taken, c.complaints_procedure, c.action_without_notice, "
-                    "c.representative_name, c.representative_address, c.advocate_name, "
-                    "c.advocate_address, c.closed_at, c.closed_by, c.ended_at, c.legal_hold_reason, "
-                    "c.legal_hold_by, c.legal_hold_at, c.updated_at, c.vulnerable, c.vulnerability, "
-                    "(SELECT " HAB_SQL_LAST_DAY("pe") " FROM periods pe WHERE case_id = c.id ORDER BY id DESC LIMIT 1) "
-                    /* each referral keeps the person as typed: every row with the
-                     * reference, whether the case is linked to it or was referred with it */
-                    "FROM cases c WHERE c.person_id IN (SELECT id FROM persons WHERE reference = ?) "
+                    /* each referral keeps the person as typed: every case with the
+                     * reference, whether linked to it or referred with it */
+                    "SELECT c.id FROM cases c WHERE c.person_id IN (SELECT id FROM persons WHERE reference = ?) "
                     "OR c.referred_person_id IN (SELECT id FROM persons WHERE reference = ?) ORDER BY c.id",
                     "tt", reference, reference);
     if (e) return admin_fail(e, ADMIN_DATABASE);
@@ -539,10 +300,14 @@ int verb_sar(admin_ctx_t *ctx)
     json_object_set_new(doc, "persons", held); /* each referral's details as typed */
     json_t *list_cases = json_array();
     json_object_set_new(doc, "cases", list_cases);
-    sar_t q = {ctx, store, 0, NULL};
-    for (int i = 0; i < cases->nrows && !q.err; i++) json_array_append_new(list_cases, sar_case(&q, cases, i));
+    /* what a case holds is defined once, in the core (case_parts.c) */
+    for (int i = 0; i < cases->nrows && !e; i++) {
+        json_t *one;
+        if (!(e = hab_case_export(store, ctx->p, hab_rows_int(cases, i, 0), ctx->today, &one)))
+            json_array_append(list_cases, one);
+    }
     store->ops->rollback(store);
-    if (q.err) return admin_fail(q.err, ADMIN_DATABASE);
+    if (e) return admin_fail(e, ADMIN_DATABASE);
 
     /* logged before anything is shown */
     for (int i = 0; i < cases->nrows; i++)
@@ -620,38 +385,13 @@ static verdict_t retention_verdict(admin_ctx_t *ctx, const retention_t *keep, co
 
 static hab_err_t *purge_one(admin_ctx_t *ctx, hab_store_t *s, long long id)
 {
-    static const char *const deletes[] = {
-        "DELETE FROM contact_incidents WHERE contact_id IN (SELECT id FROM contacts WHERE case_id = ?)",
-        "DELETE FROM contacts WHERE case_id = ?",
-        "DELETE FROM case_criteria WHERE case_id = ?",
-        "DELETE FROM copy_recipients WHERE case_id = ?",
-        "DELETE FROM warnings WHERE case_id = ?",
-        "DELETE FROM review_decisions WHERE review_id IN (SELECT id FROM reviews WHERE case_id = ?)",
-        "DELETE FROM reviews WHERE case_id = ?",
-        "DELETE FROM appeal_decisions WHERE appeal_id IN (SELECT id FROM appeals WHERE case_id = ?)",
-        "DELETE FROM appeals WHERE case_id = ?",
-        "DELETE FROM decisions WHERE case_id = ?",
-        "DELETE FROM reports WHERE case_id = ?",
-        "DELETE FROM review_reminders WHERE case_id = ?",
-        "DELETE FROM corrections WHERE case_id = ?",
-        "DELETE FROM periods WHERE case_id = ?",
-        "DELETE FROM restrictions WHERE case_id = ?",
-        "DELETE FROM letters WHERE case_id = ?",
-        "DELETE FROM notifications WHERE case_id = ?",
-        "DELETE FROM grants WHERE case_id = ?",
-        "DELETE FROM statements WHERE case_id = ?",
-        "DELETE FROM adjustments WHERE case_id = ?",
-        "DELETE FROM correspondence WHERE case_id = ?",
-        NULL};
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(s, ctx->p, &r, "SELECT person_id, coalesce(referred_person_id, person_id) "
                                "FROM cases WHERE id = ?", "i", id);
     if (e) return e;
     long long persons[2] = {hab_rows_int(r, 0, 0), hab_rows_int(r, 0, 1)};
-    for (int i = 0; deletes[i]; i++)
-        if ((e = hab_store_q(s, ctx->p, NULL, deletes[i], "i", id))) return e;
-    if ((e = hab_store_q(s, ctx->p, NULL, "DELETE FROM cases WHERE id = ?", "i", id)))
-        return e;
+    /* every table the case definition names (case_parts.c), then the case */
+    if ((e = hab_case_purge(s, ctx->p, id))) return e;
     /* the case's person and the person as referred, when no other case holds them */
     for (int i = 0; i < 2; i++)
         if ((e = hab_store_q(s, ctx->p, NULL, "DELETE FROM persons WHERE id = ? AND NOT EXISTS "

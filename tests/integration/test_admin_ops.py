@@ -457,7 +457,14 @@ def test_sar_holds_every_record_about_the_person_and_nothing_about_others(own_ri
     assert doc["person"]["name"] == "SUBJ%s-name" % u  # the second referral did not overwrite it
     case1, case2 = doc["cases"]
     assert (case1["id"], case2["id"]) == (c1, c2)
-    assert case2["status"] == "closed" and case2["legal_hold"]["reason"] == "SUBJ%s-hold" % u
+    assert case2["status"] == "closed" and case2["legal_hold_reason"] == "SUBJ%s-hold" % u
+
+    # every part of the case definition (core/case_parts.c) is in the export
+    for key in ("criteria", "copy_to", "chronology", "warnings", "reports", "decisions", "periods", "restrictions",
+                "reviews", "appeals", "letters", "notifications", "grants", "statements", "review_reminders",
+                "corrections", "post_received"):
+        assert isinstance(case1[key], list), key
+    assert {"vulnerable", "vulnerability", "safeguarding", "adjustments"} <= set(case1["special_category"])
 
     # special-category data is marked, and only there
     sc = case1["special_category"]
@@ -475,7 +482,7 @@ def test_sar_holds_every_record_about_the_person_and_nothing_about_others(own_ri
     assert [(r["type"], r["interim"], r["in_force"]) for r in case2["restrictions"]] == \
         [("written-only", True, False)]
     assert [g["user"] for g in case1["grants"]] == ["bob"]
-    assert [i for c in case1["chronology"] for i in c["incidents"]] == ["swearing"]
+    assert [i["incident"] for c in case1["chronology"] for i in c["incidents"]] == ["swearing"]
     assert case1["reviews"][0]["decision"]["reasons"] == "SUBJ%s-review-reasons" % u
     assert case1["appeals"][0]["decision"]["outcome"] == "vary"
     letters = own_rig.db.query("SELECT number, body FROM letters WHERE case_id = ? ORDER BY number", (c1,))
