@@ -169,7 +169,7 @@ test-integration-pgsql: all $(OIDC_NODE)
 
 # Chromium (Debian's) through playwright-core: each role's journey, axe-core
 # on every page, keyboard-only and no-JavaScript runs, CSRF refusals.
-test-browser: all
+test-browser: all $(OIDC_NODE)
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/browser
 
 # The benchmark (tests/bench/README.md): by hand, not part of `make test`.

@@ -1,8 +1,9 @@
 // A private OpenID provider for test_oidc.py: npm's oidc-provider (pinned by
 // package-lock.json) on 127.0.0.1, one confidential client (httpd's
 // mod_auth_openidc), accounts from a JSON file.  The council's login page is
-// stood in for by the X-Test-Login request header: an interaction with it
-// signs that account in and grants the scopes asked; without it, 403.  The
+// a plain form (a browser signs in there: tests/browser/test_signon_browser.py)
+// or, for curl and requests, the X-Test-Login request header: either signs
+// that account in and grants the scopes asked; an unknown account, 403.  The
 // rest is the real authorization-code flow: the authorization request,
 // PKCE, the code exchanged at the token endpoint by httpd, a signed ID token.
 //
@@ -46,17 +47,37 @@ async function main() {
   provider.on('server_error', (ctx, err) => console.error('server_error', err));
 
   const callback = provider.callback();
+  const readBody = (req) => new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => { body += chunk; if (body.length > 4096) req.destroy(); });
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+  // the council's sign-in page, as plain as a page can be (the uid is the provider's own)
+  const loginPage = (uid) => '<!DOCTYPE html><html lang="en"><head><title>Sign in</title></head><body>' +
+    `<main><h1>Sign in to the council</h1><form method="post" action="/interaction/${encodeURIComponent(uid)}">` +
+    '<label for="login">Username</label> <input id="login" name="login" autocomplete="username">' +
+    ' <button type="submit">Sign in</button></form></main></body></html>';
   const server = http.createServer(async (req, res) => {
     if (!req.url.startsWith('/interaction/')) return callback(req, res);
     try {
       const details = await provider.interactionDetails(req, res);
-      const login = req.headers['x-test-login'];
-      if (!login || !cfg.accounts[login]) {
+      const { prompt, params } = details;
+      // who signs in: the test header (curl, requests), or the login form a
+      // browser is shown and posts back
+      let login = req.headers['x-test-login'];
+      if (!login && req.method === 'POST') login = new URLSearchParams(await readBody(req)).get('login');
+      if (prompt.name === 'login' && !login && req.method === 'GET') {
+        res.setHeader('Content-Type', 'text/html; charset=utf-8');
+        res.end(loginPage(details.uid));
+        return;
+      }
+      if (prompt.name === 'login' && (!login || !cfg.accounts[login])) {
         res.statusCode = 403;
         res.end('the test login page: no such account');
         return;
       }
-      const { prompt, params } = details;
       let result;
       if (prompt.name === 'login') {
         result = { login: { accountId: login } };
