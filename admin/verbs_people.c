@@ -4,7 +4,7 @@
  * sar PERSON-REFERENCE [--format json|html|csv|text]
  *   The person with exactly that council reference and every case about
  *   them, read in one snapshot by hab_case_export: every table the case
- *   definition names (core/case_parts.c; README "What a case holds"), each
+ *   definition names (core/case_tables.c; README "What a case holds"), each
  *   under its key, children under their parents (a contact's incidents, a
  *   review's or an appeal's decision), restrictions with in_force as
  *   today.  Special-category data (the vulnerable flag, the vulnerability,
@@ -58,7 +58,7 @@
 
 #include "admin.h"
 #include "ops.h"
-#include "habitual/case_parts.h"
+#include "habitual/case_tables.h"
 #include "habitual/casefile.h"
 #include "habitual/csv.h"
 #include "habitual/dates.h"
@@ -300,7 +300,7 @@ int verb_sar(admin_ctx_t *ctx)
     json_object_set_new(doc, "persons", held); /* each referral's details as typed */
     json_t *list_cases = json_array();
     json_object_set_new(doc, "cases", list_cases);
-    /* what a case holds is defined once, in the core (case_parts.c) */
+    /* what a case holds is defined once, in the core (case_tables.c) */
     for (int i = 0; i < cases->nrows && !e; i++) {
         json_t *one;
         if (!(e = hab_case_export(store, ctx->p, hab_rows_int(cases, i, 0), ctx->today, &one)))
@@ -390,7 +390,7 @@ static hab_err_t *purge_one(admin_ctx_t *ctx, hab_store_t *s, long long id)
                                "FROM cases WHERE id = ?", "i", id);
     if (e) return e;
     long long persons[2] = {hab_rows_int(r, 0, 0), hab_rows_int(r, 0, 1)};
-    /* every table the case definition names (case_parts.c), then the case */
+    /* every table the case definition names (case_tables.c), then the case */
     if ((e = hab_case_purge(s, ctx->p, id))) return e;
     /* the case's person and the person as referred, when no other case holds them */
     for (int i = 0; i < 2; i++)

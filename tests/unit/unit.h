@@ -28,6 +28,6 @@ Suite *suite_rules(void);
 Suite *suite_procedure(void);
 Suite *suite_output(void);
 Suite *suite_governance(void);
-Suite *suite_case_parts(void);
+Suite *suite_case_tables(void);
 
 #endif

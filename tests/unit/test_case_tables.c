@@ -1,11 +1,11 @@
-/* One definition of what a case holds (case_parts.c), checked against the
+/* One definition of what a case holds (case_tables.c), checked against the
  * schema itself: SQLite's as migrated, PostgreSQL's from its migrations. */
 #include <string.h>
 
 #include <apr_strings.h>
 #include <apr_tables.h>
 
-#include "habitual/case_parts.h"
+#include "habitual/case_tables.h"
 #include "habitual/store.h"
 #include "schema_embedded.h"
 #include "unit.h"
@@ -37,8 +37,8 @@ static const char *pgsql_ddl(void)
 START_TEST(every_table_of_a_case_is_defined_sqlite)
 {
     hab_store_t *s = unit_fresh_store(test_pool);
-    const char *missing = hab_case_parts_uncovered(test_pool, sqlite_columns(s));
-    ck_assert_msg(missing == NULL, "not in hab_case_parts:\n%s", missing);
+    const char *missing = hab_case_tables_uncovered(test_pool, sqlite_columns(s));
+    ck_assert_msg(missing == NULL, "not in hab_case_tables:\n%s", missing);
 }
 END_TEST
 
@@ -50,7 +50,7 @@ START_TEST(a_new_table_or_column_left_out_fails_sqlite)
     ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "CREATE TABLE contact_notes (contact_id INTEGER, "
                                    "note TEXT)", ""));
     ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "ALTER TABLE contacts ADD COLUMN mood TEXT", ""));
-    const char *missing = hab_case_parts_uncovered(test_pool, sqlite_columns(s));
+    const char *missing = hab_case_tables_uncovered(test_pool, sqlite_columns(s));
     ck_assert_ptr_nonnull(missing);
     ck_assert_str_eq(missing, "contact_notes\ncontacts.mood\nevidence");
 }
@@ -65,13 +65,13 @@ START_TEST(every_table_of_a_case_is_defined_pgsql)
     int linked = 0;
     for (int k = 0; k < cases->nelts; k++) linked |= !strcmp(APR_ARRAY_IDX(cases, k, const char *), "person_linked_at");
     ck_assert(linked);
-    const char *missing = hab_case_parts_uncovered(test_pool, tables);
-    ck_assert_msg(missing == NULL, "not in hab_case_parts:\n%s", missing);
+    const char *missing = hab_case_tables_uncovered(test_pool, tables);
+    ck_assert_msg(missing == NULL, "not in hab_case_tables:\n%s", missing);
     /* and the same schema with a table of the case added */
     tables = hab_schema_columns_from_ddl(test_pool, apr_pstrcat(test_pool, pgsql_ddl(),
         "CREATE TABLE evidence (\n    id BIGSERIAL PRIMARY KEY,\n    case_id BIGINT NOT NULL REFERENCES cases(id),\n"
         "    CHECK (id > 0)\n);\n", NULL));
-    ck_assert_str_eq(hab_case_parts_uncovered(test_pool, tables), "evidence");
+    ck_assert_str_eq(hab_case_tables_uncovered(test_pool, tables), "evidence");
 }
 END_TEST
 
@@ -90,9 +90,9 @@ START_TEST(ddl_reader_skips_constraints_and_comments)
 }
 END_TEST
 
-Suite *suite_case_parts(void)
+Suite *suite_case_tables(void)
 {
-    Suite *s = suite_create("case_parts");
+    Suite *s = suite_create("case_tables");
     TCase *tc = tcase_create("all");
     tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(tc, every_table_of_a_case_is_defined_sqlite);

@@ -1,5 +1,5 @@
-/* What a case holds, defined once (include/habitual/case_parts.h): the
- * subject access export and the purge are both read off hab_case_parts. */
+/* What a case holds, defined once (include/habitual/case_tables.h): the
+ * subject access export and the purge are both read off hab_case_tables. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,14 +8,14 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
-#include "habitual/case_parts.h"
+#include "habitual/case_tables.h"
 #include "habitual/casefile.h"
 #include "habitual/json_io.h"
 
 #define COLS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define OF_CASE "case_id = ?"
 
-const hab_case_part_t hab_case_parts[] = {
+const hab_case_table_t hab_case_tables[] = {
     {"", "cases",
      COLS("i:id", "i:person_id", "i:referred_person_id", "t:person_linked_by", "t:person_linked_at", "t:status",
           "t:end_reason", "t:referred_by", "t:referred_at", "t:department", "t:summary", "t:measures_taken",
@@ -106,7 +106,7 @@ const hab_case_part_t hab_case_parts[] = {
      OF_CASE, "received, id", NULL, NULL, 0, 0},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0}};
 
-const char *const hab_case_not_parts[][2] = {
+const char *const hab_case_not_tables[][2] = {
     {"access_log", "the council's record of its staff's access: append-only, never purged; not exported "
                    "(the auditor answers for who saw the file)"},
     {"access_log_cases", "the case ids of list reads in the access log: as the access log"},
@@ -146,7 +146,7 @@ static json_t *cell(const hab_rows_t *r, int row, int col, char type)
 
 /* ---- the export ---- */
 
-static hab_err_t *part_rows(hab_store_t *s, apr_pool_t *p, const hab_case_part_t *part, long long case_id,
+static hab_err_t *part_rows(hab_store_t *s, apr_pool_t *p, const hab_case_table_t *part, long long case_id,
                             hab_rows_t **rows)
 {
     const char *cols = "";
@@ -159,7 +159,7 @@ static hab_err_t *part_rows(hab_store_t *s, apr_pool_t *p, const hab_case_part_t
                        "i", case_id);
 }
 
-static void set_columns(apr_pool_t *p, json_t *o, const hab_case_part_t *part, const hab_rows_t *r, int row)
+static void set_columns(apr_pool_t *p, json_t *o, const hab_case_table_t *part, const hab_rows_t *r, int row)
 {
     for (int k = 0; part->columns[k]; k++) {
         column_t c = column_of(p, part->columns[k]);
@@ -169,13 +169,13 @@ static void set_columns(apr_pool_t *p, json_t *o, const hab_case_part_t *part, c
 
 static int part_index(const char *key)
 {
-    for (int i = 0; hab_case_parts[i].table; i++)
-        if (!hab_case_parts[i].parent && !strcmp(hab_case_parts[i].key, key)) return i;
+    for (int i = 0; hab_case_tables[i].table; i++)
+        if (!hab_case_tables[i].parent && !strcmp(hab_case_tables[i].key, key)) return i;
     return -1;
 }
 
 /* Each parent row gets its children (matched on the parent's "id"). */
-static void nest(apr_pool_t *p, const hab_case_part_t *part, const hab_rows_t *r, json_t *parents)
+static void nest(apr_pool_t *p, const hab_case_table_t *part, const hab_rows_t *r, json_t *parents)
 {
     int link = 0;
     while (part->columns[link]) link++;
@@ -222,8 +222,8 @@ static hab_err_t *status_today(hab_store_t *s, apr_pool_t *p, long long case_id,
 hab_err_t *hab_case_export(hab_store_t *s, apr_pool_t *p, long long case_id, const char *today, json_t **out)
 {
     json_t *c = hab_json_own(p, json_object()), *special = json_object();
-    for (int i = 0; hab_case_parts[i].table; i++) {
-        const hab_case_part_t *part = &hab_case_parts[i];
+    for (int i = 0; hab_case_tables[i].table; i++) {
+        const hab_case_table_t *part = &hab_case_tables[i];
         json_t *into = part->special ? special : c;
         hab_rows_t *r;
         hab_err_t *e = part_rows(s, p, part, case_id, &r);
@@ -233,7 +233,7 @@ hab_err_t *hab_case_export(hab_store_t *s, apr_pool_t *p, long long case_id, con
             continue;
         }
         if (part->parent) {
-            const hab_case_part_t *up = &hab_case_parts[part_index(part->parent)];
+            const hab_case_table_t *up = &hab_case_tables[part_index(part->parent)];
             nest(p, part, r, json_object_get(up->special ? special : c, up->key));
             continue;
         }
@@ -257,17 +257,17 @@ hab_err_t *hab_case_export(hab_store_t *s, apr_pool_t *p, long long case_id, con
 static int table_seen_before(int i)
 {
     for (int j = 0; j < i; j++)
-        if (!strcmp(hab_case_parts[j].table, hab_case_parts[i].table)) return j;
+        if (!strcmp(hab_case_tables[j].table, hab_case_tables[i].table)) return j;
     return -1;
 }
 
 hab_err_t *hab_case_purge(hab_store_t *s, apr_pool_t *p, long long case_id)
 {
     int n = 0;
-    while (hab_case_parts[n].table) n++;
+    while (hab_case_tables[n].table) n++;
     /* children before their parents: the definition lists parents first */
     for (int i = n - 1; i >= 0; i--) {
-        const hab_case_part_t *part = &hab_case_parts[i];
+        const hab_case_table_t *part = &hab_case_tables[i];
         if (!strcmp(part->table, "cases") || table_seen_before(i) >= 0) continue;
         hab_err_t *e = hab_store_q(s, p, NULL, apr_pstrcat(p, "DELETE FROM ", part->table, " WHERE ",
                                                            part->belongs, NULL), "i", case_id);
@@ -280,23 +280,23 @@ hab_err_t *hab_case_purge(hab_store_t *s, apr_pool_t *p, long long case_id)
 
 static int is_part_table(const char *table)
 {
-    for (int i = 0; hab_case_parts[i].table; i++)
-        if (!strcmp(hab_case_parts[i].table, table)) return 1;
+    for (int i = 0; hab_case_tables[i].table; i++)
+        if (!strcmp(hab_case_tables[i].table, table)) return 1;
     return 0;
 }
 
 static int is_not_part(const char *table)
 {
-    for (int i = 0; hab_case_not_parts[i][0]; i++)
-        if (!strcmp(hab_case_not_parts[i][0], table)) return 1;
+    for (int i = 0; hab_case_not_tables[i][0]; i++)
+        if (!strcmp(hab_case_not_tables[i][0], table)) return 1;
     return 0;
 }
 
 static int column_covered(apr_pool_t *p, const char *table, const char *column)
 {
     if (!strcmp(column, "case_id")) return 1;
-    for (int i = 0; hab_case_parts[i].table; i++) {
-        const hab_case_part_t *part = &hab_case_parts[i];
+    for (int i = 0; hab_case_tables[i].table; i++) {
+        const hab_case_table_t *part = &hab_case_tables[i];
         if (strcmp(part->table, table)) continue;
         if (part->parent_column && !strcmp(part->parent_column, column)) return 1;
         for (int k = 0; part->columns[k]; k++)
@@ -324,7 +324,7 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-const char *hab_case_parts_uncovered(apr_pool_t *p, apr_hash_t *tables)
+const char *hab_case_tables_uncovered(apr_pool_t *p, apr_hash_t *tables)
 {
     apr_array_header_t *missing = apr_array_make(p, 4, sizeof(const char *));
     for (apr_hash_index_t *hi = apr_hash_first(p, tables); hi; hi = apr_hash_next(hi)) {

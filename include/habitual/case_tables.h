@@ -4,8 +4,8 @@
  * access export (habitual-admin sar) and the purge read only this table, so
  * a table added to the schema and left out here is caught by the unit test
  * that compares it with the schema itself (both engines). */
-#ifndef HABITUAL_CASE_PARTS_H
-#define HABITUAL_CASE_PARTS_H
+#ifndef HABITUAL_CASE_TABLES_H
+#define HABITUAL_CASE_TABLES_H
 
 #include <apr_hash.h>
 #include <apr_pools.h>
@@ -14,7 +14,7 @@
 #include "habitual/error.h"
 #include "habitual/store.h"
 
-typedef struct hab_case_part {
+typedef struct hab_case_table {
     const char *key;            /* its name in the export; "" merges its columns into the case itself */
     const char *table;
     /* "t:col" text, "i:col" integer, "b:col" 0/1 flag, "j:col" JSON the
@@ -26,12 +26,12 @@ typedef struct hab_case_part {
     const char *parent_column;  /* this table's column holding the parent row's id */
     int single;                 /* under its parent as one object (or null), not a list */
     int special;                /* special-category data (UK GDPR article 9; R10) */
-} hab_case_part_t;
+} hab_case_table_t;
 
-extern const hab_case_part_t hab_case_parts[];
+extern const hab_case_table_t hab_case_tables[];
 
 /* Tables that name a case but are not part of its record, each with why. */
-extern const char *const hab_case_not_parts[][2];
+extern const char *const hab_case_not_tables[][2];
 
 /* Everything held in the case as JSON, special-category data under
  * "special_category"; status as it stands today (a lapse derived). */
@@ -47,10 +47,10 @@ hab_err_t *hab_case_purge(hab_store_t *s, apr_pool_t *p, long long case_id);
  * or an X_id column for a part table Xs) is a part or listed as not one,
  * and every column of a part's table is in one of its parts; else what is
  * missing, one "table" or "table.column" per line. */
-const char *hab_case_parts_uncovered(apr_pool_t *p, apr_hash_t *tables);
+const char *hab_case_tables_uncovered(apr_pool_t *p, apr_hash_t *tables);
 
 /* The tables and columns a schema's DDL creates (CREATE TABLE, ALTER TABLE
- * ... ADD COLUMN), as for hab_case_parts_uncovered. */
+ * ... ADD COLUMN), as for hab_case_tables_uncovered. */
 apr_hash_t *hab_schema_columns_from_ddl(apr_pool_t *p, const char *ddl);
 
 #endif
