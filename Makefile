@@ -188,6 +188,7 @@ test-integration-asan: asan $(OIDC_NODE)
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 lint:
+	$(PYTHON) tests/lint/one_gate.py mod_habitual/core
 	$(PYTHON) tests/lint/apr_formats.py mod_habitual admin
 
 # Each fuzz target over its committed corpus (gcc + ASan/UBSan, no libFuzzer);

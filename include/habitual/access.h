@@ -20,6 +20,17 @@ typedef enum {
 
 hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, unsigned roles);
 
+struct hab_ctx;
+/* The one gate for "not found" (README "Need to know"): the case, with the
+ * parts asked for, when this user's sight of it is at least min_sight; else
+ * 404, exactly as for a case that does not exist (and after the same one
+ * query).  A notice is not the file: reading it needs HAB_SEE_REFERRAL;
+ * letters need HAB_SEE_FULL; a step asks HAB_SEE_NOTICE and its gate the
+ * rest.  No other core function answers "not found" for a case (the lint
+ * suite's one_gate check). */
+hab_err_t *hab_access_load(struct hab_ctx *ctx, long long id, hab_case_parts_t parts, hab_sight_t min_sight,
+                           hab_case_t **c, int *sight);
+
 /* What one cheap query says about a case, before the whole file is loaded. */
 typedef struct hab_case_peek {
     int exists;

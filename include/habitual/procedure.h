@@ -72,7 +72,6 @@ hab_err_t *hab_read_appeals_to_hear(hab_ctx_t *ctx, json_t **out);
 /* Shared by steps and reads: load a case and how much of it the user may
  * see; a case the user may not see at all is 404, as one that does not exist. */
 struct hab_case;
-hab_err_t *hab_load_visible(hab_ctx_t *ctx, long long id, struct hab_case **c, int *sight);
 /* The steps (routes) this user may take on this case now, by the same
  * gate the steps themselves check: the pages offer exactly these. */
 apr_array_header_t *hab_steps_open(hab_ctx_t *ctx, const struct hab_case *c, int sight);

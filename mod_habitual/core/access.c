@@ -8,6 +8,7 @@
 #include "habitual/letters.h"
 #include "habitual/roles.h"
 #include "habitual/rules.h"
+#include "habitual/service.h"
 #include "habitual/validate.h"
 
 static int in_list(const apr_array_header_t *a, const char *user)
@@ -71,6 +72,20 @@ int hab_access_may_see(const hab_case_peek_t *peek, const char *user, unsigned r
     if ((roles & HAB_ROLE_CHIEF_OFFICER) && peek->appeal_pending && !strcmp(peek->status, "active"))
         return 1;
     return peek->restrictions_in_force && ((roles & HAB_ROLE_CHIEF_OFFICER) || peek->granted_to_user);
+}
+
+hab_err_t *hab_access_load(hab_ctx_t *ctx, long long id, hab_case_parts_t parts, hab_sight_t min_sight,
+                           hab_case_t **c, int *sight)
+{
+    hab_case_peek_t peek;
+    *c = NULL;
+    *sight = HAB_SEE_NONE;
+    hab_err_t *e = hab_case_peek(ctx->store, ctx->p, id, ctx->user, ctx->today, &peek);
+    if (e) return e;
+    if (!hab_access_may_see(&peek, ctx->user, ctx->roles)) return hab_err_not_found(ctx->p);
+    if ((e = hab_case_load_parts(ctx->store, ctx->p, id, ctx->today, parts, c))) return e;
+    *sight = *c ? (int)hab_access_sight(*c, ctx->user, ctx->roles) : HAB_SEE_NONE;
+    return *sight == HAB_SEE_NONE || *sight < (int)min_sight ? hab_err_not_found(ctx->p) : NULL;
 }
 
 /* Special-category data (R10): vulnerability, health, safeguarding. */

@@ -240,7 +240,7 @@ hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq, 
     hab_rows_t *rows;
     hab_err_t *err = hab_store_q(s, p, &rows, "SELECT " COLUMNS " FROM access_log WHERE seq = ?", "i", seq);
     if (err) return err;
-    if (rows->nrows != 1) return hab_err_not_found(p);
+    if (rows->nrows != 1) return hab_err_not_found(p); /* not a case: no such log entry */
     entry_from_row(p, rows, 0, e);
     return NULL;
 }

@@ -808,9 +808,9 @@ hab_err_t *hab_page_case(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
 {
     hab_case_t *c;
     int sight;
-    hab_err_t *e = hab_load_visible(ctx, in->case_id, &c, &sight);
+    /* a notice is not the file */
+    hab_err_t *e = hab_access_load(ctx, in->case_id, HAB_CASE_WHOLE, HAB_SEE_REFERRAL, &c, &sight);
     if (e) return e;
-    if (sight == HAB_SEE_NOTICE) return hab_err_not_found(ctx->p); /* a notice is not the file */
     hab_ui_t ui = hab_page_ui(ctx);
     json_t *v = hab_view_case(ctx->p, c, (hab_sight_t)sight);
     const char *body = sight == HAB_SEE_REFERRAL ? referral_file(ctx, &ui, c, v, sight)
@@ -906,7 +906,7 @@ static apr_array_header_t *query_pairs(hab_ctx_t *ctx, const json_t *query)
 hab_err_t *hab_page_step_form(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     const page_step_t *st = step_by_slug(in->arg);
-    if (!st) return hab_err_not_found(ctx->p);
+    if (!st) return hab_err_not_found(ctx->p); /* not a case: no such page */
     /* Ask the step itself, with nothing filled in: if it gets as far as the
      * form's fields, the user may take it now; otherwise its refusal is ours. */
     hab_result_t probe;
@@ -915,7 +915,7 @@ hab_err_t *hab_page_step_form(hab_ctx_t *ctx, const hab_request_in_t *in, hab_re
     if (!fixable(e)) return e;
     hab_case_t *c;
     int sight;
-    if ((e = hab_load_visible(ctx, in->case_id, &c, &sight))) return e;
+    if ((e = hab_access_load(ctx, in->case_id, HAB_CASE_WHOLE, HAB_SEE_NOTICE, &c, &sight))) return e;
     hab_posted_t prefill = {query_pairs(ctx, in->query)};
     step_page(ctx, out, st, c, prefill.pairs ? &prefill : NULL, NULL, 200, hab_page_done_banner(in));
     return NULL;
@@ -928,7 +928,7 @@ static const char *after_step(hab_ctx_t *ctx, long long id, const char *slug)
     hab_case_t *c;
     int sight;
     const char *done = apr_pstrcat(ctx->p, "?done=", slug, NULL);
-    if (!hab_load_visible(ctx, id, &c, &sight) && sight != HAB_SEE_NOTICE) return case_path(ctx, id, done);
+    if (!hab_access_load(ctx, id, HAB_CASE_WHOLE, HAB_SEE_REFERRAL, &c, &sight)) return case_path(ctx, id, done);
     return apr_pstrcat(ctx->p, "notices", done, NULL);
 }
 
@@ -942,7 +942,7 @@ static void redirect(hab_ctx_t *ctx, hab_result_t *out, const char *path)
 hab_err_t *hab_page_step(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     const page_step_t *st = step_by_slug(in->arg);
-    if (!st) return hab_err_not_found(ctx->p);
+    if (!st) return hab_err_not_found(ctx->p); /* not a case: no such page */
     ctx->action = hab_route_def(st->route)->action;
     hab_posted_t posted = {in->form};
     hab_result_t r;
@@ -957,7 +957,7 @@ hab_err_t *hab_page_step(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     if (!fixable(e)) return e;
     hab_case_t *c;
     int sight;
-    hab_err_t *le = hab_load_visible(ctx, in->case_id, &c, &sight);
+    hab_err_t *le = hab_access_load(ctx, in->case_id, HAB_CASE_WHOLE, HAB_SEE_NOTICE, &c, &sight);
     if (le) return le;
     step_page(ctx, out, st, c, &posted, hab_form_errors(ctx->p, st->widgets, e), e->status, NULL);
     return NULL;

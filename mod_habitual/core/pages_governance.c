@@ -27,7 +27,7 @@
  * see does not). */
 static hab_err_t *may_see(hab_ctx_t *ctx)
 {
-    return (ctx->roles & GOV_ROLES) ? NULL : hab_err_not_found(ctx->p);
+    return (ctx->roles & GOV_ROLES) ? NULL : hab_err_not_found(ctx->p); /* not a case: 404 as the list is */
 }
 
 /* Only the parameters named, each once (the query arrives as an object). */

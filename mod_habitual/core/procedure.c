@@ -30,26 +30,6 @@ static const char *const any_state[] = {"referred", "warned", "reported", "activ
 
 /* ---- shared helpers ---- */
 
-static hab_err_t *load_visible_parts(hab_ctx_t *ctx, long long id, hab_case_parts_t parts, hab_case_t **c,
-                                     int *sight)
-{
-    hab_case_peek_t peek;
-    *c = NULL;
-    *sight = HAB_SEE_NONE;
-    hab_err_t *e = hab_case_peek(ctx->store, ctx->p, id, ctx->user, ctx->today, &peek);
-    if (e) return e;
-    if (!hab_access_may_see(&peek, ctx->user, ctx->roles)) return hab_err_not_found(ctx->p);
-    e = hab_case_load_parts(ctx->store, ctx->p, id, ctx->today, parts, c);
-    if (e) return e;
-    *sight = *c ? (int)hab_access_sight(*c, ctx->user, ctx->roles) : HAB_SEE_NONE;
-    return *sight == HAB_SEE_NONE ? hab_err_not_found(ctx->p) : NULL;
-}
-
-hab_err_t *hab_load_visible(hab_ctx_t *ctx, long long id, hab_case_t **c, int *sight)
-{
-    return load_visible_parts(ctx, id, HAB_CASE_WHOLE, c, sight);
-}
-
 static int has(const hab_ctx_t *ctx, unsigned roles)
 {
     return (ctx->roles & roles) != 0;
@@ -205,7 +185,7 @@ static hab_err_t *pass_gate(hab_ctx_t *ctx, const hab_case_t *c, int sight, cons
 hab_err_t *hab_open_case_for(hab_ctx_t *ctx, hab_route_id_t route, long long id, hab_case_t **c)
 {
     int sight;
-    hab_err_t *e = load_visible_parts(ctx, id, HAB_CASE_FOR_STEP, c, &sight);
+    hab_err_t *e = hab_access_load(ctx, id, HAB_CASE_FOR_STEP, HAB_SEE_NOTICE, c, &sight);
     return e ? e : pass_gate(ctx, *c, sight, gate_of(route));
 }
 
@@ -1267,7 +1247,7 @@ hab_err_t *hab_step_revoke_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab
                         "AND revoked_at IS NULL AND expires >= ? RETURNING id",
                         "ttitt", ctx->now, ctx->user, c->id, in->arg, ctx->today);
     if (e) return e;
-    if (r->nrows == 0) return hab_err_not_found(ctx->p);
+    if (r->nrows == 0) return hab_err_not_found(ctx->p); /* not a case: no such grant of one the user may see */
     out->status = 204;
     return NULL;
 }

@@ -48,10 +48,9 @@ hab_err_t *hab_read_case(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
 {
     hab_case_t *c;
     int sight;
-    hab_err_t *e = hab_load_visible(ctx, in->case_id, &c, &sight);
+    /* a notice is not the case file: that stays 404 */
+    hab_err_t *e = hab_access_load(ctx, in->case_id, HAB_CASE_WHOLE, HAB_SEE_REFERRAL, &c, &sight);
     if (e) return e;
-    /* a notice is not the case file: that stays 404 (SPEC §5) */
-    if (sight == HAB_SEE_NOTICE) return hab_err_not_found(ctx->p);
     out->status = 200;
     out->body = hab_view_case(ctx->p, c, (hab_sight_t)sight);
     return NULL;
@@ -95,10 +94,7 @@ hab_err_t *hab_read_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
 static hab_err_t *load_for_letters(hab_ctx_t *ctx, long long id, hab_case_t **c)
 {
     int sight;
-    hab_err_t *e = hab_load_visible(ctx, id, c, &sight);
-    if (e) return e;
-    if (sight != HAB_SEE_FULL) return hab_err_not_found(ctx->p);
-    return NULL;
+    return hab_access_load(ctx, id, HAB_CASE_WHOLE, HAB_SEE_FULL, c, &sight);
 }
 
 hab_err_t *hab_read_letters(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
@@ -127,7 +123,7 @@ hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, hab_lett
     e = hab_store_q(ctx->store, ctx->p, &r, "SELECT subject, body, issued_at FROM letters WHERE case_id = ? "
                     "AND number = ?", "ii", c->id, (long long)atoll(in->arg));
     if (e) return e;
-    if (r->nrows == 0) return hab_err_not_found(ctx->p);
+    if (r->nrows == 0) return hab_err_not_found(ctx->p); /* not a case: no such letter of one the user may read */
     letter->subject = T(r, 0, 0);
     letter->body = T(r, 0, 1);
     letter->issued_at = T(r, 0, 2);

@@ -235,7 +235,7 @@ hab_err_t *hab_service_run(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     const hab_route_def_t *def = hab_route_def(in->route);
     hab_step_fn step = hab_step_for(in->route);
     memset(out, 0, sizeof(*out));
-    if (!def || !step) return hab_err_not_found(ctx->p);
+    if (!def || !step) return hab_err_not_found(ctx->p); /* not a case: no such route */
     if (!(def->flags & HAB_ROUTE_AUDITED)) return step(ctx, in, out);
     if (def->flags & HAB_ROUTE_READ) return run_read(ctx, in, step, out);
     prefetch_named_user(ctx, in);
