@@ -21,9 +21,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "rig"))
-import ad  # noqa: E402
 import oidc  # noqa: E402
-import rig  # noqa: E402
 
 OIDC_ACCOUNTS = {
     "alice": {"preferred_username": "alice@council.test", "email": "alice@council.test"},
@@ -59,25 +57,11 @@ def workdir():
 
 @pytest.mark.skipif(oidc.available() is not None, reason=str(oidc.available()))
 def test_chromium_signs_in_at_the_openid_provider_and_raises_a_concern(workdir):
-    slapd = ad.slapd(workdir, bind_required=True).start()
-    port = rig.free_port()
-    provider = oidc.Provider(workdir, OIDC_ACCOUNTS, port).start()
-    httpd = ad.httpd(workdir, slapd, "httpd-oidc", attribute="userPrincipalName", port=port,
-                     auth=provider.httpd_auth(), modules=["auth_openidc"],
-                     extra_server=provider.httpd_server_lines("preferred_username"))
-    try:
-        httpd.start()
-        result = journey(workdir, {"base": httpd.base(), "login": "alice",
-                                   "concern": concern("oidc")})
-        assert result["steps"][0]["url"].startswith(provider.issuer), result   # sent to the provider's page
+    with oidc.site(workdir, OIDC_ACCOUNTS) as site:
+        result = journey(workdir, {"base": site.httpd.base(), "login": "alice", "concern": concern("oidc")})
+        assert result["steps"][0]["url"].startswith(site.provider.issuer), result   # sent to the provider's page
         assert result["me"]["status"] == 200 and result["me"]["body"]["user"] == "alice@council.test", result
         assert result["signed_in_as"] == "Signed in as alice@council.test", result
         assert result["banner"] and "Concern raised" in result["banner"], result
-        refused = journey(workdir, {"base": httpd.base(), "login": "stranger",
-                                    "concern": None})
+        refused = journey(workdir, {"base": site.httpd.base(), "login": "stranger", "concern": None})
         assert refused["me"]["status"] == 403, refused
-    finally:
-        ad.stop_httpd(httpd)
-        provider.stop()
-        slapd.stop()
-        httpd.drop_db()

@@ -23,9 +23,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-import ad
 import oidc
-import rig
 from conftest import _check_sanitizers
 
 pytestmark = pytest.mark.skipif(oidc.available() is not None, reason=str(oidc.available()))
@@ -44,21 +42,11 @@ ACCOUNTS = {
 def site():
     d = tempfile.mkdtemp(prefix="habitual-oidc-")
     os.chmod(d, 0o755)
-    slapd = ad.slapd(d, bind_required=True).start()
-    port = rig.free_port()
-    provider = oidc.Provider(d, ACCOUNTS, port).start()
-    httpd = ad.httpd(d, slapd, "httpd-oidc", attribute="userPrincipalName", port=port,
-                     auth=provider.httpd_auth(), modules=["auth_openidc"],
-                     extra_server=provider.httpd_server_lines("preferred_username"))
     try:
-        httpd.start()
-        yield SimpleNamespace(httpd=httpd, provider=provider, slapd=slapd)
+        with oidc.site(d, ACCOUNTS) as s:
+            yield s
+        _check_sanitizers(SimpleNamespace(httpd=s.httpd))   # after httpd stopped
     finally:
-        ad.stop_httpd(httpd)
-        provider.stop()
-        slapd.stop()
-        _check_sanitizers(SimpleNamespace(httpd=httpd))
-        httpd.drop_db()
         shutil.rmtree(d, ignore_errors=True)
 
 

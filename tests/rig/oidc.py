@@ -3,10 +3,12 @@ oidc-provider, pinned by tests/oidc/package-lock.json, installed there with
 `npm ci` on first use) on a free loopback port, stopped by PID; and the
 mod_auth_openidc lines for httpd's <Location>."""
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
+from types import SimpleNamespace
 
 import rig
 
@@ -92,3 +94,25 @@ OIDCRemoteUserClaim {claim}
     @staticmethod
     def httpd_auth():
         return "    AuthType openid-connect\n"
+
+
+@contextlib.contextmanager
+def site(workdir, accounts, claim="preferred_username"):
+    """The AD-shaped directory, this provider and httpd with mod_auth_openidc
+    in front of the module (HabitualLDAPURL by userPrincipalName), started
+    and stopped: SimpleNamespace(httpd, provider, slapd)."""
+    import ad
+    slapd = ad.slapd(workdir, bind_required=True).start()
+    port = rig.free_port()
+    provider = Provider(workdir, accounts, port).start()
+    httpd = ad.httpd(workdir, slapd, "httpd-oidc", attribute="userPrincipalName", port=port,
+                     auth=provider.httpd_auth(), modules=["auth_openidc"],
+                     extra_server=provider.httpd_server_lines(claim))
+    try:
+        httpd.start()
+        yield SimpleNamespace(httpd=httpd, provider=provider, slapd=slapd)
+    finally:
+        ad.stop_httpd(httpd)
+        provider.stop()
+        slapd.stop()
+        httpd.drop_db()
