@@ -292,6 +292,8 @@ static const char *set_day_count(cmd_parms *cmd, void *dcv, const char *arg)
 {
     const day_count_t *d = cmd->info;
     hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, d->name);
+    if (err) return err;
     char *end = NULL;
     long days = strtol(arg, &end, 10);
     if (!*arg || *end || days < d->min || days > d->max)
@@ -305,7 +307,8 @@ static const char *set_day_count(cmd_parms *cmd, void *dcv, const char *arg)
 static const char *set_council_name(cmd_parms *cmd, void *dcv, const char *name)
 {
     hab_dir_conf *dc = dcv;
-    (void)cmd;
+    const char *err = in_location(cmd, "HabitualCouncilName");
+    if (err) return err;
     if (!*name) return "HabitualCouncilName: empty name";
     dc->council_name = name;
     dc->touched = 1;
@@ -315,6 +318,8 @@ static const char *set_council_name(cmd_parms *cmd, void *dcv, const char *name)
 static const char *set_role_cache(cmd_parms *cmd, void *dcv, const char *arg)
 {
     hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualRoleCacheTTL");
+    if (err) return err;
     char *end = NULL;
     long seconds = strtol(arg, &end, 10);
     if (!*arg || *end || seconds < 0 || seconds > 3600)

@@ -443,3 +443,15 @@ def test_admin_usage_errors(workdir):
     assert res.returncode == 2 and "unknown driver" in res.stderr
     res = subprocess.run([rig.ADMIN, "--help"], capture_output=True, text=True)
     assert res.returncode == 0 and "verify-audit" in res.stdout
+
+
+@pytest.mark.parametrize("directive", ["HabitualAppealDays 20", "HabitualInterimDays 28", "HabitualReviewGraceDays 28",
+                                       "HabitualTriageDays 5", "HabitualRoleCacheTTL 10",
+                                       'HabitualCouncilName "Example Borough Council"'])
+def test_location_only_directives_refuse_a_directory_section(workdir, directive):
+    """Each <Location>-only directive in a <Directory> stops httpd at start-up
+    with one line naming it (it would never apply there)."""
+    name = directive.split()[0]
+    httpd = rig.Httpd(workdir, 1, extra_server="<Directory /tmp>\n    %s\n</Directory>\n" % directive)
+    out = _start_fails(httpd)
+    assert "%s belongs inside a <Location> section" % name in out, out
