@@ -45,14 +45,14 @@ END_TEST
 START_TEST(a_new_table_or_column_left_out_fails_sqlite)
 {
     hab_store_t *s = unit_fresh_store(test_pool);
-    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "CREATE TABLE evidence (id INTEGER PRIMARY KEY, "
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "CREATE TABLE case_photos (id INTEGER PRIMARY KEY, "
                                    "case_id INTEGER REFERENCES cases(id), body BLOB)", ""));
     ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "CREATE TABLE contact_notes (contact_id INTEGER, "
                                    "note TEXT)", ""));
     ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "ALTER TABLE contacts ADD COLUMN mood TEXT", ""));
     const char *missing = hab_case_tables_uncovered(test_pool, sqlite_columns(s));
     ck_assert_ptr_nonnull(missing);
-    ck_assert_str_eq(missing, "contact_notes\ncontacts.mood\nevidence");
+    ck_assert_str_eq(missing, "case_photos\ncontact_notes\ncontacts.mood");
 }
 END_TEST
 
@@ -69,9 +69,9 @@ START_TEST(every_table_of_a_case_is_defined_pgsql)
     ck_assert_msg(missing == NULL, "not in hab_case_tables:\n%s", missing);
     /* and the same schema with a table of the case added */
     tables = hab_schema_columns_from_ddl(test_pool, apr_pstrcat(test_pool, pgsql_ddl(),
-        "CREATE TABLE evidence (\n    id BIGSERIAL PRIMARY KEY,\n    case_id BIGINT NOT NULL REFERENCES cases(id),\n"
+        "CREATE TABLE case_photos (\n    id BIGSERIAL PRIMARY KEY,\n    case_id BIGINT NOT NULL REFERENCES cases(id),\n"
         "    CHECK (id > 0)\n);\n", NULL));
-    ck_assert_str_eq(hab_case_tables_uncovered(test_pool, tables), "evidence");
+    ck_assert_str_eq(hab_case_tables_uncovered(test_pool, tables), "case_photos");
 }
 END_TEST
 
