@@ -156,6 +156,20 @@ def test_verify_audit_on_an_untouched_log(audit_rig, copy):
     entries = db_entries(copy)
     assert rc == 0, out
     assert out.strip() == "ok: %d entries, head %s" % (len(entries), entries[-1]["hash"])
+    # a log mixing the three encodings: v1, v2 (case_ids), v3 (a refusal naming its rule)
+    heads = {H.canonical(e).split(b"\n", 1)[0] for e in entries}
+    assert heads == {b"habitual-audit-v1", b"habitual-audit-v2", b"habitual-audit-v3"}
+
+
+def test_a_rule_claimed_for_a_refusal_that_named_none(audit_rig, copy):
+    """An old refusal (no rule: v1) said after the fact to be a safeguard's."""
+    entries = db_entries(copy)
+    target = [e for e in entries[1:] if e["outcome"] == "refused" and not e["refused_rule"]][0]
+    c = attacker(copy)
+    c.execute("UPDATE access_log SET refused_rule = 'R5' WHERE seq = ?", (target["seq"],))
+    c.commit()
+    c.close()
+    assert_bad_at(copy, target["seq"])
 
 
 def test_verify_audit_exit_3_without_a_database(workdir):
