@@ -142,13 +142,13 @@ hab_err_t *hab_rule_r1_exclusions(apr_pool_t *p, const char *exclusion)
     if (!exclusion || !strcmp(exclusion, "none")) return NULL;
     if (!strcmp(exclusion, "foi-dpa"))
         return by_rule("R1", hab_err_make(p, 422, "excluded-foi-dpa",
-                            "This procedure does not cover vexatious Freedom of Information or "
-                            "Data Protection requests: consult the council's information "
-                            "governance manager instead."));
+                                          "This procedure does not cover vexatious Freedom of Information or "
+                                          "Data Protection requests: consult the council's information "
+                                          "governance manager instead."));
     return by_rule("R1", hab_err_make(p, 422, "excluded-other-process",
-                        "This procedure does not cover matters with a process of their own "
-                        "(legal action, or the housing aggressive-behaviour process): use that "
-                        "process instead."));
+                                      "This procedure does not cover matters with a process of their own "
+                                      "(legal action, or the housing aggressive-behaviour process): use that "
+                                      "process instead."));
 }
 
 hab_err_t *hab_rule_r2_last_resort(apr_pool_t *p, const char *measures_taken,
@@ -156,12 +156,12 @@ hab_err_t *hab_rule_r2_last_resort(apr_pool_t *p, const char *measures_taken,
 {
     if (hab_blank(measures_taken))
         return by_rule("R2", hab_err_field(p, 422, "missing-field", "measures_taken",
-                             "This procedure is a last resort: say what reasonable measures "
-                             "have already been taken to resolve the complaints and contact."));
+                                           "This procedure is a last resort: say what reasonable measures "
+                                           "have already been taken to resolve the complaints and contact."));
     if (!complaints_stage)
         return by_rule("R2", hab_err_field(p, 422, "missing-field", "complaints_procedure",
-                             "Say where the complaints procedure stands: exhausted, in-progress "
-                             "or not-applicable."));
+                                           "Say where the complaints procedure stands: exhausted, in-progress "
+                                           "or not-applicable."));
     return NULL;
 }
 
@@ -171,8 +171,8 @@ hab_err_t *hab_rule_r3_warning_first(apr_pool_t *p, int warned, int severe,
     if (warned) return NULL;
     if (severe && !hab_blank(severe_reason)) return NULL;
     return by_rule("R3", hab_err_make(p, 422, "warning-required",
-                        "The customer has not been warned. To report without a warning, say that "
-                        "the behaviour is severe enough to act without notice, and why."));
+                                      "The customer has not been warned. To report without a warning, say that "
+                                      "the behaviour is severe enough to act without notice, and why."));
 }
 
 hab_err_t *hab_rule_r4_who_decides(apr_pool_t *p, unsigned roles, int chief_executive_absent,
@@ -190,10 +190,10 @@ hab_err_t *hab_rule_r4_who_decides(apr_pool_t *p, unsigned roles, int chief_exec
     }
     if (roles & HAB_ROLE_MONITORING_OFFICER)
         return by_rule("R4", hab_err_make(p, 422, "not-deputising",
-                            "The monitoring officer decides only while a recorded absence of "
-                            "the chief executive covers today."));
+                                          "The monitoring officer decides only while a recorded absence of "
+                                          "the chief executive covers today."));
     return by_rule("R4", hab_err_forbidden(p, "Only the chief executive, or the monitoring officer in their "
-                                "absence, decides."));
+                                              "absence, decides."));
 }
 
 static int involved_in(const char *user, const apr_array_header_t *involved)
@@ -210,8 +210,8 @@ hab_err_t *hab_rule_r5_not_own_case(apr_pool_t *p, const char *user,
 {
     if (!involved_in(user, involved)) return NULL;
     return by_rule("R5", hab_err_make(p, 422, "conflict-of-interest",
-                        "No one judges their own case: you were involved in this case, so "
-                        "another %s must take this step.", role_word));
+                                      "No one judges their own case: you were involved in this case, so "
+                                      "another %s must take this step.", role_word));
 }
 
 hab_err_t *hab_rule_r5_not_involved(apr_pool_t *p, const char *user,
@@ -221,8 +221,8 @@ hab_err_t *hab_rule_r5_not_involved(apr_pool_t *p, const char *user,
         const hab_involvement_t *inv = &APR_ARRAY_IDX(involvements, i, hab_involvement_t);
         if (!inv->user || strcasecmp(inv->user, user) != 0) continue;
         return by_rule("R5", hab_err_make(p, 422, "conflict-of-interest",
-                            "No one judges their own case: %s, so another %s must take this step.",
-                            inv->how, role_word));
+                                          "No one judges their own case: %s, so another %s must take this step.",
+                                          inv->how, role_word));
     }
     return NULL;
 }
@@ -233,9 +233,9 @@ hab_err_t *hab_rule_r14_suspension_length(apr_pool_t *p, const hab_contact_plan_
     const char *latest = hab_date_add_months(p, start, HAB_R14_MONTHS_MAX);
     if (strcmp(plan->suspend_until, latest) <= 0) return NULL;
     return by_rule("R14", hab_err_make(p, 422, "suspension-too-long",
-                        "Contact is suspended only temporarily, while legal advice is sought: the "
-                        "suspension must end within %d months of its start, by %s (R14).",
-                        HAB_R14_MONTHS_MAX, latest));
+                                       "Contact is suspended only temporarily, while legal advice is sought: the "
+                                       "suspension must end within %d months of its start, by %s (R14).",
+                                       HAB_R14_MONTHS_MAX, latest));
 }
 
 const char *hab_rule_r14_suspension_ends(apr_pool_t *p, const json_t *restriction)
@@ -273,8 +273,9 @@ hab_err_t *hab_rule_r19_contact_since_warning(apr_pool_t *p, int warned, int sev
 {
     if (!warned || severe || contacts_since > 0) return NULL;
     return by_rule("R19", hab_err_make(p, 422, "no-contact-since-warning",
-                        "The procedure acts if the behaviour continues after the warning: record a contact "
-                        "since the warning in the chronology first, or report it as severe (R19)."));
+                                       "The procedure acts if the behaviour continues after the warning: record a "
+                                       "contact since the warning in the chronology first, or report it as severe "
+                                       "(R19)."));
 }
 
 hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, int justified,
@@ -283,16 +284,16 @@ hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, in
     int keeps = !strcmp(outcome, "continue") || !strcmp(outcome, "vary");
     if (!keeps || (justified && proportionate && !hab_blank(reasons))) return NULL;
     return by_rule("R17", hab_err_make(p, 422, "not-justified",
-                        "Restrictions can be continued or varied only when they are still justified "
-                        "and proportionate, with the reasons written down (R17)."));
+                                       "Restrictions can be continued or varied only when they are still justified "
+                                       "and proportionate, with the reasons written down (R17)."));
 }
 
 hab_err_t *hab_rule_r17_period(apr_pool_t *p, int months)
 {
     if (months <= HAB_R17_MONTHS_MAX) return NULL;
     return by_rule("R17", hab_err_field(p, 422, "period-too-long", "period_months",
-                         "A continued designation is reviewed within a year: at most %d months (R17).",
-                         HAB_R17_MONTHS_MAX));
+                                        "A continued designation is reviewed within a year: at most %d months (R17).",
+                                        HAB_R17_MONTHS_MAX));
 }
 
 hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id, unsigned named_roles,
@@ -300,8 +301,8 @@ hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id, 
 {
     if ((named_roles & HAB_ROLE_MONITORING_OFFICER) && strcasecmp(named_id, author) != 0) return NULL;
     return by_rule("R18", hab_err_field(p, 422, "not-monitoring-officer", "monitoring_officer",
-                         "Name the monitoring officer who joined the review: a member of the monitoring "
-                         "officer group, and not the review's author (R18)."));
+                                        "Name the monitoring officer who joined the review: a member of the monitoring "
+                                        "officer group, and not the review's author (R18)."));
 }
 
 hab_err_t *hab_rule_r6_justified(apr_pool_t *p, int justified, int proportionate,
@@ -309,8 +310,8 @@ hab_err_t *hab_rule_r6_justified(apr_pool_t *p, int justified, int proportionate
 {
     if (justified && proportionate && !hab_blank(reasons)) return NULL;
     return by_rule("R6", hab_err_make(p, 422, "not-justified",
-                        "Restrictions can be approved only when they are justified and "
-                        "proportionate, with the reasons written down."));
+                                      "Restrictions can be approved only when they are justified and "
+                                      "proportionate, with the reasons written down."));
 }
 
 hab_err_t *hab_rule_r7_open_channel(apr_pool_t *p, const hab_contact_plan_t *plan,
@@ -319,19 +320,19 @@ hab_err_t *hab_rule_r7_open_channel(apr_pool_t *p, const hab_contact_plan_t *pla
     if (plan->suspended) {
         if (hab_blank(plan->legal_advice) || !plan->suspend_until)
             return by_rule("R7", hab_err_make(p, 422, "no-open-channel",
-                                "Suspending all contact is allowed only while legal advice is "
-                                "sought: record the legal advice and the date the suspension ends."));
+                                              "Suspending all contact is allowed only while legal advice is "
+                                              "sought: record the legal advice and the date the suspension ends."));
         if ((period_start && strcmp(plan->suspend_until, period_start) < 0) ||
             (period_end && strcmp(plan->suspend_until, period_end) > 0))
             return by_rule("R7", hab_err_make(p, 422, "no-open-channel",
-                                "The suspension of all contact must end within the period of the "
-                                "restrictions."));
+                                              "The suspension of all contact must end within the period of the "
+                                              "restrictions."));
         return NULL;
     }
     if (any_channel_open(plan) || plan->via_third_party) return NULL;
     return by_rule("R7", hab_err_make(p, 422, "no-open-channel",
-                        "The restrictions together must leave the customer at least one way "
-                        "to contact the council."));
+                                      "The restrictions together must leave the customer at least one way "
+                                      "to contact the council."));
 }
 
 hab_err_t *hab_rule_r8_violence(apr_pool_t *p, int violence, const hab_contact_plan_t *plan)
@@ -340,9 +341,9 @@ hab_err_t *hab_rule_r8_violence(apr_pool_t *p, int violence, const hab_contact_p
     int personal_closed = !plan->open[CH_PHONE] && !plan->open[CH_IN_PERSON];
     if (plan->suspended || plan->via_third_party || personal_closed) return NULL;
     return by_rule("R8", hab_err_make(p, 422, "violence-requires-written-only",
-                        "Violence or threats of violence have been recorded: personal contact "
-                        "must stop, so the restrictions must include written-only contact or "
-                        "something stricter."));
+                                      "Violence or threats of violence have been recorded: personal contact "
+                                      "must stop, so the restrictions must include written-only contact or "
+                                      "something stricter."));
 }
 
 hab_err_t *hab_rule_r8_violence_report(apr_pool_t *p, int violence, const char *police_reference,
@@ -351,12 +352,12 @@ hab_err_t *hab_rule_r8_violence_report(apr_pool_t *p, int violence, const char *
     if (!violence) return NULL;
     if (hab_blank(police_reference))
         return by_rule("R8", hab_err_field(p, 422, "violence-requires-written-only", "police_reference",
-                             "Violence has been recorded: give the police reference, or say "
-                             "why it was not reported to the police."));
+                                           "Violence has been recorded: give the police reference, or say "
+                                           "why it was not reported to the police."));
     if (!asb_unit_consulted)
         return by_rule("R8", hab_err_field(p, 422, "violence-requires-written-only", "asb_unit_consulted",
-                             "Violence has been recorded: the anti-social behaviour unit must "
-                             "be consulted before the report."));
+                                           "Violence has been recorded: the anti-social behaviour unit must "
+                                           "be consulted before the report."));
     return NULL;
 }
 
@@ -377,8 +378,8 @@ hab_err_t *hab_rule_r10_safeguarding(apr_pool_t *p, int vulnerable, int consider
 {
     if (!vulnerable || (considered && !hab_blank(adjustments))) return NULL;
     return by_rule("R10", hab_err_make(p, 422, "safeguarding-required",
-                        "The customer is recorded as vulnerable: record the safeguarding "
-                        "consideration and the reasonable adjustments before reporting."));
+                                       "The customer is recorded as vulnerable: record the safeguarding "
+                                       "consideration and the reasonable adjustments before reporting."));
 }
 
 hab_err_t *hab_rule_r11_letter_complete(apr_pool_t *p, const char *body,

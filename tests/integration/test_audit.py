@@ -161,6 +161,20 @@ def test_verify_audit_on_an_untouched_log(audit_rig, copy):
     assert heads == {b"habitual-audit-v1", b"habitual-audit-v2", b"habitual-audit-v3"}
 
 
+def test_api_audit_and_the_audit_page_show_the_rule(audit_rig):
+    entries = db_entries(audit_rig.rig.db)
+    ruled = [e for e in entries if e["refused_rule"]][0]
+    got = audit_rig.as_user("audrey").get("api/audit", params={"after": ruled["seq"] - 1, "limit": 1}).json()
+    assert got["entries"][0]["seq"] == ruled["seq"] and got["entries"][0]["refused_rule"] == "R13"
+    assert got["entries"][0]["outcome"] == "refused" and got["entries"][0]["status"] == 409
+    others = audit_rig.as_user("audrey").get("api/audit", params={"limit": 5}).json()["entries"]
+    assert [e["refused_rule"] for e in others] == [None] * 5
+    page = audit_rig.as_user("audrey").get("audit", params={"user": "carol"})
+    assert page.status_code == 200 and '<th scope="col" class="govuk-table__header">Rule</th>' in page.text
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*>case\.warn<(?:(?!</tr>).)*>409<(?:(?!</tr>).)*</tr>", page.text, re.S)
+    assert row and ">R13<" in row.group(0), page.text[:2000]
+
+
 def test_a_rule_claimed_for_a_refusal_that_named_none(audit_rig, copy):
     """An old refusal (no rule: v1) said after the fact to be a safeguard's."""
     entries = db_entries(copy)
