@@ -76,7 +76,10 @@
  *   passed); a designation quashed before its review fell due is not counted
  *   as due; appeals received (the received date) and appeal decisions by
  *   outcome (decided_at); closures (closed_at) without action and on
- *   rejection.  Purged cases no longer count.
+ *   rejection; refusals (the access log's entries refused in the range, by
+ *   `at`): in total, by the rule that refused them (refused_rule, R1-R19,
+ *   recorded since schema 10) and those no rule refused.  Purged cases no
+ *   longer count.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -11,6 +11,10 @@
  * prev_hash: case_ids, the ids in ascending order without repeats, joined
  * with "," ("3,7,12").  An entry without case_ids is encoded as v1, so
  * entries written before case_ids existed verify as they always did.
+ * A refusal by one of the safeguards (refused_rule, "R1".."R19", schema 10)
+ * starts "habitual-audit-v3\n" and has two fields after prev_hash: case_ids
+ * (as above, or "-\n") and refused_rule.  An entry without refused_rule is
+ * encoded as v1 or v2, so entries written before schema 10 keep their hashes.
  * An entry is sound when its seq is one more than the previous one's, its
  * prev_hash is the previous entry's hash, and its hash is the hash of its
  * encoding. */
@@ -42,6 +46,7 @@ typedef struct hab_audit_entry {
     const char *prev_hash;
     const char *hash;
     const char *case_ids;    /* NULL, or the cases a list showed: "3,7,12" (see above) */
+    const char *refused_rule; /* NULL, or the safeguard that refused the request: "R5" (see above) */
 } hab_audit_entry_t;
 
 const char *hab_audit_encode(apr_pool_t *p, const hab_audit_entry_t *e, apr_size_t *len);
@@ -52,6 +57,8 @@ const char *hab_audit_compute_hash(apr_pool_t *p, const hab_audit_entry_t *e);
 const char *hab_audit_ids_text(apr_pool_t *p, const apr_array_header_t *ids);
 /* Is text in that canonical form (what the store should hold)? */
 int hab_audit_ids_valid(const char *text);
+/* Is text a rule's name, "R1" to "R19"? */
+int hab_audit_rule_valid(const char *text);
 
 /* Append inside the caller's write transaction: sets seq, prev_hash, hash. */
 hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e);

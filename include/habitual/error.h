@@ -10,6 +10,7 @@ typedef struct hab_err {
     const char *code;    /* SPEC §4/§6 error code, e.g. "wrong-state" */
     const char *message; /* plain English, never personal data */
     const char *field;   /* the request field at fault, or NULL */
+    const char *rule;    /* the safeguard (SPEC §4) that refused: "R1".."R19", or NULL */
     int logged;          /* already written to the error log */
     int lock_wait;       /* gave up waiting for a lock held elsewhere: another
                           * try before the holder lets go would wait again */

@@ -21,6 +21,8 @@
 #include "habitual/store.h"
 
 #define HAB_GOV_SUPPRESS_BELOW 5
+/* The safeguards of SPEC §4 and the README, R1 to R19: refusals.by_rule.Rn */
+#define HAB_GOV_RULES 19
 
 typedef struct hab_gov_fig {
     const char *name;   /* dotted */

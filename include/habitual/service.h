@@ -60,6 +60,7 @@ typedef struct hab_ctx {
     /* filled in by the step, for the access log */
     const char *acting_as;
     long long created_case_id; /* a case the step created */
+    const char *refused_rule;  /* the rule ("R5") that refused this request, for its log entry */
     const char *action;        /* the log's name for what was done, if not the route's */
     apr_array_header_t *shown; /* case ids (long long) a list or notices showed: the entry's case_ids */
 } hab_ctx_t;

@@ -12,7 +12,7 @@
 
 #define VERIFY_BATCH 20000
 #define COLUMNS "seq, at, \"user\", roles, acting_as, action, case_id, outcome, status, " \
-                "request_id, client, prev_hash, hash, case_ids"
+                "request_id, client, prev_hash, hash, case_ids, refused_rule"
 
 /* The encoding is built in one buffer: verifying a million entries spends
  * its time hashing, not formatting. */
@@ -78,8 +78,10 @@ static void put_number(encoder_t *en, long long v, int zero_is_none)
 const char *hab_audit_encode(apr_pool_t *p, const hab_audit_entry_t *e, apr_size_t *len)
 {
     encoder_t en = {apr_palloc(p, 512), 0, 512, p};
-    /* v2 only for an entry with case_ids: older entries keep their hashes */
-    put_bytes(&en, e->case_ids ? "habitual-audit-v2\n" : "habitual-audit-v1\n", 18);
+    /* v2 only for an entry with case_ids, v3 only for a refusal naming its
+     * rule: older entries keep their hashes */
+    put_bytes(&en, e->refused_rule ? "habitual-audit-v3\n" : e->case_ids ? "habitual-audit-v2\n"
+                                                                         : "habitual-audit-v1\n", 18);
     put_number(&en, e->seq, 0);
     put_field(&en, e->at);
     put_field(&en, e->user);
@@ -92,7 +94,8 @@ const char *hab_audit_encode(apr_pool_t *p, const hab_audit_entry_t *e, apr_size
     put_field(&en, e->request_id);
     put_field(&en, e->client);
     put_field(&en, e->prev_hash);
-    if (e->case_ids) put_field(&en, e->case_ids);
+    if (e->case_ids || e->refused_rule) put_field(&en, e->case_ids);
+    if (e->refused_rule) put_field(&en, e->refused_rule);
     en.buf[en.len] = '\0';
     if (len) *len = en.len;
     return en.buf;
@@ -148,6 +151,13 @@ int hab_audit_ids_valid(const char *text)
     }
 }
 
+int hab_audit_rule_valid(const char *text)
+{
+    if (!text || text[0] != 'R') return 0;
+    if (text[1] >= '1' && text[1] <= '9' && text[2] == '\0') return 1;
+    return text[1] == '1' && text[2] >= '0' && text[2] <= '9' && text[3] == '\0';
+}
+
 /* The entry's case_ids as rows of access_log_cases, for api/audit?case=N,
  * in one statement whatever their number. */
 static hab_err_t *index_case_ids(hab_store_t *s, apr_pool_t *p, const hab_audit_entry_t *e)
@@ -173,13 +183,15 @@ hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
     e->prev_hash = head->nrows ? hab_rows_text(head, 0, 1) : HAB_AUDIT_GENESIS;
     if (e->case_ids && !hab_audit_ids_valid(e->case_ids))
         return hab_err_internal(p, "an access-log entry's case ids are not in canonical form");
+    if (e->refused_rule && !hab_audit_rule_valid(e->refused_rule))
+        return hab_err_internal(p, "an access-log entry's rule is not one of R1 to R19");
     e->hash = hab_audit_compute_hash(p, e);
     err = hab_store_q(s, p, NULL,
-                      "INSERT INTO access_log(" COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                      "itttttItittttt",
+                      "INSERT INTO access_log(" COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      "itttttItitttttt",
                       e->seq, e->at, e->user, e->roles, e->acting_as, e->action,
                       e->case_id, e->outcome, (long long)e->status,
-                      e->request_id, e->client, e->prev_hash, e->hash, e->case_ids);
+                      e->request_id, e->client, e->prev_hash, e->hash, e->case_ids, e->refused_rule);
     if (!err && e->case_ids) err = index_case_ids(s, p, e);
     return err;
 }
@@ -203,6 +215,7 @@ static void entry_from_row(apr_pool_t *p, const hab_rows_t *rows, int r, hab_aud
     e->prev_hash = hab_rows_text(rows, r, 11);
     e->hash = hab_rows_text(rows, r, 12);
     e->case_ids = hab_rows_text(rows, r, 13);
+    e->refused_rule = hab_rows_text(rows, r, 14);
 }
 
 /* A date "YYYY-MM-DD" as a bound on times: from its first or last second. */
@@ -249,7 +262,7 @@ const char *hab_audit_csv_header(apr_pool_t *p)
 {
     static const char *const names[] = {"seq", "at", "user", "roles", "acting_as", "action", "case_id",
                                         "outcome", "status", "request_id", "client", "prev_hash",
-                                        "hash", "case_ids", NULL};
+                                        "hash", "case_ids", "refused_rule", NULL};
     return hab_csv_line(p, names);
 }
 
@@ -272,6 +285,7 @@ const char *hab_audit_csv_line(apr_pool_t *p, const hab_audit_entry_t *e)
     hab_csv_add_text(r, e->prev_hash);
     hab_csv_add_text(r, e->hash);
     hab_csv_add_text(r, e->case_ids);
+    hab_csv_add_text(r, e->refused_rule);
     return hab_csv_row_end(r);
 }
 
@@ -308,6 +322,8 @@ json_t *hab_audit_entry_json(const hab_audit_entry_t *e, int full)
         c = *end == ',' ? end + 1 : end;
     }
     json_object_set_new(j, "case_ids", shown);
+    /* the safeguard that refused the request, or null */
+    json_object_set_new(j, "refused_rule", e->refused_rule ? json_string(e->refused_rule) : json_null());
     if (full) {
         json_object_set_new(j, "request_id", e->request_id ? json_string(e->request_id) : json_null());
         json_object_set_new(j, "client", e->client ? json_string(e->client) : json_null());

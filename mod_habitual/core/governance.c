@@ -428,7 +428,7 @@ static hab_err_t *flow_figures(gov_t *r)
 }
 
 /* Appeals decided in the range within 20 working days of receipt; interim
- * restrictions imposed in the range and how they ended; refusals. */
+ * restrictions imposed in the range and how they ended. */
 static hab_err_t *more_figures(gov_t *r)
 {
     hab_rows_t *rows;
@@ -470,15 +470,37 @@ static hab_err_t *more_figures(gov_t *r)
     fig_n(r, "interim.imposed", rows->nrows);
     for (int i = 0; i < NK; i++) fig_n(r, apr_pstrcat(r->p, "interim.ended.", ends[i], NULL), k[i]);
 
-    /* the access log records the action and status refused, not the error
-     * code (so not the rule): refusals are counted by action */
+    return NULL;
+}
+
+/* Refusals in the range (access-log entries with outcome 'refused'): the
+ * total and by rule (refused_rule, schema 10) are the report's too; by
+ * action the page's and the API's.  Entries written before schema 10 name
+ * no rule: they count in the total and by action only. */
+static hab_err_t *refusal_figures(gov_t *r)
+{
+    hab_rows_t *rows;
+    hab_err_t *e = hab_store_q(r->s, r->p, &rows,
+                               "SELECT refused_rule, count(*) FROM access_log WHERE outcome = 'refused' "
+                               "AND at >= ? AND at < ? GROUP BY refused_rule", "tt", r->from, r->after_to);
+    if (e) return e;
+    long long total = 0, by_rule = 0, n[HAB_GOV_RULES + 1] = {0};
+    for (int i = 0; i < rows->nrows; i++) {
+        const char *rule = T(rows, i, 0);
+        long long c = hab_rows_int(rows, i, 1);
+        total += c;
+        int k = rule && rule[0] == 'R' ? atoi(rule + 1) : 0;
+        if (k >= 1 && k <= HAB_GOV_RULES) n[k] += c, by_rule += c;
+    }
+    fig_n(r, "refusals.total", total);
+    for (int k = 1; k <= HAB_GOV_RULES; k++) fig_n(r, apr_psprintf(r->p, "refusals.by_rule.R%d", k), n[k]);
+    /* no rule named: no role, nothing to see (404), a bad token or input */
+    fig_n(r, "refusals.not_by_a_rule", total - by_rule);
+    r->report = 0;
     if ((e = hab_store_q(r->s, r->p, &rows,
                          "SELECT action, count(*) FROM access_log WHERE outcome = 'refused' "
                          "AND at >= ? AND at < ? GROUP BY action ORDER BY action", "tt", r->from, r->after_to)))
         return e;
-    long long total = 0;
-    for (int i = 0; i < rows->nrows; i++) total += hab_rows_int(rows, i, 1);
-    fig_n(r, "refusals.total", total);
     for (int i = 0; i < rows->nrows; i++) {
         APR_ARRAY_PUSH(r->g->refused_actions, const char *) = apr_pstrdup(r->p, T(rows, i, 0));
         fig_n(r, apr_pstrcat(r->p, REFUSALS_PREFIX, T(rows, i, 0), NULL), hab_rows_int(rows, i, 1));
@@ -508,6 +530,8 @@ hab_err_t *hab_governance_figures(hab_store_t *store, apr_pool_t *p, const char 
     if (!e) e = now_figures(&r);
     if (!e) e = flow_figures(&r);
     if (!e) e = more_figures(&r);
+    r.report = 1;
+    if (!e) e = refusal_figures(&r);
     if (own_snapshot) store->ops->rollback(store);
     *out = e ? NULL : g;
     return e;

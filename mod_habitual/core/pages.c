@@ -583,7 +583,7 @@ hab_err_t *hab_page_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
     size_t i;
     json_t *en;
     json_array_foreach(json_object_get(body, "entries"), i, en) {
-        const char **cells = apr_pcalloc(ctx->p, 7 * sizeof(char *));
+        const char **cells = apr_pcalloc(ctx->p, 8 * sizeof(char *));
         cells[0] = E(apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(en, "seq"))));
         cells[1] = E(hab_j_str(en, "at"));
         cells[2] = E(hab_j_str(en, "user"));
@@ -593,9 +593,11 @@ hab_err_t *hab_page_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
                                         : shown_cases(ctx, json_object_get(en, "case_ids"));
         cells[5] = E(hab_j_str(en, "outcome"));
         cells[6] = E(apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(json_object_get(en, "status"))));
+        /* the safeguard that refused the request (schema 10), else nothing */
+        cells[7] = hab_j_str(en, "refused_rule") ? E(hab_j_str(en, "refused_rule")) : "";
         APR_ARRAY_PUSH(rows, const char *const *) = cells;
     }
-    static const char *const head[] = {"Entry", "Time (UTC)", "User", "Action", "Case", "Outcome", "Status", NULL};
+    static const char *const head[] = {"Entry", "Time (UTC)", "User", "Action", "Case", "Outcome", "Status", "Rule", NULL};
     hab_posted_t posted = posted_query(ctx, in->query);
     hab_html_t *filters = hab_html_new(ctx->p);
     for (const hab_widget_t *w = w_audit_filter; w->key; w++) hab_html_add(filters, hab_form_widget(ctx->p, w, &posted, NULL));

@@ -959,6 +959,7 @@ hab_err_t *hab_page_step(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     int sight;
     hab_err_t *le = hab_access_load(ctx, in->case_id, HAB_CASE_WHOLE, HAB_SEE_NOTICE, &c, &sight);
     if (le) return le;
+    ctx->refused_rule = e->rule; /* the form again, refused: its entry names the rule */
     step_page(ctx, out, st, c, &posted, hab_form_errors(ctx->p, st->widgets, e), e->status, NULL);
     return NULL;
 }
@@ -1045,6 +1046,7 @@ hab_err_t *hab_page_concern(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resu
         return NULL;
     }
     if (!fixable(e)) return e;
+    ctx->refused_rule = e->rule;
     concern_page(ctx, out, &posted, hab_form_errors(ctx->p, w_concern, e), e->status);
     return NULL;
 }

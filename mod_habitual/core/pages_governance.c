@@ -253,6 +253,8 @@ static void days_section(gp_t *gp, hab_html_t *h)
                                  fig_table(gp, "Decisions by working days taken", b_head, b_cols, rows, n)));
 }
 
+static void refusals_section(gp_t *gp, hab_html_t *h);
+
 static void period_sections(gp_t *gp, hab_html_t *h)
 {
     apr_pool_t *p = gp->ctx->p;
@@ -307,6 +309,48 @@ static void period_sections(gp_t *gp, hab_html_t *h)
     hab_html_add(h, fig_table(gp, "Interim restrictions imposed in the period and how they ended", fv_head, fv_col,
                               interim, 7));
 
+    refusals_section(gp, h);
+}
+
+/* The safeguards by name (README, "The rules"), for the refusals by rule. */
+static const char *const rule_words[HAB_GOV_RULES] = {
+    "R1 Exclusions", "R2 Last resort", "R3 Warning first", "R4 Who decides", "R5 No one judges their own case",
+    "R6 Justified and proportionate", "R7 One door stays open", "R8 Violence", "R9 Period and review",
+    "R10 Safeguarding", "R11 Complete letters", "R12 Chief officers told", "R13 State order",
+    "R14 A suspension ends on its date", "R15 An interim restriction is limited", "R16 An overdue review bites",
+    "R17 Keeping restrictions is justified", "R18 The review's monitoring officer is real",
+    "R19 Action follows continued behaviour"};
+
+static void refusals_section(gp_t *gp, hab_html_t *h)
+{
+    apr_pool_t *p = gp->ctx->p;
+    static const char *const fv_col[] = {"*", NULL};
+    const char **labels = apr_pcalloc(p, sizeof(char *) * (HAB_GOV_RULES + 1));
+    long long values[HAB_GOV_RULES];
+    grow_t *by_rule = apr_pcalloc(p, sizeof(grow_t) * (HAB_GOV_RULES + 2));
+    by_rule[0].label = "All refusals";
+    by_rule[0].key = "refusals.total";
+    for (int k = 0; k < HAB_GOV_RULES; k++) {
+        const char *name = apr_psprintf(p, "refusals.by_rule.R%d", k + 1);
+        labels[k] = apr_psprintf(p, "R%d", k + 1);
+        values[k] = bar_value(gp, name);
+        by_rule[k + 1].label = rule_words[k];
+        by_rule[k + 1].key = name;
+    }
+    by_rule[HAB_GOV_RULES + 1].label = "Refused for another reason (no role, nothing to see, a bad token or input)";
+    by_rule[HAB_GOV_RULES + 1].key = "refusals.not_by_a_rule";
+    static const char *const rule_series[] = {"Refusals", NULL};
+    static const char *const rule_head[] = {"Rule", "Refusals", NULL};
+    hab_html_add(h, section(p, "Refusals",
+                            "Requests the system refused in the period, from the access log: how often each "
+                            "safeguard (R1 to R19) stopped a step, then every refusal by action. R9, R11, R12 and "
+                            "R16 act by dates or effects and never refuse a step; refusals logged before the log "
+                            "recorded the rule (schema version 10) count only in the total and by action."));
+    hab_html_add(h, figure_block(p, hab_svg_bars(p, "chart-rules", "Refusals by safeguard, R1 to R19",
+                                                 "A bar chart of how many steps each rule refused in the period; "
+                                                 "the table below gives the same figures with each rule's name.",
+                                                 rule_series, 1, labels, HAB_GOV_RULES, values),
+                                 fig_table(gp, "Refusals by rule", rule_head, fv_col, by_rule, HAB_GOV_RULES + 2)));
     const apr_array_header_t *acts = gp->g->refused_actions;
     grow_t *refused = apr_pcalloc(p, sizeof(grow_t) * (size_t)(acts->nelts + 2));
     refused[0].label = "All refusals";
@@ -315,10 +359,6 @@ static void period_sections(gp_t *gp, hab_html_t *h)
         refused[i + 1].label = APR_ARRAY_IDX(acts, i, const char *);
         refused[i + 1].key = apr_pstrcat(p, "refusals.by_action.", refused[i + 1].label, NULL);
     }
-    hab_html_add(h, section(p, "Refusals",
-                            "Requests the system refused (a rule, a role or a state not allowing the step), counted "
-                            "by action. The access log records each refusal's action and status but not which "
-                            "rule refused it, so refusals cannot be counted by rule."));
     static const char *const ref_head[] = {"Action", "Refusals", NULL};
     hab_html_add(h, fig_table(gp, "Refusals by action", ref_head, fv_col, refused, acts->nelts + 1));
 }

@@ -188,7 +188,11 @@ static hab_err_t *pass_gate(hab_ctx_t *ctx, const hab_case_t *c, int sight, cons
     hab_err_t *e = hab_rule_r13_state(ctx->p, c->status, g->states);
     if (e) return e;
     const char *why = g->ready ? g->ready(c) : NULL;
-    return why ? hab_err_make(ctx->p, 409, "wrong-state", "%s", why) : NULL;
+    if (!why) return NULL;
+    e = hab_err_make(ctx->p, 409, "wrong-state", "%s", why);
+    /* a step out of order (R13); lifting an interim restriction with none in force, R15 */
+    e->rule = g->ready == interim_in_force ? "R15" : "R13";
+    return e;
 }
 
 /* Load the case for a step: 404 unless visible, then the step's gate. */
@@ -872,7 +876,11 @@ static const hab_field_t f_review[] = {
 static hab_err_t *directory_id(hab_ctx_t *ctx, const char *field, const char *name, const char **id)
 {
     hab_err_t *e = hab_ctx_find_user(ctx, name, id);
-    if (e && e->status == 422) e->field = field;
+    if (e && e->status == 422) {
+        e->field = field;
+        /* the review's monitoring officer must be found in the directory (R18) */
+        if (!strcmp(field, "monitoring_officer")) e->rule = "R18";
+    }
     return e;
 }
 

@@ -129,31 +129,39 @@ static int any_channel_open(const hab_contact_plan_t *plan)
 
 /* ---- R1 – R13 ---- */
 
+/* A refusal names the rule that made it: the access log records it
+ * (refused_rule) and the governance figures count refusals by rule. */
+static hab_err_t *by_rule(const char *rule, hab_err_t *e)
+{
+    e->rule = rule;
+    return e;
+}
+
 hab_err_t *hab_rule_r1_exclusions(apr_pool_t *p, const char *exclusion)
 {
     if (!exclusion || !strcmp(exclusion, "none")) return NULL;
     if (!strcmp(exclusion, "foi-dpa"))
-        return hab_err_make(p, 422, "excluded-foi-dpa",
-                            "This procedure does not cover vexatious Freedom of Information or "
-                            "Data Protection requests: consult the council's information "
-                            "governance manager instead.");
-    return hab_err_make(p, 422, "excluded-other-process",
-                        "This procedure does not cover matters with a process of their own "
-                        "(legal action, or the housing aggressive-behaviour process): use that "
-                        "process instead.");
+        return by_rule("R1", hab_err_make(p, 422, "excluded-foi-dpa",
+                                          "This procedure does not cover vexatious Freedom of Information or "
+                                          "Data Protection requests: consult the council's information "
+                                          "governance manager instead."));
+    return by_rule("R1", hab_err_make(p, 422, "excluded-other-process",
+                                      "This procedure does not cover matters with a process of their own "
+                                      "(legal action, or the housing aggressive-behaviour process): use that "
+                                      "process instead."));
 }
 
 hab_err_t *hab_rule_r2_last_resort(apr_pool_t *p, const char *measures_taken,
                                    const char *complaints_stage)
 {
     if (hab_blank(measures_taken))
-        return hab_err_field(p, 422, "missing-field", "measures_taken",
-                             "This procedure is a last resort: say what reasonable measures "
-                             "have already been taken to resolve the complaints and contact.");
+        return by_rule("R2", hab_err_field(p, 422, "missing-field", "measures_taken",
+                                           "This procedure is a last resort: say what reasonable measures "
+                                           "have already been taken to resolve the complaints and contact."));
     if (!complaints_stage)
-        return hab_err_field(p, 422, "missing-field", "complaints_procedure",
-                             "Say where the complaints procedure stands: exhausted, in-progress "
-                             "or not-applicable.");
+        return by_rule("R2", hab_err_field(p, 422, "missing-field", "complaints_procedure",
+                                           "Say where the complaints procedure stands: exhausted, in-progress "
+                                           "or not-applicable."));
     return NULL;
 }
 
@@ -162,9 +170,9 @@ hab_err_t *hab_rule_r3_warning_first(apr_pool_t *p, int warned, int severe,
 {
     if (warned) return NULL;
     if (severe && !hab_blank(severe_reason)) return NULL;
-    return hab_err_make(p, 422, "warning-required",
-                        "The customer has not been warned. To report without a warning, say that "
-                        "the behaviour is severe enough to act without notice, and why.");
+    return by_rule("R3", hab_err_make(p, 422, "warning-required",
+                                      "The customer has not been warned. To report without a warning, say that "
+                                      "the behaviour is severe enough to act without notice, and why."));
 }
 
 hab_err_t *hab_rule_r4_who_decides(apr_pool_t *p, unsigned roles, int chief_executive_absent,
@@ -181,11 +189,11 @@ hab_err_t *hab_rule_r4_who_decides(apr_pool_t *p, unsigned roles, int chief_exec
         return NULL;
     }
     if (roles & HAB_ROLE_MONITORING_OFFICER)
-        return hab_err_make(p, 422, "not-deputising",
-                            "The monitoring officer decides only while a recorded absence of "
-                            "the chief executive covers today.");
-    return hab_err_forbidden(p, "Only the chief executive, or the monitoring officer in their "
-                                "absence, decides.");
+        return by_rule("R4", hab_err_make(p, 422, "not-deputising",
+                                          "The monitoring officer decides only while a recorded absence of "
+                                          "the chief executive covers today."));
+    return by_rule("R4", hab_err_forbidden(p, "Only the chief executive, or the monitoring officer in their "
+                                              "absence, decides."));
 }
 
 static int involved_in(const char *user, const apr_array_header_t *involved)
@@ -201,9 +209,9 @@ hab_err_t *hab_rule_r5_not_own_case(apr_pool_t *p, const char *user,
                                     const apr_array_header_t *involved, const char *role_word)
 {
     if (!involved_in(user, involved)) return NULL;
-    return hab_err_make(p, 422, "conflict-of-interest",
-                        "No one judges their own case: you were involved in this case, so "
-                        "another %s must take this step.", role_word);
+    return by_rule("R5", hab_err_make(p, 422, "conflict-of-interest",
+                                      "No one judges their own case: you were involved in this case, so "
+                                      "another %s must take this step.", role_word));
 }
 
 hab_err_t *hab_rule_r5_not_involved(apr_pool_t *p, const char *user,
@@ -212,9 +220,9 @@ hab_err_t *hab_rule_r5_not_involved(apr_pool_t *p, const char *user,
     for (int i = 0; involvements && i < involvements->nelts; i++) {
         const hab_involvement_t *inv = &APR_ARRAY_IDX(involvements, i, hab_involvement_t);
         if (!inv->user || strcasecmp(inv->user, user) != 0) continue;
-        return hab_err_make(p, 422, "conflict-of-interest",
-                            "No one judges their own case: %s, so another %s must take this step.",
-                            inv->how, role_word);
+        return by_rule("R5", hab_err_make(p, 422, "conflict-of-interest",
+                                          "No one judges their own case: %s, so another %s must take this step.",
+                                          inv->how, role_word));
     }
     return NULL;
 }
@@ -224,10 +232,10 @@ hab_err_t *hab_rule_r14_suspension_length(apr_pool_t *p, const hab_contact_plan_
     if (!plan->suspended || !plan->suspend_until) return NULL;
     const char *latest = hab_date_add_months(p, start, HAB_R14_MONTHS_MAX);
     if (strcmp(plan->suspend_until, latest) <= 0) return NULL;
-    return hab_err_make(p, 422, "suspension-too-long",
-                        "Contact is suspended only temporarily, while legal advice is sought: the "
-                        "suspension must end within %d months of its start, by %s (R14).",
-                        HAB_R14_MONTHS_MAX, latest);
+    return by_rule("R14", hab_err_make(p, 422, "suspension-too-long",
+                                       "Contact is suspended only temporarily, while legal advice is sought: the "
+                                       "suspension must end within %d months of its start, by %s (R14).",
+                                       HAB_R14_MONTHS_MAX, latest));
 }
 
 const char *hab_rule_r14_suspension_ends(apr_pool_t *p, const json_t *restriction)
@@ -264,9 +272,10 @@ const char *hab_rule_r16_reminder(apr_pool_t *p, const char *today, const char *
 hab_err_t *hab_rule_r19_contact_since_warning(apr_pool_t *p, int warned, int severe, long long contacts_since)
 {
     if (!warned || severe || contacts_since > 0) return NULL;
-    return hab_err_make(p, 422, "no-contact-since-warning",
-                        "The procedure acts if the behaviour continues after the warning: record a contact "
-                        "since the warning in the chronology first, or report it as severe (R19).");
+    return by_rule("R19", hab_err_make(p, 422, "no-contact-since-warning",
+                                       "The procedure acts if the behaviour continues after the warning: record a "
+                                       "contact since the warning in the chronology first, or report it as severe "
+                                       "(R19)."));
 }
 
 hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, int justified,
@@ -274,35 +283,35 @@ hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, in
 {
     int keeps = !strcmp(outcome, "continue") || !strcmp(outcome, "vary");
     if (!keeps || (justified && proportionate && !hab_blank(reasons))) return NULL;
-    return hab_err_make(p, 422, "not-justified",
-                        "Restrictions can be continued or varied only when they are still justified "
-                        "and proportionate, with the reasons written down (R17).");
+    return by_rule("R17", hab_err_make(p, 422, "not-justified",
+                                       "Restrictions can be continued or varied only when they are still justified "
+                                       "and proportionate, with the reasons written down (R17)."));
 }
 
 hab_err_t *hab_rule_r17_period(apr_pool_t *p, int months)
 {
     if (months <= HAB_R17_MONTHS_MAX) return NULL;
-    return hab_err_field(p, 422, "period-too-long", "period_months",
-                         "A continued designation is reviewed within a year: at most %d months (R17).",
-                         HAB_R17_MONTHS_MAX);
+    return by_rule("R17", hab_err_field(p, 422, "period-too-long", "period_months",
+                                        "A continued designation is reviewed within a year: at most %d months (R17).",
+                                        HAB_R17_MONTHS_MAX));
 }
 
 hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id, unsigned named_roles,
                                            const char *author)
 {
     if ((named_roles & HAB_ROLE_MONITORING_OFFICER) && strcasecmp(named_id, author) != 0) return NULL;
-    return hab_err_field(p, 422, "not-monitoring-officer", "monitoring_officer",
-                         "Name the monitoring officer who joined the review: a member of the monitoring "
-                         "officer group, and not the review's author (R18).");
+    return by_rule("R18", hab_err_field(p, 422, "not-monitoring-officer", "monitoring_officer",
+                                        "Name the monitoring officer who joined the review: a member of the monitoring "
+                                        "officer group, and not the review's author (R18)."));
 }
 
 hab_err_t *hab_rule_r6_justified(apr_pool_t *p, int justified, int proportionate,
                                  const char *reasons)
 {
     if (justified && proportionate && !hab_blank(reasons)) return NULL;
-    return hab_err_make(p, 422, "not-justified",
-                        "Restrictions can be approved only when they are justified and "
-                        "proportionate, with the reasons written down.");
+    return by_rule("R6", hab_err_make(p, 422, "not-justified",
+                                      "Restrictions can be approved only when they are justified and "
+                                      "proportionate, with the reasons written down."));
 }
 
 hab_err_t *hab_rule_r7_open_channel(apr_pool_t *p, const hab_contact_plan_t *plan,
@@ -310,20 +319,20 @@ hab_err_t *hab_rule_r7_open_channel(apr_pool_t *p, const hab_contact_plan_t *pla
 {
     if (plan->suspended) {
         if (hab_blank(plan->legal_advice) || !plan->suspend_until)
-            return hab_err_make(p, 422, "no-open-channel",
-                                "Suspending all contact is allowed only while legal advice is "
-                                "sought: record the legal advice and the date the suspension ends.");
+            return by_rule("R7", hab_err_make(p, 422, "no-open-channel",
+                                              "Suspending all contact is allowed only while legal advice is "
+                                              "sought: record the legal advice and the date the suspension ends."));
         if ((period_start && strcmp(plan->suspend_until, period_start) < 0) ||
             (period_end && strcmp(plan->suspend_until, period_end) > 0))
-            return hab_err_make(p, 422, "no-open-channel",
-                                "The suspension of all contact must end within the period of the "
-                                "restrictions.");
+            return by_rule("R7", hab_err_make(p, 422, "no-open-channel",
+                                              "The suspension of all contact must end within the period of the "
+                                              "restrictions."));
         return NULL;
     }
     if (any_channel_open(plan) || plan->via_third_party) return NULL;
-    return hab_err_make(p, 422, "no-open-channel",
-                        "The restrictions together must leave the customer at least one way "
-                        "to contact the council.");
+    return by_rule("R7", hab_err_make(p, 422, "no-open-channel",
+                                      "The restrictions together must leave the customer at least one way "
+                                      "to contact the council."));
 }
 
 hab_err_t *hab_rule_r8_violence(apr_pool_t *p, int violence, const hab_contact_plan_t *plan)
@@ -331,10 +340,10 @@ hab_err_t *hab_rule_r8_violence(apr_pool_t *p, int violence, const hab_contact_p
     if (!violence) return NULL;
     int personal_closed = !plan->open[CH_PHONE] && !plan->open[CH_IN_PERSON];
     if (plan->suspended || plan->via_third_party || personal_closed) return NULL;
-    return hab_err_make(p, 422, "violence-requires-written-only",
-                        "Violence or threats of violence have been recorded: personal contact "
-                        "must stop, so the restrictions must include written-only contact or "
-                        "something stricter.");
+    return by_rule("R8", hab_err_make(p, 422, "violence-requires-written-only",
+                                      "Violence or threats of violence have been recorded: personal contact "
+                                      "must stop, so the restrictions must include written-only contact or "
+                                      "something stricter."));
 }
 
 hab_err_t *hab_rule_r8_violence_report(apr_pool_t *p, int violence, const char *police_reference,
@@ -342,13 +351,13 @@ hab_err_t *hab_rule_r8_violence_report(apr_pool_t *p, int violence, const char *
 {
     if (!violence) return NULL;
     if (hab_blank(police_reference))
-        return hab_err_field(p, 422, "violence-requires-written-only", "police_reference",
-                             "Violence has been recorded: give the police reference, or say "
-                             "why it was not reported to the police.");
+        return by_rule("R8", hab_err_field(p, 422, "violence-requires-written-only", "police_reference",
+                                           "Violence has been recorded: give the police reference, or say "
+                                           "why it was not reported to the police."));
     if (!asb_unit_consulted)
-        return hab_err_field(p, 422, "violence-requires-written-only", "asb_unit_consulted",
-                             "Violence has been recorded: the anti-social behaviour unit must "
-                             "be consulted before the report.");
+        return by_rule("R8", hab_err_field(p, 422, "violence-requires-written-only", "asb_unit_consulted",
+                                           "Violence has been recorded: the anti-social behaviour unit must "
+                                           "be consulted before the report."));
     return NULL;
 }
 
@@ -368,9 +377,9 @@ hab_err_t *hab_rule_r10_safeguarding(apr_pool_t *p, int vulnerable, int consider
                                      const char *adjustments)
 {
     if (!vulnerable || (considered && !hab_blank(adjustments))) return NULL;
-    return hab_err_make(p, 422, "safeguarding-required",
-                        "The customer is recorded as vulnerable: record the safeguarding "
-                        "consideration and the reasonable adjustments before reporting.");
+    return by_rule("R10", hab_err_make(p, 422, "safeguarding-required",
+                                       "The customer is recorded as vulnerable: record the safeguarding "
+                                       "consideration and the reasonable adjustments before reporting."));
 }
 
 hab_err_t *hab_rule_r11_letter_complete(apr_pool_t *p, const char *body,
@@ -396,5 +405,5 @@ const char *hab_rule_r15_interim_end(apr_pool_t *p, const char *imposed_on, int 
 hab_err_t *hab_rule_r13_state(apr_pool_t *p, const char *status, const char *const *allowed)
 {
     if (hab_in_list(allowed, status)) return NULL;
-    return hab_err_wrong_state(p, status);
+    return by_rule("R13", hab_err_wrong_state(p, status));
 }

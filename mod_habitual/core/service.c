@@ -53,6 +53,8 @@ static void fill_entry(hab_ctx_t *ctx, const hab_request_in_t *in, int status, h
     e->request_id = ctx->request_id;
     e->client = ctx->client;
     e->case_ids = status < 400 ? hab_audit_ids_text(ctx->p, ctx->shown) : NULL;
+    /* a refusal by one of the safeguards names it (SPEC §4) */
+    e->refused_rule = status >= 400 && status < 500 ? ctx->refused_rule : NULL;
 }
 
 /* Inside the caller's write transaction, with the change it records. */
@@ -104,6 +106,7 @@ hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
 {
     const hab_route_def_t *def = hab_route_def(in->route);
     if (!def || !(def->flags & HAB_ROUTE_AUDITED) || !ctx->store) return NULL;
+    ctx->refused_rule = why->rule;
     return append_alone(ctx, in, why->status);
 }
 

@@ -40,7 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 ADMIN = os.environ.get("HABITUAL_ADMIN", os.path.join(ROOT, "admin", "habitual-admin"))
 
-GEN_VERSION = 3
+GEN_VERSION = 4
 
 # ---- the vocabularies of mod_habitual/core/validate.c ----
 CHANNELS = ["phone", "letter", "email", "in-person", "fax", "online"]
@@ -658,15 +658,20 @@ def _field(v):
     return "-\n" if v is None else "%d:%s\n" % (len(v.encode("utf-8")), v)
 
 
-def entry_hash(seq, at, user, roles, acting_as, action, case_id, outcome, status, request_id, client, prev):
-    s = ("habitual-audit-v1\n" + _field(str(seq)) + _field(at) + _field(user) + _field(roles)
+def entry_hash(seq, at, user, roles, acting_as, action, case_id, outcome, status, request_id, client, prev,
+               rule=None):
+    """v1, or v3 for a refusal naming its rule (no case_ids here: "-")."""
+    s = (("habitual-audit-v3\n" if rule else "habitual-audit-v1\n") + _field(str(seq)) + _field(at)
+         + _field(user) + _field(roles)
          + _field(acting_as) + _field(action) + _field(None if case_id is None else str(case_id))
-         + _field(outcome) + _field(str(status)) + _field(request_id) + _field(client) + _field(prev))
+         + _field(outcome) + _field(str(status)) + _field(request_id) + _field(client) + _field(prev)
+         + ("-\n" + _field(rule) if rule else ""))
     return hashlib.sha256(s.encode("utf-8")).hexdigest()
 
 
 def log_templates(ncases):
-    """(weight, action, users, status, has_case, acting_as) - a plausible mix."""
+    """(weight, action, users, status, has_case, acting_as[, rule]) - a plausible mix;
+    a refusal by a safeguard names its rule (schema 10)."""
     staff = STAFF_POOL + [OFFICER]
     return [
         (30, "case.read", [CEM] * 6 + [CHIEF_EXECUTIVE, MONITORING_OFFICER] + CHIEF_OFFICERS, 200, True, None),
@@ -688,6 +693,11 @@ def log_templates(ncases):
         (1, "case.contact", staff, 409, True, None),
         (1, "case.read", ["ghost"], 403, True, None),
         (1, "case.contact", [CEM], 400, True, None),
+        (1, "case.warn", [CEM], 409, True, None, "R13"),
+        (1, "case.decide", [MONITORING_OFFICER], 422, True, None, "R4"),
+        (1, "case.report", [CEM], 422, True, None, "R19"),
+        (1, "case.create", staff, 422, False, None, "R1"),
+        (1, "case.decide", [CHIEF_EXECUTIVE], 422, True, None, "R5"),
     ]
 
 
@@ -705,21 +715,22 @@ def generate_log(db, rng, n, ncases, now, start_seq, prev_hash, batch=50000):
         acc += t[0]
         weights.append(acc)
     combos = []  # per template: [(user, roles, encoded middle)], encoded tail
-    for _w, action, users, status, has_case, acting_as in templates:
+    for _w, action, users, status, has_case, acting_as, *rule in templates:
+        rule = rule[0] if rule else None
         outcome = "allowed" if status < 400 else ("error" if status >= 500 else "refused")
         per_user = []
         for user in users:
             roles = ROLES_OF.get(user, "staff")
             per_user.append((user, roles, _field(user) + _field(roles) + _field(acting_as) + _field(action)))
         combos.append((per_user, _field(outcome) + _field(str(status)), action, status, has_case, acting_as,
-                       outcome))
+                       outcome, rule))
     clients = ["10.%d.%d.%d" % (ri(0, 20), ri(0, 255), ri(1, 254)) for _ in range(5000)]
     client_fields = [_field(c) for c in clients]
     span_start = now - 1095 * DAY
     span = (now - 120) - span_start
     times = sorted(span_start + int(rnd() * span) for _ in range(n))
     sql = ("INSERT INTO access_log(seq, at, \"user\", roles, acting_as, action, case_id, outcome, status, "
-           "request_id, client, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+           "request_id, client, prev_hash, hash, refused_rule) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
     sha = hashlib.sha256
     rows = []
     prev = prev_hash
@@ -727,7 +738,7 @@ def generate_log(db, rng, n, ncases, now, start_seq, prev_hash, batch=50000):
     last_t, last_s = None, None
     for t in times:
         seq += 1
-        per_user, tail, action, status, has_case, acting_as, outcome = combos[
+        per_user, tail, action, status, has_case, acting_as, outcome, rule = combos[
             bisect.bisect_right(weights, rnd() * acc)]
         user, roles, middle = per_user[int(rnd() * len(per_user))]
         if has_case:
@@ -743,14 +754,15 @@ def generate_log(db, rng, n, ncases, now, start_seq, prev_hash, batch=50000):
         rid = "%016x" % rng.getrandbits(64)
         k = int(rnd() * 5000)
         ss = str(seq)
-        enc = ("habitual-audit-v1\n%d:%s\n20:%s\n" % (len(ss), ss, last_s) + middle + case_f + tail
-               + "16:" + rid + "\n" + client_fields[k] + "64:" + prev + "\n")
+        enc = (("habitual-audit-v3\n" if rule else "habitual-audit-v1\n") + "%d:%s\n20:%s\n" % (len(ss), ss, last_s)
+               + middle + case_f + tail + "16:" + rid + "\n" + client_fields[k] + "64:" + prev + "\n"
+               + ("-\n%d:%s\n" % (len(rule), rule) if rule else ""))
         h = sha(enc.encode()).hexdigest()
         if seq - start_seq <= 100:
             assert h == entry_hash(seq, last_s, user, roles, acting_as, action, case_id, outcome, status, rid,
-                                   clients[k], prev), "fast encoding differs at seq %d" % seq
+                                   clients[k], prev, rule), "fast encoding differs at seq %d" % seq
         rows.append((seq, last_s, user, roles, acting_as, action, case_id, outcome, status, rid, clients[k],
-                     prev, h))
+                     prev, h, rule))
         prev = h
         if len(rows) >= batch:
             db.executemany(sql, rows)

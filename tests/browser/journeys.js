@@ -638,8 +638,9 @@ async function pages(run) {
   await dana.open('notifications', 'notifications');
   // ---- the governance figures (issue 16): case officers and auditors, 404 for everyone else ----
   await audrey.open(`governance?year=${today.slice(0, 4)}&quarter=year`, 'governance figures for the year');
-  run.check(await audrey.page.locator('svg[role="img"][aria-labelledby]').count() === 2, 'assert',
-    audrey.label('governance figures for the year'), 'two charts, each named by its title and description');
+  run.check(await audrey.page.locator('svg[role="img"][aria-labelledby]').count() === 3, 'assert',
+    audrey.label('governance figures for the year'),
+    'three charts (by month, working days, refusals by rule), each named by its title and description');
   await audrey.page.emulateMedia({ media: 'print' });
   const govPrinted = await audrey.page.evaluate(() => {
     const shown = (sel) => {

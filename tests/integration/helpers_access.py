@@ -310,13 +310,19 @@ def canonical(entry):
     """entry: a dict with ENTRY_FIELDS; None for a field that has no value.
     Integers in decimal, roles comma-separated.  An entry with case_ids (the
     cases a list showed: "3,7,12", or a list of ints) is v2, with case_ids
-    after prev_hash; any other is v1."""
+    after prev_hash; a refusal naming its rule (refused_rule "R5") is v3,
+    with case_ids (or none) and then the rule after prev_hash; any other is
+    v1."""
     ids = entry.get("case_ids")
     if isinstance(ids, (list, tuple)):
         ids = ",".join(str(i) for i in ids) or None
-    out = b"habitual-audit-v2\n" if ids else b"habitual-audit-v1\n"
-    for f in ENTRY_FIELDS + (["case_ids"] if ids else []):
+    rule = entry.get("refused_rule")
+    out = b"habitual-audit-v3\n" if rule else b"habitual-audit-v2\n" if ids else b"habitual-audit-v1\n"
+    for f in ENTRY_FIELDS + (["case_ids"] if ids or rule else []) + (["refused_rule"] if rule else []):
         if f == "case_ids":
+            if not ids:
+                out += b"-\n"
+                continue
             raw = ids.encode()
             out += b"%d:" % len(raw) + raw + b"\n"
             continue

@@ -800,6 +800,9 @@ def test_report_figures_equal_hand_counted_figures(own_rig):
         "appeals.received": 2, "appeals.decided.uphold": 1, "appeals.decided.vary": 0,
         "appeals.decided.quash": 1,
         "closures.without_action": 1, "closures.rejected": 1,
+        # no step above was refused: refusals by rule (R1-R19) and the rest are 0
+        "refusals.total": 0, **{"refusals.by_rule.R%d" % k: 0 for k in range(1, 20)},
+        "refusals.not_by_a_rule": 0,
     }
     out = admin_json(own_rig, "report", "--from", iso(first), "--to", iso(last), "--format", "json")
     assert (out.pop("from"), out.pop("to")) == (iso(first), iso(last))

@@ -24,7 +24,7 @@ import helpers_access as H
 from conftest import PG, Client, Db, RigFixture, _check_sanitizers, missing_database, pgsql_only, sqlite_only
 
 COLUMNS = ["seq", "at", "user", "roles", "acting_as", "action", "case_id", "outcome", "status",
-           "request_id", "client", "prev_hash", "hash", "case_ids"]
+           "request_id", "client", "prev_hash", "hash", "case_ids", "refused_rule"]
 API_FIELDS = ["seq", "at", "user", "roles", "action", "case_id", "outcome", "status"]
 DAYS_BACK = 2
 
@@ -47,6 +47,8 @@ def audit_rig():
         fx.as_user("alice").get("api/cases/%d" % act)           # refused: 404
         fx.as_user("ghost").get("api/cases/%d" % act)           # refused: no role
         fx.as_user("alice").post("api/cases", {"x": 1}, token="forged")   # bad token
+        # a safeguard's refusal: warning an active case (R13, 409): a v3 entry
+        assert fx.as_user("carol").post("api/cases/%d/warning" % act, H.warning_body("a_active")).status_code == 409
         fx.as_user("audrey").get("api/audit")
         # entries from DAYS_BACK days ago: an httpd whose clock runs behind
         past = rig.Httpd(r.workdir, r.slapd.port, name="past", db=r.db,
@@ -137,6 +139,12 @@ def test_python_encoding_matches_the_stored_chain(audit_rig):
     assert set(entries[0]) == set(COLUMNS)
     acting = [e for e in entries if e["action"] == "case.decide" and e["status"] == 200]
     assert acting and acting[0]["acting_as"] == "chief-executive"
+    # refusals by a safeguard name it (v3); every other entry names none (v1/v2)
+    ruled = [e for e in entries if e["refused_rule"]]
+    assert [(e["action"], e["status"], e["refused_rule"]) for e in ruled] == [("case.warn", 409, "R13")]
+    assert H.canonical(ruled[0]).startswith(b"habitual-audit-v3\n")
+    assert all(e["outcome"] == "refused" for e in ruled)
+    assert [e for e in entries if e["outcome"] == "refused" and not e["refused_rule"]]
     names = {H.person_name(t) for t in audit_rig.ids} | {H.person_ref(t) for t in audit_rig.ids}
     for e in entries:
         assert not any(n in str(v) for v in e.values() for n in names)
@@ -148,6 +156,34 @@ def test_verify_audit_on_an_untouched_log(audit_rig, copy):
     entries = db_entries(copy)
     assert rc == 0, out
     assert out.strip() == "ok: %d entries, head %s" % (len(entries), entries[-1]["hash"])
+    # a log mixing the three encodings: v1, v2 (case_ids), v3 (a refusal naming its rule)
+    heads = {H.canonical(e).split(b"\n", 1)[0] for e in entries}
+    assert heads == {b"habitual-audit-v1", b"habitual-audit-v2", b"habitual-audit-v3"}
+
+
+def test_api_audit_and_the_audit_page_show_the_rule(audit_rig):
+    entries = db_entries(audit_rig.rig.db)
+    ruled = [e for e in entries if e["refused_rule"]][0]
+    got = audit_rig.as_user("audrey").get("api/audit", params={"after": ruled["seq"] - 1, "limit": 1}).json()
+    assert got["entries"][0]["seq"] == ruled["seq"] and got["entries"][0]["refused_rule"] == "R13"
+    assert got["entries"][0]["outcome"] == "refused" and got["entries"][0]["status"] == 409
+    others = audit_rig.as_user("audrey").get("api/audit", params={"limit": 5}).json()["entries"]
+    assert [e["refused_rule"] for e in others] == [None] * 5
+    page = audit_rig.as_user("audrey").get("audit", params={"user": "carol"})
+    assert page.status_code == 200 and '<th scope="col" class="govuk-table__header">Rule</th>' in page.text
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*>case\.warn<(?:(?!</tr>).)*>409<(?:(?!</tr>).)*</tr>", page.text, re.S)
+    assert row and ">R13<" in row.group(0), page.text[:2000]
+
+
+def test_a_rule_claimed_for_a_refusal_that_named_none(audit_rig, copy):
+    """An old refusal (no rule: v1) said after the fact to be a safeguard's."""
+    entries = db_entries(copy)
+    target = [e for e in entries[1:] if e["outcome"] == "refused" and not e["refused_rule"]][0]
+    c = attacker(copy)
+    c.execute("UPDATE access_log SET refused_rule = 'R5' WHERE seq = ?", (target["seq"],))
+    c.commit()
+    c.close()
+    assert_bad_at(copy, target["seq"])
 
 
 def test_verify_audit_exit_3_without_a_database(workdir):
@@ -158,7 +194,7 @@ def test_verify_audit_exit_3_without_a_database(workdir):
 # ---- tampering, each reported at the first bad entry ----
 
 TAMPERED_COLUMNS = ["at", "user", "roles", "acting_as", "action", "case_id", "outcome", "status",
-                    "request_id", "client", "prev_hash", "hash"]
+                    "request_id", "client", "prev_hash", "hash", "refused_rule"]
 
 
 @pytest.mark.parametrize("column", TAMPERED_COLUMNS)
@@ -519,7 +555,7 @@ def from_csv(text):
         for k in ("seq", "status"):
             e[k] = int(e[k])
         # an empty field is a value that is not there; roles is always text
-        for k in ("acting_as", "case_id", "request_id", "client", "case_ids"):
+        for k in ("acting_as", "case_id", "request_id", "client", "case_ids", "refused_rule"):
             if e[k] == "":
                 e[k] = None
         if e["case_id"] is not None:

@@ -103,10 +103,57 @@ def seed(rig):
     decline = [{"type": "decline-channels", "channels": ["phone", "fax"]}]
     for i, cid in enumerate(ids[:5]):
         s.warn(cid)
+        if i == 2:   # R19: a report with no contact since the warning, five times
+            for _ in range(5):
+                refused(s.u["carol"].post("api/cases/%d/report" % cid, REPORT), 422, "no-contact-since-warning")
         s.report(cid, decline + ([{"type": "behaviour-agreement", "terms": "One call a week."}] if i < 3 else []))
+        if i == 0:   # R4: the monitoring officer, with no absence of the chief executive recorded
+            refused(s.u["molly"].post("api/cases/%d/decision" % cid, APPROVE), 422, "not-deputising")
+        if i == 1:   # R6: not justified, three times
+            for _ in range(3):
+                refused(s.u["chris"].post("api/cases/%d/decision" % cid, dict(APPROVE, justified=False)), 422,
+                        "not-justified")
         s.approve(cid)
     s.close(ids[5])
+    # R13: a warning on a case in force, six times
+    for _ in range(6):
+        refused(s.u["carol"].post("api/cases/%d/warning" % ids[0], {"on": iso(t), "method": "letter",
+                                                                     "text": "Again."}), 409, "wrong-state")
+    # R1: four FOI requests through the API and one through the page's form
+    for _ in range(4):
+        refused(s.u["alice"].post("api/cases", dict(body(), exclusion="foi-dpa")), 422, "excluded-foi-dpa")
+    alice = s.u["alice"]
+    page = alice.post("concerns/new", data={"csrf_token": alice.token(), "exclusion": "foi-dpa"}, token=None,
+                      headers={"Content-Type": "application/x-www-form-urlencoded"}, allow_redirects=False)
+    assert page.status_code == 422 and "information governance manager" in page.text, page.status_code
+    # R2: no measures taken, twice
+    for _ in range(2):
+        refused(s.u["alice"].post("api/cases", dict(body(), measures_taken="")), 422, "missing-field")
+    # no rule: a case bob may not see, twice (404)
+    for _ in range(2):
+        assert s.u["bob"].get("api/cases/%d" % ids[0]).status_code == 404
     return q, qstart, qend, referred
+
+
+REPORT = {"behaviour": "Repeated calls after the warning.",
+          "restrictions": [{"type": "decline-channels", "channels": ["phone", "fax"]}],
+          "period_months": 12, "alternatives_considered": "A single point of contact; it did not help."}
+APPROVE = {"outcome": "approve", "justified": True, "proportionate": True, "reasons": "Justified."}
+# the refusals seed() makes, by rule, counted by hand
+REFUSED_BY_RULE = {"R1": 5, "R2": 2, "R4": 1, "R6": 3, "R13": 6, "R19": 5}
+REFUSED_NOT_BY_A_RULE = 2
+REFUSED_BY_ACTION = {"case.create": 7, "case.report": 5, "case.decide": 4, "case.warn": 6, "case.read": 2}
+
+
+def refused(r, status, code):
+    assert r.status_code == status and r.json()["error"]["code"] == code, (r.status_code, r.text)
+
+
+def refusal_figures():
+    out = {"refusals.by_rule.R%d" % k: REFUSED_BY_RULE.get("R%d" % k, 0) for k in range(1, 20)}
+    out["refusals.total"] = sum(REFUSED_BY_RULE.values()) + REFUSED_NOT_BY_A_RULE
+    out["refusals.not_by_a_rule"] = REFUSED_NOT_BY_A_RULE
+    return out
 
 
 def hand_counted(t, qstart, qend, referred):
@@ -126,6 +173,7 @@ def hand_counted(t, qstart, qend, referred):
         "appeals.decided.quash": 0, "closures.without_action": 1, "closures.rejected": 0,
     }
     report["designations.decline-channels"] = 5
+    report.update(refusal_figures())    # the report's too
     report["designations.behaviour-agreement"] = 3
     more = {
         "cases_now.referred": 0, "cases_now.warned": 0, "cases_now.reported": 0, "cases_now.active": 5,
@@ -197,11 +245,17 @@ def test_page_api_csv_and_report_show_the_hand_counted_figures(own_rig):
             regrouped[k] = v
     # duration_days.count is a real count (0): keep it apart from suppression
     expected = {k: shown(v) for k, v in {**report, **more}.items()}
-    assert regrouped == expected
+    assert regrouped == {k: v for k, v in expected.items() if not k.startswith("refusals.")}
     assert api["designations"]["behaviour-agreement"] == {"count": None, "suppressed": True}
     assert api["in_force_now"]["behaviour-agreement"] == {"count": None, "suppressed": True}
     assert api["in_force_now"]["decline-channels"] == 5
-    assert isinstance(refusals["total"], (int, dict))
+    # refusals: by rule (hand-counted, 1 to 4 suppressed), the rest, and by action
+    assert refusals == {
+        "total": 24,
+        "by_rule": {"R%d" % k: shown(REFUSED_BY_RULE.get("R%d" % k, 0)) for k in range(1, 20)},
+        "not_by_a_rule": shown(REFUSED_NOT_BY_A_RULE),
+        "by_action": {a: shown(n) for a, n in REFUSED_BY_ACTION.items()}}
+    assert refusals["by_rule"]["R13"] == 6 and refusals["by_rule"]["R6"] == {"count": None, "suppressed": True}
 
     # the page for the same quarter: its tables, and the CSV of them
     page = own_rig.as_user("chris").get("governance", params={"year": str(t.year), "quarter": str(q)})
@@ -213,7 +267,18 @@ def test_page_api_csv_and_report_show_the_hand_counted_figures(own_rig):
     assert in_force["behaviour-agreement"] == FEWER and in_force["decline-channels"] == "5"
     decided = dict((row[0], row[1]) for row in tables.tables["Restrictions decided, by type"][1:])
     assert decided["behaviour-agreement"] == FEWER and decided["decline-channels"] == "5"
-    assert page.text.count('role="img"') == 2 and "<title id=\"chart-monthly-title\">" in page.text
+    assert page.text.count('role="img"') == 3 and "<title id=\"chart-monthly-title\">" in page.text
+    assert 'aria-labelledby="chart-rules-title chart-rules-desc"' in page.text
+    by_rule = dict((row[0], row[1]) for row in tables.tables["Refusals by rule"][1:])
+    assert by_rule["All refusals"] == "24"
+    assert by_rule["R1 Exclusions"] == "5" and by_rule["R13 State order"] == "6"
+    assert by_rule["R19 Action follows continued behaviour"] == "5"
+    assert by_rule["R2 Last resort"] == FEWER and by_rule["R4 Who decides"] == FEWER
+    assert by_rule["R6 Justified and proportionate"] == FEWER and by_rule["R5 No one judges their own case"] == "0"
+    assert len(by_rule) == 21
+    by_action = dict((row[0], row[1]) for row in tables.tables["Refusals by action"][1:])
+    assert by_action == {"All refusals": "24", "case.create": "7", "case.report": "5", "case.decide": FEWER,
+                         "case.warn": "6", "case.read": FEWER}
     assert 'aria-labelledby="chart-days-title chart-days-desc"' in page.text
 
     c = own_rig.as_user("audrey").get("governance", params={"year": str(t.year), "quarter": str(q), "format": "csv"})
@@ -237,7 +302,16 @@ def test_page_api_csv_and_report_show_the_hand_counted_figures(own_rig):
             if not isinstance(want, dict):
                 assert value == ("" if want is None else str(want)), (figure, value, want)
             checked += 1
-    assert checked >= 60
+    assert checked >= 80
+    # refusals by rule in the CSV: as hand-counted, 1 to 4 left empty
+    csv_rules = {r[3]: r[4:] for r in rows if r[0] == "Refusals by rule"}
+    assert csv_rules["refusals.by_rule.R13"] == ["6", "no"] and csv_rules["refusals.by_rule.R2"] == ["", "yes"]
+    assert csv_rules["refusals.by_rule.R7"] == ["0", "no"] and len(csv_rules) == 21
+
+    # the log: each refusal by a rule names it, the others none
+    logged = own_rig.db.query("SELECT refused_rule, count(*) AS n FROM access_log WHERE outcome = 'refused' "
+                              "GROUP BY refused_rule")
+    assert {e["refused_rule"]: e["n"] for e in logged} == {**REFUSED_BY_RULE, None: REFUSED_NOT_BY_A_RULE}
     behaviour = [r for r in rows if r[3] == "in_force_now.behaviour-agreement"]
     assert behaviour and behaviour[0][4:] == ["", "yes"]
 
@@ -269,11 +343,13 @@ def test_only_the_case_officers_and_auditors_may_see_it_and_each_look_is_logged(
         assert [(e["user"], e["action"], e["outcome"], e["status"], e["case_id"]) for e in entries] == \
             [(user, "governance.read", "allowed", 200, None), (user, "page.governance", "allowed", 200, None)]
         assert '/governance"' in own_rig.as_user(user).get("").text      # in their menu
-    # refusals are counted by action (the log does not record the rule)
+    # refusals by action; a 404 is no safeguard's refusal: none by rule
     api = own_rig.as_user("carol").get("api/governance",
                                        params={"from": iso(today()), "to": iso(today())}).json()
     assert api["refusals"]["by_action"]["governance.read"] == {"count": None, "suppressed": True}  # 3
     assert api["refusals"]["by_action"]["page.governance"] == 6
+    assert api["refusals"]["by_rule"] == {"R%d" % k: 0 for k in range(1, 20)}
+    assert api["refusals"]["not_by_a_rule"] == 9 and api["refusals"]["total"] == 9
 
 
 def test_default_period_is_the_last_full_quarter_and_bad_periods_are_refused(shared_rig):

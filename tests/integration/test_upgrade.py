@@ -602,6 +602,18 @@ def test_upgrade_from_the_previous_release_keeps_every_row_and_the_chain(workdir
         assert (n2["from"], n2["until"], n2["interim"]) == (p3["start"], p3["end_date"], False)
         assert notices[3]["interim"] is True
 
+        # a safeguard's refusal on the upgraded log names its rule (a v3 entry
+        # after the old v1 ones): warning a case in force, R13
+        r = carol.post("api/cases/2/warning", {"on": "2026-01-05", "method": "letter", "text": "Again."})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "wrong-state", (r.status_code, r.text)
+        dbr = Db(db)
+        try:
+            last = dbr.query("SELECT action, outcome, refused_rule FROM access_log ORDER BY seq DESC LIMIT 1")[0]
+            assert (last["action"], last["outcome"], last["refused_rule"]) == ("case.warn", "refused", "R13")
+            assert dbr.scalar("SELECT count(*) FROM access_log WHERE refused_rule IS NOT NULL") == 1
+        finally:
+            dbr.close()
+
         r = Client(httpd.base(), "audrey").get("api/audit/verify")
         assert r.status_code == 200, (r.status_code, r.text)
         verdict = r.json()

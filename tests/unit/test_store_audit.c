@@ -177,6 +177,70 @@ END_TEST
 
 /* Appended with case_ids: the chain holds, api/audit?case=N finds the
  * entry through access_log_cases, and an edit of case_ids is caught. */
+/* A refusal naming its rule (schema 10): v3, case_ids (or none) and the
+ * rule after prev_hash; the same entry without a rule is v1 as before. */
+START_TEST(encoding_v3_only_with_a_rule)
+{
+    hab_audit_entry_t e = entry("carol", 4, 422);
+    e.seq = 3;
+    e.prev_hash = HAB_AUDIT_GENESIS;
+    e.action = "case.decide";
+    const char *v1 = hab_audit_compute_hash(test_pool, &e);
+    e.refused_rule = "R5";
+    apr_size_t len;
+    const char *enc = hab_audit_encode(test_pool, &e, &len);
+    ck_assert_str_eq(enc, "habitual-audit-v3\n1:3\n20:2026-11-29T10:00:00Z\n5:carol\n9:staff,cem\n-\n"
+                          "11:case.decide\n1:4\n7:refused\n3:422\n3:abc\n9:127.0.0.1\n64:" HAB_AUDIT_GENESIS
+                          "\n-\n2:R5\n");
+    ck_assert_str_ne(hab_audit_compute_hash(test_pool, &e), v1);
+    e.refused_rule = NULL;
+    ck_assert_str_eq(hab_audit_compute_hash(test_pool, &e), v1);
+    ck_assert(hab_audit_rule_valid("R1") && hab_audit_rule_valid("R19") && hab_audit_rule_valid("R10"));
+    ck_assert(!hab_audit_rule_valid("R0") && !hab_audit_rule_valid("R20") && !hab_audit_rule_valid("R")
+              && !hab_audit_rule_valid("r5") && !hab_audit_rule_valid("R05") && !hab_audit_rule_valid(NULL));
+}
+END_TEST
+
+/* Old entries (no rule), new refusals naming one, in one chain: it
+ * verifies; naming a rule on an old entry, or changing one, breaks it there. */
+START_TEST(mixed_v1_and_v3_entries_verify)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    append(s, "carol", 1, 200);
+    append(s, "alice", 1, 404);
+    const char *rules[] = {"R13", "R5"};
+    for (int i = 0; i < 2; i++) {
+        hab_audit_entry_t e = entry("molly", 1, i ? 422 : 409);
+        e.refused_rule = rules[i];
+        ck_assert_ptr_null(s->ops->begin(s, test_pool, 1));
+        ck_assert_ptr_null(hab_audit_append(s, test_pool, &e));
+        ck_assert_ptr_null(s->ops->commit(s, test_pool));
+    }
+    append(s, "carol", 1, 200);
+    hab_audit_verdict_t v;
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert(v.ok);
+    ck_assert_int_eq(v.entries, 5);
+    hab_audit_entry_t back;
+    ck_assert_ptr_null(hab_audit_entry_by_seq(s, test_pool, 4, &back));
+    ck_assert_str_eq(back.refused_rule, "R5");
+    ck_assert_ptr_null(hab_audit_entry_by_seq(s, test_pool, 2, &back));
+    ck_assert_ptr_null(back.refused_rule);
+    /* not a rule: refused before anything is written */
+    hab_audit_entry_t bad = entry("molly", 1, 422);
+    bad.refused_rule = "R20";
+    ck_assert_ptr_null(s->ops->begin(s, test_pool, 1));
+    ck_assert_ptr_nonnull(hab_audit_append(s, test_pool, &bad));
+    s->ops->rollback(s);
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "DROP TRIGGER access_log_no_update", ""));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET refused_rule = 'R4' WHERE seq = 2", ""));
+    expect_bad_at(s, 2);
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET refused_rule = NULL WHERE seq = 2", ""));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET refused_rule = 'R6' WHERE seq = 4", ""));
+    expect_bad_at(s, 4);
+}
+END_TEST
+
 START_TEST(case_ids_are_indexed_and_chained)
 {
     hab_store_t *s = unit_fresh_store(test_pool);
@@ -554,6 +618,8 @@ Suite *suite_audit(void)
     tcase_add_test(tc, checkpoint_judged);
     tcase_add_test(tc, checkpoint_checked_against_the_store);
     tcase_add_test(tc, encoding_v2_only_with_case_ids);
+    tcase_add_test(tc, encoding_v3_only_with_a_rule);
+    tcase_add_test(tc, mixed_v1_and_v3_entries_verify);
     tcase_add_test(tc, case_ids_canonical_text);
     tcase_add_test(tc, case_ids_are_indexed_and_chained);
     tcase_add_test(tc, writer_group_commits_concurrent_work_once_each);
