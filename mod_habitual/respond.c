@@ -97,7 +97,9 @@ hab_err_t *hab_spool_body(request_rec *r, apr_off_t max, hab_upload_t **upload)
     char buf[64 * 1024];
     long n = 0;
     if (!sha) return hab_err_internal(r->pool, "SHA-256 is not available");
-    while (ap_should_client_block(r) && (n = ap_get_client_block(r, buf, sizeof(buf))) > 0) {
+    /* asked once: after the first read it says no more */
+    int has_body = ap_should_client_block(r);
+    while (has_body && (n = ap_get_client_block(r, buf, sizeof(buf))) > 0) {
         if (up->size + n > max) return too_large(r, (apr_size_t)max);
         if (up->head_len < HAB_UPLOAD_HEAD_BYTES) {
             apr_size_t k = HAB_UPLOAD_HEAD_BYTES - up->head_len;
@@ -125,7 +127,8 @@ int hab_respond_stream(request_rec *r, hab_store_t *store, const hab_stream_t *s
     /* never shown in the browser: saved, as what its content said it is */
     apr_table_setn(r->headers_out, "Content-Disposition",
                    apr_psprintf(r->pool, "attachment; filename=\"%s\"", st->filename));
-    apr_table_setn(r->err_headers_out, "Content-Security-Policy", "sandbox; default-src 'none'");
+    apr_table_setn(r->err_headers_out, "Content-Security-Policy",
+                   "sandbox; default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
     ap_set_content_type(r, st->content_type);
     ap_set_content_length(r, st->size);
     r->status = 200;
