@@ -23,12 +23,13 @@ static int starts(const unsigned char *h, apr_size_t len, apr_size_t at, const c
     return len >= at + n && memcmp(h + at, magic, n) == 0;
 }
 
-static int valid_utf8(const unsigned char *s, apr_size_t len)
+/* UTF-8 with no control character but tab, newline, CR and form feed. */
+static int plain_utf8(const unsigned char *s, apr_size_t len)
 {
     for (apr_size_t i = 0; i < len;) {
         unsigned char c = s[i];
         apr_size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        if (!n || c == 0) return 0;
+        if (!n || c == 0 || c == 0x7f || (c < 0x20 && !strchr("\t\n\r\f", c))) return 0; /* binary, not text */
         if (i + n > len) return 1; /* cut at the end of the first bytes */
         for (apr_size_t k = 1; k < n; k++)
             if ((s[i + k] & 0xC0) != 0x80) return 0;
@@ -79,7 +80,7 @@ const char *hab_evidence_type(const unsigned char *h, apr_size_t len)
     if (starts(h, len, 0, "RIFF", 4) && starts(h, len, 8, "WAVE", 4)) return "audio/wav";
     if (starts(h, len, 0, "OggS", 4)) return "audio/ogg";
     if (starts(h, len, 4, "ftypM4A ", 8)) return "audio/mp4";
-    if (!len || !valid_utf8(h, len)) return NULL;
+    if (!len || !plain_utf8(h, len)) return NULL;
     char buf[HAB_UPLOAD_HEAD_BYTES + 1];
     apr_size_t n = len < HAB_UPLOAD_HEAD_BYTES ? len : HAB_UPLOAD_HEAD_BYTES;
     memcpy(buf, h, n);
