@@ -22,7 +22,7 @@ static const admin_verb_t verbs[] = {
      "cases whose review is overdue or due within DAYS (default 30), oldest first", verb_reviews},
     {"backup", "DEST [--force]", "a consistent, verified copy of the database while httpd serves",
      verb_backup},
-    {"sar", "PERSON-REFERENCE [--format json|html|csv|text]",
+    {"sar", "PERSON-REFERENCE [--format json|html|csv|text] [--evidence-dir DIR]",
      "everything held about one person, for a subject access request", verb_sar},
     {"purge", "[--dry-run] [--closed-years N] [--ended-years N] [--violence-years N]",
      "remove cases past their retention period (never those on legal hold)", verb_purge},

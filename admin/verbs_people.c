@@ -62,6 +62,7 @@
 #include "habitual/casefile.h"
 #include "habitual/csv.h"
 #include "habitual/dates.h"
+#include "habitual/evidence.h"
 #include "habitual/html.h"
 #include "habitual/json_io.h"
 #include "habitual/text.h"
@@ -249,15 +250,55 @@ static void sar_flat(apr_pool_t *p, FILE *out, json_t *doc, int csv)
     flat_walk(&f, "", NULL, doc);
 }
 
+/* Each case's evidence, as the files they were, beside the bundle:
+ * DIR/case-N-evidence-M-FILENAME, created 0600, never overwriting. */
+static hab_err_t *write_evidence_files(admin_ctx_t *ctx, hab_store_t *store, json_t *cases, const char *dir)
+{
+    size_t i, k;
+    json_t *c, *ev;
+    apr_pool_t *scratch;
+    if (apr_pool_create(&scratch, ctx->p) != APR_SUCCESS) return hab_err_internal(ctx->p, "no memory");
+    json_array_foreach(cases, i, c) json_array_foreach(json_object_get(c, "evidence"), k, ev) {
+        long long cid = json_integer_value(json_object_get(c, "id")), eid = json_integer_value(json_object_get(ev, "id"));
+        const char *path = apr_psprintf(ctx->p, "%s/case-%" APR_INT64_T_FMT "-evidence-%" APR_INT64_T_FMT "-%s", dir,
+                                        (apr_int64_t)cid, (apr_int64_t)eid,
+                                        json_string_value(json_object_get(ev, "filename")));
+        apr_file_t *f;
+        if (apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_EXCL | APR_FOPEN_BINARY,
+                          APR_FPROT_UREAD | APR_FPROT_UWRITE, ctx->p) != APR_SUCCESS)
+            return hab_err_internal(ctx->p, apr_pstrcat(ctx->p, "cannot create ", path, " (it may exist already)", NULL));
+        int chunks = (int)json_integer_value(json_object_get(ev, "chunks"));
+        for (int seq = 0; seq < chunks; seq++) {
+            const void *data;
+            apr_size_t len, wrote;
+            hab_err_t *e = hab_evidence_chunk(store, scratch, eid, seq, &data, &len);
+            if (e) return e;
+            if (apr_file_write_full(f, data, len, &wrote) != APR_SUCCESS)
+                return hab_err_internal(ctx->p, apr_pstrcat(ctx->p, "cannot write ", path, NULL));
+            apr_pool_clear(scratch);
+        }
+        if (apr_file_close(f) != APR_SUCCESS) return hab_err_internal(ctx->p, apr_pstrcat(ctx->p, "cannot write ", path, NULL));
+    }
+    apr_pool_destroy(scratch);
+    return NULL;
+}
+
 int verb_sar(admin_ctx_t *ctx)
 {
-    static const char *const opts[] = {"--format", NULL};
+    static const char *const opts[] = {"--format", "--evidence-dir", NULL};
     static const char *const formats[] = {"json", "html", "csv", "text", NULL};
     int rc = admin_check_options(ctx, opts, NULL, 1);
     if (rc) return rc;
     const char *format = ops_format(ctx, formats);
     if (!format) return ADMIN_USAGE;
     const char *reference = admin_positional(ctx, 0);
+    const char *evidence_dir = admin_option(ctx, "--evidence-dir");
+    apr_finfo_t dir_info;
+    if (evidence_dir && (apr_stat(&dir_info, evidence_dir, APR_FINFO_TYPE, ctx->p) != APR_SUCCESS ||
+                         dir_info.filetype != APR_DIR)) {
+        fprintf(stderr, "habitual-admin: --evidence-dir %s is not a directory\n", evidence_dir);
+        return ADMIN_USAGE;
+    }
     hab_store_t *store;
     if ((rc = admin_open(ctx, 0, &store))) return rc;
 
@@ -313,6 +354,8 @@ int verb_sar(admin_ctx_t *ctx)
     for (int i = 0; i < cases->nrows; i++)
         if ((rc = admin_log_action(ctx, store, "admin.sar", hab_rows_int(cases, i, 0)))) return rc;
     if (!cases->nrows && (rc = admin_log_action(ctx, store, "admin.sar", 0))) return rc;
+    if (evidence_dir && (e = write_evidence_files(ctx, store, list_cases, evidence_dir)))
+        return admin_fail(e, ADMIN_FAILED);
 
     if (!strcmp(format, "html")) {
         sar_html(ctx->p, stdout, doc);

@@ -12,6 +12,7 @@
 #include <mod_unixd.h>
 #include <unixd.h>
 
+#include "habitual/evidence.h"
 #include "mod_habitual.h"
 
 APLOG_USE_MODULE(habitual);
@@ -40,6 +41,7 @@ void *hab_create_dir_conf(apr_pool_t *p, char *dir)
     c->appeal_days = HAB_UNSET;
     c->interim_days = HAB_UNSET;
     c->triage_days = HAB_UNSET;
+    c->evidence_max = HAB_UNSET;
     c->review_grace_days = HAB_UNSET;
     c->role_cache_seconds = HAB_UNSET;
     return c;
@@ -83,6 +85,7 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->appeal_days = add->appeal_days != HAB_UNSET ? add->appeal_days : base->appeal_days;
     c->interim_days = add->interim_days != HAB_UNSET ? add->interim_days : base->interim_days;
     c->triage_days = add->triage_days != HAB_UNSET ? add->triage_days : base->triage_days;
+    c->evidence_max = add->evidence_max != HAB_UNSET ? add->evidence_max : base->evidence_max;
     c->review_grace_days = add->review_grace_days != HAB_UNSET ? add->review_grace_days : base->review_grace_days;
     MERGE_PTR(council_name);
     c->role_cache_seconds = add->role_cache_seconds != HAB_UNSET ? add->role_cache_seconds
@@ -103,6 +106,11 @@ int hab_dir_review_grace_days(const hab_dir_conf *dc)
 int hab_dir_interim_days(const hab_dir_conf *dc)
 {
     return dc->interim_days == HAB_UNSET ? HAB_INTERIM_DAYS_DEFAULT : dc->interim_days;
+}
+
+long long hab_dir_evidence_max(const hab_dir_conf *dc)
+{
+    return dc->evidence_max == HAB_UNSET ? HAB_EVIDENCE_MAX_DEFAULT : dc->evidence_max;
 }
 
 int hab_dir_triage_days(const hab_dir_conf *dc)
@@ -304,6 +312,21 @@ static const char *set_day_count(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+static const char *set_evidence_max(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualEvidenceMaxBytes");
+    if (err) return err;
+    char *end = NULL;
+    long long bytes = strtoll(arg, &end, 10);
+    if (!*arg || *end || bytes < HAB_EVIDENCE_MAX_MIN || bytes > HAB_EVIDENCE_MAX_MAX)
+        return apr_psprintf(cmd->pool, "HabitualEvidenceMaxBytes: '%s' is not a number of bytes from %d to %ld",
+                            arg, HAB_EVIDENCE_MAX_MIN, HAB_EVIDENCE_MAX_MAX);
+    dc->evidence_max = bytes;
+    dc->touched = 1;
+    return NULL;
+}
+
 static const char *set_council_name(cmd_parms *cmd, void *dcv, const char *name)
 {
     hab_dir_conf *dc = dcv;
@@ -354,6 +377,9 @@ const command_rec hab_directives[] = {
                   "designation ends (R16; default 28, 0-90)"),
     AP_INIT_TAKE1("HabitualInterimDays", set_day_count, (void *)&interim_days, ACCESS_CONF,
                   "days an interim restriction after violence lasts without a report (default 28)"),
+    AP_INIT_TAKE1("HabitualEvidenceMaxBytes", set_evidence_max, NULL, ACCESS_CONF,
+                  "the largest evidence file accepted, in bytes (default 10485760); keep httpd's "
+                  "LimitRequestBody above it"),
     AP_INIT_TAKE1("HabitualTriageDays", set_day_count, (void *)&triage_days, ACCESS_CONF,
                   "working days an item of restricted post may wait for the CEM's decision before it is "
                   "flagged (default 5, 1-60)"),

@@ -8,6 +8,7 @@
 #include <http_protocol.h>
 #include <http_request.h>
 
+#include "habitual/evidence.h"
 #include "habitual/form.h"
 #include "habitual/json_io.h"
 #include "habitual/pages.h"
@@ -90,6 +91,11 @@ static hab_err_t *check_envelope(request_rec *r, hab_ctx_t *ctx, const hab_route
             err = bad_token(r->pool, 0);
     }
     if (!err && (def->flags & HAB_ROUTE_BODY)) err = read_json(r, in);
+    if (!err && (def->flags & HAB_ROUTE_UPLOAD)) {
+        hab_upload_t *up;
+        err = hab_spool_body(r, ctx->evidence_max, &up);
+        if (!err) in->upload = up;
+    }
     if (!err && r->args && *r->args) err = hab_query_parse(r->pool, r->args, &in->query);
     return err;
 }
@@ -105,6 +111,7 @@ static void fill_context(request_rec *r, const hab_dir_conf *dc, hab_ctx_t *ctx)
     ctx->appeal_days = hab_dir_appeal_days(dc);
     ctx->interim_days = hab_dir_interim_days(dc);
     ctx->triage_days = hab_dir_triage_days(dc);
+    ctx->evidence_max = hab_dir_evidence_max(dc);
     ctx->review_grace_days = hab_dir_review_grace_days(dc);
     ctx->council_name = hab_dir_council_name(dc);
     size_t n = strlen(dc->base);
@@ -135,8 +142,9 @@ static int refuse(request_rec *r, hab_ctx_t *ctx, const hab_request_in_t *in, in
     return answer_error(r, ctx, page, err);
 }
 
-static int answer(request_rec *r, const hab_result_t *result)
+static int answer(request_rec *r, hab_ctx_t *ctx, const hab_result_t *result)
 {
+    if (result->stream) return hab_respond_stream(r, ctx->store, result->stream);
     if (result->location) {
         apr_table_setn(r->headers_out, "Location", result->location);
         hab_set_security_headers(r, 1);
@@ -167,7 +175,7 @@ int hab_handle(request_rec *r, const hab_dir_conf *dc, const char *path)
         return answer_error(r, &ctx, !api, err);
     }
     int page = (match.route->flags & HAB_ROUTE_PAGE) != 0;
-    hab_request_in_t in = {match.route->id, match.case_id, match.arg, NULL, NULL, NULL};
+    hab_request_in_t in = {match.route->id, match.case_id, match.arg, NULL, NULL, NULL, NULL};
 
     if (!r->user || !*r->user)
         return answer_error(r, &ctx, page, hab_err_forbidden(r->pool, "You are not signed in."));
@@ -190,5 +198,5 @@ int hab_handle(request_rec *r, const hab_dir_conf *dc, const char *path)
     hab_result_t result;
     err = hab_service_run(&ctx, &in, &result);
     if (err) return answer_error(r, &ctx, page, err);
-    return answer(r, &result);
+    return answer(r, &ctx, &result);
 }

@@ -50,6 +50,7 @@ typedef struct hab_dir_conf {
     int appeal_days;              /* HAB_UNSET */
     int interim_days;             /* HAB_UNSET: HabitualInterimDays (R15) */
     int triage_days;              /* HAB_UNSET: HabitualTriageDays (the post queue) */
+    long long evidence_max;       /* HAB_UNSET: HabitualEvidenceMaxBytes */
     int review_grace_days;        /* HAB_UNSET: HabitualReviewGraceDays (R16) */
     const char *council_name;     /* NULL: unset */
     int role_cache_seconds;       /* HAB_UNSET */
@@ -64,6 +65,7 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 int hab_dir_appeal_days(const hab_dir_conf *dc);
 int hab_dir_interim_days(const hab_dir_conf *dc);
 int hab_dir_triage_days(const hab_dir_conf *dc);
+long long hab_dir_evidence_max(const hab_dir_conf *dc);
 int hab_dir_review_grace_days(const hab_dir_conf *dc);
 const char *hab_dir_group_attribute(const hab_dir_conf *dc);
 const char *hab_dir_council_name(const hab_dir_conf *dc);

@@ -2,8 +2,12 @@
 
 #include <apr_strings.h>
 #include <http_protocol.h>
+#include <http_request.h>
+
+#include <http_log.h>
 
 #include "habitual/crypto.h"
+#include "habitual/evidence.h"
 #include "habitual/json_io.h"
 #include "mod_habitual.h"
 #include "respond.h"
@@ -67,6 +71,86 @@ hab_err_t *hab_read_body(request_rec *r, apr_size_t max, const char **body, apr_
     *body = buf;
     *len = got;
     return NULL;
+}
+
+hab_err_t *hab_spool_body(request_rec *r, apr_off_t max, hab_upload_t **upload)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    if (cl) {
+        apr_off_t declared;
+        if (apr_strtoff(&declared, cl, NULL, 10) != APR_SUCCESS || declared < 0)
+            return hab_err_bad_request(r->pool, NULL, "The Content-Length header is malformed.");
+        if (declared > max) return too_large(r, (apr_size_t)max); /* before a byte is read */
+    }
+    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
+        return hab_err_bad_request(r->pool, NULL, "The request body cannot be read.");
+    const char *tmp;
+    if (apr_temp_dir_get(&tmp, r->pool) != APR_SUCCESS) return hab_err_internal(r->pool, "no temporary directory");
+    hab_upload_t *up = apr_pcalloc(r->pool, sizeof(*up));
+    char *name = apr_pstrcat(r->pool, tmp, "/habitual-upload-XXXXXX", NULL);
+    /* deleted when closed, and closed with the request's pool */
+    if (apr_file_mktemp(&up->file, name, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_EXCL |
+                        APR_FOPEN_DELONCLOSE | APR_FOPEN_BUFFERED, r->pool) != APR_SUCCESS)
+        return hab_err_internal(r->pool, "cannot make a temporary file for the upload");
+    hab_sha256_t *sha = hab_sha256_begin(r->pool);
+    unsigned char *head = apr_palloc(r->pool, HAB_UPLOAD_HEAD_BYTES);
+    char buf[64 * 1024];
+    long n = 0;
+    if (!sha) return hab_err_internal(r->pool, "SHA-256 is not available");
+    /* asked once: after the first read it says no more */
+    int has_body = ap_should_client_block(r);
+    while (has_body && (n = ap_get_client_block(r, buf, sizeof(buf))) > 0) {
+        if (up->size + n > max) return too_large(r, (apr_size_t)max);
+        if (up->head_len < HAB_UPLOAD_HEAD_BYTES) {
+            apr_size_t k = HAB_UPLOAD_HEAD_BYTES - up->head_len;
+            if (k > (apr_size_t)n) k = (apr_size_t)n;
+            memcpy(head + up->head_len, buf, k);
+            up->head_len += k;
+        }
+        apr_size_t wrote;
+        if (!hab_sha256_add(sha, buf, (apr_size_t)n) ||
+            apr_file_write_full(up->file, buf, (apr_size_t)n, &wrote) != APR_SUCCESS)
+            return hab_err_internal(r->pool, "cannot spool the upload to disk");
+        up->size += n;
+    }
+    if (n < 0) return hab_err_bad_request(r->pool, NULL, "The request body was cut short.");
+    if (apr_file_flush(up->file) != APR_SUCCESS) return hab_err_internal(r->pool, "cannot spool the upload");
+    up->head = head;
+    up->sha256 = hab_sha256_end(r->pool, sha);
+    *upload = up;
+    return NULL;
+}
+
+int hab_respond_stream(request_rec *r, hab_store_t *store, const hab_stream_t *st)
+{
+    hab_set_security_headers(r, 0);
+    /* never shown in the browser: saved, as what its content said it is */
+    apr_table_setn(r->headers_out, "Content-Disposition",
+                   apr_psprintf(r->pool, "attachment; filename=\"%s\"", st->filename));
+    apr_table_setn(r->err_headers_out, "Content-Security-Policy",
+                   "sandbox; default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+    ap_set_content_type(r, st->content_type);
+    ap_set_content_length(r, st->size);
+    r->status = 200;
+    if (r->header_only) return OK;
+    apr_pool_t *scratch;
+    if (apr_pool_create(&scratch, r->pool) != APR_SUCCESS) return HTTP_INTERNAL_SERVER_ERROR;
+    for (int seq = 0; seq < st->chunks; seq++) {
+        const void *data;
+        apr_size_t len;
+        hab_err_t *e = hab_evidence_chunk(store, scratch, st->evidence_id, seq, &data, &len);
+        if (e) {
+            /* headers are gone: end the connection rather than send a short file as whole */
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, HABLOGNO(10303) "evidence download cut short: %s",
+                          e->message);
+            r->connection->keepalive = AP_CONN_CLOSE;
+            return DONE;
+        }
+        if (ap_rwrite(data, (int)len, r) < 0) break;
+        apr_pool_clear(scratch);
+    }
+    apr_pool_destroy(scratch);
+    return OK;
 }
 
 static int write_body(request_rec *r, int status, const char *type, const char *body)

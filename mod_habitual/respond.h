@@ -14,6 +14,16 @@ const char *hab_request_id(request_rec *r);
 /* Read at most max bytes of body; 413 when there is more. */
 hab_err_t *hab_read_body(request_rec *r, apr_size_t max, const char **body, apr_size_t *len);
 
+struct hab_upload;
+struct hab_stream;
+struct hab_store;
+/* The body, a file of at most max bytes, spooled to a temporary file as it
+ * arrives (deleted when r->pool goes): its size, SHA-256 and first bytes;
+ * 413 when there is more, and then nothing is kept. */
+hab_err_t *hab_spool_body(request_rec *r, apr_off_t max, struct hab_upload **upload);
+/* A stored file, chunk by chunk from the store, as an attachment. */
+int hab_respond_stream(request_rec *r, struct hab_store *store, const struct hab_stream *st);
+
 int hab_respond_json(request_rec *r, int status, const json_t *body);
 /* JSON already written out (a kept answer). */
 int hab_respond_json_text(request_rec *r, int status, const char *text);

@@ -42,6 +42,8 @@ typedef struct hab_case {
                                       recorded_by, recorded_at}, or null (special category, R10) */
     json_t *correspondence;        /* the post queue's items, oldest first: [{item, received, channel,
                                       summary, recorded_by, decision?, reason?, routed_to?, ...}] */
+    json_t *evidence;              /* files attached: [{id, contact_id, description, filename, content_type,
+                                      size, sha256, uploaded_by, uploaded_at}] */
     json_t *criteria;              /* ["slug", ...] */
     json_t *contacts;              /* the chronology, oldest first */
     int violence;                  /* R8: a violence incident or criterion */

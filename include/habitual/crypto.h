@@ -16,6 +16,18 @@ typedef struct hab_secret {
     apr_size_t len;
 } hab_secret_t;
 
+/* SHA-256 of a stream (a file read in pieces): begin, add each piece, end
+ * for its lower-case hex; NULL/0 when libcrypto fails. */
+typedef struct hab_sha256 hab_sha256_t;
+hab_sha256_t *hab_sha256_begin(apr_pool_t *p);
+int hab_sha256_add(hab_sha256_t *h, const void *data, apr_size_t len);
+const char *hab_sha256_end(apr_pool_t *p, hab_sha256_t *h);
+
+/* Standard base64 (evidence is stored as base64 text, one chunk a row). */
+const char *hab_base64(apr_pool_t *p, const void *data, apr_size_t len);
+/* NULL when text is not base64. */
+const void *hab_unbase64(apr_pool_t *p, const char *text, apr_size_t *len);
+
 /* Lower-case hex of SHA-256(data). */
 const char *hab_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len);
 const char *hab_hmac_sha256_hex(apr_pool_t *p, const hab_secret_t *key,

@@ -36,6 +36,8 @@ typedef enum {
     HAB_ROUTE_CORRESPONDENCE_ADD,
     HAB_ROUTE_TRIAGE_DECIDE,
     HAB_ROUTE_TRIAGE,
+    HAB_ROUTE_EVIDENCE_ADD,
+    HAB_ROUTE_EVIDENCE_READ,
     HAB_ROUTE_NOTICES,
     HAB_ROUTE_NOTIFICATIONS,
     HAB_ROUTE_ABSENCES_LIST,
@@ -73,7 +75,8 @@ enum {
     HAB_ROUTE_BODY = 2,      /* carries a JSON body */
     HAB_ROUTE_READ = 4,      /* changes nothing: read in a snapshot, then log */
     HAB_ROUTE_PAGE = 8,      /* an HTML page: errors are pages too */
-    HAB_ROUTE_FORM = 16      /* a page's form: urlencoded body with csrf_token */
+    HAB_ROUTE_FORM = 16,     /* a page's form: urlencoded body with csrf_token */
+    HAB_ROUTE_UPLOAD = 32    /* a file as the body, spooled to disk by the glue (hab_upload_t) */
 };
 
 typedef struct hab_route_def {

@@ -41,6 +41,7 @@ typedef struct hab_ctx {
     int interim_days;          /* HabitualInterimDays (R15); 0: the default, 28 */
     int triage_days;           /* HabitualTriageDays (the post queue); 0: the default, 5 */
     int review_grace_days;     /* HabitualReviewGraceDays (R16), set by the glue (0 is a grace of none) */
+    long long evidence_max;    /* HabitualEvidenceMaxBytes: the largest file the glue spools */
     const char *council_name;
     const char *mount;         /* the <Location> the pages live under, e.g. "/habitual" */
     const char *request_id;
@@ -71,6 +72,7 @@ typedef struct hab_request_in {
     json_t *body;              /* parsed JSON object, or NULL */
     json_t *query;             /* query parameters as an object of strings, or NULL */
     apr_array_header_t *form;  /* a page's posted form (hab_form_pair_t), or NULL */
+    const struct hab_upload *upload; /* an uploaded file, spooled to disk (evidence.h), or NULL */
 } hab_request_in_t;
 
 typedef struct hab_result {
@@ -82,6 +84,7 @@ typedef struct hab_result {
     const char *download;      /* a file to save: its content, with content_type, filename */
     const char *content_type;
     const char *filename;
+    const struct hab_stream *stream; /* a stored file to send in pieces (evidence.h), instead of body */
 } hab_result_t;
 
 /* Run one audited or unaudited route. */

@@ -95,6 +95,7 @@ static void strip_special_category(json_t *view)
     json_object_del(view, "vulnerability");
     json_object_del(view, "adjustments");   /* they may tell of a disability */
     json_object_del(view, "correspondence");   /* read for safeguarding concerns */
+    json_object_del(view, "evidence");         /* the files are the case officers' */
     /* who else the list holds under that reference is the CEM's business */
     json_object_del(view, "person_matches");
     json_t *report = json_object_get(view, "report");
@@ -144,6 +145,7 @@ static json_t *full_view(const hab_case_t *c)
     json_object_set(v, "corrections", c->corrections);
     json_object_set(v, "adjustments", c->adjustments);
     json_object_set(v, "correspondence", c->correspondence);
+    json_object_set(v, "evidence", c->evidence);
     json_object_set(v, "contacts", c->contacts);
     json_object_set(v, "warning", c->warning);
     json_object_set_new(v, "action_without_notice", json_boolean(c->action_without_notice));

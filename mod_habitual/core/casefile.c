@@ -185,6 +185,25 @@ static hab_err_t *load_correspondence(hab_store_t *s, apr_pool_t *p, hab_case_t 
     return NULL;
 }
 
+/* The files attached, oldest first (their bytes stay in evidence_chunks). */
+static hab_err_t *load_evidence(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT id, contact_id, description, filename, content_type, size, sha256, "
+                               "uploaded_by, uploaded_at FROM evidence WHERE case_id = ? ORDER BY id", "i", c->id);
+    if (e) return e;
+    c->evidence = hab_json_own(p, json_array());
+    for (int i = 0; i < r->nrows; i++)
+        json_array_append_new(c->evidence, json_pack(
+            "{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
+            "contact_id", T(r, i, 1) ? json_integer(hab_rows_int(r, i, 1)) : json_null(),
+            "description", hab_json_text(T(r, i, 2)), "filename", hab_json_text(T(r, i, 3)),
+            "content_type", hab_json_text(T(r, i, 4)), "size", (json_int_t)hab_rows_int(r, i, 5),
+            "sha256", hab_json_text(T(r, i, 6)), "uploaded_by", hab_json_text(T(r, i, 7)),
+            "uploaded_at", hab_json_text(T(r, i, 8))));
+    return NULL;
+}
+
 static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     hab_rows_t *r;
@@ -199,7 +218,7 @@ static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
         if (!strcmp(T(r, i, 0), "violence")) c->violence = 1;
     }
     if ((e = load_copies(s, p, c)) || (e = load_corrections(s, p, c)) || (e = load_adjustments(s, p, c)) ||
-        (e = load_correspondence(s, p, c)))
+        (e = load_correspondence(s, p, c)) || (e = load_evidence(s, p, c)))
         return e;
     e = hab_store_q(s, p, &r, "SELECT received, text, recorded_by, recorded_at FROM statements "
                     "WHERE case_id = ? ORDER BY id", "i", c->id);

@@ -30,6 +30,59 @@ const char *hab_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len)
     return to_hex(p, md, mdlen);
 }
 
+/* ---- SHA-256 over a stream, and base64 ---- */
+
+struct hab_sha256 {
+    EVP_MD_CTX *md;
+};
+
+static apr_status_t free_md(void *data)
+{
+    EVP_MD_CTX_free(((hab_sha256_t *)data)->md);
+    return APR_SUCCESS;
+}
+
+hab_sha256_t *hab_sha256_begin(apr_pool_t *p)
+{
+    hab_sha256_t *h = apr_pcalloc(p, sizeof(*h));
+    if (!(h->md = EVP_MD_CTX_new())) return NULL;
+    apr_pool_cleanup_register(p, h, free_md, apr_pool_cleanup_null);
+    return EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) ? h : NULL;
+}
+
+int hab_sha256_add(hab_sha256_t *h, const void *data, apr_size_t len)
+{
+    return EVP_DigestUpdate(h->md, data, len) == 1;
+}
+
+const char *hab_sha256_end(apr_pool_t *p, hab_sha256_t *h)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!EVP_DigestFinal_ex(h->md, md, &mdlen)) return NULL;
+    return to_hex(p, md, mdlen);
+}
+
+const char *hab_base64(apr_pool_t *p, const void *data, apr_size_t len)
+{
+    char *out = apr_palloc(p, 4 * ((len + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    return out;
+}
+
+const void *hab_unbase64(apr_pool_t *p, const char *text, apr_size_t *len)
+{
+    size_t n = strlen(text);
+    if (n % 4) return NULL;
+    unsigned char *out = apr_palloc(p, n / 4 * 3 + 1);
+    int got = EVP_DecodeBlock(out, (const unsigned char *)text, (int)n);
+    if (got < 0) return NULL;
+    /* EVP_DecodeBlock counts the padding as bytes */
+    for (size_t i = n; i > 0 && text[i - 1] == '='; i--) got--;
+    *len = (apr_size_t)got;
+    return out;
+}
+
 const char *hab_hmac_sha256_hex(apr_pool_t *p, const hab_secret_t *key,
                                 const void *data, apr_size_t len)
 {

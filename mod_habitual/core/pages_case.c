@@ -478,6 +478,33 @@ static const char *post_list(hab_ctx_t *ctx, const json_t *v)
     return hab_ui_table(ctx->p, "Post received", head, rows);
 }
 
+/* The files attached, each to save (never shown in the page). */
+static const char *evidence_list(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_t *c, const json_t *v)
+{
+    const json_t *list = json_object_get(v, "evidence");
+    if (!json_array_size(list)) return "";
+    apr_array_header_t *rows = apr_array_make(ctx->p, 8, sizeof(const char *const *));
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x) {
+        const char **cells = apr_pcalloc(ctx->p, 5 * sizeof(char *));
+        apr_int64_t id = (apr_int64_t)json_integer_value(json_object_get(x, "id"));
+        cells[0] = hab_tpl(ctx->p, "<a class=\"govuk-link\" href=\"{{h}}\" download>{{f}}</a>",
+                           "h", hab_ui_url(ctx->p, ui, apr_psprintf(ctx->p, "api/cases/%" APR_INT64_T_FMT
+                                                                     "/evidence/%" APR_INT64_T_FMT,
+                                                                     (apr_int64_t)c->id, id)),
+                           "f", hab_j_str(x, "filename"), NULL);
+        cells[1] = E(hab_j_str(x, "description"));
+        cells[2] = E(apr_psprintf(ctx->p, "%s, %" APR_INT64_T_FMT " bytes", hab_j_str(x, "content_type"),
+                                  (apr_int64_t)json_integer_value(json_object_get(x, "size"))));
+        cells[3] = E(hab_j_str(x, "uploaded_by"));
+        cells[4] = E(hab_ui_date(ctx->p, hab_j_str(x, "uploaded_at")));
+        APR_ARRAY_PUSH(rows, const char *const *) = cells;
+    }
+    static const char *const head[] = {"File", "What it is", "Type and size", "Attached by", "When", NULL};
+    return hab_ui_table(ctx->p, "Evidence", head, rows);
+}
+
 /* open: the steps the gates let this user take (hab_steps_open). */
 static const char *actions(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_t *c,
                            const apr_array_header_t *open)
@@ -780,6 +807,7 @@ static const char *full_file(hab_ctx_t *ctx, const hab_ui_t *ui, const hab_case_
     hab_html_add(h, copies_list(ctx, v));
     hab_html_add(h, corrections_list(ctx, v));
     hab_html_add(h, post_list(ctx, v));
+    hab_html_add(h, evidence_list(ctx, ui, c, v));
     hab_html_add(h, history(ctx, v));
     if (sight == HAB_SEE_FULL) hab_html_add(h, letters_list(ctx, ui, v)); /* letters: cem, mo, ce */
     if (sight == HAB_SEE_FULL) hab_html_add(h, section(ctx, "Notices passed on", grants_list(ctx, ui, c->id, c->grants, 0)));

@@ -55,6 +55,14 @@ static int may_cem(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
 /* The chronology: the CEM, the referrer, and whoever holds the notice of a
  * case in force (a grant, or a chief officer), so the officer who took the
  * call records it (they still see nothing more of the file). */
+/* Evidence: the referrer while the case is a referral, whoever holds the
+ * notice (with the call they took), and the CEM. */
+static int may_attach_evidence(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
+{
+    return has(ctx, HAB_ROLE_CEM) || sight == HAB_SEE_NOTICE || sight == HAB_SEE_APPEAL ||
+           (sight == HAB_SEE_REFERRAL && !strcmp(c->status, "referred"));
+}
+
 static int may_record_contact(const hab_ctx_t *ctx, const hab_case_t *c, int sight)
 {
     (void)c;
@@ -134,6 +142,8 @@ typedef struct step_gate {
 } step_gate_t;
 
 static const step_gate_t gates[] = {
+    {HAB_ROUTE_EVIDENCE_ADD, may_attach_evidence,
+     "the referrer while it is a referral, a holder of the notice or " CEM_ONLY, open_states, NULL},
     {HAB_ROUTE_CONTACT_ADD, may_record_contact, "the referrer, a holder of the notice or " CEM_ONLY, open_states,
      NULL},
     {HAB_ROUTE_WARN, may_cem, CEM_ONLY, only_referred, NULL},

@@ -43,6 +43,8 @@ static const hab_route_def_t routes[] = {
     {HAB_ROUTE_TRIAGE_DECIDE, "POST", "api/cases/{id}/correspondence/decision", "case.correspondence.decide",
      AUD | BODY},
     {HAB_ROUTE_TRIAGE, "GET", "api/triage", "triage.list", AUD | READ},
+    {HAB_ROUTE_EVIDENCE_ADD, "POST", "api/cases/{id}/evidence", "case.evidence", AUD | HAB_ROUTE_UPLOAD},
+    {HAB_ROUTE_EVIDENCE_READ, "GET", "api/cases/{id}/evidence/{n}", "case.evidence.read", AUD | READ},
     {HAB_ROUTE_NOTICES, "GET", "api/notices", "notices.list", AUD | READ},
     {HAB_ROUTE_NOTIFICATIONS, "GET", "api/notifications", "notifications.list", AUD | READ},
     {HAB_ROUTE_ABSENCES_LIST, "GET", "api/absences", "absences.list", AUD | READ},

@@ -36,6 +36,8 @@ hab_step_fn hab_step_for(hab_route_id_t route)
     case HAB_ROUTE_CORRESPONDENCE_ADD: return hab_step_record_correspondence;
     case HAB_ROUTE_TRIAGE_DECIDE: return hab_step_triage_decide;
     case HAB_ROUTE_TRIAGE: return hab_read_triage;
+    case HAB_ROUTE_EVIDENCE_ADD: return hab_step_add_evidence;
+    case HAB_ROUTE_EVIDENCE_READ: return hab_read_evidence;
     case HAB_ROUTE_PAGE_TRIAGE: return hab_page_triage;
     case HAB_ROUTE_NOTICES: return hab_read_notices_kept;
     case HAB_ROUTE_NOTIFICATIONS: return hab_read_notifications;

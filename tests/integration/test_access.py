@@ -81,6 +81,12 @@ def world():
         w.granted_on = granted_on
         w.letters_active = [l["id"] for l in fx.as_user("carol").get("api/cases/%d" % active).json()["letters"]]
         assert len(w.letters_active) >= 2, w.letters_active
+        # a file attached to the active case, for the download row
+        up = fx.as_user("carol").post("api/cases/%d/evidence" % active, data=b"%PDF-1.4\nmatrix\n",
+                                      params={"description": "Matrix file.", "filename": "m.pdf"},
+                                      headers={"Content-Type": "application/pdf"})
+        assert up.status_code == 201, up.text
+        w.evidence_active = up.json()["evidence"]["id"]
         yield w
     finally:
         H.stop_access_rig(r, fx)
@@ -165,6 +171,9 @@ REQUESTS = {
                                  lambda u: {"item": 987654321, "decision": "acknowledge-only",
                                             "reason": "matrix " + u}),
     "triage":                   ("GET", "api/triage", None, None),
+    # issue 14: evidence; the matrix sends a JSON body and no description: 422 for whoever passes the gate
+    "evidence.add[active]":     ("POST", "api/cases/{id}/evidence", "active", lambda u: {"matrix": u}),
+    "evidence[active]":         ("GET", "api/cases/{id}/evidence/{n}", "active", None),
     "absence.add":              ("POST", "api/absences", None,
                                  lambda u: {"from": "2099-01-01", "to": "2099-01-05", "note": "matrix " + u}),
     "case.create":              ("POST", "api/cases", None, lambda u: H.concern_body("new_" + u)),
@@ -199,6 +208,10 @@ REQUESTS = {
 #    (suspend-contact, letters not closed): 409 after the access checks;
 #  - post.decide[vio]: the CEM passes the gate; the item named does not
 #    exist, 422 unknown-entry; triage is the CEM's queue (403 to others);
+#  - evidence.add[active]: the CEM and whoever holds the notice (olive, gina)
+#    pass the gate, then 422 (no description); the referrer only while the
+#    case is a referral (403); evidence[active]: the download is the case
+#    officers' (404 for everyone else, as the file);
 #  - correction[active]: the CEM passes the gate; the contact named does
 #    not exist, 422 unknown-entry (a refusal that changes nothing);
 #  - ghost (signed in, no directory entry) gets 403 everywhere.
@@ -258,6 +271,8 @@ post[vio]                   404  201  201   403   403   201   404   201  404   4
 post[active]                404  409  409   403   403   409   404   409  404   403
 post.decide[vio]            404  403  422   403   403   403   404   403  404   403
 triage                      403  403  200   403   403   403   403   403  403   403
+evidence.add[active]        404  403  422   403   403   422   404   422  404   403
+evidence[active]            404  404  200   200   200   404   404   404  404   403
 absence.add                 403  403  201   403   201   403   403   403  403   403
 case.create                 201  201  201   201   201   201   201   201  201   403
 """
@@ -300,7 +315,7 @@ def cell_path(w, row, user):
     path = pattern
     if cid is not None:
         path = path.replace("{id}", str(cid))
-    path = path.replace("{n}", str(w.letters_active[-1]))
+    path = path.replace("{n}", str(w.evidence_active if "/evidence/" in pattern else w.letters_active[-1]))
     path = path.replace("{arg}", "rv-" + user)
     return path, cid
 

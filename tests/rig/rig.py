@@ -971,6 +971,21 @@ Alias /habitual/assets {d}/assets
     def base(self):
         return "http://127.0.0.1:%d/habitual" % self.port
 
+    def child_memory_kib(self):
+        """{"VmRSS", "VmHWM"} of httpd's child (ServerLimit 1), in KiB, from /proc."""
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/status" % pid) as f:
+                    status = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+            except OSError:
+                continue
+            if status.get("PPid", "").strip() == str(self.proc.pid) and status.get("Name", "").strip() in (
+                    "apache2", "httpd"):
+                return {k: int(status[k].split()[0]) for k in ("VmRSS", "VmHWM")}
+        raise AssertionError("no child of httpd %d" % self.proc.pid)
+
     def drop_db(self):
         """The PostgreSQL database this httpd created, once it is stopped
         (a SQLite file goes with its directory)."""

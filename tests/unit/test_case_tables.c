@@ -6,6 +6,7 @@
 #include <apr_tables.h>
 
 #include "habitual/case_tables.h"
+#include "habitual/evidence.h"
 #include "habitual/store.h"
 #include "schema_embedded.h"
 #include "unit.h"
@@ -45,14 +46,14 @@ END_TEST
 START_TEST(a_new_table_or_column_left_out_fails_sqlite)
 {
     hab_store_t *s = unit_fresh_store(test_pool);
-    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "CREATE TABLE evidence (id INTEGER PRIMARY KEY, "
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "CREATE TABLE case_photos (id INTEGER PRIMARY KEY, "
                                    "case_id INTEGER REFERENCES cases(id), body BLOB)", ""));
     ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "CREATE TABLE contact_notes (contact_id INTEGER, "
                                    "note TEXT)", ""));
     ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "ALTER TABLE contacts ADD COLUMN mood TEXT", ""));
     const char *missing = hab_case_tables_uncovered(test_pool, sqlite_columns(s));
     ck_assert_ptr_nonnull(missing);
-    ck_assert_str_eq(missing, "contact_notes\ncontacts.mood\nevidence");
+    ck_assert_str_eq(missing, "case_photos\ncontact_notes\ncontacts.mood");
 }
 END_TEST
 
@@ -69,9 +70,9 @@ START_TEST(every_table_of_a_case_is_defined_pgsql)
     ck_assert_msg(missing == NULL, "not in hab_case_tables:\n%s", missing);
     /* and the same schema with a table of the case added */
     tables = hab_schema_columns_from_ddl(test_pool, apr_pstrcat(test_pool, pgsql_ddl(),
-        "CREATE TABLE evidence (\n    id BIGSERIAL PRIMARY KEY,\n    case_id BIGINT NOT NULL REFERENCES cases(id),\n"
+        "CREATE TABLE case_photos (\n    id BIGSERIAL PRIMARY KEY,\n    case_id BIGINT NOT NULL REFERENCES cases(id),\n"
         "    CHECK (id > 0)\n);\n", NULL));
-    ck_assert_str_eq(hab_case_tables_uncovered(test_pool, tables), "evidence");
+    ck_assert_str_eq(hab_case_tables_uncovered(test_pool, tables), "case_photos");
 }
 END_TEST
 
@@ -90,6 +91,33 @@ START_TEST(ddl_reader_skips_constraints_and_comments)
 }
 END_TEST
 
+/* Evidence is judged by its first bytes, never by what the client said. */
+START_TEST(evidence_type_by_content)
+{
+#define TYPE(lit) hab_evidence_type((const unsigned char *)(lit), sizeof(lit) - 1)
+    ck_assert_str_eq(TYPE("%PDF-1.7\n..."), "application/pdf");
+    ck_assert_str_eq(TYPE("\x89PNG\r\n\x1a\n\0\0"), "image/png");
+    ck_assert_str_eq(TYPE("\xFF\xD8\xFF\xE0"), "image/jpeg");
+    ck_assert_str_eq(TYPE("GIF89a.."), "image/gif");
+    ck_assert_str_eq(TYPE("ID3\x04"), "audio/mpeg");
+    ck_assert_str_eq(TYPE("RIFF\x24\0\0\0WAVEfmt "), "audio/wav");
+    ck_assert_str_eq(TYPE("OggS\0\x02"), "audio/ogg");
+    ck_assert_str_eq(TYPE("\0\0\0\x20" "ftypM4A \0"), "audio/mp4");
+    ck_assert_str_eq(TYPE("From: a@b\r\nMessage-ID: <1@b>\r\n\r\n<html>body</html>"), "message/rfc822");
+    ck_assert_str_eq(TYPE("Notes of the call: \xC2\xA3" "5 owed."), "text/plain; charset=utf-8");
+    ck_assert_str_eq(TYPE("\xEF\xBB\xBF" "a note"), "text/plain; charset=utf-8");
+    /* markup, wherever it starts; binary; bad UTF-8; nothing */
+    ck_assert_ptr_null(TYPE("<html><body>x</body></html>"));
+    ck_assert_ptr_null(TYPE("  \n<svg onload=alert(1)>"));
+    ck_assert_ptr_null(TYPE("Dear council, <script>alert(1)</script>"));
+    ck_assert_ptr_null(TYPE("\x7f" "ELF\x02\x01"));
+    ck_assert_ptr_null(TYPE("abc\xC3" "("));
+    ck_assert_ptr_null(TYPE("text with a NUL\0 in it"));
+    ck_assert_ptr_null(hab_evidence_type((const unsigned char *)"", 0));
+#undef TYPE
+}
+END_TEST
+
 Suite *suite_case_tables(void)
 {
     Suite *s = suite_create("case_tables");
@@ -99,6 +127,7 @@ Suite *suite_case_tables(void)
     tcase_add_test(tc, a_new_table_or_column_left_out_fails_sqlite);
     tcase_add_test(tc, every_table_of_a_case_is_defined_pgsql);
     tcase_add_test(tc, ddl_reader_skips_constraints_and_comments);
+    tcase_add_test(tc, evidence_type_by_content);
     suite_add_tcase(s, tc);
     return s;
 }

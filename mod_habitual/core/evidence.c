@@ -1,0 +1,232 @@
+/* Evidence attached to a case (README "Evidence"): the upload arrives as a
+ * file the glue spooled to disk; here it is checked (its type by its
+ * content), stored in chunks inside the step's transaction, and read back
+ * in chunks for case officers.  Memory: one chunk at a time. */
+#include <string.h>
+#include <strings.h>
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "habitual/access.h"
+#include "habitual/crypto.h"
+#include "habitual/evidence.h"
+#include "habitual/json_io.h"
+#include "habitual/procedure.h"
+#include "habitual/validate.h"
+#include "steps.h"
+
+/* ---- the type, by content ---- */
+
+static int starts(const unsigned char *h, apr_size_t len, apr_size_t at, const char *magic, apr_size_t n)
+{
+    return len >= at + n && memcmp(h + at, magic, n) == 0;
+}
+
+/* UTF-8 with no control character but tab, newline, CR and form feed. */
+static int plain_utf8(const unsigned char *s, apr_size_t len)
+{
+    for (apr_size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        apr_size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (!n || c == 0 || c == 0x7f || (c < 0x20 && !strchr("\t\n\r\f", c))) return 0; /* binary, not text */
+        if (i + n > len) return 1; /* cut at the end of the first bytes */
+        for (apr_size_t k = 1; k < n; k++)
+            if ((s[i + k] & 0xC0) != 0x80) return 0;
+        i += n;
+    }
+    return 1;
+}
+
+/* Header lines, then a blank line or the end: an email (.eml). */
+static int looks_like_email(const char *t)
+{
+    static const char *const fields[] = {"From:", "Received:", "Return-Path:", "Message-ID:", "MIME-Version:",
+                                         "Delivered-To:", NULL};
+    int known = 0;
+    for (const char *line = t; *line && *line != '\r' && *line != '\n';) {
+        const char *colon = strchr(line, ':'), *eol = strpbrk(line, "\r\n");
+        if (!colon || (eol && colon > eol)) {
+            if (*line != ' ' && *line != '\t') return 0; /* neither a field nor its continuation */
+        }
+        for (int i = 0; fields[i]; i++) known |= strncasecmp(line, fields[i], strlen(fields[i])) == 0;
+        if (!eol) break;
+        line = eol + (eol[0] == '\r' && eol[1] == '\n' ? 2 : 1);
+    }
+    return known;
+}
+
+static int holds_markup(const char *t)
+{
+    static const char *const tags[] = {"<html", "<script", "<svg", "<!doctype", "<iframe", "<body", "<?xml",
+                                       "<object", "<embed", NULL};
+    const char *s = t;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
+    if (*s == '<') return 1;
+    for (const char *c = t; *c; c++)
+        if (*c == '<')
+            for (int i = 0; tags[i]; i++)
+                if (strncasecmp(c, tags[i], strlen(tags[i])) == 0) return 1;
+    return 0;
+}
+
+const char *hab_evidence_type(const unsigned char *h, apr_size_t len)
+{
+    if (starts(h, len, 0, "%PDF-", 5)) return "application/pdf";
+    if (starts(h, len, 0, "\x89PNG\r\n\x1a\n", 8)) return "image/png";
+    if (starts(h, len, 0, "\xFF\xD8\xFF", 3)) return "image/jpeg";
+    if (starts(h, len, 0, "GIF87a", 6) || starts(h, len, 0, "GIF89a", 6)) return "image/gif";
+    if (starts(h, len, 0, "ID3", 3) || (len >= 2 && h[0] == 0xFF && (h[1] & 0xE0) == 0xE0)) return "audio/mpeg";
+    if (starts(h, len, 0, "RIFF", 4) && starts(h, len, 8, "WAVE", 4)) return "audio/wav";
+    if (starts(h, len, 0, "OggS", 4)) return "audio/ogg";
+    if (starts(h, len, 4, "ftypM4A ", 8)) return "audio/mp4";
+    if (!len || !plain_utf8(h, len)) return NULL;
+    char buf[HAB_UPLOAD_HEAD_BYTES + 1];
+    apr_size_t n = len < HAB_UPLOAD_HEAD_BYTES ? len : HAB_UPLOAD_HEAD_BYTES;
+    memcpy(buf, h, n);
+    buf[n] = '\0';
+    const char *t = buf;
+    if (!strncmp(t, "\xEF\xBB\xBF", 3)) t += 3; /* a byte-order mark */
+    if (looks_like_email(t)) return "message/rfc822";
+    if (holds_markup(t)) return NULL;
+    return "text/plain; charset=utf-8";
+}
+
+/* ---- storing ---- */
+
+/* A name safe in a Content-Disposition header and on any disk: letters,
+ * digits, dot, dash, underscore and space; at most 100 characters. */
+static const char *safe_filename(apr_pool_t *p, const char *name)
+{
+    if (!name) return NULL;
+    char *s = apr_pstrndup(p, name, 100);
+    for (char *c = s; *c; c++)
+        if (!apr_isalnum(*c) && !strchr("._- ", *c)) *c = '_';
+    while (*s == '.' || *s == ' ') s++;
+    return *s ? s : NULL;
+}
+
+static const char *query_text(const hab_request_in_t *in, const char *key)
+{
+    const char *v = in->query ? hab_j_str(in->query, key) : NULL;
+    return v && !hab_blank(v) ? v : NULL;
+}
+
+static hab_err_t *contact_of_case(hab_ctx_t *ctx, long long case_id, const char *text, long long *contact)
+{
+    *contact = 0;
+    if (!text) return NULL;
+    char *end;
+    long long id = apr_strtoi64(text, &end, 10);
+    hab_rows_t *r;
+    hab_err_t *e = NULL;
+    if (*end || id <= 0 ||
+        (!(e = hab_store_q(ctx->store, ctx->p, &r, "SELECT 1 FROM contacts WHERE id = ? AND case_id = ? "
+                           "AND withdrawn_at IS NULL", "ii", id, case_id)) && !r->nrows))
+        return hab_err_field(ctx->p, 422, "unknown-entry", "contact",
+                             "No contact of this case's chronology has that number.");
+    *contact = id;
+    return e;
+}
+
+/* The file, one chunk a row; one chunk's memory at a time. */
+static hab_err_t *store_chunks(hab_ctx_t *ctx, const hab_upload_t *up, long long evidence_id, int chunks)
+{
+    apr_off_t at = 0;
+    if (apr_file_seek(up->file, APR_SET, &at) != APR_SUCCESS)
+        return hab_err_internal(ctx->p, "the uploaded file cannot be read again");
+    apr_pool_t *scratch;
+    if (apr_pool_create(&scratch, ctx->p) != APR_SUCCESS) return hab_err_internal(ctx->p, "no memory");
+    unsigned char *buf = apr_palloc(ctx->p, HAB_EVIDENCE_CHUNK_BYTES);
+    hab_err_t *e = NULL;
+    for (int seq = 0; !e && seq < chunks; seq++) {
+        apr_size_t n = HAB_EVIDENCE_CHUNK_BYTES;
+        if (apr_file_read_full(up->file, buf, n, &n) != APR_SUCCESS && n == 0) {
+            e = hab_err_internal(ctx->p, "the uploaded file ended early");
+            break;
+        }
+        e = hab_store_q(ctx->store, scratch, NULL, "INSERT INTO evidence_chunks(evidence_id, seq, data) "
+                        "VALUES (?, ?, ?)", "iit", evidence_id, (long long)seq, hab_base64(scratch, buf, n));
+        apr_pool_clear(scratch);
+    }
+    apr_pool_destroy(scratch);
+    return e;
+}
+
+hab_err_t *hab_step_add_evidence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    const hab_upload_t *up = in->upload;
+    hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_EVIDENCE_ADD, in->case_id, &c);
+    if (e) return e;
+    const char *description = query_text(in, "description"), *filename = safe_filename(ctx->p, query_text(in, "filename"));
+    long long contact;
+    if (!up) return hab_err_bad_request(ctx->p, NULL, "Send the file as the request body.");
+    if (!description)
+        return hab_err_field(ctx->p, 422, "missing-field", "description", "Say what the file is (description).");
+    if (strlen(description) > HAB_LONG_TEXT)
+        return hab_err_field(ctx->p, 400, "invalid-field", "description", "The description is too long.");
+    if (!filename)
+        return hab_err_field(ctx->p, 422, "missing-field", "filename", "Give the file's name (filename).");
+    if ((e = contact_of_case(ctx, c->id, query_text(in, "contact"), &contact))) return e;
+    if (up->size == 0) return hab_err_field(ctx->p, 400, "invalid-field", "file", "The file is empty.");
+    const char *type = hab_evidence_type(up->head, up->head_len);
+    if (!type)
+        return hab_err_make(ctx->p, 415, "unsupported-type",
+                            "Attach a PDF, an image (PNG, JPEG, GIF), a recording (MP3, WAV, Ogg, M4A), an email "
+                            "(.eml) or plain text; this file's content is none of these.");
+    int chunks = (int)((up->size + HAB_EVIDENCE_CHUNK_BYTES - 1) / HAB_EVIDENCE_CHUNK_BYTES);
+    hab_rows_t *r;
+    if ((e = hab_store_q(ctx->store, ctx->p, &r,
+                         "INSERT INTO evidence(case_id, contact_id, description, filename, content_type, size, "
+                         "sha256, chunks, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                         "iIttti" "titt", c->id, contact, description, filename, type, (long long)up->size,
+                         up->sha256, (long long)chunks, ctx->user, ctx->now)) ||
+        (e = store_chunks(ctx, up, hab_rows_int(r, 0, 0), chunks)))
+        return e;
+    /* the file's fingerprint in the tamper-evident log entry */
+    ctx->action = apr_pstrcat(ctx->p, "case.evidence sha256=", up->sha256, NULL);
+    hab_step_answer(ctx, out, 201, c->id, c->status);
+    json_object_set_new(out->body, "evidence",
+                        json_pack("{s:I, s:s, s:I, s:s}", "id", (json_int_t)hab_rows_int(r, 0, 0), "sha256",
+                                  up->sha256, "size", (json_int_t)up->size, "content_type", type));
+    return NULL;
+}
+
+/* ---- reading ---- */
+
+hab_err_t *hab_read_evidence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
+{
+    hab_case_t *c;
+    int sight;
+    /* case officers only: 404 for everyone else, as the file */
+    hab_err_t *e = hab_access_load(ctx, in->case_id, HAB_CASE_FOR_STEP, HAB_SEE_FULL, &c, &sight);
+    if (e) return e;
+    hab_rows_t *r;
+    if ((e = hab_store_q(ctx->store, ctx->p, &r, "SELECT id, filename, content_type, size, chunks FROM evidence "
+                         "WHERE case_id = ? AND id = ?", "ii", c->id, (long long)apr_atoi64(in->arg))))
+        return e;
+    if (!r->nrows) return hab_err_not_found(ctx->p); /* not a case: no such file of one the user may read */
+    hab_stream_t *st = apr_pcalloc(ctx->p, sizeof(*st));
+    st->evidence_id = hab_rows_int(r, 0, 0);
+    st->filename = hab_rows_text(r, 0, 1);
+    st->content_type = hab_rows_text(r, 0, 2);
+    st->size = (apr_off_t)hab_rows_int(r, 0, 3);
+    st->chunks = (int)hab_rows_int(r, 0, 4);
+    out->status = 200;
+    out->stream = st;
+    return NULL;
+}
+
+hab_err_t *hab_evidence_chunk(hab_store_t *s, apr_pool_t *p, long long evidence_id, int seq, const void **data,
+                              apr_size_t *len)
+{
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT data FROM evidence_chunks WHERE evidence_id = ? AND seq = ?", "ii",
+                               evidence_id, (long long)seq);
+    if (e) return e;
+    if (!r->nrows || !(*data = hab_unbase64(p, hab_rows_text(r, 0, 0), len)))
+        return hab_err_internal(p, apr_psprintf(p, "evidence %" APR_INT64_T_FMT " is missing its chunk %d",
+                                                (apr_int64_t)evidence_id, seq));
+    return NULL;
+}
