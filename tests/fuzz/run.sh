@@ -18,7 +18,7 @@ FUZZ=tests/fuzz
 OUT=$FUZZ/.build
 SCRATCH=$FUZZ/.scratch
 # Only what the targets call: no SQLite, no generated schema.
-CORE="error json_io form ldap_text router crypto html csv text"
+CORE="error json_io form ldap_text router crypto html csv text multipart evidence_type"
 BASE_FLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinclude -Imod_habitual/core $(apr-1-config --includes --cppflags)"
 LIBS="$(apr-1-config --link-ld) -ljansson -lsqlite3 -lcrypto"
 TARGETS=$(grep -l '^int LLVMFuzzerTestOneInput' $FUZZ/fuzz_*.c | xargs -n1 basename | sed 's/\.c$//')

@@ -71,6 +71,7 @@ int main(void)
     srunner_add_suite(sr, suite_output());
     srunner_add_suite(sr, suite_governance());
     srunner_add_suite(sr, suite_case_tables());
+    srunner_add_suite(sr, suite_multipart());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

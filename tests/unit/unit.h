@@ -29,5 +29,6 @@ Suite *suite_procedure(void);
 Suite *suite_output(void);
 Suite *suite_governance(void);
 Suite *suite_case_tables(void);
+Suite *suite_multipart(void);
 
 #endif
