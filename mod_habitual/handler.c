@@ -48,15 +48,29 @@ static hab_err_t *bad_token(apr_pool_t *p, int page)
 }
 
 /* A page's form: urlencoded, its own csrf_token field, nothing hidden. */
+static int is_multipart(const char *ct)
+{
+    return ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+}
+
 static hab_err_t *read_form(request_rec *r, hab_ctx_t *ctx, hab_request_in_t *in)
 {
-    if (!content_type_is(apr_table_get(r->headers_in, "Content-Type"), "application/x-www-form-urlencoded"))
-        return hab_err_make(r->pool, 415, "unsupported-media-type", "Send the form as a web form.");
-    const char *body;
-    apr_size_t len;
-    hab_err_t *err = hab_read_body(r, HAB_BODY_MAX, &body, &len);
-    if (!err) err = hab_form_parse(r->pool, body, len, &in->form);
-    if (err) return err;
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    hab_err_t *err;
+    if (is_multipart(ct)) { /* a form with a file (evidence) */
+        hab_upload_t *up = NULL;
+        err = hab_read_multipart_form(r, ctx->evidence_max, HAB_BODY_MAX, &in->form, &up);
+        if (err) return err;
+        in->upload = up;
+    } else {
+        if (!content_type_is(ct, "application/x-www-form-urlencoded"))
+            return hab_err_make(r->pool, 415, "unsupported-media-type", "Send the form as a web form.");
+        const char *body;
+        apr_size_t len;
+        err = hab_read_body(r, HAB_BODY_MAX, &body, &len);
+        if (!err) err = hab_form_parse(r->pool, body, len, &in->form);
+        if (err) return err;
+    }
     const char *token = NULL;
     for (int i = 0; i < in->form->nelts; i++) {
         const hab_form_pair_t *pair = &APR_ARRAY_IDX(in->form, i, hab_form_pair_t);

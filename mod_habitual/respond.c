@@ -8,6 +8,8 @@
 
 #include "habitual/crypto.h"
 #include "habitual/evidence.h"
+#include "habitual/form.h"
+#include "habitual/multipart.h"
 #include "habitual/json_io.h"
 #include "mod_habitual.h"
 #include "respond.h"
@@ -73,51 +75,188 @@ hab_err_t *hab_read_body(request_rec *r, apr_size_t max, const char **body, apr_
     return NULL;
 }
 
-hab_err_t *hab_spool_body(request_rec *r, apr_off_t max, hab_upload_t **upload)
+/* A file spooled to disk as it arrives: its size, SHA-256 and first bytes. */
+typedef struct {
+    request_rec *r;
+    apr_off_t max;
+    hab_upload_t *up;
+    hab_sha256_t *sha;
+    unsigned char *head;
+} spool_t;
+
+static hab_err_t *spool_open(request_rec *r, apr_off_t max, spool_t *s)
 {
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    if (cl) {
-        apr_off_t declared;
-        if (apr_strtoff(&declared, cl, NULL, 10) != APR_SUCCESS || declared < 0)
-            return hab_err_bad_request(r->pool, NULL, "The Content-Length header is malformed.");
-        if (declared > max) return too_large(r, (apr_size_t)max); /* before a byte is read */
-    }
-    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
-        return hab_err_bad_request(r->pool, NULL, "The request body cannot be read.");
     const char *tmp;
+    s->r = r;
+    s->max = max;
     if (apr_temp_dir_get(&tmp, r->pool) != APR_SUCCESS) return hab_err_internal(r->pool, "no temporary directory");
-    hab_upload_t *up = apr_pcalloc(r->pool, sizeof(*up));
+    s->up = apr_pcalloc(r->pool, sizeof(*s->up));
     char *name = apr_pstrcat(r->pool, tmp, "/habitual-upload-XXXXXX", NULL);
     /* deleted when closed, and closed with the request's pool */
-    if (apr_file_mktemp(&up->file, name, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_EXCL |
+    if (apr_file_mktemp(&s->up->file, name, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_EXCL |
                         APR_FOPEN_DELONCLOSE | APR_FOPEN_BUFFERED, r->pool) != APR_SUCCESS)
         return hab_err_internal(r->pool, "cannot make a temporary file for the upload");
-    hab_sha256_t *sha = hab_sha256_begin(r->pool);
-    unsigned char *head = apr_palloc(r->pool, HAB_UPLOAD_HEAD_BYTES);
+    s->head = apr_palloc(r->pool, HAB_UPLOAD_HEAD_BYTES);
+    s->up->head = s->head;
+    if (!(s->sha = hab_sha256_begin(r->pool))) return hab_err_internal(r->pool, "SHA-256 is not available");
+    return NULL;
+}
+
+static hab_err_t *spool_add(spool_t *s, const char *buf, apr_size_t n)
+{
+    hab_upload_t *up = s->up;
+    if (up->size + (apr_off_t)n > s->max) return too_large(s->r, (apr_size_t)s->max);
+    if (up->head_len < HAB_UPLOAD_HEAD_BYTES) {
+        apr_size_t k = HAB_UPLOAD_HEAD_BYTES - up->head_len;
+        if (k > n) k = n;
+        memcpy(s->head + up->head_len, buf, k);
+        up->head_len += k;
+    }
+    apr_size_t wrote;
+    if (!hab_sha256_add(s->sha, buf, n) || apr_file_write_full(up->file, buf, n, &wrote) != APR_SUCCESS)
+        return hab_err_internal(s->r->pool, "cannot spool the upload to disk");
+    up->size += (apr_off_t)n;
+    return NULL;
+}
+
+static hab_err_t *spool_close(spool_t *s)
+{
+    if (apr_file_flush(s->up->file) != APR_SUCCESS) return hab_err_internal(s->r->pool, "cannot spool the upload");
+    s->up->sha256 = hab_sha256_end(s->r->pool, s->sha);
+    return NULL;
+}
+
+/* Content-Length over max: 413 before a byte is read. */
+static hab_err_t *declared_length(request_rec *r, apr_off_t max)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_off_t declared;
+    if (!cl) return NULL;
+    if (apr_strtoff(&declared, cl, NULL, 10) != APR_SUCCESS || declared < 0)
+        return hab_err_bad_request(r->pool, NULL, "The Content-Length header is malformed.");
+    return declared > max ? too_large(r, (apr_size_t)max) : NULL;
+}
+
+/* Each piece of the body as it arrives, to feed(baton, piece). */
+static hab_err_t *read_pieces(request_rec *r, hab_err_t *(*feed)(void *baton, const char *buf, apr_size_t n),
+                              void *baton)
+{
+    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
+        return hab_err_bad_request(r->pool, NULL, "The request body cannot be read.");
     char buf[64 * 1024];
     long n = 0;
-    if (!sha) return hab_err_internal(r->pool, "SHA-256 is not available");
     /* asked once: after the first read it says no more */
     int has_body = ap_should_client_block(r);
     while (has_body && (n = ap_get_client_block(r, buf, sizeof(buf))) > 0) {
-        if (up->size + n > max) return too_large(r, (apr_size_t)max);
-        if (up->head_len < HAB_UPLOAD_HEAD_BYTES) {
-            apr_size_t k = HAB_UPLOAD_HEAD_BYTES - up->head_len;
-            if (k > (apr_size_t)n) k = (apr_size_t)n;
-            memcpy(head + up->head_len, buf, k);
-            up->head_len += k;
-        }
-        apr_size_t wrote;
-        if (!hab_sha256_add(sha, buf, (apr_size_t)n) ||
-            apr_file_write_full(up->file, buf, (apr_size_t)n, &wrote) != APR_SUCCESS)
-            return hab_err_internal(r->pool, "cannot spool the upload to disk");
-        up->size += n;
+        hab_err_t *e = feed(baton, buf, (apr_size_t)n);
+        if (e) return e;
     }
-    if (n < 0) return hab_err_bad_request(r->pool, NULL, "The request body was cut short.");
-    if (apr_file_flush(up->file) != APR_SUCCESS) return hab_err_internal(r->pool, "cannot spool the upload");
-    up->head = head;
-    up->sha256 = hab_sha256_end(r->pool, sha);
-    *upload = up;
+    return n < 0 ? hab_err_bad_request(r->pool, NULL, "The request body was cut short.") : NULL;
+}
+
+static hab_err_t *spool_feed(void *baton, const char *buf, apr_size_t n)
+{
+    return spool_add(baton, buf, n);
+}
+
+hab_err_t *hab_spool_body(request_rec *r, apr_off_t max, hab_upload_t **upload)
+{
+    spool_t s;
+    hab_err_t *e = declared_length(r, max);
+    if (!e) e = spool_open(r, max, &s);
+    if (!e) e = read_pieces(r, spool_feed, &s);
+    if (!e) e = spool_close(&s);
+    if (!e) *upload = s.up;
+    return e;
+}
+
+/* ---- a page's form with a file (multipart/form-data) ---- */
+
+typedef struct {
+    request_rec *r;
+    apr_array_header_t *pairs;
+    apr_size_t fields_max, fields_used;
+    const char *name;
+    char *value;
+    apr_size_t value_len;
+    int in_file, in_skip;
+    spool_t spool;
+    apr_off_t file_max;
+    hab_upload_t *upload;
+} form_read_t;
+
+static hab_err_t *part_begin(void *baton, const char *name, const char *filename)
+{
+    form_read_t *f = baton;
+    f->name = name;
+    f->value = NULL;
+    f->value_len = 0;
+    f->in_file = f->in_skip = 0;
+    if (!filename) return NULL;
+    /* one file, named "file"; a file input left empty sends an empty name */
+    if (strcmp(name, "file") != 0 || !*filename || f->upload) {
+        f->in_skip = 1;
+        return NULL;
+    }
+    f->in_file = 1;
+    hab_err_t *e = spool_open(f->r, f->file_max, &f->spool);
+    if (!e) f->spool.up->filename = filename;
+    return e;
+}
+
+static hab_err_t *part_data(void *baton, const char *bytes, apr_size_t len)
+{
+    form_read_t *f = baton;
+    if (f->in_skip) return NULL;
+    if (f->in_file) return spool_add(&f->spool, bytes, len);
+    if (f->fields_used + len > f->fields_max) return too_large(f->r, f->fields_max);
+    f->fields_used += len;
+    char *grown = apr_palloc(f->r->pool, f->value_len + len + 1);
+    if (f->value_len) memcpy(grown, f->value, f->value_len);
+    memcpy(grown + f->value_len, bytes, len);
+    f->value_len += len;
+    grown[f->value_len] = '\0';
+    f->value = grown;
+    return NULL;
+}
+
+static hab_err_t *part_end(void *baton)
+{
+    form_read_t *f = baton;
+    if (f->in_skip) return NULL;
+    if (f->in_file) {
+        hab_err_t *e = spool_close(&f->spool);
+        if (!e) f->upload = f->spool.up;
+        return e;
+    }
+    const char *value = f->value ? f->value : "";
+    if (!hab_utf8_valid(value, f->value_len) || !hab_utf8_valid(f->name, strlen(f->name)))
+        return hab_err_bad_request(f->r->pool, NULL, "The form holds text that is not UTF-8.");
+    hab_form_pair_t *pair = apr_array_push(f->pairs);
+    pair->name = f->name;
+    pair->value = value;
+    return NULL;
+}
+
+static hab_err_t *multipart_feed(void *baton, const char *buf, apr_size_t n)
+{
+    return hab_multipart_feed(baton, buf, n);
+}
+
+hab_err_t *hab_read_multipart_form(request_rec *r, apr_off_t file_max, apr_size_t fields_max,
+                                   apr_array_header_t **pairs, hab_upload_t **upload)
+{
+    form_read_t f = {r, apr_array_make(r->pool, 8, sizeof(hab_form_pair_t)), fields_max, 0, NULL, NULL, 0, 0, 0,
+                     {0}, file_max, NULL};
+    hab_multipart_sink_t sink = {&f, part_begin, part_data, part_end};
+    hab_multipart_t *m;
+    hab_err_t *e = declared_length(r, file_max + (apr_off_t)fields_max + 64 * 1024);
+    if (!e) e = hab_multipart_new(r->pool, apr_table_get(r->headers_in, "Content-Type"), &sink, &m);
+    if (!e) e = read_pieces(r, multipart_feed, m);
+    if (!e) e = hab_multipart_finish(m);
+    if (e) return e;
+    *pairs = f.pairs;
+    *upload = f.upload;
     return NULL;
 }
 

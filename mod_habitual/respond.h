@@ -21,6 +21,11 @@ struct hab_store;
  * arrives (deleted when r->pool goes): its size, SHA-256 and first bytes;
  * 413 when there is more, and then nothing is kept. */
 hab_err_t *hab_spool_body(request_rec *r, apr_off_t max, struct hab_upload **upload);
+/* A page's form sent as multipart/form-data: its fields (at most
+ * fields_max bytes in all) as pairs, and its one file input "file", if a
+ * file was chosen, spooled as hab_spool_body does (at most file_max). */
+hab_err_t *hab_read_multipart_form(request_rec *r, apr_off_t file_max, apr_size_t fields_max,
+                                   apr_array_header_t **pairs, struct hab_upload **upload);
 /* A stored file, chunk by chunk from the store, as an attachment. */
 int hab_respond_stream(request_rec *r, struct hab_store *store, const struct hab_stream *st);
 

@@ -27,6 +27,7 @@ typedef struct hab_upload {
     const char *sha256;        /* lower-case hex */
     const unsigned char *head;
     apr_size_t head_len;
+    const char *filename;      /* as a page's form named it, or NULL */
 } hab_upload_t;
 
 /* A stored file to send in pieces (hab_evidence_chunk), once the access

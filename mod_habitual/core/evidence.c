@@ -30,9 +30,13 @@ static const char *safe_filename(apr_pool_t *p, const char *name)
     return *s ? s : NULL;
 }
 
-static const char *query_text(const hab_request_in_t *in, const char *key)
+/* From the query (the API) or the posted form (the page). */
+static const char *param(apr_pool_t *p, const hab_request_in_t *in, const char *key)
 {
     const char *v = in->query ? hab_j_str(in->query, key) : NULL;
+    const json_t *posted = in->body ? json_object_get(in->body, key) : NULL;
+    if (!v && json_is_string(posted)) v = json_string_value(posted);
+    if (!v && json_is_integer(posted)) v = apr_psprintf(p, "%" JSON_INTEGER_FORMAT, json_integer_value(posted));
     return v && !hab_blank(v) ? v : NULL;
 }
 
@@ -83,16 +87,18 @@ hab_err_t *hab_step_add_evidence(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     const hab_upload_t *up = in->upload;
     hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_EVIDENCE_ADD, in->case_id, &c);
     if (e) return e;
-    const char *description = query_text(in, "description"), *filename = safe_filename(ctx->p, query_text(in, "filename"));
+    const char *description = param(ctx->p, in, "description");
+    const char *filename = safe_filename(ctx->p, param(ctx->p, in, "filename") ? param(ctx->p, in, "filename")
+                                                                            : up ? up->filename : NULL);
     long long contact;
-    if (!up) return hab_err_bad_request(ctx->p, NULL, "Send the file as the request body.");
     if (!description)
         return hab_err_field(ctx->p, 422, "missing-field", "description", "Say what the file is (description).");
     if (strlen(description) > HAB_LONG_TEXT)
         return hab_err_field(ctx->p, 400, "invalid-field", "description", "The description is too long.");
-    if (!filename)
+    if (!filename && up)
         return hab_err_field(ctx->p, 422, "missing-field", "filename", "Give the file's name (filename).");
-    if ((e = contact_of_case(ctx, c->id, query_text(in, "contact"), &contact))) return e;
+    if ((e = contact_of_case(ctx, c->id, param(ctx->p, in, "contact"), &contact))) return e;
+    if (!up) return hab_err_field(ctx->p, 422, "missing-field", "file", "Choose the file to attach.");
     if (up->size == 0) return hab_err_field(ctx->p, 400, "invalid-field", "file", "The file is empty.");
     const char *type = hab_evidence_type(up->head, up->head_len);
     if (!type)

@@ -274,6 +274,7 @@ hab_err_t *hab_form_to_json(apr_pool_t *p, const hab_widget_t *widgets, const ha
             break;
         }
         case HAB_W_RESTRICTIONS: v = restrictions_value(p, posted); break;
+        case HAB_W_FILE: break; /* the glue spooled it: the step reads the upload */
         }
         if (v) set_path(body, w->key, v);
     }
@@ -326,6 +327,19 @@ static const char *text_widget(apr_pool_t *p, const hab_widget_t *w, const char 
                    "err", err, "ec", *err ? " govuk-input--error" : "", "w", number ? " govuk-input--width-4" : "",
                    "name", name, "num", number ? " inputmode=\"numeric\" spellcheck=\"false\"" : "",
                    "v", value ? value : "", "desc", described_by(p, id, w->hint, err), NULL);
+}
+
+/* GOV.UK's file upload: a file is never shown again, so it is chosen anew
+ * after an error. */
+static const char *file_widget(apr_pool_t *p, const hab_widget_t *w, const char *id, const char *name,
+                               const char *err)
+{
+    return hab_tpl(p, "<div class=\"{{g}}\"><label class=\"govuk-label govuk-label--s\" for=\"{{id}}\">{{label}}</label>"
+                      "{{{hint}}}{{{err}}}<input class=\"govuk-file-upload{{ec}}\" id=\"{{id}}\" name=\"{{name}}\" "
+                      "type=\"file\"{{{desc}}}></div>",
+                   "g", group_class(err), "id", id, "label", w->label, "hint", hint_markup(p, id, w->hint),
+                   "err", err, "ec", *err ? " govuk-file-upload--error" : "", "name", name,
+                   "desc", described_by(p, id, w->hint, err), NULL);
 }
 
 static const char *textarea_widget(apr_pool_t *p, const hab_widget_t *w, const char *id, const char *name,
@@ -463,6 +477,7 @@ const char *hab_form_widget(apr_pool_t *p, const hab_widget_t *w, const hab_post
     case HAB_W_CHECKBOXES: return choice_widget(p, w, id, name, posted, err, w->options, 1, 0);
     case HAB_W_YESNO: return choice_widget(p, w, id, name, posted, err, yes_no, 0, 1);
     case HAB_W_RESTRICTIONS: return restrictions_widget(p, w, posted, err);
+    case HAB_W_FILE: return file_widget(p, w, id, name, err);
     }
     return "";
 }
@@ -472,13 +487,18 @@ const char *hab_form_render(apr_pool_t *p, const hab_widget_t *widgets, const ha
                             const char *button, const char *action)
 {
     hab_html_t *h = hab_html_new(p);
-    for (const hab_widget_t *w = widgets; w->key; w++) hab_html_add(h, hab_form_widget(p, w, posted, errors));
+    int files = 0;
+    for (const hab_widget_t *w = widgets; w->key; w++) {
+        hab_html_add(h, hab_form_widget(p, w, posted, errors));
+        files |= w->kind == HAB_W_FILE;
+    }
     /* an explicit action: the page's own address, never with a #fragment
      * (after the skip link), so a re-shown form can focus its errors */
-    return hab_tpl(p, "<form method=\"post\" action=\"{{a}}\" novalidate><input type=\"hidden\" name=\"csrf_token\" value=\"{{t}}\">"
+    return hab_tpl(p, "<form method=\"post\" action=\"{{a}}\"{{{enc}}} novalidate><input type=\"hidden\" name=\"csrf_token\" value=\"{{t}}\">"
                       "{{{fields}}}<div class=\"govuk-button-group\"><button type=\"submit\" class=\"govuk-button\" "
                       "data-module=\"govuk-button\" data-prevent-double-click=\"true\">{{b}}</button></div></form>",
-                   "a", action, "t", csrf_token, "fields", hab_html_str(h), "b", button, NULL);
+                   "a", action, "enc", files ? " enctype=\"multipart/form-data\"" : "", "t", csrf_token,
+                   "fields", hab_html_str(h), "b", button, NULL);
 }
 
 /* "restrictions[2].channels" or "person.name" -> the widget whose key the

@@ -203,6 +203,14 @@ static const hab_widget_t w_triage[] = {
      "Enter the service it was passed to"},
     {"reference", "Their reference (optional)", NULL, HAB_W_TEXT, NULL, NULL},
     {NULL, NULL, NULL, 0, NULL, NULL}};
+static const hab_widget_t w_evidence[] = {
+    {"file", "The file", "A PDF, a photo (PNG, JPEG, GIF), a recording (MP3, WAV, Ogg, M4A), an email (.eml) or a "
+     "text file; at most 10 MB unless the administrator set otherwise.", HAB_W_FILE, NULL, "Choose the file to attach"},
+    {"description", "What it is", "For example: the customer's letter of 3 March, or a recording of the call.",
+     HAB_W_TEXTAREA, NULL, "Say what the file is"},
+    {"contact", "Number of the contact it belongs to (optional)", "As shown in the chronology.", HAB_W_NUMBER, NULL,
+     NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL}};
 static const hab_widget_t w_interim_lift[] = {
     {"reason", "Why the interim restriction is lifted", "It is quoted in the letter to the customer.",
      HAB_W_TEXTAREA, NULL, "Enter why the interim restriction is lifted"},
@@ -276,6 +284,9 @@ static const page_step_t page_steps[] = {
      "For any customer, at any time. Only the customer experience manager, the monitoring officer and the chief "
      "executive see them. Letters open in the format chosen, and copy the person named.", w_adjustments,
      "Save the adjustments", "Adjustments recorded"},
+    {"evidence", HAB_ROUTE_EVIDENCE_ADD, "Attach evidence",
+     "A document, photo, recording or email for the file. Only the customer experience manager, the monitoring "
+     "officer and the chief executive can open it.", w_evidence, "Attach the file", "Evidence attached"},
     {"correspondence", HAB_ROUTE_CORRESPONDENCE_ADD, "Record post received",
      "Post from a customer whose correspondence is restricted is acknowledged but not answered. The customer "
      "experience manager still reads each item for new issues and safeguarding.", w_correspondence,

@@ -25,7 +25,7 @@ const WIDTH = 1024;
 // The procedure's steps as pages: cases/{id}/<slug> (mod_habitual/core/pages_case.c).
 const STEP_SLUGS = ['contacts', 'warning', 'close', 'report', 'decision', 'review', 'review-decision', 'appeal',
   'appeal-decision', 'grants', 'statements', 'hold', 'interim-lift', 'person', 'corrections', 'copies', 'adjustments',
-  'correspondence', 'triage'];
+  'correspondence', 'triage', 'evidence'];
 
 // Words of the machinery that have no place in a message to council staff: JSON
 // keys and literals, dotted field paths, ISO date patterns.

@@ -385,6 +385,7 @@ const STEPS = {
   corrections: { title: 'Withdraw an entry made in error', button: 'Withdraw the entry', done: 'Entry withdrawn' },
   copies: { title: 'Change who letters are copied to', button: 'Save the copy list', done: 'Copy list changed' },
   adjustments: { title: 'Record reasonable adjustments', button: 'Save the adjustments', done: 'Adjustments recorded' },
+  evidence: { title: 'Attach evidence', button: 'Attach the file', done: 'Evidence attached' },
   correspondence: { title: 'Record post received', button: 'Record the item', done: 'Item recorded for the post queue' },
   triage: { title: 'Decide an item of post', button: 'Record the decision', done: 'Item decided' },
 };
@@ -591,6 +592,15 @@ async function pages(run) {
   await emptyStep(chris, C.reported, 'decision');
   // the post queue (issue 15): the interim restriction (R8) makes contact written-only
   for (const slug of ['correspondence', 'triage']) await emptyStep(carol, C.interim, slug);
+  // evidence (issue 14): GOV.UK's file upload, sent as multipart/form-data
+  await emptyStep(carol, C.active, 'evidence');
+  await stepFromCase(carol, C.active, 'evidence');
+  await carol.page.getByLabel('The file', { exact: true }).setInputFiles({
+    name: 'letter of 3 March.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%browser\n%%EOF\n') });
+  await carol.fill('What it is', "The customer's letter of 3 March.");
+  await submitStep(carol, 'evidence');
+  run.check(await carol.page.getByRole('link', { name: 'letter of 3 March.pdf' }).count() === 1, 'assert',
+    carol.label('case page: evidence attached'), 'the case page should list the file with a link to save it');
   await recordAndDecidePost(carol, C.interim, today, 'pages');
   await alice.open('triage', 'the post queue (the CEM\'s: 403)', { status: 403 });
 

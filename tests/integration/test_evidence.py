@@ -187,3 +187,36 @@ def test_habitual_evidence_max_bytes_sets_the_limit(own_rig):
     r = own_rig.as_user("carol").post("api/cases/%d/evidence" % cid, params={"description": "x", "filename": "x.pdf"},
                                       data=iter([b"%PDF-1.4\n", b"y" * 5000]))
     assert r.status_code == 413
+
+
+# ---- the page's form (multipart/form-data, GOV.UK file upload) ----
+
+def test_the_page_form_attaches_a_file(shared_rig):
+    rig = shared_rig
+    cid = active_case(rig)
+    carol = rig.as_user("carol")
+    assert "cases/%d/evidence" % cid in carol.get("cases/%d" % cid).text           # "Attach evidence"
+    form = carol.get("cases/%d/evidence" % cid)
+    assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
+    assert 'class="govuk-file-upload' in form.text and 'type="file"' in form.text
+    # no file chosen (a browser sends an empty filename): the form again, saying so; nothing stored
+    counts = rig.db.counts()
+    empty = carol.session.post(carol.url("cases/%d/evidence" % cid), allow_redirects=False, timeout=30,
+                               data={"csrf_token": carol.token(), "description": "The letter."},
+                               files={"file": ("", b"", "application/octet-stream")})
+    assert empty.status_code == 422 and "Choose the file to attach" in empty.text
+    assert rig.db.counts() == counts
+    # a forged token: refused, nothing stored
+    forged = carol.session.post(carol.url("cases/%d/evidence" % cid), allow_redirects=False, timeout=30,
+                                data={"csrf_token": "x", "description": "The letter."},
+                                files={"file": ("letter.pdf", PDF, "application/pdf")})
+    assert forged.status_code == 403 and rig.db.counts() == counts
+    done = carol.session.post(carol.url("cases/%d/evidence" % cid), allow_redirects=False, timeout=30,
+                              data={"csrf_token": carol.token(), "description": "The customer's letter."},
+                              files={"file": ("letter of 3 March.pdf", PDF, "application/pdf")})
+    assert done.status_code == 303 and done.headers["Location"].endswith("cases/%d?done=evidence" % cid), done.text
+    [ev] = [e for e in case_file(rig, cid)["evidence"] if e["description"] == "The customer's letter."]
+    assert ev["filename"] == "letter of 3 March.pdf" and ev["sha256"] == hashlib.sha256(PDF).hexdigest()
+    page = carol.get("cases/%d?done=evidence" % cid).text
+    assert "Evidence attached" in page and "api/cases/%d/evidence/%d" % (cid, ev["id"]) in page
+    assert download(rig, cid, ev["id"]).content == PDF
