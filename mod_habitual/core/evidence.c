@@ -36,7 +36,7 @@ static const char *param(apr_pool_t *p, const hab_request_in_t *in, const char *
     const char *v = in->query ? hab_j_str(in->query, key) : NULL;
     const json_t *posted = in->body ? json_object_get(in->body, key) : NULL;
     if (!v && json_is_string(posted)) v = json_string_value(posted);
-    if (!v && json_is_integer(posted)) v = apr_psprintf(p, "%" JSON_INTEGER_FORMAT, json_integer_value(posted));
+    if (!v && json_is_integer(posted)) v = apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(posted));
     return v && !hab_blank(v) ? v : NULL;
 }
 
