@@ -44,6 +44,7 @@ void *hab_create_dir_conf(apr_pool_t *p, char *dir)
     c->evidence_max = HAB_UNSET;
     c->review_grace_days = HAB_UNSET;
     c->role_cache_seconds = HAB_UNSET;
+    c->nesting_depth = HAB_UNSET;
     return c;
 }
 
@@ -90,7 +91,24 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(council_name);
     c->role_cache_seconds = add->role_cache_seconds != HAB_UNSET ? add->role_cache_seconds
                                                                  : base->role_cache_seconds;
+    /* a section naming teams names them all; else it inherits its parent's */
+    c->team_names = add->team_names ? add->team_names : base->team_names;
+    c->team_dns = add->team_names ? add->team_dns : base->team_dns;
+    c->nesting_depth = add->nesting_depth != HAB_UNSET ? add->nesting_depth : base->nesting_depth;
     return c;
+}
+
+int hab_dir_nesting_depth(const hab_dir_conf *dc)
+{
+    return dc->nesting_depth == HAB_UNSET ? 0 : dc->nesting_depth;
+}
+
+const char *hab_dir_team_names(apr_pool_t *p, const hab_dir_conf *dc)
+{
+    const char *out = ",";
+    for (int i = 0; dc->team_names && i < dc->team_names->nelts; i++)
+        out = apr_pstrcat(p, out, APR_ARRAY_IDX(dc->team_names, i, const char *), ",", NULL);
+    return out;
 }
 
 int hab_dir_appeal_days(const hab_dir_conf *dc)
@@ -229,6 +247,48 @@ static const char *set_role_group(cmd_parms *cmd, void *dcv, const char *role, c
     if (!*dn || !strchr(dn, '='))
         return apr_psprintf(cmd->pool, "HabitualRoleGroup %s: '%s' is not a DN", role, dn);
     dc->group_dn[index] = dn;
+    dc->touched = 1;
+    return NULL;
+}
+
+/* HabitualTeam NAME DN: a team a notice can be passed to (issue 15). */
+static const char *set_team(cmd_parms *cmd, void *dcv, const char *name, const char *dn)
+{
+    hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualTeam");
+    if (err) return err;
+    size_t n = strlen(name);
+    int ok = n >= 1 && n <= 40;
+    for (const char *c = name; ok && *c; c++) ok = isalnum((unsigned char)*c) || *c == '-';
+    if (!ok)
+        return apr_psprintf(cmd->pool, "HabitualTeam: '%s' is not a team name (1 to 40 letters, digits or "
+                            "hyphens)", name);
+    if (!*dn || !strchr(dn, '='))
+        return apr_psprintf(cmd->pool, "HabitualTeam %s: '%s' is not a DN", name, dn);
+    if (!dc->team_names) {
+        dc->team_names = apr_array_make(cmd->pool, 4, sizeof(const char *));
+        dc->team_dns = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    for (int i = 0; i < dc->team_names->nelts; i++)
+        if (!strcasecmp(APR_ARRAY_IDX(dc->team_names, i, const char *), name))
+            return apr_psprintf(cmd->pool, "HabitualTeam: '%s' is named twice", name);
+    APR_ARRAY_PUSH(dc->team_names, const char *) = name;
+    APR_ARRAY_PUSH(dc->team_dns, const char *) = dn;
+    dc->touched = 1;
+    return NULL;
+}
+
+static const char *set_nesting_depth(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    hab_dir_conf *dc = dcv;
+    const char *err = in_location(cmd, "HabitualGroupNestingDepth");
+    if (err) return err;
+    char *end = NULL;
+    long depth = strtol(arg, &end, 10);
+    if (!*arg || *end || depth < 0 || depth > 10)
+        return apr_psprintf(cmd->pool, "HabitualGroupNestingDepth: '%s' is not a depth from 0 (direct members "
+                            "only) to 10", arg);
+    dc->nesting_depth = (int)depth;
     dc->touched = 1;
     return NULL;
 }
@@ -377,6 +437,11 @@ const command_rec hab_directives[] = {
                   "designation ends (R16; default 28, 0-90)"),
     AP_INIT_TAKE1("HabitualInterimDays", set_day_count, (void *)&interim_days, ACCESS_CONF,
                   "days an interim restriction after violence lasts without a report (default 28)"),
+    AP_INIT_TAKE2("HabitualTeam", set_team, NULL, ACCESS_CONF,
+                  "a team a notice may be passed to: its name and its directory group's DN (repeatable)"),
+    AP_INIT_TAKE1("HabitualGroupNestingDepth", set_nesting_depth, NULL, ACCESS_CONF,
+                  "how deep groups within role and team groups count: 0 (direct members only, the default) "
+                  "to 10"),
     AP_INIT_TAKE1("HabitualEvidenceMaxBytes", set_evidence_max, NULL, ACCESS_CONF,
                   "the largest evidence file accepted, in bytes (default 10485760); keep httpd's "
                   "LimitRequestBody above it"),

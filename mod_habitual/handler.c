@@ -206,6 +206,8 @@ int hab_handle(request_rec *r, const hab_dir_conf *dc, const char *path)
     /* From here on the user is who the directory says, spelt its way: the
      * referrer, authors, deciders, grants, the access log, the CSRF token. */
     ctx.user = canonical;
+    ctx.teams = hab_request_teams(r);
+    ctx.team_names = hab_dir_team_names(r->pool, dc);
     err = check_envelope(r, &ctx, match.route, &in);
     if (err) return refuse(r, &ctx, &in, page, err);
 

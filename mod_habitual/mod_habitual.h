@@ -54,6 +54,9 @@ typedef struct hab_dir_conf {
     int review_grace_days;        /* HAB_UNSET: HabitualReviewGraceDays (R16) */
     const char *council_name;     /* NULL: unset */
     int role_cache_seconds;       /* HAB_UNSET */
+    apr_array_header_t *team_names; /* HabitualTeam NAME DN: NULL unset; names and */
+    apr_array_header_t *team_dns;   /* their groups' DNs, in the order given */
+    int nesting_depth;            /* HAB_UNSET: HabitualGroupNestingDepth (0: direct members only) */
 } hab_dir_conf;
 
 /* config.c */
@@ -68,6 +71,9 @@ int hab_dir_triage_days(const hab_dir_conf *dc);
 long long hab_dir_evidence_max(const hab_dir_conf *dc);
 int hab_dir_review_grace_days(const hab_dir_conf *dc);
 const char *hab_dir_group_attribute(const hab_dir_conf *dc);
+int hab_dir_nesting_depth(const hab_dir_conf *dc);
+/* ",name,name," of the HabitualTeam names ("," for none) */
+const char *hab_dir_team_names(apr_pool_t *p, const hab_dir_conf *dc);
 const char *hab_dir_council_name(const hab_dir_conf *dc);
 int hab_dir_role_cache_seconds(const hab_dir_conf *dc);
 /* Start-up checks: NULL when httpd may start, else the one line to log. */
@@ -82,6 +88,9 @@ void hab_ldap_retrieve(void);
  * when they have no entry).  Resolved once per request. */
 hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *roles,
                              const char **user);
+/* The HabitualTeam names r->user is in, ",a,b," ("," for none), once
+ * hab_request_roles has answered. */
+const char *hab_request_teams(request_rec *r);
 /* The directory behind the core's port for names in bodies (grants). */
 const hab_user_finder_t *hab_request_user_finder(request_rec *r, const hab_dir_conf *dc);
 
@@ -91,6 +100,7 @@ typedef struct {
     int roles_known;        /* roles and roles_err hold the answer for this request */
     unsigned roles;
     const char *user;       /* the directory's own id of r->user, or NULL */
+    const char *teams;      /* ",a,b," of the HabitualTeam groups they are in */
     hab_err_t *roles_err;
 } hab_request_state_t;
 

@@ -20,6 +20,7 @@ static APR_OPTIONAL_FN_TYPE(uldap_connection_find) *fn_find;
 static APR_OPTIONAL_FN_TYPE(uldap_connection_close) *fn_close;
 static APR_OPTIONAL_FN_TYPE(uldap_cache_getuserdn) *fn_getuserdn;
 static APR_OPTIONAL_FN_TYPE(uldap_cache_compare) *fn_compare;
+static APR_OPTIONAL_FN_TYPE(uldap_cache_check_subgroups) *fn_subgroups;
 
 void hab_ldap_retrieve(void)
 {
@@ -27,11 +28,12 @@ void hab_ldap_retrieve(void)
     fn_close = APR_RETRIEVE_OPTIONAL_FN(uldap_connection_close);
     fn_getuserdn = APR_RETRIEVE_OPTIONAL_FN(uldap_cache_getuserdn);
     fn_compare = APR_RETRIEVE_OPTIONAL_FN(uldap_cache_compare);
+    fn_subgroups = APR_RETRIEVE_OPTIONAL_FN(uldap_cache_check_subgroups);
 }
 
 int hab_ldap_available(void)
 {
-    return fn_find && fn_close && fn_getuserdn && fn_compare;
+    return fn_find && fn_close && fn_getuserdn && fn_compare && fn_subgroups;
 }
 
 /* util_ldap_connection_find's "secure" below APR_LDAP_NONE: the server's
@@ -121,12 +123,31 @@ static hab_dir_answer_t find_user(void *baton, apr_pool_t *p, const char *filter
     return HAB_DIR_UNAVAILABLE;
 }
 
+/* Groups within a group, as mod_authnz_ldap's AuthLDAPMaxSubGroupDepth
+ * counts them (util_ldap's cached sub-group comparison): members of these
+ * classes, by these attributes, to HabitualGroupNestingDepth.  A loop in the
+ * directory is walked no deeper than that: it neither hangs nor grants. */
+static char *subgroup_attributes[] = {"member", "uniqueMember", NULL};
+
+static int compare_nested(ldap_baton_t *b, const char *group_dn, const char *attribute, const char *value)
+{
+    int result = fn_compare(b->r, b->ldc, b->cache_url, group_dn, attribute, value);
+    int depth = hab_dir_nesting_depth(b->dc);
+    if (result != LDAP_COMPARE_FALSE || depth == 0) return result;
+    apr_array_header_t *classes = apr_array_make(b->r->pool, 3, sizeof(char *));
+    APR_ARRAY_PUSH(classes, char *) = "groupOfNames";
+    APR_ARRAY_PUSH(classes, char *) = "groupOfUniqueNames";
+    APR_ARRAY_PUSH(classes, char *) = "group";
+    return fn_subgroups(b->r, b->ldc, b->cache_url, group_dn, attribute, value, subgroup_attributes, classes, 0,
+                        depth);
+}
+
 static hab_dir_answer_t is_member(void *baton, apr_pool_t *p, const char *group_dn,
                                   const char *attribute, const char *value)
 {
     ldap_baton_t *b = baton;
     (void)p;
-    int result = fn_compare(b->r, b->ldc, b->cache_url, group_dn, attribute, value);
+    int result = compare_nested(b, group_dn, attribute, value);
     switch (result) {
     case LDAP_COMPARE_TRUE:
         return HAB_DIR_YES;
@@ -185,11 +206,14 @@ static hab_role_groups_t role_groups(const hab_dir_conf *dc)
     groups.attribute = hab_dir_group_attribute(dc);
     groups.user_attribute = dc->ldap_url.attribute;
     groups.filter = dc->ldap_url.filter;
+    groups.team_count = dc->team_names ? dc->team_names->nelts : 0;
+    groups.team_name = dc->team_names ? (const char *const *)dc->team_names->elts : NULL;
+    groups.team_dn = dc->team_names ? (const char *const *)dc->team_dns->elts : NULL;
     return groups;
 }
 
 static hab_err_t *resolve_from_ldap(request_rec *r, const hab_dir_conf *dc, unsigned *roles,
-                                    const char **id)
+                                    const char **id, const char **teams)
 {
     ldap_baton_t b;
     if (!open_directory(r, dc, &b)) {
@@ -200,7 +224,7 @@ static hab_err_t *resolve_from_ldap(request_rec *r, const hab_dir_conf *dc, unsi
     }
     hab_role_groups_t groups = role_groups(dc);
     hab_directory_t dir = {&b, find_user, is_member};
-    hab_err_t *e = hab_roles_resolve(r->pool, &dir, &groups, r->user, roles, id);
+    hab_err_t *e = hab_roles_and_teams_resolve(r->pool, &dir, &groups, r->user, roles, id, teams);
     if (e) e->logged = 1; /* find_user / is_member said why */
     close_directory(&b);
     return e;
@@ -253,6 +277,7 @@ const hab_user_finder_t *hab_request_user_finder(request_rec *r, const hab_dir_c
 typedef struct {
     unsigned roles;
     const char *id;               /* the directory's own id, or NULL */
+    const char *teams;            /* ",a,b," */
     apr_time_t expires;
 } cached_roles_t;
 
@@ -281,10 +306,13 @@ static const char *cache_key(request_rec *r, const hab_dir_conf *dc)
     const char *key = apr_pstrcat(r->pool, dc->ldap_url_text, "\n", hab_dir_group_attribute(dc), NULL);
     for (int i = 0; i < HAB_ROLE_COUNT; i++)
         key = apr_pstrcat(r->pool, key, "\n", dc->group_dn[i] ? dc->group_dn[i] : "", NULL);
+    for (int i = 0; dc->team_names && i < dc->team_names->nelts; i++)
+        key = apr_pstrcat(r->pool, key, "\n", APR_ARRAY_IDX(dc->team_dns, i, const char *), NULL);
+    key = apr_psprintf(r->pool, "%s\n%d", key, hab_dir_nesting_depth(dc));
     return apr_pstrcat(r->pool, key, "\n", r->user, NULL);
 }
 
-static int cache_lookup(apr_pool_t *p, const char *key, unsigned *roles, const char **id)
+static int cache_lookup(apr_pool_t *p, const char *key, unsigned *roles, const char **id, const char **teams)
 {
     int hit = 0;
     if (!role_cache || apr_thread_mutex_lock(role_cache->lock) != APR_SUCCESS) return 0;
@@ -292,13 +320,14 @@ static int cache_lookup(apr_pool_t *p, const char *key, unsigned *roles, const c
     if (e && e->expires > apr_time_now()) {
         *roles = e->roles;
         *id = e->id ? apr_pstrdup(p, e->id) : NULL;  /* the cache's pool may be cleared */
+        *teams = apr_pstrdup(p, e->teams);
         hit = 1;
     }
     apr_thread_mutex_unlock(role_cache->lock);
     return hit;
 }
 
-static void cache_store(const char *key, unsigned roles, const char *id, int seconds)
+static void cache_store(const char *key, unsigned roles, const char *id, const char *teams, int seconds)
 {
     if (!role_cache || apr_thread_mutex_lock(role_cache->lock) != APR_SUCCESS) return;
     cached_roles_t *e = apr_hash_get(role_cache->entries, key, APR_HASH_KEY_STRING);
@@ -314,19 +343,21 @@ static void cache_store(const char *key, unsigned roles, const char *id, int sec
     /* a new id only when it changed: the entry's pool is never freed piecemeal */
     if (!id) e->id = NULL;
     else if (!e->id || strcmp(e->id, id) != 0) e->id = apr_pstrdup(role_cache->pool, id);
+    if (!e->teams || strcmp(e->teams, teams) != 0) e->teams = apr_pstrdup(role_cache->pool, teams);
     e->expires = apr_time_now() + apr_time_from_sec(seconds);
     apr_thread_mutex_unlock(role_cache->lock);
 }
 
 /* Keyed by the name as single sign-on sent it: "Chris" and "chris" are two
  * entries holding the same roles and the same canonical id. */
-static hab_err_t *resolve(request_rec *r, const hab_dir_conf *dc, unsigned *roles, const char **id)
+static hab_err_t *resolve(request_rec *r, const hab_dir_conf *dc, unsigned *roles, const char **id,
+                          const char **teams)
 {
     int seconds = hab_dir_role_cache_seconds(dc);
     const char *key = seconds > 0 ? cache_key(r, dc) : NULL;
-    if (key && cache_lookup(r->pool, key, roles, id)) return NULL;
-    hab_err_t *err = resolve_from_ldap(r, dc, roles, id);
-    if (!err && key) cache_store(key, *roles, *id, seconds);
+    if (key && cache_lookup(r->pool, key, roles, id, teams)) return NULL;
+    hab_err_t *err = resolve_from_ldap(r, dc, roles, id, teams);
+    if (!err && key) cache_store(key, *roles, *id, *teams, seconds);
     return err;
 }
 
@@ -335,10 +366,16 @@ hab_err_t *hab_request_roles(request_rec *r, const hab_dir_conf *dc, unsigned *r
 {
     hab_request_state_t *memo = hab_request_state(r);
     if (!memo->roles_known) {
-        memo->roles_err = resolve(r, dc, &memo->roles, &memo->user);
+        memo->roles_err = resolve(r, dc, &memo->roles, &memo->user, &memo->teams);
         memo->roles_known = 1;
     }
     *roles = memo->roles_err ? 0 : memo->roles;
     *user = memo->roles_err ? NULL : memo->user;
     return memo->roles_err;
+}
+
+const char *hab_request_teams(request_rec *r)
+{
+    hab_request_state_t *memo = hab_request_state(r);
+    return memo->roles_known && !memo->roles_err && memo->teams ? memo->teams : ",";
 }

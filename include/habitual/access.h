@@ -18,7 +18,8 @@ typedef enum {
     HAB_SEE_FULL          /* cem, monitoring officer, chief executive */
 } hab_sight_t;
 
-hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, unsigned roles);
+/* teams: ",a,b," of the HabitualTeam groups user is in (NULL: none). */
+hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, const char *teams, unsigned roles);
 
 struct hab_ctx;
 /* The one gate for "not found" (README "Need to know"): the case, with the
@@ -43,7 +44,7 @@ typedef struct hab_case_peek {
 } hab_case_peek_t;
 
 hab_err_t *hab_case_peek(hab_store_t *s, apr_pool_t *p, long long id, const char *user,
-                         const char *today, hab_case_peek_t *peek);
+                         const char *teams, const char *today, hab_case_peek_t *peek);
 /* Could this user see anything of the case?  A necessary condition for
  * hab_access_sight, checked first so that a case the user may not see costs
  * the same one query as a case that does not exist (SPEC §5: nothing is

@@ -121,9 +121,16 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
                                hab_case_parts_t parts, hab_case_t **out);
 
 /* Does an active grant (not revoked, not expired when loaded) name user? */
-int hab_case_granted(const hab_case_t *c, const char *user);
+/* Does an active grant let user (or one of the teams ",a,b," they are in)
+ * hold the notice?  The grant that does: the user's own before a team's. */
+int hab_case_granted(const hab_case_t *c, const char *user, const char *teams);
+const json_t *hab_case_grant_of(const hab_case_t *c, const char *user, const char *teams);
 
 /* The same in SQL, for a periods row aliased pe (text dates compare as dates). */
+/* A grant to a team the user is in: binds one parameter, the user's teams
+ * as ",a,b," (team names hold no ',' '%' or '_'). */
+#define HAB_SQL_TEAM_GRANT(g) "(" g "team IS NOT NULL AND ? LIKE '%,' || " g "team || ',%')"
+
 #define HAB_SQL_LAST_DAY(pe) "(CASE WHEN " pe ".review_deadline < " pe ".end_date THEN " pe ".review_deadline " \
                              "ELSE " pe ".end_date END)"
 

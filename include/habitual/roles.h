@@ -57,6 +57,10 @@ typedef struct hab_role_groups {
     const char *attribute;          /* e.g. "member"; values are user DNs */
     const char *user_attribute;     /* e.g. "uid" from the URL */
     const char *filter;             /* the URL's filter, e.g. "(objectClass=*)" */
+    /* HabitualTeam: team_count names and their groups' DNs */
+    const char *const *team_name;
+    const char *const *team_dn;
+    int team_count;
 } hab_role_groups_t;
 
 /* Roles of user: 0 when the directory has no entry for them.  Returns a
@@ -66,6 +70,13 @@ typedef struct hab_role_groups {
 hab_err_t *hab_roles_resolve(apr_pool_t *p, const hab_directory_t *dir,
                              const hab_role_groups_t *groups,
                              const char *user, unsigned *roles, const char **id);
+
+/* As hab_roles_resolve, and *teams: the HabitualTeam names the user is in,
+ * as ",name,name," ("," for none; the form SQL matches a grant's team
+ * against), asked of the directory as the role groups are. */
+hab_err_t *hab_roles_and_teams_resolve(apr_pool_t *p, const hab_directory_t *dir,
+                                       const hab_role_groups_t *groups, const char *user,
+                                       unsigned *roles, const char **id, const char **teams);
 
 /* The directory's own id for name (README, "Roles": user ids are
  * canonical): the entry is found with the URL's filter and attribute (the

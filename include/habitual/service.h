@@ -32,6 +32,8 @@ typedef struct hab_ctx {
     hab_store_t *store;
     const char *user;          /* the directory's own id of r->user (README, "Roles") */
     unsigned roles;
+    const char *teams;         /* ",a,b,": the HabitualTeam groups the user is in ("," or NULL: none) */
+    const char *team_names;    /* ",a,b,": every HabitualTeam configured here */
     const hab_secret_t *secret; /* HabitualSecretFile: CSRF tokens */
     const hab_secret_t *checkpoint_key; /* HabitualCheckpointKeyFile, or NULL */
     long long now_seconds;     /* Unix time of the request */

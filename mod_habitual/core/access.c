@@ -28,19 +28,19 @@ int hab_access_may_hear_appeal(const hab_case_t *c, const char *user, unsigned r
            !in_list(c->involved, user);
 }
 
-hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, unsigned roles)
+hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, const char *teams, unsigned roles)
 {
     if (roles & HAB_ROLES_CASE_OFFICERS) return HAB_SEE_FULL;
     if (c->referred_by && !strcmp(c->referred_by, user)) return HAB_SEE_REFERRAL;
     if (hab_access_may_hear_appeal(c, user, roles)) return HAB_SEE_APPEAL;
     int in_force = json_array_size(c->restrictions) > 0;
-    if (in_force && ((roles & HAB_ROLE_CHIEF_OFFICER) || hab_case_granted(c, user)))
+    if (in_force && ((roles & HAB_ROLE_CHIEF_OFFICER) || hab_case_granted(c, user, teams)))
         return HAB_SEE_NOTICE;
     return HAB_SEE_NONE;
 }
 
 hab_err_t *hab_case_peek(hab_store_t *s, apr_pool_t *p, long long id, const char *user,
-                         const char *today, hab_case_peek_t *peek)
+                         const char *teams, const char *today, hab_case_peek_t *peek)
 {
     hab_rows_t *r;
     memset(peek, 0, sizeof(*peek));
@@ -48,12 +48,12 @@ hab_err_t *hab_case_peek(hab_store_t *s, apr_pool_t *p, long long id, const char
         s, p, &r,
         "SELECT c.status, c.referred_by, " HAB_SQL_LAST_DAY("pe") ", "
         "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND " HAB_SQL_IN_FORCE("x.") "), "
-        "(SELECT count(*) FROM grants g WHERE g.case_id = c.id AND g.grantee = ? AND g.revoked_at IS NULL "
-        " AND g.expires >= ?), "
+        "(SELECT count(*) FROM grants g WHERE g.case_id = c.id AND (g.grantee = ? OR "
+        HAB_SQL_TEAM_GRANT("g.") ") AND g.revoked_at IS NULL AND g.expires >= ?), "
         "(SELECT count(*) FROM appeals a WHERE a.case_id = c.id AND NOT EXISTS "
         " (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)) "
         "FROM cases c LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-        "WHERE c.id = ?", "tttti", today, today, user, today, id);
+        "WHERE c.id = ?", "ttttti", today, today, user, teams ? teams : ",", today, id);
     if (e || r->nrows == 0) return e;
     peek->exists = 1;
     peek->status = hab_effective_status(hab_rows_text(r, 0, 0), hab_rows_text(r, 0, 2), today, &peek->lapsed);
@@ -74,18 +74,32 @@ int hab_access_may_see(const hab_case_peek_t *peek, const char *user, unsigned r
     return peek->restrictions_in_force && ((roles & HAB_ROLE_CHIEF_OFFICER) || peek->granted_to_user);
 }
 
+/* A notice seen only through a team grant: the access log names the grant
+ * beside the user who looked (team-grant:ID:TEAM). */
+static void note_team_grant(hab_ctx_t *ctx, const hab_case_t *c, int sight)
+{
+    if (sight != HAB_SEE_NOTICE || (ctx->roles & HAB_ROLE_CHIEF_OFFICER) || ctx->acting_as) return;
+    const json_t *g = hab_case_grant_of(c, ctx->user, ctx->teams);
+    const char *team = g ? json_string_value(json_object_get(g, "team")) : NULL;
+    if (team)
+        ctx->acting_as = apr_psprintf(ctx->p, "team-grant:%" APR_INT64_T_FMT ":%s",
+                                      (apr_int64_t)json_integer_value(json_object_get(g, "id")), team);
+}
+
 hab_err_t *hab_access_load(hab_ctx_t *ctx, long long id, hab_case_parts_t parts, hab_sight_t min_sight,
                            hab_case_t **c, int *sight)
 {
     hab_case_peek_t peek;
     *c = NULL;
     *sight = HAB_SEE_NONE;
-    hab_err_t *e = hab_case_peek(ctx->store, ctx->p, id, ctx->user, ctx->today, &peek);
+    hab_err_t *e = hab_case_peek(ctx->store, ctx->p, id, ctx->user, ctx->teams, ctx->today, &peek);
     if (e) return e;
     if (!hab_access_may_see(&peek, ctx->user, ctx->roles)) return hab_err_not_found(ctx->p);
     if ((e = hab_case_load_parts(ctx->store, ctx->p, id, ctx->today, parts, c))) return e;
-    *sight = *c ? (int)hab_access_sight(*c, ctx->user, ctx->roles) : HAB_SEE_NONE;
-    return *sight == HAB_SEE_NONE || *sight < (int)min_sight ? hab_err_not_found(ctx->p) : NULL;
+    *sight = *c ? (int)hab_access_sight(*c, ctx->user, ctx->teams, ctx->roles) : HAB_SEE_NONE;
+    if (*sight == HAB_SEE_NONE || *sight < (int)min_sight) return hab_err_not_found(ctx->p);
+    note_team_grant(ctx, *c, *sight);
+    return NULL;
 }
 
 /* Special-category data (R10): vulnerability, health, safeguarding. */

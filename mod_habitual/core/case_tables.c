@@ -81,7 +81,7 @@ const hab_case_table_t hab_case_tables[] = {
           "t:email_error"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     {"grants", "grants",
-     COLS("i:id", "t:grantee>user", "t:reason", "t:expires", "t:granted_by", "t:granted_at", "t:revoked_at",
+     COLS("i:id", "t:grantee>user", "t:team", "t:reason", "t:expires", "t:granted_by", "t:granted_at", "t:revoked_at",
           "t:revoked_by"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     {"statements", "statements", COLS("i:id", "t:received", "t:text", "t:recorded_by", "t:recorded_at"),

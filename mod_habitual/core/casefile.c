@@ -469,14 +469,14 @@ static hab_err_t *load_letters_grants(hab_store_t *s, apr_pool_t *p, hab_case_t 
             "kind", hab_json_text(T(r, i, 1)), "issued_at", hab_json_text(T(r, i, 2)),
             "subject", hab_json_text(T(r, i, 3)), "copied_to", hab_json_stored(T(r, i, 4))));
     e = hab_store_q(s, p, &r, "SELECT grantee, reason, expires, granted_by, granted_at, revoked_at, "
-                    "revoked_by, id FROM grants WHERE case_id = ? ORDER BY id", "i", c->id);
+                    "revoked_by, id, team FROM grants WHERE case_id = ? ORDER BY id", "i", c->id);
     if (e) return e;
     c->grants = hab_json_own(p, json_array());
     for (int i = 0; i < r->nrows; i++) {
         int active = !T(r, i, 5) && strcmp(T(r, i, 2), today) >= 0;
         json_array_append_new(c->grants, json_pack(
-            "{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id", (json_int_t)hab_rows_int(r, i, 7),
-            "user", hab_json_text(T(r, i, 0)),
+            "{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id", (json_int_t)hab_rows_int(r, i, 7),
+            "user", T(r, i, 8) ? json_null() : hab_json_text(T(r, i, 0)), "team", hab_json_text(T(r, i, 8)),
             "reason", hab_json_text(T(r, i, 1)), "expires", hab_json_text(T(r, i, 2)),
             "granted_by", hab_json_text(T(r, i, 3)), "granted_at", hab_json_text(T(r, i, 4)),
             "revoked_at", hab_json_text(T(r, i, 5)), "revoked_by", hab_json_text(T(r, i, 6)),
@@ -485,15 +485,32 @@ static hab_err_t *load_letters_grants(hab_store_t *s, apr_pool_t *p, hab_case_t 
     return NULL;
 }
 
-int hab_case_granted(const hab_case_t *c, const char *user)
+/* ",a,b," holds team? */
+static int in_teams(const char *teams, const char *team)
+{
+    size_t n = strlen(team);
+    for (const char *t = teams ? strstr(teams, team) : NULL; t; t = strstr(t + 1, team))
+        if (t > teams && t[-1] == ',' && t[n] == ',') return 1;
+    return 0;
+}
+
+const json_t *hab_case_grant_of(const hab_case_t *c, const char *user, const char *teams)
 {
     size_t i; /* "active" was worked out against today when loaded */
-    json_t *g;
-    json_array_foreach(c->grants, i, g)
-        if (json_is_true(json_object_get(g, "active")) &&
-            !strcmp(json_string_value(json_object_get(g, "user")), user))
-            return 1;
-    return 0;
+    json_t *g, *by_team = NULL;
+    json_array_foreach(c->grants, i, g) {
+        if (!json_is_true(json_object_get(g, "active"))) continue;
+        const char *grantee = json_string_value(json_object_get(g, "user"));
+        const char *team = json_string_value(json_object_get(g, "team"));
+        if (grantee && !strcmp(grantee, user)) return g; /* the user's own grant first */
+        if (team && !by_team && in_teams(teams, team)) by_team = g;
+    }
+    return by_team;
+}
+
+int hab_case_granted(const hab_case_t *c, const char *user, const char *teams)
+{
+    return hab_case_grant_of(c, user, teams) != NULL;
 }
 
 /* A step's load leaves out the chronology and the letters, which no gate or

@@ -697,7 +697,9 @@ static const char *grants_list(hab_ctx_t *ctx, const hab_ui_t *ui, long long id,
     json_array_foreach(grants, i, g) {
         if (!json_is_true(json_object_get(g, "active"))) continue;
         const char **cells = apr_pcalloc(ctx->p, 4 * sizeof(char *));
-        cells[0] = E(hab_j_str(g, "user"));
+        const char *who = hab_j_str(g, "team") ? apr_pstrcat(ctx->p, "Team ", hab_j_str(g, "team"), NULL)
+                                               : hab_j_str(g, "user");
+        cells[0] = E(who);
         cells[1] = E(hab_j_str(g, "reason"));
         cells[2] = E(hab_ui_date(ctx->p, hab_j_str(g, "expires")));
         cells[3] = with_revoke
@@ -708,12 +710,12 @@ static const char *grants_list(hab_ctx_t *ctx, const hab_ui_t *ui, long long id,
                       /* by the grant's id: a user id may hold a '/', which no path can carry */
                       "a", hab_ui_url(ctx->p, ui, case_path(ctx, id, apr_psprintf(ctx->p, "/grants/%" APR_INT64_T_FMT "/revoke",
                                                                                   (apr_int64_t)json_integer_value(json_object_get(g, "id"))))),
-                      "t", ui->csrf_token, "u", hab_j_str(g, "user"), NULL)
+                      "t", ui->csrf_token, "u", who, NULL)
             : "";
         APR_ARRAY_PUSH(rows, const char *const *) = cells;
     }
     if (!rows->nelts) return "<p class=\"govuk-body\">No officer holds this notice.</p>";
-    static const char *const head[] = {"Officer", "Why", "Until", "", NULL};
+    static const char *const head[] = {"Officer or team", "Why", "Until", "", NULL};
     return hab_ui_table(ctx->p, "Officers holding the notice", head, rows);
 }
 
@@ -901,6 +903,32 @@ static const char *step_intro(hab_ctx_t *ctx, const page_step_t *st, const hab_c
     return intro;
 }
 
+/* A step's fields; the grant form also offers the teams this <Location>
+ * names (HabitualTeam), as radios after the officer's user name. */
+static const hab_widget_t *step_widgets(hab_ctx_t *ctx, const page_step_t *st)
+{
+    if (st->route != HAB_ROUTE_GRANT_ADD || !ctx->team_names || strlen(ctx->team_names) < 3) return st->widgets;
+    apr_array_header_t *opts = apr_array_make(ctx->p, 4, sizeof(hab_option_t));
+    char *names = apr_pstrdup(ctx->p, ctx->team_names), *state;
+    for (char *t = apr_strtok(names, ",", &state); t; t = apr_strtok(NULL, ",", &state)) {
+        hab_option_t *o = apr_array_push(opts);
+        o->value = t;
+        o->label = apr_pstrcat(ctx->p, "Team ", t, NULL);
+        o->hint = NULL;
+    }
+    hab_option_t *end = apr_array_push(opts);
+    memset(end, 0, sizeof(*end));
+    int n = 0;
+    while (st->widgets[n].key) n++;
+    hab_widget_t *w = apr_pcalloc(ctx->p, (size_t)(n + 2) * sizeof(*w));
+    w[0] = st->widgets[0];
+    w[0].hint = "Or choose a whole team below.";
+    w[1] = (hab_widget_t){"group", "Or a whole team", "Everyone in the team sees the notice while they are in it.",
+                          HAB_W_RADIOS, (const hab_option_t *)opts->elts, NULL};
+    for (int i = 1; i <= n; i++) w[i + 1] = st->widgets[i];
+    return w;
+}
+
 static void step_page(hab_ctx_t *ctx, hab_result_t *out, const page_step_t *st, const hab_case_t *c,
                       const hab_posted_t *posted, const apr_array_header_t *errors, int status,
                       const char *banner)
@@ -908,7 +936,7 @@ static void step_page(hab_ctx_t *ctx, hab_result_t *out, const page_step_t *st, 
     hab_ui_t ui = hab_page_ui(ctx);
     const char *extra = st->route == HAB_ROUTE_GRANT_ADD ? grants_list(ctx, &ui, c->id, c->grants, 1) : "";
     /* back to the case only for those who may open its page */
-    int file = hab_access_sight(c, ctx->user, ctx->roles) != HAB_SEE_NOTICE;
+    int file = hab_access_sight(c, ctx->user, ctx->teams, ctx->roles) != HAB_SEE_NOTICE;
     const char *back = hab_ui_url(ctx->p, &ui, file ? case_path(ctx, c->id, NULL) : "notices");
     const char *back_text = file ? "Back to the case" : "Back to your notices";
     const char *body = hab_tpl(
@@ -917,8 +945,8 @@ static void step_page(hab_ctx_t *ctx, hab_result_t *out, const page_step_t *st, 
                 "href=\"{{back}}\">{{back_text}}</a></p>",
         "errs", hab_ui_error_summary(ctx->p, errors),
         "id", apr_psprintf(ctx->p, "%" APR_INT64_T_FMT, (apr_int64_t)c->id),
-        "name", hab_j_str(hab_person_shown(c, hab_access_sight(c, ctx->user, ctx->roles)), "name"), "title", st->title, "intro", step_intro(ctx, st, c), "extra", extra,
-        "form", hab_form_render(ctx->p, st->widgets, posted, errors, ui.csrf_token, st->button,
+        "name", hab_j_str(hab_person_shown(c, hab_access_sight(c, ctx->user, ctx->teams, ctx->roles)), "name"), "title", st->title, "intro", step_intro(ctx, st, c), "extra", extra,
+        "form", hab_form_render(ctx->p, step_widgets(ctx, st), posted, errors, ui.csrf_token, st->button,
                                 hab_ui_url(ctx->p, &ui, case_path(ctx, c->id, apr_pstrcat(ctx->p, "/", st->slug, NULL)))),
         "back", back, "back_text", back_text, NULL);
     hab_page_t pg = {st->title, "cases", body, errors && errors->nelts, 0, banner};
@@ -986,7 +1014,7 @@ hab_err_t *hab_page_step(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     hab_posted_t posted = {in->form};
     hab_result_t r;
     json_t *body;
-    hab_err_t *e = hab_form_to_json(ctx->p, st->widgets, &posted, &body);
+    hab_err_t *e = hab_form_to_json(ctx->p, step_widgets(ctx, st), &posted, &body);
     if (e) return e;
     e = run_step(ctx, st->route, in, body, NULL, &r);
     if (!e) {
@@ -999,7 +1027,7 @@ hab_err_t *hab_page_step(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     hab_err_t *le = hab_access_load(ctx, in->case_id, HAB_CASE_WHOLE, HAB_SEE_NOTICE, &c, &sight);
     if (le) return le;
     ctx->refused_rule = e->rule; /* the form again, refused: its entry names the rule */
-    step_page(ctx, out, st, c, &posted, hab_form_errors(ctx->p, st->widgets, e), e->status, NULL);
+    step_page(ctx, out, st, c, &posted, hab_form_errors(ctx->p, step_widgets(ctx, st), e), e->status, NULL);
     return NULL;
 }
 

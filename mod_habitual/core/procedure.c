@@ -1189,7 +1189,8 @@ hab_err_t *hab_interim_lift(hab_ctx_t *ctx, const hab_case_t *c, const char *rea
 /* ---- grants ---- */
 
 static const hab_field_t f_grant[] = {
-    {"user", HAB_F_TEXT, 1, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {"user", HAB_F_TEXT, 0, 0, HAB_SHORT_TEXT, NULL, NULL},
+    {"group", HAB_F_TEXT, 0, 0, HAB_SHORT_TEXT, NULL, NULL},
     {"reason", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
     {"expires", HAB_F_DATE, 1, 0, 0, NULL, NULL},
     {NULL}};
@@ -1200,6 +1201,19 @@ static const char *grant_expiry_limit(hab_ctx_t *ctx, const hab_case_t *c)
 {
     if (!strcmp(c->status, "active") && c->period_end) return c->period_end;
     return hab_date_add_months(ctx->p, ctx->today, 12);
+}
+
+/* The configured team of that name (ignoring case), spelt as configured. */
+static const char *team_named(hab_ctx_t *ctx, const char *name)
+{
+    for (const char *t = ctx->team_names ? ctx->team_names + 1 : ""; *t;) {
+        const char *end = strchr(t, ',');
+        if (!end) break;
+        if ((size_t)(end - t) == strlen(name) && !strncasecmp(t, name, (size_t)(end - t)))
+            return apr_pstrndup(ctx->p, t, (apr_size_t)(end - t));
+        t = end + 1;
+    }
+    return NULL;
 }
 
 hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
@@ -1217,18 +1231,26 @@ hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
         return hab_err_field(ctx->p, 422, "invalid-expiry", "expires",
                              "A notice can be passed on until %s at the latest: the end of the case's current "
                              "period, or 12 months from today for a case not yet decided.", limit);
+    /* to a named officer or to a whole team (HabitualTeam), never both */
+    const char *user = hab_j_str(b, "user"), *team = hab_j_str(b, "group");
+    if (!user == !team)
+        return hab_err_field(ctx->p, 422, "missing-field", user ? "group" : "user",
+                             "Name the officer (user) or the team (group) the notice is passed to: one of them.");
+    const char *grantee = "";
+    if (team && !(team = team_named(ctx, team)))
+        return hab_err_field(ctx->p, 422, "unknown-team", "group",
+                             "No team of that name: the teams are those the administrator named (HabitualTeam).");
     /* the directory's own id: "CHRIS" is stored as chris, a name it does not know is refused */
-    const char *grantee;
-    if ((e = hab_ctx_find_user(ctx, hab_j_str(b, "user"), &grantee))) return e;
+    if (user && (e = hab_ctx_find_user(ctx, user, &grantee))) return e;
     hab_rows_t *r;
     if ((e = hab_store_q(ctx->store, ctx->p, &r,
-                         "INSERT INTO grants(case_id, grantee, reason, expires, granted_by, granted_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?) RETURNING id", "ittttt", c->id, grantee,
+                         "INSERT INTO grants(case_id, grantee, team, reason, expires, granted_by, granted_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", "ittttt" "t", c->id, grantee, team,
                          hab_j_str(b, "reason"), expires, ctx->user, ctx->now)))
         return e;
     hab_step_answer(ctx, out, 201, c->id, c->status);
     json_object_set_new(out->body, "grant_id", json_integer((json_int_t)hab_rows_int(r, 0, 0)));
-    json_object_set_new(out->body, "user", json_string(grantee));
+    json_object_set_new(out->body, team ? "group" : "user", json_string(team ? team : grantee));
     json_object_set_new(out->body, "expires", json_string(expires));
     return NULL;
 }

@@ -197,12 +197,41 @@ static hab_err_t *notice_case_ids(hab_ctx_t *ctx, hab_rows_t **r)
                            HAB_SQL_IN_FORCE("x.") ") ORDER BY c.id", "tt", ctx->today, ctx->today);
     return hab_store_q(ctx->store, ctx->p, r,
                        "SELECT c.id FROM cases c WHERE c.id IN ("
-                       "SELECT g.case_id FROM grants g WHERE g.grantee = ? AND g.revoked_at IS NULL AND g.expires >= ? "
+                       "SELECT g.case_id FROM grants g WHERE (g.grantee = ? OR " HAB_SQL_TEAM_GRANT("g.") ") "
+                       "AND g.revoked_at IS NULL AND g.expires >= ? "
                        "UNION SELECT k.id FROM cases k WHERE k.referred_by = ?) "
                        "AND c.status IN ('referred','warned','reported','active') "
                        "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id AND "
-                       HAB_SQL_IN_FORCE("x.") ") ORDER BY c.id", "ttttt", ctx->user, ctx->today, ctx->user,
-                       ctx->today, ctx->today);
+                       HAB_SQL_IN_FORCE("x.") ") ORDER BY c.id", "tttttt", ctx->user,
+                       ctx->teams ? ctx->teams : ",", ctx->today, ctx->user, ctx->today, ctx->today);
+}
+
+/* The team grants that let this user see notices shown (and no grant of
+ * their own did): named in the access log's entry, team-grant:ID:TEAM,... */
+static hab_err_t *note_team_grants(hab_ctx_t *ctx)
+{
+    if (!ctx->teams || strlen(ctx->teams) < 3 || (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER)) ||
+        !ctx->shown || !ctx->shown->nelts)
+        return NULL;
+    hab_rows_t *r;
+    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
+                               "SELECT g.id, g.team, g.case_id FROM grants g WHERE " HAB_SQL_TEAM_GRANT("g.")
+                               " AND g.revoked_at IS NULL AND g.expires >= ? AND NOT EXISTS (SELECT 1 FROM grants o "
+                               "WHERE o.case_id = g.case_id AND o.grantee = ? AND o.revoked_at IS NULL AND "
+                               "o.expires >= ?) AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.id = g.case_id AND "
+                               "k.referred_by = ?) ORDER BY g.id", "ttttt", ctx->teams, ctx->today, ctx->user,
+                               ctx->today, ctx->user);
+    if (e) return e;
+    const char *used = NULL;
+    for (int i = 0; i < r->nrows; i++)
+        for (int k = 0; k < ctx->shown->nelts; k++)
+            if (APR_ARRAY_IDX(ctx->shown, k, long long) == hab_rows_int(r, i, 2)) {
+                const char *one = apr_pstrcat(ctx->p, T(r, i, 0), ":", T(r, i, 1), NULL);
+                used = used ? apr_pstrcat(ctx->p, used, ",", one, NULL) : one;
+                break;
+            }
+    if (used) ctx->acting_as = apr_pstrcat(ctx->p, "team-grant:", used, NULL);
+    return NULL;
 }
 
 hab_err_t *hab_read_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
@@ -215,7 +244,7 @@ hab_err_t *hab_read_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resu
     for (int i = 0; i < r->nrows; i++)
         if ((e = load_notice(ctx, hab_rows_int(r, i, 0), notices))) return e;
     reply(ctx, out, json_pack("{s:O}", "notices", notices));
-    return NULL;
+    return note_team_grants(ctx);
 }
 
 /* The API's notices: the same answer, kept per process while nothing has
@@ -226,7 +255,8 @@ hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     long long gen = -1;
     hab_err_t *e = hab_changes_read(ctx->store, ctx->p, &gen);
     if (e) return e;
-    const char *key = apr_psprintf(ctx->p, "notices\n%s\n%u\n%s", ctx->user, ctx->roles, ctx->today);
+    const char *key = apr_psprintf(ctx->p, "notices\n%s\n%u\n%s\n%s", ctx->user, ctx->roles, ctx->today,
+                                   ctx->teams ? ctx->teams : ",");
     /* kept as "<case ids>\n<answer>": the entry names the cases either way */
     const char *kept = hab_view_cache_get(ctx->views, ctx->p, key, gen);
     const char *nl = kept ? strchr(kept, '\n') : NULL;
@@ -240,7 +270,7 @@ hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab
         }
         out->status = 200;
         out->json_text = nl + 1;
-        return NULL;
+        return note_team_grants(ctx);
     }
     if ((e = hab_read_notices(ctx, in, out))) return e;
     out->json_text = apr_pstrcat(ctx->p, hab_json_dump(ctx->p, out->body), "\n", NULL);

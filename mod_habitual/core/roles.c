@@ -96,9 +96,17 @@ hab_err_t *hab_roles_resolve(apr_pool_t *p, const hab_directory_t *dir,
                              const hab_role_groups_t *groups,
                              const char *user, unsigned *roles, const char **id)
 {
+    return hab_roles_and_teams_resolve(p, dir, groups, user, roles, id, NULL);
+}
+
+hab_err_t *hab_roles_and_teams_resolve(apr_pool_t *p, const hab_directory_t *dir,
+                                       const hab_role_groups_t *groups, const char *user,
+                                       unsigned *roles, const char **id, const char **teams)
+{
     const char *dn = NULL, *canonical = NULL;
     *roles = 0;
     if (id) *id = NULL;
+    if (teams) *teams = ",";
     if (!user || !*user) return NULL;
 
     switch (hab_dir_find_id(p, dir, groups, user, &dn, &canonical)) {
@@ -121,5 +129,12 @@ hab_err_t *hab_roles_resolve(apr_pool_t *p, const hab_directory_t *dir,
     if (found) found |= HAB_ROLE_STAFF;
     *roles = found;
     if (id) *id = canonical;
+    for (int t = 0; teams && t < groups->team_count; t++) {
+        switch (dir->is_member(dir->baton, p, groups->team_dn[t], groups->attribute, dn)) {
+        case HAB_DIR_YES: *teams = apr_pstrcat(p, *teams, groups->team_name[t], ",", NULL); break;
+        case HAB_DIR_NO: break;
+        case HAB_DIR_UNAVAILABLE: *roles = 0; return directory_down(p);
+        }
+    }
     return NULL;
 }

@@ -177,6 +177,36 @@ START_TEST(roles_from_groups)
 }
 END_TEST
 
+START_TEST(teams_from_team_groups)
+{
+    stub_dir_t d = {NULL, {"carol", "alice", NULL},
+                    {"cn=cem|uid=carol,ou=people", "cn=cc|uid=alice,ou=people", "cn=cc|uid=carol,ou=people",
+                     "cn=night|uid=alice,ou=people", NULL}, 0, 0, 0};
+    hab_directory_t dir = {&d, stub_find, stub_member};
+    hab_role_groups_t g = rig_groups();
+    static const char *const names[] = {"contact-centre", "night-desk", "post-room"};
+    static const char *const dns[] = {"cn=cc", "cn=night", "cn=post"};
+    g.team_name = names;
+    g.team_dn = dns;
+    g.team_count = 3;
+    unsigned roles;
+    const char *teams = NULL;
+    ck_assert_ptr_null(hab_roles_and_teams_resolve(test_pool, &dir, &g, "alice", &roles, NULL, &teams));
+    ck_assert_str_eq(teams, ",contact-centre,night-desk,");
+    ck_assert_uint_eq(roles, HAB_ROLE_STAFF);
+    ck_assert_ptr_null(hab_roles_and_teams_resolve(test_pool, &dir, &g, "carol", &roles, NULL, &teams));
+    ck_assert_str_eq(teams, ",contact-centre,");
+    ck_assert_ptr_null(hab_roles_and_teams_resolve(test_pool, &dir, &g, "ghost", &roles, NULL, &teams));
+    ck_assert_str_eq(teams, ",");
+    /* the directory down while asking about a team: 503, no roles, never a guess */
+    d.down_at_member = 1;
+    hab_err_t *e = hab_roles_and_teams_resolve(test_pool, &dir, &g, "alice", &roles, NULL, &teams);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->status, 503);
+    ck_assert_uint_eq(roles, 0);
+}
+END_TEST
+
 START_TEST(no_entry_no_role_and_metacharacters_escaped)
 {
     stub_dir_t d = {NULL, {"alice", NULL}, {NULL}, 0, 0, 0};
@@ -323,6 +353,7 @@ Suite *suite_roles(void)
     TCase *tc = tcase_create("all");
     tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(tc, roles_from_groups);
+    tcase_add_test(tc, teams_from_team_groups);
     tcase_add_test(tc, no_entry_no_role_and_metacharacters_escaped);
     tcase_add_test(tc, directory_down_is_503_never_a_guess);
     tcase_add_test(tc, staff_group_when_configured);
