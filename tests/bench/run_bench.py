@@ -93,7 +93,7 @@ ThreadsPerChild 25
 MaxRequestWorkers 150
 MaxConnectionsPerChild 0
 """
-OPTIONS = {"stock_mpm": False}   # set from the command line in main
+OPTIONS = {"stock_mpm": False, "nesting_depth": 0}   # set from the command line in main
 
 def out(*a):
     print(*a, flush=True)
@@ -226,6 +226,8 @@ class Site:
         url = "ldap://127.0.0.1:%d/ou=people,%s?uid?sub?(objectClass=inetOrgPerson)" % (slapd.port, rig.SUFFIX)
         groups = "".join('    HabitualRoleGroup %s "%s"\n' % (role, rig.group_dn(cn))
                          for role, cn in rig.ROLE_GROUPS.items())
+        if OPTIONS["nesting_depth"]:   # groups within the role groups count (issue 15)
+            groups += "    HabitualGroupNestingDepth %d\n" % OPTIONS["nesting_depth"]
         extra_server = (STOCK_MPM if OPTIONS["stock_mpm"] else "") + """LDAPConnectionTimeout 3
 LDAPTimeout 5
 LDAPRetries 1
@@ -772,8 +774,11 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the servers' directory")
     ap.add_argument("--stock-mpm", action="store_true",
                     help="Debian's stock mpm_event.conf instead of the rig's one process of 64 threads")
+    ap.add_argument("--nesting-depth", type=int, default=0,
+                    help="HabitualGroupNestingDepth for the module (default 0: direct members only)")
     a = ap.parse_args()
     OPTIONS["stock_mpm"] = a.stock_mpm
+    OPTIONS["nesting_depth"] = a.nesting_depth
     if a.quick:
         a.sizes, a.log, a.duration, a.warmup = "1000,2000,5000", 20000, 3, 1
         a.data_dir = os.path.join(a.data_dir, "quick")
