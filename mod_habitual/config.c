@@ -278,21 +278,6 @@ static const char *set_team(cmd_parms *cmd, void *dcv, const char *name, const c
     return NULL;
 }
 
-static const char *set_nesting_depth(cmd_parms *cmd, void *dcv, const char *arg)
-{
-    hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualGroupNestingDepth");
-    if (err) return err;
-    char *end = NULL;
-    long depth = strtol(arg, &end, 10);
-    if (!*arg || *end || depth < 0 || depth > 10)
-        return apr_psprintf(cmd->pool, "HabitualGroupNestingDepth: '%s' is not a depth from 0 (direct members "
-                            "only) to 10", arg);
-    dc->nesting_depth = (int)depth;
-    dc->touched = 1;
-    return NULL;
-}
-
 static const char *set_group_attribute(cmd_parms *cmd, void *dcv, const char *attr)
 {
     hab_dir_conf *dc = dcv;
@@ -338,35 +323,41 @@ static const char *set_checkpoint_key_file(cmd_parms *cmd, void *dcv, const char
     return NULL;
 }
 
-/* The day counts (HabitualAppealDays, HabitualInterimDays,
- * HabitualReviewGraceDays, HabitualTriageDays): one setter, each with its
- * bounds and field (cmd->info). */
+/* The bounded numbers (the day counts, HabitualRoleCacheTTL,
+ * HabitualGroupNestingDepth): one setter, each with its bounds, words and
+ * field (cmd->info).  "NAME: 'x' is not WHAT from LOW to MAX". */
 typedef struct {
-    const char *name, *unit;
+    const char *name, *what;
     int min, max;
     size_t offset;                /* an int in hab_dir_conf */
-} day_count_t;
+    const char *low;              /* how the message says min, or NULL: the number */
+} bounded_number_t;
 
-static const day_count_t appeal_days = {"HabitualAppealDays", "working days", 1, HAB_APPEAL_DAYS_MAX,
-                                        APR_OFFSETOF(hab_dir_conf, appeal_days)};
-static const day_count_t interim_days = {"HabitualInterimDays", "days", HAB_INTERIM_DAYS_MIN, HAB_INTERIM_DAYS_MAX,
-                                         APR_OFFSETOF(hab_dir_conf, interim_days)};
-static const day_count_t review_grace_days = {"HabitualReviewGraceDays", "days", HAB_REVIEW_GRACE_DAYS_MIN,
-                                              HAB_REVIEW_GRACE_DAYS_MAX, APR_OFFSETOF(hab_dir_conf, review_grace_days)};
-static const day_count_t triage_days = {"HabitualTriageDays", "working days", HAB_TRIAGE_DAYS_MIN, HAB_TRIAGE_DAYS_MAX,
-                                        APR_OFFSETOF(hab_dir_conf, triage_days)};
+static const bounded_number_t appeal_days = {"HabitualAppealDays", "a number of working days", 1, HAB_APPEAL_DAYS_MAX,
+                                        APR_OFFSETOF(hab_dir_conf, appeal_days), NULL};
+static const bounded_number_t interim_days = {"HabitualInterimDays", "a number of days", HAB_INTERIM_DAYS_MIN,
+                                         HAB_INTERIM_DAYS_MAX, APR_OFFSETOF(hab_dir_conf, interim_days), NULL};
+static const bounded_number_t review_grace_days = {"HabitualReviewGraceDays", "a number of days", HAB_REVIEW_GRACE_DAYS_MIN,
+                                              HAB_REVIEW_GRACE_DAYS_MAX, APR_OFFSETOF(hab_dir_conf, review_grace_days),
+                                              NULL};
+static const bounded_number_t triage_days = {"HabitualTriageDays", "a number of working days", HAB_TRIAGE_DAYS_MIN,
+                                        HAB_TRIAGE_DAYS_MAX, APR_OFFSETOF(hab_dir_conf, triage_days), NULL};
+static const bounded_number_t role_cache_seconds = {"HabitualRoleCacheTTL", "a number of seconds", 0, 3600,
+                                               APR_OFFSETOF(hab_dir_conf, role_cache_seconds), "0 (off)"};
+static const bounded_number_t nesting_depth = {"HabitualGroupNestingDepth", "a depth", 0, 10,
+                                          APR_OFFSETOF(hab_dir_conf, nesting_depth), "0 (direct members only)"};
 
-static const char *set_day_count(cmd_parms *cmd, void *dcv, const char *arg)
+static const char *set_bounded_number(cmd_parms *cmd, void *dcv, const char *arg)
 {
-    const day_count_t *d = cmd->info;
+    const bounded_number_t *d = cmd->info;
     hab_dir_conf *dc = dcv;
     const char *err = in_location(cmd, d->name);
     if (err) return err;
     char *end = NULL;
     long days = strtol(arg, &end, 10);
     if (!*arg || *end || days < d->min || days > d->max)
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of %s from %d to %d", d->name, arg, d->unit,
-                            d->min, d->max);
+        return apr_psprintf(cmd->pool, "%s: '%s' is not %s from %s to %d", d->name, arg, d->what,
+                            d->low ? d->low : apr_itoa(cmd->pool, d->min), d->max);
     *(int *)((char *)dc + d->offset) = (int)days;
     dc->touched = 1;
     return NULL;
@@ -398,21 +389,6 @@ static const char *set_council_name(cmd_parms *cmd, void *dcv, const char *name)
     return NULL;
 }
 
-static const char *set_role_cache(cmd_parms *cmd, void *dcv, const char *arg)
-{
-    hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualRoleCacheTTL");
-    if (err) return err;
-    char *end = NULL;
-    long seconds = strtol(arg, &end, 10);
-    if (!*arg || *end || seconds < 0 || seconds > 3600)
-        return apr_psprintf(cmd->pool, "HabitualRoleCacheTTL: '%s' is not a number of seconds from "
-                            "0 (off) to 3600", arg);
-    dc->role_cache_seconds = (int)seconds;
-    dc->touched = 1;
-    return NULL;
-}
-
 const command_rec hab_directives[] = {
     AP_INIT_TAKE2("HabitualDatabase", set_database, NULL, RSRC_CONF,
                   "driver and parameters: sqlite3 /var/lib/habitual/habitual.db"),
@@ -430,25 +406,25 @@ const command_rec hab_directives[] = {
                   "file holding the secret key for CSRF tokens (at least 32 bytes)"),
     AP_INIT_TAKE1("HabitualCheckpointKeyFile", set_checkpoint_key_file, NULL, ACCESS_CONF,
                   "the checkpoint key (habitual-admin checkpoint --key), for POST api/audit/verify"),
-    AP_INIT_TAKE1("HabitualAppealDays", set_day_count, (void *)&appeal_days, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualAppealDays", set_bounded_number, (void *)&appeal_days, ACCESS_CONF,
                   "working days the customer has to appeal (default 20)"),
-    AP_INIT_TAKE1("HabitualReviewGraceDays", set_day_count, (void *)&review_grace_days, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualReviewGraceDays", set_bounded_number, (void *)&review_grace_days, ACCESS_CONF,
                   "days after a review's due date within which it must be decided, or the "
                   "designation ends (R16; default 28, 0-90)"),
-    AP_INIT_TAKE1("HabitualInterimDays", set_day_count, (void *)&interim_days, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualInterimDays", set_bounded_number, (void *)&interim_days, ACCESS_CONF,
                   "days an interim restriction after violence lasts without a report (default 28)"),
     AP_INIT_TAKE2("HabitualTeam", set_team, NULL, ACCESS_CONF,
                   "a team a notice may be passed to: its name and its directory group's DN (repeatable)"),
-    AP_INIT_TAKE1("HabitualGroupNestingDepth", set_nesting_depth, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualGroupNestingDepth", set_bounded_number, (void *)&nesting_depth, ACCESS_CONF,
                   "how deep groups within role and team groups count: 0 (direct members only, the default) "
                   "to 10"),
     AP_INIT_TAKE1("HabitualEvidenceMaxBytes", set_evidence_max, NULL, ACCESS_CONF,
                   "the largest evidence file accepted, in bytes (default 10485760); keep httpd's "
                   "LimitRequestBody above it"),
-    AP_INIT_TAKE1("HabitualTriageDays", set_day_count, (void *)&triage_days, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualTriageDays", set_bounded_number, (void *)&triage_days, ACCESS_CONF,
                   "working days an item of restricted post may wait for the CEM's decision before it is "
                   "flagged (default 5, 1-60)"),
-    AP_INIT_TAKE1("HabitualRoleCacheTTL", set_role_cache, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualRoleCacheTTL", set_bounded_number, (void *)&role_cache_seconds, ACCESS_CONF,
                   "seconds each process keeps a user's roles (default 10; 0: off)"),
     AP_INIT_TAKE1("HabitualCouncilName", set_council_name, NULL, ACCESS_CONF,
                   "the council's name in page headers and letters"),

@@ -455,3 +455,10 @@ def test_location_only_directives_refuse_a_directory_section(workdir, directive)
     httpd = rig.Httpd(workdir, 1, extra_server="<Directory /tmp>\n    %s\n</Directory>\n" % directive)
     out = _start_fails(httpd)
     assert "%s belongs inside a <Location> section" % name in out, out
+
+
+@pytest.mark.parametrize("value", ["-1", "3601", "ten"])
+def test_bad_role_cache_ttl_stops_httpd_at_start(workdir, value):
+    httpd = rig.Httpd(workdir, 1, extra_location="    HabitualRoleCacheTTL %s\n" % value)
+    out = _start_fails(httpd)
+    assert "HabitualRoleCacheTTL: '%s' is not a number of seconds from 0 (off) to 3600" % value in out, out
