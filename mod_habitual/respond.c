@@ -238,9 +238,20 @@ static hab_err_t *part_end(void *baton)
     return NULL;
 }
 
+/* The whole body, boundaries and part headers too, is bounded: a chunked
+ * body of endless empty parts is refused like a long one. */
+typedef struct {
+    request_rec *r;
+    hab_multipart_t *m;
+    apr_off_t seen, max;
+} multipart_read_t;
+
 static hab_err_t *multipart_feed(void *baton, const char *buf, apr_size_t n)
 {
-    return hab_multipart_feed(baton, buf, n);
+    multipart_read_t *mr = baton;
+    mr->seen += (apr_off_t)n;
+    if (mr->seen > mr->max) return too_large(mr->r, (apr_size_t)mr->max);
+    return hab_multipart_feed(mr->m, buf, n);
 }
 
 hab_err_t *hab_read_multipart_form(request_rec *r, apr_off_t file_max, apr_size_t fields_max,
@@ -249,11 +260,11 @@ hab_err_t *hab_read_multipart_form(request_rec *r, apr_off_t file_max, apr_size_
     form_read_t f = {r, apr_array_make(r->pool, 8, sizeof(hab_form_pair_t)), fields_max, 0, NULL, NULL, 0, 0, 0,
                      {0}, file_max, NULL};
     hab_multipart_sink_t sink = {&f, part_begin, part_data, part_end};
-    hab_multipart_t *m;
-    hab_err_t *e = declared_length(r, file_max + (apr_off_t)fields_max + 64 * 1024);
-    if (!e) e = hab_multipart_new(r->pool, apr_table_get(r->headers_in, "Content-Type"), &sink, &m);
-    if (!e) e = read_pieces(r, multipart_feed, m);
-    if (!e) e = hab_multipart_finish(m);
+    multipart_read_t mr = {r, NULL, 0, file_max + (apr_off_t)fields_max + 64 * 1024};
+    hab_err_t *e = declared_length(r, mr.max);
+    if (!e) e = hab_multipart_new(r->pool, apr_table_get(r->headers_in, "Content-Type"), &sink, &mr.m);
+    if (!e) e = read_pieces(r, multipart_feed, &mr);
+    if (!e) e = hab_multipart_finish(mr.m);
     if (e) return e;
     *pairs = f.pairs;
     *upload = f.upload;

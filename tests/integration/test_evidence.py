@@ -220,3 +220,18 @@ def test_the_page_form_attaches_a_file(shared_rig):
     page = carol.get("cases/%d?done=evidence" % cid).text
     assert "Evidence attached" in page and "api/cases/%d/evidence/%d" % (cid, ev["id"]) in page
     assert download(rig, cid, ev["id"]).content == PDF
+
+
+@pytest.mark.parametrize("own_rig", [{"extra_location": "    HabitualEvidenceMaxBytes 4096\n"}], indirect=True)
+def test_a_form_of_endless_empty_parts_is_refused(own_rig):
+    """Sent chunked (no Content-Length), a page's form is bounded as a whole,
+    boundaries and part headers too: 413, nothing stored."""
+    cid = active_case(own_rig)
+    carol = own_rig.as_user("carol")
+    part = b'--b0\r\nContent-Disposition: form-data; name="x"\r\n\r\n\r\n'
+    counts = own_rig.db.counts()
+    r = carol.session.post(carol.url("cases/%d/evidence" % cid), timeout=60, allow_redirects=False,
+                           headers={"Content-Type": "multipart/form-data; boundary=b0"},
+                           data=(part * 1000 for _ in range(100)))          # about 5 MB, chunked
+    assert r.status_code == 413, (r.status_code, r.text[:200])
+    assert own_rig.db.counts() == counts
