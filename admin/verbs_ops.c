@@ -97,6 +97,7 @@
 #include "ops.h"
 #include "habitual/audit.h"
 #include "habitual/casefile.h"
+#include "habitual/rules.h"
 #include "habitual/csv.h"
 #include "habitual/dates.h"
 #include "habitual/governance.h"

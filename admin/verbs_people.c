@@ -60,6 +60,7 @@
 #include "ops.h"
 #include "habitual/case_tables.h"
 #include "habitual/casefile.h"
+#include "habitual/rules.h"
 #include "habitual/csv.h"
 #include "habitual/dates.h"
 #include "habitual/evidence.h"

@@ -39,6 +39,14 @@ extern const char *const hab_case_not_tables[][2];
 hab_err_t *hab_case_export(hab_store_t *s, apr_pool_t *p, long long case_id, const char *today,
                            json_t **out);
 
+/* The rows table holds for case case_id, as the definition finds and
+ * orders them: each row an object of the fields asked, "column" or
+ * "column>name", typed as the definition says.  Asking for a column the
+ * definition does not hold is an error, so the case load (casefile.c)
+ * reads nothing the export and the purge would miss. */
+hab_err_t *hab_case_rows(hab_store_t *s, apr_pool_t *p, long long case_id, const char *table,
+                         const char *const *fields, json_t **rows);
+
 /* Delete every row of the case, children first, then the case; not its
  * persons (the caller decides whether another case still holds them). */
 hab_err_t *hab_case_purge(hab_store_t *s, apr_pool_t *p, long long case_id);

@@ -126,22 +126,8 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
 int hab_case_granted(const hab_case_t *c, const char *user, const char *teams);
 const json_t *hab_case_grant_of(const hab_case_t *c, const char *user, const char *teams);
 
-/* The same in SQL, for a periods row aliased pe (text dates compare as dates). */
 /* A grant to a team the user is in: binds one parameter, the user's teams
  * as ",a,b," (team names hold no ',' '%' or '_'). */
 #define HAB_SQL_TEAM_GRANT(g) "(" g "team IS NOT NULL AND ? LIKE '%,' || " g "team || ',%')"
-
-#define HAB_SQL_LAST_DAY(pe) "(CASE WHEN " pe ".review_deadline < " pe ".end_date THEN " pe ".review_deadline " \
-                             "ELSE " pe ".end_date END)"
-
-/* The last day a period keeps the designation in force: its end (R9), or
- * earlier its review deadline when the review is not decided by then (R16,
- * *review_overdue set).  NULL end: NULL. */
-const char *hab_period_last_day(const char *end_date, const char *review_deadline, int *review_overdue);
-
-/* Effective status from the stored one and the period (R9); pass the
- * period's last day from hab_period_last_day. */
-const char *hab_effective_status(const char *stored, const char *period_end, const char *today,
-                                 int *lapsed);
 
 #endif

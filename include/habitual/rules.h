@@ -130,6 +130,17 @@ void hab_rule_r9_period(apr_pool_t *p, const char *start, int months, const char
                         const char **review_due);
 /* R9: an active case past its period's end has lapsed. */
 int hab_rule_r9_lapsed(const char *status, const char *period_end, const char *today);
+/* The last day a period keeps the designation in force: its end (R9), or
+ * earlier its review deadline when the review is not decided by then (R16,
+ * *review_overdue set).  NULL end: NULL. */
+const char *hab_period_last_day(const char *end_date, const char *review_deadline, int *review_overdue);
+/* The same in SQL, for a periods row aliased pe (text dates compare as dates). */
+#define HAB_SQL_LAST_DAY(pe) "(CASE WHEN " pe ".review_deadline < " pe ".end_date THEN " pe ".review_deadline " \
+                             "ELSE " pe ".end_date END)"
+/* Effective status from the stored one and the period (R9); pass the
+ * period's last day from hab_period_last_day. */
+const char *hab_effective_status(const char *stored, const char *period_end, const char *today,
+                                 int *lapsed);
 /* R10 Safeguarding: a vulnerable customer's report needs both. */
 hab_err_t *hab_rule_r10_safeguarding(apr_pool_t *p, int vulnerable, int considered,
                                      const char *adjustments);

@@ -9,7 +9,7 @@
 #include <apr_tables.h>
 
 #include "habitual/case_tables.h"
-#include "habitual/casefile.h"
+#include "habitual/rules.h"
 #include "habitual/json_io.h"
 
 #define COLS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -258,6 +258,69 @@ hab_err_t *hab_case_export(hab_store_t *s, apr_pool_t *p, long long case_id, con
     hab_err_t *e = status_today(s, p, case_id, today, c);
     *out = c;
     return e;
+}
+
+/* ---- the case load's reads ---- */
+
+/* The definition's column of table named column (its parent link too). */
+static int defined_column(apr_pool_t *p, const char *table, const char *column, column_t *out)
+{
+    for (int i = 0; hab_case_tables[i].table; i++) {
+        const hab_case_table_t *part = &hab_case_tables[i];
+        if (strcmp(part->table, table)) continue;
+        for (int k = 0; part->columns[k]; k++) {
+            column_t c = column_of(p, part->columns[k]);
+            if (strcmp(c.column, column)) continue;
+            *out = c;
+            return 1;
+        }
+        if (part->parent_column && !strcmp(part->parent_column, column)) {
+            *out = (column_t){'i', column, column};
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const hab_case_table_t *first_part_of(const char *table)
+{
+    for (int i = 0; hab_case_tables[i].table; i++)
+        if (!strcmp(hab_case_tables[i].table, table)) return &hab_case_tables[i];
+    return NULL;
+}
+
+hab_err_t *hab_case_rows(hab_store_t *s, apr_pool_t *p, long long case_id, const char *table,
+                         const char *const *fields, json_t **rows)
+{
+    const hab_case_table_t *part = first_part_of(table);
+    if (!part) return hab_err_internal(p, "A case load asked for a table the case definition does not hold.");
+    apr_array_header_t *cols = apr_array_make(p, 8, sizeof(column_t));
+    const char *select = "";
+    for (int k = 0; fields[k]; k++) {
+        const char *rename = strchr(fields[k], '>');
+        const char *column = rename ? apr_pstrndup(p, fields[k], (apr_size_t)(rename - fields[k])) : fields[k];
+        column_t *c = &APR_ARRAY_PUSH(cols, column_t);
+        if (!defined_column(p, table, column, c))
+            return hab_err_internal(p, "A case load asked for a column the case definition does not hold.");
+        c->name = rename ? rename + 1 : column;
+        select = apr_pstrcat(p, select, k ? ", " : "", c->column, NULL);
+    }
+    hab_rows_t *r;
+    /* every name is from the definition, never from input */
+    hab_err_t *e = hab_store_q(s, p, &r, apr_pstrcat(p, "SELECT ", select, " FROM ", table, " WHERE ",
+                                                     part->belongs, " ORDER BY ", part->order, NULL),
+                               "i", case_id);
+    if (e) return e;
+    *rows = hab_json_own(p, json_array());
+    for (int row = 0; row < r->nrows; row++) {
+        json_t *o = json_object();
+        for (int k = 0; k < cols->nelts; k++) {
+            const column_t *c = &APR_ARRAY_IDX(cols, k, column_t);
+            json_object_set_new(o, c->name, cell(r, row, k, c->type));
+        }
+        json_array_append_new(*rows, o);
+    }
+    return NULL;
 }
 
 /* ---- the purge ---- */

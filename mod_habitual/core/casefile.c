@@ -1,9 +1,11 @@
 /* Loading a whole case from the store into hab_case_t. */
+#include <stdio.h>
 #include <string.h>
 
 #include <apr_hash.h>
 #include <apr_strings.h>
 
+#include "habitual/case_tables.h"
 #include "habitual/casefile.h"
 #include "habitual/dates.h"
 #include "habitual/json_io.h"
@@ -12,151 +14,148 @@
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 
-const char *hab_period_last_day(const char *end_date, const char *review_deadline, int *review_overdue)
-{
-    int overdue = end_date && review_deadline && strcmp(review_deadline, end_date) < 0;
-    if (review_overdue) *review_overdue = overdue;
-    return overdue ? review_deadline : end_date;
-}
+/* ---- the case's parts, read through its definition (case_tables.c) ----
+ * Each loader asks hab_case_rows for the columns it shows, named as the
+ * views name them, so the load, the export and the purge read one
+ * definition.  What is asked across rows (is violence recorded, what is in
+ * force today, who else shares a reference) stays a query of its own. */
 
-const char *hab_effective_status(const char *stored, const char *period_end, const char *today,
-                                 int *lapsed)
-{
-    *lapsed = hab_rule_r9_lapsed(stored, period_end, today);
-    return *lapsed ? "ended" : stored;
-}
-
-static json_t *name_address(const char *name, const char *address)
-{
-    if (!name) return json_null();
-    return json_pack("{s:o, s:o}", "name", hab_json_text(name), "address", hab_json_text(address));
-}
-
-static json_t *person_at(apr_pool_t *p, const hab_rows_t *r, int col)
-{
-    return hab_json_own(p, json_pack("{s:o, s:o, s:o, s:o}", "name", hab_json_text(T(r, 0, col)),
-                                     "reference", hab_json_text(T(r, 0, col + 1)),
-                                     "address", hab_json_text(T(r, 0, col + 2)),
-                                     "date_of_birth", hab_json_text(T(r, 0, col + 3))));
-}
+#define FIELDS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define S(o, k) hab_j_str(o, k)
 
 static void push_involved(apr_array_header_t *a, const char *user)
 {
     if (user) APR_ARRAY_PUSH(a, const char *) = user;
 }
 
-static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *found)
+/* The fields "from>to" of o moved into an object of their own: null when
+ * the first is null and only_if_first is set. */
+static json_t *take(json_t *o, const char *const *from_to, int only_if_first)
+{
+    json_t *sub = json_object();
+    for (int k = 0; from_to[k]; k++) {
+        const char *to = strchr(from_to[k], '>');
+        char from[64];
+        snprintf(from, sizeof(from), "%.*s", (int)(to - from_to[k]), from_to[k]);
+        json_t *v = json_object_get(o, from);
+        if (k == 0 && only_if_first && json_is_null(v)) {
+            json_decref(sub);
+            sub = NULL;
+        }
+        if (sub) json_object_set(sub, to + 1, v ? v : json_null());
+        json_object_del(o, from);
+    }
+    return sub ? sub : json_null();
+}
+
+static json_t *last_of(const json_t *rows)
+{
+    size_t n = json_array_size(rows);
+    return n ? json_array_get(rows, n - 1) : NULL;
+}
+
+static long long int_of(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* The person the case is about as it stands, and as the referrer typed
+ * it.  Persons are not part of one case (case_tables.c says why). */
+static hab_err_t *load_persons(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *found)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(
-        s, p, &r,
-        "SELECT c.status, c.end_reason, c.referred_by, c.referred_at, c.department, c.summary, "
-        "c.measures_taken, c.complaints_procedure, c.vulnerable, c.vulnerability, "
-        "c.representative_name, c.representative_address, c.advocate_name, c.advocate_address, "
-        "c.action_without_notice, c.legal_hold_reason, c.legal_hold_by, c.legal_hold_at, "
-        "c.updated_at, p.name, p.reference, p.address, p.date_of_birth, "
-        "q.name, q.reference, q.address, q.date_of_birth, c.person_id, c.referred_person_id, "
-        "c.person_linked_by, c.person_linked_at "
-        "FROM cases c JOIN persons p ON p.id = c.person_id "
-        "LEFT JOIN persons q ON q.id = coalesce(c.referred_person_id, c.person_id) WHERE c.id = ?",
-        "i", c->id);
+    hab_err_t *e = hab_store_q(s, p, &r, "SELECT id, name, reference, address, date_of_birth FROM persons "
+                               "WHERE id IN (?, ?)", "ii", c->person_id, c->referred_person_id);
     if (e) return e;
-    *found = r->nrows == 1;
-    if (!*found) return NULL;
-    c->stored_status = T(r, 0, 0);
-    c->end_reason = T(r, 0, 1);
-    c->referred_by = T(r, 0, 2);
-    c->referred_at = T(r, 0, 3);
-    c->department = T(r, 0, 4);
-    c->summary = T(r, 0, 5);
-    c->measures_taken = T(r, 0, 6);
-    c->complaints_procedure = T(r, 0, 7);
-    c->vulnerable = hab_rows_int(r, 0, 8) != 0;
-    c->vulnerability = T(r, 0, 9);
-    c->representative = hab_json_own(p, name_address(T(r, 0, 10), T(r, 0, 11)));
-    c->advocate = hab_json_own(p, name_address(T(r, 0, 12), T(r, 0, 13)));
-    c->action_without_notice = hab_rows_int(r, 0, 14) != 0;
-    c->legal_hold = hab_json_own(p, T(r, 0, 15)
-        ? json_pack("{s:o, s:o, s:o}", "reason", hab_json_text(T(r, 0, 15)),
-                    "by", hab_json_text(T(r, 0, 16)), "at", hab_json_text(T(r, 0, 17)))
-        : json_null());
-    c->updated_at = T(r, 0, 18);
-    c->person = person_at(p, r, 19);
-    c->referred_person = person_at(p, r, 23);
-    c->person_id = hab_rows_int(r, 0, 27);
-    c->referred_person_id = T(r, 0, 28) ? hab_rows_int(r, 0, 28) : c->person_id;
-    c->person_link = hab_json_own(p, T(r, 0, 29)
-        ? json_pack("{s:o, s:o}", "by", hab_json_text(T(r, 0, 29)), "at", hab_json_text(T(r, 0, 30)))
-        : json_null());
+    for (int i = 0; i < r->nrows; i++) {
+        json_t *one = hab_json_own(p, json_pack("{s:o, s:o, s:o, s:o}", "name", hab_json_text(T(r, i, 1)),
+                                                "reference", hab_json_text(T(r, i, 2)),
+                                                "address", hab_json_text(T(r, i, 3)),
+                                                "date_of_birth", hab_json_text(T(r, i, 4))));
+        if (hab_rows_int(r, i, 0) == c->person_id) c->person = one;
+        if (hab_rows_int(r, i, 0) == c->referred_person_id) c->referred_person = one;
+    }
+    *found = c->person && c->referred_person;
+    return NULL;
+}
+
+static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *found)
+{
+    json_t *rows;
+    hab_err_t *e = hab_case_rows(
+        s, p, c->id, "cases",
+        FIELDS("status", "end_reason", "referred_by", "referred_at", "department", "summary", "measures_taken",
+               "complaints_procedure", "vulnerable", "vulnerability", "representative_name",
+               "representative_address", "advocate_name", "advocate_address", "action_without_notice",
+               "legal_hold_reason", "legal_hold_by", "legal_hold_at", "updated_at", "person_id",
+               "referred_person_id", "person_linked_by", "person_linked_at"),
+        &rows);
+    if (e) return e;
+    json_t *k = json_array_get(rows, 0);
+    *found = k != NULL;
+    if (!k) return NULL;
+    c->stored_status = S(k, "status");
+    c->end_reason = S(k, "end_reason");
+    c->referred_by = S(k, "referred_by");
+    c->referred_at = S(k, "referred_at");
+    c->department = S(k, "department");
+    c->summary = S(k, "summary");
+    c->measures_taken = S(k, "measures_taken");
+    c->complaints_procedure = S(k, "complaints_procedure");
+    c->vulnerable = json_is_true(json_object_get(k, "vulnerable"));
+    c->vulnerability = S(k, "vulnerability");
+    c->action_without_notice = json_is_true(json_object_get(k, "action_without_notice"));
+    c->updated_at = S(k, "updated_at");
+    c->person_id = int_of(k, "person_id");
+    c->referred_person_id = json_is_integer(json_object_get(k, "referred_person_id"))
+                                ? int_of(k, "referred_person_id") : c->person_id;
+    c->representative = hab_json_own(p, take(k, FIELDS("representative_name>name", "representative_address>address"), 1));
+    c->advocate = hab_json_own(p, take(k, FIELDS("advocate_name>name", "advocate_address>address"), 1));
+    c->legal_hold = hab_json_own(p, take(k, FIELDS("legal_hold_reason>reason", "legal_hold_by>by",
+                                                   "legal_hold_at>at"), 1));
+    c->person_link = hab_json_own(p, take(k, FIELDS("person_linked_by>by", "person_linked_at>at"), 1));
     push_involved(c->involved, c->referred_by);
     push_involved(c->authors, c->referred_by);
-    return NULL;
+    return load_persons(s, p, c, found);
 }
 
 /* The copy list as it stands (letters use it) and the recipients removed,
  * with who removed them and why. */
 static hab_err_t *load_copies(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
-    hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT id, name, role, address, added_by, added_at, removed_at, "
-                               "removed_by, removed_reason FROM copy_recipients WHERE case_id = ? "
-                               "ORDER BY position, id", "i", c->id);
+    json_t *rows, *one;
+    hab_err_t *e = hab_case_rows(s, p, c->id, "copy_recipients",
+                                 FIELDS("id", "name", "role", "address", "added_by", "added_at", "removed_at",
+                                        "removed_by", "removed_reason"), &rows);
     if (e) return e;
     c->copy_to = hab_json_own(p, json_array());
     c->copies_removed = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++) {
-        json_t *one = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
-                                "name", hab_json_text(T(r, i, 1)), "role", hab_json_text(T(r, i, 2)),
-                                "address", hab_json_text(T(r, i, 3)), "added_by", hab_json_text(T(r, i, 4)),
-                                "added_at", hab_json_text(T(r, i, 5)));
-        if (T(r, i, 6)) {
-            json_object_set_new(one, "removed", json_pack("{s:s, s:o, s:o}", "at", T(r, i, 6),
-                                                          "by", hab_json_text(T(r, i, 7)),
-                                                          "reason", hab_json_text(T(r, i, 8))));
-            json_array_append_new(c->copies_removed, one);
-        } else {
-            json_array_append_new(c->copy_to, one);
+    size_t i;
+    json_array_foreach(rows, i, one) {
+        json_t *removed = take(one, FIELDS("removed_at>at", "removed_by>by", "removed_reason>reason"), 1);
+        if (json_is_null(removed)) {
+            json_array_append(c->copy_to, one);
+            continue;
         }
+        json_object_set_new(one, "removed", removed);
+        json_array_append(c->copies_removed, one);
     }
-    return NULL;
-}
-
-/* Every correction, oldest first: what was changed or withdrawn, by whom,
- * when and why (the originals stay in the file). */
-static hab_err_t *load_corrections(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
-{
-    hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT target, target_id, item, old_value, new_value, reason, "
-                               "corrected_by, corrected_at FROM corrections WHERE case_id = ? ORDER BY id",
-                               "i", c->id);
-    if (e) return e;
-    c->corrections = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++)
-        json_array_append_new(c->corrections, json_pack(
-            "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "target", hab_json_text(T(r, i, 0)),
-            "id", T(r, i, 1) ? json_integer(hab_rows_int(r, i, 1)) : json_null(),
-            "item", hab_json_text(T(r, i, 2)), "old_value", hab_json_text(T(r, i, 3)),
-            "new_value", hab_json_text(T(r, i, 4)), "reason", hab_json_text(T(r, i, 5)),
-            "by", hab_json_text(T(r, i, 6)), "at", hab_json_text(T(r, i, 7))));
     return NULL;
 }
 
 /* The reasonable adjustments in force: the latest recorded. */
 static hab_err_t *load_adjustments(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
-    hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT format, easy_read, named_contact, third_party_name, "
-                               "third_party_address, notes, recorded_by, recorded_at FROM adjustments "
-                               "WHERE case_id = ? ORDER BY id DESC LIMIT 1", "i", c->id);
+    json_t *rows;
+    hab_err_t *e = hab_case_rows(s, p, c->id, "adjustments",
+                                 FIELDS("format", "easy_read", "named_contact", "third_party_name",
+                                        "third_party_address", "notes", "recorded_by", "recorded_at"), &rows);
     if (e) return e;
-    c->adjustments = hab_json_own(p, r->nrows
-        ? json_pack("{s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "format", hab_json_text(T(r, 0, 0)),
-                    "easy_read", (int)hab_rows_int(r, 0, 1), "named_contact", hab_json_text(T(r, 0, 2)),
-                    "third_party", T(r, 0, 3) ? json_pack("{s:s, s:o}", "name", T(r, 0, 3), "address",
-                                                          hab_json_text(T(r, 0, 4))) : json_null(),
-                    "notes", hab_json_text(T(r, 0, 5)), "recorded_by", hab_json_text(T(r, 0, 6)),
-                    "recorded_at", hab_json_text(T(r, 0, 7)))
-        : json_null());
+    json_t *latest = last_of(rows);
+    c->adjustments = latest ? latest : hab_json_own(p, json_null());
+    if (latest)
+        json_object_set_new(latest, "third_party",
+                            take(latest, FIELDS("third_party_name>name", "third_party_address>address"), 1));
     return NULL;
 }
 
@@ -164,153 +163,109 @@ static hab_err_t *load_adjustments(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
  * decision once made. */
 static hab_err_t *load_correspondence(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
-    hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT id, received, channel, summary, recorded_by, decision, reason, "
-                               "routed_to, routed_reference, decided_by, decided_at, letter_number "
-                               "FROM correspondence WHERE case_id = ? ORDER BY received, id", "i", c->id);
+    json_t *one;
+    hab_err_t *e = hab_case_rows(s, p, c->id, "correspondence",
+                                 FIELDS("id>item", "received", "channel", "summary", "recorded_by", "decision",
+                                        "reason", "routed_to", "routed_reference", "decided_by", "decided_at",
+                                        "letter_number"), &c->correspondence);
     if (e) return e;
-    c->correspondence = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++) {
-        json_t *one = json_pack("{s:I, s:o, s:o, s:o, s:o}", "item", (json_int_t)hab_rows_int(r, i, 0),
-                                "received", hab_json_text(T(r, i, 1)), "channel", hab_json_text(T(r, i, 2)),
-                                "summary", hab_json_text(T(r, i, 3)), "recorded_by", hab_json_text(T(r, i, 4)));
-        if (T(r, i, 5))
-            json_object_set_new(one, "decision", json_pack(
-                "{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "decision", T(r, i, 5), "reason", hab_json_text(T(r, i, 6)),
-                "routed_to", hab_json_text(T(r, i, 7)), "reference", hab_json_text(T(r, i, 8)),
-                "by", hab_json_text(T(r, i, 9)), "at", hab_json_text(T(r, i, 10)),
-                "letter", T(r, i, 11) ? json_integer(hab_rows_int(r, i, 11)) : json_null()));
-        json_array_append_new(c->correspondence, one);
+    size_t i;
+    json_array_foreach(c->correspondence, i, one) {
+        json_t *decision = take(one, FIELDS("decision>decision", "reason>reason", "routed_to>routed_to",
+                                            "routed_reference>reference", "decided_by>by", "decided_at>at",
+                                            "letter_number>letter"), 1);
+        if (json_is_null(decision)) continue;
+        json_object_set_new(one, "decision", decision);
     }
-    return NULL;
-}
-
-/* The files attached, oldest first (their bytes stay in evidence_chunks). */
-static hab_err_t *load_evidence(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
-{
-    hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT id, contact_id, description, filename, content_type, size, sha256, "
-                               "uploaded_by, uploaded_at FROM evidence WHERE case_id = ? ORDER BY id", "i", c->id);
-    if (e) return e;
-    c->evidence = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++)
-        json_array_append_new(c->evidence, json_pack(
-            "{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
-            "contact_id", T(r, i, 1) ? json_integer(hab_rows_int(r, i, 1)) : json_null(),
-            "description", hab_json_text(T(r, i, 2)), "filename", hab_json_text(T(r, i, 3)),
-            "content_type", hab_json_text(T(r, i, 4)), "size", (json_int_t)hab_rows_int(r, i, 5),
-            "sha256", hab_json_text(T(r, i, 6)), "uploaded_by", hab_json_text(T(r, i, 7)),
-            "uploaded_at", hab_json_text(T(r, i, 8))));
     return NULL;
 }
 
 static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
-    hab_rows_t *r;
-    /* a criterion withdrawn in error no longer counts (R8): the
-     * corrections show it */
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT criterion FROM case_criteria WHERE case_id = ? "
-                               "AND withdrawn_at IS NULL ORDER BY criterion", "i", c->id);
+    json_t *rows, *one;
+    hab_err_t *e = hab_case_rows(s, p, c->id, "case_criteria", FIELDS("criterion", "withdrawn_at"), &rows);
     if (e) return e;
     c->criteria = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++) {
-        json_array_append_new(c->criteria, hab_json_text(T(r, i, 0)));
-        if (!strcmp(T(r, i, 0), "violence")) c->violence = 1;
+    size_t i;
+    json_array_foreach(rows, i, one) {
+        /* a criterion withdrawn in error no longer counts (R8): the
+         * corrections show it */
+        if (S(one, "withdrawn_at")) continue;
+        json_array_append(c->criteria, json_object_get(one, "criterion"));
+        if (!strcmp(S(one, "criterion"), "violence")) c->violence = 1;
     }
-    if ((e = load_copies(s, p, c)) || (e = load_corrections(s, p, c)) || (e = load_adjustments(s, p, c)) ||
-        (e = load_correspondence(s, p, c)) || (e = load_evidence(s, p, c)))
+    if ((e = load_copies(s, p, c)) || (e = load_adjustments(s, p, c)) || (e = load_correspondence(s, p, c)))
         return e;
-    e = hab_store_q(s, p, &r, "SELECT received, text, recorded_by, recorded_at FROM statements "
-                    "WHERE case_id = ? ORDER BY id", "i", c->id);
-    if (e) return e;
-    c->statements = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++)
-        json_array_append_new(c->statements, json_pack("{s:o, s:o, s:o, s:o}",
-                                                       "received", hab_json_text(T(r, i, 0)),
-                                                       "text", hab_json_text(T(r, i, 1)),
-                                                       "recorded_by", hab_json_text(T(r, i, 2)),
-                                                       "recorded_at", hab_json_text(T(r, i, 3))));
-    return NULL;
+    /* every correction, oldest first: the originals stay in the file */
+    if ((e = hab_case_rows(s, p, c->id, "corrections",
+                           FIELDS("target", "target_id>id", "item", "old_value", "new_value", "reason",
+                                  "corrected_by>by", "corrected_at>at"), &c->corrections)))
+        return e;
+    /* the files attached (their bytes stay in evidence_chunks) */
+    if ((e = hab_case_rows(s, p, c->id, "evidence",
+                           FIELDS("id", "contact_id", "description", "filename", "content_type", "size", "sha256",
+                                  "uploaded_by", "uploaded_at"), &c->evidence)))
+        return e;
+    return hab_case_rows(s, p, c->id, "statements", FIELDS("received", "text", "recorded_by", "recorded_at"),
+                         &c->statements);
 }
 
 static hab_err_t *load_contacts(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
-    hab_rows_t *r, *inc;
-    hab_err_t *e = hab_store_q(s, p, &r,
-                               "SELECT id, at, channel, direction, department, officer, summary, "
-                               "recorded_by, recorded_at, withdrawn_at FROM contacts WHERE case_id = ? "
-                               "ORDER BY at, id", "i", c->id);
+    json_t *incidents, *one;
+    hab_err_t *e = hab_case_rows(s, p, c->id, "contacts",
+                                 FIELDS("id", "at", "channel", "direction", "department", "officer", "summary",
+                                        "recorded_by", "recorded_at", "withdrawn_at"), &c->contacts);
     if (!e)
-        e = hab_store_q(s, p, &inc,
-                        "SELECT i.contact_id, i.incident, i.withdrawn_at FROM contact_incidents i "
-                        "JOIN contacts k ON k.id = i.contact_id WHERE k.case_id = ? "
-                        "ORDER BY i.contact_id, i.incident", "i", c->id);
+        e = hab_case_rows(s, p, c->id, "contact_incidents", FIELDS("contact_id", "incident", "withdrawn_at"),
+                          &incidents);
     if (e) return e;
     /* each contact's incidents (in force, withdrawn) by its id: a long
      * chronology stays linear */
     apr_hash_t *by_contact = apr_hash_make(p);
-    for (int k = 0; k < inc->nrows; k++) {
-        json_t *lists = apr_hash_get(by_contact, T(inc, k, 0), APR_HASH_KEY_STRING);
-        if (!lists) {
-            lists = hab_json_own(p, json_pack("{s:[], s:[]}", "incidents", "incidents_withdrawn"));
-            apr_hash_set(by_contact, T(inc, k, 0), APR_HASH_KEY_STRING, lists);
-        }
-        int withdrawn = T(inc, k, 2) != NULL;
-        json_array_append_new(json_object_get(lists, withdrawn ? "incidents_withdrawn" : "incidents"),
-                              hab_json_text(T(inc, k, 1)));
-        if (!withdrawn && !strcmp(T(inc, k, 1), "violence")) c->violence = 1;
+    size_t i;
+    json_array_foreach(c->contacts, i, one) {
+        json_object_set_new(one, "incidents", json_array());
+        json_object_set_new(one, "incidents_withdrawn", json_array());
+        apr_hash_set(by_contact, apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)int_of(one, "id")),
+                     APR_HASH_KEY_STRING, one);
     }
-    c->contacts = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++) {
-        json_t *lists = apr_hash_get(by_contact, T(r, i, 0), APR_HASH_KEY_STRING);
-        json_t *contact = json_pack(
-            "{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
-            "at", hab_json_text(T(r, i, 1)), "channel", hab_json_text(T(r, i, 2)),
-            "direction", hab_json_text(T(r, i, 3)), "department", hab_json_text(T(r, i, 4)),
-            "officer", hab_json_text(T(r, i, 5)), "summary", hab_json_text(T(r, i, 6)),
-            "incidents", lists ? json_incref(json_object_get(lists, "incidents")) : json_array(),
-            "incidents_withdrawn", lists ? json_incref(json_object_get(lists, "incidents_withdrawn")) : json_array(),
-            "recorded_by", hab_json_text(T(r, i, 7)), "recorded_at", hab_json_text(T(r, i, 8)),
-            "withdrawn_at", hab_json_text(T(r, i, 9)));
-        json_array_append_new(c->contacts, contact);
+    json_array_foreach(incidents, i, one) {
+        json_t *contact = apr_hash_get(by_contact,
+                                       apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)int_of(one, "contact_id")),
+                                       APR_HASH_KEY_STRING);
+        int withdrawn = S(one, "withdrawn_at") != NULL;
+        if (!contact) continue;
+        json_array_append(json_object_get(contact, withdrawn ? "incidents_withdrawn" : "incidents"),
+                          json_object_get(one, "incident"));
+        if (!withdrawn && !strcmp(S(one, "incident"), "violence")) c->violence = 1;
     }
     return NULL;
 }
 
 static hab_err_t *load_warning_report(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
-    hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT warned_on, method, text, warned_by, recorded_at "
-                               "FROM warnings WHERE case_id = ? ORDER BY id DESC LIMIT 1", "i", c->id);
+    json_t *rows, *one;
+    hab_err_t *e = hab_case_rows(s, p, c->id, "warnings",
+                                 FIELDS("warned_on>on", "method", "text", "warned_by>by", "recorded_at"), &rows);
     if (e) return e;
-    c->warning = hab_json_own(p, r->nrows
-        ? json_pack("{s:o, s:o, s:o, s:o, s:o}", "on", hab_json_text(T(r, 0, 0)),
-                    "method", hab_json_text(T(r, 0, 1)), "text", hab_json_text(T(r, 0, 2)),
-                    "by", hab_json_text(T(r, 0, 3)), "recorded_at", hab_json_text(T(r, 0, 4)))
-        : json_null());
-    e = hab_store_q(s, p, &r,
-                    "SELECT id, behaviour, restrictions, period_months, alternatives_considered, "
-                    "severe, severe_reason, safeguarding_considered, safeguarding_adjustments, "
-                    "police_reference, asb_unit_consulted, author, created_at FROM reports "
-                    "WHERE case_id = ? ORDER BY id", "i", c->id);
+    c->warning = last_of(rows) ? last_of(rows) : hab_json_own(p, json_null());
+    e = hab_case_rows(s, p, c->id, "reports",
+                      FIELDS("id", "behaviour", "restrictions", "period_months", "alternatives_considered", "severe",
+                             "severe_reason", "safeguarding_considered", "safeguarding_adjustments",
+                             "police_reference", "asb_unit_consulted", "author", "created_at>at"), &rows);
     if (e) return e;
     c->report = hab_json_own(p, json_null());
-    for (int i = 0; i < r->nrows; i++) {
-        push_involved(c->involved, T(r, i, 11));
-        push_involved(c->authors, T(r, i, 11));
-        c->report_id = hab_rows_int(r, i, 0);
-        c->report_author = T(r, i, 11);
-        c->report = hab_json_own(p, json_pack(
-            "{s:o, s:o, s:I, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o}",
-            "behaviour", hab_json_text(T(r, i, 1)), "restrictions", hab_json_stored(T(r, i, 2)),
-            "period_months", (json_int_t)hab_rows_int(r, i, 3),
-            "alternatives_considered", hab_json_text(T(r, i, 4)),
-            "severe", hab_json_flag(T(r, i, 5)), "severe_reason", hab_json_text(T(r, i, 6)),
-            "safeguarding", "considered", hab_json_flag(T(r, i, 7)),
-            "adjustments", hab_json_text(T(r, i, 8)),
-            "police_reference", hab_json_text(T(r, i, 9)),
-            "asb_unit_consulted", hab_json_flag(T(r, i, 10)),
-            "author", hab_json_text(T(r, i, 11)), "at", hab_json_text(T(r, i, 12))));
+    size_t i;
+    json_array_foreach(rows, i, one) {
+        c->report_id = int_of(one, "id");
+        c->report_author = S(one, "author");
+        push_involved(c->involved, c->report_author);
+        push_involved(c->authors, c->report_author);
+        json_object_del(one, "id");
+        json_object_set_new(one, "safeguarding", take(one, FIELDS("safeguarding_considered>considered",
+                                                                  "safeguarding_adjustments>adjustments"), 0));
+        c->report = one;
     }
     return NULL;
 }
@@ -319,33 +274,29 @@ static hab_err_t *load_restrictions(hab_store_t *s, apr_pool_t *p, hab_case_t *c
 
 static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today)
 {
-    hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r,
-                               "SELECT outcome, justified, proportionate, reasons, start, decided_by, "
-                               "acting_as, deputising, decided_at FROM decisions WHERE case_id = ? "
-                               "ORDER BY id", "i", c->id);
+    json_t *rows, *one;
+    hab_err_t *e = hab_case_rows(s, p, c->id, "decisions",
+                                 FIELDS("outcome", "decided_by", "acting_as", "deputising", "justified",
+                                        "proportionate", "reasons", "start", "decided_at>at"), &rows);
     if (e) return e;
     c->decision = hab_json_own(p, json_null());
-    for (int i = 0; i < r->nrows; i++) {
-        push_involved(c->involved, T(r, i, 5));
-        APR_ARRAY_PUSH(c->deciders, const char *) = T(r, i, 5);
-        c->decision = hab_json_own(p, json_pack(
-            "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "outcome", hab_json_text(T(r, i, 0)),
-            "decided_by", hab_json_text(T(r, i, 5)), "acting_as", hab_json_text(T(r, i, 6)),
-            "deputising", hab_json_flag(T(r, i, 7)), "justified", hab_json_flag(T(r, i, 1)),
-            "proportionate", hab_json_flag(T(r, i, 2)), "reasons", hab_json_text(T(r, i, 3)),
-            "start", hab_json_text(T(r, i, 4)), "at", hab_json_text(T(r, i, 8))));
+    size_t i;
+    json_array_foreach(rows, i, one) {
+        push_involved(c->involved, S(one, "decided_by"));
+        push_involved(c->deciders, S(one, "decided_by"));
+        c->decision = one;
     }
-    e = hab_store_q(s, p, &r, "SELECT start, months, end_date, review_due, review_deadline FROM periods "
-                    "WHERE case_id = ? ORDER BY id DESC LIMIT 1", "i", c->id);
+    e = hab_case_rows(s, p, c->id, "periods", FIELDS("start", "months", "end_date", "review_due", "review_deadline"),
+                      &rows);
     if (e) return e;
+    json_t *latest = last_of(rows);
     c->period = hab_json_own(p, json_null());
-    if (r->nrows) {
-        c->period_start = T(r, 0, 0);
-        c->period_months = (int)hab_rows_int(r, 0, 1);
-        c->period_end = T(r, 0, 2);
-        c->review_due = T(r, 0, 3);
-        c->review_deadline = T(r, 0, 4);
+    if (latest) {
+        c->period_start = S(latest, "start");
+        c->period_months = (int)int_of(latest, "months");
+        c->period_end = S(latest, "end_date");
+        c->review_due = S(latest, "review_due");
+        c->review_deadline = S(latest, "review_deadline");
         c->period = hab_json_own(p, json_pack("{s:s, s:s, s:i}", "start", c->period_start,
                                               "end", c->period_end, "months", c->period_months));
     }
@@ -381,106 +332,82 @@ static hab_err_t *load_restrictions(hab_store_t *s, apr_pool_t *p, hab_case_t *c
     return NULL;
 }
 
-static json_t *decision_part(const hab_rows_t *r, int i, int first, int count, const char **names)
+/* Each parent row (reviews, appeals) with its decision, or null. */
+static void attach_decisions(json_t *parents, json_t *decisions, const char *link)
 {
-    if (!T(r, i, first)) return json_null();
-    json_t *d = json_object();
-    for (int k = 0; k < count; k++) {
-        const char *v = T(r, i, first + k);
-        json_t *val;
-        if (!strcmp(names[k], "deputising") || !strcmp(names[k], "justified") ||
-            !strcmp(names[k], "proportionate"))
-            val = hab_json_flag(v);
-        else if (!strcmp(names[k], "restrictions")) val = hab_json_stored(v);
-        else if (!strcmp(names[k], "period_months")) val = v ? json_integer(hab_rows_int(r, i, first + k)) : json_null();
-        else val = hab_json_text(v);
-        json_object_set_new(d, names[k], val);
+    size_t i, j;
+    json_t *parent, *d;
+    json_array_foreach(parents, i, parent) {
+        json_object_set_new(parent, "decision", json_null());
+        json_array_foreach(decisions, j, d) {
+            if (int_of(d, link) != int_of(parent, "id")) continue;
+            json_object_set(parent, "decision", d);
+            break;
+        }
     }
-    return d;
+    json_array_foreach(decisions, j, d) json_object_del(d, link);
 }
 
 static hab_err_t *load_reviews_appeals(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
-    static const char *review_decision[] = {"outcome", "reasons", "period_months", "restrictions",
-                                            "decided_by", "acting_as", "deputising", "at",
-                                            "justified", "proportionate"};
-    static const char *appeal_decision[] = {"outcome", "reasons", "restrictions", "decided_by", "at",
-                                            "justified", "proportionate"};
-    hab_rows_t *r;
-    hab_err_t *e = hab_store_q(
-        s, p, &r,
-        "SELECT r.id, r.recommendation, r.report, r.monitoring_officer, r.author, r.created_at, "
-        "d.outcome, d.reasons, d.period_months, d.restrictions, d.decided_by, d.acting_as, "
-        "d.deputising, d.decided_at, d.justified, d.proportionate "
-        "FROM reviews r LEFT JOIN review_decisions d ON d.review_id = r.id "
-        "WHERE r.case_id = ? ORDER BY r.id", "i", c->id);
+    json_t *decisions, *one;
+    hab_err_t *e = hab_case_rows(s, p, c->id, "reviews",
+                                 FIELDS("id", "recommendation", "report", "monitoring_officer", "author",
+                                        "created_at>at"), &c->reviews);
+    if (!e)
+        e = hab_case_rows(s, p, c->id, "review_decisions",
+                          FIELDS("review_id", "outcome", "reasons", "period_months", "restrictions", "decided_by",
+                                 "acting_as", "deputising", "decided_at>at", "justified", "proportionate"),
+                          &decisions);
     if (e) return e;
-    c->reviews = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++) {
-        push_involved(c->involved, T(r, i, 3));
-        push_involved(c->involved, T(r, i, 4));
-        push_involved(c->involved, T(r, i, 10));
-        if (T(r, i, 10)) APR_ARRAY_PUSH(c->deciders, const char *) = T(r, i, 10);
-        if (!T(r, i, 6)) {
-            c->pending_review_id = hab_rows_int(r, i, 0);
-            c->pending_review_mo = T(r, i, 3);
-            c->pending_review_author = T(r, i, 4);
+    attach_decisions(c->reviews, decisions, "review_id");
+    size_t i;
+    json_array_foreach(c->reviews, i, one) {
+        const char *decider = S(json_object_get(one, "decision"), "decided_by");
+        push_involved(c->involved, S(one, "monitoring_officer"));
+        push_involved(c->involved, S(one, "author"));
+        push_involved(c->involved, decider);
+        push_involved(c->deciders, decider);
+        if (json_is_null(json_object_get(one, "decision"))) {
+            c->pending_review_id = int_of(one, "id");
+            c->pending_review_mo = S(one, "monitoring_officer");
+            c->pending_review_author = S(one, "author");
         }
-        json_array_append_new(c->reviews, json_pack(
-            "{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
-            "recommendation", hab_json_text(T(r, i, 1)), "report", hab_json_text(T(r, i, 2)),
-            "monitoring_officer", hab_json_text(T(r, i, 3)), "author", hab_json_text(T(r, i, 4)),
-            "at", hab_json_text(T(r, i, 5)), "decision", decision_part(r, i, 6, 10, review_decision)));
     }
-    e = hab_store_q(s, p, &r,
-                    "SELECT a.id, a.received, a.grounds, a.recorded_by, a.recorded_at, d.outcome, "
-                    "d.reasons, d.restrictions, d.decided_by, d.decided_at, d.justified, d.proportionate "
-                    "FROM appeals a "
-                    "LEFT JOIN appeal_decisions d ON d.appeal_id = a.id WHERE a.case_id = ? "
-                    "ORDER BY a.id", "i", c->id);
+    e = hab_case_rows(s, p, c->id, "appeals", FIELDS("id", "received", "grounds", "recorded_by", "recorded_at>at"),
+                      &c->appeals);
+    if (!e)
+        e = hab_case_rows(s, p, c->id, "appeal_decisions",
+                          FIELDS("appeal_id", "outcome", "reasons", "restrictions", "decided_by", "decided_at>at",
+                                 "justified", "proportionate"), &decisions);
     if (e) return e;
-    c->appeals = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++) {
-        push_involved(c->involved, T(r, i, 8));
-        if (!T(r, i, 5)) c->pending_appeal_id = hab_rows_int(r, i, 0);
-        json_array_append_new(c->appeals, json_pack(
-            "{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
-            "received", hab_json_text(T(r, i, 1)), "grounds", hab_json_text(T(r, i, 2)),
-            "recorded_by", hab_json_text(T(r, i, 3)), "at", hab_json_text(T(r, i, 4)),
-            "decision", decision_part(r, i, 5, 7, appeal_decision)));
+    attach_decisions(c->appeals, decisions, "appeal_id");
+    json_array_foreach(c->appeals, i, one) {
+        push_involved(c->involved, S(json_object_get(one, "decision"), "decided_by"));
+        if (json_is_null(json_object_get(one, "decision"))) c->pending_appeal_id = int_of(one, "id");
     }
     return NULL;
 }
 
 static hab_err_t *load_letters_grants(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today,
-                                     int letters)
+                                      int letters)
 {
-    hab_rows_t *r;
+    json_t *one;
     hab_err_t *e = NULL;
-    if (letters) {
-        e = hab_store_q(s, p, &r, "SELECT number, kind, issued_at, subject, copied_to "
-                        "FROM letters WHERE case_id = ? ORDER BY number", "i", c->id);
-        if (e) return e;
-        c->letters = hab_json_own(p, json_array());
-    }
-    for (int i = 0; letters && i < r->nrows; i++)
-        json_array_append_new(c->letters, json_pack(
-            "{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
-            "kind", hab_json_text(T(r, i, 1)), "issued_at", hab_json_text(T(r, i, 2)),
-            "subject", hab_json_text(T(r, i, 3)), "copied_to", hab_json_stored(T(r, i, 4))));
-    e = hab_store_q(s, p, &r, "SELECT grantee, reason, expires, granted_by, granted_at, revoked_at, "
-                    "revoked_by, id, team FROM grants WHERE case_id = ? ORDER BY id", "i", c->id);
+    if (letters &&
+        (e = hab_case_rows(s, p, c->id, "letters", FIELDS("number>id", "kind", "issued_at", "subject", "copied_to"),
+                           &c->letters)))
+        return e;
+    e = hab_case_rows(s, p, c->id, "grants",
+                      FIELDS("id", "grantee>user", "team", "reason", "expires", "granted_by", "granted_at",
+                             "revoked_at", "revoked_by"), &c->grants);
     if (e) return e;
-    c->grants = hab_json_own(p, json_array());
-    for (int i = 0; i < r->nrows; i++) {
-        int active = !T(r, i, 5) && strcmp(T(r, i, 2), today) >= 0;
-        json_array_append_new(c->grants, json_pack(
-            "{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id", (json_int_t)hab_rows_int(r, i, 7),
-            "user", T(r, i, 8) ? json_null() : hab_json_text(T(r, i, 0)), "team", hab_json_text(T(r, i, 8)),
-            "reason", hab_json_text(T(r, i, 1)), "expires", hab_json_text(T(r, i, 2)),
-            "granted_by", hab_json_text(T(r, i, 3)), "granted_at", hab_json_text(T(r, i, 4)),
-            "revoked_at", hab_json_text(T(r, i, 5)), "revoked_by", hab_json_text(T(r, i, 6)),
-            "active", active));
+    size_t i;
+    json_array_foreach(c->grants, i, one) {
+        const char *expires = S(one, "expires");
+        if (S(one, "team")) json_object_set_new(one, "user", json_null());
+        json_object_set_new(one, "active",
+                            json_boolean(!S(one, "revoked_at") && expires && strcmp(expires, today) >= 0));
     }
     return NULL;
 }

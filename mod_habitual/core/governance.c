@@ -9,6 +9,7 @@
 #include <apr_strings.h>
 
 #include "habitual/casefile.h"
+#include "habitual/rules.h"
 #include "habitual/dates.h"
 #include "habitual/governance.h"
 #include "habitual/json_io.h"

@@ -8,6 +8,7 @@
 #include "habitual/access.h"
 #include "habitual/audit.h"
 #include "habitual/casefile.h"
+#include "habitual/rules.h"
 #include "habitual/dates.h"
 #include "habitual/json_io.h"
 #include "habitual/letters.h"

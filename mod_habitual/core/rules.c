@@ -368,6 +368,20 @@ void hab_rule_r9_period(apr_pool_t *p, const char *start, int months, const char
     *review_due = hab_review_due(p, start, months);
 }
 
+const char *hab_period_last_day(const char *end_date, const char *review_deadline, int *review_overdue)
+{
+    int overdue = end_date && review_deadline && strcmp(review_deadline, end_date) < 0;
+    if (review_overdue) *review_overdue = overdue;
+    return overdue ? review_deadline : end_date;
+}
+
+const char *hab_effective_status(const char *stored, const char *period_end, const char *today,
+                                 int *lapsed)
+{
+    *lapsed = hab_rule_r9_lapsed(stored, period_end, today);
+    return *lapsed ? "ended" : stored;
+}
+
 int hab_rule_r9_lapsed(const char *status, const char *period_end, const char *today)
 {
     return status && !strcmp(status, "active") && period_end && strcmp(period_end, today) < 0;

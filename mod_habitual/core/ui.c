@@ -165,20 +165,25 @@ const char *hab_ui_page(apr_pool_t *p, const hab_ui_t *ui, const hab_page_t *pag
         "<link rel=\"stylesheet\" href=\"{{assets}}habitual.css\">\n</head>\n"
         "<body class=\"govuk-template__body\">\n<script src=\"{{assets}}supported.js\"></script>\n"
         "<a href=\"#main-content\" class=\"govuk-skip-link\" data-module=\"govuk-skip-link\">Skip to main content</a>\n"
-        "<header class=\"govuk-header\"><div class=\"govuk-header__container govuk-width-container\">"
-        "<div class=\"govuk-header__logo\"><a href=\"{{home}}\" class=\"govuk-header__link "
-        "govuk-header__link--homepage govuk-!-font-weight-bold\">{{council}}</a></div></div></header>\n"
+        /* GOV.UK Frontend 6's page structure: the <header> element holds the
+         * Generic header (the council's name, no GOV.UK mark) and the
+         * service navigation; the footer component sits in <footer> */
+        "<header class=\"govuk-template__header\"><div class=\"govuk-generic-header\">"
+        "<div class=\"govuk-generic-header__container govuk-width-container\"><div class=\"govuk-generic-header__logo\">"
+        "<a href=\"{{home}}\" class=\"govuk-generic-header__homepage-link govuk-!-font-weight-bold\">{{council}}</a>"
+        "</div></div></div>\n"
         "<section aria-label=\"Service information\" class=\"govuk-service-navigation\" "
         "data-module=\"govuk-service-navigation\"><div class=\"govuk-width-container\">"
         "<div class=\"govuk-service-navigation__container\"><span class=\"govuk-service-navigation__service-name\">"
         "<a href=\"{{home}}\" class=\"govuk-service-navigation__link\">Habitual contact</a></span>{{{nav}}}"
-        "</div></div></section>\n"
+        "</div></div></section></header>\n"
         "<div class=\"govuk-width-container\"><main class=\"govuk-main-wrapper\" id=\"main-content\">"
         "<div class=\"govuk-grid-row\"><div class=\"{{column}}\">\n{{{banner}}}{{{body}}}\n</div></div></main></div>\n"
-        "<footer class=\"govuk-footer\"><div class=\"govuk-width-container\"><div class=\"govuk-footer__meta\">"
+        "<footer class=\"govuk-template__footer\"><div class=\"govuk-footer\"><div class=\"govuk-width-container\">"
+        "<div class=\"govuk-footer__meta\">"
         "<div class=\"govuk-footer__meta-item govuk-footer__meta-item--grow\"><p class=\"govuk-body-s\">"
         "Confidential: only people who need to know may see this information. Every view is recorded.</p>"
-        "</div><div class=\"govuk-footer__meta-item\">{{council}}</div></div></div></footer>\n"
+        "</div><div class=\"govuk-footer__meta-item\">{{council}}</div></div></div></div></footer>\n"
         "<script type=\"module\" src=\"{{assets}}init.js\"></script>\n</body>\n</html>\n",
         "error", page->has_error ? "Error: " : "", "title", page->title, "council", ui->council,
         "assets", assets, "home", hab_ui_url(p, ui, ""), "nav", navigation(p, ui, page->nav),

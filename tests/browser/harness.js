@@ -248,8 +248,8 @@ class Session {
       }
       return {
         refs, dups, title: document.title, h1: document.querySelectorAll('h1').length,
-        header: (document.querySelector('.govuk-header') || {}).textContent || '',
-        crown: !!document.querySelector('.govuk-header__logotype, .govuk-logo, svg.govuk-header__logotype'),
+        header: (document.querySelector('.govuk-generic-header') || {}).textContent || '',
+        crown: !!document.querySelector('.govuk-header, .govuk-header__logotype, .govuk-logo, .govuk-footer__crown'),
         bodyClass: document.body.className,
         lang: document.documentElement.lang,
       };

@@ -216,7 +216,7 @@ async function journey(run) {
       for (const r of rules) if (r.type === CSSRule.PAGE_RULE && /A4/i.test(r.style.getPropertyValue('size'))) a4 = true;
     }
     return {
-      header: shown('.govuk-header'), nav: shown('.govuk-service-navigation'), skip: shown('.govuk-skip-link'),
+      header: shown('.govuk-generic-header'), nav: shown('.govuk-service-navigation'), skip: shown('.govuk-skip-link'),
       footer: shown('.govuk-footer'), back: shown('.govuk-back-link'), intro: shown('.app-no-print'),
       letter: shown('article.app-letter'), a4,
     };
