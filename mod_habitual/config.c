@@ -451,7 +451,7 @@ static const hab_dir_conf *effective_section(apr_pool_t *p, server_rec *s,
     return merged;
 }
 
-const char *hab_check_sections(apr_pool_t *p, server_rec *s)
+const char *hab_check_sections(apr_pool_t *p, server_rec *s, int *number)
 {
     for (server_rec *vs = s; vs; vs = vs->next) {
         core_server_config *core = ap_get_core_module_config(vs->module_config);
@@ -462,17 +462,17 @@ const char *hab_check_sections(apr_pool_t *p, server_rec *s)
             if (!own || !own->touched) continue;
             const hab_dir_conf *dc = effective_section(p, vs, sections, i);
             const char *where = own->section ? own->section : "?";
-            if (!dc->ldap_url_text)
+            if (!dc->ldap_url_text && (*number = 10003))
                 return apr_psprintf(p, "<Location %s> uses mod_habitual but has no "
                                     "HabitualLDAPURL", where);
-            if (!dc->secret_file)
+            if (!dc->secret_file && (*number = 10004))
                 return apr_psprintf(p, "<Location %s> uses mod_habitual but has no "
                                     "HabitualSecretFile", where);
-            if (dc->bind_dn && !dc->bind_password)
+            if (dc->bind_dn && !dc->bind_password && (*number = 10005))
                 return apr_psprintf(p, "<Location %s>: HabitualLDAPBindDN is set but "
                                     "HabitualLDAPBindPassword is not", where);
             hab_server_conf *sc = ap_get_module_config(vs->module_config, &habitual_module);
-            if (!sc->db_driver)
+            if (!sc->db_driver && (*number = 10006))
                 return apr_psprintf(p, "<Location %s> uses mod_habitual but HabitualDatabase "
                                     "is not set (e.g. HabitualDatabase sqlite3 "
                                     "/var/lib/habitual/habitual.db)", where);
@@ -496,13 +496,14 @@ static void give_wal_files_to_children(apr_pool_t *p, const char *path)
     }
 }
 
-static const char *check_one_database(apr_pool_t *p, const hab_server_conf *sc)
+static const char *check_one_database(apr_pool_t *p, const hab_server_conf *sc, int *number)
 {
     apr_pool_t *tmp;
     apr_pool_create(&tmp, p);
     hab_store_t *store = NULL;
+    *number = 10008;   /* cannot be opened */
     hab_err_t *e = hab_store_open(tmp, sc->db_driver, sc->db_params, 0, &store);
-    if (!e) e = hab_schema_check(store, tmp);
+    if (!e && (e = hab_schema_check(store, tmp))) *number = 10009;   /* not this build's schema */
     const char *msg = e ? apr_psprintf(p, "HabitualDatabase %s %s: %s", sc->db_driver,
                                        hab_store_display(p, sc->db_driver, sc->db_params),
                                        e->message) : NULL;
@@ -511,8 +512,8 @@ static const char *check_one_database(apr_pool_t *p, const hab_server_conf *sc)
     return msg;
 }
 
-const char *hab_check_database(apr_pool_t *p, server_rec *s)
+const char *hab_check_database(apr_pool_t *p, server_rec *s, int *number)
 {
     const hab_server_conf *sc = ap_get_module_config(s->module_config, &habitual_module);
-    return sc->db_driver ? check_one_database(p, sc) : NULL;
+    return sc->db_driver ? check_one_database(p, sc, number) : NULL;
 }

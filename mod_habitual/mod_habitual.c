@@ -10,10 +10,10 @@
 #include "mod_habitual.h"
 #include "respond.h"
 
-static int refuse_start(server_rec *s, const char *msg)
+/* One line, numbered by what is wrong (the README's message table). */
+static int refuse_start(server_rec *s, int number, const char *msg)
 {
-    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, HABLOGNO(10001) "mod_habitual cannot start: %s",
-                 msg);
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "HAB%d: mod_habitual cannot start: %s", number, msg);
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
@@ -31,11 +31,12 @@ static int hab_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     (void)plog;
     hab_store_sqlite_process_init();
     hab_ldap_retrieve();
-    const char *msg = hab_check_sections(ptemp, s);
-    if (msg) return refuse_start(s, msg);
+    int number = 0;
+    const char *msg = hab_check_sections(ptemp, s, &number);
+    if (msg) return refuse_start(s, number, msg);
     if (!uses_habitual(s)) return OK;
     if (!hab_ldap_available())
-        return refuse_start(s, "mod_ldap is not loaded; add "
+        return refuse_start(s, 10007, "mod_ldap is not loaded; add "
                                "LoadModule ldap_module /usr/lib/apache2/modules/mod_ldap.so");
     /* post_config runs twice at start-up; the first run is a dry run (as
      * httpd's mod_md notes), so the database is opened only in the second. */
@@ -46,8 +47,8 @@ static int hab_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
         apr_pool_userdata_set((const void *)1, key, apr_pool_cleanup_null, s->process->pool);
         return OK;
     }
-    msg = hab_check_database(pconf, s);
-    if (msg) return refuse_start(s, msg);
+    msg = hab_check_database(pconf, s, &number);
+    if (msg) return refuse_start(s, number, msg);
     return OK;
 }
 

@@ -76,9 +76,10 @@ int hab_dir_nesting_depth(const hab_dir_conf *dc);
 const char *hab_dir_team_names(apr_pool_t *p, const hab_dir_conf *dc);
 const char *hab_dir_council_name(const hab_dir_conf *dc);
 int hab_dir_role_cache_seconds(const hab_dir_conf *dc);
-/* Start-up checks: NULL when httpd may start, else the one line to log. */
-const char *hab_check_sections(apr_pool_t *p, server_rec *s);
-const char *hab_check_database(apr_pool_t *p, server_rec *s);
+/* Start-up checks: NULL when httpd may start, else the one line to log
+ * and *number its message number (HAB10003-10009, the README's table). */
+const char *hab_check_sections(apr_pool_t *p, server_rec *s, int *number);
+const char *hab_check_database(apr_pool_t *p, server_rec *s, int *number);
 
 /* roles_ldap.c */
 void hab_role_cache_init(apr_pool_t *pchild);

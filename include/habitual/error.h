@@ -10,7 +10,9 @@ typedef struct hab_err {
     const char *code;    /* SPEC §4/§6 error code, e.g. "wrong-state" */
     const char *message; /* plain English, never personal data */
     const char *field;   /* the request field at fault, or NULL */
-    const char *rule;    /* the safeguard (SPEC §4) that refused: "R1".."R19", or NULL */
+    const char *rule;    /* the safeguard that refused: "R1".."R19", or NULL */
+    const char *cause;   /* the underlying code, for the error log: "sqlite 5", "pgsql 57P01",
+                          * "apr 70007"; NULL when the refusal is the module's own */
     int logged;          /* already written to the error log */
     int lock_wait;       /* gave up waiting for a lock held elsewhere: another
                           * try before the holder lets go would wait again */

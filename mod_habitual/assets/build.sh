@@ -29,7 +29,7 @@ fi
 rm -rf dist.tmp
 mkdir dist.tmp
 
-# Sass: govuk-frontend 5 uses @import and global built-ins, which current dart-sass
+# Sass: govuk-frontend 6 is imported with @import and global built-ins, which current dart-sass
 # deprecates; those warnings come from the dependency and are quietened. Warnings
 # from habitual.scss itself still show.
 mkdir dist.tmp/src

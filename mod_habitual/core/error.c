@@ -50,6 +50,8 @@ hab_err_t *hab_err_copy(apr_pool_t *p, const hab_err_t *e)
     c->code = apr_pstrdup(p, e->code);
     c->message = apr_pstrdup(p, e->message);
     c->field = e->field ? apr_pstrdup(p, e->field) : NULL;
+    c->rule = e->rule ? apr_pstrdup(p, e->rule) : NULL;
+    c->cause = e->cause ? apr_pstrdup(p, e->cause) : NULL;
     return c;
 }
 

@@ -86,7 +86,7 @@ static const char *safe_message(apr_pool_t *p, PGconn *pg, const PGresult *res,
     return apr_pstrmemdup(p, m, n);
 }
 
-static hab_err_t *pg_error(apr_pool_t *p, PGconn *pg, const PGresult *res, const char *what)
+static hab_err_t *pg_failure(apr_pool_t *p, PGconn *pg, const PGresult *res, const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = safe_message(p, pg, res, state);
@@ -99,6 +99,15 @@ static hab_err_t *pg_error(apr_pool_t *p, PGconn *pg, const PGresult *res, const
     }
     return hab_err_make(p, 500, "internal", "database error (%s: %s %s)", what,
                         state ? state : "-", msg);
+}
+
+/* The same, carrying the SQLSTATE (or the connection's state) for the error log. */
+static hab_err_t *pg_error(apr_pool_t *p, PGconn *pg, const PGresult *res, const char *what)
+{
+    hab_err_t *e = pg_failure(p, pg, res, what);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    e->cause = state ? apr_pstrcat(p, "pgsql ", state, NULL) : "pgsql connection";
+    return e;
 }
 
 static int result_ok(const PGresult *res)

@@ -40,7 +40,7 @@ static int busy_poll(void *data, int count)
 
 /* Busy, locked, disk full, read-only or I/O trouble: the answer is 503 and
  * the client may retry.  Anything else is our bug: 500. */
-static hab_err_t *sqlite_error(apr_pool_t *p, sqlite3 *db, int rc, const char *what)
+static hab_err_t *sqlite_failure(apr_pool_t *p, sqlite3 *db, int rc, const char *what)
 {
     int primary = rc & 0xff;
     const char *detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -62,6 +62,14 @@ static hab_err_t *sqlite_error(apr_pool_t *p, sqlite3 *db, int rc, const char *w
     default:
         return hab_err_make(p, 500, "internal", "database error (%s: %s)", what, detail);
     }
+}
+
+/* The same, carrying SQLite's extended result code for the error log. */
+static hab_err_t *sqlite_error(apr_pool_t *p, sqlite3 *db, int rc, const char *what)
+{
+    hab_err_t *e = sqlite_failure(p, db, rc, what);
+    e->cause = apr_psprintf(p, "sqlite %d", rc);
+    return e;
 }
 
 static sqlite3_stmt *cached_statement(sqlite_conn_t *c, const char *sql, int *rc)

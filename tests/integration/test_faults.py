@@ -369,10 +369,13 @@ def _cannot_write(fx, person, referred, reported, counts_before):
     assert form.status_code == 200 and "Raise a concern" in form.text
 
 
-def _reason_logged(httpd, since, pattern, person):
+def _reason_logged(httpd, since, pattern, person, cause=None):
+    """The error log says why, and (cause) with the engine's own code."""
     text = httpd.read_error_log()[since:]
     lines = [line for line in text.splitlines() if re.search(r"HAB\d{5}: .*(%s)" % pattern, line)]
     assert lines, "error.log does not say why:\n" + text[-3000:]
+    if cause:
+        assert any(re.search(cause, line) for line in lines), "no engine code %s in:\n%s" % (cause, "\n".join(lines))
     assert person not in text, "personal data in error.log"
     return lines
 
@@ -474,7 +477,8 @@ def test_full_disk_answers_503_writes_nothing_and_recovers_when_space_returns():
         big = fx.as_user("carol").post("api/cases/%d/contacts" % referred, contact("F" * 19000, hp.iso(hp.today())))
         assert big.status_code == 503 and big.headers.get("Retry-After") == "5"
         assert fx.db.counts(exclude=()) == counts, "something was half-written"
-        _reason_logged(r.httpd, since, "disk is full|database or disk is full|SQLITE_FULL", person)
+        _reason_logged(r.httpd, since, "disk is full|database or disk is full|SQLITE_FULL", person,
+                       cause=r"\[sqlite 13\]")   # SQLITE_FULL
         os.unlink(filler)
         filler = None
         _recovered(fx, referred, reported)
@@ -595,7 +599,8 @@ def test_full_disk_under_postgresql_answers_503_writes_nothing_and_recovers_when
         # the refused writes' own entries, if the log had room for them, say so
         entries = fx.db.query("SELECT outcome, status FROM access_log WHERE seq > ?", (log_before,))
         assert all((e["outcome"], e["status"]) == ("error", 503) for e in entries), entries
-        _reason_logged(r.httpd, since, "could not extend|No space left|disk full|53100", person)
+        _reason_logged(r.httpd, since, "could not extend|No space left|disk full|53100", person,
+                       cause=r"\[pgsql [0-9A-Z]{5}\]")
         os.unlink(filler)
         filler = None
         assert carol.post("api/cases/%d/contacts" % referred, big_contact).status_code == 201

@@ -254,7 +254,8 @@ def test_refuses_to_start_when_database_missing(workdir):
     slapd = rig.Slapd(workdir)
     httpd = rig.Httpd(workdir, 1, init_db=False)
     out = _start_fails(httpd)
-    assert "HAB10001" in out and httpd.db in out and "habitual-admin" in out, out
+    # one line, numbered for what is wrong: the database cannot be opened
+    assert "HAB10008" in out and httpd.db in out and "habitual-admin" in out, out
     del slapd
 
 
@@ -279,8 +280,8 @@ def _pg_httpd(workdir, db, port=None, password=False):
 @pytest.mark.parametrize("what", ["no-such-database", "nothing-listening", "never-initialised"])
 def test_refuses_to_start_when_the_postgresql_database_is_unreachable_or_empty(workdir, what):
     """README: a database that cannot be opened, or whose schema version is
-    not this build's, stops httpd at start-up with HAB10001 (for a database
-    the DBA made but nobody initialised: version 0, and what to run)."""
+    not this build's, stops httpd at start-up with HAB10008 or HAB10009 (for a
+    database the DBA made but nobody initialised: version 0, and what to run)."""
     if what == "no-such-database":
         httpd = _pg_httpd(workdir, missing_database(workdir))
     elif what == "nothing-listening":
@@ -290,7 +291,8 @@ def test_refuses_to_start_when_the_postgresql_database_is_unreachable_or_empty(w
     started = time.time()
     out = _start_fails(httpd)
     assert time.time() - started < 15, "start-up took %.1f s" % (time.time() - started)
-    assert "HAB10001" in out and "mod_habitual cannot start" in out, out
+    assert "mod_habitual cannot start" in out, out
+    assert ("HAB10009" if what == "never-initialised" else "HAB10008") in out, out
     if what == "never-initialised":
         assert "schema version 0" in out and "habitual-admin --driver pgsql" in out and " init" in out, out
     else:
@@ -303,7 +305,7 @@ def test_refuses_to_start_when_the_postgresql_database_is_unreachable_or_empty(w
 def test_start_up_error_never_shows_the_database_password(workdir):
     httpd = _pg_httpd(workdir, new_database(workdir), port=rig.free_port(), password=True)
     out = _start_fails(httpd)
-    assert "HAB10001" in out and "cannot connect to PostgreSQL" in out, out
+    assert "HAB10008" in out and "cannot connect to PostgreSQL" in out, out
     assert PG_PASSWORD not in out, [l for l in out.splitlines() if PG_PASSWORD in l]
 
 
@@ -328,7 +330,7 @@ def test_refuses_to_start_on_wrong_schema_version(workdir, version):
         db.write("INSERT INTO schema_migrations VALUES (?, ?, 'x')", (version, "%03d_future.sql" % version))
     httpd.fix_db_owner()
     out = _start_fails(httpd)
-    assert "HAB10001" in out and "schema version %d" % version in out, out
+    assert "HAB10009" in out and "schema version %d" % version in out, out
 
 
 def test_refuses_to_start_on_unknown_role(workdir):
@@ -342,7 +344,7 @@ def test_refuses_to_start_without_ldap_url(workdir):
     text = httpd.config_text().replace('    HabitualLDAPURL', '    #HabitualLDAPURL')
     open(httpd.conf, "w").write(text)
     out = _start_fails(httpd)
-    assert "has no HabitualLDAPURL" in out, out
+    assert "HAB10003" in out and "has no HabitualLDAPURL" in out, out
 
 
 def test_refuses_to_start_with_unreadable_secret(workdir):
@@ -370,7 +372,7 @@ def test_refuses_to_start_without_mod_ldap(workdir):
     text = "\n".join(l for l in text.splitlines() if not l.startswith("LDAP"))
     open(httpd.conf, "w").write(text)
     out = _start_fails(httpd)
-    assert "mod_ldap is not loaded" in out, out
+    assert "HAB10007" in out and "mod_ldap is not loaded" in out, out
 
 
 def test_starts_with_a_good_configuration(workdir):

@@ -57,6 +57,25 @@ START_TEST(a_new_table_or_column_left_out_fails_sqlite)
 }
 END_TEST
 
+/* The case load reads through the definition: a column it does not hold
+ * (or a table) is refused, one it holds is read, typed and renamed. */
+START_TEST(the_case_load_reads_only_what_the_definition_holds)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "ALTER TABLE contacts ADD COLUMN mood TEXT", ""));
+    json_t *rows = NULL;
+    hab_err_t *e = hab_case_rows(s, test_pool, 1, "contacts", (const char *const[]){"id", "mood", NULL}, &rows);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->status, 500);
+    ck_assert_ptr_null(rows);
+    e = hab_case_rows(s, test_pool, 1, "case_photos", (const char *const[]){"id", NULL}, &rows);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_ptr_null(hab_case_rows(s, test_pool, 1, "copy_recipients",
+                                     (const char *const[]){"id", "added_by>by", NULL}, &rows));
+    ck_assert_int_eq((int)json_array_size(rows), 0);
+}
+END_TEST
+
 START_TEST(every_table_of_a_case_is_defined_pgsql)
 {
     apr_hash_t *tables = hab_schema_columns_from_ddl(test_pool, pgsql_ddl());
@@ -125,6 +144,7 @@ Suite *suite_case_tables(void)
     tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(tc, every_table_of_a_case_is_defined_sqlite);
     tcase_add_test(tc, a_new_table_or_column_left_out_fails_sqlite);
+    tcase_add_test(tc, the_case_load_reads_only_what_the_definition_holds);
     tcase_add_test(tc, every_table_of_a_case_is_defined_pgsql);
     tcase_add_test(tc, ddl_reader_skips_constraints_and_comments);
     tcase_add_test(tc, evidence_type_by_content);

@@ -1,6 +1,6 @@
 // mod_habitual: start GOV.UK Frontend's components on the page.
 //
-// Load at the end of <body> as an ES module (GOV.UK Frontend 5's JavaScript is
+// Load at the end of <body> as an ES module (GOV.UK Frontend 6's JavaScript is
 // an ES module; browsers that cannot run modules skip this and keep the
 // no-JavaScript page, which works fully):
 //   <script type="module" src="<mount>/assets/init.js"></script>
