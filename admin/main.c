@@ -7,6 +7,7 @@
 #include <apr_time.h>
 
 #include "admin.h"
+#include "habitual/log.h"
 
 static const admin_verb_t verbs[] = {
     {"init", "", "create the database or bring its schema up to date", verb_init},
@@ -110,10 +111,20 @@ static int run(int argc, const char *const *argv, apr_pool_t *p)
     return verb->run(&ctx);
 }
 
+/* The core's log port: its numbered lines on stderr, beside the verb's own. */
+static void log_to_stderr(void *baton, apr_pool_t *p, hab_log_level_t level, int number, const char *message)
+{
+    (void)baton;
+    (void)p;
+    (void)level;
+    fprintf(stderr, "habitual-admin: HAB%d: %s\n", number, message);
+}
+
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *p;
     if (apr_app_initialize(&argc, &argv, NULL) != APR_SUCCESS) return ADMIN_FAILED;
+    hab_log_set(log_to_stderr, NULL);
     apr_pool_create(&p, NULL);
     int rc = run(argc, argv, p);
     apr_pool_destroy(p);

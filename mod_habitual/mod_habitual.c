@@ -7,6 +7,7 @@
 #include <http_protocol.h>
 #include <http_request.h>
 
+#include "habitual/log.h"
 #include "mod_habitual.h"
 #include "respond.h"
 
@@ -15,6 +16,14 @@ static int refuse_start(server_rec *s, int number, const char *msg)
 {
     ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "HAB%d: mod_habitual cannot start: %s", number, msg);
     return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* The core's log port, connected to the error log: the core numbers its
+ * messages, httpd adds time, pid and module. */
+static void log_to_error_log(void *baton, apr_pool_t *p, hab_log_level_t level, int number, const char *message)
+{
+    (void)baton;
+    ap_log_perror(APLOG_MARK, (int)level, 0, p, "HAB%d: %s", number, message);
 }
 
 static int uses_habitual(server_rec *s)
@@ -29,6 +38,7 @@ static int uses_habitual(server_rec *s)
 static int hab_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
+    hab_log_set(log_to_error_log, NULL);
     hab_store_sqlite_process_init();
     hab_ldap_retrieve();
     int number = 0;

@@ -26,6 +26,7 @@
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
+#include "habitual/log.h"
 #include "habitual/writer.h"
 
 #define GROUP_MAX 64   /* requests in one commit at most: bounds everyone's wait */
@@ -134,6 +135,19 @@ static hab_err_t *run_one(hab_writer_t *w, job_t *job, apr_time_t deadline, int 
  * transaction (disk, connection) fails the jobs in it, and the rest go on
  * in a new one, unless no connection can be had at all or the write lock
  * is held elsewhere past the batch's deadline. */
+/* One line per lost transaction (a cause the connection's opener logged is
+ * not logged again); the requests' own lines carry their ids. */
+static void log_lost(apr_pool_t *p, const hab_err_t *lost, int failed)
+{
+    const char *cause = lost->cause ? lost->cause : "no engine code";
+    if (lost->lock_wait)
+        hab_log(p, HAB_LOG_WARNING, 10402, "the write lock was held elsewhere past the deadline (%s): "
+                "%d request(s) answered %d", cause, failed, lost->status);
+    else if (!lost->logged)
+        hab_log(p, HAB_LOG_ERR, 10401, "a shared write transaction was lost (%s): %d request(s) answered %d; "
+                "the next write reconnects", cause, failed, lost->status);
+}
+
 static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p)
 {
     job_t *uncommitted = batch;   /* first job whose result waits on the commit */
@@ -147,14 +161,15 @@ static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p)
             if (!lost->lock_wait) w->conn->broken = 1;   /* a held lock breaks nothing */
         }
         open_txn = 0;
+        int failed = 0;
         for (job_t *j = uncommitted; j != job->next; j = j->next)
-            if (j == job || !j->work_failed) settle(j, lost);
+            if (j == job || !j->work_failed) settle(j, lost), failed++;
         uncommitted = job->next;
         /* the rest would only wait for the same answer */
-        if (!w->conn || lost->lock_wait) {
-            for (job_t *j = uncommitted; j; j = j->next) settle(j, lost);
-            return;
-        }
+        int give_up = !w->conn || lost->lock_wait;
+        for (job_t *j = uncommitted; give_up && j; j = j->next) settle(j, lost), failed++;
+        log_lost(p, lost, failed);
+        if (give_up) return;
     }
     if (!open_txn) return;
     hab_err_t *cerr = w->conn->ops->commit(w->conn, p);

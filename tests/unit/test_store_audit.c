@@ -1,11 +1,14 @@
 /* The SQLite store, schema migrations and the access log's chain. */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 
 #include "habitual/audit.h"
+#include "habitual/log.h"
 #include "habitual/store.h"
 #include "habitual/writer.h"
 #include "schema_embedded.h"
@@ -558,8 +561,30 @@ static void *APR_THREAD_FUNC held_worker(apr_thread_t *t, void *data)
     return NULL;
 }
 
+/* The log port's capture: the numbers written, in order. */
+typedef struct {
+    apr_thread_mutex_t *mu;
+    int numbers[64];
+    int n;
+    char last[256];
+} log_capture_t;
+
+static void capture_log(void *baton, apr_pool_t *p, hab_log_level_t level, int number, const char *message)
+{
+    log_capture_t *c = baton;
+    (void)p;
+    (void)level;
+    apr_thread_mutex_lock(c->mu);
+    if (c->n < 64) c->numbers[c->n++] = number;
+    snprintf(c->last, sizeof(c->last), "%s", message);
+    apr_thread_mutex_unlock(c->mu);
+}
+
 START_TEST(writer_behind_a_held_lock_fails_each_request_by_its_deadline)
 {
+    log_capture_t logged = {.n = 0};
+    ck_assert_int_eq(apr_thread_mutex_create(&logged.mu, APR_THREAD_MUTEX_DEFAULT, test_pool), APR_SUCCESS);
+    hab_log_set(capture_log, &logged);
     hab_store_t *s = unit_fresh_store(test_pool);
     hab_store_t *holder;
     ck_assert_ptr_null(hab_store_open(test_pool, "sqlite3", s->params, 0, &holder));
@@ -581,9 +606,17 @@ START_TEST(writer_behind_a_held_lock_fails_each_request_by_its_deadline)
         ck_assert_msg(jobs[i].took < apr_time_from_msec(1000), "waited %" APR_TIME_T_FMT " us", jobs[i].took);
     }
     holder->ops->rollback(holder);
+    /* every batch that gave up said so once, with SQLite's code, and nothing else was logged */
+    ck_assert_int_ge(logged.n, 1);
+    ck_assert_int_le(logged.n, THREADS);
+    for (int i = 0; i < logged.n; i++) ck_assert_int_eq(logged.numbers[i], 10402);
+    ck_assert_msg(strstr(logged.last, "(sqlite 5)") && strstr(logged.last, "answered 503"), "%s", logged.last);
     held_job_t after = {.writer = w, .wait = apr_time_from_msec(300)};
+    int before = logged.n;
     held_worker(NULL, &after);
     ck_assert_int_eq(after.err.status, 0);   /* the lock released, the writer writes again */
+    ck_assert_int_eq(logged.n, before);      /* and logs nothing */
+    hab_log_set(NULL, NULL);
 }
 END_TEST
 
