@@ -148,11 +148,10 @@ static void log_lost(apr_pool_t *p, const hab_err_t *lost, int failed)
                 "the next write reconnects", cause, failed, lost->status);
 }
 
-static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p)
+static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p, int open_txn)
 {
     job_t *uncommitted = batch;   /* first job whose result waits on the commit */
     apr_time_t deadline = batch_deadline(batch);
-    int open_txn = 0;
     for (job_t *job = batch; job; job = job->next) {
         hab_err_t *lost = run_one(w, job, deadline, &open_txn);
         if (!lost) continue;
@@ -176,6 +175,30 @@ static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p)
     if (cerr)
         for (job_t *j = uncommitted; j; j = j->next)
             if (!j->work_failed) settle(j, cerr);
+}
+
+/* Leader, without the mutex, before it takes its batch: the write lock
+ * first.  While another process holds it, the requests arriving here queue
+ * and join this batch, so processes that take turns at the lock each
+ * commit everything that waited meanwhile, one disk sync for all.  A
+ * failure here is the batch's: the jobs then meet it in run_batch (a held
+ * lock at once, as its first job would). */
+static int begin_before_batch(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline, hab_err_t **failed)
+{
+    *failed = ensure_connection(w, p);
+    if (*failed) return 0;
+    w->conn->deadline = deadline;
+    *failed = w->conn->ops->begin(w->conn, p, 1);
+    if (*failed && !(*failed)->lock_wait) w->conn->broken = 1;
+    return *failed == NULL;
+}
+
+/* Every job of a batch whose write lock or connection could not be had. */
+static void fail_batch(job_t *batch, apr_pool_t *p, const hab_err_t *err)
+{
+    int failed = 0;
+    for (job_t *j = batch; j; j = j->next) settle(j, err), failed++;
+    log_lost(p, err, failed);
 }
 
 /* Under mu: the oldest queued jobs, up to GROUP_MAX, off the queue. */
@@ -215,9 +238,14 @@ hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline
         return me.result;
     }
 
+    apr_thread_mutex_unlock(w->mu);
+    hab_err_t *failed;
+    int open_txn = begin_before_batch(w, p, me.deadline, &failed);
+    apr_thread_mutex_lock(w->mu);
     job_t *batch = take_batch(w);   /* I am at its head */
     apr_thread_mutex_unlock(w->mu);
-    run_batch(w, batch, p);
+    if (failed && (failed->lock_wait || !w->conn)) fail_batch(batch, p, failed);
+    else run_batch(w, batch, p, open_txn);   /* a broken connection is opened again there */
     apr_thread_mutex_lock(w->mu);
     for (job_t *job = batch, *next; job; job = next) {
         next = job->next;           /* read before its owner may return */

@@ -87,7 +87,10 @@ def main():
     ap.add_argument("--env", action="append", default=[], help="K=V for httpd's environment")
     ap.add_argument("--tmpfs", action="store_true", help="database copy on /dev/shm")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--stock-mpm", action="store_true",
+                    help="Debian's stock mpm_event.conf (strace, perf; callgrind is one process anyway)")
     a = ap.parse_args()
+    rb.OPTIONS["stock_mpm"] = a.stock_mpm and a.tool != "callgrind"
     if not os.path.exists(a.db):
         sys.exit("%s is missing: generate it with gen_db.py or run_bench.py" % a.db)
     with open(a.db + ".json") as f:
