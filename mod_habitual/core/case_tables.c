@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/uio.h>
 
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -262,61 +263,91 @@ hab_err_t *hab_case_export(hab_store_t *s, apr_pool_t *p, long long case_id, con
 
 /* ---- the case load's reads ---- */
 
-/* The definition's column of table named column (its parent link too). */
-static int defined_column(apr_pool_t *p, const char *table, const char *column, column_t *out)
+/* A spec's SQL column ("t:col" or "t:col>name"): where it starts, its length. */
+static size_t spec_column(const char *spec, const char **column)
 {
-    for (int i = 0; hab_case_tables[i].table; i++) {
-        const hab_case_table_t *part = &hab_case_tables[i];
-        if (strcmp(part->table, table)) continue;
-        for (int k = 0; part->columns[k]; k++) {
-            column_t c = column_of(p, part->columns[k]);
-            if (strcmp(c.column, column)) continue;
-            *out = c;
-            return 1;
+    *column = spec + 2;
+    const char *rename = strchr(*column, '>');
+    return rename ? (size_t)(rename - *column) : strlen(*column);
+}
+
+#define MAX_PARTS_OF_A_TABLE 4
+
+/* The definition's parts of table (most tables are one part; cases and
+ * reports are two); their count. */
+static int parts_of(const char *table, const hab_case_table_t **parts)
+{
+    int n = 0;
+    for (int i = 0; hab_case_tables[i].table && n < MAX_PARTS_OF_A_TABLE; i++)
+        if (!strcmp(hab_case_tables[i].table, table)) parts[n++] = &hab_case_tables[i];
+    return n;
+}
+
+/* The type the definition gives column (len bytes at column) in one of
+ * the parts, or 0 when it holds no such column (its parent link: 'i'). */
+static char defined_type(const hab_case_table_t *const *parts, int n, const char *column, size_t len)
+{
+    for (int k = 0; k < n; k++) {
+        for (int c = 0; parts[k]->columns[c]; c++) {
+            const char *name;
+            if (spec_column(parts[k]->columns[c], &name) == len && !memcmp(name, column, len))
+                return parts[k]->columns[c][0];
         }
-        if (part->parent_column && !strcmp(part->parent_column, column)) {
-            *out = (column_t){'i', column, column};
-            return 1;
-        }
+        const char *link = parts[k]->parent_column;
+        if (link && strlen(link) == len && !memcmp(link, column, len)) return 'i';
     }
     return 0;
 }
 
-static const hab_case_table_t *first_part_of(const char *table)
+static hab_err_t *select_part(hab_store_t *s, apr_pool_t *p, long long case_id, const char *table,
+                              const char *const *fields, hab_rows_t **rows, const char **types)
 {
-    for (int i = 0; hab_case_tables[i].table; i++)
-        if (!strcmp(hab_case_tables[i].table, table)) return &hab_case_tables[i];
-    return NULL;
+    const hab_case_table_t *parts[MAX_PARTS_OF_A_TABLE];
+    int nparts = parts_of(table, parts);
+    if (!nparts) return hab_err_internal(p, "A case load asked for a table the case definition does not hold.");
+    int nfields = 0;
+    while (fields[nfields]) nfields++;
+    char *type = apr_palloc(p, (size_t)nfields + 1);
+    struct iovec *sql = apr_palloc(p, sizeof(*sql) * (size_t)(2 * nfields + 6));
+    int nsql = 0;
+    sql[nsql++] = (struct iovec){"SELECT ", 7};
+    for (int k = 0; k < nfields; k++) {
+        const char *rename = strchr(fields[k], '>');
+        size_t len = rename ? (size_t)(rename - fields[k]) : strlen(fields[k]);
+        type[k] = defined_type(parts, nparts, fields[k], len);
+        if (!type[k])
+            return hab_err_internal(p, "A case load asked for a column the case definition does not hold.");
+        if (k) sql[nsql++] = (struct iovec){", ", 2};
+        sql[nsql++] = (struct iovec){(void *)fields[k], len};
+    }
+    type[nfields] = '\0';
+    if (types) *types = type;
+    /* every name is from the definition, never from input */
+    const char *tail = apr_pstrcat(p, " FROM ", table, " WHERE ", parts[0]->belongs, " ORDER BY ",
+                                   parts[0]->order, NULL);
+    sql[nsql++] = (struct iovec){(void *)tail, strlen(tail)};
+    return hab_store_q(s, p, rows, apr_pstrcatv(p, sql, (apr_size_t)nsql, NULL), "i", case_id);
+}
+
+hab_err_t *hab_case_select(hab_store_t *s, apr_pool_t *p, long long case_id, const char *table,
+                           const char *const *fields, hab_rows_t **rows)
+{
+    return select_part(s, p, case_id, table, fields, rows, NULL);
 }
 
 hab_err_t *hab_case_rows(hab_store_t *s, apr_pool_t *p, long long case_id, const char *table,
                          const char *const *fields, json_t **rows)
 {
-    const hab_case_table_t *part = first_part_of(table);
-    if (!part) return hab_err_internal(p, "A case load asked for a table the case definition does not hold.");
-    apr_array_header_t *cols = apr_array_make(p, 8, sizeof(column_t));
-    const char *select = "";
-    for (int k = 0; fields[k]; k++) {
-        const char *rename = strchr(fields[k], '>');
-        const char *column = rename ? apr_pstrndup(p, fields[k], (apr_size_t)(rename - fields[k])) : fields[k];
-        column_t *c = &APR_ARRAY_PUSH(cols, column_t);
-        if (!defined_column(p, table, column, c))
-            return hab_err_internal(p, "A case load asked for a column the case definition does not hold.");
-        c->name = rename ? rename + 1 : column;
-        select = apr_pstrcat(p, select, k ? ", " : "", c->column, NULL);
-    }
     hab_rows_t *r;
-    /* every name is from the definition, never from input */
-    hab_err_t *e = hab_store_q(s, p, &r, apr_pstrcat(p, "SELECT ", select, " FROM ", table, " WHERE ",
-                                                     part->belongs, " ORDER BY ", part->order, NULL),
-                               "i", case_id);
+    const char *type;
+    hab_err_t *e = select_part(s, p, case_id, table, fields, &r, &type);
     if (e) return e;
     *rows = hab_json_own(p, json_array());
     for (int row = 0; row < r->nrows; row++) {
         json_t *o = json_object();
-        for (int k = 0; k < cols->nelts; k++) {
-            const column_t *c = &APR_ARRAY_IDX(cols, k, column_t);
-            json_object_set_new(o, c->name, cell(r, row, k, c->type));
+        for (int k = 0; fields[k]; k++) {
+            const char *rename = strchr(fields[k], '>');
+            json_object_set_new(o, rename ? rename + 1 : fields[k], cell(r, row, k, type[k]));
         }
         json_array_append_new(*rows, o);
     }

@@ -79,41 +79,57 @@ static hab_err_t *load_persons(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int
     return NULL;
 }
 
+static json_t *name_address(const char *name, const char *address)
+{
+    if (!name) return json_null();
+    return json_pack("{s:o, s:o}", "name", hab_json_text(name), "address", hab_json_text(address));
+}
+
+/* The case's own row: read as stored rows (every request's gate loads it,
+ * so no JSON is made of it but the parts the views show). */
+enum {
+    K_STATUS, K_END_REASON, K_REFERRED_BY, K_REFERRED_AT, K_DEPARTMENT, K_SUMMARY, K_MEASURES, K_COMPLAINTS,
+    K_VULNERABLE, K_VULNERABILITY, K_REP_NAME, K_REP_ADDRESS, K_ADV_NAME, K_ADV_ADDRESS, K_WITHOUT_NOTICE,
+    K_HOLD_REASON, K_HOLD_BY, K_HOLD_AT, K_UPDATED_AT, K_PERSON_ID, K_REFERRED_PERSON_ID, K_LINKED_BY, K_LINKED_AT
+};
+
 static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *found)
 {
-    json_t *rows;
-    hab_err_t *e = hab_case_rows(
+    hab_rows_t *r;
+    hab_err_t *e = hab_case_select(
         s, p, c->id, "cases",
         FIELDS("status", "end_reason", "referred_by", "referred_at", "department", "summary", "measures_taken",
                "complaints_procedure", "vulnerable", "vulnerability", "representative_name",
                "representative_address", "advocate_name", "advocate_address", "action_without_notice",
                "legal_hold_reason", "legal_hold_by", "legal_hold_at", "updated_at", "person_id",
                "referred_person_id", "person_linked_by", "person_linked_at"),
-        &rows);
+        &r);
     if (e) return e;
-    json_t *k = json_array_get(rows, 0);
-    *found = k != NULL;
-    if (!k) return NULL;
-    c->stored_status = S(k, "status");
-    c->end_reason = S(k, "end_reason");
-    c->referred_by = S(k, "referred_by");
-    c->referred_at = S(k, "referred_at");
-    c->department = S(k, "department");
-    c->summary = S(k, "summary");
-    c->measures_taken = S(k, "measures_taken");
-    c->complaints_procedure = S(k, "complaints_procedure");
-    c->vulnerable = json_is_true(json_object_get(k, "vulnerable"));
-    c->vulnerability = S(k, "vulnerability");
-    c->action_without_notice = json_is_true(json_object_get(k, "action_without_notice"));
-    c->updated_at = S(k, "updated_at");
-    c->person_id = int_of(k, "person_id");
-    c->referred_person_id = json_is_integer(json_object_get(k, "referred_person_id"))
-                                ? int_of(k, "referred_person_id") : c->person_id;
-    c->representative = hab_json_own(p, take(k, FIELDS("representative_name>name", "representative_address>address"), 1));
-    c->advocate = hab_json_own(p, take(k, FIELDS("advocate_name>name", "advocate_address>address"), 1));
-    c->legal_hold = hab_json_own(p, take(k, FIELDS("legal_hold_reason>reason", "legal_hold_by>by",
-                                                   "legal_hold_at>at"), 1));
-    c->person_link = hab_json_own(p, take(k, FIELDS("person_linked_by>by", "person_linked_at>at"), 1));
+    *found = r->nrows == 1;
+    if (!*found) return NULL;
+    c->stored_status = T(r, 0, K_STATUS);
+    c->end_reason = T(r, 0, K_END_REASON);
+    c->referred_by = T(r, 0, K_REFERRED_BY);
+    c->referred_at = T(r, 0, K_REFERRED_AT);
+    c->department = T(r, 0, K_DEPARTMENT);
+    c->summary = T(r, 0, K_SUMMARY);
+    c->measures_taken = T(r, 0, K_MEASURES);
+    c->complaints_procedure = T(r, 0, K_COMPLAINTS);
+    c->vulnerable = hab_rows_int(r, 0, K_VULNERABLE) != 0;
+    c->vulnerability = T(r, 0, K_VULNERABILITY);
+    c->representative = hab_json_own(p, name_address(T(r, 0, K_REP_NAME), T(r, 0, K_REP_ADDRESS)));
+    c->advocate = hab_json_own(p, name_address(T(r, 0, K_ADV_NAME), T(r, 0, K_ADV_ADDRESS)));
+    c->action_without_notice = hab_rows_int(r, 0, K_WITHOUT_NOTICE) != 0;
+    c->legal_hold = hab_json_own(p, T(r, 0, K_HOLD_REASON)
+        ? json_pack("{s:o, s:o, s:o}", "reason", hab_json_text(T(r, 0, K_HOLD_REASON)),
+                    "by", hab_json_text(T(r, 0, K_HOLD_BY)), "at", hab_json_text(T(r, 0, K_HOLD_AT)))
+        : json_null());
+    c->updated_at = T(r, 0, K_UPDATED_AT);
+    c->person_id = hab_rows_int(r, 0, K_PERSON_ID);
+    c->referred_person_id = T(r, 0, K_REFERRED_PERSON_ID) ? hab_rows_int(r, 0, K_REFERRED_PERSON_ID) : c->person_id;
+    c->person_link = hab_json_own(p, T(r, 0, K_LINKED_BY)
+        ? json_pack("{s:o, s:o}", "by", hab_json_text(T(r, 0, K_LINKED_BY)), "at", hab_json_text(T(r, 0, K_LINKED_AT)))
+        : json_null());
     push_involved(c->involved, c->referred_by);
     push_involved(c->authors, c->referred_by);
     return load_persons(s, p, c, found);
