@@ -190,6 +190,7 @@ test-integration-asan: asan $(OIDC_NODE)
 lint:
 	$(PYTHON) tests/lint/one_gate.py mod_habitual/core
 	$(PYTHON) tests/lint/apr_formats.py mod_habitual admin
+	$(PYTHON) tests/lint/comments.py mod_habitual include admin tests/unit tests/fuzz
 
 # Each fuzz target over its committed corpus (gcc + ASan/UBSan, no libFuzzer);
 # `make fuzz` runs each under libFuzzer (clang) for FUZZ_SECONDS.

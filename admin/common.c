@@ -9,6 +9,7 @@
 #include "admin.h"
 #include "habitual/audit.h"
 #include "habitual/roles.h"
+#include "habitual/schema.h"
 
 int admin_fail(const hab_err_t *err, int code)
 {

@@ -1,4 +1,4 @@
-/* habitual-admin: helpers shared by the operations verbs (issue 6):
+/* habitual-admin: helpers shared by the operations verbs:
  * verbs_ops.c (reviews, backup, report), verbs_people.c (sar, purge),
  * verbs_notify.c (notify).  Implemented in verbs_ops.c. */
 #ifndef HABITUAL_ADMIN_OPS_H

@@ -1,8 +1,8 @@
-/* The operations verbs of issue 6: reviews, backup and report here; sar and
+/* The operations verbs: reviews, backup and report here; sar and
  * purge in verbs_people.c; notify in verbs_notify.c; shared helpers (ops.h)
- * at the end of this file.  Each file's header records its verbs' decisions.
+ * at the end of this file.  Each file's header says what its verbs do.
  *
- * Decisions (for the README):
+ * What each verb does, and why:
  *
  * Every verb
  *   --help (main.c); an unknown option or a bad value exits 2; a missing
@@ -104,6 +104,7 @@
 #include "habitual/json_io.h"
 #include "habitual/text.h"
 #include "habitual/validate.h"
+#include "habitual/schema.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 #define BACKUP_BUSY_TRIES 600 /* x 50 ms: 30 s of a busy source before giving up */

@@ -1,5 +1,5 @@
 /* sar and purge: what is held about one person, and removing cases past
- * their retention period.  Decisions (for the README):
+ * their retention period.  What each verb does, and why:
  *
  * sar PERSON-REFERENCE [--format json|html|csv|text]
  *   The person with exactly that council reference and every case about
@@ -67,6 +67,7 @@
 #include "habitual/html.h"
 #include "habitual/json_io.h"
 #include "habitual/text.h"
+#include "habitual/schema.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 

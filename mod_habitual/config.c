@@ -1,4 +1,4 @@
-/* Directives of SPEC §6: create, merge, and the checks that stop httpd at
+/* Directives (README "Configuration"): create, merge, and the checks that stop httpd at
  * start-up with one line naming what is wrong.  Each directive's own checks
  * live in its handler; checks that need the whole configuration run from
  * post_config (hab_check_sections, hab_check_database). */
@@ -14,6 +14,7 @@
 
 #include "habitual/evidence.h"
 #include "mod_habitual.h"
+#include "habitual/schema.h"
 
 APLOG_USE_MODULE(habitual);
 
@@ -184,8 +185,11 @@ static const ap_directive_t *enclosing_section(const cmd_parms *cmd)
     return NULL;
 }
 
-static const char *in_location(cmd_parms *cmd, const char *directive)
+/* Every directive but HabitualDatabase: only a <Location> applies to a
+ * handler's URL space, so anywhere else it is refused at start-up. */
+static const char *in_location(cmd_parms *cmd)
 {
+    const char *directive = cmd->cmd->name;
     const ap_directive_t *sec = enclosing_section(cmd);
     if (!cmd->path || !sec || strcasecmp(sec->directive, "<Location") != 0 ||
         (sec->args && sec->args[0] == '~'))
@@ -197,7 +201,7 @@ static const char *in_location(cmd_parms *cmd, const char *directive)
 static const char *set_ldap_url(cmd_parms *cmd, void *dcv, const char *url)
 {
     hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualLDAPURL");
+    const char *err = in_location(cmd);
     if (err) return err;
     err = hab_ldap_url_parse(cmd->pool, url, &dc->ldap_url);
     if (err) return apr_psprintf(cmd->pool, "HabitualLDAPURL \"%s\": %s", url, err);
@@ -207,24 +211,15 @@ static const char *set_ldap_url(cmd_parms *cmd, void *dcv, const char *url)
     return NULL;
 }
 
-static const char *set_bind_dn(cmd_parms *cmd, void *dcv, const char *dn)
+/* A string kept at its offset in hab_dir_conf (ap_set_string_slot), in a
+ * <Location> only, never empty. */
+static const char *set_location_string(cmd_parms *cmd, void *dcv, const char *arg)
 {
-    hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualLDAPBindDN");
+    const char *err = in_location(cmd);
     if (err) return err;
-    dc->bind_dn = dn;
-    dc->touched = 1;
-    return NULL;
-}
-
-static const char *set_bind_password(cmd_parms *cmd, void *dcv, const char *pw)
-{
-    hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualLDAPBindPassword");
-    if (err) return err;
-    dc->bind_password = pw;
-    dc->touched = 1;
-    return NULL;
+    if (!*arg) return apr_pstrcat(cmd->pool, cmd->cmd->name, ": empty value", NULL);
+    ((hab_dir_conf *)dcv)->touched = 1;
+    return ap_set_string_slot(cmd, dcv, arg);
 }
 
 static const char *role_names_list(apr_pool_t *p)
@@ -238,7 +233,7 @@ static const char *role_names_list(apr_pool_t *p)
 static const char *set_role_group(cmd_parms *cmd, void *dcv, const char *role, const char *dn)
 {
     hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualRoleGroup");
+    const char *err = in_location(cmd);
     if (err) return err;
     int index = hab_role_index(role);
     if (index < 0)
@@ -251,11 +246,11 @@ static const char *set_role_group(cmd_parms *cmd, void *dcv, const char *role, c
     return NULL;
 }
 
-/* HabitualTeam NAME DN: a team a notice can be passed to (issue 15). */
+/* HabitualTeam NAME DN: a team a notice can be passed to. */
 static const char *set_team(cmd_parms *cmd, void *dcv, const char *name, const char *dn)
 {
     hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualTeam");
+    const char *err = in_location(cmd);
     if (err) return err;
     size_t n = strlen(name);
     int ok = n >= 1 && n <= 40;
@@ -281,7 +276,7 @@ static const char *set_team(cmd_parms *cmd, void *dcv, const char *name, const c
 static const char *set_group_attribute(cmd_parms *cmd, void *dcv, const char *attr)
 {
     hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualGroupAttribute");
+    const char *err = in_location(cmd);
     if (err) return err;
     for (const char *c = attr; *c; c++)
         if (!(isalnum((unsigned char)*c) || *c == '-'))
@@ -296,7 +291,7 @@ static const char *set_group_attribute(cmd_parms *cmd, void *dcv, const char *at
 static const char *set_secret_file(cmd_parms *cmd, void *dcv, const char *file)
 {
     hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualSecretFile");
+    const char *err = in_location(cmd);
     if (err) return err;
     const char *path = ap_server_root_relative(cmd->pool, file);
     if (!path) return apr_psprintf(cmd->pool, "HabitualSecretFile: invalid path %s", file);
@@ -311,7 +306,7 @@ static const char *set_secret_file(cmd_parms *cmd, void *dcv, const char *file)
 static const char *set_checkpoint_key_file(cmd_parms *cmd, void *dcv, const char *file)
 {
     hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualCheckpointKeyFile");
+    const char *err = in_location(cmd);
     if (err) return err;
     const char *path = ap_server_root_relative(cmd->pool, file);
     if (!path) return apr_psprintf(cmd->pool, "HabitualCheckpointKeyFile: invalid path %s", file);
@@ -351,7 +346,7 @@ static const char *set_bounded_number(cmd_parms *cmd, void *dcv, const char *arg
 {
     const bounded_number_t *d = cmd->info;
     hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, d->name);
+    const char *err = in_location(cmd);
     if (err) return err;
     char *end = NULL;
     long days = strtol(arg, &end, 10);
@@ -366,7 +361,7 @@ static const char *set_bounded_number(cmd_parms *cmd, void *dcv, const char *arg
 static const char *set_evidence_max(cmd_parms *cmd, void *dcv, const char *arg)
 {
     hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualEvidenceMaxBytes");
+    const char *err = in_location(cmd);
     if (err) return err;
     char *end = NULL;
     long long bytes = strtoll(arg, &end, 10);
@@ -378,25 +373,15 @@ static const char *set_evidence_max(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
-static const char *set_council_name(cmd_parms *cmd, void *dcv, const char *name)
-{
-    hab_dir_conf *dc = dcv;
-    const char *err = in_location(cmd, "HabitualCouncilName");
-    if (err) return err;
-    if (!*name) return "HabitualCouncilName: empty name";
-    dc->council_name = name;
-    dc->touched = 1;
-    return NULL;
-}
-
 const command_rec hab_directives[] = {
     AP_INIT_TAKE2("HabitualDatabase", set_database, NULL, RSRC_CONF,
                   "driver and parameters: sqlite3 /var/lib/habitual/habitual.db"),
     AP_INIT_TAKE1("HabitualLDAPURL", set_ldap_url, NULL, ACCESS_CONF,
                   "ldap://host:port/basedn?attribute?scope?filter, as AuthLDAPURL"),
-    AP_INIT_TAKE1("HabitualLDAPBindDN", set_bind_dn, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualLDAPBindDN", set_location_string, (void *)APR_OFFSETOF(hab_dir_conf, bind_dn), ACCESS_CONF,
                   "DN to bind as for role lookups (default: anonymous)"),
-    AP_INIT_TAKE1("HabitualLDAPBindPassword", set_bind_password, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualLDAPBindPassword", set_location_string,
+                  (void *)APR_OFFSETOF(hab_dir_conf, bind_password), ACCESS_CONF,
                   "password for HabitualLDAPBindDN"),
     AP_INIT_TAKE2("HabitualRoleGroup", set_role_group, NULL, ACCESS_CONF,
                   "role and group DN: cem \"cn=cem,ou=groups,dc=example,dc=org\""),
@@ -426,7 +411,7 @@ const command_rec hab_directives[] = {
                   "flagged (default 5, 1-60)"),
     AP_INIT_TAKE1("HabitualRoleCacheTTL", set_bounded_number, (void *)&role_cache_seconds, ACCESS_CONF,
                   "seconds each process keeps a user's roles (default 10; 0: off)"),
-    AP_INIT_TAKE1("HabitualCouncilName", set_council_name, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualCouncilName", set_location_string, (void *)APR_OFFSETOF(hab_dir_conf, council_name), ACCESS_CONF,
                   "the council's name in page headers and letters"),
     {NULL}
 };

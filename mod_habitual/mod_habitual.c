@@ -10,6 +10,7 @@
 #include "habitual/log.h"
 #include "mod_habitual.h"
 #include "respond.h"
+#include "habitual/store_drivers.h"
 
 /* One line, numbered by what is wrong (the README's message table). */
 static int refuse_start(server_rec *s, int number, const char *msg)

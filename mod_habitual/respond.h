@@ -7,7 +7,7 @@
 
 #include "habitual/error.h"
 
-/* SPEC §7 headers, on every answer (errors included). */
+/* The security headers (README "Security guarantees"), on every answer (errors included). */
 void hab_set_security_headers(request_rec *r, int html);
 /* A short id for this request, also sent as X-Request-Id. */
 const char *hab_request_id(request_rec *r);

@@ -1,4 +1,4 @@
-/* SPEC §5, need to know: how much of a case a user may see, and the views
+/* Need to know (README "Need to know"): how much of a case a user may see, and the views
  * that show exactly that much.  Anything less than a user may see is
  * stripped here and nowhere else. */
 #ifndef HABITUAL_ACCESS_H
@@ -47,7 +47,7 @@ hab_err_t *hab_case_peek(hab_store_t *s, apr_pool_t *p, long long id, const char
                          const char *teams, const char *today, hab_case_peek_t *peek);
 /* Could this user see anything of the case?  A necessary condition for
  * hab_access_sight, checked first so that a case the user may not see costs
- * the same one query as a case that does not exist (SPEC §5: nothing is
+ * the same one query as a case that does not exist (README "Need to know": nothing is
  * learnt from the answer, nor from its timing). */
 int hab_access_may_see(const hab_case_peek_t *peek, const char *user, unsigned roles);
 

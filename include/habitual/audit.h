@@ -1,4 +1,4 @@
-/* The access log: append-only, hash-chained (SPEC §5).
+/* The access log: append-only, hash-chained (README "Need to know").
  *
  * Canonical encoding of an entry, hashed with SHA-256 (lower-case hex):
  *   "habitual-audit-v1\n", then for each field in this order
@@ -93,7 +93,7 @@ typedef struct hab_audit_filter {
     int limit;
 } hab_audit_filter_t;
 
-/* Entries matching f in seq order, as the SPEC's JSON objects. */
+/* Entries matching f in seq order, as the API's JSON objects. */
 hab_err_t *hab_audit_query(hab_store_t *s, apr_pool_t *p, const hab_audit_filter_t *f,
                            json_t *entries, long long *last_seq);
 /* Every field of an entry, for exports. */

@@ -1,4 +1,4 @@
-/* Calendar dates as the SPEC writes them ("YYYY-MM-DD") and the arithmetic
+/* Calendar dates as the API writes them ("YYYY-MM-DD") and the arithmetic
  * the procedure needs: months for periods (R9), working days for appeals
  * (R11).  Pure functions of their arguments: no clock is read here. */
 #ifndef HABITUAL_DATES_H

@@ -1,4 +1,4 @@
-/* Errors travel as values: an HTTP status, the SPEC's error code and a
+/* Errors travel as values: an HTTP status, the API's error code and a
  * message for people.  NULL means success. */
 #ifndef HABITUAL_ERROR_H
 #define HABITUAL_ERROR_H
@@ -7,7 +7,7 @@
 
 typedef struct hab_err {
     int status;          /* HTTP status the glue answers with */
-    const char *code;    /* SPEC §4/§6 error code, e.g. "wrong-state" */
+    const char *code;    /* error code (README "The JSON API: the envelope"), e.g. "wrong-state" */
     const char *message; /* plain English, never personal data */
     const char *field;   /* the request field at fault, or NULL */
     const char *rule;    /* the safeguard that refused: "R1".."R19", or NULL */

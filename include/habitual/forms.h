@@ -26,7 +26,7 @@ typedef enum {
     HAB_W_CHECKBOXES,    /* -> array of values */
     HAB_W_YESNO,         /* -> true / false */
     HAB_W_LINES,         /* textarea, one entry per line -> array of strings */
-    HAB_W_RESTRICTIONS,  /* the SPEC's restriction objects, built from checkboxes */
+    HAB_W_RESTRICTIONS,  /* the API's restriction objects, built from checkboxes */
     HAB_W_FILE           /* a file to upload: the form goes as multipart/form-data; not in the JSON */
 } hab_wkind_t;
 

@@ -1,4 +1,4 @@
-/* The governance figures (issue 16): one computation for the governance
+/* The governance figures: one computation for the governance
  * page, its JSON (api/governance) and `habitual-admin report`, so the three
  * can never disagree.  Counts only: no name, reference or case id leaves
  * here.  Pure core: no httpd header.
@@ -21,7 +21,7 @@
 #include "habitual/store.h"
 
 #define HAB_GOV_SUPPRESS_BELOW 5
-/* The safeguards of SPEC §4 and the README, R1 to R19: refusals.by_rule.Rn */
+/* The safeguards of the README ("The rules"), R1 to R19: refusals.by_rule.Rn */
 #define HAB_GOV_RULES 19
 
 typedef struct hab_gov_fig {

@@ -1,5 +1,5 @@
 /* JSON in and out with jansson: strict parsing of request bodies, values
- * owned by a pool, the SPEC's error shape. */
+ * owned by a pool, the API's error shape. */
 #ifndef HABITUAL_JSON_IO_H
 #define HABITUAL_JSON_IO_H
 
@@ -8,7 +8,7 @@
 
 #include "habitual/error.h"
 
-/* Largest request body we read (SPEC §7: larger answers 413). */
+/* Largest request body we read (README "Security guarantees": larger answers 413). */
 #define HAB_BODY_MAX (64 * 1024)
 
 /* Ties j's lifetime to p (json_decref on cleanup); returns j. */

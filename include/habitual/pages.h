@@ -1,4 +1,4 @@
-/* The intranet pages (SPEC §6 "Intranet pages"): each a core step like the
+/* The intranet pages (README "The intranet pages"): each a core step like the
  * API's, rendering HTML from the same views, so the pages obey the same
  * need-to-know rules and write the same access log. */
 #ifndef HABITUAL_PAGES_H

@@ -1,7 +1,7 @@
-/* The procedure of SPEC §3 as a state machine: one function per step, each
- * run by the service inside one transaction.  Reads of SPEC §5/§6 (case
- * file, lists, notices, notifications, absences, the access log) sit
- * beside them in reads.c. */
+/* The procedure (README "The procedure") as a state machine: one function
+ * per step, each run by the service inside one transaction.  The reads
+ * (case file, lists, notices, notifications, absences, the access log) sit
+ * beside them (reads.h). */
 #ifndef HABITUAL_PROCEDURE_H
 #define HABITUAL_PROCEDURE_H
 
@@ -43,33 +43,6 @@ hab_err_t *hab_read_evidence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_res
 hab_err_t *hab_page_triage(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_step_unlink_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_step_add_absence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-
-/* reads (reads.c) */
-hab_err_t *hab_read_me(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-hab_err_t *hab_read_case(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-hab_err_t *hab_read_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-hab_err_t *hab_read_letters(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-hab_err_t *hab_read_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-hab_err_t *hab_read_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-hab_err_t *hab_read_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-hab_err_t *hab_read_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-hab_err_t *hab_read_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-/* POST api/audit/verify {"checkpoint": LINE}: does the log still hold it? */
-hab_err_t *hab_read_audit_checkpoint(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
-
-/* A stored letter, for those who may see the case's file (cem, mo, ce),
- * with the format the customer's adjustments ask letters to open in. */
-typedef struct {
-    const char *subject, *body, *issued_at;
-    const char *format;        /* standard, large-print or plain-text */
-} hab_letter_record_t;
-hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, hab_letter_record_t *letter);
-/* For the pages: the CEM's and deciders' lists, and a chief officer's
- * appeals to hear (JSON owned by ctx->p). */
-hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out);
-hab_err_t *hab_read_appeals_to_hear(hab_ctx_t *ctx, json_t **out);
 
 /* Shared by steps and reads: load a case and how much of it the user may
  * see; a case the user may not see at all is 404, as one that does not exist. */

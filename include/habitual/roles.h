@@ -1,4 +1,4 @@
-/* Roles of SPEC §2 and how they are derived from a directory. */
+/* The roles (README "Roles") and how they are derived from a directory. */
 #ifndef HABITUAL_ROLES_H
 #define HABITUAL_ROLES_H
 
@@ -16,14 +16,14 @@ typedef enum {
 } hab_role_t;
 
 #define HAB_ROLE_COUNT 6
-/* Who sees the full case file and the list (SPEC §5). */
+/* Who sees the full case file and the list (README "Need to know"). */
 #define HAB_ROLES_CASE_OFFICERS \
     (HAB_ROLE_CEM | HAB_ROLE_MONITORING_OFFICER | HAB_ROLE_CHIEF_EXECUTIVE)
 
-/* Index 0..HAB_ROLE_COUNT-1 <-> bit <-> SPEC name. */
+/* Index 0..HAB_ROLE_COUNT-1 <-> bit <-> the API's name. */
 const char *hab_role_name(unsigned index);
 unsigned hab_role_bit(unsigned index);
-/* -1 when the name is not one of the SPEC's roles. */
+/* -1 when the name is not one of the roles. */
 int hab_role_index(const char *name);
 /* "staff,cem" — the form the access log stores. */
 const char *hab_roles_join(apr_pool_t *p, unsigned roles);

@@ -1,6 +1,6 @@
-/* The rules of SPEC §4, one function each, named for the rule.  Each
+/* The rules (README "The rules"), one function each, named for the rule.  Each
  * returns NULL when the rule allows the step, or the refusal with the
- * SPEC's status and code.  The procedure (procedure.c) calls them; nothing
+ * API's status and code.  The procedure (procedure.c) calls them; nothing
  * else decides these questions. */
 #ifndef HABITUAL_RULES_H
 #define HABITUAL_RULES_H
@@ -28,7 +28,7 @@
 #define HAB_INTERIM_DAYS_MAX 90
 
 /* What a set of restrictions leaves open (R7, R8), worked out from the
- * SPEC's restriction objects. */
+ * API's restriction objects. */
 typedef struct hab_contact_plan {
     int open[6];               /* indexed like hab_channels: phone, letter, email, in-person, fax, online */
     int via_third_party;       /* third-party-only: the open way is the third party */

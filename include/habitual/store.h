@@ -93,30 +93,4 @@ const char *hab_rows_text(const hab_rows_t *rows, int row, int col);
 apr_status_t hab_store_close_cleanup(void *store);
 long long hab_rows_int(const hab_rows_t *rows, int row, int col);
 
-hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
-                                 hab_store_t **out);
-/* Once per process, before any connection: SQLite's memory statistics take
- * a process-wide mutex on every allocation; we never read them. */
-void hab_store_sqlite_process_init(void);
-/* conninfo as libpq takes it: "host=... port=... dbname=... user=..." */
-hab_err_t *hab_store_pgsql_open(apr_pool_t *p, const char *conninfo, int flags,
-                                hab_store_t **out);
-const char *hab_store_pgsql_display(apr_pool_t *p, const char *conninfo);
-
-/* Schema: migrations embedded from schema/NNN_*.sql at build time. */
-int hab_schema_latest(void);
-/* 0 when the database has no schema yet. */
-hab_err_t *hab_schema_version(hab_store_t *s, apr_pool_t *p, int *version);
-/* Apply what is missing; refuses a database newer than this build. */
-hab_err_t *hab_schema_migrate(hab_store_t *s, apr_pool_t *p, const char *now,
-                              int *from, int *to);
-/* NULL when the database holds exactly this build's schema version. */
-hab_err_t *hab_schema_check(hab_store_t *s, apr_pool_t *p);
-
-/* The change counter (schema 002): bumped, inside the caller's write
- * transaction, by everything that changes case data; read to know whether
- * an answer built earlier still holds. */
-hab_err_t *hab_changes_bump(hab_store_t *s, apr_pool_t *p);
-hab_err_t *hab_changes_read(hab_store_t *s, apr_pool_t *p, long long *n);
-
 #endif

@@ -1,5 +1,5 @@
 /* Request bodies checked against a table of fields: types, enums, lengths,
- * dates; unknown keys refused.  The SPEC's lists of values live here too. */
+ * dates; unknown keys refused.  The API's lists of values live here too. */
 #ifndef HABITUAL_VALIDATE_H
 #define HABITUAL_VALIDATE_H
 
@@ -48,7 +48,7 @@ const char *hab_j_str(const json_t *obj, const char *key);
 int hab_j_bool(const json_t *obj, const char *key);
 long hab_j_int(const json_t *obj, const char *key, long dflt);
 
-/* The SPEC's lists, NULL-terminated. */
+/* The API's lists, NULL-terminated. */
 extern const char *const hab_channels[];       /* restriction channels */
 extern const char *const hab_contact_kinds[];  /* chronology channels */
 extern const char *const hab_incidents[];

@@ -1,4 +1,4 @@
-/* Who may see how much of a case (SPEC §5), and the views. */
+/* Who may see how much of a case (README "Need to know"), and the views. */
 #include <string.h>
 
 #include <apr_strings.h>
@@ -183,7 +183,7 @@ static json_t *full_view(const hab_case_t *c)
 }
 
 /* The referrer sees what they raised while it is with the CEM as a
- * referral; once it moves on, only its status (SPEC §5).  The person is
+ * referral; once it moves on, only its status (README "Need to know").  The person is
  * always as they typed it, never a stored one the CEM may have linked. */
 static json_t *referral_view(const hab_case_t *c)
 {

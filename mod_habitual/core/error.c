@@ -55,7 +55,7 @@ hab_err_t *hab_err_copy(apr_pool_t *p, const hab_err_t *e)
     return c;
 }
 
-/* One message for "does not exist" and "you may not see it": SPEC §5. */
+/* One message for "does not exist" and "you may not see it": README "Need to know". */
 hab_err_t *hab_err_not_found(apr_pool_t *p)
 {
     return hab_err_make(p, 404, "not-found", "There is nothing here.");

@@ -1,4 +1,4 @@
-/* The governance figures (issue 16): the one computation behind the
+/* The governance figures: the one computation behind the
  * governance page, api/governance and `habitual-admin report` (moved here
  * from admin/verbs_ops.c; the report's figures, names and order unchanged).
  * How each figure is counted: README, "Governance page". */

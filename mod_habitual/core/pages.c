@@ -18,6 +18,7 @@
 #include "habitual/validate.h"
 #include "habitual/roles.h"
 #include "steps.h"
+#include "habitual/reads.h"
 
 #define E(s) hab_html_escape(ctx->p, s)
 

@@ -20,6 +20,7 @@
 #include "habitual/router.h"
 #include "habitual/validate.h"
 #include "steps.h"
+#include "habitual/reads.h"
 
 #define E(s) hab_html_escape(ctx->p, s)
 

@@ -1,4 +1,4 @@
-/* The governance page, its CSV and api/governance (issue 16): the figures
+/* The governance page, its CSV and api/governance: the figures
  * of hab_governance_figures (the same as `habitual-admin report`), counts
  * only, each count from 1 to 4 shown as "fewer than 5" (README,
  * "Governance page").  Charts are SVG written here (svg.c), each with the

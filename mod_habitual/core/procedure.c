@@ -1,4 +1,4 @@
-/* The procedure of SPEC §3: one function per step.  Each checks, in this
+/* The procedure (README "The procedure"): one function per step.  Each checks, in this
  * order: the user may see the case (else 404), the user's role allows the
  * step (else 403), the state (R13, 409), the body (400/422), the rules
  * (422); then writes everything the step implies.  The service runs it in
@@ -40,7 +40,7 @@ static hab_err_t *forbidden_step(hab_ctx_t *ctx, const char *who)
     return hab_err_forbidden(ctx->p, apr_pstrcat(ctx->p, "Only ", who, " may take this step.", NULL));
 }
 
-/* ---- who may take which step, in which state (SPEC §3, R13) ----
+/* ---- who may take which step, in which state (README "The procedure", R13) ----
  * One table: the steps check it, and the pages ask it which actions to
  * offer, so both always agree. */
 
@@ -496,7 +496,7 @@ static const hab_field_t f_concern[] = {
 
 /* The person exactly as the referrer typed it, in a row of its own: a
  * referral never reuses or reveals a stored person, whether or not the
- * reference is known (SPEC §5: nothing is learnt from the answer, nor from
+ * reference is known (README "Need to know": nothing is learnt from the answer, nor from
  * its timing: the same one insert either way).  Linking the case to a
  * stored person is the CEM's step (hab_step_link_person). */
 static hab_err_t *add_person(hab_ctx_t *ctx, const json_t *person, long long *person_id)

@@ -1,4 +1,4 @@
-/* Reads of SPEC §5/§6: the case file, the lists, notices, notifications,
+/* Reads of README "Need to know" and "The JSON API": the case file, the lists, notices, notifications,
  * absences and the access log.  Each shows only what access.c allows. */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,8 @@
 #include "habitual/roles.h"
 #include "habitual/validate.h"
 #include "habitual/view_cache.h"
+#include "habitual/schema.h"
+#include "habitual/reads.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 #define AUDIT_PAGE_DEFAULT 100
@@ -146,7 +148,7 @@ hab_err_t *hab_read_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
 
 /* ---- notices ---- */
 
-/* Just what a notice needs (SPEC §5), without loading the whole file. */
+/* Just what a notice needs (README "Need to know"), without loading the whole file. */
 static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
 {
     hab_rows_t *r, *rr;

@@ -90,7 +90,7 @@ int hab_user_name_plausible(const char *name)
     return n <= 256;
 }
 
-/* SPEC §2: everyone found in the directory is staff (unless a staff group
+/* README "Roles": everyone found in the directory is staff (unless a staff group
  * is configured, then membership decides); group roles add to that. */
 hab_err_t *hab_roles_resolve(apr_pool_t *p, const hab_directory_t *dir,
                              const hab_role_groups_t *groups,
@@ -125,7 +125,7 @@ hab_err_t *hab_roles_and_teams_resolve(apr_pool_t *p, const hab_directory_t *dir
         }
     }
     if (!groups->dn[0]) found |= HAB_ROLE_STAFF;
-    /* Group roles imply staff: SPEC §2 "holds staff as well as any group roles". */
+    /* Group roles imply staff: README "Roles": staff as well as any group role. */
     if (found) found |= HAB_ROLE_STAFF;
     *roles = found;
     if (id) *id = canonical;

@@ -11,7 +11,7 @@
 #define PAGE HAB_ROUTE_PAGE
 #define FORM HAB_ROUTE_FORM
 
-/* SPEC §6, in the SPEC's order. */
+/* README "The JSON API", in its order. */
 static const hab_route_def_t routes[] = {
     {HAB_ROUTE_ME, "GET", "api/me", "me", 0},
     {HAB_ROUTE_CASES_LIST, "GET", "api/cases", "cases.list", AUD | READ},

@@ -1,4 +1,4 @@
-/* SPEC §4, one function per rule.  R12 (chief officers told) is an effect
+/* README "The rules", one function per rule.  R12 (chief officers told) is an effect
  * rather than a refusal: see notify_chief_officers() in procedure.c. */
 #include <string.h>
 #include <strings.h>
@@ -13,7 +13,7 @@
 #define CHANNELS 6
 enum { CH_PHONE, CH_LETTER, CH_EMAIL, CH_IN_PERSON, CH_FAX, CH_ONLINE };
 
-/* ---- restriction objects (SPEC §6) ---- */
+/* ---- restriction objects (README "The JSON API") ---- */
 
 static const hab_field_t f_none[] = {{"type", HAB_F_TEXT, 1, 0, 64, NULL, NULL}, {NULL}};
 static const hab_field_t f_behaviour[] = {

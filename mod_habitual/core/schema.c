@@ -6,6 +6,7 @@
 
 #include "habitual/store.h"
 #include "schema_embedded.h"
+#include "habitual/schema.h"
 
 int hab_schema_latest(void)
 {

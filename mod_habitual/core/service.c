@@ -1,4 +1,4 @@
-/* One request, one transaction, one access-log entry (SPEC §5). */
+/* One request, one transaction, one access-log entry (README "Need to know"). */
 #include <ctype.h>
 #include <string.h>
 
@@ -11,6 +11,7 @@
 #include "habitual/service.h"
 #include "habitual/writer.h"
 #include "steps.h"
+#include "habitual/schema.h"
 
 void hab_ctx_set_clock(hab_ctx_t *ctx)
 {
@@ -53,7 +54,7 @@ static void fill_entry(hab_ctx_t *ctx, const hab_request_in_t *in, int status, h
     e->request_id = ctx->request_id;
     e->client = ctx->client;
     e->case_ids = status < 400 ? hab_audit_ids_text(ctx->p, ctx->shown) : NULL;
-    /* a refusal by one of the safeguards names it (SPEC §4) */
+    /* a refusal by one of the safeguards names it (README "The rules") */
     e->refused_rule = status >= 400 && status < 500 ? ctx->refused_rule : NULL;
 }
 

@@ -2,6 +2,7 @@
 #include "habitual/governance.h"
 #include "habitual/pages.h"
 #include "habitual/procedure.h"
+#include "habitual/reads.h"
 #include "steps.h"
 
 hab_step_fn hab_step_for(hab_route_id_t route)

@@ -5,6 +5,8 @@
 #include <apr_strings.h>
 
 #include "habitual/store.h"
+#include "habitual/schema.h"
+#include "habitual/store_drivers.h"
 
 #define HAB_MAX_PARAMS 32
 

@@ -31,6 +31,7 @@
 #include <libpq-fe.h>
 
 #include "habitual/store.h"
+#include "habitual/store_drivers.h"
 
 /* 'habit' in ASCII.  Advisory lock keys are per database, so two habitual
  * databases on one server do not contend. */

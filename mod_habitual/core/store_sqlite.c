@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "habitual/store.h"
+#include "habitual/store_drivers.h"
 
 typedef struct {
     hab_store_t *store;     /* its deadline bounds every wait */

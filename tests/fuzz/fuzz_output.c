@@ -1,4 +1,4 @@
-/* What habitual-admin and the exports print (issue 11): the CSV writer's
+/* What habitual-admin and the exports print: the CSV writer's
  * cell is one quoted cell that gives the value back once its ' is dropped
  * and never starts a formula; cleaned text holds no control character and
  * is valid UTF-8; a stored letter's text, escaped again, holds no markup. */

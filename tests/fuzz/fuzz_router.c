@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else {
             FUZZ_CHECK(!m.arg, "%s has no argument but got '%s'", r->pattern, m.arg);
         }
-        /* Every literal route is one of the SPEC's paths, so a match that
+        /* Every literal route is one of the API's paths, so a match that
          * is not a pattern route must be the exact pattern. */
         if (!strchr(r->pattern, '{'))
             FUZZ_CHECK(strcmp(r->pattern, path) == 0, "'%s' matched %s", path, r->pattern);

@@ -449,7 +449,9 @@ def test_admin_usage_errors(workdir):
 
 @pytest.mark.parametrize("directive", ["HabitualAppealDays 20", "HabitualInterimDays 28", "HabitualReviewGraceDays 28",
                                        "HabitualTriageDays 5", "HabitualRoleCacheTTL 10",
-                                       'HabitualCouncilName "Example Borough Council"'])
+                                       'HabitualCouncilName "Example Borough Council"',
+                                       "HabitualLDAPBindDN cn=svc,dc=example", "HabitualLDAPBindPassword pw",
+                                       "HabitualGroupNestingDepth 2", "HabitualEvidenceMaxBytes 1048576"])
 def test_location_only_directives_refuse_a_directory_section(workdir, directive):
     """Each <Location>-only directive in a <Directory> stops httpd at start-up
     with one line naming it (it would never apply there)."""
@@ -457,6 +459,15 @@ def test_location_only_directives_refuse_a_directory_section(workdir, directive)
     httpd = rig.Httpd(workdir, 1, extra_server="<Directory /tmp>\n    %s\n</Directory>\n" % directive)
     out = _start_fails(httpd)
     assert "%s belongs inside a <Location> section" % name in out, out
+
+
+@pytest.mark.parametrize("directive", ["HabitualCouncilName", "HabitualLDAPBindDN", "HabitualLDAPBindPassword"])
+def test_an_empty_string_directive_stops_httpd_at_start(workdir, directive):
+    """httpd's own parser refuses "" (no argument); the setter refuses an
+    empty value too, whatever reaches it."""
+    httpd = rig.Httpd(workdir, 1, extra_location='    %s ""\n' % directive)
+    out = _start_fails(httpd)
+    assert ("%s takes one argument" % directive in out or "%s: empty value" % directive in out), out
 
 
 @pytest.mark.parametrize("value", ["-1", "3601", "ten"])

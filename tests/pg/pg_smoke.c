@@ -20,6 +20,8 @@
 
 #include "habitual/audit.h"
 #include "habitual/store.h"
+#include "habitual/schema.h"
+#include "habitual/store_drivers.h"
 
 /* Declared in store.h once the lead merges the driver. */
 hab_err_t *hab_store_pgsql_open(apr_pool_t *p, const char *conninfo, int flags,

@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 
 #include "unit.h"
+#include "habitual/schema.h"
 
 apr_pool_t *test_pool;
 

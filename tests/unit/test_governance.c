@@ -1,4 +1,4 @@
-/* Issue 16: the governance figures' pure parts -- the default period,
+/* The governance figures' pure parts -- the default period,
  * working days, the suppression rule and its JSON, and the SVG charts'
  * escaping and accessible names. */
 #include <string.h>

@@ -1,14 +1,15 @@
-/* What the outputs guarantee (issue 11): the shared CSV writer neutralises
+/* What the outputs guarantee: the shared CSV writer neutralises
  * cells a spreadsheet would run; plain text carries no control characters;
  * a stored letter shown outside the module is text, not markup. */
 #include <string.h>
 
 #include <apr_strings.h>
 
-#include "unit.h"
 #include "habitual/csv.h"
 #include "habitual/html.h"
 #include "habitual/text.h"
+#include "habitual/ui.h"
+#include "unit.h"
 
 /* ---- CSV ---- */
 
@@ -117,6 +118,69 @@ START_TEST(html_to_text_drops_markup_and_decodes_entities)
 }
 END_TEST
 
+/* ---- the page shell and components, rendered without httpd ---- */
+
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *at = strstr(hay, needle); at; at = strstr(at + 1, needle)) n++;
+    return n;
+}
+
+/* GOV.UK Frontend 6's structure: one <header> holding the Generic header
+ * (the council's name, no GOV.UK logo) and the service navigation, one
+ * <main>, one <footer> without a crown; what anyone typed is escaped. */
+START_TEST(page_shell_is_frontend_6_and_escapes_what_it_shows)
+{
+    hab_ui_t ui = {.mount = "/habitual", .council = "Bright & <Early> Council", .user = "carol",
+                   .roles = 0, .csrf_token = "t"};
+    hab_page_t page = {.title = "Case <script>alert(1)</script>", .nav = NULL,
+                       .body = "<p class=\"govuk-body\">trusted body</p>", .has_error = 1, .wide = 0,
+                       .banner = "Saved <b>x</b>"};
+    const char *html = hab_ui_page(test_pool, &ui, &page);
+    ck_assert_int_eq(count_of(html, "<header class=\"govuk-template__header\">"), 1);
+    ck_assert_int_eq(count_of(html, "<main "), 1);
+    ck_assert_int_eq(count_of(html, "<footer class=\"govuk-template__footer\">"), 1);
+    ck_assert_int_eq(count_of(html, "govuk-generic-header__homepage-link"), 1);
+    ck_assert_int_eq(count_of(html, "govuk-service-navigation__service-name"), 1);
+    /* the navigation sits inside the header element, before it closes */
+    ck_assert_ptr_nonnull(strstr(html, "</section></header>"));
+    ck_assert_ptr_null(strstr(html, "govuk-header\""));      /* the GOV.UK header carries GOV.UK's logo */
+    ck_assert_ptr_null(strstr(html, "govuk-logo"));
+    ck_assert_ptr_null(strstr(html, "govuk-footer__crown"));
+    ck_assert_ptr_null(strstr(html, "govuk-template--rebranded"));
+    /* escaped in the title, the header, the footer and the banner; the body is trusted markup */
+    ck_assert_ptr_null(strstr(html, "<script>alert"));
+    ck_assert_ptr_null(strstr(html, "<Early>"));
+    ck_assert_ptr_null(strstr(html, "<b>x</b>"));
+    ck_assert_ptr_nonnull(strstr(html, "<title>Error: Case &lt;script&gt;alert(1)&lt;/script&gt;"));
+    ck_assert_int_eq(count_of(html, "Bright &amp; &lt;Early&gt; Council"), 3);   /* title, header, footer */
+    ck_assert_ptr_nonnull(strstr(html, "<p class=\"govuk-body\">trusted body</p>"));
+    /* no inline script or style: the Content-Security-Policy allows none */
+    ck_assert_int_eq(count_of(html, "<script"), 2);
+    ck_assert_int_eq(count_of(html, "<script src=\"/habitual/assets/supported.js\"></script>"), 1);
+    ck_assert_int_eq(count_of(html, "<script type=\"module\" src=\"/habitual/assets/init.js\"></script>"), 1);
+    ck_assert_ptr_null(strstr(html, "style="));
+    ck_assert_ptr_null(strstr(html, "<style"));
+}
+END_TEST
+
+START_TEST(components_escape_their_text)
+{
+    apr_array_header_t *errors = apr_array_make(test_pool, 2, sizeof(hab_ui_error_t));
+    APR_ARRAY_PUSH(errors, hab_ui_error_t) = (hab_ui_error_t){"name", "Enter <the> name"};
+    const char *summary = hab_ui_error_summary(test_pool, errors);
+    ck_assert_ptr_nonnull(strstr(summary, "<a href=\"#name\">Enter &lt;the&gt; name</a>"));
+    ck_assert_ptr_nonnull(strstr(summary, "govuk-error-summary"));
+    ck_assert_str_eq(hab_ui_error_summary(test_pool, NULL), "");
+    const char *paras = hab_ui_paragraphs(test_pool, "one <i>\ntwo & three");
+    ck_assert_int_eq(count_of(paras, "<p class=\"govuk-body"), 2);
+    ck_assert_ptr_nonnull(strstr(paras, "one &lt;i&gt;"));
+    ck_assert_ptr_nonnull(strstr(paras, "two &amp; three"));
+    ck_assert_ptr_null(strstr(hab_ui_warning(test_pool, "<img src=x onerror=alert(1)>"), "<img"));
+}
+END_TEST
+
 Suite *suite_output(void)
 {
     Suite *s = suite_create("output");
@@ -132,6 +196,11 @@ Suite *suite_output(void)
     tcase_add_test(tc, text_control_characters_are_replaced);
     tcase_add_test(tc, text_clean_text_is_returned_as_it_is);
     tcase_add_test(tc, html_to_text_drops_markup_and_decodes_entities);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("pages");
+    tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
+    tcase_add_test(tc, page_shell_is_frontend_6_and_escapes_what_it_shows);
+    tcase_add_test(tc, components_escape_their_text);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,4 +1,4 @@
-/* The procedure of SPEC §3 through the core service (hab_service_run),
+/* The procedure of README "The procedure" through the core service (hab_service_run),
  * without httpd: a hand-built hab_ctx_t per request, a fresh SQLite store,
  * and a clock set by the test so every date is known in advance. */
 #include <stdarg.h>
@@ -909,7 +909,7 @@ START_TEST(raise_refusals)
 }
 END_TEST
 
-/* R5 wider (issue 12): whoever recorded a contact, and whoever recorded the
+/* R5 wider: whoever recorded a contact, and whoever recorded the
  * absence that lets the monitoring officer decide, may not decide; the
  * refusal says which involvement, never who. */
 START_TEST(r5_wider)

@@ -1,4 +1,4 @@
-/* The rules of SPEC §4 (mod_habitual/core/rules.c), without httpd: for each
+/* The rules of README "The rules" (mod_habitual/core/rules.c), without httpd: for each
  * of R1-R13 a refusal with its exact status and code, and an allowed case;
  * the restriction objects and the contact plan they leave (R7, R8). */
 #include <stdio.h>
@@ -100,7 +100,7 @@ END_TEST
 
 START_TEST(r1_every_listed_value_is_decided)
 {
-    /* every value of the SPEC's list: none allowed, the other three refused */
+    /* every value of the API's list: none allowed, the other three refused */
     int refused = 0;
     for (const char *const *x = hab_exclusions; *x; x++) {
         hab_err_t *e = hab_rule_r1_exclusions(test_pool, *x);

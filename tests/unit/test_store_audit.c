@@ -13,6 +13,7 @@
 #include "habitual/writer.h"
 #include "schema_embedded.h"
 #include "unit.h"
+#include "habitual/schema.h"
 
 START_TEST(schema_is_current_after_migrate_and_idempotent)
 {
@@ -535,7 +536,7 @@ START_TEST(writer_group_commits_concurrent_work_once_each)
 }
 END_TEST
 
-/* Finding 4 of issue 11: behind a write lock held elsewhere, each request
+/* Behind a write lock held elsewhere, each request
  * waits until its own deadline at most, not for the jobs queued before it
  * one after another (which took 5 s each). */
 typedef struct {
