@@ -48,33 +48,6 @@ static hab_err_t *too_large(request_rec *r, apr_size_t max)
                         "The request body is larger than %" APR_SIZE_T_FMT " bytes.", max);
 }
 
-hab_err_t *hab_read_body(request_rec *r, apr_size_t max, const char **body, apr_size_t *len)
-{
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    if (cl) {
-        apr_off_t declared;
-        if (apr_strtoff(&declared, cl, NULL, 10) != APR_SUCCESS || declared < 0)
-            return hab_err_bad_request(r->pool, NULL, "The Content-Length header is malformed.");
-        if ((apr_size_t)declared > max) return too_large(r, max);
-    }
-    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
-        return hab_err_bad_request(r->pool, NULL, "The request body cannot be read.");
-    char *buf = apr_palloc(r->pool, max + 1);
-    apr_size_t got = 0;
-    if (ap_should_client_block(r)) {
-        long n;
-        while ((n = ap_get_client_block(r, buf + got, max + 1 - got)) > 0) {
-            got += (apr_size_t)n;
-            if (got > max) return too_large(r, max);
-        }
-        if (n < 0) return hab_err_bad_request(r->pool, NULL, "The request body was cut short.");
-    }
-    buf[got] = '\0';
-    *body = buf;
-    *len = got;
-    return NULL;
-}
-
 /* A file spooled to disk as it arrives: its size, SHA-256 and first bytes. */
 typedef struct {
     request_rec *r;
@@ -152,6 +125,34 @@ static hab_err_t *read_pieces(request_rec *r, hab_err_t *(*feed)(void *baton, co
         if (e) return e;
     }
     return n < 0 ? hab_err_bad_request(r->pool, NULL, "The request body was cut short.") : NULL;
+}
+
+/* A JSON or form body, whole in memory (max is small: HAB_BODY_MAX). */
+typedef struct {
+    request_rec *r;
+    char *buf;
+    apr_size_t got, max;
+} memory_body_t;
+
+static hab_err_t *memory_feed(void *baton, const char *piece, apr_size_t n)
+{
+    memory_body_t *m = baton;
+    if (n > m->max - m->got) return too_large(m->r, m->max);
+    memcpy(m->buf + m->got, piece, n);
+    m->got += n;
+    return NULL;
+}
+
+hab_err_t *hab_read_body(request_rec *r, apr_size_t max, const char **body, apr_size_t *len)
+{
+    memory_body_t m = {r, apr_palloc(r->pool, max + 1), 0, max};
+    hab_err_t *e = declared_length(r, (apr_off_t)max);
+    if (!e) e = read_pieces(r, memory_feed, &m);
+    if (e) return e;
+    m.buf[m.got] = '\0';
+    *body = m.buf;
+    *len = m.got;
+    return NULL;
 }
 
 static hab_err_t *spool_feed(void *baton, const char *buf, apr_size_t n)
