@@ -60,6 +60,8 @@ static int hab_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     }
     msg = hab_check_database(pconf, s, &number);
     if (msg) return refuse_start(s, number, msg);
+    msg = hab_writer_mutex_create(pconf, s);
+    if (msg) return refuse_start(s, 10011, msg);
     return OK;
 }
 
@@ -127,9 +129,17 @@ static int hab_map_to_storage(request_rec *r)
     return st && st->no_file ? OK : DECLINED;
 }
 
+static int hab_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    return hab_writer_mutex_register(pconf);
+}
+
 static void hab_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_pre_config(hab_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     static const char *const after_ldap[] = {"util_ldap.c", NULL};
     ap_hook_post_config(hab_post_config, NULL, after_ldap, APR_HOOK_MIDDLE);
     ap_hook_child_init(hab_child_init, NULL, NULL, APR_HOOK_MIDDLE);

@@ -108,6 +108,10 @@ typedef struct {
 hab_request_state_t *hab_request_state(request_rec *r);
 
 /* store_pool.c: one store per thread, opened after fork */
+/* The writers' cross-process lock (SQLite): registered in pre_config (the
+ * Mutex directive may choose its mechanism), created in post_config. */
+int hab_writer_mutex_register(apr_pool_t *pconf);
+const char *hab_writer_mutex_create(apr_pool_t *pconf, server_rec *s);
 void hab_store_pool_init(apr_pool_t *pchild, server_rec *s);
 hab_err_t *hab_request_store(request_rec *r, hab_store_t **store);
 struct hab_writer *hab_child_writer(void);

@@ -1,7 +1,12 @@
 /* One database connection per worker thread, opened lazily after fork and
  * kept for the life of the child (apr_reslist, as mod_dbd keeps its pool). */
+#include <string.h>
+
+#include <apr_global_mutex.h>
 #include <apr_reslist.h>
+#include <apr_strings.h>
 #include <ap_mpm.h>
+#include <util_mutex.h>
 
 #include "habitual/writer.h"
 #include "habitual/view_cache.h"
@@ -19,6 +24,44 @@ typedef struct {
 
 /* Written once per child in child_init, before any request thread runs. */
 static store_pool_t *child_pool;
+
+/* SQLite lets one process write at a time and the others poll for its
+ * lock; the writers' leaders take this lock first and sleep on it instead.
+ * Created in post_config (so before fork), reopened in each child: set at
+ * start-up like configuration. */
+#define WRITER_MUTEX "habitual-writer"
+static apr_global_mutex_t *writer_mutex;
+
+int hab_writer_mutex_register(apr_pool_t *pconf)
+{
+    return ap_mutex_register(pconf, WRITER_MUTEX, NULL, APR_LOCK_DEFAULT_TIMED, 0) == APR_SUCCESS ? OK : !OK;
+}
+
+const char *hab_writer_mutex_create(apr_pool_t *pconf, server_rec *s)
+{
+    const hab_server_conf *sc = ap_get_module_config(s->module_config, &habitual_module);
+    if (!sc->db_driver || strcmp(sc->db_driver, "sqlite3") != 0) return NULL;
+    apr_status_t rv = ap_global_mutex_create(&writer_mutex, NULL, WRITER_MUTEX, NULL, s, pconf, 0);
+    return rv == APR_SUCCESS ? NULL : "cannot create the writers' lock (see the Mutex directive)";
+}
+
+static hab_err_t *lock_writers(void *baton, apr_pool_t *p, apr_time_t deadline)
+{
+    (void)baton;
+    apr_interval_time_t wait = deadline - apr_time_now();
+    apr_status_t rv = apr_global_mutex_timedlock(writer_mutex, wait > 0 ? wait : 0);
+    if (rv == APR_SUCCESS) return NULL;
+    hab_err_t *e = hab_err_unavailable(p, "The case database is busy; try again shortly.");
+    e->lock_wait = APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EBUSY(rv);
+    e->cause = apr_psprintf(p, "apr %d", rv);
+    return e;
+}
+
+static void unlock_writers(void *baton)
+{
+    (void)baton;
+    apr_global_mutex_unlock(writer_mutex);
+}
 
 /* A pooled connection owns a pool of its own: a driver allocates from it
  * while the connection works (its statement cache), and pools are not
@@ -97,6 +140,15 @@ void hab_store_pool_init(apr_pool_t *pchild, server_rec *s)
     }
     apr_pool_cleanup_register(pchild, sp, child_exiting, apr_pool_cleanup_null);
     sp->writer = hab_writer_create(pchild, open_writer, sp);
+    if (writer_mutex) {
+        rv = apr_global_mutex_child_init(&writer_mutex, apr_global_mutex_lockfile(writer_mutex), pchild);
+        if (rv == APR_SUCCESS) {
+            hab_writer_set_lock(sp->writer, &(hab_writer_lock_t){lock_writers, unlock_writers, NULL});
+        } else {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, HABLOGNO(10205) "cannot reopen the writers' lock in "
+                         "this child: its writes poll SQLite's lock instead");
+        }
+    }
     sp->views = hab_view_cache_create(pchild);
     child_pool = sp;
 }

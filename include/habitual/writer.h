@@ -20,6 +20,19 @@ typedef hab_err_t *(*hab_writer_open_fn)(void *baton, apr_pool_t *p, hab_store_t
 
 hab_writer_t *hab_writer_create(apr_pool_t *p, hab_writer_open_fn open, void *baton);
 
+/* A lock shared by every process writing the same database, taken by a
+ * batch's leader before its transaction and let go after its commit: the
+ * leaders of other processes sleep on it instead of polling SQLite's lock.
+ * lock answers by deadline or fails (lock_wait set, 503). */
+typedef struct hab_writer_lock {
+    hab_err_t *(*lock)(void *baton, apr_pool_t *p, apr_time_t deadline);
+    void (*unlock)(void *baton);
+    void *baton;
+} hab_writer_lock_t;
+
+/* Before any request: the process's writers take lock around each batch. */
+void hab_writer_set_lock(hab_writer_t *w, const hab_writer_lock_t *lock);
+
 /* Work done inside the shared transaction on the writer's connection. */
 typedef hab_err_t *(*hab_write_fn)(hab_store_t *s, apr_pool_t *p, void *arg);
 

@@ -51,6 +51,7 @@ struct hab_writer {
     hab_writer_open_fn open;
     void *baton;
     hab_store_t *conn;              /* used by the leader only */
+    hab_writer_lock_t shared;       /* across processes; lock NULL: none */
     int leading;                    /* a leader is running a batch */
     job_t *head, *tail;             /* queued work, oldest first */
 };
@@ -63,6 +64,11 @@ hab_writer_t *hab_writer_create(apr_pool_t *p, hab_writer_open_fn open, void *ba
     w->baton = baton;
     if (apr_thread_mutex_create(&w->mu, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) return NULL;
     return w;
+}
+
+void hab_writer_set_lock(hab_writer_t *w, const hab_writer_lock_t *lock)
+{
+    w->shared = *lock;
 }
 
 /* Leader only: a connection that broke is closed and opened again. */
@@ -239,13 +245,15 @@ hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline
     }
 
     apr_thread_mutex_unlock(w->mu);
-    hab_err_t *failed;
-    int open_txn = begin_before_batch(w, p, me.deadline, &failed);
+    hab_err_t *failed = w->shared.lock ? w->shared.lock(w->shared.baton, p, me.deadline) : NULL;
+    int shared = w->shared.lock && !failed;
+    int open_txn = !failed && begin_before_batch(w, p, me.deadline, &failed);
     apr_thread_mutex_lock(w->mu);
     job_t *batch = take_batch(w);   /* I am at its head */
     apr_thread_mutex_unlock(w->mu);
     if (failed && (failed->lock_wait || !w->conn)) fail_batch(batch, p, failed);
     else run_batch(w, batch, p, open_txn);   /* a broken connection is opened again there */
+    if (shared) w->shared.unlock(w->shared.baton);
     apr_thread_mutex_lock(w->mu);
     for (job_t *job = batch, *next; job; job = next) {
         next = job->next;           /* read before its owner may return */

@@ -621,6 +621,78 @@ START_TEST(writer_behind_a_held_lock_fails_each_request_by_its_deadline)
 }
 END_TEST
 
+/* The cross-process lock around each batch: taken once a batch and let
+ * go after its commit; refused, every job of the batch answers 503 and
+ * nothing is written. */
+typedef struct {
+    apr_thread_mutex_t *mu;
+    int locks, unlocks, held, overlapped, refuse;
+} counting_lock_t;
+
+static hab_err_t *count_lock(void *baton, apr_pool_t *p, apr_time_t deadline)
+{
+    counting_lock_t *l = baton;
+    (void)deadline;
+    apr_thread_mutex_lock(l->mu);
+    hab_err_t *e = NULL;
+    if (l->refuse) {
+        e = hab_err_unavailable(p, "held elsewhere");
+        e->lock_wait = 1;
+    } else {
+        l->locks++;
+        if (l->held++) l->overlapped++;
+    }
+    apr_thread_mutex_unlock(l->mu);
+    return e;
+}
+
+static void count_unlock(void *baton)
+{
+    counting_lock_t *l = baton;
+    apr_thread_mutex_lock(l->mu);
+    l->unlocks++;
+    l->held--;
+    apr_thread_mutex_unlock(l->mu);
+}
+
+START_TEST(writer_takes_the_shared_lock_around_each_batch)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    hab_writer_t *w = hab_writer_create(test_pool, open_test_store, (void *)s->params);
+    counting_lock_t l = {0};
+    ck_assert_int_eq(apr_thread_mutex_create(&l.mu, APR_THREAD_MUTEX_DEFAULT, test_pool), APR_SUCCESS);
+    hab_writer_set_lock(w, &(hab_writer_lock_t){count_lock, count_unlock, &l});
+    enum { THREADS = 4, EACH = 25 };
+    apr_thread_t *threads[THREADS];
+    writer_job_t jobs[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (writer_job_t){w, EACH, 0, 0};
+        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, writer_worker, &jobs[i], test_pool), APR_SUCCESS);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        apr_status_t rv;
+        apr_thread_join(&rv, threads[i]);
+        ck_assert_int_eq(jobs[i].failures, 0);
+    }
+    ck_assert_int_ge(l.locks, 1);
+    ck_assert_int_le(l.locks, THREADS * EACH);   /* batches: never more locks than requests */
+    ck_assert_int_eq(l.unlocks, l.locks);
+    ck_assert_int_eq(l.overlapped, 0);
+    hab_audit_verdict_t v;
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert_int_eq(v.entries, THREADS * EACH);
+    /* refused: 503, lock_wait, nothing written, nothing to let go */
+    l.refuse = 1;
+    held_job_t refused = {.writer = w, .wait = apr_time_from_msec(100)};
+    held_worker(NULL, &refused);
+    ck_assert_int_eq(refused.err.status, 503);
+    ck_assert(refused.err.lock_wait);
+    ck_assert_int_eq(l.unlocks, l.locks);
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert_int_eq(v.entries, THREADS * EACH);
+}
+END_TEST
+
 Suite *suite_store(void)
 {
     Suite *s = suite_create("store");
@@ -658,6 +730,7 @@ Suite *suite_audit(void)
     tcase_add_test(tc, case_ids_are_indexed_and_chained);
     tcase_add_test(tc, writer_group_commits_concurrent_work_once_each);
     tcase_add_test(tc, writer_behind_a_held_lock_fails_each_request_by_its_deadline);
+    tcase_add_test(tc, writer_takes_the_shared_lock_around_each_batch);
     suite_add_tcase(s, tc);
     return s;
 }
