@@ -1,9 +1,10 @@
 /* The process's writer: group commit of every write (see writer.h).
  *
  * Requests queue their work.  One of them at a time is the leader: it takes
- * the queue (up to GROUP_MAX), runs each work in its own savepoint of one
- * write transaction on the writer's connection, commits once, and wakes each
- * owner with its own outcome.  If more work queued meanwhile, the oldest
+ * the write lock (the processes' shared one when set, then the database's),
+ * then the queue (up to GROUP_MAX), runs each work in its own savepoint of
+ * one write transaction on the writer's connection, commits once, and wakes
+ * each owner with its own outcome.  If more work queued meanwhile, the oldest
  * waiter becomes the next leader.  So a waiting request sleeps once and is
  * woken once, and a burst of requests shares one commit and one disk sync.
  *
@@ -135,12 +136,6 @@ static hab_err_t *run_one(hab_writer_t *w, job_t *job, apr_time_t deadline, int 
     return NULL;
 }
 
-/* Leader, without the mutex: every job of the batch gets its outcome.  A
- * job whose own work failed is undone alone (one that met a lock past the
- * deadline too: the jobs after it try that lock without waiting); a lost
- * transaction (disk, connection) fails the jobs in it, and the rest go on
- * in a new one, unless no connection can be had at all or the write lock
- * is held elsewhere past the batch's deadline. */
 /* One line per lost transaction (a cause the connection's opener logged is
  * not logged again); the requests' own lines carry their ids. */
 static void log_lost(apr_pool_t *p, const hab_err_t *lost, int failed)
@@ -154,6 +149,12 @@ static void log_lost(apr_pool_t *p, const hab_err_t *lost, int failed)
                 "the next write reconnects", cause, failed, lost->status);
 }
 
+/* Leader, without the mutex: every job of the batch gets its outcome.  A
+ * job whose own work failed is undone alone (one that met a lock past the
+ * deadline too: the jobs after it try that lock without waiting); a lost
+ * transaction (disk, connection) fails the jobs in it, and the rest go on
+ * in a new one, unless no connection can be had at all or the write lock
+ * is held elsewhere past the batch's deadline. */
 static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p, int open_txn)
 {
     job_t *uncommitted = batch;   /* first job whose result waits on the commit */
