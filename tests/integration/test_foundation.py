@@ -451,7 +451,11 @@ def test_admin_usage_errors(workdir):
                                        "HabitualTriageDays 5", "HabitualRoleCacheTTL 10",
                                        'HabitualCouncilName "Example Borough Council"',
                                        "HabitualLDAPBindDN cn=svc,dc=example", "HabitualLDAPBindPassword pw",
-                                       "HabitualGroupNestingDepth 2", "HabitualEvidenceMaxBytes 1048576"])
+                                       "HabitualGroupNestingDepth 2", "HabitualEvidenceMaxBytes 1048576",
+                                       "HabitualLDAPURL ldap://127.0.0.1/dc=example?uid",
+                                       "HabitualRoleGroup cem cn=cem,dc=example", "HabitualGroupAttribute member",
+                                       "HabitualSecretFile /nonexistent", "HabitualCheckpointKeyFile /nonexistent",
+                                       "HabitualTeam benefits cn=benefits,dc=example"])
 def test_location_only_directives_refuse_a_directory_section(workdir, directive):
     """Each <Location>-only directive in a <Directory> stops httpd at start-up
     with one line naming it (it would never apply there)."""
