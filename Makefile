@@ -32,13 +32,14 @@ krb5-config krb5-config/add_servers_realm string COUNCIL.TEST\n$\
 krb5-config krb5-config/add_servers boolean false\n$\
 krb5-config krb5-config/read_conf boolean true
 
-CORE_SRC := $(sort $(wildcard mod_habitual/core/*.c)) mod_habitual/core/schema_sql.c
-CORE_SRC := $(filter-out mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c,$(CORE_SRC)) \
-	mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c
+# The core in its layers (README "Layout"): base, store, domain, web, app.
+SCHEMA_SRC := mod_habitual/core/store/schema_sql.c mod_habitual/core/store/schema_sql_pgsql.c
+CORE_SRC := $(filter-out $(SCHEMA_SRC),$(sort $(wildcard mod_habitual/core/*/*.c))) $(SCHEMA_SRC)
 GLUE_SRC := $(sort $(wildcard mod_habitual/*.c))
 ADMIN_SRC := $(sort $(wildcard admin/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
-HEADERS := $(wildcard include/habitual/*.h mod_habitual/*.h mod_habitual/core/*.h admin/*.h tests/unit/*.h)
+CORE_HEADERS := $(wildcard mod_habitual/core/*/*.h)
+HEADERS := $(wildcard include/habitual/*/*.h mod_habitual/*.h admin/*.h tests/unit/*.h) $(CORE_HEADERS)
 SCHEMA := $(sort $(wildcard schema/[0-9][0-9][0-9]_*.sql))
 SCHEMA_PG := $(sort $(wildcard schema/pgsql/[0-9][0-9][0-9]_*.sql))
 
@@ -89,13 +90,14 @@ deps:
 	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
 # ---- the core, shared by module, admin tool and unit tests ----
-mod_habitual/core/schema_sql.c: $(SCHEMA) mod_habitual/core/embed_schema.sh
-	sh mod_habitual/core/embed_schema.sh schema $@
+mod_habitual/core/store/schema_sql.c: $(SCHEMA) mod_habitual/core/store/embed_schema.sh
+	sh mod_habitual/core/store/embed_schema.sh schema $@
 
-mod_habitual/core/schema_sql_pgsql.c: $(SCHEMA_PG) mod_habitual/core/embed_schema.sh
-	sh mod_habitual/core/embed_schema.sh schema/pgsql $@ _pgsql
+mod_habitual/core/store/schema_sql_pgsql.c: $(SCHEMA_PG) mod_habitual/core/store/embed_schema.sh
+	sh mod_habitual/core/store/embed_schema.sh schema/pgsql $@ _pgsql
 
 $(BUILD)/%.o: mod_habitual/core/%.c $(HEADERS) | $(BUILD)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD):
@@ -131,9 +133,10 @@ test-unit: tests/unit/run-unit
 asan:
 	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD)/core CFLAGS="-g -O1 $(SAN_FLAGS)" \
 		ADMIN=$(ASAN_BUILD)/habitual-admin $(ASAN_BUILD)/habitual-admin $(ASAN_BUILD)/run-unit
-	rm -rf $(ASAN_BUILD)/module && mkdir -p $(ASAN_BUILD)/module/core && \
+	rm -rf $(ASAN_BUILD)/module && mkdir -p $(ASAN_BUILD)/module && \
 		cp $(GLUE_SRC) mod_habitual/*.h $(ASAN_BUILD)/module/ && \
-		cp $(CORE_SRC) mod_habitual/core/*.h $(ASAN_BUILD)/module/core/ && \
+		tar -C mod_habitual -cf - $(patsubst mod_habitual/%,%,$(CORE_SRC) $(CORE_HEADERS)) | \
+			tar -C $(ASAN_BUILD)/module -xf - && \
 		cd $(ASAN_BUILD)/module && $(APXS) -c -o mod_habitual.la \
 		$(foreach f,$(STD) $(WARN) -I$(CURDIR)/include -Icore -g -O1 $(SAN_FLAGS) \
 			$(shell pkg-config --cflags jansson sqlite3 libcrypto libpq 2>/dev/null),-Wc,$(f)) \
@@ -189,6 +192,7 @@ test-integration-asan: asan $(OIDC_NODE)
 
 lint:
 	$(PYTHON) tests/lint/one_gate.py mod_habitual/core
+	$(PYTHON) tests/lint/layers.py
 	$(PYTHON) tests/lint/apr_formats.py mod_habitual admin
 	$(PYTHON) tests/lint/comments.py mod_habitual include admin tests/unit tests/fuzz
 
@@ -241,6 +245,6 @@ run: deps all
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) mod_habitual/.libs mod_habitual/*.la mod_habitual/*.lo \
-		mod_habitual/*.slo mod_habitual/*.o mod_habitual/core/*.lo mod_habitual/core/*.slo \
-		mod_habitual/core/*.o mod_habitual/core/.libs mod_habitual/core/schema_sql.c mod_habitual/core/schema_sql_pgsql.c mod_habitual/apxs.log \
+		mod_habitual/*.slo mod_habitual/*.o mod_habitual/core/*/*.lo mod_habitual/core/*/*.slo \
+		mod_habitual/core/*/*.o mod_habitual/core/*/.libs $(SCHEMA_SRC) mod_habitual/apxs.log \
 		$(ADMIN) $(DEB_STAGE) libapache2-mod-habitual_*.deb tests/unit/run-unit tests/.summary tests/.last-run tests/fuzz/.build tests/fuzz/.scratch

@@ -7,8 +7,8 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
-#include "habitual/error.h"
-#include "habitual/store.h"
+#include "habitual/base/error.h"
+#include "habitual/store/store.h"
 
 /* Exit codes (documented in the README). */
 enum {

@@ -7,9 +7,9 @@
 #include <apr_strings.h>
 
 #include "admin.h"
-#include "habitual/audit.h"
-#include "habitual/roles.h"
-#include "habitual/schema.h"
+#include "habitual/store/audit.h"
+#include "habitual/domain/roles.h"
+#include "habitual/store/schema.h"
 
 int admin_fail(const hab_err_t *err, int code)
 {

@@ -7,7 +7,7 @@
 #include <apr_time.h>
 
 #include "admin.h"
-#include "habitual/log.h"
+#include "habitual/base/log.h"
 
 static const admin_verb_t verbs[] = {
     {"init", "", "create the database or bring its schema up to date", verb_init},

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "admin.h"
-#include "habitual/schema.h"
+#include "habitual/store/schema.h"
 
 int verb_init(admin_ctx_t *ctx)
 {

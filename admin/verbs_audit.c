@@ -12,9 +12,9 @@
 #include <apr_strings.h>
 
 #include "admin.h"
-#include "habitual/audit.h"
-#include "habitual/json_io.h"
-#include "habitual/dates.h"
+#include "habitual/store/audit.h"
+#include "habitual/base/json_io.h"
+#include "habitual/base/dates.h"
 
 #define EXPORT_BATCH 5000
 

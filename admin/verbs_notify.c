@@ -18,12 +18,12 @@
 
 #include "admin.h"
 #include "ops.h"
-#include "habitual/casefile.h"
-#include "habitual/dates.h"
-#include "habitual/ldap_text.h"
-#include "habitual/procedure.h"
-#include "habitual/rules.h"
-#include "habitual/text.h"
+#include "habitual/domain/casefile.h"
+#include "habitual/base/dates.h"
+#include "habitual/base/ldap_text.h"
+#include "habitual/domain/procedure.h"
+#include "habitual/domain/rules.h"
+#include "habitual/base/text.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 #define LDAP_SECONDS 5

@@ -95,16 +95,16 @@
 
 #include "admin.h"
 #include "ops.h"
-#include "habitual/audit.h"
-#include "habitual/casefile.h"
-#include "habitual/rules.h"
-#include "habitual/csv.h"
-#include "habitual/dates.h"
-#include "habitual/governance.h"
-#include "habitual/json_io.h"
-#include "habitual/text.h"
-#include "habitual/validate.h"
-#include "habitual/schema.h"
+#include "habitual/store/audit.h"
+#include "habitual/domain/casefile.h"
+#include "habitual/domain/rules.h"
+#include "habitual/base/csv.h"
+#include "habitual/base/dates.h"
+#include "habitual/domain/governance.h"
+#include "habitual/base/json_io.h"
+#include "habitual/base/text.h"
+#include "habitual/base/validate.h"
+#include "habitual/store/schema.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 #define BACKUP_BUSY_TRIES 600 /* x 50 ms: 30 s of a busy source before giving up */

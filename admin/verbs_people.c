@@ -4,7 +4,7 @@
  * sar PERSON-REFERENCE [--format json|html|csv|text]
  *   The person with exactly that council reference and every case about
  *   them, read in one snapshot by hab_case_export: every table the case
- *   definition names (core/case_tables.c; README "What a case holds"), each
+ *   definition names (core/domain/case_tables.c; README "What a case holds"), each
  *   under its key, children under their parents (a contact's incidents, a
  *   review's or an appeal's decision), restrictions with in_force as
  *   today.  Special-category data (the vulnerable flag, the vulnerability,
@@ -58,16 +58,16 @@
 
 #include "admin.h"
 #include "ops.h"
-#include "habitual/case_tables.h"
-#include "habitual/casefile.h"
-#include "habitual/rules.h"
-#include "habitual/csv.h"
-#include "habitual/dates.h"
-#include "habitual/evidence.h"
-#include "habitual/html.h"
-#include "habitual/json_io.h"
-#include "habitual/text.h"
-#include "habitual/schema.h"
+#include "habitual/domain/case_tables.h"
+#include "habitual/domain/casefile.h"
+#include "habitual/domain/rules.h"
+#include "habitual/base/csv.h"
+#include "habitual/base/dates.h"
+#include "habitual/domain/evidence.h"
+#include "habitual/base/html.h"
+#include "habitual/base/json_io.h"
+#include "habitual/base/text.h"
+#include "habitual/store/schema.h"
 
 #define T(rows, r, c) hab_rows_text(rows, r, c)
 

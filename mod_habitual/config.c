@@ -12,9 +12,9 @@
 #include <mod_unixd.h>
 #include <unixd.h>
 
-#include "habitual/evidence.h"
+#include "habitual/domain/evidence.h"
 #include "mod_habitual.h"
-#include "habitual/schema.h"
+#include "habitual/store/schema.h"
 
 APLOG_USE_MODULE(habitual);
 

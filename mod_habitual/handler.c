@@ -8,12 +8,12 @@
 #include <http_protocol.h>
 #include <http_request.h>
 
-#include "habitual/evidence.h"
-#include "habitual/form.h"
-#include "habitual/json_io.h"
-#include "habitual/pages.h"
-#include "habitual/router.h"
-#include "habitual/service.h"
+#include "habitual/domain/evidence.h"
+#include "habitual/base/form.h"
+#include "habitual/base/json_io.h"
+#include "habitual/web/pages.h"
+#include "habitual/domain/router.h"
+#include "habitual/domain/service.h"
 #include "mod_habitual.h"
 #include "respond.h"
 

@@ -7,10 +7,10 @@
 #include <http_protocol.h>
 #include <http_request.h>
 
-#include "habitual/log.h"
+#include "habitual/base/log.h"
 #include "mod_habitual.h"
 #include "respond.h"
-#include "habitual/store_drivers.h"
+#include "habitual/store/store_drivers.h"
 
 /* One line, numbered by what is wrong (the README's message table). */
 static int refuse_start(server_rec *s, int number, const char *msg)

@@ -7,13 +7,13 @@
 #include <http_config.h>
 #include <http_log.h>
 
-#include "habitual/crypto.h"
-#include "habitual/error.h"
-#include "habitual/ldap_text.h"
-#include "habitual/roles.h"
-#include "habitual/rules.h"
-#include "habitual/service.h"
-#include "habitual/store.h"
+#include "habitual/base/crypto.h"
+#include "habitual/base/error.h"
+#include "habitual/base/ldap_text.h"
+#include "habitual/domain/roles.h"
+#include "habitual/domain/rules.h"
+#include "habitual/domain/service.h"
+#include "habitual/store/store.h"
 
 extern module AP_MODULE_DECLARE_DATA habitual_module;
 

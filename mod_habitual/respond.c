@@ -6,11 +6,11 @@
 
 #include <http_log.h>
 
-#include "habitual/crypto.h"
-#include "habitual/evidence.h"
-#include "habitual/form.h"
-#include "habitual/multipart.h"
-#include "habitual/json_io.h"
+#include "habitual/base/crypto.h"
+#include "habitual/domain/evidence.h"
+#include "habitual/base/form.h"
+#include "habitual/web/multipart.h"
+#include "habitual/base/json_io.h"
 #include "mod_habitual.h"
 #include "respond.h"
 

@@ -5,7 +5,7 @@
 #include <httpd.h>
 #include <jansson.h>
 
-#include "habitual/error.h"
+#include "habitual/base/error.h"
 
 /* The security headers (README "Security guarantees"), on every answer (errors included). */
 void hab_set_security_headers(request_rec *r, int html);

@@ -8,8 +8,8 @@
 #include <ap_mpm.h>
 #include <util_mutex.h>
 
-#include "habitual/writer.h"
-#include "habitual/view_cache.h"
+#include "habitual/store/writer.h"
+#include "habitual/store/view_cache.h"
 #include "mod_habitual.h"
 
 APLOG_USE_MODULE(habitual);

@@ -42,7 +42,7 @@ ADMIN = os.environ.get("HABITUAL_ADMIN", os.path.join(ROOT, "admin", "habitual-a
 
 GEN_VERSION = 4
 
-# ---- the vocabularies of mod_habitual/core/validate.c ----
+# ---- the vocabularies of mod_habitual/core/base/validate.c ----
 CHANNELS = ["phone", "letter", "email", "in-person", "fax", "online"]
 CONTACT_KINDS = CHANNELS + ["visit", "face-to-face", "filming", "recording", "photographs", "deputation"]
 INCIDENTS = ["abuse", "hate", "swearing", "violence", "harassment", "covert-recording"]

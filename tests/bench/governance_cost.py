@@ -11,7 +11,7 @@ auditor) and `habitual-admin report` for the last full quarter, a year and
 three years, median of 5 runs after a first; then each SQL query of
 hab_governance_figures for the year, median of 5, with the rows it returns
 and SQLite's plan.  The queries are copied here from
-mod_habitual/core/governance.c (keep them in step).  With --shots DIR, also
+mod_habitual/core/domain/governance.c (keep them in step).  With --shots DIR, also
 the README's screenshots (tests/browser/shoot_governance.js in Debian's
 Chromium, palette PNGs by png_palette.js): DIR/governance.png and
 DIR/governance-refusals.png.  With --pgsql, also `habitual-admin --driver

@@ -22,7 +22,7 @@ const SHOTS = path.join(__dirname, 'screenshots');
 const PASSWORD = 'password';
 const WIDTH = 1024;
 
-// The procedure's steps as pages: cases/{id}/<slug> (mod_habitual/core/pages_case.c).
+// The procedure's steps as pages: cases/{id}/<slug> (mod_habitual/core/web/pages_case.c).
 const STEP_SLUGS = ['contacts', 'warning', 'close', 'report', 'decision', 'review', 'review-decision', 'appeal',
   'appeal-decision', 'grants', 'statements', 'hold', 'interim-lift', 'person', 'corrections', 'copies', 'adjustments',
   'correspondence', 'triage', 'evidence'];

@@ -366,7 +366,7 @@ async function findInLog(s, filters, match, what) {
 // pages: axe on every page of the service, for the role that may open it
 // ---------------------------------------------------------------------------
 
-// The procedure's steps as the pages name them (mod_habitual/core/pages_case.c).
+// The procedure's steps as the pages name them (mod_habitual/core/web/pages_case.c).
 const STEPS = {
   contacts: { title: 'Add to the chronology', button: 'Add contact', done: 'Contact added to the chronology' },
   warning: { title: 'Warn the customer', button: 'Record warning', done: 'Warning recorded and letter issued' },

@@ -5,7 +5,7 @@
 #include <apr_strings.h>
 
 #include "fuzz_common.h"
-#include "habitual/crypto.h"
+#include "habitual/base/crypto.h"
 
 /* Fixed, so the seed corpus can hold real tokens (see corpus/fuzz_csrf). */
 #define FUZZ_USER "alice"

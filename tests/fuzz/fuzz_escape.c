@@ -2,7 +2,7 @@
  * hab_html_escape, so its output must be inert in element content and in
  * single- or double-quoted attributes, and must lose nothing. */
 #include "fuzz_common.h"
-#include "habitual/html.h"
+#include "habitual/base/html.h"
 
 static const char *const entities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
 static const char specials[] = "&<>\"'";

@@ -5,7 +5,7 @@
 #include <jansson.h>
 
 #include "fuzz_common.h"
-#include "habitual/form.h"
+#include "habitual/base/form.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

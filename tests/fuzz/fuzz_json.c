@@ -5,7 +5,7 @@
 #include <jansson.h>
 
 #include "fuzz_common.h"
-#include "habitual/json_io.h"
+#include "habitual/base/json_io.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

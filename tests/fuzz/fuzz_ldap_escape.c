@@ -6,7 +6,7 @@
 #include <apr_strings.h>
 
 #include "fuzz_common.h"
-#include "habitual/ldap_text.h"
+#include "habitual/base/ldap_text.h"
 
 static int lower_hex(char c)
 {

@@ -5,8 +5,8 @@
 #include <apr_strings.h>
 
 #include "fuzz_common.h"
-#include "habitual/evidence.h"
-#include "habitual/multipart.h"
+#include "habitual/domain/evidence.h"
+#include "habitual/web/multipart.h"
 
 typedef struct {
     apr_pool_t *p;

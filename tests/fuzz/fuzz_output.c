@@ -3,9 +3,9 @@
  * and never starts a formula; cleaned text holds no control character and
  * is valid UTF-8; a stored letter's text, escaped again, holds no markup. */
 #include "fuzz_common.h"
-#include "habitual/csv.h"
-#include "habitual/html.h"
-#include "habitual/text.h"
+#include "habitual/base/csv.h"
+#include "habitual/base/html.h"
+#include "habitual/base/text.h"
 
 static void check_csv(apr_pool_t *p, const char *in)
 {

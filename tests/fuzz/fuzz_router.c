@@ -6,7 +6,7 @@
 #include <apr_strings.h>
 
 #include "fuzz_common.h"
-#include "habitual/router.h"
+#include "habitual/domain/router.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -18,7 +18,7 @@ FUZZ=tests/fuzz
 OUT=$FUZZ/.build
 SCRATCH=$FUZZ/.scratch
 # Only what the targets call: no SQLite, no generated schema.
-CORE="error json_io form ldap_text router crypto html csv text multipart evidence_type"
+CORE="base/error base/json_io base/form base/ldap_text domain/router base/crypto base/html base/csv base/text web/multipart domain/evidence_type"
 BASE_FLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinclude -Imod_habitual/core $(apr-1-config --includes --cppflags)"
 LIBS="$(apr-1-config --link-ld) -ljansson -lsqlite3 -lcrypto"
 TARGETS=$(grep -l '^int LLVMFuzzerTestOneInput' $FUZZ/fuzz_*.c | xargs -n1 basename | sed 's/\.c$//')
@@ -29,8 +29,9 @@ build() {
     rm -rf "$dir" && mkdir -p "$dir/obj"
     local objs=()
     for c in $CORE; do
-        $cc $BASE_FLAGS $core_flags -c mod_habitual/core/$c.c -o "$dir/obj/$c.o"
-        objs+=("$dir/obj/$c.o")
+        local o="$dir/obj/$(basename $c).o"
+        $cc $BASE_FLAGS $core_flags -c mod_habitual/core/$c.c -o "$o"
+        objs+=("$o")
     done
     for t in $TARGETS; do
         $cc $BASE_FLAGS $target_flags $FUZZ/$t.c $main "${objs[@]}" $LIBS -o "$dir/$t"

@@ -459,7 +459,7 @@ def test_sar_holds_every_record_about_the_person_and_nothing_about_others(own_ri
     assert (case1["id"], case2["id"]) == (c1, c2)
     assert case2["status"] == "closed" and case2["legal_hold_reason"] == "SUBJ%s-hold" % u
 
-    # every part of the case definition (core/case_tables.c) is in the export
+    # every part of the case definition (core/domain/case_tables.c) is in the export
     for key in ("criteria", "copy_to", "chronology", "warnings", "reports", "decisions", "periods", "restrictions",
                 "reviews", "appeals", "letters", "notifications", "grants", "statements", "review_reminders",
                 "corrections", "post_received"):

@@ -1,6 +1,6 @@
 """Issue 11 (security review): what habitual-admin and the web exports print.
 
-Finding 8: every CSV goes through one writer (mod_habitual/core/csv.c) that
+Finding 8: every CSV goes through one writer (mod_habitual/core/base/csv.c) that
 puts a ' before a text cell a spreadsheet would take for a formula (= + - @
 TAB CR, and ' itself so the rule can be undone).  Finding 6b: every format
 of every admin verb escapes what it prints (HTML escaped, text without

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One gate for "not found" (issue 13): hab_access_load in core/access.c is
+"""One gate for "not found": hab_access_load in core/domain/access.c is
 the only core function that answers 404 for a case.  Any other
 hab_err_not_found() in the core must say, on its line, that it is not about
 a case ("/* not a case: WHY */": no such route, page, grant, letter or log
@@ -17,10 +17,10 @@ CALL = re.compile(r"\bhab_err_not_found\s*\(")
 
 def problems(core):
     found = []
-    gate = (core / "access.c").read_text()
+    gate = (core / "domain" / "access.c").read_text()
     if not re.search(r"hab_err_t \*hab_access_load\(", gate) or not CALL.search(gate):
-        found.append("%s: the gate hab_access_load (with its 404) is missing" % (core / "access.c"))
-    for path in sorted(core.glob("*.c")):
+        found.append("%s: the gate hab_access_load (with its 404) is missing" % (core / "domain" / "access.c"))
+    for path in sorted(core.rglob("*.c")):
         if path.name in ("access.c", "error.c"):
             continue
         for n, line in enumerate(path.read_text().splitlines(), 1):

@@ -18,10 +18,10 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 
-#include "habitual/audit.h"
-#include "habitual/store.h"
-#include "habitual/schema.h"
-#include "habitual/store_drivers.h"
+#include "habitual/store/audit.h"
+#include "habitual/store/store.h"
+#include "habitual/store/schema.h"
+#include "habitual/store/store_drivers.h"
 
 /* Declared in store.h once the lead merges the driver. */
 hab_err_t *hab_store_pgsql_open(apr_pool_t *p, const char *conninfo, int flags,

@@ -78,14 +78,14 @@ as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres habitual_smoke
 # test applies schema/pgsql itself.
 sed -e 's/seq, at, user, roles/seq, at, \\"user\\", roles/' \
     -e 's/(? IS NULL OR \(user\|\\"user\\"\) = ?)/(CAST(? AS TEXT) IS NULL OR \\"user\\" = ?)/' \
-    mod_habitual/core/audit.c >"$T/build/audit.c"
+    mod_habitual/core/store/audit.c >"$T/build/audit.c"
 if ! grep -q 'seq, at, \\"user\\", roles' "$T/build/audit.c" ||
    ! grep -q '(CAST(? AS TEXT) IS NULL OR \\"user\\" = ?)' "$T/build/audit.c"; then
     echo "run.sh: audit.c's SQL changed shape; update the sed above" >&2
     exit 1
 fi
-sh mod_habitual/core/embed_schema.sh schema "$T/build/schema_sql.c"
-CORE=$(ls mod_habitual/core/*.c | grep -v -e '/audit\.c$' -e '/schema_sql\.c$')
+sh mod_habitual/core/store/embed_schema.sh schema "$T/build/schema_sql.c"
+CORE=$(ls mod_habitual/core/*/*.c | grep -v -e '/audit\.c$' -e '/schema_sql\.c$')
 # shellcheck disable=SC2086,SC2046
 gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror ${PG_SMOKE_CFLAGS:--O2} -Iinclude -Imod_habitual/core \
     $(apr-1-config --includes --cppflags) $(pkg-config --cflags libpq) \

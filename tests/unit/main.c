@@ -6,7 +6,7 @@
 #include <apr_strings.h>
 
 #include "unit.h"
-#include "habitual/schema.h"
+#include "habitual/store/schema.h"
 
 apr_pool_t *test_pool;
 

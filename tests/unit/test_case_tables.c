@@ -5,10 +5,10 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
-#include "habitual/case_tables.h"
-#include "habitual/evidence.h"
-#include "habitual/store.h"
-#include "schema_embedded.h"
+#include "habitual/domain/case_tables.h"
+#include "habitual/domain/evidence.h"
+#include "habitual/store/store.h"
+#include "store/schema_embedded.h"
 #include "unit.h"
 
 /* table -> its columns, read from a migrated SQLite database */

@@ -7,14 +7,14 @@
 
 #include <apr_strings.h>
 
-#include "habitual/crypto.h"
-#include "habitual/dates.h"
-#include "habitual/form.h"
-#include "habitual/json_io.h"
-#include "habitual/ldap_text.h"
-#include "habitual/roles.h"
-#include "habitual/router.h"
-#include "habitual/service.h"
+#include "habitual/base/crypto.h"
+#include "habitual/base/dates.h"
+#include "habitual/base/form.h"
+#include "habitual/base/json_io.h"
+#include "habitual/base/ldap_text.h"
+#include "habitual/domain/roles.h"
+#include "habitual/domain/router.h"
+#include "habitual/domain/service.h"
 #include "unit.h"
 
 /* ---- LDAP text ---- */

@@ -5,9 +5,9 @@
 
 #include <apr_strings.h>
 
-#include "habitual/governance.h"
-#include "habitual/json_io.h"
-#include "habitual/svg.h"
+#include "habitual/domain/governance.h"
+#include "habitual/base/json_io.h"
+#include "habitual/web/svg.h"
 #include "unit.h"
 
 START_TEST(default_period_is_the_last_full_quarter)

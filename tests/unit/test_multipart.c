@@ -3,7 +3,7 @@
 
 #include <apr_strings.h>
 
-#include "habitual/multipart.h"
+#include "habitual/web/multipart.h"
 #include "unit.h"
 
 typedef struct {

@@ -5,10 +5,10 @@
 
 #include <apr_strings.h>
 
-#include "habitual/csv.h"
-#include "habitual/html.h"
-#include "habitual/text.h"
-#include "habitual/ui.h"
+#include "habitual/base/csv.h"
+#include "habitual/base/html.h"
+#include "habitual/base/text.h"
+#include "habitual/web/ui.h"
 #include "unit.h"
 
 /* ---- CSV ---- */

@@ -8,16 +8,16 @@
 
 #include <apr_strings.h>
 
-#include "habitual/access.h"
-#include "habitual/audit.h"
-#include "habitual/casefile.h"
-#include "habitual/dates.h"
-#include "habitual/json_io.h"
-#include "habitual/letters.h"
-#include "habitual/procedure.h"
-#include "habitual/roles.h"
-#include "habitual/router.h"
-#include "habitual/service.h"
+#include "habitual/domain/access.h"
+#include "habitual/store/audit.h"
+#include "habitual/domain/casefile.h"
+#include "habitual/base/dates.h"
+#include "habitual/base/json_io.h"
+#include "habitual/domain/letters.h"
+#include "habitual/domain/procedure.h"
+#include "habitual/domain/roles.h"
+#include "habitual/domain/router.h"
+#include "habitual/domain/service.h"
 #include "unit.h"
 
 /* ---- the people of the demo ---- */

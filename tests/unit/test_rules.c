@@ -1,4 +1,4 @@
-/* The rules of README "The rules" (mod_habitual/core/rules.c), without httpd: for each
+/* The rules of README "The rules" (mod_habitual/core/domain/rules.c), without httpd: for each
  * of R1-R13 a refusal with its exact status and code, and an allowed case;
  * the restriction objects and the contact plan they leave (R7, R8). */
 #include <stdio.h>
@@ -7,12 +7,12 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
-#include "habitual/casefile.h"
-#include "habitual/json_io.h"
-#include "habitual/letters.h"
-#include "habitual/roles.h"
-#include "habitual/rules.h"
-#include "habitual/validate.h"
+#include "habitual/domain/casefile.h"
+#include "habitual/base/json_io.h"
+#include "habitual/domain/letters.h"
+#include "habitual/domain/roles.h"
+#include "habitual/domain/rules.h"
+#include "habitual/base/validate.h"
 #include "unit.h"
 
 /* ---- helpers ---- */

@@ -7,13 +7,13 @@
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 
-#include "habitual/audit.h"
-#include "habitual/log.h"
-#include "habitual/store.h"
-#include "habitual/writer.h"
-#include "schema_embedded.h"
+#include "habitual/store/audit.h"
+#include "habitual/base/log.h"
+#include "habitual/store/store.h"
+#include "habitual/store/writer.h"
+#include "store/schema_embedded.h"
 #include "unit.h"
-#include "habitual/schema.h"
+#include "habitual/store/schema.h"
 
 START_TEST(schema_is_current_after_migrate_and_idempotent)
 {

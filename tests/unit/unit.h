@@ -6,7 +6,7 @@
 
 #include <apr_pools.h>
 
-#include "habitual/store.h"
+#include "habitual/store/store.h"
 
 /* A pool per test, created in setup and destroyed in teardown. */
 extern apr_pool_t *test_pool;

@@ -1,0 +1,96 @@
+/* The store interface: a table of function pointers (as httpd's mod_md does
+ * for its store), so a PostgreSQL driver can sit beside the SQLite one.
+ * The data model's SQL is written once, over this interface. */
+#ifndef HABITUAL_STORE_H
+#define HABITUAL_STORE_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+
+#include "habitual/base/error.h"
+
+typedef enum { HAB_PARAM_NULL, HAB_PARAM_TEXT, HAB_PARAM_INT } hab_param_type_t;
+
+typedef struct hab_param {
+    hab_param_type_t type;
+    const char *text;
+    long long num;
+} hab_param_t;
+
+/* A result copied into the caller's pool: cells[row * ncols + col], NULL
+ * for SQL NULL.  Every value arrives as text. */
+typedef struct hab_rows {
+    int ncols;
+    int nrows;
+    const char **cells;
+} hab_rows_t;
+
+typedef struct hab_store hab_store_t;
+
+/* How long a request may wait for a lock held elsewhere (another process's
+ * SQLite write lock, a PostgreSQL lock of another session): past it the
+ * answer is 503 with Retry-After.  The whole request's waits together,
+ * not each statement's (see hab_store.deadline). */
+#define HAB_STORE_LOCK_WAIT_MS 5000
+
+typedef struct hab_store_ops {
+    /* write: take the write lock now (SQLite BEGIN IMMEDIATE) */
+    hab_err_t *(*begin)(hab_store_t *s, apr_pool_t *p, int write);
+    hab_err_t *(*commit)(hab_store_t *s, apr_pool_t *p);
+    void (*rollback)(hab_store_t *s);
+    /* One statement, '?' placeholders, prepared once per connection. */
+    hab_err_t *(*query)(hab_store_t *s, apr_pool_t *p, const char *sql,
+                        const hab_param_t *params, int nparams, hab_rows_t **rows);
+    /* Several statements with no parameters: migrations only. */
+    hab_err_t *(*exec_script)(hab_store_t *s, apr_pool_t *p, const char *sql);
+    /* The engine's own consistency check; NULL when sound. */
+    hab_err_t *(*integrity_check)(hab_store_t *s, apr_pool_t *p);
+    void (*close)(hab_store_t *s);
+} hab_store_ops_t;
+
+struct hab_store {
+    const hab_store_ops_t *ops;
+    const char *driver;   /* "sqlite3" */
+    const char *params;   /* the file name or connection string */
+    void *conn;
+    int in_transaction;
+    int broken;           /* set by the driver: do not hand this connection out again */
+    /* Set by the caller: every lock wait on this connection ends by then
+     * (one try without waiting once it has passed), so the waits of one
+     * request never add up past its own deadline.  0: each wait may last
+     * HAB_STORE_LOCK_WAIT_MS. */
+    apr_time_t deadline;
+};
+
+enum {
+    HAB_STORE_CREATE = 1,   /* only `habitual-admin init` creates a database */
+    HAB_STORE_READONLY = 2
+};
+
+/* Drivers known to this build, for messages: "sqlite3, pgsql". */
+const char *hab_store_drivers(void);
+int hab_store_driver_known(const char *driver);
+
+/* The database as messages name it: a SQLite path as given, a PostgreSQL
+ * connection string with its password masked (never print params itself). */
+const char *hab_store_display(apr_pool_t *p, const char *driver, const char *params);
+
+/* Open a connection; it closes when p is cleared or destroyed.  The driver
+ * allocates from p while the connection works (its statement cache), so p
+ * must belong to this connection alone: pools are not thread-safe. */
+hab_err_t *hab_store_open(apr_pool_t *p, const char *driver, const char *params,
+                          int flags, hab_store_t **out);
+
+/* Query with parameters described by fmt: 't' text (NULL binds NULL),
+ * 'i' long long, 'I' long long id (0 binds NULL), 'b' int (0/1).  rows may be NULL when none are wanted. */
+hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
+                       const char *sql, const char *fmt, ...);
+
+const char *hab_rows_text(const hab_rows_t *rows, int row, int col);
+
+/* For drivers: a pool clean-up that closes the store (registered on the
+ * pool the store lives in, once its connection is open). */
+apr_status_t hab_store_close_cleanup(void *store);
+long long hab_rows_int(const hab_rows_t *rows, int row, int col);
+
+#endif

@@ -1,0 +1,45 @@
+/* The intranet pages (README "The intranet pages"): each a core step like the
+ * API's, rendering HTML from the same views, so the pages obey the same
+ * need-to-know rules and write the same access log. */
+#ifndef HABITUAL_PAGES_H
+#define HABITUAL_PAGES_H
+
+#include "habitual/domain/service.h"
+#include "habitual/web/ui.h"
+
+hab_err_t *hab_page_home(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_concern_form(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_concern(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_referrals(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_cases(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_case(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_step_form(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_step(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_revoke(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_absence_add(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_audit_verify(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_audit_checkpoint(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_audit_export(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_page_triage(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+/* The routes: api/governance (JSON) and the governance page (with its CSV
+ * download, ?format=csv); cem, monitoring officer, chief executive and
+ * auditors only, 404 for everyone else. */
+hab_err_t *hab_read_governance(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+
+/* An error as a page in the same design (403, 404, 409, 503...): never
+ * saying whether a case exists. */
+const char *hab_page_error(hab_ctx_t *ctx, const hab_err_t *err);
+
+/* The confirmation for ?done=<step> after a step's redirect, or NULL. */
+const char *hab_page_done_banner(const hab_request_in_t *in);
+
+/* Shared by the page files. */
+hab_ui_t hab_page_ui(hab_ctx_t *ctx);
+void hab_page_answer(hab_ctx_t *ctx, hab_result_t *out, int status, const hab_page_t *page);
+
+#endif

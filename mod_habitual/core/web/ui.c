@@ -1,0 +1,330 @@
+/* GOV.UK Frontend markup, escaped by default.  The page shell follows
+ * mod_habitual/assets/mock/shell.html: no crown, no GDS Transport, the
+ * council's name as text, no inline script or style (CSP). */
+#include <stdarg.h>
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "habitual/base/dates.h"
+#include "habitual/base/html.h"
+#include "habitual/domain/roles.h"
+#include "habitual/web/ui.h"
+
+#define MAX_TPL_ARGS 24
+
+static const char *lookup(const char *const *keys, const char *const *vals, int n,
+                          const char *name, size_t len)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(keys[i]) == len && strncmp(keys[i], name, len) == 0) return vals[i];
+    return NULL;
+}
+
+static const char *tpl_fill(apr_pool_t *p, const char *tpl, va_list ap)
+{
+    const char *keys[MAX_TPL_ARGS], *vals[MAX_TPL_ARGS];
+    int n = 0;
+    const char *k;
+    while (n < MAX_TPL_ARGS && (k = va_arg(ap, const char *)) != NULL) {
+        keys[n] = k;
+        vals[n] = va_arg(ap, const char *);
+        n++;
+    }
+    apr_array_header_t *out = apr_array_make(p, 16, sizeof(const char *));
+    const char *s = tpl;
+    while (*s) {
+        const char *open = strstr(s, "{{");
+        if (!open) {
+            APR_ARRAY_PUSH(out, const char *) = s;
+            break;
+        }
+        APR_ARRAY_PUSH(out, const char *) = apr_pstrmemdup(p, s, (apr_size_t)(open - s));
+        int raw = open[2] == '{';
+        const char *name = open + (raw ? 3 : 2);
+        const char *close = strstr(name, raw ? "}}}" : "}}");
+        if (!close) { /* not a placeholder after all */
+            APR_ARRAY_PUSH(out, const char *) = open;
+            break;
+        }
+        const char *v = lookup(keys, vals, n, name, (size_t)(close - name));
+        APR_ARRAY_PUSH(out, const char *) = raw ? (v ? v : "") : hab_html_escape(p, v);
+        s = close + (raw ? 3 : 2);
+    }
+    return apr_array_pstrcat(p, out, 0);
+}
+
+const char *hab_tpl(apr_pool_t *p, const char *tpl, ...)
+{
+    va_list ap;
+    va_start(ap, tpl);
+    const char *out = tpl_fill(p, tpl, ap);
+    va_end(ap);
+    return out;
+}
+
+hab_html_t *hab_html_new(apr_pool_t *p)
+{
+    hab_html_t *h = apr_palloc(p, sizeof(*h));
+    h->p = p;
+    h->parts = apr_array_make(p, 32, sizeof(const char *));
+    return h;
+}
+
+void hab_html_add(hab_html_t *h, const char *markup)
+{
+    if (markup) APR_ARRAY_PUSH(h->parts, const char *) = markup;
+}
+
+void hab_html_tpl(hab_html_t *h, const char *tpl, ...)
+{
+    va_list ap;
+    va_start(ap, tpl);
+    APR_ARRAY_PUSH(h->parts, const char *) = tpl_fill(h->p, tpl, ap);
+    va_end(ap);
+}
+
+const char *hab_html_str(const hab_html_t *h)
+{
+    return apr_array_pstrcat(h->p, h->parts, 0);
+}
+
+const char *hab_ui_url(apr_pool_t *p, const hab_ui_t *ui, const char *path)
+{
+    return apr_pstrcat(p, ui->mount, "/", path, NULL);
+}
+
+/* ---- the shell ---- */
+
+typedef struct {
+    const char *key;
+    const char *path;
+    const char *text;
+    unsigned roles;           /* any of these may open it; 0: everyone with a role */
+} nav_item_t;
+
+static const nav_item_t nav_items[] = {
+    {"home", "", "Home", 0},
+    {"concern", "concerns/new", "Raise a concern", HAB_ROLE_STAFF},
+    {"referrals", "referrals", "Your referrals", HAB_ROLE_STAFF},
+    {"notices", "notices", "Notices", 0},
+    {"cases", "cases", "Cases", HAB_ROLES_CASE_OFFICERS},
+    {"triage", "triage", "Post", HAB_ROLE_CEM},
+    {"absences", "absences", "Absences", HAB_ROLE_CHIEF_EXECUTIVE | HAB_ROLE_CEM},
+    {"notifications", "notifications", "Notifications", HAB_ROLE_CHIEF_OFFICER},
+    {"governance", "governance", "Governance", HAB_ROLES_CASE_OFFICERS | HAB_ROLE_AUDITOR},
+    {"audit", "audit", "Access log", HAB_ROLE_AUDITOR},
+};
+
+static const char *navigation(apr_pool_t *p, const hab_ui_t *ui, const char *current)
+{
+    hab_html_t *h = hab_html_new(p);
+    if (!ui->roles) return "";
+    for (size_t i = 0; i < sizeof(nav_items) / sizeof(nav_items[0]); i++) {
+        const nav_item_t *n = &nav_items[i];
+        if (n->roles && !(ui->roles & n->roles)) continue;
+        const char *href = hab_ui_url(p, ui, n->path);
+        if (current && !strcmp(current, n->key))
+            hab_html_tpl(h, "<li class=\"govuk-service-navigation__item govuk-service-navigation__item--active\">"
+                            "<a class=\"govuk-service-navigation__link\" href=\"{{href}}\" aria-current=\"page\">"
+                            "<strong class=\"govuk-service-navigation__active-fallback\">{{text}}</strong></a></li>",
+                         "href", href, "text", n->text, NULL);
+        else
+            hab_html_tpl(h, "<li class=\"govuk-service-navigation__item\"><a class=\"govuk-service-navigation__link\" "
+                            "href=\"{{href}}\">{{text}}</a></li>", "href", href, "text", n->text, NULL);
+    }
+    hab_html_tpl(h, "<li class=\"govuk-service-navigation__item\"><span class=\"govuk-service-navigation__text\">"
+                    "Signed in as {{user}}</span></li>", "user", ui->user, NULL);
+    return hab_tpl(p, "<nav aria-label=\"Menu\" class=\"govuk-service-navigation__wrapper\">"
+                      "<button type=\"button\" class=\"govuk-service-navigation__toggle govuk-js-service-navigation-toggle\" "
+                      "aria-controls=\"navigation\" hidden aria-hidden=\"true\">Menu</button>"
+                      "<ul class=\"govuk-service-navigation__list\" id=\"navigation\">{{{items}}}</ul></nav>",
+                   "items", hab_html_str(h), NULL);
+}
+
+static const char *success_banner(apr_pool_t *p, const char *heading)
+{
+    if (!heading) return "";
+    return hab_tpl(p, "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\" "
+                      "aria-labelledby=\"govuk-notification-banner-title\" data-module=\"govuk-notification-banner\">"
+                      "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\" "
+                      "id=\"govuk-notification-banner-title\">Success</h2></div>"
+                      "<div class=\"govuk-notification-banner__content\"><p class=\"govuk-notification-banner__heading\">"
+                      "{{heading}}</p></div></div>", "heading", heading, NULL);
+}
+
+const char *hab_ui_page(apr_pool_t *p, const hab_ui_t *ui, const hab_page_t *page)
+{
+    const char *assets = hab_ui_url(p, ui, "assets/");
+    return hab_tpl(
+        p,
+        "<!DOCTYPE html>\n<html lang=\"en-GB\" class=\"govuk-template\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<title>{{error}}{{title}} – Habitual contact – {{council}}</title>\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1, viewport-fit=cover\">\n"
+        "<meta name=\"robots\" content=\"noindex, nofollow\">\n"
+        "<link rel=\"stylesheet\" href=\"{{assets}}habitual.css\">\n</head>\n"
+        "<body class=\"govuk-template__body\">\n<script src=\"{{assets}}supported.js\"></script>\n"
+        "<a href=\"#main-content\" class=\"govuk-skip-link\" data-module=\"govuk-skip-link\">Skip to main content</a>\n"
+        /* GOV.UK Frontend 6's page structure: the <header> element holds the
+         * Generic header (the council's name, no GOV.UK mark) and the
+         * service navigation; the footer component sits in <footer> */
+        "<header class=\"govuk-template__header\"><div class=\"govuk-generic-header\">"
+        "<div class=\"govuk-generic-header__container govuk-width-container\"><div class=\"govuk-generic-header__logo\">"
+        "<a href=\"{{home}}\" class=\"govuk-generic-header__homepage-link govuk-!-font-weight-bold\">{{council}}</a>"
+        "</div></div></div>\n"
+        "<section aria-label=\"Service information\" class=\"govuk-service-navigation\" "
+        "data-module=\"govuk-service-navigation\"><div class=\"govuk-width-container\">"
+        "<div class=\"govuk-service-navigation__container\"><span class=\"govuk-service-navigation__service-name\">"
+        "<a href=\"{{home}}\" class=\"govuk-service-navigation__link\">Habitual contact</a></span>{{{nav}}}"
+        "</div></div></section></header>\n"
+        "<div class=\"govuk-width-container\"><main class=\"govuk-main-wrapper\" id=\"main-content\">"
+        "<div class=\"govuk-grid-row\"><div class=\"{{column}}\">\n{{{banner}}}{{{body}}}\n</div></div></main></div>\n"
+        "<footer class=\"govuk-template__footer\"><div class=\"govuk-footer\"><div class=\"govuk-width-container\">"
+        "<div class=\"govuk-footer__meta\">"
+        "<div class=\"govuk-footer__meta-item govuk-footer__meta-item--grow\"><p class=\"govuk-body-s\">"
+        "Confidential: only people who need to know may see this information. Every view is recorded.</p>"
+        "</div><div class=\"govuk-footer__meta-item\">{{council}}</div></div></div></div></footer>\n"
+        "<script type=\"module\" src=\"{{assets}}init.js\"></script>\n</body>\n</html>\n",
+        "error", page->has_error ? "Error: " : "", "title", page->title, "council", ui->council,
+        "assets", assets, "home", hab_ui_url(p, ui, ""), "nav", navigation(p, ui, page->nav),
+        "column", page->wide ? "govuk-grid-column-full" : "govuk-grid-column-two-thirds",
+        "banner", success_banner(p, page->banner), "body", page->body, NULL);
+}
+
+/* ---- components ---- */
+
+const char *hab_ui_error_summary(apr_pool_t *p, const apr_array_header_t *errors)
+{
+    if (!errors || errors->nelts == 0) return "";
+    hab_html_t *items = hab_html_new(p);
+    for (int i = 0; i < errors->nelts; i++) {
+        const hab_ui_error_t *e = &APR_ARRAY_IDX(errors, i, hab_ui_error_t);
+        if (e->field)
+            hab_html_tpl(items, "<li><a href=\"#{{id}}\">{{m}}</a></li>", "id", e->field, "m", e->message, NULL);
+        else
+            hab_html_tpl(items, "<li>{{m}}</li>", "m", e->message, NULL);
+    }
+    return hab_tpl(p, "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\">"
+                      "<h2 class=\"govuk-error-summary__title\">There is a problem</h2>"
+                      "<div class=\"govuk-error-summary__body\"><ul class=\"govuk-list govuk-error-summary__list\">"
+                      "{{{items}}}</ul></div></div></div>", "items", hab_html_str(items), NULL);
+}
+
+const char *hab_ui_field_error(apr_pool_t *p, const apr_array_header_t *errors, const char *id)
+{
+    for (int i = 0; errors && i < errors->nelts; i++) {
+        const hab_ui_error_t *e = &APR_ARRAY_IDX(errors, i, hab_ui_error_t);
+        if (e->field && !strcmp(e->field, id))
+            return hab_tpl(p, "<p id=\"{{id}}-error\" class=\"govuk-error-message\"><span class=\"govuk-visually-hidden\">"
+                              "Error:</span> {{m}}</p>", "id", id, "m", e->message, NULL);
+    }
+    return NULL;
+}
+
+const char *hab_ui_status_words(const char *status)
+{
+    if (!status) return "";
+    if (!strcmp(status, "referred")) return "Referred";
+    if (!strcmp(status, "warned")) return "Warned";
+    if (!strcmp(status, "reported")) return "Awaiting decision";
+    if (!strcmp(status, "active")) return "Restrictions in force";
+    if (!strcmp(status, "ended")) return "Ended";
+    if (!strcmp(status, "closed")) return "Closed";
+    return status;
+}
+
+const char *hab_ui_tag(apr_pool_t *p, const char *status)
+{
+    const char *colour = "govuk-tag--grey";
+    if (status && !strcmp(status, "referred")) colour = "govuk-tag--blue";
+    else if (status && !strcmp(status, "warned")) colour = "govuk-tag--yellow";
+    else if (status && !strcmp(status, "reported")) colour = "govuk-tag--orange";
+    else if (status && !strcmp(status, "active")) colour = "govuk-tag--red";
+    return hab_tpl(p, "<strong class=\"govuk-tag {{c}}\">{{w}}</strong>", "c", colour, "w",
+                   hab_ui_status_words(status), NULL);
+}
+
+void hab_ui_row(apr_array_header_t *rows, const char *key, const char *value_markup)
+{
+    APR_ARRAY_PUSH(rows, const char *) = key;
+    APR_ARRAY_PUSH(rows, const char *) = value_markup;
+}
+
+const char *hab_ui_summary_list(apr_pool_t *p, const apr_array_header_t *rows)
+{
+    hab_html_t *h = hab_html_new(p);
+    for (int i = 0; i + 1 < rows->nelts; i += 2)
+        hab_html_tpl(h, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">{{k}}</dt>"
+                        "<dd class=\"govuk-summary-list__value\">{{{v}}}</dd></div>",
+                     "k", APR_ARRAY_IDX(rows, i, const char *), "v", APR_ARRAY_IDX(rows, i + 1, const char *), NULL);
+    return hab_tpl(p, "<dl class=\"govuk-summary-list\">{{{rows}}}</dl>", "rows", hab_html_str(h), NULL);
+}
+
+const char *hab_ui_table(apr_pool_t *p, const char *caption, const char *const *head,
+                         const apr_array_header_t *rows)
+{
+    hab_html_t *h = hab_html_new(p);
+    hab_html_tpl(h, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--m\">"
+                    "{{c}}</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">",
+                 "c", caption, NULL);
+    int cols = 0;
+    for (; head[cols]; cols++)
+        hab_html_tpl(h, "<th scope=\"col\" class=\"govuk-table__header\">{{t}}</th>", "t", head[cols], NULL);
+    hab_html_add(h, "</tr></thead><tbody class=\"govuk-table__body\">");
+    for (int i = 0; i < rows->nelts; i++) {
+        const char *const *cells = APR_ARRAY_IDX(rows, i, const char *const *);
+        hab_html_add(h, "<tr class=\"govuk-table__row\">");
+        for (int c = 0; c < cols; c++)
+            hab_html_tpl(h, "<td class=\"govuk-table__cell\">{{{v}}}</td>", "v", cells[c], NULL);
+        hab_html_add(h, "</tr>");
+    }
+    hab_html_add(h, "</tbody></table>");
+    return hab_html_str(h);
+}
+
+const char *hab_ui_inset(apr_pool_t *p, const char *markup)
+{
+    return hab_tpl(p, "<div class=\"govuk-inset-text\">{{{m}}}</div>", "m", markup, NULL);
+}
+
+const char *hab_ui_warning(apr_pool_t *p, const char *text)
+{
+    return hab_tpl(p, "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span>"
+                      "<strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span>"
+                      "{{t}}</strong></div>", "t", text, NULL);
+}
+
+const char *hab_ui_link(apr_pool_t *p, const hab_ui_t *ui, const char *path, const char *text)
+{
+    return hab_tpl(p, "<a class=\"govuk-link\" href=\"{{h}}\">{{t}}</a>", "h", hab_ui_url(p, ui, path),
+                   "t", text, NULL);
+}
+
+const char *hab_ui_paragraphs(apr_pool_t *p, const char *text)
+{
+    if (!text || !*text) return "<p class=\"govuk-body\">—</p>";
+    hab_html_t *h = hab_html_new(p);
+    const char *s = text;
+    while (*s) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        if (len) hab_html_tpl(h, "<p class=\"govuk-body\">{{t}}</p>", "t", apr_pstrmemdup(p, s, len), NULL);
+        s += len + (nl ? 1 : 0);
+    }
+    return hab_html_str(h);
+}
+
+const char *hab_ui_date(apr_pool_t *p, const char *date_or_time)
+{
+    if (!date_or_time) return "";
+    if (strlen(date_or_time) >= 10) {
+        const char *date = apr_pstrndup(p, date_or_time, 10);
+        if (hab_valid_date(date)) {
+            const char *words = hab_date_long(p, date);
+            if (strlen(date_or_time) == 20)
+                return apr_pstrcat(p, words, ", ", apr_pstrndup(p, date_or_time + 11, 5), " UTC", NULL);
+            return words;
+        }
+    }
+    return date_or_time;
+}
