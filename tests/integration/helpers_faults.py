@@ -389,7 +389,7 @@ class Snapshot:
 def pg_write_lock_key():
     """The advisory lock every write transaction of the pgsql driver takes
     first (README "Storage"), read from the driver's source."""
-    src = open(os.path.join(rig.ROOT, "mod_habitual", "core", "store_pgsql.c")).read()
+    src = open(os.path.join(rig.ROOT, "mod_habitual", "core", "store", "store_pgsql.c")).read()
     return int(re.search(r'#define HAB_PG_WRITE_LOCK "(\d+)"', src).group(1))
 
 

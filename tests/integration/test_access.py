@@ -23,7 +23,7 @@ import helpers_access as H
 from conftest import Client
 from helpers_access import GRANTED, EXPIRED, MATRIX_USERS, CASE_OFFICERS
 
-ROUTER_C = os.path.join(rig.ROOT, "mod_habitual", "core", "router.c")
+ROUTER_C = os.path.join(rig.ROOT, "mod_habitual", "core", "domain", "router.c")
 MISSING = 999999
 
 

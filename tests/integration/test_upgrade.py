@@ -120,7 +120,7 @@ def _build_previous(db):
 # ---- the data: every table of version 2 ----
 
 def _entry_hash(e):
-    """include/habitual/audit.h's canonical encoding, hashed with SHA-256."""
+    """include/habitual/store/audit.h's canonical encoding, hashed with SHA-256."""
     def field(v):
         if v is None:
             return b"-\n"
