@@ -40,6 +40,7 @@ int hab_writer_mutex_register(apr_pool_t *pconf)
 const char *hab_writer_mutex_create(apr_pool_t *pconf, server_rec *s)
 {
     const hab_server_conf *sc = ap_get_module_config(s->module_config, &habitual_module);
+    writer_mutex = NULL;   /* a restart's new configuration may have none: the old one went with pconf */
     if (!sc->db_driver || strcmp(sc->db_driver, "sqlite3") != 0) return NULL;
     apr_status_t rv = ap_global_mutex_create(&writer_mutex, NULL, WRITER_MUTEX, NULL, s, pconf, 0);
     return rv == APR_SUCCESS ? NULL : "cannot create the writers' lock (see the Mutex directive)";
