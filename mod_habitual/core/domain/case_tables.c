@@ -129,13 +129,22 @@ typedef struct {
     const char *name;   /* in the export */
 } column_t;
 
+/* A spec's SQL column ("t:col" or "t:col>name"): where it starts, its length. */
+static size_t spec_column(const char *spec, const char **column)
+{
+    *column = spec + 2;
+    const char *rename = strchr(*column, '>');
+    return rename ? (size_t)(rename - *column) : strlen(*column);
+}
+
 static column_t column_of(apr_pool_t *p, const char *spec)
 {
-    column_t c = {spec[0], spec + 2, spec + 2};
-    const char *rename = strchr(spec + 2, '>');
-    if (rename) {
-        c.column = apr_pstrndup(p, spec + 2, (apr_size_t)(rename - spec - 2));
-        c.name = rename + 1;
+    const char *column;
+    size_t len = spec_column(spec, &column);
+    column_t c = {spec[0], column, column};
+    if (column[len]) {
+        c.column = apr_pstrndup(p, column, len);
+        c.name = column + len + 1;
     }
     return c;
 }
@@ -263,14 +272,6 @@ hab_err_t *hab_case_export(hab_store_t *s, apr_pool_t *p, long long case_id, con
 
 /* ---- the case load's reads ---- */
 
-/* A spec's SQL column ("t:col" or "t:col>name"): where it starts, its length. */
-static size_t spec_column(const char *spec, const char **column)
-{
-    *column = spec + 2;
-    const char *rename = strchr(*column, '>');
-    return rename ? (size_t)(rename - *column) : strlen(*column);
-}
-
 #define MAX_PARTS_OF_A_TABLE 4
 
 /* The definition's parts of table (most tables are one part; cases and
@@ -382,9 +383,8 @@ hab_err_t *hab_case_purge(hab_store_t *s, apr_pool_t *p, long long case_id)
 
 static int is_part_table(const char *table)
 {
-    for (int i = 0; hab_case_tables[i].table; i++)
-        if (!strcmp(hab_case_tables[i].table, table)) return 1;
-    return 0;
+    const hab_case_table_t *parts[MAX_PARTS_OF_A_TABLE];
+    return parts_of(table, parts) > 0;
 }
 
 static int is_not_part(const char *table)
@@ -394,17 +394,12 @@ static int is_not_part(const char *table)
     return 0;
 }
 
-static int column_covered(apr_pool_t *p, const char *table, const char *column)
+/* The case load's own lookup (defined_type): what it may read is what the
+ * schema check counts as covered. */
+static int column_covered(const char *table, const char *column)
 {
-    if (!strcmp(column, "case_id")) return 1;
-    for (int i = 0; hab_case_tables[i].table; i++) {
-        const hab_case_table_t *part = &hab_case_tables[i];
-        if (strcmp(part->table, table)) continue;
-        if (part->parent_column && !strcmp(part->parent_column, column)) return 1;
-        for (int k = 0; part->columns[k]; k++)
-            if (!strcmp(column_of(p, part->columns[k]).column, column)) return 1;
-    }
-    return 0;
+    const hab_case_table_t *parts[MAX_PARTS_OF_A_TABLE];
+    return !strcmp(column, "case_id") || defined_type(parts, parts_of(table, parts), column, strlen(column));
 }
 
 /* A case_id or person_id column, or X_id for a part table Xs. */
@@ -437,7 +432,7 @@ const char *hab_case_tables_uncovered(apr_pool_t *p, apr_hash_t *tables)
         const apr_array_header_t *columns = v;
         if (is_part_table(table)) {
             for (int c = 0; c < columns->nelts; c++)
-                if (!column_covered(p, table, APR_ARRAY_IDX(columns, c, const char *)))
+                if (!column_covered(table, APR_ARRAY_IDX(columns, c, const char *)))
                     APR_ARRAY_PUSH(missing, const char *) =
                         apr_pstrcat(p, table, ".", APR_ARRAY_IDX(columns, c, const char *), NULL);
         } else if (!is_not_part(table) && names_a_case(p, columns)) {
