@@ -351,9 +351,9 @@ void hab_log_server_error(request_rec *r, const hab_err_t *err, int page)
     if (err->status < 500) return;
     /* the request id ties the client's answer to this line; a cause already
      * logged (LDAP, the writer's connection) is not written twice */
-    const char *cause = err->cause ? apr_pstrcat(r->pool, " [", err->cause, "]", NULL) : "";
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HAB%d: answering %d to request %s: %s%s", page ? 10302 : 10301,
-                  err->status, hab_request_id(r), err->logged ? "(cause logged above)" : err->message, cause);
+                  err->status, hab_request_id(r), err->logged ? "(cause logged above)" : err->message,
+                  hab_err_cause_note(r->pool, err));
 }
 
 /* A 5xx's message may quote the database (a file path, a host name, the

@@ -82,8 +82,8 @@ static apr_status_t store_construct(void **resource, void *params, apr_pool_t *p
     if (apr_pool_create(&pc->pool, pool) != APR_SUCCESS) return APR_ENOMEM;
     hab_err_t *e = hab_store_open(pc->pool, sp->sc->db_driver, sp->sc->db_params, 0, &pc->store);
     if (e) {
-        ap_log_perror(APLOG_MARK, APLOG_ERR, 0, pool, HABLOGNO(10201) "%s%s%s%s", e->message,
-                      e->cause ? " [" : "", e->cause ? e->cause : "", e->cause ? "]" : "");
+        ap_log_perror(APLOG_MARK, APLOG_ERR, 0, pool, HABLOGNO(10201) "%s%s", e->message,
+                      hab_err_cause_note(pool, e));
         apr_pool_destroy(pc->pool);
         return APR_EGENERAL;
     }
@@ -97,8 +97,8 @@ static hab_err_t *open_writer(void *baton, apr_pool_t *p, hab_store_t **store)
     store_pool_t *sp = baton;
     hab_err_t *e = hab_store_open(p, sp->sc->db_driver, sp->sc->db_params, 0, store);
     if (e) {
-        ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, HABLOGNO(10204) "%s%s%s%s", e->message,
-                      e->cause ? " [" : "", e->cause ? e->cause : "", e->cause ? "]" : "");
+        ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, HABLOGNO(10204) "%s%s", e->message,
+                      hab_err_cause_note(p, e));
         e->logged = 1;   /* each request it fails logs its id, not this again */
     }
     return e;

@@ -27,6 +27,9 @@ hab_err_t *hab_err_field(apr_pool_t *p, int status, const char *code,
                          const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* " [cause]" for an error-log line, or "" when the error has no cause. */
+const char *hab_err_cause_note(apr_pool_t *p, const hab_err_t *e);
+
 /* A copy in p, every field with it (an outcome handed to another pool). */
 hab_err_t *hab_err_copy(apr_pool_t *p, const hab_err_t *e);
 

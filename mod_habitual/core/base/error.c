@@ -44,6 +44,11 @@ hab_err_t *hab_err_bad_request(apr_pool_t *p, const char *field, const char *fmt
     return e;
 }
 
+const char *hab_err_cause_note(apr_pool_t *p, const hab_err_t *e)
+{
+    return e->cause ? apr_pstrcat(p, " [", e->cause, "]", NULL) : "";
+}
+
 hab_err_t *hab_err_copy(apr_pool_t *p, const hab_err_t *e)
 {
     hab_err_t *c = apr_pmemdup(p, e, sizeof(*e));

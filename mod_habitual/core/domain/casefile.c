@@ -265,7 +265,8 @@ static hab_err_t *load_warning_report(hab_store_t *s, apr_pool_t *p, hab_case_t 
     hab_err_t *e = hab_case_rows(s, p, c->id, "warnings",
                                  FIELDS("warned_on>on", "method", "text", "warned_by>by", "recorded_at"), &rows);
     if (e) return e;
-    c->warning = last_of(rows) ? last_of(rows) : hab_json_own(p, json_null());
+    c->warning = last_of(rows);
+    if (!c->warning) c->warning = hab_json_own(p, json_null());
     e = hab_case_rows(s, p, c->id, "reports",
                       FIELDS("id", "behaviour", "restrictions", "period_months", "alternatives_considered", "severe",
                              "severe_reason", "safeguarding_considered", "safeguarding_adjustments",
