@@ -33,12 +33,18 @@ krb5-config krb5-config/add_servers boolean false\n$\
 krb5-config krb5-config/read_conf boolean true
 
 # The core in its layers (README "Layout"): base, store, domain, web, app.
+# Generated at build time by core/embed.sh: the schema's migrations and the
+# pages' templates (mod_habitual/templates/*.html).
 SCHEMA_SRC := mod_habitual/core/store/schema_sql.c mod_habitual/core/store/schema_sql_pgsql.c
-CORE_SRC := $(filter-out $(SCHEMA_SRC),$(sort $(wildcard mod_habitual/core/*/*.c))) $(SCHEMA_SRC)
+TEMPLATE_SRC := mod_habitual/core/web/templates.c
+TEMPLATE_HDR := mod_habitual/core/web/templates.h
+TEMPLATES := $(sort $(wildcard mod_habitual/templates/*.html))
+GENERATED_SRC := $(SCHEMA_SRC) $(TEMPLATE_SRC)
+CORE_SRC := $(filter-out $(GENERATED_SRC),$(sort $(wildcard mod_habitual/core/*/*.c))) $(GENERATED_SRC)
 GLUE_SRC := $(sort $(wildcard mod_habitual/*.c))
 ADMIN_SRC := $(sort $(wildcard admin/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
-CORE_HEADERS := $(wildcard mod_habitual/core/*/*.h)
+CORE_HEADERS := $(filter-out $(TEMPLATE_HDR),$(wildcard mod_habitual/core/*/*.h)) $(TEMPLATE_HDR)
 HEADERS := $(wildcard include/habitual/*/*.h mod_habitual/*.h admin/*.h tests/unit/*.h) $(CORE_HEADERS)
 SCHEMA := $(sort $(wildcard schema/[0-9][0-9][0-9]_*.sql))
 SCHEMA_PG := $(sort $(wildcard schema/pgsql/[0-9][0-9][0-9]_*.sql))
@@ -90,11 +96,16 @@ deps:
 	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
 # ---- the core, shared by module, admin tool and unit tests ----
-mod_habitual/core/store/schema_sql.c: $(SCHEMA) mod_habitual/core/store/embed_schema.sh
-	sh mod_habitual/core/store/embed_schema.sh schema $@
+mod_habitual/core/store/schema_sql.c: $(SCHEMA) mod_habitual/core/embed.sh
+	sh mod_habitual/core/embed.sh schema schema $@
 
-mod_habitual/core/store/schema_sql_pgsql.c: $(SCHEMA_PG) mod_habitual/core/store/embed_schema.sh
-	sh mod_habitual/core/store/embed_schema.sh schema/pgsql $@ _pgsql
+mod_habitual/core/store/schema_sql_pgsql.c: $(SCHEMA_PG) mod_habitual/core/embed.sh
+	sh mod_habitual/core/embed.sh schema schema/pgsql $@ _pgsql
+
+# One rule makes both files (the header lists what the .c defines).
+$(TEMPLATE_HDR): $(TEMPLATE_SRC)
+$(TEMPLATE_SRC): $(TEMPLATES) mod_habitual/core/embed.sh
+	sh mod_habitual/core/embed.sh templates mod_habitual/templates $(TEMPLATE_SRC) $(TEMPLATE_HDR)
 
 $(BUILD)/%.o: mod_habitual/core/%.c $(HEADERS) | $(BUILD)
 	@mkdir -p $(@D)
@@ -246,5 +257,5 @@ run: deps all
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) mod_habitual/.libs mod_habitual/*.la mod_habitual/*.lo \
 		mod_habitual/*.slo mod_habitual/*.o mod_habitual/core/*/*.lo mod_habitual/core/*/*.slo \
-		mod_habitual/core/*/*.o mod_habitual/core/*/.libs $(SCHEMA_SRC) mod_habitual/apxs.log \
+		mod_habitual/core/*/*.o mod_habitual/core/*/.libs $(GENERATED_SRC) $(TEMPLATE_HDR) mod_habitual/apxs.log \
 		$(ADMIN) $(DEB_STAGE) libapache2-mod-habitual_*.deb tests/unit/run-unit tests/.summary tests/.last-run tests/fuzz/.build tests/fuzz/.scratch

@@ -84,12 +84,14 @@ if ! grep -q 'seq, at, \\"user\\", roles' "$T/build/audit.c" ||
     echo "run.sh: audit.c's SQL changed shape; update the sed above" >&2
     exit 1
 fi
-sh mod_habitual/core/store/embed_schema.sh schema "$T/build/schema_sql.c"
-CORE=$(ls mod_habitual/core/*/*.c | grep -v -e '/audit\.c$' -e '/schema_sql\.c$')
+sh mod_habitual/core/embed.sh schema schema "$T/build/schema_sql.c"
+mkdir -p "$T/build/web"
+sh mod_habitual/core/embed.sh templates mod_habitual/templates "$T/build/templates.c" "$T/build/web/templates.h"
+CORE=$(ls mod_habitual/core/*/*.c | grep -v -e '/audit\.c$' -e '/schema_sql\.c$' -e '/web/templates\.c$')
 # shellcheck disable=SC2086,SC2046
-gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror ${PG_SMOKE_CFLAGS:--O2} -Iinclude -Imod_habitual/core \
+gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror ${PG_SMOKE_CFLAGS:--O2} -Iinclude -I"$T/build" -Imod_habitual/core \
     $(apr-1-config --includes --cppflags) $(pkg-config --cflags libpq) \
-    tests/pg/pg_smoke.c $CORE "$T/build/audit.c" "$T/build/schema_sql.c" \
+    tests/pg/pg_smoke.c $CORE "$T/build/audit.c" "$T/build/schema_sql.c" "$T/build/templates.c" \
     $(apr-1-config --link-ld) -ljansson -lsqlite3 -lcrypto $(pkg-config --libs libpq) \
     -o "$T/build/pg_smoke"
 

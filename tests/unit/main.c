@@ -73,6 +73,10 @@ int main(void)
     srunner_add_suite(sr, suite_governance());
     srunner_add_suite(sr, suite_case_tables());
     srunner_add_suite(sr, suite_multipart());
+    srunner_add_suite(sr, suite_pages_home());
+    srunner_add_suite(sr, suite_pages_case());
+    srunner_add_suite(sr, suite_pages_governance());
+    srunner_add_suite(sr, suite_forms());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

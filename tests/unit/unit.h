@@ -30,5 +30,10 @@ Suite *suite_output(void);
 Suite *suite_governance(void);
 Suite *suite_case_tables(void);
 Suite *suite_multipart(void);
+/* The pages rendered from fixed views, without httpd or a database. */
+Suite *suite_pages_home(void);
+Suite *suite_pages_case(void);
+Suite *suite_pages_governance(void);
+Suite *suite_forms(void);
 
 #endif

@@ -42,4 +42,10 @@ const char *hab_page_done_banner(const hab_request_in_t *in);
 hab_ui_t hab_page_ui(hab_ctx_t *ctx);
 void hab_page_answer(hab_ctx_t *ctx, hab_result_t *out, int status, const hab_page_t *page);
 
+/* ---- Rendering from a view (pages.c): pure, for unit tests ---- */
+
+/* ---- Rendering from a view (pages_case.c) ---- */
+
+/* ---- Rendering from a view (pages_governance.c) ---- */
+
 #endif

@@ -1,4 +1,4 @@
-/* The migrations compiled into this build (see embed_schema.sh). */
+/* The migrations compiled into this build (see embed.sh). */
 #ifndef HABITUAL_SCHEMA_EMBEDDED_H
 #define HABITUAL_SCHEMA_EMBEDDED_H
 

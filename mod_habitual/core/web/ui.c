@@ -10,6 +10,7 @@
 #include "habitual/base/html.h"
 #include "habitual/domain/roles.h"
 #include "habitual/web/ui.h"
+#include "web/templates.h"
 
 #define MAX_TPL_ARGS 24
 
@@ -125,66 +126,25 @@ static const char *navigation(apr_pool_t *p, const hab_ui_t *ui, const char *cur
         if (n->roles && !(ui->roles & n->roles)) continue;
         const char *href = hab_ui_url(p, ui, n->path);
         if (current && !strcmp(current, n->key))
-            hab_html_tpl(h, "<li class=\"govuk-service-navigation__item govuk-service-navigation__item--active\">"
-                            "<a class=\"govuk-service-navigation__link\" href=\"{{href}}\" aria-current=\"page\">"
-                            "<strong class=\"govuk-service-navigation__active-fallback\">{{text}}</strong></a></li>",
-                         "href", href, "text", n->text, NULL);
+            hab_html_tpl(h, hab_tpl_shell_nav_item_current, "href", href, "text", n->text, NULL);
         else
-            hab_html_tpl(h, "<li class=\"govuk-service-navigation__item\"><a class=\"govuk-service-navigation__link\" "
-                            "href=\"{{href}}\">{{text}}</a></li>", "href", href, "text", n->text, NULL);
+            hab_html_tpl(h, hab_tpl_shell_nav_item, "href", href, "text", n->text, NULL);
     }
-    hab_html_tpl(h, "<li class=\"govuk-service-navigation__item\"><span class=\"govuk-service-navigation__text\">"
-                    "Signed in as {{user}}</span></li>", "user", ui->user, NULL);
-    return hab_tpl(p, "<nav aria-label=\"Menu\" class=\"govuk-service-navigation__wrapper\">"
-                      "<button type=\"button\" class=\"govuk-service-navigation__toggle govuk-js-service-navigation-toggle\" "
-                      "aria-controls=\"navigation\" hidden aria-hidden=\"true\">Menu</button>"
-                      "<ul class=\"govuk-service-navigation__list\" id=\"navigation\">{{{items}}}</ul></nav>",
-                   "items", hab_html_str(h), NULL);
+    hab_html_tpl(h, hab_tpl_shell_nav_signed_in, "user", ui->user, NULL);
+    return hab_tpl(p, hab_tpl_shell_navigation, "items", hab_html_str(h), NULL);
 }
 
 static const char *success_banner(apr_pool_t *p, const char *heading)
 {
     if (!heading) return "";
-    return hab_tpl(p, "<div class=\"govuk-notification-banner govuk-notification-banner--success\" role=\"alert\" "
-                      "aria-labelledby=\"govuk-notification-banner-title\" data-module=\"govuk-notification-banner\">"
-                      "<div class=\"govuk-notification-banner__header\"><h2 class=\"govuk-notification-banner__title\" "
-                      "id=\"govuk-notification-banner-title\">Success</h2></div>"
-                      "<div class=\"govuk-notification-banner__content\"><p class=\"govuk-notification-banner__heading\">"
-                      "{{heading}}</p></div></div>", "heading", heading, NULL);
+    return hab_tpl(p, hab_tpl_shell_success_banner, "heading", heading, NULL);
 }
 
 const char *hab_ui_page(apr_pool_t *p, const hab_ui_t *ui, const hab_page_t *page)
 {
     const char *assets = hab_ui_url(p, ui, "assets/");
     return hab_tpl(
-        p,
-        "<!DOCTYPE html>\n<html lang=\"en-GB\" class=\"govuk-template\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<title>{{error}}{{title}} – Habitual contact – {{council}}</title>\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1, viewport-fit=cover\">\n"
-        "<meta name=\"robots\" content=\"noindex, nofollow\">\n"
-        "<link rel=\"stylesheet\" href=\"{{assets}}habitual.css\">\n</head>\n"
-        "<body class=\"govuk-template__body\">\n<script src=\"{{assets}}supported.js\"></script>\n"
-        "<a href=\"#main-content\" class=\"govuk-skip-link\" data-module=\"govuk-skip-link\">Skip to main content</a>\n"
-        /* GOV.UK Frontend 6's page structure: the <header> element holds the
-         * Generic header (the council's name, no GOV.UK mark) and the
-         * service navigation; the footer component sits in <footer> */
-        "<header class=\"govuk-template__header\"><div class=\"govuk-generic-header\">"
-        "<div class=\"govuk-generic-header__container govuk-width-container\"><div class=\"govuk-generic-header__logo\">"
-        "<a href=\"{{home}}\" class=\"govuk-generic-header__homepage-link govuk-!-font-weight-bold\">{{council}}</a>"
-        "</div></div></div>\n"
-        "<section aria-label=\"Service information\" class=\"govuk-service-navigation\" "
-        "data-module=\"govuk-service-navigation\"><div class=\"govuk-width-container\">"
-        "<div class=\"govuk-service-navigation__container\"><span class=\"govuk-service-navigation__service-name\">"
-        "<a href=\"{{home}}\" class=\"govuk-service-navigation__link\">Habitual contact</a></span>{{{nav}}}"
-        "</div></div></section></header>\n"
-        "<div class=\"govuk-width-container\"><main class=\"govuk-main-wrapper\" id=\"main-content\">"
-        "<div class=\"govuk-grid-row\"><div class=\"{{column}}\">\n{{{banner}}}{{{body}}}\n</div></div></main></div>\n"
-        "<footer class=\"govuk-template__footer\"><div class=\"govuk-footer\"><div class=\"govuk-width-container\">"
-        "<div class=\"govuk-footer__meta\">"
-        "<div class=\"govuk-footer__meta-item govuk-footer__meta-item--grow\"><p class=\"govuk-body-s\">"
-        "Confidential: only people who need to know may see this information. Every view is recorded.</p>"
-        "</div><div class=\"govuk-footer__meta-item\">{{council}}</div></div></div></div></footer>\n"
-        "<script type=\"module\" src=\"{{assets}}init.js\"></script>\n</body>\n</html>\n",
+        p, hab_tpl_shell_page,
         "error", page->has_error ? "Error: " : "", "title", page->title, "council", ui->council,
         "assets", assets, "home", hab_ui_url(p, ui, ""), "nav", navigation(p, ui, page->nav),
         "column", page->wide ? "govuk-grid-column-full" : "govuk-grid-column-two-thirds",
@@ -200,14 +160,11 @@ const char *hab_ui_error_summary(apr_pool_t *p, const apr_array_header_t *errors
     for (int i = 0; i < errors->nelts; i++) {
         const hab_ui_error_t *e = &APR_ARRAY_IDX(errors, i, hab_ui_error_t);
         if (e->field)
-            hab_html_tpl(items, "<li><a href=\"#{{id}}\">{{m}}</a></li>", "id", e->field, "m", e->message, NULL);
+            hab_html_tpl(items, hab_tpl_error_summary_link, "id", e->field, "m", e->message, NULL);
         else
-            hab_html_tpl(items, "<li>{{m}}</li>", "m", e->message, NULL);
+            hab_html_tpl(items, hab_tpl_error_summary_item, "m", e->message, NULL);
     }
-    return hab_tpl(p, "<div class=\"govuk-error-summary\" data-module=\"govuk-error-summary\"><div role=\"alert\">"
-                      "<h2 class=\"govuk-error-summary__title\">There is a problem</h2>"
-                      "<div class=\"govuk-error-summary__body\"><ul class=\"govuk-list govuk-error-summary__list\">"
-                      "{{{items}}}</ul></div></div></div>", "items", hab_html_str(items), NULL);
+    return hab_tpl(p, hab_tpl_error_summary, "items", hab_html_str(items), NULL);
 }
 
 const char *hab_ui_field_error(apr_pool_t *p, const apr_array_header_t *errors, const char *id)
@@ -215,8 +172,7 @@ const char *hab_ui_field_error(apr_pool_t *p, const apr_array_header_t *errors, 
     for (int i = 0; errors && i < errors->nelts; i++) {
         const hab_ui_error_t *e = &APR_ARRAY_IDX(errors, i, hab_ui_error_t);
         if (e->field && !strcmp(e->field, id))
-            return hab_tpl(p, "<p id=\"{{id}}-error\" class=\"govuk-error-message\"><span class=\"govuk-visually-hidden\">"
-                              "Error:</span> {{m}}</p>", "id", id, "m", e->message, NULL);
+            return hab_tpl(p, hab_tpl_field_error, "id", id, "m", e->message, NULL);
     }
     return NULL;
 }
@@ -240,7 +196,7 @@ const char *hab_ui_tag(apr_pool_t *p, const char *status)
     else if (status && !strcmp(status, "warned")) colour = "govuk-tag--yellow";
     else if (status && !strcmp(status, "reported")) colour = "govuk-tag--orange";
     else if (status && !strcmp(status, "active")) colour = "govuk-tag--red";
-    return hab_tpl(p, "<strong class=\"govuk-tag {{c}}\">{{w}}</strong>", "c", colour, "w",
+    return hab_tpl(p, hab_tpl_tag, "c", colour, "w",
                    hab_ui_status_words(status), NULL);
 }
 
@@ -254,61 +210,51 @@ const char *hab_ui_summary_list(apr_pool_t *p, const apr_array_header_t *rows)
 {
     hab_html_t *h = hab_html_new(p);
     for (int i = 0; i + 1 < rows->nelts; i += 2)
-        hab_html_tpl(h, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">{{k}}</dt>"
-                        "<dd class=\"govuk-summary-list__value\">{{{v}}}</dd></div>",
-                     "k", APR_ARRAY_IDX(rows, i, const char *), "v", APR_ARRAY_IDX(rows, i + 1, const char *), NULL);
-    return hab_tpl(p, "<dl class=\"govuk-summary-list\">{{{rows}}}</dl>", "rows", hab_html_str(h), NULL);
+        hab_html_tpl(h, hab_tpl_summary_list_row, "k", APR_ARRAY_IDX(rows, i, const char *), "v", APR_ARRAY_IDX(rows, i + 1, const char *), NULL);
+    return hab_tpl(p, hab_tpl_summary_list, "rows", hab_html_str(h), NULL);
 }
 
 const char *hab_ui_table(apr_pool_t *p, const char *caption, const char *const *head,
                          const apr_array_header_t *rows)
 {
-    hab_html_t *h = hab_html_new(p);
-    hab_html_tpl(h, "<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--m\">"
-                    "{{c}}</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">",
-                 "c", caption, NULL);
+    hab_html_t *head_cells = hab_html_new(p), *body = hab_html_new(p);
     int cols = 0;
-    for (; head[cols]; cols++)
-        hab_html_tpl(h, "<th scope=\"col\" class=\"govuk-table__header\">{{t}}</th>", "t", head[cols], NULL);
-    hab_html_add(h, "</tr></thead><tbody class=\"govuk-table__body\">");
+    for (; head[cols]; cols++) hab_html_tpl(head_cells, hab_tpl_table_header, "t", head[cols], NULL);
     for (int i = 0; i < rows->nelts; i++) {
         const char *const *cells = APR_ARRAY_IDX(rows, i, const char *const *);
-        hab_html_add(h, "<tr class=\"govuk-table__row\">");
-        for (int c = 0; c < cols; c++)
-            hab_html_tpl(h, "<td class=\"govuk-table__cell\">{{{v}}}</td>", "v", cells[c], NULL);
-        hab_html_add(h, "</tr>");
+        hab_html_t *row = hab_html_new(p);
+        for (int c = 0; c < cols; c++) hab_html_tpl(row, hab_tpl_table_cell, "v", cells[c], NULL);
+        hab_html_tpl(body, hab_tpl_table_row, "cells", hab_html_str(row), NULL);
     }
-    hab_html_add(h, "</tbody></table>");
-    return hab_html_str(h);
+    return hab_tpl(p, hab_tpl_table, "c", caption, "head", hab_html_str(head_cells),
+                   "rows", hab_html_str(body), NULL);
 }
 
 const char *hab_ui_inset(apr_pool_t *p, const char *markup)
 {
-    return hab_tpl(p, "<div class=\"govuk-inset-text\">{{{m}}}</div>", "m", markup, NULL);
+    return hab_tpl(p, hab_tpl_inset, "m", markup, NULL);
 }
 
 const char *hab_ui_warning(apr_pool_t *p, const char *text)
 {
-    return hab_tpl(p, "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span>"
-                      "<strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span>"
-                      "{{t}}</strong></div>", "t", text, NULL);
+    return hab_tpl(p, hab_tpl_warning, "t", text, NULL);
 }
 
 const char *hab_ui_link(apr_pool_t *p, const hab_ui_t *ui, const char *path, const char *text)
 {
-    return hab_tpl(p, "<a class=\"govuk-link\" href=\"{{h}}\">{{t}}</a>", "h", hab_ui_url(p, ui, path),
+    return hab_tpl(p, hab_tpl_link, "h", hab_ui_url(p, ui, path),
                    "t", text, NULL);
 }
 
 const char *hab_ui_paragraphs(apr_pool_t *p, const char *text)
 {
-    if (!text || !*text) return "<p class=\"govuk-body\">—</p>";
+    if (!text || !*text) return hab_tpl_paragraph_empty;
     hab_html_t *h = hab_html_new(p);
     const char *s = text;
     while (*s) {
         const char *nl = strchr(s, '\n');
         size_t len = nl ? (size_t)(nl - s) : strlen(s);
-        if (len) hab_html_tpl(h, "<p class=\"govuk-body\">{{t}}</p>", "t", apr_pstrmemdup(p, s, len), NULL);
+        if (len) hab_html_tpl(h, hab_tpl_paragraph, "t", apr_pstrmemdup(p, s, len), NULL);
         s += len + (nl ? 1 : 0);
     }
     return hab_html_str(h);
