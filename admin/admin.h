@@ -64,8 +64,8 @@ const char *admin_group_addresses(apr_pool_t *p, const char *url, const char *gr
 void admin_mail_headers(FILE *out, const apr_array_header_t *to, const char *subject);
 /* Pipe one message to the sendmail command (run with /bin/sh -c); NULL on
  * success or a short reason. */
-const char *admin_sendmail(apr_pool_t *p, const char *cmd, void (*write)(FILE *out, const void *arg),
-                           const void *arg);
+const char *admin_sendmail(apr_pool_t *p, const char *cmd,
+                           void (*write)(FILE *out, const void *arg), const void *arg);
 #define ADMIN_DEFAULT_SENDMAIL "/usr/sbin/sendmail -t -i"
 
 /* A verb that prints personal data (names, references, case ids with

@@ -16,7 +16,8 @@ static const admin_verb_t verbs[] = {
     {"export-audit", "[--from DATE] [--to DATE] [--format csv|json]",
      "write the access log for offline review", verb_export_audit},
     {"checkpoint", "--key FILE [--dir DIR] [--send --ldap-url URL --group DN [--sendmail CMD]]",
-     "print a signed line with the entry count and head hash; --dir also writes it to a new file in DIR "
+     "print a signed line with the entry count and head hash; --dir also writes it to a new file "
+     "in DIR "
      "(one the web server's user cannot write), --send mails it to the auditors' group",
      verb_checkpoint},
     {"reviews", "[--within DAYS] [--format text|csv|json]",
@@ -27,11 +28,14 @@ static const admin_verb_t verbs[] = {
      "everything held about one person, for a subject access request", verb_sar},
     {"purge", "[--dry-run] [--closed-years N] [--ended-years N] [--violence-years N]",
      "remove cases past their retention period (never those on legal hold)", verb_purge},
-    {"notify", "--ldap-url URL --group DN [--reminder-group DN]... [--triage-group DN] [--triage-days N] "
+    {"notify",
+     "--ldap-url URL --group DN [--reminder-group DN]... [--triage-group DN] [--triage-days N] "
      "[--sendmail CMD] "
      "[--link BASE]",
-     "email each pending notification once to the chief officers, and each review reminder due once "
-     "to the --reminder-group members (the CEM's, monitoring officer's and chief executive's groups), "
+     "email each pending notification once to the chief officers, and each review reminder due "
+     "once "
+     "to the --reminder-group members (the CEM's, monitoring officer's and chief executive's "
+     "groups), "
      "and flag once each item of post waiting over --triage-days working days (default 5) to the "
      "--triage-group members (the CEM's group; else the reminder groups)",
      verb_notify},
@@ -112,7 +116,8 @@ static int run(int argc, const char *const *argv, apr_pool_t *p)
 }
 
 /* The core's log port: its numbered lines on stderr, beside the verb's own. */
-static void log_to_stderr(void *baton, apr_pool_t *p, hab_log_level_t level, int number, const char *message)
+static void log_to_stderr(void *baton, apr_pool_t *p, hab_log_level_t level, int number,
+                          const char *message)
 {
     (void)baton;
     (void)p;

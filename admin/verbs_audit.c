@@ -26,9 +26,9 @@ static int load_key(admin_ctx_t *ctx, hab_secret_t *key)
                         "at least %d bytes; keep it off the web server)\n", HAB_SECRET_MIN);
         return ADMIN_USAGE;
     }
-    const char *err = hab_secret_load(ctx->p, file, key);
+    hab_err_t *err = hab_secret_load(ctx->p, file, key);
     if (err) {
-        fprintf(stderr, "habitual-admin: %s\n", err);
+        fprintf(stderr, "habitual-admin: %s\n", err->message);
         return ADMIN_USAGE;
     }
     return ADMIN_OK;
@@ -56,9 +56,9 @@ static int load_checkpoint(admin_ctx_t *ctx, long long *entries, const char **he
         fprintf(stderr, "habitual-admin: cannot read checkpoint file %s\n", file);
         return ADMIN_USAGE;
     }
-    const char *err = hab_checkpoint_parse(ctx->p, &key, line, entries, head);
+    hab_err_t *err = hab_checkpoint_parse(ctx->p, &key, line, entries, head);
     if (err) {
-        fprintf(stderr, "habitual-admin: %s: %s\n", file, err);
+        fprintf(stderr, "habitual-admin: %s: %s\n", file, err->message);
         return ADMIN_FAILED;
     }
     return ADMIN_OK;
@@ -71,8 +71,8 @@ static int check_checkpoint(admin_ctx_t *ctx, hab_store_t *store, const hab_audi
     const char *at_count = NULL;
     if (entries > 0 && v->entries >= entries) {
         hab_rows_t *rows;
-        hab_err_t *e = hab_store_q(store, ctx->p, &rows, "SELECT hash FROM access_log WHERE seq = ?",
-                                   "i", entries);
+        hab_err_t *e = hab_store_q(store, ctx->p, &rows,
+                                   "SELECT hash FROM access_log WHERE seq = ?", "i", entries);
         if (e) return admin_fail(e, ADMIN_DATABASE);
         at_count = rows->nrows ? hab_rows_text(rows, 0, 0) : NULL;
     }
@@ -124,8 +124,11 @@ static const char *checkpoint_dir_problem(apr_pool_t *p, const char *dir)
     if (stat(dir, &st) != 0) return apr_psprintf(p, "--dir %s: %s", dir, strerror(errno));
     if (!S_ISDIR(st.st_mode)) return apr_psprintf(p, "--dir %s is not a directory", dir);
     if (st.st_mode & S_IWOTH)
-        return apr_psprintf(p, "--dir %s may be written by anyone: give a directory the web server's user "
-                               "cannot write", dir);
+        return apr_psprintf(
+            p,
+            "--dir %s may be written by anyone: give a directory the web server's user "
+            "cannot write",
+            dir);
     return NULL;
 }
 
@@ -183,7 +186,8 @@ static void write_checkpoint_mail(FILE *out, const void *arg)
 
 int verb_checkpoint(admin_ctx_t *ctx)
 {
-    static const char *const opts[] = {"--key", "--dir", "--ldap-url", "--group", "--sendmail", NULL};
+    static const char *const opts[] = {"--key",   "--dir",      "--ldap-url",
+                                       "--group", "--sendmail", NULL};
     static const char *const flags[] = {"--send", NULL};
     int rc = admin_check_options(ctx, opts, flags, 0);
     if (rc) return rc;
@@ -191,8 +195,9 @@ int verb_checkpoint(admin_ctx_t *ctx)
     const char *group = admin_option(ctx, "--group"), *cmd = admin_option(ctx, "--sendmail");
     int send = admin_flag(ctx, "--send");
     if (send && (!url || !group)) {
-        fprintf(stderr, "habitual-admin: checkpoint --send needs --ldap-url URL (as HabitualLDAPURL) and "
-                        "--group DN (the auditors' group, as HabitualRoleGroup auditor)\n");
+        fprintf(stderr,
+                "habitual-admin: checkpoint --send needs --ldap-url URL (as HabitualLDAPURL) and "
+                "--group DN (the auditors' group, as HabitualRoleGroup auditor)\n");
         return ADMIN_USAGE;
     }
     if (!send && (url || group || cmd)) {
@@ -332,7 +337,8 @@ int verb_export_audit(admin_ctx_t *ctx)
     apr_pool_create(&batch, ctx->p);
     long long after = 0, written = 0;
     for (;;) {
-        apr_array_header_t *entries = apr_array_make(batch, EXPORT_BATCH, sizeof(hab_audit_entry_t));
+        apr_array_header_t *entries =
+            apr_array_make(batch, EXPORT_BATCH, sizeof(hab_audit_entry_t));
         err = hab_audit_read(store, batch, after, EXPORT_BATCH, from, to, entries);
         if (err) return admin_fail(err, ADMIN_DATABASE);
         for (int i = 0; i < entries->nelts; i++) {

@@ -45,7 +45,8 @@ static int plain_address(const char *s)
 static const char *normal_dn(apr_pool_t *p, const char *dn)
 {
     char *out = NULL;
-    if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &out, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS || !out)
+    if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &out, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS ||
+        !out)
         return dn;
     const char *copy = apr_pstrdup(p, out);
     ldap_memfree(out);
@@ -109,7 +110,8 @@ static const char *member_mail(apr_pool_t *p, LDAP *ld, const hab_ldap_url_t *ur
     LDAPMessage *res = NULL;
     *problem = NULL;
     if (!under_base(p, dn, url->base_dn)) return NULL;
-    int rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, url->filter, attrs, 0, NULL, NULL, &tv, 1, &res);
+    int rc =
+        ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, url->filter, attrs, 0, NULL, NULL, &tv, 1, &res);
     if (rc == LDAP_NO_SUCH_OBJECT) {
         ldap_msgfree(res);
         return NULL;
@@ -125,8 +127,10 @@ static const char *member_mail(apr_pool_t *p, LDAP *ld, const hab_ldap_url_t *ur
     if (vals && vals[0]) {
         const char *v = apr_pstrmemdup(p, vals[0]->bv_val, vals[0]->bv_len);
         if (strlen(v) == vals[0]->bv_len && plain_address(v)) mail = v;
-        else fprintf(stderr, "habitual-admin: %s has a mail value that is not a plain address; skipped\n",
-                     hab_text_clean(p, dn, 0));
+        else
+            fprintf(stderr,
+                    "habitual-admin: %s has a mail value that is not a plain address; skipped\n",
+                    hab_text_clean(p, dn, 0));
     }
     ldap_value_free_len(vals);
     ldap_msgfree(res);
@@ -137,8 +141,9 @@ const char *admin_group_addresses(apr_pool_t *p, const char *url_text, const cha
                                   apr_array_header_t *addresses)
 {
     hab_ldap_url_t url;
-    const char *problem = hab_ldap_url_parse(p, url_text, &url);
-    if (problem) return apr_psprintf(p, "--ldap-url: %s", problem);
+    hab_err_t *bad = hab_ldap_url_parse(p, url_text, &url);
+    if (bad) return apr_psprintf(p, "--ldap-url: %s", bad->message);
+    const char *problem = NULL;
     /* "h1:p1 h2:p2" -> "ldap://h1:p1 ldap://h2:p2" */
     const char *scheme = url.secure ? "ldaps://" : "ldap://", *uris = "";
     char *hosts = apr_pstrdup(p, url.hosts), *state = NULL;
@@ -168,12 +173,14 @@ const char *admin_group_addresses(apr_pool_t *p, const char *url_text, const cha
     }
     rc = ldap_sasl_bind_s(ld, binddn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
     if (rc != LDAP_SUCCESS) {
-        problem = apr_psprintf(p, "cannot reach or bind to LDAP at %s: %s", uris, ldap_err2string(rc));
+        problem =
+            apr_psprintf(p, "cannot reach or bind to LDAP at %s: %s", uris, ldap_err2string(rc));
     } else {
         apr_array_header_t *members = apr_array_make(p, 8, sizeof(const char *));
         problem = group_members(p, ld, group, members);
         for (int i = 0; !problem && i < members->nelts; i++) {
-            const char *mail = member_mail(p, ld, &url, APR_ARRAY_IDX(members, i, const char *), &problem);
+            const char *mail =
+                member_mail(p, ld, &url, APR_ARRAY_IDX(members, i, const char *), &problem);
             int seen = 0;
             for (int k = 0; mail && k < addresses->nelts; k++)
                 if (!strcasecmp(APR_ARRAY_IDX(addresses, k, const char *), mail)) seen = 1;
@@ -229,11 +236,12 @@ static void write_message(FILE *out, const void *arg)
     fprintf(out, "You are told of this as a chief officer under the habitual contact procedure.\n\n"
                  "Case:  %lld\nEvent: %s\nDate:  %s\n\n", case_id, event, date);
     if (link) fprintf(out, "Open the case on the intranet: %s/cases/%lld\n\n", link, case_id);
-    fprintf(out, "This message holds no case content. Sign in to the intranet to read the notice.\n");
+    fprintf(out,
+            "This message holds no case content. Sign in to the intranet to read the notice.\n");
 }
 
-const char *admin_sendmail(apr_pool_t *p, const char *cmd, void (*write)(FILE *out, const void *arg),
-                           const void *arg)
+const char *admin_sendmail(apr_pool_t *p, const char *cmd,
+                           void (*write)(FILE *out, const void *arg), const void *arg)
 {
     fflush(NULL);
     FILE *pipe = popen(cmd, "w");
@@ -242,7 +250,8 @@ const char *admin_sendmail(apr_pool_t *p, const char *cmd, void (*write)(FILE *o
     int write_failed = fflush(pipe) != 0 || ferror(pipe);
     int status = pclose(pipe);
     if (status == -1) return "cannot run the sendmail command";
-    if (WIFSIGNALED(status)) return apr_psprintf(p, "sendmail killed by signal %d", WTERMSIG(status));
+    if (WIFSIGNALED(status))
+        return apr_psprintf(p, "sendmail killed by signal %d", WTERMSIG(status));
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
         return apr_psprintf(p, "sendmail exited with status %d", WEXITSTATUS(status));
     if (write_failed) return "sendmail did not read the whole message";
@@ -256,17 +265,24 @@ const char *admin_sendmail(apr_pool_t *p, const char *cmd, void (*write)(FILE *o
 static hab_err_t *withdraw_lapsed_appeals(admin_ctx_t *ctx, hab_store_t *s)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, ctx->p, &r,
-                               "SELECT c.id, " HAB_SQL_LAST_DAY("pe") " FROM cases c "
-                               "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-                               "WHERE c.status = 'active' AND " HAB_SQL_LAST_DAY("pe") " < ? "
-                               "AND EXISTS (SELECT 1 FROM appeals a "
-                               "WHERE a.case_id = c.id AND NOT EXISTS (SELECT 1 FROM appeal_decisions d "
-                               "WHERE d.appeal_id = a.id)) ORDER BY c.id", "t", ctx->today);
+    hab_err_t *e = hab_store_q(
+        s, ctx->p, &r,
+        "SELECT c.id, " HAB_SQL_LAST_DAY(
+            "pe") " FROM cases c "
+                  "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+                  "WHERE c.status = 'active' AND " HAB_SQL_LAST_DAY(
+                      "pe") " < ? "
+                            "AND EXISTS (SELECT 1 FROM appeals a "
+                            "WHERE a.case_id = c.id AND NOT EXISTS (SELECT 1 FROM appeal_decisions "
+                            "d "
+                            "WHERE d.appeal_id = a.id)) ORDER BY c.id",
+        "t", ctx->today);
     for (int i = 0; !e && i < r->nrows; i++) {
-        const char *at = apr_pstrcat(ctx->p, hab_date_add_days(ctx->p, T(r, i, 1), 1), "T00:00:00Z", NULL);
+        const char *at =
+            apr_pstrcat(ctx->p, hab_date_add_days(ctx->p, T(r, i, 1), 1), "T00:00:00Z", NULL);
         e = hab_appeal_withdraw_on_end(s, ctx->p, hab_rows_int(r, i, 0), "habitual-admin", at);
-        if (!e) e = admin_log_in_transaction(ctx, s, "admin.appeal.withdrawn", hab_rows_int(r, i, 0));
+        if (!e)
+            e = admin_log_in_transaction(ctx, s, "admin.appeal.withdrawn", hab_rows_int(r, i, 0));
     }
     return e;
 }
@@ -281,8 +297,10 @@ static hab_err_t *materialise_lapses(admin_ctx_t *ctx, hab_store_t *s, int *adde
     if (!e) e = hab_derived_events(s, ctx->p, ctx->today, &due);
     for (int i = 0; !e && i < due->nelts; i++) {
         const hab_derived_event_t *d = &APR_ARRAY_IDX(due, i, hab_derived_event_t);
-        e = hab_store_q(s, ctx->p, NULL, "INSERT INTO notifications(case_id, event, created_at, created_by) "
-                        "VALUES (?, ?, ?, 'habitual-admin')", "itt", d->case_id, d->event, d->at);
+        e = hab_store_q(s, ctx->p, NULL,
+                        "INSERT INTO notifications(case_id, event, created_at, created_by) "
+                        "VALUES (?, ?, ?, 'habitual-admin')",
+                        "itt", d->case_id, d->event, d->at);
         if (!e) (*added)++;
     }
     if (!e) e = withdraw_lapsed_appeals(ctx, s);
@@ -302,26 +320,33 @@ static hab_err_t *materialise_reminders(admin_ctx_t *ctx, hab_store_t *s, int *a
 {
     hab_rows_t *r;
     const char *horizon = hab_date_add_days(ctx->p, ctx->today, HAB_R16_REMIND_BEFORE_DAYS);
-    hab_err_t *e = hab_store_q(s, ctx->p, &r,
-                               "SELECT c.id, pe.id, pe.review_due, pe.review_deadline, " HAB_SQL_LAST_DAY("pe")
-                               " FROM cases c JOIN periods pe ON pe.id = (SELECT max(id) FROM periods "
-                               "WHERE case_id = c.id) WHERE c.status = 'active' AND pe.review_due <= ? "
-                               "ORDER BY pe.review_due, c.id", "t", horizon);
+    hab_err_t *e = hab_store_q(
+        s, ctx->p, &r,
+        "SELECT c.id, pe.id, pe.review_due, pe.review_deadline, " HAB_SQL_LAST_DAY(
+            "pe") " FROM cases c JOIN periods pe ON pe.id = (SELECT max(id) FROM periods "
+                  "WHERE case_id = c.id) WHERE c.status = 'active' AND pe.review_due <= ? "
+                  "ORDER BY pe.review_due, c.id",
+        "t", horizon);
     *added = 0;
     if (e || (e = s->ops->begin(s, ctx->p, 1))) return e;
     for (int i = 0; !e && i < r->nrows; i++) {
-        if (strcmp(T(r, i, 4), ctx->today) < 0) continue; /* ended (lapse or R16): nothing to remind */
+        if (strcmp(T(r, i, 4), ctx->today) < 0)
+            continue; /* ended (lapse or R16): nothing to remind */
         const char *kind = hab_rule_r16_reminder(ctx->p, ctx->today, T(r, i, 2), T(r, i, 3));
         if (!kind) continue;
         hab_rows_t *seen;
         long long period = hab_rows_int(r, i, 1);
-        e = hab_store_q(s, ctx->p, &seen, "SELECT 1 FROM review_reminders WHERE period_id = ? AND kind = ?",
-                        "it", period, kind);
+        e = hab_store_q(s, ctx->p, &seen,
+                        "SELECT 1 FROM review_reminders WHERE period_id = ? AND kind = ?", "it",
+                        period, kind);
         if (e || seen->nrows) continue;
         e = hab_store_q(s, ctx->p, NULL,
-                        "INSERT INTO review_reminders(case_id, period_id, kind, review_due, decide_by, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", "iittt" "t", hab_rows_int(r, i, 0), period, kind,
-                        T(r, i, 2), T(r, i, 3), ctx->now);
+                        "INSERT INTO review_reminders(case_id, period_id, kind, review_due, "
+                        "decide_by, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        "iittt"
+                        "t",
+                        hab_rows_int(r, i, 0), period, kind, T(r, i, 2), T(r, i, 3), ctx->now);
         if (!e) (*added)++;
     }
     if (!e) e = s->ops->commit(s, ctx->p);
@@ -349,16 +374,24 @@ static void write_reminder(FILE *out, const void *arg)
 {
     const reminder_mail_t *m = arg;
     char subject[96];
-    snprintf(subject, sizeof(subject), "Habitual contact: case %lld %s", m->case_id, reminder_words(m->kind));
+    snprintf(subject, sizeof(subject), "Habitual contact: case %lld %s", m->case_id,
+             reminder_words(m->kind));
     admin_mail_headers(out, m->to, subject);
-    fprintf(out, "You are reminded of this as the customer experience manager, the monitoring officer or the\n"
-                 "chief executive under the habitual contact procedure.\n\n"
-                 "Case:        %lld\nReview due:  %s\n", m->case_id, m->review_due);
+    fprintf(out,
+            "You are reminded of this as the customer experience manager, the monitoring officer "
+            "or the\n"
+            "chief executive under the habitual contact procedure.\n\n"
+            "Case:        %lld\nReview due:  %s\n",
+            m->case_id, m->review_due);
     if (m->decide_by)
-        fprintf(out, "Decide by:   %s (if the review is not decided by then, the restrictions end the next\n"
-                     "             day: rule R16)\n", m->decide_by);
+        fprintf(
+            out,
+            "Decide by:   %s (if the review is not decided by then, the restrictions end the next\n"
+            "             day: rule R16)\n",
+            m->decide_by);
     fprintf(out, "\n");
-    if (m->link) fprintf(out, "Open the case on the intranet: %s/cases/%lld\n\n", m->link, m->case_id);
+    if (m->link)
+        fprintf(out, "Open the case on the intranet: %s/cases/%lld\n\n", m->link, m->case_id);
     fprintf(out, "This message holds no case content. Sign in to the intranet to read the file.\n");
 }
 
@@ -380,17 +413,23 @@ static void write_post_flag(FILE *out, const void *arg)
 {
     const post_mail_t *m = arg;
     char subject[96];
-    snprintf(subject, sizeof(subject), "Habitual contact: %d item%s of post waiting over %ld working days",
-             m->items->nrows, m->items->nrows == 1 ? "" : "s", m->limit);
+    snprintf(subject, sizeof(subject),
+             "Habitual contact: %d item%s of post waiting over %ld working days", m->items->nrows,
+             m->items->nrows == 1 ? "" : "s", m->limit);
     admin_mail_headers(out, m->to, subject);
-    fprintf(out, "You are told of this as the customer experience manager (or one who oversees the habitual\n"
-                 "contact procedure): post from a restricted customer is read for new issues and\n"
-                 "safeguarding within %ld working days, and these items have waited longer.\n\n", m->limit);
+    fprintf(out,
+            "You are told of this as the customer experience manager (or one who oversees the "
+            "habitual\n"
+            "contact procedure): post from a restricted customer is read for new issues and\n"
+            "safeguarding within %ld working days, and these items have waited longer.\n\n",
+            m->limit);
     for (int i = 0; i < m->items->nrows; i++)
-        fprintf(out, "Case %lld, item %lld: received %s, waited %s working days\n", hab_rows_int(m->items, i, 1),
-                hab_rows_int(m->items, i, 0), hab_rows_text(m->items, i, 2), hab_rows_text(m->items, i, 3));
+        fprintf(out, "Case %lld, item %lld: received %s, waited %s working days\n",
+                hab_rows_int(m->items, i, 1), hab_rows_int(m->items, i, 0),
+                hab_rows_text(m->items, i, 2), hab_rows_text(m->items, i, 3));
     if (m->link) fprintf(out, "\nThe queue on the intranet: %s/triage\n", m->link);
-    fprintf(out, "\nThis message holds no case content. Sign in to the intranet to read the post.\n");
+    fprintf(out,
+            "\nThis message holds no case content. Sign in to the intranet to read the post.\n");
 }
 
 /* The undecided items over the limit not flagged before, oldest first,
@@ -398,8 +437,11 @@ static void write_post_flag(FILE *out, const void *arg)
 static hab_err_t *post_over_limit(admin_ctx_t *ctx, hab_store_t *s, long limit, hab_rows_t **out)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, ctx->p, &r, "SELECT id, case_id, received FROM correspondence "
-                               "WHERE decided_at IS NULL AND flagged_at IS NULL ORDER BY received, id", "");
+    hab_err_t *e =
+        hab_store_q(s, ctx->p, &r,
+                    "SELECT id, case_id, received FROM correspondence "
+                    "WHERE decided_at IS NULL AND flagged_at IS NULL ORDER BY received, id",
+                    "");
     if (e) return e;
     hab_rows_t *over = apr_pcalloc(ctx->p, sizeof(*over));
     *over = *r;
@@ -418,22 +460,27 @@ static hab_err_t *post_over_limit(admin_ctx_t *ctx, hab_store_t *s, long limit, 
 }
 
 /* One message for all of them; each item is flagged once, when it went. */
-static int send_post_flags(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run, const hab_rows_t *items,
-                           const apr_array_header_t *to, long limit)
+static int send_post_flags(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run,
+                           const hab_rows_t *items, const apr_array_header_t *to, long limit)
 {
     if (!items->nrows) return ADMIN_OK;
     post_mail_t m = {to, items, limit, run->link};
     const char *failure = admin_sendmail(ctx->p, run->cmd, write_post_flag, &m);
     if (failure) {
         run->failed++;
-        fprintf(stderr, "habitual-admin: post waiting over the limit not flagged: %s; it stays pending\n", failure);
+        fprintf(stderr,
+                "habitual-admin: post waiting over the limit not flagged: %s; it stays pending\n",
+                failure);
         return ADMIN_OK;
     }
     for (int i = 0; i < items->nrows; i++) {
-        hab_err_t *e = hab_store_q(s, ctx->p, NULL, "UPDATE correspondence SET flagged_at = ? WHERE id = ? "
-                                   "AND flagged_at IS NULL", "ti", ctx->now, hab_rows_int(items, i, 0));
+        hab_err_t *e = hab_store_q(s, ctx->p, NULL,
+                                   "UPDATE correspondence SET flagged_at = ? WHERE id = ? "
+                                   "AND flagged_at IS NULL",
+                                   "ti", ctx->now, hab_rows_int(items, i, 0));
         if (e) {
-            fprintf(stderr, "habitual-admin: post waiting was flagged but cannot be recorded: %s\n", e->message);
+            fprintf(stderr, "habitual-admin: post waiting was flagged but cannot be recorded: %s\n",
+                    e->message);
             return ADMIN_DATABASE;
         }
     }
@@ -445,19 +492,28 @@ static int send_post_flags(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run, co
 
 /* ---- recording what was sent ---- */
 
-static hab_err_t *record(admin_ctx_t *ctx, hab_store_t *s, int reminder, long long id, const char *failure)
+static hab_err_t *record(admin_ctx_t *ctx, hab_store_t *s, int reminder, long long id,
+                         const char *failure)
 {
     /* two fixed table names, never input */
     const char *table = reminder ? "review_reminders" : "notifications";
     hab_err_t *e = NULL;
     for (int tries = 0; tries < 3; tries++) { /* the mail went: try hard to record it */
         e = failure
-            ? hab_store_q(s, ctx->p, NULL, apr_pstrcat(ctx->p, "UPDATE ", table, " SET email_attempts = "
-                          "email_attempts + 1, email_error = ? WHERE id = ? AND email_sent_at IS NULL", NULL),
-                          "ti", failure, id)
-            : hab_store_q(s, ctx->p, NULL, apr_pstrcat(ctx->p, "UPDATE ", table, " SET email_sent_at = ?, "
-                          "email_attempts = email_attempts + 1, email_error = NULL "
-                          "WHERE id = ? AND email_sent_at IS NULL", NULL), "ti", ctx->now, id);
+                ? hab_store_q(s, ctx->p, NULL,
+                              apr_pstrcat(ctx->p, "UPDATE ", table,
+                                          " SET email_attempts = "
+                                          "email_attempts + 1, email_error = ? WHERE id = ? AND "
+                                          "email_sent_at IS NULL",
+                                          NULL),
+                              "ti", failure, id)
+                : hab_store_q(s, ctx->p, NULL,
+                              apr_pstrcat(ctx->p, "UPDATE ", table,
+                                          " SET email_sent_at = ?, "
+                                          "email_attempts = email_attempts + 1, email_error = NULL "
+                                          "WHERE id = ? AND email_sent_at IS NULL",
+                                          NULL),
+                              "ti", ctx->now, id);
         if (!e) break;
     }
     return e;
@@ -467,24 +523,25 @@ static hab_err_t *record(admin_ctx_t *ctx, hab_store_t *s, int reminder, long lo
 
 /* Mail one pending row and record the outcome; ADMIN_DATABASE when the
  * outcome cannot be recorded (then stop: a resend would double it). */
-static int send_and_record(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run, int reminder, long long id,
-                           long long case_id, const char *what, const char *failure)
+static int send_and_record(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run, int reminder,
+                           long long id, long long case_id, const char *what, const char *failure)
 {
     hab_err_t *e = record(ctx, s, reminder, id, failure);
     if (e) {
-        fprintf(stderr, "habitual-admin: case %lld %s was %s but cannot be recorded: %s\n", case_id, what,
-                failure ? "not sent" : "sent", e->message);
+        fprintf(stderr, "habitual-admin: case %lld %s was %s but cannot be recorded: %s\n", case_id,
+                what, failure ? "not sent" : "sent", e->message);
         return ADMIN_DATABASE;
     }
     if (failure) {
         run->failed++;
-        fprintf(stderr, "habitual-admin: case %lld %s not sent: %s; it stays pending\n", case_id, what, failure);
+        fprintf(stderr, "habitual-admin: case %lld %s not sent: %s; it stays pending\n", case_id,
+                what, failure);
     }
     return ADMIN_OK;
 }
 
-static int send_notifications(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run, const hab_rows_t *r,
-                              const apr_array_header_t *to)
+static int send_notifications(admin_ctx_t *ctx, hab_store_t *s, send_run_t *run,
+                              const hab_rows_t *r, const apr_array_header_t *to)
 {
     for (int i = 0; i < r->nrows; i++) {
         long long id = hab_rows_int(r, i, 0), case_id = hab_rows_int(r, i, 1);
@@ -551,21 +608,28 @@ static const char *checked_link(admin_ctx_t *ctx, const char *link, int *bad)
 
 /* Record what dates have made due (lapses, suspensions' ends, reminders),
  * then read what is pending. */
-static hab_err_t *pending_work(admin_ctx_t *ctx, hab_store_t *s, hab_rows_t **notices, hab_rows_t **reminders)
+static hab_err_t *pending_work(admin_ctx_t *ctx, hab_store_t *s, hab_rows_t **notices,
+                               hab_rows_t **reminders)
 {
     int lapses, due;
     hab_err_t *e = materialise_lapses(ctx, s, &lapses);
     if (!e) e = materialise_reminders(ctx, s, &due);
-    if (!e) e = hab_store_q(s, ctx->p, notices, "SELECT id, case_id, event, created_at FROM notifications "
-                            "WHERE email_sent_at IS NULL ORDER BY created_at, id", "");
+    if (!e)
+        e = hab_store_q(s, ctx->p, notices,
+                        "SELECT id, case_id, event, created_at FROM notifications "
+                        "WHERE email_sent_at IS NULL ORDER BY created_at, id",
+                        "");
     /* only while the case is in force on the same period: a reminder made
      * moot by a decision or an end is not sent */
-    if (!e) e = hab_store_q(s, ctx->p, reminders,
-                            "SELECT r.id, r.case_id, r.kind, r.review_due, r.decide_by FROM review_reminders r "
-                            "JOIN cases c ON c.id = r.case_id AND c.status = 'active' "
-                            "WHERE r.email_sent_at IS NULL AND r.period_id = (SELECT max(id) FROM periods "
-                            "WHERE case_id = r.case_id) AND (r.decide_by IS NULL OR r.decide_by >= ?) "
-                            "ORDER BY r.created_at, r.id", "t", ctx->today);
+    if (!e)
+        e = hab_store_q(
+            s, ctx->p, reminders,
+            "SELECT r.id, r.case_id, r.kind, r.review_due, r.decide_by FROM review_reminders r "
+            "JOIN cases c ON c.id = r.case_id AND c.status = 'active' "
+            "WHERE r.email_sent_at IS NULL AND r.period_id = (SELECT max(id) FROM periods "
+            "WHERE case_id = r.case_id) AND (r.decide_by IS NULL OR r.decide_by >= ?) "
+            "ORDER BY r.created_at, r.id",
+            "t", ctx->today);
     if (!e && lapses)
         printf("notify: %d event%s (lapse, suspension ended) recorded as notifications\n", lapses,
                lapses == 1 ? "" : "s");
@@ -575,8 +639,9 @@ static hab_err_t *pending_work(admin_ctx_t *ctx, hab_store_t *s, hab_rows_t **no
 
 int verb_notify(admin_ctx_t *ctx)
 {
-    static const char *const opts[] = {"--sendmail", "--ldap-url", "--group", "--link", "--reminder-group",
-                                       "--triage-days", "--triage-group", NULL};
+    static const char *const opts[] = {
+        "--sendmail",       "--ldap-url",    "--group",        "--link",
+        "--reminder-group", "--triage-days", "--triage-group", NULL};
     int rc = admin_check_options(ctx, opts, NULL, 0);
     if (rc) return rc;
     const char *url = admin_option(ctx, "--ldap-url"), *group = admin_option(ctx, "--group");
@@ -615,19 +680,24 @@ int verb_notify(admin_ctx_t *ctx)
     int post_stuck = post->nrows && !has_reminder_groups && !triage_group;
     int unsendable = reminders_stuck || post_stuck;
     if (reminders_stuck)
-        fprintf(stderr, "habitual-admin: %d review reminder%s pending but no --reminder-group (the CEM's, the "
-                        "monitoring officer's and the chief executive's groups) was given; they stay pending\n",
-                reminders->nrows, reminders->nrows == 1 ? " is" : "s are");
+        fprintf(
+            stderr,
+            "habitual-admin: %d review reminder%s pending but no --reminder-group (the CEM's, the "
+            "monitoring officer's and the chief executive's groups) was given; they stay pending\n",
+            reminders->nrows, reminders->nrows == 1 ? " is" : "s are");
     if (post_stuck)
-        fprintf(stderr, "habitual-admin: %d item%s of post waiting over %ld working days but no --triage-group "
-                        "or --reminder-group was given; they stay pending\n", post->nrows,
-                post->nrows == 1 ? "" : "s", triage_days);
+        fprintf(
+            stderr,
+            "habitual-admin: %d item%s of post waiting over %ld working days but no --triage-group "
+            "or --reminder-group was given; they stay pending\n",
+            post->nrows, post->nrows == 1 ? "" : "s", triage_days);
     if (reminders_stuck) reminders->nrows = 0;
     if (post_stuck) post->nrows = 0;
 
     apr_array_header_t *to = apr_array_make(ctx->p, 8, sizeof(const char *));
     apr_array_header_t *to_remind = apr_array_make(ctx->p, 8, sizeof(const char *));
-    apr_array_header_t *to_triage = triage_group ? apr_array_make(ctx->p, 8, sizeof(const char *)) : to_remind;
+    apr_array_header_t *to_triage =
+        triage_group ? apr_array_make(ctx->p, 8, sizeof(const char *)) : to_remind;
     const char *problem = r->nrows ? admin_group_addresses(ctx->p, url, group, to) : NULL;
     if (!problem && (reminders->nrows || (post->nrows && !triage_group)))
         problem = reminder_addresses(ctx, url, to_remind);
@@ -639,8 +709,8 @@ int verb_notify(admin_ctx_t *ctx)
         return ADMIN_FAILED;
     }
     /* case ids with what happened in them: logged before anything is sent or shown */
-    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows + reminders->nrows + post->nrows + 1,
-                                               sizeof(long long));
+    apr_array_header_t *named =
+        apr_array_make(ctx->p, r->nrows + reminders->nrows + post->nrows + 1, sizeof(long long));
     for (int i = 0; i < r->nrows; i++) add_case(named, hab_rows_int(r, i, 1));
     for (int i = 0; i < reminders->nrows; i++) add_case(named, hab_rows_int(reminders, i, 1));
     for (int i = 0; i < post->nrows; i++) add_case(named, hab_rows_int(post, i, 1));

@@ -38,7 +38,8 @@
  *   status, since, interim_until (null: until the decision), days_left}.
  *   Crontab line (the CEM's mailbox):
  *     MAILTO=cem@council.example
- *     0 7 * * 1-5  www-data  habitual-admin --driver sqlite3 --params /var/lib/habitual/habitual.db reviews --within 30
+ *     0 7 * * 1-5  www-data  habitual-admin --driver sqlite3 --params /var/lib/habitual/habitual.db
+ * reviews --within 30
  *
  * backup DEST [--force]
  *   SQLite only (for --driver pgsql it says to use pg_dump and exits 2).
@@ -124,14 +125,17 @@ static hab_err_t *interim_in_force(admin_ctx_t *ctx, hab_store_t *store, hab_row
                        "SELECT c.id, p.reference, c.status, x.created_at, x.in_force_until "
                        "FROM restrictions x JOIN cases c ON c.id = x.case_id "
                        "JOIN persons p ON p.id = c.person_id "
-                       "WHERE x.interim = 1 AND " HAB_SQL_IN_FORCE("x.") " AND c.status IN "
-                       "('referred','warned','reported','active') "
-                       "ORDER BY coalesce(x.in_force_until, '9'), c.id", "tt", ctx->today, ctx->today);
+                       "WHERE x.interim = 1 AND " HAB_SQL_IN_FORCE(
+                           "x.") " AND c.status IN "
+                                 "('referred','warned','reported','active') "
+                                 "ORDER BY coalesce(x.in_force_until, '9'), c.id",
+                       "tt", ctx->today, ctx->today);
 }
 
 /* One interim restriction, in the verb's format; its last day is the day
  * before in_force_until. */
-static void print_interim(admin_ctx_t *ctx, const char *format, const hab_rows_t *r, int i, json_t *list)
+static void print_interim(admin_ctx_t *ctx, const char *format, const hab_rows_t *r, int i,
+                          json_t *list)
 {
     long long id = hab_rows_int(r, i, 0);
     const char *ref = T(r, i, 1), *status = T(r, i, 2), *since = ops_date_of(ctx->p, T(r, i, 3));
@@ -146,15 +150,16 @@ static void print_interim(admin_ctx_t *ctx, const char *format, const hab_rows_t
         hab_csv_add_text(row, until);
         fputs(hab_csv_row_end(row), stdout);
     } else if (!strcmp(format, "text")) {
-        printf("interim case %lld  reference %s  %s  written-only since %s  ", id, hab_text_clean(ctx->p, ref, 0),
-               status, since);
+        printf("interim case %lld  reference %s  %s  written-only since %s  ", id,
+               hab_text_clean(ctx->p, ref, 0), status, since);
         if (until) printf("last day %s (%ld day%s left)\n", until, left, left == 1 ? "" : "s");
         else printf("until the decision (report made)\n");
     } else {
-        json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "case_id", (json_int_t)id,
-                                              "reference", ref, "status", status, "since", since,
-                                              "interim_until", until ? json_string(until) : json_null(),
-                                              "days_left", until ? json_integer(left) : json_null()));
+        json_array_append_new(list,
+                              json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "case_id", (json_int_t)id,
+                                        "reference", ref, "status", status, "since", since,
+                                        "interim_until", until ? json_string(until) : json_null(),
+                                        "days_left", until ? json_integer(left) : json_null()));
     }
 }
 
@@ -177,24 +182,28 @@ int verb_reviews(admin_ctx_t *ctx)
         store, ctx->p, &r,
         "SELECT c.id, p.reference, pe.review_due, pe.end_date, "
         "(SELECT count(*) FROM reviews rv WHERE rv.case_id = c.id AND NOT EXISTS "
-        " (SELECT 1 FROM review_decisions d WHERE d.review_id = rv.id)), " HAB_SQL_LAST_DAY("pe") " "
-        "FROM cases c JOIN persons p ON p.id = c.person_id "
-        "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-        "WHERE c.status = 'active' AND pe.review_due <= ? ORDER BY pe.review_due, c.id",
+        " (SELECT 1 FROM review_decisions d WHERE d.review_id = rv.id)), " HAB_SQL_LAST_DAY(
+            "pe") " "
+                  "FROM cases c JOIN persons p ON p.id = c.person_id "
+                  "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
+                  "WHERE c.status = 'active' AND pe.review_due <= ? ORDER BY pe.review_due, c.id",
         "t", due_by);
     if (err) return admin_fail(err, ADMIN_DATABASE);
     /* references and case ids: logged before anything is shown */
     hab_rows_t *interim;
     if ((err = interim_in_force(ctx, store, &interim))) return admin_fail(err, ADMIN_DATABASE);
-    apr_array_header_t *named = apr_array_make(ctx->p, r->nrows + interim->nrows + 1, sizeof(long long));
+    apr_array_header_t *named =
+        apr_array_make(ctx->p, r->nrows + interim->nrows + 1, sizeof(long long));
     for (int i = 0; i < r->nrows; i++) APR_ARRAY_PUSH(named, long long) = hab_rows_int(r, i, 0);
-    for (int i = 0; i < interim->nrows; i++) APR_ARRAY_PUSH(named, long long) = hab_rows_int(interim, i, 0);
+    for (int i = 0; i < interim->nrows; i++)
+        APR_ARRAY_PUSH(named, long long) = hab_rows_int(interim, i, 0);
     if ((rc = admin_log_cases(ctx, store, "admin.reviews", named))) return rc;
     json_t *list = hab_json_own(ctx->p, json_array());
     json_t *interim_list = hab_json_own(ctx->p, json_array());
     int csv = !strcmp(format, "csv"), text = !strcmp(format, "text");
-    static const char *const header[] = {"case_id", "reference", "review_due", "days_overdue",
-                                         "lapsed", "period_end", "review_pending", "kind", "interim_until", NULL};
+    static const char *const header[] = {
+        "case_id",    "reference",      "review_due", "days_overdue",  "lapsed",
+        "period_end", "review_pending", "kind",       "interim_until", NULL};
     if (csv) fputs(hab_csv_line(ctx->p, header), stdout);
     if (text && r->nrows)
         printf("Reviews overdue or due by %s (today %s, within %ld days): %d\n", due_by,
@@ -219,7 +228,8 @@ int verb_reviews(admin_ctx_t *ctx)
             hab_csv_add_text(row, NULL);
             fputs(hab_csv_row_end(row), stdout);
         } else if (text) {
-            printf("case %lld  reference %s  review due %s  ", id, hab_text_clean(ctx->p, ref, 0), due);
+            printf("case %lld  reference %s  review due %s  ", id, hab_text_clean(ctx->p, ref, 0),
+                   due);
             if (overdue > 0) printf("%ld day%s overdue", overdue, overdue == 1 ? "" : "s");
             else if (overdue == 0) printf("due today");
             else printf("due in %ld day%s", -overdue, overdue == -1 ? "" : "s");
@@ -235,7 +245,8 @@ int verb_reviews(admin_ctx_t *ctx)
         }
     }
     if (text && interim->nrows)
-        printf("Interim restrictions in force (written-only after violence, R15): %d\n", interim->nrows);
+        printf("Interim restrictions in force (written-only after violence, R15): %d\n",
+               interim->nrows);
     for (int i = 0; i < interim->nrows; i++) print_interim(ctx, format, interim, i, interim_list);
     if (!csv && !text)
         print_json(hab_json_own(ctx->p, json_pack("{s:s, s:I, s:s, s:O, s:O}", "today", ctx->today,
@@ -473,7 +484,8 @@ int ops_int_option(admin_ctx_t *ctx, const char *name, long def, long min, long 
     errno = 0;
     long n = strtol(v, &end, 10);
     if (!*v || *end || errno || n < min || n > max || v[0] == '+' || v[0] == ' ') {
-        fprintf(stderr, "habitual-admin: %s takes a whole number from %ld to %ld\n", name, min, max);
+        fprintf(stderr, "habitual-admin: %s takes a whole number from %ld to %ld\n", name, min,
+                max);
         return ADMIN_USAGE;
     }
     *out = n;

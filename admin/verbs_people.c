@@ -76,16 +76,28 @@
 static const char *label(apr_pool_t *p, const char *key)
 {
     static const char *const names[][2] = {
-        {"special_category", "Special category data"}, {"chronology", "Chronology of contacts"},
-        {"copy_to", "Letters copied to"}, {"legal_hold", "Legal hold"}, {"criteria", "Criteria met"},
-        {"warnings", "Warnings"}, {"reports", "Reports to the chief executive"},
-        {"decisions", "Decisions"}, {"restrictions", "Restrictions"},
-        {"asb_unit_consulted", "Anti-social behaviour unit consulted"}, {"id", "Id"},
-        {"periods", "Periods of designation"}, {"reviews", "Reviews"}, {"appeals", "Appeals"},
-        {"letters", "Letters"}, {"notifications", "Notifications to chief officers"},
-        {"grants", "Notices given to named officers"}, {"statements", "Your statements"},
+        {"special_category", "Special category data"},
+        {"chronology", "Chronology of contacts"},
+        {"copy_to", "Letters copied to"},
+        {"legal_hold", "Legal hold"},
+        {"criteria", "Criteria met"},
+        {"warnings", "Warnings"},
+        {"reports", "Reports to the chief executive"},
+        {"decisions", "Decisions"},
+        {"restrictions", "Restrictions"},
+        {"asb_unit_consulted", "Anti-social behaviour unit consulted"},
+        {"id", "Id"},
+        {"periods", "Periods of designation"},
+        {"reviews", "Reviews"},
+        {"appeals", "Appeals"},
+        {"letters", "Letters"},
+        {"notifications", "Notifications to chief officers"},
+        {"grants", "Notices given to named officers"},
+        {"statements", "Your statements"},
         {"post_received", "Your letters and emails while correspondence was restricted"},
-        {"person", "Person"}, {"cases", "Cases"}, {NULL, NULL}};
+        {"person", "Person"},
+        {"cases", "Cases"},
+        {NULL, NULL}};
     for (int i = 0; names[i][0]; i++)
         if (!strcmp(names[i][0], key)) return names[i][1];
     char *s = apr_pstrdup(p, key);
@@ -202,9 +214,11 @@ typedef struct {
 static const char *flat_value(apr_pool_t *p, const char *key, json_t *v)
 {
     if (json_is_string(v))
-        return key && !strcmp(key, "body") ? hab_html_to_text(p, json_string_value(v)) : json_string_value(v);
+        return key && !strcmp(key, "body") ? hab_html_to_text(p, json_string_value(v))
+                                           : json_string_value(v);
     if (json_is_boolean(v)) return json_is_true(v) ? "yes" : "no";
-    if (json_is_integer(v)) return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
+    if (json_is_integer(v))
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
     return "";
 }
 
@@ -254,21 +268,26 @@ static void sar_flat(apr_pool_t *p, FILE *out, json_t *doc, int csv)
 
 /* Each case's evidence, as the files they were, beside the bundle:
  * DIR/case-N-evidence-M-FILENAME, created 0600, never overwriting. */
-static hab_err_t *write_evidence_files(admin_ctx_t *ctx, hab_store_t *store, json_t *cases, const char *dir)
+static hab_err_t *write_evidence_files(admin_ctx_t *ctx, hab_store_t *store, json_t *cases,
+                                       const char *dir)
 {
     size_t i, k;
     json_t *c, *ev;
     apr_pool_t *scratch;
-    if (apr_pool_create(&scratch, ctx->p) != APR_SUCCESS) return hab_err_internal(ctx->p, "no memory");
+    if (apr_pool_create(&scratch, ctx->p) != APR_SUCCESS)
+        return hab_err_internal(ctx->p, "no memory");
     json_array_foreach(cases, i, c) json_array_foreach(json_object_get(c, "evidence"), k, ev) {
-        long long cid = json_integer_value(json_object_get(c, "id")), eid = json_integer_value(json_object_get(ev, "id"));
-        const char *path = apr_psprintf(ctx->p, "%s/case-%" APR_INT64_T_FMT "-evidence-%" APR_INT64_T_FMT "-%s", dir,
-                                        (apr_int64_t)cid, (apr_int64_t)eid,
-                                        json_string_value(json_object_get(ev, "filename")));
+        long long cid = json_integer_value(json_object_get(c, "id")),
+                  eid = json_integer_value(json_object_get(ev, "id"));
+        const char *path = apr_psprintf(
+            ctx->p, "%s/case-%" APR_INT64_T_FMT "-evidence-%" APR_INT64_T_FMT "-%s", dir,
+            (apr_int64_t)cid, (apr_int64_t)eid, json_string_value(json_object_get(ev, "filename")));
         apr_file_t *f;
-        if (apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_EXCL | APR_FOPEN_BINARY,
+        if (apr_file_open(&f, path,
+                          APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_EXCL | APR_FOPEN_BINARY,
                           APR_FPROT_UREAD | APR_FPROT_UWRITE, ctx->p) != APR_SUCCESS)
-            return hab_err_internal(ctx->p, apr_pstrcat(ctx->p, "cannot create ", path, " (it may exist already)", NULL));
+            return hab_err_internal(ctx->p, apr_pstrcat(ctx->p, "cannot create ", path,
+                                                        " (it may exist already)", NULL));
         int chunks = (int)json_integer_value(json_object_get(ev, "chunks"));
         for (int seq = 0; seq < chunks; seq++) {
             const void *data;
@@ -279,7 +298,8 @@ static hab_err_t *write_evidence_files(admin_ctx_t *ctx, hab_store_t *store, jso
                 return hab_err_internal(ctx->p, apr_pstrcat(ctx->p, "cannot write ", path, NULL));
             apr_pool_clear(scratch);
         }
-        if (apr_file_close(f) != APR_SUCCESS) return hab_err_internal(ctx->p, apr_pstrcat(ctx->p, "cannot write ", path, NULL));
+        if (apr_file_close(f) != APR_SUCCESS)
+            return hab_err_internal(ctx->p, apr_pstrcat(ctx->p, "cannot write ", path, NULL));
     }
     apr_pool_destroy(scratch);
     return NULL;
@@ -306,20 +326,25 @@ int verb_sar(admin_ctx_t *ctx)
 
     hab_err_t *e = store->ops->begin(store, ctx->p, 0); /* one snapshot */
     hab_rows_t *person, *cases = NULL;
-    if (!e) e = hab_store_q(store, ctx->p, &person, "SELECT id, name, reference, address, date_of_birth "
-                            "FROM persons WHERE reference = ? ORDER BY id", "t", reference);
+    if (!e)
+        e = hab_store_q(store, ctx->p, &person,
+                        "SELECT id, name, reference, address, date_of_birth "
+                        "FROM persons WHERE reference = ? ORDER BY id",
+                        "t", reference);
     if (e) return admin_fail(e, ADMIN_DATABASE);
     if (person->nrows == 0) {
         store->ops->rollback(store);
         fprintf(stderr, "habitual-admin: no person with that reference\n");
         return ADMIN_FAILED;
     }
-    e = hab_store_q(store, ctx->p, &cases,
-                    /* each referral keeps the person as typed: every case with the
-                     * reference, whether linked to it or referred with it */
-                    "SELECT c.id FROM cases c WHERE c.person_id IN (SELECT id FROM persons WHERE reference = ?) "
-                    "OR c.referred_person_id IN (SELECT id FROM persons WHERE reference = ?) ORDER BY c.id",
-                    "tt", reference, reference);
+    e = hab_store_q(
+        store, ctx->p, &cases,
+        /* each referral keeps the person as typed: every case with the
+         * reference, whether linked to it or referred with it */
+        "SELECT c.id FROM cases c WHERE c.person_id IN (SELECT id FROM persons WHERE reference = "
+        "?) "
+        "OR c.referred_person_id IN (SELECT id FROM persons WHERE reference = ?) ORDER BY c.id",
+        "tt", reference, reference);
     if (e) return admin_fail(e, ADMIN_DATABASE);
 
     json_t *doc = hab_json_own(ctx->p, json_object());
@@ -336,10 +361,11 @@ int verb_sar(admin_ctx_t *ctx)
                                                  "date_of_birth", hab_json_text(T(person, 0, 4))));
     json_t *held = json_array();
     for (int i = 0; i < person->nrows; i++)
-        json_array_append_new(held, json_pack("{s:o, s:o, s:o, s:o}", "name", hab_json_text(T(person, i, 1)),
-                                              "reference", hab_json_text(T(person, i, 2)),
-                                              "address", hab_json_text(T(person, i, 3)),
-                                              "date_of_birth", hab_json_text(T(person, i, 4))));
+        json_array_append_new(held, json_pack("{s:o, s:o, s:o, s:o}", "name",
+                                              hab_json_text(T(person, i, 1)), "reference",
+                                              hab_json_text(T(person, i, 2)), "address",
+                                              hab_json_text(T(person, i, 3)), "date_of_birth",
+                                              hab_json_text(T(person, i, 4))));
     json_object_set_new(doc, "persons", held); /* each referral's details as typed */
     json_t *list_cases = json_array();
     json_object_set_new(doc, "cases", list_cases);
@@ -367,7 +393,8 @@ int verb_sar(admin_ctx_t *ctx)
         json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', stdout);
     }
-    fprintf(stderr, "habitual-admin: subject access export of %d case%s, recorded in the access log\n",
+    fprintf(stderr,
+            "habitual-admin: subject access export of %d case%s, recorded in the access log\n",
             cases->nrows, cases->nrows == 1 ? "" : "s");
     return ADMIN_OK;
 }
@@ -387,14 +414,17 @@ typedef struct {
 
 static const char *const purge_case_sql =
     "SELECT c.id, c.status, c.end_reason, c.closed_at, c.ended_at, c.legal_hold_reason, "
-    "(SELECT " HAB_SQL_LAST_DAY("pe") " FROM periods pe WHERE case_id = c.id ORDER BY id DESC LIMIT 1), "
-    /* violence withdrawn as entered in error does not keep a case longer */
-    "(SELECT count(*) FROM case_criteria WHERE case_id = c.id AND criterion = 'violence' "
-    " AND withdrawn_at IS NULL) + "
-    "(SELECT count(*) FROM contact_incidents i JOIN contacts k ON k.id = i.contact_id "
-    " WHERE k.case_id = c.id AND i.incident = 'violence' AND i.withdrawn_at IS NULL) FROM cases c ";
+    "(SELECT " HAB_SQL_LAST_DAY(
+        "pe") " FROM periods pe WHERE case_id = c.id ORDER BY id DESC LIMIT 1), "
+              /* violence withdrawn as entered in error does not keep a case longer */
+              "(SELECT count(*) FROM case_criteria WHERE case_id = c.id AND criterion = 'violence' "
+              " AND withdrawn_at IS NULL) + "
+              "(SELECT count(*) FROM contact_incidents i JOIN contacts k ON k.id = i.contact_id "
+              " WHERE k.case_id = c.id AND i.incident = 'violence' AND i.withdrawn_at IS NULL) "
+              "FROM cases c ";
 
-static verdict_t retention_verdict(admin_ctx_t *ctx, const retention_t *keep, const hab_rows_t *r, int i)
+static verdict_t retention_verdict(admin_ctx_t *ctx, const retention_t *keep, const hab_rows_t *r,
+                                   int i)
 {
     apr_pool_t *p = ctx->p;
     verdict_t v = {0, NULL, NULL, 0};
@@ -405,7 +435,8 @@ static verdict_t retention_verdict(admin_ctx_t *ctx, const retention_t *keep, co
     long years;
     if (!strcmp(status, "closed") && T(r, i, 3)) {
         basis = ops_date_of(p, T(r, i, 3));
-        what = reason && !strcmp(reason, "rejected") ? "closed on rejection" : "closed without action";
+        what =
+            reason && !strcmp(reason, "rejected") ? "closed on rejection" : "closed without action";
         years = keep->closed_years;
     } else if (!strcmp(status, "ended") && T(r, i, 4)) {
         basis = ops_date_of(p, T(r, i, 4));
@@ -431,17 +462,20 @@ static verdict_t retention_verdict(admin_ctx_t *ctx, const retention_t *keep, co
 static hab_err_t *purge_one(admin_ctx_t *ctx, hab_store_t *s, long long id)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, ctx->p, &r, "SELECT person_id, coalesce(referred_person_id, person_id) "
-                               "FROM cases WHERE id = ?", "i", id);
+    hab_err_t *e = hab_store_q(s, ctx->p, &r,
+                               "SELECT person_id, coalesce(referred_person_id, person_id) "
+                               "FROM cases WHERE id = ?",
+                               "i", id);
     if (e) return e;
     long long persons[2] = {hab_rows_int(r, 0, 0), hab_rows_int(r, 0, 1)};
     /* every table the case definition names (case_tables.c), then the case */
     if ((e = hab_case_purge(s, ctx->p, id))) return e;
     /* the case's person and the person as referred, when no other case holds them */
     for (int i = 0; i < 2; i++)
-        if ((e = hab_store_q(s, ctx->p, NULL, "DELETE FROM persons WHERE id = ? AND NOT EXISTS "
-                             "(SELECT 1 FROM cases WHERE person_id = ? OR referred_person_id = ?)", "iii",
-                             persons[i], persons[i], persons[i])))
+        if ((e = hab_store_q(s, ctx->p, NULL,
+                             "DELETE FROM persons WHERE id = ? AND NOT EXISTS "
+                             "(SELECT 1 FROM cases WHERE person_id = ? OR referred_person_id = ?)",
+                             "iii", persons[i], persons[i], persons[i])))
             return e;
     return admin_log_in_transaction(ctx, s, "admin.purge", id);
 }
@@ -462,7 +496,8 @@ int verb_purge(admin_ctx_t *ctx)
     if ((rc = admin_open(ctx, 0, &store))) return rc;
 
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(store, ctx->p, &r, apr_pstrcat(ctx->p, purge_case_sql, "ORDER BY c.id", NULL), "");
+    hab_err_t *e = hab_store_q(store, ctx->p, &r,
+                               apr_pstrcat(ctx->p, purge_case_sql, "ORDER BY c.id", NULL), "");
     if (e) return admin_fail(e, ADMIN_DATABASE);
     if (!dry && !strcmp(store->driver, "sqlite3") &&
         (e = hab_store_q(store, ctx->p, NULL, "PRAGMA secure_delete = ON", "")))
@@ -477,7 +512,8 @@ int verb_purge(admin_ctx_t *ctx)
         if ((v.held && v.since && strcmp(v.since, ctx->today) <= 0) || (dry && v.eligible))
             APR_ARRAY_PUSH(named, long long) = hab_rows_int(r, i, 0);
     }
-    if ((dry || named->nelts) && (rc = admin_log_cases(ctx, store, "admin.purge-list", named))) return rc;
+    if ((dry || named->nelts) && (rc = admin_log_cases(ctx, store, "admin.purge-list", named)))
+        return rc;
     int purged = 0, held = 0;
     for (int i = 0; i < r->nrows; i++) {
         verdict_t v = retention_verdict(ctx, &keep, r, i);
@@ -488,7 +524,8 @@ int verb_purge(admin_ctx_t *ctx)
         }
         if (!v.eligible) continue;
         if (dry) {
-            printf("would purge case %lld: %s, eligible since %s\n", id, hab_text_clean(ctx->p, v.why, 0), v.since);
+            printf("would purge case %lld: %s, eligible since %s\n", id,
+                   hab_text_clean(ctx->p, v.why, 0), v.since);
             purged++;
             continue;
         }
@@ -508,10 +545,12 @@ int verb_purge(admin_ctx_t *ctx)
         if ((e = purge_one(ctx, store, id)) || (e = hab_changes_bump(store, ctx->p)) ||
             (e = store->ops->commit(store, ctx->p))) {
             store->ops->rollback(store);
-            fprintf(stderr, "habitual-admin: case %lld not purged; %d purged before it\n", id, purged);
+            fprintf(stderr, "habitual-admin: case %lld not purged; %d purged before it\n", id,
+                    purged);
             return admin_fail(e, ADMIN_DATABASE);
         }
-        printf("purged case %lld: %s, eligible since %s\n", id, hab_text_clean(ctx->p, v.why, 0), v.since);
+        printf("purged case %lld: %s, eligible since %s\n", id, hab_text_clean(ctx->p, v.why, 0),
+               v.since);
         purged++;
     }
     if (dry)

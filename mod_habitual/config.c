@@ -88,7 +88,8 @@ void *hab_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->interim_days = add->interim_days != HAB_UNSET ? add->interim_days : base->interim_days;
     c->triage_days = add->triage_days != HAB_UNSET ? add->triage_days : base->triage_days;
     c->evidence_max = add->evidence_max != HAB_UNSET ? add->evidence_max : base->evidence_max;
-    c->review_grace_days = add->review_grace_days != HAB_UNSET ? add->review_grace_days : base->review_grace_days;
+    c->review_grace_days =
+        add->review_grace_days != HAB_UNSET ? add->review_grace_days : base->review_grace_days;
     MERGE_PTR(council_name);
     c->role_cache_seconds = add->role_cache_seconds != HAB_UNSET ? add->role_cache_seconds
                                                                  : base->role_cache_seconds;
@@ -119,7 +120,8 @@ int hab_dir_appeal_days(const hab_dir_conf *dc)
 
 int hab_dir_review_grace_days(const hab_dir_conf *dc)
 {
-    return dc->review_grace_days == HAB_UNSET ? HAB_REVIEW_GRACE_DAYS_DEFAULT : dc->review_grace_days;
+    return dc->review_grace_days == HAB_UNSET ? HAB_REVIEW_GRACE_DAYS_DEFAULT
+                                              : dc->review_grace_days;
 }
 
 int hab_dir_interim_days(const hab_dir_conf *dc)
@@ -144,7 +146,8 @@ const char *hab_dir_group_attribute(const hab_dir_conf *dc)
 
 int hab_dir_role_cache_seconds(const hab_dir_conf *dc)
 {
-    return dc->role_cache_seconds == HAB_UNSET ? HAB_DEFAULT_ROLE_CACHE_SECONDS : dc->role_cache_seconds;
+    return dc->role_cache_seconds == HAB_UNSET ? HAB_DEFAULT_ROLE_CACHE_SECONDS
+                                               : dc->role_cache_seconds;
 }
 
 const char *hab_dir_council_name(const hab_dir_conf *dc)
@@ -203,8 +206,8 @@ static const char *set_ldap_url(cmd_parms *cmd, void *dcv, const char *url)
     hab_dir_conf *dc = dcv;
     const char *err = in_location(cmd);
     if (err) return err;
-    err = hab_ldap_url_parse(cmd->pool, url, &dc->ldap_url);
-    if (err) return apr_psprintf(cmd->pool, "HabitualLDAPURL \"%s\": %s", url, err);
+    hab_err_t *bad = hab_ldap_url_parse(cmd->pool, url, &dc->ldap_url);
+    if (bad) return apr_psprintf(cmd->pool, "HabitualLDAPURL \"%s\": %s", url, bad->message);
     dc->ldap_url_text = url;
     dc->base = cmd->path;
     dc->touched = 1;
@@ -256,8 +259,10 @@ static const char *set_team(cmd_parms *cmd, void *dcv, const char *name, const c
     int ok = n >= 1 && n <= 40;
     for (const char *c = name; ok && *c; c++) ok = isalnum((unsigned char)*c) || *c == '-';
     if (!ok)
-        return apr_psprintf(cmd->pool, "HabitualTeam: '%s' is not a team name (1 to 40 letters, digits or "
-                            "hyphens)", name);
+        return apr_psprintf(cmd->pool,
+                            "HabitualTeam: '%s' is not a team name (1 to 40 letters, digits or "
+                            "hyphens)",
+                            name);
     if (!*dn || !strchr(dn, '='))
         return apr_psprintf(cmd->pool, "HabitualTeam %s: '%s' is not a DN", name, dn);
     if (!dc->team_names) {
@@ -296,8 +301,8 @@ static const char *set_secret_file(cmd_parms *cmd, void *dcv, const char *file)
     const char *path = ap_server_root_relative(cmd->pool, file);
     if (!path) return apr_psprintf(cmd->pool, "HabitualSecretFile: invalid path %s", file);
     /* Read now, as root, before any fork: the file may stay root-only. */
-    err = hab_secret_load(cmd->pool, path, &dc->secret);
-    if (err) return apr_pstrcat(cmd->pool, "HabitualSecretFile: ", err, NULL);
+    hab_err_t *bad = hab_secret_load(cmd->pool, path, &dc->secret);
+    if (bad) return apr_pstrcat(cmd->pool, "HabitualSecretFile: ", bad->message, NULL);
     dc->secret_file = path;
     dc->touched = 1;
     return NULL;
@@ -311,8 +316,8 @@ static const char *set_checkpoint_key_file(cmd_parms *cmd, void *dcv, const char
     const char *path = ap_server_root_relative(cmd->pool, file);
     if (!path) return apr_psprintf(cmd->pool, "HabitualCheckpointKeyFile: invalid path %s", file);
     /* as HabitualSecretFile: read as root at start, the file may stay root-only */
-    err = hab_secret_load(cmd->pool, path, &dc->checkpoint_key);
-    if (err) return apr_pstrcat(cmd->pool, "HabitualCheckpointKeyFile: ", err, NULL);
+    hab_err_t *bad = hab_secret_load(cmd->pool, path, &dc->checkpoint_key);
+    if (bad) return apr_pstrcat(cmd->pool, "HabitualCheckpointKeyFile: ", bad->message, NULL);
     dc->checkpoint_key_file = path;
     dc->touched = 1;
     return NULL;
@@ -328,19 +333,39 @@ typedef struct {
     const char *low;              /* how the message says min, or NULL: the number */
 } bounded_number_t;
 
-static const bounded_number_t appeal_days = {"HabitualAppealDays", "a number of working days", 1, HAB_APPEAL_DAYS_MAX,
-                                        APR_OFFSETOF(hab_dir_conf, appeal_days), NULL};
-static const bounded_number_t interim_days = {"HabitualInterimDays", "a number of days", HAB_INTERIM_DAYS_MIN,
-                                         HAB_INTERIM_DAYS_MAX, APR_OFFSETOF(hab_dir_conf, interim_days), NULL};
-static const bounded_number_t review_grace_days = {"HabitualReviewGraceDays", "a number of days", HAB_REVIEW_GRACE_DAYS_MIN,
-                                              HAB_REVIEW_GRACE_DAYS_MAX, APR_OFFSETOF(hab_dir_conf, review_grace_days),
+static const bounded_number_t appeal_days = {"HabitualAppealDays",
+                                             "a number of working days",
+                                             1,
+                                             HAB_APPEAL_DAYS_MAX,
+                                             APR_OFFSETOF(hab_dir_conf, appeal_days),
+                                             NULL};
+static const bounded_number_t interim_days = {"HabitualInterimDays",
+                                              "a number of days",
+                                              HAB_INTERIM_DAYS_MIN,
+                                              HAB_INTERIM_DAYS_MAX,
+                                              APR_OFFSETOF(hab_dir_conf, interim_days),
                                               NULL};
-static const bounded_number_t triage_days = {"HabitualTriageDays", "a number of working days", HAB_TRIAGE_DAYS_MIN,
-                                        HAB_TRIAGE_DAYS_MAX, APR_OFFSETOF(hab_dir_conf, triage_days), NULL};
-static const bounded_number_t role_cache_seconds = {"HabitualRoleCacheTTL", "a number of seconds", 0, 3600,
-                                               APR_OFFSETOF(hab_dir_conf, role_cache_seconds), "0 (off)"};
-static const bounded_number_t nesting_depth = {"HabitualGroupNestingDepth", "a depth", 0, 10,
-                                          APR_OFFSETOF(hab_dir_conf, nesting_depth), "0 (direct members only)"};
+static const bounded_number_t review_grace_days = {"HabitualReviewGraceDays",
+                                                   "a number of days",
+                                                   HAB_REVIEW_GRACE_DAYS_MIN,
+                                                   HAB_REVIEW_GRACE_DAYS_MAX,
+                                                   APR_OFFSETOF(hab_dir_conf, review_grace_days),
+                                                   NULL};
+static const bounded_number_t triage_days = {"HabitualTriageDays",
+                                             "a number of working days",
+                                             HAB_TRIAGE_DAYS_MIN,
+                                             HAB_TRIAGE_DAYS_MAX,
+                                             APR_OFFSETOF(hab_dir_conf, triage_days),
+                                             NULL};
+static const bounded_number_t role_cache_seconds = {"HabitualRoleCacheTTL",
+                                                    "a number of seconds",
+                                                    0,
+                                                    3600,
+                                                    APR_OFFSETOF(hab_dir_conf, role_cache_seconds),
+                                                    "0 (off)"};
+static const bounded_number_t nesting_depth = {
+    "HabitualGroupNestingDepth", "a depth", 0, 10, APR_OFFSETOF(hab_dir_conf, nesting_depth),
+    "0 (direct members only)"};
 
 static const char *set_bounded_number(cmd_parms *cmd, void *dcv, const char *arg)
 {
@@ -366,8 +391,9 @@ static const char *set_evidence_max(cmd_parms *cmd, void *dcv, const char *arg)
     char *end = NULL;
     long long bytes = strtoll(arg, &end, 10);
     if (!*arg || *end || bytes < HAB_EVIDENCE_MAX_MIN || bytes > HAB_EVIDENCE_MAX_MAX)
-        return apr_psprintf(cmd->pool, "HabitualEvidenceMaxBytes: '%s' is not a number of bytes from %d to %ld",
-                            arg, HAB_EVIDENCE_MAX_MIN, HAB_EVIDENCE_MAX_MAX);
+        return apr_psprintf(
+            cmd->pool, "HabitualEvidenceMaxBytes: '%s' is not a number of bytes from %d to %ld",
+            arg, HAB_EVIDENCE_MAX_MIN, HAB_EVIDENCE_MAX_MAX);
     dc->evidence_max = bytes;
     dc->touched = 1;
     return NULL;
@@ -378,7 +404,8 @@ const command_rec hab_directives[] = {
                   "driver and parameters: sqlite3 /var/lib/habitual/habitual.db"),
     AP_INIT_TAKE1("HabitualLDAPURL", set_ldap_url, NULL, ACCESS_CONF,
                   "ldap://host:port/basedn?attribute?scope?filter, as AuthLDAPURL"),
-    AP_INIT_TAKE1("HabitualLDAPBindDN", set_location_string, (void *)APR_OFFSETOF(hab_dir_conf, bind_dn), ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualLDAPBindDN", set_location_string,
+                  (void *)APR_OFFSETOF(hab_dir_conf, bind_dn), ACCESS_CONF,
                   "DN to bind as for role lookups (default: anonymous)"),
     AP_INIT_TAKE1("HabitualLDAPBindPassword", set_location_string,
                   (void *)APR_OFFSETOF(hab_dir_conf, bind_password), ACCESS_CONF,
@@ -389,32 +416,37 @@ const command_rec hab_directives[] = {
                   "group attribute holding member DNs (default member)"),
     AP_INIT_TAKE1("HabitualSecretFile", set_secret_file, NULL, ACCESS_CONF,
                   "file holding the secret key for CSRF tokens (at least 32 bytes)"),
-    AP_INIT_TAKE1("HabitualCheckpointKeyFile", set_checkpoint_key_file, NULL, ACCESS_CONF,
-                  "the checkpoint key (habitual-admin checkpoint --key), for POST api/audit/verify"),
+    AP_INIT_TAKE1(
+        "HabitualCheckpointKeyFile", set_checkpoint_key_file, NULL, ACCESS_CONF,
+        "the checkpoint key (habitual-admin checkpoint --key), for POST api/audit/verify"),
     AP_INIT_TAKE1("HabitualAppealDays", set_bounded_number, (void *)&appeal_days, ACCESS_CONF,
                   "working days the customer has to appeal (default 20)"),
-    AP_INIT_TAKE1("HabitualReviewGraceDays", set_bounded_number, (void *)&review_grace_days, ACCESS_CONF,
+    AP_INIT_TAKE1("HabitualReviewGraceDays", set_bounded_number, (void *)&review_grace_days,
+                  ACCESS_CONF,
                   "days after a review's due date within which it must be decided, or the "
                   "designation ends (R16; default 28, 0-90)"),
     AP_INIT_TAKE1("HabitualInterimDays", set_bounded_number, (void *)&interim_days, ACCESS_CONF,
                   "days an interim restriction after violence lasts without a report (default 28)"),
-    AP_INIT_TAKE2("HabitualTeam", set_team, NULL, ACCESS_CONF,
-                  "a team a notice may be passed to: its name and its directory group's DN (repeatable)"),
-    AP_INIT_TAKE1("HabitualGroupNestingDepth", set_bounded_number, (void *)&nesting_depth, ACCESS_CONF,
-                  "how deep groups within role and team groups count: 0 (direct members only, the default) "
-                  "to 10"),
+    AP_INIT_TAKE2(
+        "HabitualTeam", set_team, NULL, ACCESS_CONF,
+        "a team a notice may be passed to: its name and its directory group's DN (repeatable)"),
+    AP_INIT_TAKE1(
+        "HabitualGroupNestingDepth", set_bounded_number, (void *)&nesting_depth, ACCESS_CONF,
+        "how deep groups within role and team groups count: 0 (direct members only, the default) "
+        "to 10"),
     AP_INIT_TAKE1("HabitualEvidenceMaxBytes", set_evidence_max, NULL, ACCESS_CONF,
                   "the largest evidence file accepted, in bytes (default 10485760); keep httpd's "
                   "LimitRequestBody above it"),
-    AP_INIT_TAKE1("HabitualTriageDays", set_bounded_number, (void *)&triage_days, ACCESS_CONF,
-                  "working days an item of restricted post may wait for the CEM's decision before it is "
-                  "flagged (default 5, 1-60)"),
-    AP_INIT_TAKE1("HabitualRoleCacheTTL", set_bounded_number, (void *)&role_cache_seconds, ACCESS_CONF,
-                  "seconds each process keeps a user's roles (default 10; 0: off)"),
-    AP_INIT_TAKE1("HabitualCouncilName", set_location_string, (void *)APR_OFFSETOF(hab_dir_conf, council_name), ACCESS_CONF,
+    AP_INIT_TAKE1(
+        "HabitualTriageDays", set_bounded_number, (void *)&triage_days, ACCESS_CONF,
+        "working days an item of restricted post may wait for the CEM's decision before it is "
+        "flagged (default 5, 1-60)"),
+    AP_INIT_TAKE1("HabitualRoleCacheTTL", set_bounded_number, (void *)&role_cache_seconds,
+                  ACCESS_CONF, "seconds each process keeps a user's roles (default 10; 0: off)"),
+    AP_INIT_TAKE1("HabitualCouncilName", set_location_string,
+                  (void *)APR_OFFSETOF(hab_dir_conf, council_name), ACCESS_CONF,
                   "the council's name in page headers and letters"),
-    {NULL}
-};
+    {NULL}};
 
 /* ---- start-up checks ---- */
 
@@ -475,7 +507,8 @@ static void give_wal_files_to_children(apr_pool_t *p, const char *path)
     const char *suffixes[] = {"-wal", "-shm"};
     for (int i = 0; i < 2; i++) {
         const char *f = apr_pstrcat(p, path, suffixes[i], NULL);
-        if (access(f, F_OK) == 0 && chown(f, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
+        if (access(f, F_OK) == 0 &&
+            chown(f, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
             ap_log_error(APLOG_MARK, APLOG_WARNING, errno, NULL,
                          HABLOGNO(10010) "cannot hand %s to the server's user", f);
     }

@@ -41,10 +41,12 @@ static int content_type_is(const char *ct, const char *type)
 
 static hab_err_t *bad_token(apr_pool_t *p, int page)
 {
-    return hab_err_make(p, 403, "bad-csrf-token",
-                        page ? "This form has expired or did not come from this service: go back, reload the "
-                               "page and try again."
-                             : "The X-CSRF-Token header is missing, stale or wrong; fetch a fresh one from api/me.");
+    return hab_err_make(
+        p, 403, "bad-csrf-token",
+        page
+            ? "This form has expired or did not come from this service: go back, reload the "
+              "page and try again."
+            : "The X-CSRF-Token header is missing, stale or wrong; fetch a fresh one from api/me.");
 }
 
 /* A page's form: urlencoded, its own csrf_token field, nothing hidden. */
@@ -64,7 +66,8 @@ static hab_err_t *read_form(request_rec *r, hab_ctx_t *ctx, hab_request_in_t *in
         in->upload = up;
     } else {
         if (!content_type_is(ct, "application/x-www-form-urlencoded"))
-            return hab_err_make(r->pool, 415, "unsupported-media-type", "Send the form as a web form.");
+            return hab_err_make(r->pool, 415, "unsupported-media-type",
+                                "Send the form as a web form.");
         const char *body;
         apr_size_t len;
         err = hab_read_body(r, HAB_BODY_MAX, &body, &len);
@@ -86,7 +89,8 @@ static hab_err_t *read_form(request_rec *r, hab_ctx_t *ctx, hab_request_in_t *in
 static hab_err_t *read_json(request_rec *r, hab_request_in_t *in)
 {
     if (!content_type_is(apr_table_get(r->headers_in, "Content-Type"), "application/json"))
-        return hab_err_make(r->pool, 415, "unsupported-media-type", "Send the request body as application/json.");
+        return hab_err_make(r->pool, 415, "unsupported-media-type",
+                            "Send the request body as application/json.");
     const char *body;
     apr_size_t len;
     hab_err_t *err = hab_read_body(r, HAB_BODY_MAX, &body, &len);
@@ -147,7 +151,8 @@ static int answer_error(request_rec *r, hab_ctx_t *ctx, int page, const hab_err_
 }
 
 /* Answer err, after logging it when the route is audited. */
-static int refuse(request_rec *r, hab_ctx_t *ctx, const hab_request_in_t *in, int page, hab_err_t *err)
+static int refuse(request_rec *r, hab_ctx_t *ctx, const hab_request_in_t *in, int page,
+                  hab_err_t *err)
 {
     if (ctx->store) {
         hab_err_t *log_err = hab_service_refused(ctx, in, err);
@@ -202,7 +207,8 @@ int hab_handle(request_rec *r, const hab_dir_conf *dc, const char *path)
     err = hab_request_roles(r, dc, &ctx.roles, &canonical);
     if (err) return refuse(r, &ctx, &in, page, err);
     if (!ctx.roles || !canonical)
-        return refuse(r, &ctx, &in, page, hab_err_forbidden(r->pool, "You have no role in this service."));
+        return refuse(r, &ctx, &in, page,
+                      hab_err_forbidden(r->pool, "You have no role in this service."));
     /* From here on the user is who the directory says, spelt its way: the
      * referrer, authors, deciders, grants, the access log, the CSRF token. */
     ctx.user = canonical;

@@ -15,13 +15,15 @@
 /* One line, numbered by what is wrong (the README's message table). */
 static int refuse_start(server_rec *s, int number, const char *msg)
 {
-    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "HAB%d: mod_habitual cannot start: %s", number, msg);
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "HAB%d: mod_habitual cannot start: %s", number,
+                 msg);
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
 /* The core's log port, connected to the error log: the core numbers its
  * messages, httpd adds time, pid and module. */
-static void log_to_error_log(void *baton, apr_pool_t *p, hab_log_level_t level, int number, const char *message)
+static void log_to_error_log(void *baton, apr_pool_t *p, hab_log_level_t level, int number,
+                             const char *message)
 {
     (void)baton;
     ap_log_perror(APLOG_MARK, (int)level, 0, p, "HAB%d: %s", number, message);
@@ -119,7 +121,8 @@ static int hab_note_virtual(request_rec *r)
     const core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
     const char *err = NULL, *handler = NULL;
     if (core && core->expr_handler) handler = ap_expr_str_exec(r, core->expr_handler, &err);
-    if (!err && handler && ap_cstr_casecmp(handler, "habitual") == 0) hab_request_state(r)->no_file = 1;
+    if (!err && handler && ap_cstr_casecmp(handler, "habitual") == 0)
+        hab_request_state(r)->no_file = 1;
     return DECLINED;
 }
 

@@ -45,7 +45,8 @@ typedef struct hab_dir_conf {
     const char *group_attribute;  /* NULL: unset */
     const char *secret_file;      /* NULL: unset */
     hab_secret_t secret;
-    const char *checkpoint_key_file; /* NULL: unset (POST api/audit/verify cannot check signatures) */
+    const char
+        *checkpoint_key_file; /* NULL: unset (POST api/audit/verify cannot check signatures) */
     hab_secret_t checkpoint_key;
     int appeal_days;              /* HAB_UNSET */
     int interim_days;             /* HAB_UNSET: HabitualInterimDays (R15) */
@@ -56,7 +57,7 @@ typedef struct hab_dir_conf {
     int role_cache_seconds;       /* HAB_UNSET */
     apr_array_header_t *team_names; /* HabitualTeam NAME DN: NULL unset; names and */
     apr_array_header_t *team_dns;   /* their groups' DNs, in the order given */
-    int nesting_depth;            /* HAB_UNSET: HabitualGroupNestingDepth (0: direct members only) */
+    int nesting_depth; /* HAB_UNSET: HabitualGroupNestingDepth (0: direct members only) */
 } hab_dir_conf;
 
 /* config.c */

@@ -62,16 +62,20 @@ static hab_err_t *spool_open(request_rec *r, apr_off_t max, spool_t *s)
     const char *tmp;
     s->r = r;
     s->max = max;
-    if (apr_temp_dir_get(&tmp, r->pool) != APR_SUCCESS) return hab_err_internal(r->pool, "no temporary directory");
+    if (apr_temp_dir_get(&tmp, r->pool) != APR_SUCCESS)
+        return hab_err_internal(r->pool, "no temporary directory");
     s->up = apr_pcalloc(r->pool, sizeof(*s->up));
     char *name = apr_pstrcat(r->pool, tmp, "/habitual-upload-XXXXXX", NULL);
     /* deleted when closed, and closed with the request's pool */
-    if (apr_file_mktemp(&s->up->file, name, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_EXCL |
-                        APR_FOPEN_DELONCLOSE | APR_FOPEN_BUFFERED, r->pool) != APR_SUCCESS)
+    if (apr_file_mktemp(&s->up->file, name,
+                        APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_EXCL |
+                            APR_FOPEN_DELONCLOSE | APR_FOPEN_BUFFERED,
+                        r->pool) != APR_SUCCESS)
         return hab_err_internal(r->pool, "cannot make a temporary file for the upload");
     s->head = apr_palloc(r->pool, HAB_UPLOAD_HEAD_BYTES);
     s->up->head = s->head;
-    if (!(s->sha = hab_sha256_begin(r->pool))) return hab_err_internal(r->pool, "SHA-256 is not available");
+    if (!(s->sha = hab_sha256_begin(r->pool)))
+        return hab_err_internal(r->pool, "SHA-256 is not available");
     return NULL;
 }
 
@@ -86,7 +90,8 @@ static hab_err_t *spool_add(spool_t *s, const char *buf, apr_size_t n)
         up->head_len += k;
     }
     apr_size_t wrote;
-    if (!hab_sha256_add(s->sha, buf, n) || apr_file_write_full(up->file, buf, n, &wrote) != APR_SUCCESS)
+    if (!hab_sha256_add(s->sha, buf, n) ||
+        apr_file_write_full(up->file, buf, n, &wrote) != APR_SUCCESS)
         return hab_err_internal(s->r->pool, "cannot spool the upload to disk");
     up->size += (apr_off_t)n;
     return NULL;
@@ -94,7 +99,8 @@ static hab_err_t *spool_add(spool_t *s, const char *buf, apr_size_t n)
 
 static hab_err_t *spool_close(spool_t *s)
 {
-    if (apr_file_flush(s->up->file) != APR_SUCCESS) return hab_err_internal(s->r->pool, "cannot spool the upload");
+    if (apr_file_flush(s->up->file) != APR_SUCCESS)
+        return hab_err_internal(s->r->pool, "cannot spool the upload");
     s->up->sha256 = hab_sha256_end(s->r->pool, s->sha);
     return NULL;
 }
@@ -111,7 +117,8 @@ static hab_err_t *declared_length(request_rec *r, apr_off_t max)
 }
 
 /* Each piece of the body as it arrives, to feed(baton, piece). */
-static hab_err_t *read_pieces(request_rec *r, hab_err_t *(*feed)(void *baton, const char *buf, apr_size_t n),
+static hab_err_t *read_pieces(request_rec *r,
+                              hab_err_t *(*feed)(void *baton, const char *buf, apr_size_t n),
                               void *baton)
 {
     if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
@@ -258,12 +265,17 @@ static hab_err_t *multipart_feed(void *baton, const char *buf, apr_size_t n)
 hab_err_t *hab_read_multipart_form(request_rec *r, apr_off_t file_max, apr_size_t fields_max,
                                    apr_array_header_t **pairs, hab_upload_t **upload)
 {
-    form_read_t f = {r, apr_array_make(r->pool, 8, sizeof(hab_form_pair_t)), fields_max, 0, NULL, NULL, 0, 0, 0,
-                     {0}, file_max, NULL};
+    form_read_t f = {r,          apr_array_make(r->pool, 8, sizeof(hab_form_pair_t)),
+                     fields_max, 0,
+                     NULL,       NULL,
+                     0,          0,
+                     0,          {0},
+                     file_max,   NULL};
     hab_multipart_sink_t sink = {&f, part_begin, part_data, part_end};
     multipart_read_t mr = {r, NULL, 0, file_max + (apr_off_t)fields_max + 64 * 1024};
     hab_err_t *e = declared_length(r, mr.max);
-    if (!e) e = hab_multipart_new(r->pool, apr_table_get(r->headers_in, "Content-Type"), &sink, &mr.m);
+    if (!e)
+        e = hab_multipart_new(r->pool, apr_table_get(r->headers_in, "Content-Type"), &sink, &mr.m);
     if (!e) e = read_pieces(r, multipart_feed, &mr);
     if (!e) e = hab_multipart_finish(mr.m);
     if (e) return e;
@@ -292,8 +304,8 @@ int hab_respond_stream(request_rec *r, hab_store_t *store, const hab_stream_t *s
         hab_err_t *e = hab_evidence_chunk(store, scratch, st->evidence_id, seq, &data, &len);
         if (e) {
             /* headers are gone: end the connection rather than send a short file as whole */
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, HABLOGNO(10303) "evidence download cut short: %s",
-                          e->message);
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          HABLOGNO(10303) "evidence download cut short: %s", e->message);
             r->connection->keepalive = AP_CONN_CLOSE;
             return DONE;
         }
@@ -322,7 +334,8 @@ int hab_respond_json(request_rec *r, int status, const json_t *body)
         r->status = status;
         return OK;
     }
-    return hab_respond_json_text(r, status, apr_pstrcat(r->pool, hab_json_dump(r->pool, body), "\n", NULL));
+    return hab_respond_json_text(r, status,
+                                 apr_pstrcat(r->pool, hab_json_dump(r->pool, body), "\n", NULL));
 }
 
 int hab_respond_json_text(request_rec *r, int status, const char *text)
@@ -337,7 +350,8 @@ int hab_respond_html(request_rec *r, int status, const char *html)
     return write_body(r, status, "text/html; charset=utf-8", html);
 }
 
-int hab_respond_download(request_rec *r, const char *content_type, const char *filename, const char *content)
+int hab_respond_download(request_rec *r, const char *content_type, const char *filename,
+                         const char *content)
 {
     hab_set_security_headers(r, 0);
     apr_table_setn(r->headers_out, "Content-Disposition",
@@ -347,12 +361,14 @@ int hab_respond_download(request_rec *r, const char *content_type, const char *f
 
 void hab_log_server_error(request_rec *r, const hab_err_t *err, int page)
 {
-    if (err->status == 503) apr_table_setn(r->err_headers_out, "Retry-After", HAB_RETRY_AFTER_SECONDS);
+    if (err->status == 503)
+        apr_table_setn(r->err_headers_out, "Retry-After", HAB_RETRY_AFTER_SECONDS);
     if (err->status < 500) return;
     /* the request id ties the client's answer to this line; a cause already
      * logged (LDAP, the writer's connection) is not written twice */
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HAB%d: answering %d to request %s: %s%s", page ? 10302 : 10301,
-                  err->status, hab_request_id(r), err->logged ? "(cause logged above)" : err->message,
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HAB%d: answering %d to request %s: %s%s",
+                  page ? 10302 : 10301, err->status, hab_request_id(r),
+                  err->logged ? "(cause logged above)" : err->message,
                   hab_err_cause_note(r->pool, err));
 }
 

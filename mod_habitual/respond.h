@@ -34,7 +34,8 @@ int hab_respond_json(request_rec *r, int status, const json_t *body);
 int hab_respond_json_text(request_rec *r, int status, const char *text);
 int hab_respond_html(request_rec *r, int status, const char *html);
 /* A file to save (the access log's export). */
-int hab_respond_download(request_rec *r, const char *content_type, const char *filename, const char *content);
+int hab_respond_download(request_rec *r, const char *content_type, const char *filename,
+                         const char *content);
 /* {"error":{...}}; 503 carries Retry-After.  A 5xx says only a fixed text
  * and the request id: its detail goes to the error log. */
 int hab_respond_error(request_rec *r, const hab_err_t *err);

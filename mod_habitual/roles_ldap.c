@@ -129,7 +129,8 @@ static hab_dir_answer_t find_user(void *baton, apr_pool_t *p, const char *filter
  * directory is walked no deeper than that: it neither hangs nor grants. */
 static char *subgroup_attributes[] = {"member", "uniqueMember", NULL};
 
-static int compare_nested(ldap_baton_t *b, const char *group_dn, const char *attribute, const char *value)
+static int compare_nested(ldap_baton_t *b, const char *group_dn, const char *attribute,
+                          const char *value)
 {
     int result = fn_compare(b->r, b->ldc, b->cache_url, group_dn, attribute, value);
     int depth = hab_dir_nesting_depth(b->dc);
@@ -138,8 +139,8 @@ static int compare_nested(ldap_baton_t *b, const char *group_dn, const char *att
     APR_ARRAY_PUSH(classes, char *) = "groupOfNames";
     APR_ARRAY_PUSH(classes, char *) = "groupOfUniqueNames";
     APR_ARRAY_PUSH(classes, char *) = "group";
-    return fn_subgroups(b->r, b->ldc, b->cache_url, group_dn, attribute, value, subgroup_attributes, classes, 0,
-                        depth);
+    return fn_subgroups(b->r, b->ldc, b->cache_url, group_dn, attribute, value, subgroup_attributes,
+                        classes, 0, depth);
 }
 
 static hab_dir_answer_t is_member(void *baton, apr_pool_t *p, const char *group_dn,
@@ -303,7 +304,8 @@ void hab_role_cache_init(apr_pool_t *pchild)
 /* Who, against which directory and groups: one configuration's answer. */
 static const char *cache_key(request_rec *r, const hab_dir_conf *dc)
 {
-    const char *key = apr_pstrcat(r->pool, dc->ldap_url_text, "\n", hab_dir_group_attribute(dc), NULL);
+    const char *key =
+        apr_pstrcat(r->pool, dc->ldap_url_text, "\n", hab_dir_group_attribute(dc), NULL);
     for (int i = 0; i < HAB_ROLE_COUNT; i++)
         key = apr_pstrcat(r->pool, key, "\n", dc->group_dn[i] ? dc->group_dn[i] : "", NULL);
     for (int i = 0; dc->team_names && i < dc->team_names->nelts; i++)
@@ -312,7 +314,8 @@ static const char *cache_key(request_rec *r, const hab_dir_conf *dc)
     return apr_pstrcat(r->pool, key, "\n", r->user, NULL);
 }
 
-static int cache_lookup(apr_pool_t *p, const char *key, unsigned *roles, const char **id, const char **teams)
+static int cache_lookup(apr_pool_t *p, const char *key, unsigned *roles, const char **id,
+                        const char **teams)
 {
     int hit = 0;
     if (!role_cache || apr_thread_mutex_lock(role_cache->lock) != APR_SUCCESS) return 0;
@@ -327,7 +330,8 @@ static int cache_lookup(apr_pool_t *p, const char *key, unsigned *roles, const c
     return hit;
 }
 
-static void cache_store(const char *key, unsigned roles, const char *id, const char *teams, int seconds)
+static void cache_store(const char *key, unsigned roles, const char *id, const char *teams,
+                        int seconds)
 {
     if (!role_cache || apr_thread_mutex_lock(role_cache->lock) != APR_SUCCESS) return;
     cached_roles_t *e = apr_hash_get(role_cache->entries, key, APR_HASH_KEY_STRING);
@@ -337,7 +341,8 @@ static void cache_store(const char *key, unsigned roles, const char *id, const c
             role_cache->entries = apr_hash_make(role_cache->pool);
         }
         e = apr_pcalloc(role_cache->pool, sizeof(*e));
-        apr_hash_set(role_cache->entries, apr_pstrdup(role_cache->pool, key), APR_HASH_KEY_STRING, e);
+        apr_hash_set(role_cache->entries, apr_pstrdup(role_cache->pool, key), APR_HASH_KEY_STRING,
+                     e);
     }
     e->roles = roles;
     /* a new id only when it changed: the entry's pool is never freed piecemeal */

@@ -34,13 +34,16 @@ static apr_global_mutex_t *writer_mutex;
 
 int hab_writer_mutex_register(apr_pool_t *pconf)
 {
-    return ap_mutex_register(pconf, WRITER_MUTEX, NULL, APR_LOCK_DEFAULT_TIMED, 0) == APR_SUCCESS ? OK : !OK;
+    return ap_mutex_register(pconf, WRITER_MUTEX, NULL, APR_LOCK_DEFAULT_TIMED, 0) == APR_SUCCESS
+               ? OK
+               : !OK;
 }
 
 const char *hab_writer_mutex_create(apr_pool_t *pconf, server_rec *s)
 {
     const hab_server_conf *sc = ap_get_module_config(s->module_config, &habitual_module);
-    writer_mutex = NULL;   /* a restart's new configuration may have none: the old one went with pconf */
+    writer_mutex =
+        NULL; /* a restart's new configuration may have none: the old one went with pconf */
     if (!sc->db_driver || strcmp(sc->db_driver, "sqlite3") != 0) return NULL;
     apr_status_t rv = ap_global_mutex_create(&writer_mutex, NULL, WRITER_MUTEX, NULL, s, pconf, 0);
     return rv == APR_SUCCESS ? NULL : "cannot create the writers' lock (see the Mutex directive)";
@@ -142,12 +145,15 @@ void hab_store_pool_init(apr_pool_t *pchild, server_rec *s)
     apr_pool_cleanup_register(pchild, sp, child_exiting, apr_pool_cleanup_null);
     sp->writer = hab_writer_create(pchild, open_writer, sp);
     if (writer_mutex) {
-        rv = apr_global_mutex_child_init(&writer_mutex, apr_global_mutex_lockfile(writer_mutex), pchild);
+        rv = apr_global_mutex_child_init(&writer_mutex, apr_global_mutex_lockfile(writer_mutex),
+                                         pchild);
         if (rv == APR_SUCCESS) {
-            hab_writer_set_lock(sp->writer, &(hab_writer_lock_t){lock_writers, unlock_writers, NULL});
+            hab_writer_set_lock(sp->writer,
+                                &(hab_writer_lock_t){lock_writers, unlock_writers, NULL});
         } else {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, HABLOGNO(10205) "cannot reopen the writers' lock in "
-                         "this child: its writes poll SQLite's lock instead");
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         HABLOGNO(10205) "cannot reopen the writers' lock in "
+                                         "this child: its writes poll SQLite's lock instead");
         }
     }
     sp->views = hab_view_cache_create(pchild);

@@ -26,7 +26,8 @@ static void check_escaped(const char *esc, const uint8_t *orig, size_t len)
         int byte = (unsigned char)*c;
         if (*c == '\\') {
             int hi = lower_hex(c[1]), lo = hi < 0 ? -1 : lower_hex(c[2]);
-            FUZZ_CHECK(hi >= 0 && lo >= 0, "'\\' not followed by two lower-case hex digits in %s", esc);
+            FUZZ_CHECK(hi >= 0 && lo >= 0, "'\\' not followed by two lower-case hex digits in %s",
+                       esc);
             byte = hi * 16 + lo;
             c += 2;
         }
@@ -54,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* The URL: whatever is accepted must be usable as util_ldap is given it. */
     hab_ldap_url_t url;
-    const char *why = hab_ldap_url_parse(p, user, &url);
+    hab_err_t *why = hab_ldap_url_parse(p, user, &url);
     if (!why) {
         FUZZ_CHECK(url.hosts && *url.hosts, "accepted a URL with no hosts");
         FUZZ_CHECK(url.port >= 1 && url.port <= 65535, "port %d out of range", url.port);

@@ -34,7 +34,8 @@ static hab_err_t *on_end(void *b)
     return NULL;
 }
 
-static const char *read_all(apr_pool_t *p, const uint8_t *data, size_t size, size_t piece, int *status)
+static const char *read_all(apr_pool_t *p, const uint8_t *data, size_t size, size_t piece,
+                            int *status)
 {
     seen_t seen = {p, ""};
     hab_multipart_sink_t sink = {&seen, on_begin, on_data, on_end};
@@ -57,7 +58,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(whole == bytewise, "whole %d, byte by byte %d", whole, bytewise);
     FUZZ_CHECK(whole || strcmp(a, b) == 0, "the pieces changed what was read");
     const char *type = hab_evidence_type(data, size);
-    FUZZ_CHECK(!type || strstr("application/pdf image/png image/jpeg image/gif audio/mpeg audio/wav audio/ogg "
-                               "audio/mp4 message/rfc822 text/plain; charset=utf-8", type), "type %s", type);
+    FUZZ_CHECK(!type || strstr("application/pdf image/png image/jpeg image/gif audio/mpeg "
+                               "audio/wav audio/ogg "
+                               "audio/mp4 message/rfc822 text/plain; charset=utf-8",
+                               type),
+               "type %s", type);
     return 0;
 }

@@ -263,7 +263,8 @@ static void log_is_append_only(hab_store_t *s, apr_pool_t *p)
               apr_psprintf(p, "refused: %s", sql[i]), e);
         s->ops->rollback(s);
     }
-    hab_err_t *e = s->ops->exec_script(s, p, "ALTER TABLE access_log DISABLE TRIGGER access_log_no_delete");
+    hab_err_t *e =
+        s->ops->exec_script(s, p, "ALTER TABLE access_log DISABLE TRIGGER access_log_no_delete");
     if (!e) e = s->ops->integrity_check(s, p);
     check(is_status(e, 500) && strstr(e->message, "access_log_no_delete"),
           "integrity_check notices a disabled append-only trigger", e);

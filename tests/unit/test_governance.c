@@ -35,7 +35,8 @@ START_TEST(working_days_skip_weekends_and_bank_holidays)
     ck_assert_int_eq(hab_working_days_between("bad", "2026-12-07"), 0);
     /* 2026: 261 weekdays, 8 of them bank holidays */
     ck_assert_int_eq(hab_working_days_between("2025-12-31", "2026-12-31"), 253);
-    ck_assert_int_eq(hab_working_days_between("2028-02-28", "2028-03-01"), 2); /* a leap day, Tuesday */
+    ck_assert_int_eq(hab_working_days_between("2028-02-28", "2028-03-01"),
+                     2); /* a leap day, Tuesday */
 }
 END_TEST
 
@@ -43,7 +44,8 @@ START_TEST(counts_from_one_to_four_are_suppressed_in_json_not_in_the_report)
 {
     hab_store_t *s = unit_fresh_store(test_pool);
     hab_gov_t *g;
-    hab_err_t *e = hab_governance_figures(s, test_pool, "2026-10-01", "2026-12-31", "2026-12-03", 1, &g);
+    hab_err_t *e =
+        hab_governance_figures(s, test_pool, "2026-10-01", "2026-12-31", "2026-12-03", 1, &g);
     ck_assert_msg(e == NULL, "%s", e ? e->message : "");
     ck_assert_int_eq(g->months->nelts, 3);
     hab_gov_fig_t *f = (hab_gov_fig_t *)hab_gov_get(g, "referrals");
@@ -76,13 +78,14 @@ START_TEST(svg_text_is_escaped_and_named)
     static const char *const series[] = {"<b>One</b>", "Two & three"};
     static const char *const groups[] = {"\"Jan\"", "Feb"};
     long long values[] = {3, HAB_SVG_SUPPRESSED, 0, 12};
-    const char *svg = hab_svg_bars(test_pool, "c1", "A <script>title</script>", "Desc 'quoted'", series, 2,
-                                   groups, 2, values);
+    const char *svg = hab_svg_bars(test_pool, "c1", "A <script>title</script>", "Desc 'quoted'",
+                                   series, 2, groups, 2, values);
     ck_assert_ptr_null(strstr(svg, "<script>"));
     ck_assert_ptr_null(strstr(svg, "<b>"));
     ck_assert_ptr_nonnull(strstr(svg, "role=\"img\""));
     ck_assert_ptr_nonnull(strstr(svg, "aria-labelledby=\"c1-title c1-desc\""));
-    ck_assert_ptr_nonnull(strstr(svg, "<title id=\"c1-title\">A &lt;script&gt;title&lt;/script&gt;</title>"));
+    ck_assert_ptr_nonnull(
+        strstr(svg, "<title id=\"c1-title\">A &lt;script&gt;title&lt;/script&gt;</title>"));
     ck_assert_ptr_nonnull(strstr(svg, "Two &amp; three"));
     ck_assert_ptr_nonnull(strstr(svg, "&lt;5"));  /* the suppressed bar */
     ck_assert_ptr_nonnull(strstr(svg, "</svg>"));

@@ -49,7 +49,8 @@ static const char BODY[] =
     "\r\n"
     "--XyZ--\r\nepilogue";
 
-static const char WANT[] = "[csrf_token]tok.123$[file|a \"b\".txt]line one\r\n--XyY not the boundary\r\n-$[empty]$";
+static const char WANT[] =
+    "[csrf_token]tok.123$[file|a \"b\".txt]line one\r\n--XyY not the boundary\r\n-$[empty]$";
 
 static hab_err_t *feed_in_pieces(const char *body, apr_size_t piece, collected_t *c)
 {
@@ -78,7 +79,8 @@ START_TEST(multipart_refuses_what_is_not)
     collected_t c = {""};
     hab_multipart_sink_t sink = {&c, on_begin, on_data, on_end};
     hab_multipart_t *m;
-    ck_assert_int_eq(hab_multipart_new(test_pool, "application/x-www-form-urlencoded", &sink, &m)->status, 415);
+    ck_assert_int_eq(
+        hab_multipart_new(test_pool, "application/x-www-form-urlencoded", &sink, &m)->status, 415);
     ck_assert_int_eq(hab_multipart_new(test_pool, "multipart/form-data", &sink, &m)->status, 400);
     /* cut short: no closing boundary */
     char *cut = apr_pstrndup(test_pool, BODY, strlen(BODY) - 20);

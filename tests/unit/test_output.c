@@ -76,14 +76,27 @@ END_TEST
 
 START_TEST(text_control_characters_are_replaced)
 {
-    ck_assert_str_eq(hab_text_clean(test_pool, "a\x1b[31mred\x1b]0;title\x07", 1), "a?[31mred?]0;title?");
+    ck_assert_str_eq(hab_text_clean(test_pool, "a\x1b[31mred\x1b]0;title\x07", 1),
+                     "a?[31mred?]0;title?");
     ck_assert_str_eq(hab_text_clean(test_pool, "tab\tnew\nline\r", 1), "tab\tnew\nline?");
     ck_assert_str_eq(hab_text_clean(test_pool, "one\nline", 0), "one?line");
     ck_assert_str_eq(hab_text_clean(test_pool, "del\x7f", 1), "del?");
-    ck_assert_str_eq(hab_text_clean(test_pool, "c1 \xc2\x9b" "31m", 1), "c1 ?31m");      /* U+009B CSI */
-    ck_assert_str_eq(hab_text_clean(test_pool, "raw \x9b" "31m", 1), "raw ?31m");        /* not UTF-8 */
-    ck_assert_str_eq(hab_text_clean(test_pool, "bidi \xe2\x80\xae" "cba", 1), "bidi ?cba"); /* U+202E */
-    ck_assert_str_eq(hab_text_clean(test_pool, "iso \xe2\x81\xa6x", 1), "iso ?x");       /* U+2066 */
+    ck_assert_str_eq(hab_text_clean(test_pool,
+                                    "c1 \xc2\x9b"
+                                    "31m",
+                                    1),
+                     "c1 ?31m"); /* U+009B CSI */
+    ck_assert_str_eq(hab_text_clean(test_pool,
+                                    "raw \x9b"
+                                    "31m",
+                                    1),
+                     "raw ?31m"); /* not UTF-8 */
+    ck_assert_str_eq(hab_text_clean(test_pool,
+                                    "bidi \xe2\x80\xae"
+                                    "cba",
+                                    1),
+                     "bidi ?cba");                                                 /* U+202E */
+    ck_assert_str_eq(hab_text_clean(test_pool, "iso \xe2\x81\xa6x", 1), "iso ?x"); /* U+2066 */
     ck_assert_str_eq(hab_text_clean(test_pool, "cut \xe2\x82", 1), "cut ??");
     ck_assert_str_eq(hab_text_clean(test_pool, NULL, 1), "");
 }
@@ -101,13 +114,15 @@ END_TEST
 
 START_TEST(html_to_text_drops_markup_and_decodes_entities)
 {
-    const char *letter = "<h2 class=\"govuk-heading-m\">Your contact</h2>\n<p class=\"govuk-body\">Dear "
-                         "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co,</p><p>It&#39;s &#x2713; done.</p>";
+    const char *letter =
+        "<h2 class=\"govuk-heading-m\">Your contact</h2>\n<p class=\"govuk-body\">Dear "
+        "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co,</p><p>It&#39;s &#x2713; done.</p>";
     const char *text = hab_html_to_text(test_pool, letter);
     ck_assert_str_eq(text, "Your contact\nDear <script>alert(1)</script> & co,\nIt's ✓ done.");
     /* a tampered body: scripts vanish with their content, tags are dropped */
-    text = hab_html_to_text(test_pool, "<p>Hi</p><script>alert(1)</script><img src=x onerror=alert(1)>"
-                                       "<STYLE>p{}</style>after <b>bold</b> 1 < 2 &#27;[31m &bogus;");
+    text =
+        hab_html_to_text(test_pool, "<p>Hi</p><script>alert(1)</script><img src=x onerror=alert(1)>"
+                                    "<STYLE>p{}</style>after <b>bold</b> 1 < 2 &#27;[31m &bogus;");
     ck_assert_str_eq(text, "Hi\nafter bold 1 < 2 ?[31m &bogus;");
     ck_assert_str_eq(hab_html_to_text(test_pool, "<p>unfinished <a href=\"x"), "unfinished");
     ck_assert_str_eq(hab_html_to_text(test_pool, "<script>never closed"), "");
@@ -134,8 +149,11 @@ START_TEST(page_shell_is_frontend_6_and_escapes_what_it_shows)
 {
     hab_ui_t ui = {.mount = "/habitual", .council = "Bright & <Early> Council", .user = "carol",
                    .roles = 0, .csrf_token = "t"};
-    hab_page_t page = {.title = "Case <script>alert(1)</script>", .nav = NULL,
-                       .body = "<p class=\"govuk-body\">trusted body</p>", .has_error = 1, .wide = 0,
+    hab_page_t page = {.title = "Case <script>alert(1)</script>",
+                       .nav = NULL,
+                       .body = "<p class=\"govuk-body\">trusted body</p>",
+                       .has_error = 1,
+                       .wide = 0,
                        .banner = "Saved <b>x</b>"};
     const char *html = hab_ui_page(test_pool, &ui, &page);
     ck_assert_int_eq(count_of(html, "<header class=\"govuk-template__header\">"), 1);
@@ -145,7 +163,8 @@ START_TEST(page_shell_is_frontend_6_and_escapes_what_it_shows)
     ck_assert_int_eq(count_of(html, "govuk-service-navigation__service-name"), 1);
     /* the navigation sits inside the header element, before it closes */
     ck_assert_ptr_nonnull(strstr(html, "</section></header>"));
-    ck_assert_ptr_null(strstr(html, "govuk-header\""));      /* the GOV.UK header carries GOV.UK's logo */
+    ck_assert_ptr_null(
+        strstr(html, "govuk-header\"")); /* the GOV.UK header carries GOV.UK's logo */
     ck_assert_ptr_null(strstr(html, "govuk-logo"));
     ck_assert_ptr_null(strstr(html, "govuk-footer__crown"));
     ck_assert_ptr_null(strstr(html, "govuk-template--rebranded"));
@@ -154,12 +173,14 @@ START_TEST(page_shell_is_frontend_6_and_escapes_what_it_shows)
     ck_assert_ptr_null(strstr(html, "<Early>"));
     ck_assert_ptr_null(strstr(html, "<b>x</b>"));
     ck_assert_ptr_nonnull(strstr(html, "<title>Error: Case &lt;script&gt;alert(1)&lt;/script&gt;"));
-    ck_assert_int_eq(count_of(html, "Bright &amp; &lt;Early&gt; Council"), 3);   /* title, header, footer */
+    ck_assert_int_eq(count_of(html, "Bright &amp; &lt;Early&gt; Council"),
+                     3); /* title, header, footer */
     ck_assert_ptr_nonnull(strstr(html, "<p class=\"govuk-body\">trusted body</p>"));
     /* no inline script or style: the Content-Security-Policy allows none */
     ck_assert_int_eq(count_of(html, "<script"), 2);
     ck_assert_int_eq(count_of(html, "<script src=\"/habitual/assets/supported.js\"></script>"), 1);
-    ck_assert_int_eq(count_of(html, "<script type=\"module\" src=\"/habitual/assets/init.js\"></script>"), 1);
+    ck_assert_int_eq(
+        count_of(html, "<script type=\"module\" src=\"/habitual/assets/init.js\"></script>"), 1);
     ck_assert_ptr_null(strstr(html, "style="));
     ck_assert_ptr_null(strstr(html, "<style"));
 }

@@ -76,8 +76,8 @@ static json_t *J(const char *fmt, ...)
 /* The staff directory the steps ask about users named in bodies: it
  * knows every lower-case name, and "nobody" not; its id is the name in
  * lower case (as the LDAP port answers the directory's own spelling). */
-static hab_dir_answer_t directory_find(void *baton, apr_pool_t *p, const char *name, const char **id,
-                                       unsigned *roles)
+static hab_dir_answer_t directory_find(void *baton, apr_pool_t *p, const char *name,
+                                       const char **id, unsigned *roles)
 {
     (void)baton;
     if (!strcmp(name, "nobody")) return HAB_DIR_NO;
@@ -143,8 +143,9 @@ static snapshot_t snapshot(world_t *w)
 {
     snapshot_t snap = {"", "", 0};
     hab_rows_t *t;
-    hab_err_t *e = hab_store_q(w->s, test_pool, &t,
-                               "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", "");
+    hab_err_t *e =
+        hab_store_q(w->s, test_pool, &t,
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", "");
     ck_assert_msg(e == NULL, "tables: %s", e ? e->message : "");
     ck_assert_int_gt(t->nrows, 20);
     for (int i = 0; i < t->nrows; i++) {
@@ -180,9 +181,11 @@ typedef struct log_entry {
 static log_entry_t last_log(world_t *w)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(w->s, test_pool, &r,
-                               "SELECT user, roles, acting_as, action, outcome, request_id, client, "
-                               "case_id, status FROM access_log ORDER BY seq DESC LIMIT 1", "");
+    hab_err_t *e =
+        hab_store_q(w->s, test_pool, &r,
+                    "SELECT user, roles, acting_as, action, outcome, request_id, client, "
+                    "case_id, status FROM access_log ORDER BY seq DESC LIMIT 1",
+                    "");
     ck_assert_msg(e == NULL, "log: %s", e ? e->message : "");
     ck_assert_int_eq(r->nrows, 1);
     log_entry_t l = {hab_rows_text(r, 0, 0), hab_rows_text(r, 0, 1), hab_rows_text(r, 0, 2),
@@ -212,8 +215,8 @@ static hab_result_t step_ok(world_t *w, const char *label, const char *user, uns
     ck_assert_msg(count_of(w, "access_log") == before + 1, "%s: not exactly one log entry", label);
     log_entry_t l = last_log(w);
     const hab_route_def_t *def = hab_route_def(route);
-    ck_assert_msg(!strcmp(l.action, def->action), "%s: logged action %s, expected %s", label, l.action,
-                  def->action);
+    ck_assert_msg(!strcmp(l.action, def->action), "%s: logged action %s, expected %s", label,
+                  l.action, def->action);
     ck_assert_msg(!strcmp(l.user, user), "%s: logged user %s", label, l.user);
     ck_assert_msg(!strcmp(l.roles, hab_roles_join(test_pool, roles)), "%s: logged roles %s", label,
                   l.roles);
@@ -223,7 +226,8 @@ static hab_result_t step_ok(world_t *w, const char *label, const char *user, uns
                   l.request_id);
     ck_assert_msg(!strcmp(l.client, "192.0.2.7"), "%s: logged client %s", label, l.client);
     long long want_case = case_id;
-    if (route == HAB_ROUTE_CASE_CREATE) want_case = json_integer_value(json_object_get(out.body, "id"));
+    if (route == HAB_ROUTE_CASE_CREATE)
+        want_case = json_integer_value(json_object_get(out.body, "id"));
     ck_assert_msg(l.case_id == want_case, "%s: logged case %" APR_INT64_T_FMT ", expected %"
                   APR_INT64_T_FMT, label, (apr_int64_t)l.case_id, (apr_int64_t)want_case);
     if (!is_decision(route))
@@ -246,9 +250,11 @@ static hab_err_t *step_refused(world_t *w, const char *label, const char *user, 
                   "%s: refused %d %s (%s), expected %d %s", label, e->status, e->code, e->message,
                   want_status, want_code);
     snapshot_t after = snapshot(w);
-    ck_assert_msg(!strcmp(before.counts, after.counts), "%s: row counts changed:\n before %s\n after  %s",
-                  label, before.counts, after.counts);
-    ck_assert_msg(!strcmp(before.cells, after.cells), "%s: a refused step changed stored data", label);
+    ck_assert_msg(!strcmp(before.counts, after.counts),
+                  "%s: row counts changed:\n before %s\n after  %s", label, before.counts,
+                  after.counts);
+    ck_assert_msg(!strcmp(before.cells, after.cells), "%s: a refused step changed stored data",
+                  label);
     ck_assert_msg(after.log_rows == before.log_rows + 1, "%s: %" APR_INT64_T_FMT
                   " new log entries, expected 1", label,
                   (apr_int64_t)(after.log_rows - before.log_rows));
@@ -303,10 +309,12 @@ static int contains(const char *hay, const char *needle)
 
 static json_t *concern(const char *reference, const char *criteria, const char *extra)
 {
-    return J("{'person':{'name':'Pat Example','reference':'%s','address':'1 High Street'},"
-             "'department':'Housing','summary':'Calls many times a day',"
-             "'measures_taken':'Single point of contact offered','complaints_procedure':'exhausted',"
-             "'criteria':[%s]%s}", reference, criteria, extra ? extra : "");
+    return J(
+        "{'person':{'name':'Pat Example','reference':'%s','address':'1 High Street'},"
+        "'department':'Housing','summary':'Calls many times a day',"
+        "'measures_taken':'Single point of contact offered','complaints_procedure':'exhausted',"
+        "'criteria':[%s]%s}",
+        reference, criteria, extra ? extra : "");
 }
 
 static json_t *warning_body(const char *on)
@@ -334,8 +342,10 @@ static json_t *approve_body(void)
 /* R19: the behaviour continued after the warning */
 static void contact_since_warning(world_t *w, long long id)
 {
-    step_ok(w, "contact since the warning", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id,
-            J("{'at':'%s','channel':'phone','direction':'inbound','summary':'Called again'}", w->today), 201);
+    step_ok(
+        w, "contact since the warning", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id,
+        J("{'at':'%s','channel':'phone','direction':'inbound','summary':'Called again'}", w->today),
+        201);
 }
 
 static long long reported_case(world_t *w, const char *referrer, unsigned referrer_roles,
@@ -347,7 +357,8 @@ static long long reported_case(world_t *w, const char *referrer, unsigned referr
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id, warning_body(w->today), 200);
     contact_since_warning(w, id);
     contact_since_warning(w, id);
-    step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id, report_body(DECLINE_PHONE, 6, NULL), 200);
+    step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id, report_body(DECLINE_PHONE, 6, NULL),
+            200);
     return id;
 }
 
@@ -410,8 +421,9 @@ START_TEST(walk_raise_to_review_continue_then_lapse)
     ck_assert_int_gt(json_integer_value(json_object_get(out.body, "contact_id")), 0);
     c = load(w, id, w->today);
     ck_assert_int_eq(json_array_size(c->contacts), 1);
-    ck_assert_str_eq(hab_json_dump(test_pool, json_object_get(json_array_get(c->contacts, 0), "incidents")),
-                     "[\"abuse\",\"swearing\"]");
+    ck_assert_str_eq(
+        hab_json_dump(test_pool, json_object_get(json_array_get(c->contacts, 0), "incidents")),
+        "[\"abuse\",\"swearing\"]");
     ck_assert_int_eq(c->violence, 0);
     ck_assert_int_eq(json_array_size(c->restrictions), 0);
 
@@ -424,20 +436,23 @@ START_TEST(walk_raise_to_review_continue_then_lapse)
     ck_assert_str_eq(c->status, "warned");
     ck_assert_str_eq(str_of(c->warning, "on"), "2026-03-04");
     ck_assert_str_eq(str_of(c->warning, "method"), "letter");
-    hab_rows_t *r = rows(w, "SELECT number, kind, issued_by, issued_at, copied_to, body FROM letters "
-                            "WHERE case_id = ? ORDER BY number", id);
+    hab_rows_t *r = rows(w,
+                         "SELECT number, kind, issued_by, issued_at, copied_to, body FROM letters "
+                         "WHERE case_id = ? ORDER BY number",
+                         id);
     ck_assert_int_eq(r->nrows, 1);
     ck_assert_str_eq(hab_rows_text(r, 0, 0), "1");
     ck_assert_str_eq(hab_rows_text(r, 0, 1), "warning");
     ck_assert_str_eq(hab_rows_text(r, 0, 2), "carol");
     ck_assert_str_eq(hab_rows_text(r, 0, 3), "2026-03-04T10:00:00Z");
-    ck_assert_str_eq(hab_rows_text(r, 0, 4),
-                     "[\"Mary MP (MP)\",\"Rita Rep (representative)\",\"Andy Advocate (advocate)\"]");
+    ck_assert_str_eq(hab_rows_text(r, 0, 4), "[\"Mary MP (MP)\",\"Rita Rep "
+                                             "(representative)\",\"Andy Advocate (advocate)\"]");
     ck_assert(contains(hab_rows_text(r, 0, 5), "Please limit calls to one a day."));
 
     /* report: the CEM proposes restrictions for six months */
     set_day(w, "2026-03-16");
-    out = step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id, report_body(DECLINE_PHONE, 6, NULL), 200);
+    out = step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id,
+                  report_body(DECLINE_PHONE, 6, NULL), 200);
     ASSERT_STATUS(out, "reported");
     c = load(w, id, w->today);
     ck_assert_str_eq(c->status, "reported");
@@ -483,18 +498,25 @@ START_TEST(walk_raise_to_review_continue_then_lapse)
     for (const char *const *part = hab_letter_required_parts; *part; part++)
         ck_assert_msg(contains(body, *part), "decision letter lacks %s", *part);
     ck_assert_msg(contains(body, "Repeated abusive calls despite a warning"), "reasons: %s", body);
-    ck_assert_msg(contains(body, "The council will not accept contact from you by telephone."), "%s", body);
-    ck_assert_msg(contains(body, "20 March 2026") && contains(body, "19 September 2026"), "%s", body);
-    ck_assert_msg(contains(body, "You can still contact the council by: letter, email, in person, fax "
-                                 "and online forms."), "open ways: %s", body);
+    ck_assert_msg(contains(body, "The council will not accept contact from you by telephone."),
+                  "%s", body);
+    ck_assert_msg(contains(body, "20 March 2026") && contains(body, "19 September 2026"), "%s",
+                  body);
+    ck_assert_msg(contains(body,
+                           "You can still contact the council by: letter, email, in person, fax "
+                           "and online forms."),
+                  "open ways: %s", body);
     ck_assert_msg(contains(body, "20 working days, by 21 April 2026"), "appeal deadline: %s", body);
     ck_assert_msg(contains(body, "Local Government and Social Care Ombudsman"), "%s", body);
     ck_assert_msg(contains(body, "Chief Executive"), "%s", body);
-    ck_assert_msg(contains(body, "Mary MP (MP)") && contains(body, "Rita Rep (representative)"), "%s", body);
-    ck_assert_str_eq(hab_rows_text(r, 1, 4),
-                     "[\"Mary MP (MP)\",\"Rita Rep (representative)\",\"Andy Advocate (advocate)\"]");
+    ck_assert_msg(contains(body, "Mary MP (MP)") && contains(body, "Rita Rep (representative)"),
+                  "%s", body);
+    ck_assert_str_eq(hab_rows_text(r, 1, 4), "[\"Mary MP (MP)\",\"Rita Rep "
+                                             "(representative)\",\"Andy Advocate (advocate)\"]");
     /* R12: chief officers told */
-    r = rows(w, "SELECT event, created_at, created_by FROM notifications WHERE case_id = ? ORDER BY id", id);
+    r = rows(
+        w, "SELECT event, created_at, created_by FROM notifications WHERE case_id = ? ORDER BY id",
+        id);
     ck_assert_int_eq(r->nrows, 1);
     ck_assert_str_eq(hab_rows_text(r, 0, 0), "approved");
     ck_assert_str_eq(hab_rows_text(r, 0, 1), "2026-03-20T10:00:00Z");
@@ -533,11 +555,15 @@ START_TEST(walk_raise_to_review_continue_then_lapse)
     /* review decision: the monitoring officer who joined the review may not
      * decide it (R5); another monitoring officer deputises (R4) */
     set_day(w, "2026-09-08");
-    step_refused(w, "review decision by the MO who joined the review", "molly", MO,
-                 HAB_ROUTE_REVIEW_DECIDE, id, J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'Still needed'}"),
-                 422, "conflict-of-interest");
-    out = step_ok(w, "review decision", "mona", MO, HAB_ROUTE_REVIEW_DECIDE, id,
-                  J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'Still needed'}"), 200);
+    step_refused(
+        w, "review decision by the MO who joined the review", "molly", MO, HAB_ROUTE_REVIEW_DECIDE,
+        id,
+        J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'Still needed'}"),
+        422, "conflict-of-interest");
+    out = step_ok(
+        w, "review decision", "mona", MO, HAB_ROUTE_REVIEW_DECIDE, id,
+        J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'Still needed'}"),
+        200);
     ASSERT_STATUS(out, "active");
     ck_assert_str_eq(str_of(out.body, "acting_as"), "monitoring-officer");
     ck_assert(json_is_true(json_object_get(out.body, "deputising")));
@@ -565,8 +591,9 @@ START_TEST(walk_raise_to_review_continue_then_lapse)
     for (const char *const *part = hab_letter_required_parts; *part; part++)
         ck_assert_msg(contains(body, *part), "review letter lacks %s", *part);
     ck_assert_msg(contains(body, "8 September 2026") && contains(body, "7 March 2027"), "%s", body);
-    ck_assert_msg(contains(body, "Monitoring Officer, deciding in the absence of the Chief Executive"),
-                  "%s", body);
+    ck_assert_msg(
+        contains(body, "Monitoring Officer, deciding in the absence of the Chief Executive"), "%s",
+        body);
     r = rows(w, "SELECT event, created_at FROM notifications WHERE case_id = ? ORDER BY id", id);
     ck_assert_int_eq(r->nrows, 2);
     ck_assert_str_eq(hab_rows_text(r, 1, 0), "continued");
@@ -627,7 +654,8 @@ START_TEST(deputised_decision_needs_a_recorded_absence)
     /* an absence covering today (its last day) */
     step_ok(w, "absence", "carol", CEM, HAB_ROUTE_ABSENCE_ADD, 0,
             J("{'from':'2026-02-27','to':'2026-03-02','note':'Conference'}"), 201);
-    hab_result_t out = step_ok(w, "deputised decision", "molly", MO, HAB_ROUTE_DECIDE, id, approve, 200);
+    hab_result_t out =
+        step_ok(w, "deputised decision", "molly", MO, HAB_ROUTE_DECIDE, id, approve, 200);
     ASSERT_STATUS(out, "active");
     ck_assert_str_eq(str_of(out.body, "acting_as"), "monitoring-officer");
     ck_assert(json_is_true(json_object_get(out.body, "deputising")));
@@ -654,7 +682,8 @@ START_TEST(both_roles_decide_as_chief_executive_during_absence)
     long long id = reported_case(w, "alice", STAFF, "CUST-003");
     step_ok(w, "absence", "carol", CEM, HAB_ROUTE_ABSENCE_ADD, 0,
             J("{'from':'2026-03-01','to':'2026-03-31'}"), 201);
-    hab_result_t out = step_ok(w, "decide", "cmo", CE | MO, HAB_ROUTE_DECIDE, id, approve_body(), 200);
+    hab_result_t out =
+        step_ok(w, "decide", "cmo", CE | MO, HAB_ROUTE_DECIDE, id, approve_body(), 200);
     ck_assert_str_eq(str_of(out.body, "acting_as"), "chief-executive");
     ck_assert(json_is_false(json_object_get(out.body, "deputising")));
     ck_assert_str_eq(last_log(w).acting_as, "chief-executive");
@@ -667,23 +696,25 @@ START_TEST(appeal_quashed_by_an_uninvolved_chief_officer)
 {
     world_t *w = new_world("2026-03-02");
     /* the referrer is a chief officer too: she may not hear the appeal */
-    long long id = active_case(w, "dana", STAFF | HAB_ROLE_CHIEF_OFFICER | HAB_ROLE_AUDITOR, "CUST-004");
+    long long id =
+        active_case(w, "dana", STAFF | HAB_ROLE_CHIEF_OFFICER | HAB_ROLE_AUDITOR, "CUST-004");
     step_refused(w, "appeal decision with no appeal", "olive", CO, HAB_ROUTE_APPEAL_DECIDE, id,
                  J("{'outcome':'quash','reasons':'x'}"), 409, "wrong-state");
     set_day(w, "2026-03-09");
     step_refused(w, "appeal received in the future", "carol", CEM, HAB_ROUTE_APPEAL, id,
                  J("{'received':'2026-03-10','grounds':'Unfair'}"), 400, "invalid-field");
-    hab_result_t out = step_ok(w, "appeal", "carol", CEM, HAB_ROUTE_APPEAL, id,
-                               J("{'received':'2026-03-06','grounds':'The restrictions are unfair'}"), 200);
+    hab_result_t out =
+        step_ok(w, "appeal", "carol", CEM, HAB_ROUTE_APPEAL, id,
+                J("{'received':'2026-03-06','grounds':'The restrictions are unfair'}"), 200);
     ASSERT_STATUS(out, "active");
     step_refused(w, "second appeal", "carol", CEM, HAB_ROUTE_APPEAL, id,
                  J("{'received':'2026-03-09','grounds':'Again'}"), 409, "wrong-state");
     json_t *quash = J("{'outcome':'quash','reasons':'Not proportionate to the calls recorded'}");
-    step_refused(w, "appeal decided by the CEM", "carol", CEM, HAB_ROUTE_APPEAL_DECIDE, id, quash, 403,
-                 "forbidden");
+    step_refused(w, "appeal decided by the CEM", "carol", CEM, HAB_ROUTE_APPEAL_DECIDE, id, quash,
+                 403, "forbidden");
     step_refused(w, "appeal decided by the referrer", "dana",
-                 STAFF | HAB_ROLE_CHIEF_OFFICER | HAB_ROLE_AUDITOR, HAB_ROUTE_APPEAL_DECIDE, id, quash,
-                 422, "conflict-of-interest");
+                 STAFF | HAB_ROLE_CHIEF_OFFICER | HAB_ROLE_AUDITOR, HAB_ROUTE_APPEAL_DECIDE, id,
+                 quash, 422, "conflict-of-interest");
     step_refused(w, "appeal decision body unknown field", "olive", CO, HAB_ROUTE_APPEAL_DECIDE, id,
                  J("{'outcome':'quash','reasons':'x','by':'me'}"), 400, "unknown-field");
     set_day(w, "2026-03-16");
@@ -697,7 +728,8 @@ START_TEST(appeal_quashed_by_an_uninvolved_chief_officer)
     json_t *ad = json_object_get(json_array_get(c->appeals, 0), "decision");
     ck_assert_str_eq(str_of(ad, "outcome"), "quash");
     ck_assert_str_eq(str_of(ad, "decided_by"), "olive");
-    hab_rows_t *r = rows(w, "SELECT count(*) FROM restrictions WHERE case_id = ? AND lifted_at IS NULL", id);
+    hab_rows_t *r =
+        rows(w, "SELECT count(*) FROM restrictions WHERE case_id = ? AND lifted_at IS NULL", id);
     ck_assert_int_eq(hab_rows_int(r, 0, 0), 0);
     r = rows(w, "SELECT kind, body FROM letters WHERE case_id = ? ORDER BY number", id);
     ck_assert_int_eq(r->nrows, 3);
@@ -736,25 +768,33 @@ START_TEST(review_vary_then_appeal_upheld)
     long long id = active_by_deputy(w, "CUST-070");
     set_day(w, "2026-08-20");
     step_ok(w, "review", "carol", CEM, HAB_ROUTE_REVIEW, id,
-            J("{'recommendation':'vary','report':'Phone abuse stopped; visits now','monitoring_officer':'mona'}"),
+            J("{'recommendation':'vary','report':'Phone abuse stopped; visits "
+              "now','monitoring_officer':'mona'}"),
             200);
     /* within the first period, which ends 1 September 2026 */
     set_day(w, "2026-08-27");
     step_refused(w, "vary without restrictions", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                 J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'r'}"), 422, "missing-field");
+                 J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'r'}"), 422,
+                 "missing-field");
     step_refused(w, "vary closing every door", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                 J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'r','restrictions':[{'type':'written-only'},"
+                 J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'r','"
+                   "restrictions':[{'type':'written-only'},"
                    "{'type':'decline-channels','channels':['letter','email','fax','online']}]}"),
                  422, "no-open-channel");
     step_refused(w, "vary with a bad restriction", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                 J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'r','restrictions':[{'type':'written-only','x':1}]}"),
+                 J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'r','"
+                   "restrictions':[{'type':'written-only','x':1}]}"),
                  400, "unknown-field");
     step_refused(w, "review decision period of 61 months", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                 J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'r','period_months':61}"), 400, "invalid-field");
+                 J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'r','"
+                   "period_months':61}"),
+                 400, "invalid-field");
     hab_result_t out = step_ok(w, "vary", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                               J("{'outcome':'vary','justified':true,'proportionate':true,'reasons':'Visits instead of calls',"
+                               J("{'outcome':'vary','justified':true,'proportionate':true,'reasons'"
+                                 ":'Visits instead of calls',"
                                  "'period_months':12,'restrictions':[{'type':'building-ban',"
-                                 "'buildings':['all']}]}"), 200);
+                                 "'buildings':['all']}]}"),
+                               200);
     ASSERT_STATUS(out, "active");
     ck_assert_str_eq(str_of(out.body, "acting_as"), "chief-executive");
     ck_assert_str_eq(last_log(w).acting_as, "chief-executive");
@@ -773,7 +813,8 @@ START_TEST(review_vary_then_appeal_upheld)
             J("{'received':'2026-08-27','grounds':'I need to visit the library'}"), 200);
     set_day(w, "2026-08-31");
     out = step_ok(w, "uphold", "oscar", CO, HAB_ROUTE_APPEAL_DECIDE, id,
-                  J("{'outcome':'uphold','reasons':'Other buildings remain in reach by letter'}"), 200);
+                  J("{'outcome':'uphold','reasons':'Other buildings remain in reach by letter'}"),
+                  200);
     ASSERT_STATUS(out, "active");
     c = load(w, id, w->today);
     ck_assert_str_eq(c->status, "active");
@@ -795,7 +836,8 @@ START_TEST(review_remove_ends_the_designation)
     long long id = active_by_deputy(w, "CUST-071");
     set_day(w, "2026-08-03");
     step_ok(w, "review", "carol", CEM, HAB_ROUTE_REVIEW, id,
-            J("{'recommendation':'remove','report':'No contact for months','monitoring_officer':'mona'}"),
+            J("{'recommendation':'remove','report':'No contact for "
+              "months','monitoring_officer':'mona'}"),
             200);
     step_refused(w, "review decision by the CEM", "carol", CEM, HAB_ROUTE_REVIEW_DECIDE, id,
                  J("{'outcome':'remove','reasons':'r'}"), 403, "forbidden");
@@ -840,10 +882,11 @@ START_TEST(raise_refusals)
                  concern("CUST-010", "'vexatious'", ",'exclusion':'housing-aggression'"), 422,
                  "excluded-other-process");
     /* R2 */
-    e = step_refused(w, "R2 no measures", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
-                     J("{'person':{'name':'Pat','reference':'CUST-010'},'department':'Housing',"
-                       "'summary':'s','complaints_procedure':'in-progress','criteria':['vexatious']}"),
-                     422, "missing-field");
+    e = step_refused(
+        w, "R2 no measures", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
+        J("{'person':{'name':'Pat','reference':'CUST-010'},'department':'Housing',"
+          "'summary':'s','complaints_procedure':'in-progress','criteria':['vexatious']}"),
+        422, "missing-field");
     ck_assert_str_eq(e->field, "measures_taken");
     e = step_refused(w, "R2 no complaints stage", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                      J("{'person':{'name':'Pat','reference':'CUST-010'},'department':'Housing',"
@@ -864,7 +907,8 @@ START_TEST(raise_refusals)
     step_refused(w, "bad date of birth", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                  J("{'person':{'name':'Pat','reference':'CUST-010','date_of_birth':'01/02/1970'},"
                    "'department':'Housing','summary':'s','measures_taken':'m',"
-                   "'complaints_procedure':'exhausted','criteria':['vexatious']}"), 400, "invalid-field");
+                   "'complaints_procedure':'exhausted','criteria':['vexatious']}"),
+                 400, "invalid-field");
     ck_assert_int_eq(count_of(w, "cases"), 0);
     ck_assert_int_eq(count_of(w, "persons"), 0);
     /* a second concern about a known reference never reuses or reveals the
@@ -872,10 +916,12 @@ START_TEST(raise_refusals)
     hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                                concern("CUST-010", "'vexatious'", NULL), 201);
     long long first = id_of(&out);
-    out = step_ok(w, "raise again", "bob", STAFF, HAB_ROUTE_CASE_CREATE, 0,
-                  J("{'person':{'name':'Patricia Other','reference':'CUST-010','address':'9 New Road'},"
-                    "'department':'Planning','summary':'s','measures_taken':'m',"
-                    "'complaints_procedure':'not-applicable','criteria':['many-departments']}"), 201);
+    out = step_ok(
+        w, "raise again", "bob", STAFF, HAB_ROUTE_CASE_CREATE, 0,
+        J("{'person':{'name':'Patricia Other','reference':'CUST-010','address':'9 New Road'},"
+          "'department':'Planning','summary':'s','measures_taken':'m',"
+          "'complaints_procedure':'not-applicable','criteria':['many-departments']}"),
+        201);
     long long second = id_of(&out);
     ck_assert_int_ne(second, first);
     ck_assert_int_eq(count_of(w, "persons"), 2);
@@ -890,16 +936,19 @@ START_TEST(raise_refusals)
     seen = hab_view_case(test_pool, c, HAB_SEE_APPEAL);
     ck_assert_ptr_null(json_object_get(seen, "person_matches"));
     /* the CEM links it to the stored person; the referrer still sees what they typed */
-    long long stored = json_integer_value(json_object_get(json_array_get(c->person_matches, 0), "person_id"));
+    long long stored =
+        json_integer_value(json_object_get(json_array_get(c->person_matches, 0), "person_id"));
     step_refused(w, "link by staff", "bob", STAFF, HAB_ROUTE_PERSON_LINK, second,
                  J("{'person_id':%" APR_INT64_T_FMT "}", (apr_int64_t)stored), 403, "forbidden");
     step_refused(w, "link to nobody", "cara", CEM, HAB_ROUTE_PERSON_LINK, second,
                  J("{'person_id':999999}"), 422, "unknown-person");
-    step_ok(w, "link", "cara", CEM, HAB_ROUTE_PERSON_LINK, second, J("{'person_id':%" APR_INT64_T_FMT "}", (apr_int64_t)stored), 200);
+    step_ok(w, "link", "cara", CEM, HAB_ROUTE_PERSON_LINK, second,
+            J("{'person_id':%" APR_INT64_T_FMT "}", (apr_int64_t)stored), 200);
     c = load(w, second, w->today);
     ck_assert_str_eq(str_of(c->person, "name"), "Pat Example");
-    ck_assert_str_eq(str_of(json_object_get(hab_view_case(test_pool, c, HAB_SEE_REFERRAL), "person"), "name"),
-                     "Patricia Other");
+    ck_assert_str_eq(
+        str_of(json_object_get(hab_view_case(test_pool, c, HAB_SEE_REFERRAL), "person"), "name"),
+        "Patricia Other");
     ck_assert_str_eq(str_of(c->person_link, "by"), "cara");
     step_ok(w, "unlink", "cara", CEM, HAB_ROUTE_PERSON_UNLINK, second, J("{}"), 200);
     c = load(w, second, w->today);
@@ -918,18 +967,20 @@ START_TEST(r5_wider)
     long long id = reported_case(w, "alice", STAFF, "CUST-R5W");
     /* a user who is both CEM and chief executive records a contact, then decides */
     step_ok(w, "contact by the CEM-and-CE", "cece", CEM | CE, HAB_ROUTE_CONTACT_ADD, id,
-            J("{'at':'2026-03-02','channel':'phone','direction':'inbound','summary':'Shouted'}"), 201);
-    hab_err_t *e = step_refused(w, "decision by a contact recorder", "cece", CEM | CE, HAB_ROUTE_DECIDE, id,
-                                approve_body(), 422, "conflict-of-interest");
+            J("{'at':'2026-03-02','channel':'phone','direction':'inbound','summary':'Shouted'}"),
+            201);
+    hab_err_t *e = step_refused(w, "decision by a contact recorder", "cece", CEM | CE,
+                                HAB_ROUTE_DECIDE, id, approve_body(), 422, "conflict-of-interest");
     ck_assert(contains(e->message, "recorded a contact") && !contains(e->message, "cece"));
     /* a monitoring officer who is also CEM records the chief executive's absence, then deputises */
     step_ok(w, "absence by the MO-and-CEM", "moce", MO | CEM, HAB_ROUTE_ABSENCE_ADD, 0,
             J("{'from':'2026-03-02','to':'2026-03-06','note':'Leave'}"), 201);
-    e = step_refused(w, "deputised decision by the absence's recorder", "moce", MO | CEM, HAB_ROUTE_DECIDE, id,
-                     approve_body(), 422, "conflict-of-interest");
+    e = step_refused(w, "deputised decision by the absence's recorder", "moce", MO | CEM,
+                     HAB_ROUTE_DECIDE, id, approve_body(), 422, "conflict-of-interest");
     ck_assert(contains(e->message, "absence") && !contains(e->message, "moce"));
     /* the allowed path: another monitoring officer, not involved, deputises */
-    hab_result_t out = step_ok(w, "deputised decision", "mona", MO, HAB_ROUTE_DECIDE, id, approve_body(), 200);
+    hab_result_t out =
+        step_ok(w, "deputised decision", "mona", MO, HAB_ROUTE_DECIDE, id, approve_body(), 200);
     ASSERT_STATUS(out, "active");
 }
 END_TEST
@@ -945,14 +996,19 @@ START_TEST(r19_contact_since_warning)
     step_refused(w, "report with no contact since the warning", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body(DECLINE_PHONE, 6, NULL), 422, "no-contact-since-warning");
     /* a contact recorded now but dated before the warning is not behaviour since it */
-    step_ok(w, "contact before the warning", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id,
-            J("{'at':'2026-03-08','channel':'phone','direction':'inbound','summary':'Earlier call'}"), 201);
+    step_ok(
+        w, "contact before the warning", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id,
+        J("{'at':'2026-03-08','channel':'phone','direction':'inbound','summary':'Earlier call'}"),
+        201);
     step_refused(w, "report with only an earlier contact", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body(DECLINE_PHONE, 6, NULL), 422, "no-contact-since-warning");
     /* the allowed paths: severe (R3's own reason), or a contact since */
-    step_ok(w, "contact since the warning", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id,
-            J("{'at':'2026-03-10','channel':'letter','direction':'inbound','summary':'Letter again'}"), 201);
-    out = step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id, report_body(DECLINE_PHONE, 6, NULL), 200);
+    step_ok(
+        w, "contact since the warning", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id,
+        J("{'at':'2026-03-10','channel':'letter','direction':'inbound','summary':'Letter again'}"),
+        201);
+    out = step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id,
+                  report_body(DECLINE_PHONE, 6, NULL), 200);
     ASSERT_STATUS(out, "reported");
 }
 END_TEST
@@ -963,12 +1019,13 @@ START_TEST(step_order_refusals)
     hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                                concern("CUST-020", "'excessive-contact'", NULL), 201);
     long long id = id_of(&out);
-    json_t *contact = J("{'at':'2026-03-02','channel':'email','direction':'inbound','summary':'s'}");
+    json_t *contact =
+        J("{'at':'2026-03-02','channel':'email','direction':'inbound','summary':'s'}");
     /* 404 first: someone who may not see it, or no such case */
-    step_refused(w, "contact by another staff member", "bob", STAFF, HAB_ROUTE_CONTACT_ADD, id, contact,
+    step_refused(w, "contact by another staff member", "bob", STAFF, HAB_ROUTE_CONTACT_ADD, id,
+                 contact, 404, "not-found");
+    step_refused(w, "contact on no case", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id + 100, contact,
                  404, "not-found");
-    step_refused(w, "contact on no case", "carol", CEM, HAB_ROUTE_CONTACT_ADD, id + 100, contact, 404,
-                 "not-found");
     step_refused(w, "warn by someone who cannot see it", "bob", STAFF, HAB_ROUTE_WARN, id,
                  warning_body("2026-03-02"), 404, "not-found");
     /* 403: sees it, wrong role */
@@ -978,13 +1035,14 @@ START_TEST(step_order_refusals)
     step_refused(w, "decide by the referrer", "alice", STAFF, HAB_ROUTE_DECIDE, id, approve_body(),
                  403, "forbidden");
     /* 409: right person, wrong state (R13) — before the body is looked at */
-    step_refused(w, "decide a referral", "chris", CE, HAB_ROUTE_DECIDE, id, J("{'nonsense':1}"), 409,
-                 "wrong-state");
+    step_refused(w, "decide a referral", "chris", CE, HAB_ROUTE_DECIDE, id, J("{'nonsense':1}"),
+                 409, "wrong-state");
     step_refused(w, "review a referral", "carol", CEM, HAB_ROUTE_REVIEW, id,
                  J("{'recommendation':'continue','report':'x','monitoring_officer':'molly'}"), 409,
                  "wrong-state");
     step_refused(w, "review decision on a referral", "chris", CE, HAB_ROUTE_REVIEW_DECIDE, id,
-                 J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'x'}"), 409, "wrong-state");
+                 J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'x'}"),
+                 409, "wrong-state");
     step_refused(w, "appeal on a referral", "carol", CEM, HAB_ROUTE_APPEAL, id,
                  J("{'received':'2026-03-02','grounds':'x'}"), 409, "wrong-state");
     /* 400 and 422 on the body */
@@ -994,24 +1052,26 @@ START_TEST(step_order_refusals)
                  J("{'on':'2026-03-02','method':'fax','text':'t'}"), 400, "invalid-field");
     step_refused(w, "warning without text", "carol", CEM, HAB_ROUTE_WARN, id,
                  J("{'on':'2026-03-02','method':'phone'}"), 422, "missing-field");
-    step_refused(w, "contact in the future", "alice", STAFF, HAB_ROUTE_CONTACT_ADD, id,
-                 J("{'at':'2026-03-02T10:00:01Z','channel':'email','direction':'inbound','summary':'s'}"),
-                 400, "invalid-field");
+    step_refused(
+        w, "contact in the future", "alice", STAFF, HAB_ROUTE_CONTACT_ADD, id,
+        J("{'at':'2026-03-02T10:00:01Z','channel':'email','direction':'inbound','summary':'s'}"),
+        400, "invalid-field");
     step_refused(w, "contact of an unknown kind", "alice", STAFF, HAB_ROUTE_CONTACT_ADD, id,
                  J("{'at':'2026-03-02','channel':'pigeon','direction':'inbound','summary':'s'}"),
                  400, "invalid-field");
     /* the close: a reason is required */
     step_refused(w, "close without a reason", "carol", CEM, HAB_ROUTE_CLOSE, id, J("{}"), 422,
                  "missing-field");
-    out = step_ok(w, "close", "carol", CEM, HAB_ROUTE_CLOSE, id, J("{'reason':'Resolved by phone'}"), 200);
+    out = step_ok(w, "close", "carol", CEM, HAB_ROUTE_CLOSE, id,
+                  J("{'reason':'Resolved by phone'}"), 200);
     ASSERT_STATUS(out, "closed");
     hab_case_t *c = load(w, id, w->today);
     ck_assert_str_eq(c->status, "closed");
     ck_assert_str_eq(c->end_reason, "Resolved by phone");
-    step_refused(w, "contact on a closed case", "alice", STAFF, HAB_ROUTE_CONTACT_ADD, id, contact, 409,
-                 "wrong-state");
-    step_refused(w, "warn a closed case", "carol", CEM, HAB_ROUTE_WARN, id, warning_body("2026-03-02"),
+    step_refused(w, "contact on a closed case", "alice", STAFF, HAB_ROUTE_CONTACT_ADD, id, contact,
                  409, "wrong-state");
+    step_refused(w, "warn a closed case", "carol", CEM, HAB_ROUTE_WARN, id,
+                 warning_body("2026-03-02"), 409, "wrong-state");
     step_refused(w, "report on a closed case", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body(DECLINE_PHONE, 6, NULL), 409, "wrong-state");
     audit_sound(w);
@@ -1030,7 +1090,8 @@ START_TEST(report_refusals)
     step_refused(w, "R3 severe without reason", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body(DECLINE_PHONE, 6, ",'severe':true"), 422, "warning-required");
     step_refused(w, "R3 reason without severe", "carol", CEM, HAB_ROUTE_REPORT, id,
-                 report_body(DECLINE_PHONE, 6, ",'severe_reason':'Threats'"), 422, "warning-required");
+                 report_body(DECLINE_PHONE, 6, ",'severe_reason':'Threats'"), 422,
+                 "warning-required");
     /* R7 */
     step_refused(w, "R7 every channel declined", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body("[{'type':'decline-channels','channels':['phone','letter','email',"
@@ -1039,15 +1100,18 @@ START_TEST(report_refusals)
     step_refused(w, "R7 suspension without legal advice", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body("[{'type':'suspend-contact','until':'2026-04-01'}]", 6,
                              ",'severe':true,'severe_reason':'Threats'"), 422, "no-open-channel");
-    step_refused(w, "R7 suspension beyond the period", "carol", CEM, HAB_ROUTE_REPORT, id,
-                 report_body("[{'type':'suspend-contact','legal_advice':'Counsel','until':'2026-09-02'}]",
-                             6, ",'severe':true,'severe_reason':'Threats'"), 422, "no-open-channel");
+    step_refused(
+        w, "R7 suspension beyond the period", "carol", CEM, HAB_ROUTE_REPORT, id,
+        report_body("[{'type':'suspend-contact','legal_advice':'Counsel','until':'2026-09-02'}]", 6,
+                    ",'severe':true,'severe_reason':'Threats'"),
+        422, "no-open-channel");
     /* the proposal itself */
     step_refused(w, "no restrictions", "carol", CEM, HAB_ROUTE_REPORT, id,
-                 report_body("[]", 6, ",'severe':true,'severe_reason':'Threats'"), 422, "missing-field");
+                 report_body("[]", 6, ",'severe':true,'severe_reason':'Threats'"), 422,
+                 "missing-field");
     step_refused(w, "unknown restriction", "carol", CEM, HAB_ROUTE_REPORT, id,
-                 report_body("[{'type':'ban'}]", 6, ",'severe':true,'severe_reason':'Threats'"), 400,
-                 "invalid-field");
+                 report_body("[{'type':'ban'}]", 6, ",'severe':true,'severe_reason':'Threats'"),
+                 400, "invalid-field");
     step_refused(w, "restriction with unknown field", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body("[{'type':'written-only','note':'x'}]", 6,
                              ",'severe':true,'severe_reason':'Threats'"), 400, "unknown-field");
@@ -1058,19 +1122,23 @@ START_TEST(report_refusals)
                  report_body(DECLINE_PHONE, 0, ",'severe':true,'severe_reason':'Threats'"), 400,
                  "invalid-field");
     /* R14: a suspension is temporary, at most 3 months */
-    step_refused(w, "R14 suspension of six months", "carol", CEM, HAB_ROUTE_REPORT, id,
-                 report_body("[{'type':'suspend-contact','legal_advice':'Counsel','until':'2026-09-01'}]",
-                             6, ",'severe':true,'severe_reason':'Threats'"), 422, "suspension-too-long");
+    step_refused(
+        w, "R14 suspension of six months", "carol", CEM, HAB_ROUTE_REPORT, id,
+        report_body("[{'type':'suspend-contact','legal_advice':'Counsel','until':'2026-09-01'}]", 6,
+                    ",'severe':true,'severe_reason':'Threats'"),
+        422, "suspension-too-long");
     /* a valid suspension and severe action without notice are accepted */
-    out = step_ok(w, "report without notice", "carol", CEM, HAB_ROUTE_REPORT, id,
-                  report_body("[{'type':'suspend-contact','legal_advice':'Counsel','until':'2026-06-02'}]",
-                              6, ",'severe':true,'severe_reason':'Threatened staff'"), 200);
+    out = step_ok(
+        w, "report without notice", "carol", CEM, HAB_ROUTE_REPORT, id,
+        report_body("[{'type':'suspend-contact','legal_advice':'Counsel','until':'2026-06-02'}]", 6,
+                    ",'severe':true,'severe_reason':'Threatened staff'"),
+        200);
     ASSERT_STATUS(out, "reported");
     hab_case_t *c = load(w, id, w->today);
     ck_assert_int_eq(c->action_without_notice, 1);
     ck_assert(json_is_true(json_object_get(c->report, "severe")));
-    step_refused(w, "report twice", "carol", CEM, HAB_ROUTE_REPORT, id, report_body(DECLINE_PHONE, 6, NULL),
-                 409, "wrong-state");
+    step_refused(w, "report twice", "carol", CEM, HAB_ROUTE_REPORT, id,
+                 report_body(DECLINE_PHONE, 6, NULL), 409, "wrong-state");
     audit_sound(w);
 }
 END_TEST
@@ -1080,7 +1148,8 @@ START_TEST(report_safeguarding_r10)
     world_t *w = new_world("2026-03-02");
     hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                                concern("CUST-040", "'excessive-contact'",
-                                       ",'vulnerable':true,'vulnerability':'Hearing impairment'"), 201);
+                                       ",'vulnerable':true,'vulnerability':'Hearing impairment'"),
+                               201);
     long long id = id_of(&out);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id, warning_body("2026-03-02"), 200);
     contact_since_warning(w, id);
@@ -1089,13 +1158,15 @@ START_TEST(report_safeguarding_r10)
     step_refused(w, "R10 considered, no adjustments", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body(DECLINE_PHONE, 6, ",'safeguarding':{'considered':true}"), 422,
                  "safeguarding-required");
-    step_refused(w, "R10 adjustments, not considered", "carol", CEM, HAB_ROUTE_REPORT, id,
-                 report_body(DECLINE_PHONE, 6, ",'safeguarding':{'considered':false,'adjustments':'x'}"),
-                 422, "safeguarding-required");
-    step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id,
-            report_body(DECLINE_PHONE, 6,
-                        ",'safeguarding':{'considered':true,'adjustments':'Letters in large print'}"),
-            200);
+    step_refused(
+        w, "R10 adjustments, not considered", "carol", CEM, HAB_ROUTE_REPORT, id,
+        report_body(DECLINE_PHONE, 6, ",'safeguarding':{'considered':false,'adjustments':'x'}"),
+        422, "safeguarding-required");
+    step_ok(
+        w, "report", "carol", CEM, HAB_ROUTE_REPORT, id,
+        report_body(DECLINE_PHONE, 6,
+                    ",'safeguarding':{'considered':true,'adjustments':'Letters in large print'}"),
+        200);
     /* special-category data: the referrer never sees it */
     hab_result_t seen;
     ck_assert_ptr_null(run(w, "alice", STAFF, HAB_ROUTE_CASE_READ, id, NULL, NULL, NULL, &seen));
@@ -1145,17 +1216,20 @@ START_TEST(violence_interim_and_report_r8)
     step_refused(w, "R8 phone declined only", "carol", CEM, HAB_ROUTE_REPORT, id,
                  report_body("[{'type':'decline-channels','channels':['phone']}]", 6, police), 422,
                  "violence-requires-written-only");
-    hab_err_t *e = step_refused(w, "R8 no police reference", "carol", CEM, HAB_ROUTE_REPORT, id,
-                                report_body("[{'type':'written-only'}]", 6, ",'asb_unit_consulted':true"),
-                                422, "violence-requires-written-only");
+    hab_err_t *e =
+        step_refused(w, "R8 no police reference", "carol", CEM, HAB_ROUTE_REPORT, id,
+                     report_body("[{'type':'written-only'}]", 6, ",'asb_unit_consulted':true"), 422,
+                     "violence-requires-written-only");
     ck_assert_str_eq(e->field, "police_reference");
     e = step_refused(w, "R8 ASB unit not consulted", "carol", CEM, HAB_ROUTE_REPORT, id,
                      report_body("[{'type':'written-only'}]", 6,
                                  ",'police_reference':'CAD 1234/26','asb_unit_consulted':false"),
                      422, "violence-requires-written-only");
     ck_assert_str_eq(e->field, "asb_unit_consulted");
-    step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, id,
-            report_body("[{'type':'decline-channels','channels':['phone','in-person']}]", 6, police), 200);
+    step_ok(
+        w, "report", "carol", CEM, HAB_ROUTE_REPORT, id,
+        report_body("[{'type':'decline-channels','channels':['phone','in-person']}]", 6, police),
+        200);
     /* the interim restriction stays until the decision, which replaces it */
     c = load(w, id, w->today);
     ck_assert_int_eq(c->interim, 1);
@@ -1207,8 +1281,8 @@ START_TEST(interim_limited_written_told_r15)
                  J("{'reason':'x'}"), 403, "forbidden");
     step_refused(w, "lift by the chief executive", "chris", CE, HAB_ROUTE_INTERIM_LIFT, lifted,
                  J("{'reason':'x'}"), 403, "forbidden");
-    step_refused(w, "lift without a reason", "carol", CEM, HAB_ROUTE_INTERIM_LIFT, lifted, J("{}"), 422,
-                 "missing-field");
+    step_refused(w, "lift without a reason", "carol", CEM, HAB_ROUTE_INTERIM_LIFT, lifted, J("{}"),
+                 422, "missing-field");
     out = step_ok(w, "lift", "carol", CEM, HAB_ROUTE_INTERIM_LIFT, lifted,
                   J("{'reason':'The account was mistaken.'}"), 200);
     ASSERT_STATUS(out, "referred");
@@ -1227,8 +1301,8 @@ START_TEST(interim_limited_written_told_r15)
     const char *police = ",'police_reference':'CAD 1234/26','asb_unit_consulted':true";
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, kept, warning_body("2026-03-12"), 200);
     contact_since_warning(w, kept);
-    step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, kept, report_body("[{'type':'written-only'}]", 6, police),
-            200);
+    step_ok(w, "report", "carol", CEM, HAB_ROUTE_REPORT, kept,
+            report_body("[{'type':'written-only'}]", 6, police), 200);
     ck_assert_int_eq(load(w, kept, "2026-06-01")->interim, 1);
     /* one reported after it lapsed stays lapsed */
     set_day(w, "2026-04-10");
@@ -1237,8 +1311,8 @@ START_TEST(interim_limited_written_told_r15)
     step_ok(w, "report late", "carol", CEM, HAB_ROUTE_REPORT, quiet,
             report_body("[{'type':'written-only'}]", 6, police), 200);
     ck_assert_int_eq(load(w, quiet, w->today)->interim, 0);
-    step_refused(w, "lift a lapsed one", "carol", CEM, HAB_ROUTE_INTERIM_LIFT, quiet, J("{'reason':'x'}"), 409,
-                 "wrong-state");
+    step_refused(w, "lift a lapsed one", "carol", CEM, HAB_ROUTE_INTERIM_LIFT, quiet,
+                 J("{'reason':'x'}"), 409, "wrong-state");
     r = rows(w, "SELECT lifted_reason FROM restrictions WHERE case_id = ? AND interim = 1", quiet);
     ck_assert_str_eq(hab_rows_text(r, 0, 0), "lapsed");
     audit_sound(w);
@@ -1250,8 +1324,8 @@ START_TEST(decide_refusals)
     world_t *w = new_world("2026-03-02");
     long long id = reported_case(w, "alice", STAFF, "CUST-060");
     step_refused(w, "R6 not justified", "chris", CE, HAB_ROUTE_DECIDE, id,
-                 J("{'outcome':'approve','justified':false,'proportionate':true,'reasons':'r'}"), 422,
-                 "not-justified");
+                 J("{'outcome':'approve','justified':false,'proportionate':true,'reasons':'r'}"),
+                 422, "not-justified");
     step_refused(w, "R6 not proportionate", "chris", CE, HAB_ROUTE_DECIDE, id,
                  J("{'outcome':'approve','justified':true,'reasons':'r'}"), 422, "not-justified");
     step_refused(w, "decision with an unknown outcome", "chris", CE, HAB_ROUTE_DECIDE, id,
@@ -1260,8 +1334,8 @@ START_TEST(decide_refusals)
                  J("{'outcome':'reject'}"), 422, "missing-field");
     /* R5: the chief executive raised this one */
     long long own = reported_case(w, "chris", CE, "CUST-061");
-    step_refused(w, "R5 the decider referred it", "chris", CE, HAB_ROUTE_DECIDE, own, approve_body(),
-                 422, "conflict-of-interest");
+    step_refused(w, "R5 the decider referred it", "chris", CE, HAB_ROUTE_DECIDE, own,
+                 approve_body(), 422, "conflict-of-interest");
     /* R5: the report's author holds the chief executive's role as well */
     hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                                concern("CUST-062", "'excessive-contact'", NULL), 201);
@@ -1283,7 +1357,8 @@ START_TEST(decide_refusals)
     ck_assert_int_eq(json_array_size(c->restrictions), 0);
     ck_assert(json_is_null(c->period));
     ck_assert_int_eq(count_of(w, "notifications"), 0);
-    step_refused(w, "decide twice", "chris", CE, HAB_ROUTE_DECIDE, id, approve_body(), 409, "wrong-state");
+    step_refused(w, "decide twice", "chris", CE, HAB_ROUTE_DECIDE, id, approve_body(), 409,
+                 "wrong-state");
     audit_sound(w);
 }
 END_TEST
@@ -1291,18 +1366,21 @@ END_TEST
 /* ---- letters escape what they are given ---- */
 
 #define HOSTILE "<script>alert(1)</script> \\u0022quoted\\u0022 O\\u0027Neil & co"
-#define HOSTILE_ESCAPED "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; O&#39;Neil &amp; co"
+#define HOSTILE_ESCAPED \
+    "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; O&#39;Neil &amp; co"
 
 START_TEST(letters_escape_hostile_text)
 {
     world_t *w = new_world("2026-03-02");
-    hab_result_t out = step_ok(
-        w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
-        J("{'person':{'name':'Eve " HOSTILE "','reference':'REF " HOSTILE "','address':'" HOSTILE "'},"
-          "'department':'Housing','summary':'" HOSTILE "','measures_taken':'" HOSTILE "',"
-          "'complaints_procedure':'exhausted','criteria':['vexatious'],"
-          "'representative':{'name':'Rep " HOSTILE "'},"
-          "'copy_to':[{'name':'MP " HOSTILE "','role':'" HOSTILE "'}]}"), 201);
+    hab_result_t out =
+        step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
+                J("{'person':{'name':'Eve " HOSTILE "','reference':'REF " HOSTILE
+                  "','address':'" HOSTILE "'},"
+                  "'department':'Housing','summary':'" HOSTILE "','measures_taken':'" HOSTILE "',"
+                  "'complaints_procedure':'exhausted','criteria':['vexatious'],"
+                  "'representative':{'name':'Rep " HOSTILE "'},"
+                  "'copy_to':[{'name':'MP " HOSTILE "','role':'" HOSTILE "'}]}"),
+                201);
     long long id = id_of(&out);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id,
             J("{'on':'2026-03-02','method':'email','text':'Warning " HOSTILE "'}"), 200);
@@ -1320,14 +1398,16 @@ START_TEST(letters_escape_hostile_text)
         const char *body = hab_rows_text(r, i, 1);
         ck_assert_msg(!contains(body, "<script"), "%s letter carries raw markup: %s",
                       hab_rows_text(r, i, 0), body);
-        ck_assert_msg(!contains(body, "\"quoted\""), "%s letter: raw quotes", hab_rows_text(r, i, 0));
-        ck_assert_msg(!contains(body, "O'Neil"), "%s letter: raw apostrophe", hab_rows_text(r, i, 0));
+        ck_assert_msg(!contains(body, "\"quoted\""), "%s letter: raw quotes",
+                      hab_rows_text(r, i, 0));
+        ck_assert_msg(!contains(body, "O'Neil"), "%s letter: raw apostrophe",
+                      hab_rows_text(r, i, 0));
         ck_assert_msg(contains(body, "Eve " HOSTILE_ESCAPED), "%s letter: name not escaped: %s",
                       hab_rows_text(r, i, 0), body);
         ck_assert_msg(contains(body, "MP " HOSTILE_ESCAPED), "%s letter: copy not escaped",
                       hab_rows_text(r, i, 0));
-        ck_assert_msg(contains(body, "Rep " HOSTILE_ESCAPED), "%s letter: representative not escaped",
-                      hab_rows_text(r, i, 0));
+        ck_assert_msg(contains(body, "Rep " HOSTILE_ESCAPED),
+                      "%s letter: representative not escaped", hab_rows_text(r, i, 0));
     }
     const char *warning = hab_rows_text(r, 0, 1), *decision = hab_rows_text(r, 1, 1);
     ck_assert_msg(contains(warning, "Warning " HOSTILE_ESCAPED), "%s", warning);
@@ -1359,10 +1439,13 @@ START_TEST(bug_review_decision_by_the_chief_executive_who_approved)
     long long id = active_case(w, "alice", STAFF, "CUST-900");
     set_day(w, "2026-09-01");
     step_ok(w, "review", "carol", CEM, HAB_ROUTE_REVIEW, id,
-            J("{'recommendation':'continue','report':'Still needed','monitoring_officer':'molly'}"), 200);
-    hab_result_t out = step_ok(w, "review decision by the approving chief executive", "chris", CE,
-                               HAB_ROUTE_REVIEW_DECIDE, id,
-                               J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'Still needed'}"), 200);
+            J("{'recommendation':'continue','report':'Still needed','monitoring_officer':'molly'}"),
+            200);
+    hab_result_t out = step_ok(
+        w, "review decision by the approving chief executive", "chris", CE, HAB_ROUTE_REVIEW_DECIDE,
+        id,
+        J("{'outcome':'continue','justified':true,'proportionate':true,'reasons':'Still needed'}"),
+        200);
     ASSERT_STATUS(out, "active");
 }
 END_TEST
@@ -1375,7 +1458,8 @@ START_TEST(bug_approve_without_reasons_is_not_justified)
     world_t *w = new_world("2026-03-02");
     long long id = reported_case(w, "alice", STAFF, "CUST-901");
     step_refused(w, "approve without reasons", "chris", CE, HAB_ROUTE_DECIDE, id,
-                 J("{'outcome':'approve','justified':true,'proportionate':true}"), 422, "not-justified");
+                 J("{'outcome':'approve','justified':true,'proportionate':true}"), 422,
+                 "not-justified");
 }
 END_TEST
 
@@ -1385,10 +1469,12 @@ END_TEST
 START_TEST(bug_blank_measures_taken_is_missing_r2)
 {
     world_t *w = new_world("2026-03-02");
-    hab_err_t *e = step_refused(w, "R2 blank measures", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
-                                J("{'person':{'name':'Pat','reference':'CUST-902'},'department':'Housing',"
-                                  "'summary':'s','measures_taken':'   ','complaints_procedure':'exhausted',"
-                                  "'criteria':['vexatious']}"), 422, "missing-field");
+    hab_err_t *e =
+        step_refused(w, "R2 blank measures", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
+                     J("{'person':{'name':'Pat','reference':'CUST-902'},'department':'Housing',"
+                       "'summary':'s','measures_taken':'   ','complaints_procedure':'exhausted',"
+                       "'criteria':['vexatious']}"),
+                     422, "missing-field");
     ck_assert_str_eq(e->field, "measures_taken");
 }
 END_TEST
@@ -1399,8 +1485,8 @@ START_TEST(bug_blank_reasons_are_not_justified_r6)
     world_t *w = new_world("2026-03-02");
     long long id = reported_case(w, "alice", STAFF, "CUST-903");
     step_refused(w, "approve with blank reasons", "chris", CE, HAB_ROUTE_DECIDE, id,
-                 J("{'outcome':'approve','justified':true,'proportionate':true,'reasons':'  '}"), 422,
-                 "not-justified");
+                 J("{'outcome':'approve','justified':true,'proportionate':true,'reasons':'  '}"),
+                 422, "not-justified");
 }
 END_TEST
 
@@ -1411,8 +1497,8 @@ START_TEST(bug_blank_severe_reason_is_warning_required_r3)
     hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
                                concern("CUST-904", "'excessive-contact'", NULL), 201);
     step_refused(w, "report unwarned with a blank severe reason", "carol", CEM, HAB_ROUTE_REPORT,
-                 id_of(&out), report_body(DECLINE_PHONE, 6, ",'severe':true,'severe_reason':'   '"), 422,
-                 "warning-required");
+                 id_of(&out), report_body(DECLINE_PHONE, 6, ",'severe':true,'severe_reason':'   '"),
+                 422, "warning-required");
 }
 END_TEST
 
@@ -1423,9 +1509,11 @@ START_TEST(bug_blank_legal_advice_is_no_open_channel_r7)
                                concern("CUST-905", "'excessive-contact'", NULL), 201);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id_of(&out), warning_body(w->today), 200);
     contact_since_warning(w, id_of(&out));
-    step_refused(w, "suspension with blank legal advice", "carol", CEM, HAB_ROUTE_REPORT, id_of(&out),
-                 report_body("[{'type':'suspend-contact','legal_advice':'  ','until':'2026-04-01'}]", 6,
-                             NULL), 422, "no-open-channel");
+    step_refused(
+        w, "suspension with blank legal advice", "carol", CEM, HAB_ROUTE_REPORT, id_of(&out),
+        report_body("[{'type':'suspend-contact','legal_advice':'  ','until':'2026-04-01'}]", 6,
+                    NULL),
+        422, "no-open-channel");
 }
 END_TEST
 
@@ -1446,13 +1534,15 @@ END_TEST
 START_TEST(bug_blank_adjustments_are_safeguarding_required_r10)
 {
     world_t *w = new_world("2026-03-02");
-    hab_result_t out = step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
-                               concern("CUST-907", "'excessive-contact'", ",'vulnerable':true"), 201);
+    hab_result_t out =
+        step_ok(w, "raise", "alice", STAFF, HAB_ROUTE_CASE_CREATE, 0,
+                concern("CUST-907", "'excessive-contact'", ",'vulnerable':true"), 201);
     step_ok(w, "warn", "carol", CEM, HAB_ROUTE_WARN, id_of(&out), warning_body(w->today), 200);
     contact_since_warning(w, id_of(&out));
-    step_refused(w, "vulnerable, blank adjustments", "carol", CEM, HAB_ROUTE_REPORT, id_of(&out),
-                 report_body(DECLINE_PHONE, 6, ",'safeguarding':{'considered':true,'adjustments':' '}"),
-                 422, "safeguarding-required");
+    step_refused(
+        w, "vulnerable, blank adjustments", "carol", CEM, HAB_ROUTE_REPORT, id_of(&out),
+        report_body(DECLINE_PHONE, 6, ",'safeguarding':{'considered':true,'adjustments':' '}"), 422,
+        "safeguarding-required");
 }
 END_TEST
 

@@ -87,7 +87,8 @@ END_TEST
 
 START_TEST(r1_legal_action_excluded)
 {
-    ASSERT_REFUSED(hab_rule_r1_exclusions(test_pool, "legal-action"), 422, "excluded-other-process");
+    ASSERT_REFUSED(hab_rule_r1_exclusions(test_pool, "legal-action"), 422,
+                   "excluded-other-process");
 }
 END_TEST
 
@@ -140,7 +141,8 @@ END_TEST
 START_TEST(r2_both_given_allowed)
 {
     for (const char *const *stage = hab_complaints_stages; *stage; stage++)
-        ASSERT_ALLOWED(hab_rule_r2_last_resort(test_pool, "Single point of contact offered", *stage));
+        ASSERT_ALLOWED(
+            hab_rule_r2_last_resort(test_pool, "Single point of contact offered", *stage));
 }
 END_TEST
 
@@ -155,7 +157,8 @@ END_TEST
 
 START_TEST(r3_severe_with_reason_allowed)
 {
-    ASSERT_ALLOWED(hab_rule_r3_warning_first(test_pool, 0, 1, "Threatened an officer with a knife"));
+    ASSERT_ALLOWED(
+        hab_rule_r3_warning_first(test_pool, 0, 1, "Threatened an officer with a knife"));
 }
 END_TEST
 
@@ -170,7 +173,8 @@ START_TEST(r3_not_warned_not_severe_refused)
 {
     ASSERT_REFUSED(hab_rule_r3_warning_first(test_pool, 0, 0, NULL), 422, "warning-required");
     /* a reason without "severe": true is not enough */
-    ASSERT_REFUSED(hab_rule_r3_warning_first(test_pool, 0, 0, "very rude"), 422, "warning-required");
+    ASSERT_REFUSED(hab_rule_r3_warning_first(test_pool, 0, 0, "very rude"), 422,
+                   "warning-required");
 }
 END_TEST
 
@@ -273,12 +277,15 @@ START_TEST(refusals_name_their_rule)
     memset(&plan, 0, sizeof(plan));
     plan.suspended = 1;
     static const char *const active_only[] = {"active", NULL};
-    struct { hab_err_t *e; const char *rule; } cases[] = {
+    struct { hab_err_t *e; const char *rule;
+    } cases[] = {
         {hab_rule_r1_exclusions(test_pool, "foi-dpa"), "R1"},
         {hab_rule_r2_last_resort(test_pool, "", "exhausted"), "R2"},
         {hab_rule_r3_warning_first(test_pool, 0, 0, NULL), "R3"},
-        {hab_rule_r4_who_decides(test_pool, HAB_ROLE_MONITORING_OFFICER, 0, &acting, &deputising), "R4"},
-        {hab_rule_r5_not_own_case(test_pool, "alice", people("alice", NULL, NULL), "decider"), "R5"},
+        {hab_rule_r4_who_decides(test_pool, HAB_ROLE_MONITORING_OFFICER, 0, &acting, &deputising),
+         "R4"},
+        {hab_rule_r5_not_own_case(test_pool, "alice", people("alice", NULL, NULL), "decider"),
+         "R5"},
         {hab_rule_r6_justified(test_pool, 1, 0, "Because."), "R6"},
         {hab_rule_r7_open_channel(test_pool, &plan, NULL, NULL), "R7"},
         {hab_rule_r8_violence_report(test_pool, 1, NULL, 1), "R8"},
@@ -290,8 +297,8 @@ START_TEST(refusals_name_their_rule)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         ck_assert_ptr_nonnull(cases[i].e);
-        ck_assert_msg(cases[i].e->rule && !strcmp(cases[i].e->rule, cases[i].rule), "%s: %s", cases[i].rule,
-                      cases[i].e->rule ? cases[i].e->rule : "(none)");
+        ck_assert_msg(cases[i].e->rule && !strcmp(cases[i].e->rule, cases[i].rule), "%s: %s",
+                      cases[i].rule, cases[i].e->rule ? cases[i].e->rule : "(none)");
     }
     /* R11's incomplete letter is a bug (500), not a refusal */
     static const char *const parts[] = {"data-part=\"why\"", NULL};
@@ -346,7 +353,8 @@ END_TEST
 START_TEST(r7_no_restriction_leaves_everything_open)
 {
     hab_contact_plan_t plan = plan_ok("[]");
-    ck_assert_str_eq(open_of(&plan), "[\"phone\",\"letter\",\"email\",\"in-person\",\"fax\",\"online\"]");
+    ck_assert_str_eq(open_of(&plan),
+                     "[\"phone\",\"letter\",\"email\",\"in-person\",\"fax\",\"online\"]");
     ASSERT_ALLOWED(hab_rule_r7_open_channel(test_pool, &plan, "2026-01-01", "2026-06-30"));
 }
 END_TEST
@@ -368,7 +376,8 @@ START_TEST(r7_declining_five_leaves_the_sixth)
         const char *list = "";
         for (int i = 0; hab_channels[i]; i++)
             if (i != keep)
-                list = apr_pstrcat(test_pool, list, *list ? "," : "", "'", hab_channels[i], "'", NULL);
+                list =
+                    apr_pstrcat(test_pool, list, *list ? "," : "", "'", hab_channels[i], "'", NULL);
         hab_contact_plan_t plan = plan_ok(
             apr_psprintf(test_pool, "[{'type':'decline-channels','channels':[%s]}]", list));
         ASSERT_ALLOWED(hab_rule_r7_open_channel(test_pool, &plan, "2026-01-01", "2026-06-30"));
@@ -379,7 +388,8 @@ END_TEST
 
 START_TEST(r7_third_party_only_is_the_open_way)
 {
-    hab_contact_plan_t plan = plan_ok("[{'type':'third-party-only','third_party':'Citizens Advice'}]");
+    hab_contact_plan_t plan =
+        plan_ok("[{'type':'third-party-only','third_party':'Citizens Advice'}]");
     ck_assert_int_eq(plan.via_third_party, 1);
     for (int i = 0; i < 6; i++) ck_assert_int_eq(plan.open[i], 0);
     ck_assert_str_eq(open_of(&plan), "[\"third-party\"]");
@@ -435,10 +445,12 @@ END_TEST
 
 START_TEST(r7_suspend_valid_allowed)
 {
-    const char *untils[] = {"2026-01-01", "2026-03-15", "2026-06-30"}; /* first day, middle, last day */
+    const char *untils[] = {"2026-01-01", "2026-03-15",
+                            "2026-06-30"}; /* first day, middle, last day */
     for (int i = 0; i < 3; i++) {
         hab_contact_plan_t plan = plan_ok(apr_psprintf(
-            test_pool, "[{'type':'suspend-contact','legal_advice':'Counsel','until':'%s'}]", untils[i]));
+            test_pool, "[{'type':'suspend-contact','legal_advice':'Counsel','until':'%s'}]",
+            untils[i]));
         ASSERT_ALLOWED(hab_rule_r7_open_channel(test_pool, &plan, "2026-01-01", "2026-06-30"));
         ck_assert_str_eq(plan.suspend_until, untils[i]);
         ck_assert_str_eq(plan.legal_advice, "Counsel");
@@ -499,8 +511,8 @@ static void plan_refused(const char *restrictions, int status, const char *code,
                   status, e->message);
     ck_assert_msg(!strcmp(e->code, code), "%s: code %s, expected %s", restrictions, e->code, code);
     if (field)
-        ck_assert_msg(e->field && !strcmp(e->field, field), "%s: field %s, expected %s", restrictions,
-                      e->field ? e->field : "(none)", field);
+        ck_assert_msg(e->field && !strcmp(e->field, field), "%s: field %s, expected %s",
+                      restrictions, e->field ? e->field : "(none)", field);
 }
 
 START_TEST(restriction_unknown_type)
@@ -532,8 +544,8 @@ END_TEST
 
 START_TEST(restriction_channels_unknown_value)
 {
-    plan_refused("[{'type':'decline-channels','channels':['phone','pigeon']}]", 400, "invalid-field",
-                 NULL);
+    plan_refused("[{'type':'decline-channels','channels':['phone','pigeon']}]", 400,
+                 "invalid-field", NULL);
     /* a contact kind that is not a restriction channel */
     plan_refused("[{'type':'decline-channels','channels':['visit']}]", 400, "invalid-field", NULL);
     plan_refused("[{'type':'decline-channels','channels':[1]}]", 400, "invalid-field", NULL);
@@ -613,12 +625,16 @@ END_TEST
 START_TEST(r8_decline_phone_only_refused)
 {
     hab_contact_plan_t plan = plan_ok("[{'type':'decline-channels','channels':['phone']}]");
-    ASSERT_REFUSED(hab_rule_r8_violence(test_pool, 1, &plan), 422, "violence-requires-written-only");
+    ASSERT_REFUSED(hab_rule_r8_violence(test_pool, 1, &plan), 422,
+                   "violence-requires-written-only");
     /* in person alone closed is not enough either */
     plan = plan_ok("[{'type':'building-ban','buildings':['all']}]");
-    ASSERT_REFUSED(hab_rule_r8_violence(test_pool, 1, &plan), 422, "violence-requires-written-only");
-    plan = plan_ok("[{'type':'behaviour-agreement','terms':'no shouting'},{'type':'referral-warning'}]");
-    ASSERT_REFUSED(hab_rule_r8_violence(test_pool, 1, &plan), 422, "violence-requires-written-only");
+    ASSERT_REFUSED(hab_rule_r8_violence(test_pool, 1, &plan), 422,
+                   "violence-requires-written-only");
+    plan = plan_ok(
+        "[{'type':'behaviour-agreement','terms':'no shouting'},{'type':'referral-warning'}]");
+    ASSERT_REFUSED(hab_rule_r8_violence(test_pool, 1, &plan), 422,
+                   "violence-requires-written-only");
 }
 END_TEST
 
@@ -629,7 +645,8 @@ START_TEST(r8_written_only_or_stricter_allowed)
         "[{'type':'third-party-only','third_party':'Solicitor'}]",
         "[{'type':'suspend-contact','legal_advice':'Counsel','until':'2026-03-01'}]",
         "[{'type':'decline-channels','channels':['phone','in-person']}]",
-        "[{'type':'decline-channels','channels':['phone']},{'type':'building-ban','buildings':['all']}]",
+        "[{'type':'decline-channels','channels':['phone']},{'type':'building-ban','buildings':['"
+        "all']}]",
     };
     for (size_t i = 0; i < sizeof(stricter) / sizeof(stricter[0]); i++) {
         hab_contact_plan_t plan = plan_ok(stricter[i]);
@@ -681,8 +698,8 @@ static void period_is(const char *start, int months, const char *want_end, const
 {
     const char *end = NULL, *review = NULL;
     hab_rule_r9_period(test_pool, start, months, &end, &review);
-    ck_assert_msg(end && !strcmp(end, want_end), "%s + %d months: end %s, expected %s", start, months,
-                  end, want_end);
+    ck_assert_msg(end && !strcmp(end, want_end), "%s + %d months: end %s, expected %s", start,
+                  months, end, want_end);
     ck_assert_msg(review && !strcmp(review, want_review), "%s + %d months: review %s, expected %s",
                   start, months, review, want_review);
 }
@@ -764,7 +781,8 @@ END_TEST
 
 START_TEST(r10_allowed)
 {
-    ASSERT_ALLOWED(hab_rule_r10_safeguarding(test_pool, 1, 1, "Large print letters; named contact"));
+    ASSERT_ALLOWED(
+        hab_rule_r10_safeguarding(test_pool, 1, 1, "Large print letters; named contact"));
     ASSERT_ALLOWED(hab_rule_r10_safeguarding(test_pool, 0, 0, NULL));
 }
 END_TEST
@@ -868,7 +886,9 @@ static void reminder_is(const char *today, const char *deadline, const char *wan
 {
     const char *got = hab_rule_r16_reminder(test_pool, today, "2027-06-30", deadline);
     if (!want) ck_assert_msg(!got, "%s: no reminder expected, got %s", today, got);
-    else ck_assert_msg(got && !strcmp(got, want), "%s: want %s, got %s", today, want, got ? got : "none");
+    else
+        ck_assert_msg(got && !strcmp(got, want), "%s: want %s, got %s", today, want,
+                      got ? got : "none");
 }
 
 START_TEST(r16_reminders_fall_in_their_windows)
@@ -878,7 +898,8 @@ START_TEST(r16_reminders_fall_in_their_windows)
     reminder_is("2027-05-31", deadline, "review-due-in-30-days");
     reminder_is("2027-06-29", deadline, "review-due-in-30-days");
     reminder_is("2027-06-30", deadline, "review-due-today");
-    reminder_is("2027-07-20", deadline, "review-due-today");  /* notify missed the due date: still told */
+    reminder_is("2027-07-20", deadline,
+                "review-due-today"); /* notify missed the due date: still told */
     reminder_is("2027-07-21", deadline, "review-grace-ending"); /* 7 days before the grace ends */
     reminder_is("2027-07-28", deadline, "review-grace-ending"); /* the grace's last day */
     reminder_is("2027-07-29", deadline, NULL);              /* ended (R16): nothing to remind */
@@ -887,7 +908,8 @@ END_TEST
 
 START_TEST(r16_reminders_with_a_short_or_no_grace)
 {
-    reminder_is("2027-06-30", "2027-06-30", "review-due-today"); /* grace 0: the due date is the last */
+    reminder_is("2027-06-30", "2027-06-30",
+                "review-due-today"); /* grace 0: the due date is the last */
     reminder_is("2027-07-01", "2027-06-30", NULL);
     reminder_is("2027-06-30", "2027-07-03", "review-due-today"); /* grace 3: the due date first */
     reminder_is("2027-07-01", "2027-07-03", "review-grace-ending");
@@ -910,8 +932,10 @@ END_TEST
 
 START_TEST(r15_a_report_after_it_lapsed_does_not_revive_it)
 {
-    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-03-30"), "2026-03-30");
-    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-06-01"), "2026-03-30");
+    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-03-30"),
+                     "2026-03-30");
+    ck_assert_str_eq(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-06-01"),
+                     "2026-03-30");
 }
 END_TEST
 
@@ -919,8 +943,10 @@ START_TEST(r15_a_report_in_time_keeps_it_until_the_decision)
 {
     ck_assert_ptr_null(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-03-01"));
     ck_assert_ptr_null(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-03-11"));
-    ck_assert_ptr_null(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-03-29")); /* its last day */
-    ck_assert_ptr_null(hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-02-20")); /* reported before */
+    ck_assert_ptr_null(
+        hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-03-29")); /* its last day */
+    ck_assert_ptr_null(
+        hab_rule_r15_interim_end(test_pool, "2026-03-01", 28, "2026-02-20")); /* reported before */
 }
 END_TEST
 
@@ -945,21 +971,26 @@ START_TEST(r15_interim_letter_is_complete)
     f.interim_until = "2026-03-29";
     hab_letter_t *l = hab_letter_interim(test_pool, &c, &f);
     ck_assert_str_eq(l->kind, "interim");
-    ASSERT_ALLOWED(hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts_interim));
+    ASSERT_ALLOWED(
+        hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts_interim));
     ck_assert_msg(strstr(l->body, "29 March 2026") != NULL, "until: %s", l->body);
-    ck_assert_msg(strstr(l->body, "letter, email, fax and online") != NULL, "ways to write: %s", l->body);
+    ck_assert_msg(strstr(l->body, "letter, email, fax and online") != NULL, "ways to write: %s",
+                  l->body);
     ck_assert_msg(strstr(l->body, "Pat &lt;Example&gt;") != NULL, "escaped: %s", l->body);
     ck_assert_int_eq(json_array_size(l->copied_to), 2);
     /* the decision's parts are not an interim letter's: R11 refuses a letter missing one */
-    ASSERT_REFUSED(hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts), 500, "internal");
+    ASSERT_REFUSED(hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts), 500,
+                   "internal");
     f.interim_until = NULL; /* a report made: until the decision */
     l = hab_letter_interim(test_pool, &c, &f);
-    ASSERT_ALLOWED(hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts_interim));
+    ASSERT_ALLOWED(
+        hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts_interim));
     ck_assert_msg(strstr(l->body, "until the chief executive decides") != NULL, "%s", l->body);
     f.lift_reason = "The officer's account was <mistaken>.";
     l = hab_letter_interim_lifted(test_pool, &c, &f);
     ck_assert_str_eq(l->kind, "interim-lifted");
-    ASSERT_ALLOWED(hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts_interim_lifted));
+    ASSERT_ALLOWED(
+        hab_rule_r11_letter_complete(test_pool, l->body, hab_letter_required_parts_interim_lifted));
     ck_assert_msg(strstr(l->body, "&lt;mistaken&gt;") != NULL, "%s", l->body);
 }
 END_TEST

@@ -25,7 +25,8 @@ START_TEST(schema_is_current_after_migrate_and_idempotent)
     ck_assert_ptr_null(hab_schema_migrate(s, test_pool, "2026-01-02T00:00:00Z", &from, &to));
     ck_assert_int_eq(from, to);
     hab_rows_t *rows;
-    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT count(*) FROM schema_migrations", ""));
+    ck_assert_ptr_null(
+        hab_store_q(s, test_pool, &rows, "SELECT count(*) FROM schema_migrations", ""));
     /* one row per migration (numbers may have a gap while branches merge) */
     ck_assert_int_eq(hab_rows_int(rows, 0, 0), hab_migration_count);
 }
@@ -49,8 +50,8 @@ START_TEST(store_binds_and_returns_text)
 {
     hab_store_t *s = unit_fresh_store(test_pool);
     hab_rows_t *rows;
-    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT ?, ?, ?, ?", "tiIb", "O'Brien; DROP",
-                                   42LL, 0LL, 1));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT ?, ?, ?, ?", "tiIb",
+                                   "O'Brien; DROP", 42LL, 0LL, 1));
     ck_assert_int_eq(rows->nrows, 1);
     ck_assert_str_eq(hab_rows_text(rows, 0, 0), "O'Brien; DROP");
     ck_assert_int_eq(hab_rows_int(rows, 0, 1), 42);
@@ -67,8 +68,9 @@ END_TEST
 START_TEST(foreign_keys_are_on)
 {
     hab_store_t *s = unit_fresh_store(test_pool);
-    hab_err_t *e = hab_store_q(s, test_pool, NULL,
-                               "INSERT INTO case_criteria(case_id, criterion) VALUES (999, 'swearing')", "");
+    hab_err_t *e =
+        hab_store_q(s, test_pool, NULL,
+                    "INSERT INTO case_criteria(case_id, criterion) VALUES (999, 'swearing')", "");
     ck_assert_ptr_nonnull(e);
 }
 END_TEST
@@ -76,7 +78,8 @@ END_TEST
 START_TEST(missing_file_is_not_created)
 {
     hab_store_t *s = NULL;
-    hab_err_t *e = hab_store_open(test_pool, "sqlite3", "/tmp/habitual-unit-does-not-exist.db", 0, &s);
+    hab_err_t *e =
+        hab_store_open(test_pool, "sqlite3", "/tmp/habitual-unit-does-not-exist.db", 0, &s);
     ck_assert_ptr_nonnull(e);
     ck_assert(access("/tmp/habitual-unit-does-not-exist.db", F_OK) != 0);
     e = hab_store_open(test_pool, "nosuch", "x", 0, &s);
@@ -121,7 +124,9 @@ START_TEST(chain_appends_and_verifies)
     ck_assert(v.ok);
     ck_assert_int_eq(v.entries, 5);
     hab_rows_t *rows;
-    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT hash, prev_hash FROM access_log WHERE seq IN (4,5) ORDER BY seq", ""));
+    ck_assert_ptr_null(
+        hab_store_q(s, test_pool, &rows,
+                    "SELECT hash, prev_hash FROM access_log WHERE seq IN (4,5) ORDER BY seq", ""));
     ck_assert_str_eq(v.head, hab_rows_text(rows, 1, 0));
     ck_assert_str_eq(hab_rows_text(rows, 1, 1), hab_rows_text(rows, 0, 0));
 }
@@ -134,8 +139,9 @@ START_TEST(encoding_is_the_documented_one)
     e.prev_hash = HAB_AUDIT_GENESIS;
     apr_size_t len;
     const char *enc = hab_audit_encode(test_pool, &e, &len);
-    ck_assert_str_eq(enc, "habitual-audit-v1\n1:1\n20:2026-11-29T10:00:00Z\n5:carol\n9:staff,cem\n-\n"
-                          "9:case.read\n-\n7:refused\n3:404\n3:abc\n9:127.0.0.1\n64:" HAB_AUDIT_GENESIS "\n");
+    ck_assert_str_eq(
+        enc, "habitual-audit-v1\n1:1\n20:2026-11-29T10:00:00Z\n5:carol\n9:staff,cem\n-\n"
+             "9:case.read\n-\n7:refused\n3:404\n3:abc\n9:127.0.0.1\n64:" HAB_AUDIT_GENESIS "\n");
 }
 END_TEST
 
@@ -153,9 +159,10 @@ START_TEST(encoding_v2_only_with_case_ids)
     e.case_ids = "3,7,12";
     apr_size_t len;
     const char *enc = hab_audit_encode(test_pool, &e, &len);
-    ck_assert_str_eq(enc, "habitual-audit-v2\n1:2\n20:2026-11-29T10:00:00Z\n5:carol\n9:staff,cem\n-\n"
-                          "10:cases.list\n-\n7:allowed\n3:200\n3:abc\n9:127.0.0.1\n64:" HAB_AUDIT_GENESIS
-                          "\n6:3,7,12\n");
+    ck_assert_str_eq(enc,
+                     "habitual-audit-v2\n1:2\n20:2026-11-29T10:00:00Z\n5:carol\n9:staff,cem\n-\n"
+                     "10:cases.list\n-\n7:allowed\n3:200\n3:abc\n9:127.0.0.1\n64:" HAB_AUDIT_GENESIS
+                     "\n6:3,7,12\n");
     ck_assert_str_ne(hab_audit_compute_hash(test_pool, &e), v1);
     e.case_ids = NULL;
     ck_assert_str_eq(hab_audit_compute_hash(test_pool, &e), v1);
@@ -193,15 +200,18 @@ START_TEST(encoding_v3_only_with_a_rule)
     e.refused_rule = "R5";
     apr_size_t len;
     const char *enc = hab_audit_encode(test_pool, &e, &len);
-    ck_assert_str_eq(enc, "habitual-audit-v3\n1:3\n20:2026-11-29T10:00:00Z\n5:carol\n9:staff,cem\n-\n"
-                          "11:case.decide\n1:4\n7:refused\n3:422\n3:abc\n9:127.0.0.1\n64:" HAB_AUDIT_GENESIS
-                          "\n-\n2:R5\n");
+    ck_assert_str_eq(
+        enc, "habitual-audit-v3\n1:3\n20:2026-11-29T10:00:00Z\n5:carol\n9:staff,cem\n-\n"
+             "11:case.decide\n1:4\n7:refused\n3:422\n3:abc\n9:127.0.0.1\n64:" HAB_AUDIT_GENESIS
+             "\n-\n2:R5\n");
     ck_assert_str_ne(hab_audit_compute_hash(test_pool, &e), v1);
     e.refused_rule = NULL;
     ck_assert_str_eq(hab_audit_compute_hash(test_pool, &e), v1);
-    ck_assert(hab_audit_rule_valid("R1") && hab_audit_rule_valid("R19") && hab_audit_rule_valid("R10"));
-    ck_assert(!hab_audit_rule_valid("R0") && !hab_audit_rule_valid("R20") && !hab_audit_rule_valid("R")
-              && !hab_audit_rule_valid("r5") && !hab_audit_rule_valid("R05") && !hab_audit_rule_valid(NULL));
+    ck_assert(hab_audit_rule_valid("R1") && hab_audit_rule_valid("R19") &&
+              hab_audit_rule_valid("R10"));
+    ck_assert(!hab_audit_rule_valid("R0") && !hab_audit_rule_valid("R20") &&
+              !hab_audit_rule_valid("R") && !hab_audit_rule_valid("r5") &&
+              !hab_audit_rule_valid("R05") && !hab_audit_rule_valid(NULL));
 }
 END_TEST
 
@@ -237,10 +247,13 @@ START_TEST(mixed_v1_and_v3_entries_verify)
     ck_assert_ptr_nonnull(hab_audit_append(s, test_pool, &bad));
     s->ops->rollback(s);
     ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "DROP TRIGGER access_log_no_update", ""));
-    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET refused_rule = 'R4' WHERE seq = 2", ""));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                   "UPDATE access_log SET refused_rule = 'R4' WHERE seq = 2", ""));
     expect_bad_at(s, 2);
-    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET refused_rule = NULL WHERE seq = 2", ""));
-    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET refused_rule = 'R6' WHERE seq = 4", ""));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                   "UPDATE access_log SET refused_rule = NULL WHERE seq = 2", ""));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                   "UPDATE access_log SET refused_rule = 'R6' WHERE seq = 4", ""));
     expect_bad_at(s, 4);
 }
 END_TEST
@@ -283,7 +296,8 @@ START_TEST(case_ids_are_indexed_and_chained)
     ck_assert_ptr_nonnull(hab_audit_append(s, test_pool, &e));
     s->ops->rollback(s);
     ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "DROP TRIGGER access_log_no_update", ""));
-    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET case_ids = '5' WHERE seq = 2", ""));
+    ck_assert_ptr_null(
+        hab_store_q(s, test_pool, NULL, "UPDATE access_log SET case_ids = '5' WHERE seq = 2", ""));
     expect_bad_at(s, 2);
 }
 END_TEST
@@ -304,8 +318,8 @@ static hab_store_t *tampered_store(const char *sql)
 {
     hab_store_t *s = unit_fresh_store(test_pool);
     for (int i = 0; i < 6; i++) append(s, i % 2 ? "carol" : "chris", i + 1, 200);
-    ck_assert_ptr_null(s->ops->exec_script(s, test_pool,
-                                           "DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete;"));
+    ck_assert_ptr_null(s->ops->exec_script(
+        s, test_pool, "DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete;"));
     ck_assert_ptr_null(s->ops->exec_script(s, test_pool, sql));
     return s;
 }
@@ -346,15 +360,18 @@ START_TEST(verify_in_batches_walks_every_batch)
     for (int i = 0; i < 20; i++) append(s, "carol", i + 1, 200);
     hab_audit_verdict_t whole, v;
     ck_assert_ptr_null(hab_audit_verify(s, test_pool, &whole));
-    static const int sizes[] = {1, 3, 5, 7, 19, 20, 21};   /* 5 and 20 divide 20: a last, empty read */
+    static const int sizes[] = {1,  3,  5, 7,
+                                19, 20, 21}; /* 5 and 20 divide 20: a last, empty read */
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         int size = sizes[i];
         ck_assert_ptr_null(hab_audit_verify_in_batches(s, test_pool, size, &v));
-        ck_assert_msg(v.ok && v.entries == 20, "batch size %d: ok %d, %lld entries", size, v.ok, v.entries);
+        ck_assert_msg(v.ok && v.entries == 20, "batch size %d: ok %d, %lld entries", size, v.ok,
+                      v.entries);
         ck_assert_str_eq(v.head, whole.head);
     }
-    ck_assert_ptr_null(s->ops->exec_script(s, test_pool, "DROP TRIGGER access_log_no_update;"
-                                                        "UPDATE access_log SET status=403 WHERE seq=17"));
+    ck_assert_ptr_null(s->ops->exec_script(s, test_pool,
+                                           "DROP TRIGGER access_log_no_update;"
+                                           "UPDATE access_log SET status=403 WHERE seq=17"));
     ck_assert_ptr_null(hab_audit_verify_in_batches(s, test_pool, 3, &v));
     ck_assert(!v.ok);
     ck_assert_int_eq(v.first_bad_seq, 17);
@@ -367,14 +384,17 @@ START_TEST(tamper_rehash_one_is_caught_by_the_next)
     /* Changing an entry and recomputing its own hash breaks the next link. */
     hab_store_t *s = tampered_store("UPDATE access_log SET user='mallory' WHERE seq=2");
     hab_rows_t *rows;
-    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows,
-                                   "SELECT seq, at, user, roles, acting_as, action, case_id, outcome, status,"
-                                   " request_id, client, prev_hash FROM access_log WHERE seq=2", ""));
+    ck_assert_ptr_null(
+        hab_store_q(s, test_pool, &rows,
+                    "SELECT seq, at, user, roles, acting_as, action, case_id, outcome, status,"
+                    " request_id, client, prev_hash FROM access_log WHERE seq=2",
+                    ""));
     hab_audit_entry_t e = entry("mallory", 2, 200);
     e.seq = 2;
     e.prev_hash = hab_rows_text(rows, 0, 11);
     const char *h = hab_audit_compute_hash(test_pool, &e);
-    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET hash=? WHERE seq=2", "t", h));
+    ck_assert_ptr_null(
+        hab_store_q(s, test_pool, NULL, "UPDATE access_log SET hash=? WHERE seq=2", "t", h));
     expect_bad_at(s, 3);
 }
 END_TEST
@@ -383,7 +403,8 @@ START_TEST(checkpoint_round_trip)
 {
     hab_secret_t key = {(const unsigned char *)"checkpoint-key-checkpoint-key-32", 32};
     hab_secret_t other = {(const unsigned char *)"another-key-another-key-another!", 32};
-    const char *line = hab_checkpoint_make(test_pool, &key, 12, HAB_AUDIT_GENESIS, "2026-11-29T10:00:00Z");
+    const char *line =
+        hab_checkpoint_make(test_pool, &key, 12, HAB_AUDIT_GENESIS, "2026-11-29T10:00:00Z");
     long long n;
     const char *head;
     ck_assert_ptr_null(hab_checkpoint_parse(test_pool, &key, line, &n, &head));
@@ -428,38 +449,50 @@ START_TEST(checkpoint_checked_against_the_store)
     hab_store_t *s = unit_fresh_store(test_pool);
     for (int i = 0; i < 4; i++) append(s, "carol", i + 1, 200);
     hab_rows_t *rows;
-    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT hash FROM access_log WHERE seq = 3", ""));
-    const char *line = hab_checkpoint_make(test_pool, &key, 3, hab_rows_text(rows, 0, 0), "2026-11-29T10:00:00Z");
-    int status;
+    ck_assert_ptr_null(
+        hab_store_q(s, test_pool, &rows, "SELECT hash FROM access_log WHERE seq = 3", ""));
+    const char *line =
+        hab_checkpoint_make(test_pool, &key, 3, hab_rows_text(rows, 0, 0), "2026-11-29T10:00:00Z");
     long long n;
-    const char *head, *problem;
+    const char *head;
+    hab_err_t *problem;
     hab_audit_verdict_t chain;
     hab_checkpoint_verdict_t cv;
-    ck_assert_ptr_null(hab_checkpoint_check(s, test_pool, &key, line, &status, &problem, &chain, &n, &head, &cv));
+    ck_assert_ptr_null(
+        hab_checkpoint_check(s, test_pool, &key, line, &problem, &chain, &n, &head, &cv));
     ck_assert_ptr_null(problem);
     ck_assert_int_eq(cv.state, HAB_CHECKPOINT_HOLDS);
     ck_assert_int_eq(chain.entries, 4);
-    ck_assert_ptr_null(hab_checkpoint_check(s, test_pool, &other, line, &status, &problem, &chain, &n, &head, &cv));
+    ck_assert_ptr_null(
+        hab_checkpoint_check(s, test_pool, &other, line, &problem, &chain, &n, &head, &cv));
     ck_assert_ptr_nonnull(problem);
-    ck_assert_int_eq(status, 422);
-    ck_assert_ptr_null(hab_checkpoint_check(s, test_pool, &key, "habitual-checkpoint v1 entries=x", &status,
+    ck_assert_int_eq(problem->status, 422);
+    ck_assert_str_eq(problem->code, "checkpoint-signature");
+    ck_assert_ptr_null(hab_checkpoint_check(s, test_pool, &key, "habitual-checkpoint v1 entries=x",
                                             &problem, &chain, &n, &head, &cv));
-    ck_assert_int_eq(status, 400);
-    /* entry 2 edited and every hash after it recomputed: the chain holds, the checkpoint does not */
+    ck_assert_ptr_nonnull(problem);
+    ck_assert_int_eq(problem->status, 400);
+    ck_assert_str_eq(problem->code, "invalid-checkpoint");
+    /* entry 2 edited and every hash after it recomputed: the chain holds, the checkpoint does not
+     */
     ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "DROP TRIGGER access_log_no_update", ""));
     for (long long seq = 2; seq <= 4; seq++) {
         hab_audit_entry_t e;
         ck_assert_ptr_null(hab_audit_entry_by_seq(s, test_pool, seq, &e));
         if (seq == 2) e.user = "mallory";
         if (seq > 2) {
-            ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT hash FROM access_log WHERE seq = ?", "i", seq - 1));
+            ck_assert_ptr_null(hab_store_q(
+                s, test_pool, &rows, "SELECT hash FROM access_log WHERE seq = ?", "i", seq - 1));
             e.prev_hash = hab_rows_text(rows, 0, 0);
         }
-        ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "UPDATE access_log SET \"user\" = ?, prev_hash = ?, "
-                                       "hash = ? WHERE seq = ?", "ttti", e.user, e.prev_hash,
+        ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                       "UPDATE access_log SET \"user\" = ?, prev_hash = ?, "
+                                       "hash = ? WHERE seq = ?",
+                                       "ttti", e.user, e.prev_hash,
                                        hab_audit_compute_hash(test_pool, &e), seq));
     }
-    ck_assert_ptr_null(hab_checkpoint_check(s, test_pool, &key, line, &status, &problem, &chain, &n, &head, &cv));
+    ck_assert_ptr_null(
+        hab_checkpoint_check(s, test_pool, &key, line, &problem, &chain, &n, &head, &cv));
     ck_assert(chain.ok);
     ck_assert_int_eq(cv.state, HAB_CHECKPOINT_REWRITTEN);
     ck_assert_int_eq(cv.first_bad_seq, 3);
@@ -504,7 +537,8 @@ static void *APR_THREAD_FUNC writer_worker(apr_thread_t *t, void *data)
         apr_pool_destroy(req);
     }
     apr_pool_destroy(p);
-    (void)t;   /* returning, not apr_thread_exit: pthread_exit skips ASan's unpoisoning of the frames */
+    (void)
+        t; /* returning, not apr_thread_exit: pthread_exit skips ASan's unpoisoning of the frames */
     return NULL;
 }
 
@@ -518,7 +552,8 @@ START_TEST(writer_group_commits_concurrent_work_once_each)
     writer_job_t jobs[THREADS];
     for (int i = 0; i < THREADS; i++) {
         jobs[i] = (writer_job_t){w, EACH, 0, FAIL_EVERY};
-        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, writer_worker, &jobs[i], test_pool), APR_SUCCESS);
+        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, writer_worker, &jobs[i], test_pool),
+                         APR_SUCCESS);
     }
     for (int i = 0; i < THREADS; i++) {
         apr_status_t rv;
@@ -531,7 +566,8 @@ START_TEST(writer_group_commits_concurrent_work_once_each)
     /* the refused works (status 418) left nothing */
     ck_assert_int_eq(v.entries, THREADS * (EACH - EACH / FAIL_EVERY));
     hab_rows_t *rows;
-    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT count(*) FROM access_log WHERE status = 418", ""));
+    ck_assert_ptr_null(
+        hab_store_q(s, test_pool, &rows, "SELECT count(*) FROM access_log WHERE status = 418", ""));
     ck_assert_int_eq(hab_rows_int(rows, 0, 0), 0);
 }
 END_TEST
@@ -554,7 +590,8 @@ static void *APR_THREAD_FUNC held_worker(apr_thread_t *t, void *data)
     hab_audit_entry_t *e = apr_palloc(p, sizeof(*e));
     *e = entry("held", 1, 200);
     apr_time_t start = apr_time_now();
-    hab_err_t *err = hab_writer_run_by(job->writer, p, start + job->wait, append_then_maybe_fail, e);
+    hab_err_t *err =
+        hab_writer_run_by(job->writer, p, start + job->wait, append_then_maybe_fail, e);
     job->took = apr_time_now() - start;
     if (err) job->err = *err;
     apr_pool_destroy(p);
@@ -570,7 +607,8 @@ typedef struct {
     char last[256];
 } log_capture_t;
 
-static void capture_log(void *baton, apr_pool_t *p, hab_log_level_t level, int number, const char *message)
+static void capture_log(void *baton, apr_pool_t *p, hab_log_level_t level, int number,
+                        const char *message)
 {
     log_capture_t *c = baton;
     (void)p;
@@ -584,7 +622,8 @@ static void capture_log(void *baton, apr_pool_t *p, hab_log_level_t level, int n
 START_TEST(writer_behind_a_held_lock_fails_each_request_by_its_deadline)
 {
     log_capture_t logged = {.n = 0};
-    ck_assert_int_eq(apr_thread_mutex_create(&logged.mu, APR_THREAD_MUTEX_DEFAULT, test_pool), APR_SUCCESS);
+    ck_assert_int_eq(apr_thread_mutex_create(&logged.mu, APR_THREAD_MUTEX_DEFAULT, test_pool),
+                     APR_SUCCESS);
     hab_log_set(capture_log, &logged);
     hab_store_t *s = unit_fresh_store(test_pool);
     hab_store_t *holder;
@@ -596,7 +635,8 @@ START_TEST(writer_behind_a_held_lock_fails_each_request_by_its_deadline)
     held_job_t jobs[THREADS];
     for (int i = 0; i < THREADS; i++) {
         jobs[i] = (held_job_t){.writer = w, .wait = apr_time_from_msec(300)};
-        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, held_worker, &jobs[i], test_pool), APR_SUCCESS);
+        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, held_worker, &jobs[i], test_pool),
+                         APR_SUCCESS);
     }
     for (int i = 0; i < THREADS; i++) {
         apr_status_t rv;
@@ -604,14 +644,16 @@ START_TEST(writer_behind_a_held_lock_fails_each_request_by_its_deadline)
         ck_assert_int_eq(jobs[i].err.status, 503);
         ck_assert(jobs[i].err.lock_wait);
         /* its own 300 ms and scheduling, never the other jobs' waits too (8 x 300 ms) */
-        ck_assert_msg(jobs[i].took < apr_time_from_msec(1000), "waited %" APR_TIME_T_FMT " us", jobs[i].took);
+        ck_assert_msg(jobs[i].took < apr_time_from_msec(1000), "waited %" APR_TIME_T_FMT " us",
+                      jobs[i].took);
     }
     holder->ops->rollback(holder);
     /* every batch that gave up said so once, with SQLite's code, and nothing else was logged */
     ck_assert_int_ge(logged.n, 1);
     ck_assert_int_le(logged.n, THREADS);
     for (int i = 0; i < logged.n; i++) ck_assert_int_eq(logged.numbers[i], 10402);
-    ck_assert_msg(strstr(logged.last, "(sqlite 5)") && strstr(logged.last, "answered 503"), "%s", logged.last);
+    ck_assert_msg(strstr(logged.last, "(sqlite 5)") && strstr(logged.last, "answered 503"), "%s",
+                  logged.last);
     held_job_t after = {.writer = w, .wait = apr_time_from_msec(300)};
     int before = logged.n;
     held_worker(NULL, &after);
@@ -660,14 +702,16 @@ START_TEST(writer_takes_the_shared_lock_around_each_batch)
     hab_store_t *s = unit_fresh_store(test_pool);
     hab_writer_t *w = hab_writer_create(test_pool, open_test_store, (void *)s->params);
     counting_lock_t l = {0};
-    ck_assert_int_eq(apr_thread_mutex_create(&l.mu, APR_THREAD_MUTEX_DEFAULT, test_pool), APR_SUCCESS);
+    ck_assert_int_eq(apr_thread_mutex_create(&l.mu, APR_THREAD_MUTEX_DEFAULT, test_pool),
+                     APR_SUCCESS);
     hab_writer_set_lock(w, &(hab_writer_lock_t){count_lock, count_unlock, &l});
     enum { THREADS = 4, EACH = 25 };
     apr_thread_t *threads[THREADS];
     writer_job_t jobs[THREADS];
     for (int i = 0; i < THREADS; i++) {
         jobs[i] = (writer_job_t){w, EACH, 0, 0};
-        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, writer_worker, &jobs[i], test_pool), APR_SUCCESS);
+        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, writer_worker, &jobs[i], test_pool),
+                         APR_SUCCESS);
     }
     for (int i = 0; i < THREADS; i++) {
         apr_status_t rv;

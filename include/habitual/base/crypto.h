@@ -5,6 +5,8 @@
 
 #include <apr_pools.h>
 
+#include "habitual/base/error.h"
+
 #define HAB_SHA256_HEX_LEN 64
 #define HAB_SECRET_MIN 32
 #define HAB_SECRET_MAX 4096
@@ -37,9 +39,10 @@ int hab_equal_ct(const char *a, const char *b);
 /* n random bytes as hex; NULL if the system has no randomness. */
 const char *hab_random_hex(apr_pool_t *p, apr_size_t n);
 
-/* Read a secret file: returns NULL, or what is wrong with it (for a
- * start-up message naming the file).  A trailing newline is not part of it. */
-const char *hab_secret_load(apr_pool_t *p, const char *path, hab_secret_t *secret);
+/* Read a secret file: NULL, or what is wrong with it (500 bad-config, its
+ * message naming the file, for a start-up line).  A trailing newline is not
+ * part of the secret. */
+hab_err_t *hab_secret_load(apr_pool_t *p, const char *path, hab_secret_t *secret);
 
 /* CSRF token: "<issued unix time, hex>.<HMAC-SHA256(secret, user, issued)>". */
 const char *hab_csrf_token(apr_pool_t *p, const hab_secret_t *secret,

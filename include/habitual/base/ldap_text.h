@@ -6,6 +6,8 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+#include "habitual/base/error.h"
+
 /* Escape a value for use inside a filter (RFC 4515 §3): * ( ) \ NUL and
  * every byte outside printable ASCII become \XX.  len covers embedded NULs. */
 const char *hab_ldap_escape_value(apr_pool_t *p, const char *value, apr_size_t len);
@@ -27,7 +29,8 @@ typedef struct hab_ldap_url {
 } hab_ldap_url_t;
 
 /* Parse "ldap[s]://host[:port] [host[:port]]/basedn?attr?scope?filter".
- * Returns NULL and fills *url, or a message saying what is wrong. */
-const char *hab_ldap_url_parse(apr_pool_t *p, const char *text, hab_ldap_url_t *url);
+ * NULL with *url filled, or what is wrong (500 bad-config, for a start-up
+ * line). */
+hab_err_t *hab_ldap_url_parse(apr_pool_t *p, const char *text, hab_ldap_url_t *url);
 
 #endif

@@ -19,7 +19,8 @@ typedef enum {
 } hab_sight_t;
 
 /* teams: ",a,b," of the HabitualTeam groups user is in (NULL: none). */
-hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, const char *teams, unsigned roles);
+hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, const char *teams,
+                             unsigned roles);
 
 struct hab_ctx;
 /* The one gate for "not found" (README "Need to know"): the case, with the
@@ -29,8 +30,8 @@ struct hab_ctx;
  * letters need HAB_SEE_FULL; a step asks HAB_SEE_NOTICE and its gate the
  * rest.  No other core function answers "not found" for a case (the lint
  * suite's one_gate check). */
-hab_err_t *hab_access_load(struct hab_ctx *ctx, long long id, hab_case_parts_t parts, hab_sight_t min_sight,
-                           hab_case_t **c, int *sight);
+hab_err_t *hab_access_load(struct hab_ctx *ctx, long long id, hab_case_parts_t parts,
+                           hab_sight_t min_sight, hab_case_t **c, int *sight);
 
 /* What one cheap query says about a case, before the whole file is loaded. */
 typedef struct hab_case_peek {

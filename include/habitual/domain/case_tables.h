@@ -15,8 +15,8 @@
 #include "habitual/store/store.h"
 
 typedef struct hab_case_table {
-    const char *key;            /* its name in the export; "" merges its columns into the case itself;
-                                 * "-" not in the export (purged, and checked against the schema) */
+    const char *key; /* its name in the export; "" merges its columns into the case itself;
+                      * "-" not in the export (purged, and checked against the schema) */
     const char *table;
     /* "t:col" text, "i:col" integer, "b:col" 0/1 flag, "j:col" JSON the
      * module stored; "t:col>name" exports col as name */

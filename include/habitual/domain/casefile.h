@@ -35,15 +35,15 @@ typedef struct hab_case {
     json_t *person_matches;        /* other stored persons with the same reference (whole load) */
     json_t *representative;        /* {name, address} or null */
     json_t *advocate;
-    json_t *copy_to;               /* the copy list now: [{id, name, role, address, added_by, added_at}] */
-    json_t *copies_removed;        /* recipients removed: the same, each with removed {at, by, reason} */
+    json_t *copy_to;        /* the copy list now: [{id, name, role, address, added_by, added_at}] */
+    json_t *copies_removed; /* recipients removed: the same, each with removed {at, by, reason} */
     json_t *corrections;           /* [{target, id, item, old_value, new_value, reason, by, at}] */
-    json_t *adjustments;           /* in force: {format, easy_read, named_contact, third_party, notes,
-                                      recorded_by, recorded_at}, or null (special category, R10) */
-    json_t *correspondence;        /* the post queue's items, oldest first: [{item, received, channel,
-                                      summary, recorded_by, decision?, reason?, routed_to?, ...}] */
-    json_t *evidence;              /* files attached: [{id, contact_id, description, filename, content_type,
-                                      size, sha256, uploaded_by, uploaded_at}] */
+    json_t *adjustments;    /* in force: {format, easy_read, named_contact, third_party, notes,
+                               recorded_by, recorded_at}, or null (special category, R10) */
+    json_t *correspondence; /* the post queue's items, oldest first: [{item, received, channel,
+                               summary, recorded_by, decision?, reason?, routed_to?, ...}] */
+    json_t *evidence; /* files attached: [{id, contact_id, description, filename, content_type,
+                         size, sha256, uploaded_by, uploaded_at}] */
     json_t *criteria;              /* ["slug", ...] */
     json_t *contacts;              /* the chronology, oldest first */
     int violence;                  /* R8: a violence incident or criterion */
@@ -60,7 +60,7 @@ typedef struct hab_case {
     const char *period_end;
     int period_months;
     const char *review_due;
-    const char *review_deadline;   /* R16: in force no later than this unless the review is decided */
+    const char *review_deadline; /* R16: in force no later than this unless the review is decided */
     json_t *reviews;               /* each with its decision or null */
     long long pending_review_id;
     const char *pending_review_mo;
@@ -68,7 +68,7 @@ typedef struct hab_case {
     json_t *appeals;               /* each with its decision or null */
     long long pending_appeal_id;
     json_t *letters;               /* [{id, kind, issued_at, subject, copied_to}] */
-    json_t *grants;                /* [{id, user, reason, expires, granted_by, granted_at, revoked_at, active}] */
+    json_t *grants; /* [{id, user, reason, expires, granted_by, granted_at, revoked_at, active}] */
     json_t *statements;
     json_t *legal_hold;            /* {reason, by, at} or null */
     apr_array_header_t *involved;  /* everyone who took part, deciders too: R5 for appeals */
@@ -86,12 +86,13 @@ typedef struct hab_case {
                             "AND coalesce(" x "in_force_until, '9') > ?)"
 
 /* The reason recorded when an appeal is closed because its case ended. */
-#define HAB_APPEAL_WITHDRAWN_REASON "The case ended before the appeal was decided, so the appeal was closed with it."
+#define HAB_APPEAL_WITHDRAWN_REASON \
+    "The case ended before the appeal was decided, so the appeal was closed with it."
 
 /* Close case id's pending appeal, if any, because the case has ended
  * (outcome withdrawn-case-ended, recorded as by `by` at `at`). */
-hab_err_t *hab_appeal_withdraw_on_end(hab_store_t *s, apr_pool_t *p, long long case_id, const char *by,
-                                      const char *at);
+hab_err_t *hab_appeal_withdraw_on_end(hab_store_t *s, apr_pool_t *p, long long case_id,
+                                      const char *by, const char *at);
 
 /* An event that follows from dates alone, with no request to record it:
  * a lapse (R9, the day after the period's end) and a suspension's end
@@ -105,7 +106,8 @@ typedef struct hab_derived_event {
 } hab_derived_event_t;
 
 /* Every such event up to today not yet recorded as a notification. */
-hab_err_t *hab_derived_events(hab_store_t *s, apr_pool_t *p, const char *today, apr_array_header_t **out);
+hab_err_t *hab_derived_events(hab_store_t *s, apr_pool_t *p, const char *today,
+                              apr_array_header_t **out);
 
 /* Load case id; *out is NULL (and no error) when there is no such case. */
 hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char *today,

@@ -45,7 +45,8 @@ hab_letter_t *hab_letter_appeal(apr_pool_t *p, const hab_case_t *c, const hab_le
  * early lifting; kinds "interim" and "interim-lifted".  f->restrictions,
  * f->plan and f->interim_until describe the interim restriction. */
 hab_letter_t *hab_letter_interim(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
-hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
+hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c,
+                                        const hab_letter_facts_t *f);
 /* What an interim letter must state (R11's part check): what is restricted,
  * that it is temporary, until when, how the customer may still write, and
  * how to object. */
@@ -54,7 +55,8 @@ extern const char *const hab_letter_required_parts_interim_lifted[];
 /* The post queue's standard acknowledgement (kind "acknowledgement"):
  * what was received and when, that it was read and will not be answered
  * under the arrangement, that a new issue would be, and the Ombudsman. */
-hab_letter_t *hab_letter_acknowledgement(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f);
+hab_letter_t *hab_letter_acknowledgement(apr_pool_t *p, const hab_case_t *c,
+                                         const hab_letter_facts_t *f);
 extern const char *const hab_letter_required_parts_acknowledgement[];
 
 /* The parts every letter that imposes or keeps restrictions must state. */

@@ -35,7 +35,8 @@ hab_err_t *hab_step_copies(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
 extern const char *const hab_letter_formats[];
 hab_err_t *hab_step_adjustments(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 /* post_queue.c: restricted correspondence, recorded and triaged */
-hab_err_t *hab_step_record_correspondence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+hab_err_t *hab_step_record_correspondence(hab_ctx_t *ctx, const hab_request_in_t *in,
+                                          hab_result_t *out);
 hab_err_t *hab_step_triage_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_triage(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_step_add_evidence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);

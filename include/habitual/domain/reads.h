@@ -32,7 +32,8 @@ typedef struct {
     const char *subject, *body, *issued_at;
     const char *format;        /* standard, large-print or plain-text */
 } hab_letter_record_t;
-hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, hab_letter_record_t *letter);
+hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in,
+                            hab_letter_record_t *letter);
 /* For the pages: the CEM's and deciders' lists, and a chief officer's
  * appeals to hear (JSON owned by ctx->p). */
 hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out);

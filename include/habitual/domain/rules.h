@@ -30,7 +30,7 @@
 /* What a set of restrictions leaves open (R7, R8), worked out from the
  * API's restriction objects. */
 typedef struct hab_contact_plan {
-    int open[6];               /* indexed like hab_channels: phone, letter, email, in-person, fax, online */
+    int open[6]; /* indexed like hab_channels: phone, letter, email, in-person, fax, online */
     int via_third_party;       /* third-party-only: the open way is the third party */
     int suspended;             /* suspend-contact: everything closed for now */
     const char *suspend_until;
@@ -86,7 +86,8 @@ hab_err_t *hab_rule_r17_period(apr_pool_t *p, int months);
  * force anywhere.  _ends gives that first day out of force (NULL for a
  * restriction that is not a suspension). */
 #define HAB_R14_MONTHS_MAX 3
-hab_err_t *hab_rule_r14_suspension_length(apr_pool_t *p, const hab_contact_plan_t *plan, const char *start);
+hab_err_t *hab_rule_r14_suspension_length(apr_pool_t *p, const hab_contact_plan_t *plan,
+                                          const char *start);
 const char *hab_rule_r14_suspension_ends(apr_pool_t *p, const json_t *restriction);
 
 /* R16 An overdue review bites: the last day a period's designation stays in
@@ -109,12 +110,13 @@ const char *hab_rule_r16_reminder(apr_pool_t *p, const char *today, const char *
 /* R19 Action follows continued behaviour: a report on a warned case needs a
  * contact since the warning (recorded after it, dated no earlier than its
  * day), unless it is severe (R3's own reason). */
-hab_err_t *hab_rule_r19_contact_since_warning(apr_pool_t *p, int warned, int severe, long long contacts_since);
+hab_err_t *hab_rule_r19_contact_since_warning(apr_pool_t *p, int warned, int severe,
+                                              long long contacts_since);
 
 /* R18: the monitoring officer who joined a review holds that role in the
  * directory now, and is not the review's author. */
-hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id, unsigned named_roles,
-                                           const char *author);
+hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id,
+                                           unsigned named_roles, const char *author);
 
 hab_err_t *hab_rule_r6_justified(apr_pool_t *p, int justified, int proportionate,
                                  const char *reasons);
@@ -133,10 +135,12 @@ int hab_rule_r9_lapsed(const char *status, const char *period_end, const char *t
 /* The last day a period keeps the designation in force: its end (R9), or
  * earlier its review deadline when the review is not decided by then (R16,
  * *review_overdue set).  NULL end: NULL. */
-const char *hab_period_last_day(const char *end_date, const char *review_deadline, int *review_overdue);
+const char *hab_period_last_day(const char *end_date, const char *review_deadline,
+                                int *review_overdue);
 /* The same in SQL, for a periods row aliased pe (text dates compare as dates). */
-#define HAB_SQL_LAST_DAY(pe) "(CASE WHEN " pe ".review_deadline < " pe ".end_date THEN " pe ".review_deadline " \
-                             "ELSE " pe ".end_date END)"
+#define HAB_SQL_LAST_DAY(pe)                                                           \
+    "(CASE WHEN " pe ".review_deadline < " pe ".end_date THEN " pe ".review_deadline " \
+    "ELSE " pe ".end_date END)"
 /* Effective status from the stored one and the period (R9); pass the
  * period's last day from hab_period_last_day. */
 const char *hab_effective_status(const char *stored, const char *period_end, const char *today,

@@ -32,7 +32,7 @@ typedef struct hab_ctx {
     hab_store_t *store;
     const char *user;          /* the directory's own id of r->user (README, "Roles") */
     unsigned roles;
-    const char *teams;         /* ",a,b,": the HabitualTeam groups the user is in ("," or NULL: none) */
+    const char *teams; /* ",a,b,": the HabitualTeam groups the user is in ("," or NULL: none) */
     const char *team_names;    /* ",a,b,": every HabitualTeam configured here */
     const hab_secret_t *secret; /* HabitualSecretFile: CSRF tokens */
     const hab_secret_t *checkpoint_key; /* HabitualCheckpointKeyFile, or NULL */
@@ -42,7 +42,8 @@ typedef struct hab_ctx {
     int appeal_days;
     int interim_days;          /* HabitualInterimDays (R15); 0: the default, 28 */
     int triage_days;           /* HabitualTriageDays (the post queue); 0: the default, 5 */
-    int review_grace_days;     /* HabitualReviewGraceDays (R16), set by the glue (0 is a grace of none) */
+    int review_grace_days; /* HabitualReviewGraceDays (R16), set by the glue (0 is a grace of none)
+                            */
     long long evidence_max;    /* HabitualEvidenceMaxBytes: the largest file the glue spools */
     const char *council_name;
     const char *mount;         /* the <Location> the pages live under, e.g. "/habitual" */
@@ -64,7 +65,8 @@ typedef struct hab_ctx {
     long long created_case_id; /* a case the step created */
     const char *refused_rule;  /* the rule ("R5") that refused this request, for its log entry */
     const char *action;        /* the log's name for what was done, if not the route's */
-    apr_array_header_t *shown; /* case ids (long long) a list or notices showed: the entry's case_ids */
+    apr_array_header_t
+        *shown; /* case ids (long long) a list or notices showed: the entry's case_ids */
 } hab_ctx_t;
 
 typedef struct hab_request_in {
@@ -86,7 +88,8 @@ typedef struct hab_result {
     const char *download;      /* a file to save: its content, with content_type, filename */
     const char *content_type;
     const char *filename;
-    const struct hab_stream *stream; /* a stored file to send in pieces (evidence.h), instead of body */
+    const struct hab_stream
+        *stream; /* a stored file to send in pieces (evidence.h), instead of body */
 } hab_result_t;
 
 /* Run one audited or unaudited route. */

@@ -46,7 +46,8 @@ typedef struct hab_audit_entry {
     const char *prev_hash;
     const char *hash;
     const char *case_ids;    /* NULL, or the cases a list showed: "3,7,12" (see above) */
-    const char *refused_rule; /* NULL, or the safeguard that refused the request: "R5" (see above) */
+    const char
+        *refused_rule; /* NULL, or the safeguard that refused the request: "R5" (see above) */
 } hab_audit_entry_t;
 
 const char *hab_audit_encode(apr_pool_t *p, const hab_audit_entry_t *e, apr_size_t *len);
@@ -75,7 +76,8 @@ typedef struct hab_audit_verdict {
 hab_err_t *hab_audit_verify(hab_store_t *s, apr_pool_t *p, hab_audit_verdict_t *v);
 /* The same, reading batch_size entries at a time (the next batch is read on
  * a second thread while this one is hashed); hab_audit_verify uses 20,000. */
-hab_err_t *hab_audit_verify_in_batches(hab_store_t *s, apr_pool_t *p, int batch_size, hab_audit_verdict_t *v);
+hab_err_t *hab_audit_verify_in_batches(hab_store_t *s, apr_pool_t *p, int batch_size,
+                                       hab_audit_verdict_t *v);
 
 /* Verify entries given in order (from an export, say); same verdict. */
 typedef struct hab_audit_walk hab_audit_walk_t;
@@ -103,7 +105,8 @@ hab_err_t *hab_audit_read(hab_store_t *s, apr_pool_t *p, long long after, int li
                           const char *from, const char *to, apr_array_header_t *out);
 
 /* One entry by its sequence number (every field). */
-hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq, hab_audit_entry_t *e);
+hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq,
+                                  hab_audit_entry_t *e);
 
 /* CSV exports through the shared writer (csv.h): the header and a line.
  * Numbers bare, text quoted; a text beginning with = + - @ TAB CR or ' has a
@@ -116,9 +119,11 @@ const char *hab_audit_csv_line(apr_pool_t *p, const hab_audit_entry_t *e);
  * checkpoint key (habitual-admin --key, HabitualCheckpointKeyFile). */
 const char *hab_checkpoint_make(apr_pool_t *p, const hab_secret_t *key, long long entries,
                                 const char *head, const char *at);
-/* NULL when line is sound and signed by key; fills entries and head. */
-const char *hab_checkpoint_parse(apr_pool_t *p, const hab_secret_t *key, const char *line,
-                                 long long *entries, const char **head);
+/* NULL when line is sound and signed by key, filling entries and head;
+ * else 400 invalid-checkpoint (not a checkpoint line) or 422
+ * checkpoint-signature (not signed by key), naming the field "checkpoint". */
+hab_err_t *hab_checkpoint_parse(apr_pool_t *p, const hab_secret_t *key, const char *line,
+                                long long *entries, const char **head);
 
 /* Does the log still hold a checkpoint?  Pure: from the verdict of the
  * whole chain and the hash the log now has at the checkpoint's count
@@ -138,13 +143,15 @@ typedef struct hab_checkpoint_verdict {
 } hab_checkpoint_verdict_t;
 
 void hab_checkpoint_judge(apr_pool_t *p, const hab_audit_verdict_t *chain, long long cp_entries,
-                          const char *cp_head, const char *hash_at_count, hab_checkpoint_verdict_t *out);
+                          const char *cp_head, const char *hash_at_count,
+                          hab_checkpoint_verdict_t *out);
 
 /* Parse line with key, verify the whole chain (in the caller's snapshot)
- * and judge.  When the line is malformed (*line_status 400) or not signed
- * by key (422), *line_problem says so and nothing else is filled. */
-hab_err_t *hab_checkpoint_check(hab_store_t *s, apr_pool_t *p, const hab_secret_t *key, const char *line,
-                                int *line_status, const char **line_problem, hab_audit_verdict_t *chain,
+ * and judge.  The result is the store's failure; a line that is malformed or
+ * not signed by key is *line_err (as hab_checkpoint_parse), and then nothing
+ * else is filled. */
+hab_err_t *hab_checkpoint_check(hab_store_t *s, apr_pool_t *p, const hab_secret_t *key,
+                                const char *line, hab_err_t **line_err, hab_audit_verdict_t *chain,
                                 long long *cp_entries, const char **cp_head,
                                 hab_checkpoint_verdict_t *out);
 

@@ -82,7 +82,8 @@ hab_err_t *hab_store_open(apr_pool_t *p, const char *driver, const char *params,
                           int flags, hab_store_t **out);
 
 /* Query with parameters described by fmt: 't' text (NULL binds NULL),
- * 'i' long long, 'I' long long id (0 binds NULL), 'b' int (0/1).  rows may be NULL when none are wanted. */
+ * 'i' long long, 'I' long long id (0 binds NULL), 'b' int (0/1).  rows may be NULL when none are
+ * wanted. */
 hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
                        const char *sql, const char *fmt, ...);
 

@@ -20,8 +20,8 @@ typedef struct hab_multipart hab_multipart_t;
 
 /* A reader for a body of this Content-Type; 400 when it is not
  * multipart/form-data with a usable boundary. */
-hab_err_t *hab_multipart_new(apr_pool_t *p, const char *content_type, const hab_multipart_sink_t *sink,
-                             hab_multipart_t **out);
+hab_err_t *hab_multipart_new(apr_pool_t *p, const char *content_type,
+                             const hab_multipart_sink_t *sink, hab_multipart_t **out);
 /* The next bytes of the body, in any pieces. */
 hab_err_t *hab_multipart_feed(hab_multipart_t *m, const char *bytes, apr_size_t len);
 /* The body ended: 400 unless it ended with the closing boundary. */

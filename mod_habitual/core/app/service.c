@@ -85,7 +85,8 @@ static apr_time_t request_deadline(hab_ctx_t *ctx)
  * error from the work leaves nothing of it. */
 static hab_err_t *run_write(hab_ctx_t *ctx, hab_write_fn work, void *arg)
 {
-    if (ctx->writer) return hab_writer_run_by(ctx->writer, ctx->p, request_deadline(ctx), work, arg);
+    if (ctx->writer)
+        return hab_writer_run_by(ctx->writer, ctx->p, request_deadline(ctx), work, arg);
     ctx->store->deadline = request_deadline(ctx);
     hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 1);
     if (!err) err = work(ctx->store, ctx->p, arg);
@@ -156,7 +157,8 @@ static hab_err_t *change_work(hab_store_t *s, apr_pool_t *p, void *arg)
     return err;
 }
 
-static hab_err_t *run_change(hab_ctx_t *ctx, const hab_request_in_t *in, hab_step_fn step, hab_result_t *out)
+static hab_err_t *run_change(hab_ctx_t *ctx, const hab_request_in_t *in, hab_step_fn step,
+                             hab_result_t *out)
 {
     change_job_t job = {ctx, in, step, out, NULL};
     hab_err_t *err = run_write(ctx, change_work, &job);
@@ -170,13 +172,14 @@ hab_err_t *hab_ctx_find_user(hab_ctx_t *ctx, const char *name, const char **id)
 {
     *id = NULL;
     if (!hab_user_name_plausible(name))
-        return hab_err_field(ctx->p, 422, "unknown-user", "user", "There is no such user in the staff directory.");
+        return hab_err_field(ctx->p, 422, "unknown-user", "user",
+                             "There is no such user in the staff directory.");
     if (!ctx->named || strcmp(ctx->named, name) != 0) {
         ctx->named = apr_pstrdup(ctx->p, name);
         ctx->named_id = NULL;
         ctx->named_roles = 0;
-        ctx->named_answer = ctx->users ? ctx->users->find(ctx->users->baton, ctx->p, name, &ctx->named_id,
-                                                          &ctx->named_roles)
+        ctx->named_answer = ctx->users ? ctx->users->find(ctx->users->baton, ctx->p, name,
+                                                          &ctx->named_id, &ctx->named_roles)
                                        : HAB_DIR_NO;
     }
     switch (ctx->named_answer) {
@@ -187,13 +190,15 @@ hab_err_t *hab_ctx_find_user(hab_ctx_t *ctx, const char *name, const char **id)
         }
         break;
     case HAB_DIR_UNAVAILABLE: {
-        hab_err_t *e = hab_err_unavailable(ctx->p, "The staff directory cannot be reached; try again shortly.");
+        hab_err_t *e = hab_err_unavailable(
+            ctx->p, "The staff directory cannot be reached; try again shortly.");
         e->logged = 1; /* the directory's port said why */
         return e;
     }
     case HAB_DIR_NO: break;
     }
-    return hab_err_field(ctx->p, 422, "unknown-user", "user", "There is no such user in the staff directory.");
+    return hab_err_field(ctx->p, 422, "unknown-user", "user",
+                         "There is no such user in the staff directory.");
 }
 
 unsigned hab_ctx_found_roles(const hab_ctx_t *ctx)
@@ -217,7 +222,8 @@ static void prefetch_named_user(hab_ctx_t *ctx, const hab_request_in_t *in)
     for (size_t k = 0; k < sizeof(named) / sizeof(named[0]) && !name; k++) {
         if (in->route == named[k].route && in->body)
             name = json_string_value(json_object_get(in->body, named[k].field));
-        if (in->route != HAB_ROUTE_PAGE_STEP || !in->arg || strcmp(in->arg, named[k].slug) || !in->form)
+        if (in->route != HAB_ROUTE_PAGE_STEP || !in->arg || strcmp(in->arg, named[k].slug) ||
+            !in->form)
             continue;
         for (int i = 0; i < in->form->nelts && !name; i++) {
             const hab_form_pair_t *pair = &APR_ARRAY_IDX(in->form, i, hab_form_pair_t);

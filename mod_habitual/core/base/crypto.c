@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "habitual/base/crypto.h"
+#include "habitual/base/error.h"
 
 static const char *to_hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t n)
 {
@@ -107,22 +108,36 @@ const char *hab_random_hex(apr_pool_t *p, apr_size_t n)
     return to_hex(p, buf, n);
 }
 
-const char *hab_secret_load(apr_pool_t *p, const char *path, hab_secret_t *secret)
+/* A secret file's fault: the glue stops start-up with it, the admin tool
+ * exits with it. */
+static hab_err_t *bad_secret(apr_pool_t *p, const char *message)
+{
+    return hab_err_make(p, 500, "bad-config", "%s", message);
+}
+
+hab_err_t *hab_secret_load(apr_pool_t *p, const char *path, hab_secret_t *secret)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return apr_psprintf(p, "cannot read %s: %s", path, strerror(errno));
+    if (!f) {
+        int why = errno;
+        hab_err_t *e = bad_secret(p, apr_psprintf(p, "cannot read %s: %s", path, strerror(why)));
+        e->cause = apr_psprintf(p, "errno %d", why);
+        return e;
+    }
     unsigned char *buf = apr_palloc(p, HAB_SECRET_MAX + 1);
     size_t n = fread(buf, 1, HAB_SECRET_MAX + 1, f);
     int failed = ferror(f);
     fclose(f);
-    if (failed) return apr_psprintf(p, "cannot read %s", path);
+    if (failed) return bad_secret(p, apr_psprintf(p, "cannot read %s", path));
     if (n > HAB_SECRET_MAX)
-        return apr_psprintf(p, "%s is longer than %d bytes", path, HAB_SECRET_MAX);
+        return bad_secret(p, apr_psprintf(p, "%s is longer than %d bytes", path, HAB_SECRET_MAX));
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
     if (n < HAB_SECRET_MIN)
-        return apr_psprintf(p, "%s holds %" APR_SIZE_T_FMT " bytes; a secret needs at least %d "
-                            "(e.g. head -c 48 /dev/urandom | base64 > %s)",
-                            path, n, HAB_SECRET_MIN, path);
+        return bad_secret(p,
+                          apr_psprintf(p,
+                                       "%s holds %" APR_SIZE_T_FMT " bytes; a secret needs "
+                                       "at least %d (e.g. head -c 48 /dev/urandom | base64 > %s)",
+                                       path, n, HAB_SECRET_MIN, path));
     secret->bytes = buf;
     secret->len = n;
     return NULL;
@@ -132,14 +147,16 @@ static const char *csrf_mac(apr_pool_t *p, const hab_secret_t *secret,
                             const char *user, long long issued)
 {
     /* Domain-separated so the same secret can never sign anything else alike. */
-    const char *msg = apr_psprintf(p, "habitual-csrf-v1\n%s\n%" APR_INT64_T_FMT, user, (apr_int64_t)issued);
+    const char *msg =
+        apr_psprintf(p, "habitual-csrf-v1\n%s\n%" APR_INT64_T_FMT, user, (apr_int64_t)issued);
     return hab_hmac_sha256_hex(p, secret, msg, strlen(msg));
 }
 
 const char *hab_csrf_token(apr_pool_t *p, const hab_secret_t *secret,
                            const char *user, long long now)
 {
-    return apr_psprintf(p, "%" APR_UINT64_T_HEX_FMT ".%s", (apr_uint64_t)now, csrf_mac(p, secret, user, now));
+    return apr_psprintf(p, "%" APR_UINT64_T_HEX_FMT ".%s", (apr_uint64_t)now,
+                        csrf_mac(p, secret, user, now));
 }
 
 hab_csrf_result_t hab_csrf_check(apr_pool_t *p, const hab_secret_t *secret,
@@ -158,5 +175,6 @@ hab_csrf_result_t hab_csrf_check(apr_pool_t *p, const hab_secret_t *secret,
     }
     if (issued > now + 60 || now - issued > HAB_CSRF_LIFETIME_SECONDS) return HAB_CSRF_STALE;
     /* the whole token, so each token has exactly one spelling */
-    return hab_equal_ct(hab_csrf_token(p, secret, user, issued), token) ? HAB_CSRF_OK : HAB_CSRF_MISMATCH;
+    return hab_equal_ct(hab_csrf_token(p, secret, user, issued), token) ? HAB_CSRF_OK
+                                                                        : HAB_CSRF_MISMATCH;
 }

@@ -197,5 +197,6 @@ const char *hab_date_long(apr_pool_t *p, const char *date)
                                          "July", "August", "September", "October", "November",
                                          "December"};
     if (!hab_valid_date(date)) return date;
-    return apr_psprintf(p, "%d %s %d", num(date + 8, 2), months[num(date + 5, 2) - 1], num(date, 4));
+    return apr_psprintf(p, "%d %s %d", num(date + 8, 2), months[num(date + 5, 2) - 1],
+                        num(date, 4));
 }

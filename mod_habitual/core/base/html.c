@@ -69,23 +69,31 @@ static size_t entity(const char *s, char *buf)
     if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
         cp = '?';
     unsigned char *b = (unsigned char *)buf;
-    if (cp < 0x80) { b[0] = (unsigned char)cp; b[1] = 0; }
-    else if (cp < 0x800) { b[0] = (unsigned char)(0xc0 | (cp >> 6)); b[1] = (unsigned char)(0x80 | (cp & 0x3f)); b[2] = 0; }
-    else if (cp < 0x10000) {
-        b[0] = (unsigned char)(0xe0 | (cp >> 12)); b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+    if (cp < 0x80) { b[0] = (unsigned char)cp; b[1] = 0;
+    } else if (cp < 0x800) {
+        b[0] = (unsigned char)(0xc0 | (cp >> 6));
+        b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+        b[2] = 0;
+    } else if (cp < 0x10000) {
+        b[0] = (unsigned char)(0xe0 | (cp >> 12));
+        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
         b[2] = (unsigned char)(0x80 | (cp & 0x3f)); b[3] = 0;
     } else {
-        b[0] = (unsigned char)(0xf0 | (cp >> 18)); b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-        b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f)); b[3] = (unsigned char)(0x80 | (cp & 0x3f)); b[4] = 0;
+        b[0] = (unsigned char)(0xf0 | (cp >> 18));
+        b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+        b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+        b[4] = 0;
     }
     return (size_t)(end - s) + 1;
 }
 
 const char *hab_html_to_text(apr_pool_t *p, const char *html)
 {
-    static const char *const blocks[] = {"p", "br", "div", "section", "article", "h1", "h2", "h3", "h4",
-                                         "h5", "h6", "li", "ul", "ol", "tr", "table", "dl", "dt", "dd",
-                                         "header", "footer", "main", "blockquote", "pre", "hr", NULL};
+    static const char *const blocks[] = {
+        "p",  "br",     "div",    "section", "article",    "h1",  "h2",    "h3", "h4",
+        "h5", "h6",     "li",     "ul",      "ol",         "tr",  "table", "dl", "dt",
+        "dd", "header", "footer", "main",    "blockquote", "pre", "hr",    NULL};
     static const char *const hidden[] = {"script", "style", "template", "title", "head", NULL};
     if (!html) return "";
     size_t len = strlen(html);
@@ -94,7 +102,8 @@ const char *hab_html_to_text(apr_pool_t *p, const char *html)
     while (*c) {
         if (*c == '<') {
             const char *name = c + 1 + (c[1] == '/');
-            size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+            size_t n =
+                strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
             if (!n && c[1] != '/' && c[1] != '!' && c[1] != '?') { /* a lone '<' is text */
                 *o++ = *c++;
                 continue;

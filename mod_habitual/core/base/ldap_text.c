@@ -98,7 +98,7 @@ static const char *parse_hosts(apr_pool_t *p, const char *hostpart, hab_ldap_url
     return NULL;
 }
 
-const char *hab_ldap_url_parse(apr_pool_t *p, const char *text, hab_ldap_url_t *url)
+static const char *url_problem(apr_pool_t *p, const char *text, hab_ldap_url_t *url)
 {
     memset(url, 0, sizeof(*url));
     url->attribute = "uid";
@@ -155,4 +155,10 @@ const char *hab_ldap_url_parse(apr_pool_t *p, const char *text, hab_ldap_url_t *
         url->filter = f;
     }
     return NULL;
+}
+
+hab_err_t *hab_ldap_url_parse(apr_pool_t *p, const char *text, hab_ldap_url_t *url)
+{
+    const char *problem = url_problem(p, text, url);
+    return problem ? hab_err_make(p, 500, "bad-config", "%s", problem) : NULL;
 }

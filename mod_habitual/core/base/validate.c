@@ -19,7 +19,8 @@ const char *const hab_criteria[] = {
     "avoids-payment", "abusive-about-staff", "prolonged-abuse", "hate-crime", "swearing",
     "violence", "excessive-contact", "many-departments", "constitution-misuse", "harassment",
     "covert-recording", "vexatious", "unreasonable-demands", "attention-seeking", NULL};
-const char *const hab_exclusions[] = {"none", "foi-dpa", "legal-action", "housing-aggression", NULL};
+const char *const hab_exclusions[] = {"none", "foi-dpa", "legal-action", "housing-aggression",
+                                      NULL};
 const char *const hab_complaints_stages[] = {"exhausted", "in-progress", "not-applicable", NULL};
 const char *const hab_restriction_types[] = {
     "behaviour-agreement", "decline-channels", "third-party-only", "correspondence-closed",
@@ -51,16 +52,19 @@ static hab_err_t *check_text(apr_pool_t *p, const json_t *v, const hab_field_t *
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     if (hab_blank(s))
-        return f->required ? hab_err_field(p, 422, "missing-field", name, "%s must not be empty.", name)
-                           : NULL;
+        return f->required
+                   ? hab_err_field(p, 422, "missing-field", name, "%s must not be empty.", name)
+                   : NULL;
     long max = f->max ? f->max : HAB_LONG_TEXT;
     /* names, references and user ids are one line: no control characters */
     if (max <= HAB_SHORT_TEXT)
         for (size_t i = 0; i < len; i++)
             if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-                return invalid(p, name, "may not contain line breaks, tabs or other control characters");
+                return invalid(p, name,
+                               "may not contain line breaks, tabs or other control characters");
     if ((long)len > max)
-        return hab_err_field(p, 400, "invalid-field", name, "%s is longer than %ld bytes.", name, max);
+        return hab_err_field(p, 400, "invalid-field", name, "%s is longer than %ld bytes.", name,
+                             max);
     return NULL;
 }
 
@@ -76,9 +80,11 @@ static hab_err_t *check_list(apr_pool_t *p, const json_t *v, const hab_field_t *
     if (!json_is_array(v)) return invalid(p, name, "must be a list");
     size_t n = json_array_size(v);
     if ((long)n < f->min)
-        return hab_err_field(p, 422, "missing-field", name, "%s needs at least %ld entries.", name, f->min);
+        return hab_err_field(p, 422, "missing-field", name, "%s needs at least %ld entries.", name,
+                             f->min);
     if (f->max && (long)n > f->max)
-        return hab_err_field(p, 400, "invalid-field", name, "%s has more than %ld entries.", name, f->max);
+        return hab_err_field(p, 400, "invalid-field", name, "%s has more than %ld entries.", name,
+                             f->max);
     for (size_t i = 0; i < n; i++) {
         const json_t *item = json_array_get(v, i);
         const char *iname = apr_psprintf(p, "%s[%" APR_SIZE_T_FMT "]", name, i);
@@ -101,7 +107,8 @@ static hab_err_t *check_list(apr_pool_t *p, const json_t *v, const hab_field_t *
     return NULL;
 }
 
-static hab_err_t *check_value(apr_pool_t *p, const json_t *v, const hab_field_t *f, const char *name)
+static hab_err_t *check_value(apr_pool_t *p, const json_t *v, const hab_field_t *f,
+                              const char *name)
 {
     switch (f->type) {
     case HAB_F_TEXT:
@@ -113,7 +120,8 @@ static hab_err_t *check_value(apr_pool_t *p, const json_t *v, const hab_field_t 
     case HAB_F_DATE_OR_TIME:
         if (!json_is_string(v) || !(hab_valid_date(json_string_value(v)) ||
                                     hab_valid_time(json_string_value(v))))
-            return invalid(p, name, "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)");
+            return invalid(p, name,
+                           "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)");
         return NULL;
     case HAB_F_BOOL:
         return json_is_boolean(v) ? NULL : invalid(p, name, "must be true or false");

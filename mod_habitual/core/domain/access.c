@@ -24,11 +24,12 @@ int hab_access_may_hear_appeal(const hab_case_t *c, const char *user, unsigned r
 {
     /* only while the case is active: an appeal on an ended case can never
      * be decided, so it opens nothing */
-    return (roles & HAB_ROLE_CHIEF_OFFICER) && c->pending_appeal_id && !strcmp(c->status, "active") &&
-           !in_list(c->involved, user);
+    return (roles & HAB_ROLE_CHIEF_OFFICER) && c->pending_appeal_id &&
+           !strcmp(c->status, "active") && !in_list(c->involved, user);
 }
 
-hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, const char *teams, unsigned roles)
+hab_sight_t hab_access_sight(const hab_case_t *c, const char *user, const char *teams,
+                             unsigned roles)
 {
     if (roles & HAB_ROLES_CASE_OFFICERS) return HAB_SEE_FULL;
     if (c->referred_by && !strcmp(c->referred_by, user)) return HAB_SEE_REFERRAL;
@@ -46,17 +47,26 @@ hab_err_t *hab_case_peek(hab_store_t *s, apr_pool_t *p, long long id, const char
     memset(peek, 0, sizeof(*peek));
     hab_err_t *e = hab_store_q(
         s, p, &r,
-        "SELECT c.status, c.referred_by, " HAB_SQL_LAST_DAY("pe") ", "
-        "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND " HAB_SQL_IN_FORCE("x.") "), "
-        "(SELECT count(*) FROM grants g WHERE g.case_id = c.id AND (g.grantee = ? OR "
-        HAB_SQL_TEAM_GRANT("g.") ") AND g.revoked_at IS NULL AND g.expires >= ?), "
-        "(SELECT count(*) FROM appeals a WHERE a.case_id = c.id AND NOT EXISTS "
-        " (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)) "
-        "FROM cases c LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-        "WHERE c.id = ?", "ttttti", today, today, user, teams ? teams : ",", today, id);
+        "SELECT c.status, c.referred_by, " HAB_SQL_LAST_DAY(
+            "pe") ", "
+                  "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id "
+                  "AND " HAB_SQL_IN_FORCE(
+                      "x.") "), "
+                            "(SELECT count(*) FROM grants g WHERE g.case_id = c.id AND (g.grantee "
+                            "= ? OR " HAB_SQL_TEAM_GRANT(
+                                "g.") ") AND g.revoked_at IS NULL AND g.expires >= ?), "
+                                      "(SELECT count(*) FROM appeals a WHERE a.case_id = c.id AND "
+                                      "NOT EXISTS "
+                                      " (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = "
+                                      "a.id)) "
+                                      "FROM cases c LEFT JOIN periods pe ON pe.id = (SELECT "
+                                      "max(id) FROM periods WHERE case_id = c.id) "
+                                      "WHERE c.id = ?",
+        "ttttti", today, today, user, teams ? teams : ",", today, id);
     if (e || r->nrows == 0) return e;
     peek->exists = 1;
-    peek->status = hab_effective_status(hab_rows_text(r, 0, 0), hab_rows_text(r, 0, 2), today, &peek->lapsed);
+    peek->status =
+        hab_effective_status(hab_rows_text(r, 0, 0), hab_rows_text(r, 0, 2), today, &peek->lapsed);
     peek->referred_by = hab_rows_text(r, 0, 1);
     peek->restrictions_in_force = !peek->lapsed && hab_rows_int(r, 0, 3) > 0;
     peek->granted_to_user = hab_rows_int(r, 0, 4) > 0;
@@ -71,7 +81,8 @@ int hab_access_may_see(const hab_case_peek_t *peek, const char *user, unsigned r
     if (peek->referred_by && !strcmp(peek->referred_by, user)) return 1;
     if ((roles & HAB_ROLE_CHIEF_OFFICER) && peek->appeal_pending && !strcmp(peek->status, "active"))
         return 1;
-    return peek->restrictions_in_force && ((roles & HAB_ROLE_CHIEF_OFFICER) || peek->granted_to_user);
+    return peek->restrictions_in_force &&
+           ((roles & HAB_ROLE_CHIEF_OFFICER) || peek->granted_to_user);
 }
 
 /* A notice seen only through a team grant: the access log names the grant
@@ -82,12 +93,13 @@ static void note_team_grant(hab_ctx_t *ctx, const hab_case_t *c, int sight)
     const json_t *g = hab_case_grant_of(c, ctx->user, ctx->teams);
     const char *team = g ? json_string_value(json_object_get(g, "team")) : NULL;
     if (team)
-        ctx->acting_as = apr_psprintf(ctx->p, "team-grant:%" APR_INT64_T_FMT ":%s",
-                                      (apr_int64_t)json_integer_value(json_object_get(g, "id")), team);
+        ctx->acting_as =
+            apr_psprintf(ctx->p, "team-grant:%" APR_INT64_T_FMT ":%s",
+                         (apr_int64_t)json_integer_value(json_object_get(g, "id")), team);
 }
 
-hab_err_t *hab_access_load(hab_ctx_t *ctx, long long id, hab_case_parts_t parts, hab_sight_t min_sight,
-                           hab_case_t **c, int *sight)
+hab_err_t *hab_access_load(hab_ctx_t *ctx, long long id, hab_case_parts_t parts,
+                           hab_sight_t min_sight, hab_case_t **c, int *sight)
 {
     hab_case_peek_t peek;
     *c = NULL;
@@ -127,7 +139,8 @@ static json_t *open_channels_of(const hab_case_t *c)
     hab_contact_plan_t plan;
     apr_pool_t *scratch;
     apr_pool_create(&scratch, NULL);
-    json_t *open = hab_restrictions_plan(scratch, plain, &plan) ? json_array() : hab_open_channels(&plan);
+    json_t *open =
+        hab_restrictions_plan(scratch, plain, &plan) ? json_array() : hab_open_channels(&plan);
     apr_pool_destroy(scratch);
     json_decref(plain);
     return open;
@@ -190,9 +203,9 @@ static json_t *referral_view(const hab_case_t *c)
     json_t *v = json_object();
     json_object_set_new(v, "id", json_integer(c->id));
     json_object_set_new(v, "status", json_string(c->status));
-    json_object_set_new(v, "person", json_pack("{s:O, s:O}",
-                                               "name", json_object_get(c->referred_person, "name"),
-                                               "reference", json_object_get(c->referred_person, "reference")));
+    json_object_set_new(v, "person",
+                        json_pack("{s:O, s:O}", "name", json_object_get(c->referred_person, "name"),
+                                  "reference", json_object_get(c->referred_person, "reference")));
     if (strcmp(c->status, "referred") != 0) return v;
     json_object_set_new(v, "referred_at", hab_json_text(c->referred_at));
     json_object_set_new(v, "department", hab_json_text(c->department));
@@ -252,14 +265,16 @@ const char *hab_phone_statement(apr_pool_t *p, const json_t *open_channels)
     json_array_foreach(open_channels, i, ch) {
         const char *name = json_string_value(ch);
         if (!strcmp(name, "phone")) return NULL; /* the phone is open: no statement needed */
-        name = !strcmp(name, "third-party") ? "the third party named in your letter" : hab_words(name);
+        name =
+            !strcmp(name, "third-party") ? "the third party named in your letter" : hab_words(name);
         ways = *ways ? apr_pstrcat(p, ways, ", ", name, NULL) : name;
     }
     if (!*ways)
         return "I'm sorry, the council has suspended contact with you for now and I cannot "
                "continue this call. Goodbye.";
-    return apr_psprintf(p, "I'm sorry, the council has limited the ways it deals with you and I "
-                           "cannot continue this call. You can contact the council by: %s. Goodbye.",
+    return apr_psprintf(p,
+                        "I'm sorry, the council has limited the ways it deals with you and I "
+                        "cannot continue this call. You can contact the council by: %s. Goodbye.",
                         ways);
 }
 

@@ -32,14 +32,16 @@ hab_err_t *hab_step_adjustments(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
     const json_t *b = in->body, *third = json_object_get(in->body, "third_party");
     hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_ADJUSTMENTS, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_adjustments, "")) ||
-        (e = hab_store_q(ctx->store, ctx->p, NULL,
-                         "INSERT INTO adjustments(case_id, format, easy_read, named_contact, third_party_name, "
-                         "third_party_address, notes, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         "itbtttttt", c->id, hab_j_str(b, "format"), hab_j_bool(b, "easy_read"),
-                         hab_j_str(b, "named_contact"), hab_j_str(third, "name"), hab_j_str(third, "address"),
-                         hab_j_str(b, "notes"), ctx->user, ctx->now)) ||
-        (e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?", "ti",
-                         ctx->now, c->id)))
+        (e = hab_store_q(
+             ctx->store, ctx->p, NULL,
+             "INSERT INTO adjustments(case_id, format, easy_read, named_contact, third_party_name, "
+             "third_party_address, notes, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+             "?, ?)",
+             "itbtttttt", c->id, hab_j_str(b, "format"), hab_j_bool(b, "easy_read"),
+             hab_j_str(b, "named_contact"), hab_j_str(third, "name"), hab_j_str(third, "address"),
+             hab_j_str(b, "notes"), ctx->user, ctx->now)) ||
+        (e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?",
+                         "ti", ctx->now, c->id)))
         return e;
     hab_step_answer(ctx, out, 200, c->id, c->status);
     return NULL;

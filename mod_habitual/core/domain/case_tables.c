@@ -18,78 +18,88 @@
 
 const hab_case_table_t hab_case_tables[] = {
     {"", "cases",
-     COLS("i:id", "i:person_id", "i:referred_person_id", "t:person_linked_by", "t:person_linked_at", "t:status",
-          "t:end_reason", "t:referred_by", "t:referred_at", "t:department", "t:summary", "t:measures_taken",
-          "t:complaints_procedure", "t:representative_name", "t:representative_address", "t:advocate_name",
-          "t:advocate_address", "b:action_without_notice", "t:closed_at", "t:closed_by", "t:ended_at",
+     COLS("i:id", "i:person_id", "i:referred_person_id", "t:person_linked_by", "t:person_linked_at",
+          "t:status", "t:end_reason", "t:referred_by", "t:referred_at", "t:department", "t:summary",
+          "t:measures_taken", "t:complaints_procedure", "t:representative_name",
+          "t:representative_address", "t:advocate_name", "t:advocate_address",
+          "b:action_without_notice", "t:closed_at", "t:closed_by", "t:ended_at",
           "t:legal_hold_reason", "t:legal_hold_by", "t:legal_hold_at", "t:updated_at"),
      "id = ?", "id", NULL, NULL, 0, 0},
     {"", "cases", COLS("b:vulnerable", "t:vulnerability"), "id = ?", "id", NULL, NULL, 0, 1},
-    {"criteria", "case_criteria", COLS("t:criterion", "t:withdrawn_at"), OF_CASE, "criterion", NULL, NULL, 0, 0},
+    {"criteria", "case_criteria", COLS("t:criterion", "t:withdrawn_at"), OF_CASE, "criterion", NULL,
+     NULL, 0, 0},
     {"copy_to", "copy_recipients",
-     COLS("i:id", "i:position", "t:name", "t:role", "t:address", "t:added_by", "t:added_at", "t:removed_at",
-          "t:removed_by", "t:removed_reason"),
+     COLS("i:id", "i:position", "t:name", "t:role", "t:address", "t:added_by", "t:added_at",
+          "t:removed_at", "t:removed_by", "t:removed_reason"),
      OF_CASE, "position, id", NULL, NULL, 0, 0},
     {"chronology", "contacts",
-     COLS("i:id", "t:at", "t:channel", "t:direction", "t:department", "t:officer", "t:summary", "t:recorded_by",
-          "t:recorded_at", "t:withdrawn_at"),
+     COLS("i:id", "t:at", "t:channel", "t:direction", "t:department", "t:officer", "t:summary",
+          "t:recorded_by", "t:recorded_at", "t:withdrawn_at"),
      OF_CASE, "at, id", NULL, NULL, 0, 0},
     {"incidents", "contact_incidents", COLS("t:incident", "t:withdrawn_at"),
-     "contact_id IN (SELECT id FROM contacts WHERE case_id = ?)", "contact_id, incident", "chronology",
-     "contact_id", 0, 0},
+     "contact_id IN (SELECT id FROM contacts WHERE case_id = ?)", "contact_id, incident",
+     "chronology", "contact_id", 0, 0},
     {"warnings", "warnings",
-     COLS("i:id", "t:warned_on", "t:method", "t:text", "t:warned_by", "t:recorded_at", "i:last_contact_id"),
+     COLS("i:id", "t:warned_on", "t:method", "t:text", "t:warned_by", "t:recorded_at",
+          "i:last_contact_id"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     {"reports", "reports",
-     COLS("i:id", "t:behaviour", "j:restrictions", "i:period_months", "t:alternatives_considered", "b:severe",
-          "t:severe_reason", "t:police_reference", "b:asb_unit_consulted", "t:author", "t:created_at"),
+     COLS("i:id", "t:behaviour", "j:restrictions", "i:period_months", "t:alternatives_considered",
+          "b:severe", "t:severe_reason", "t:police_reference", "b:asb_unit_consulted", "t:author",
+          "t:created_at"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     /* each report's safeguarding consideration (R10): special category */
     {"safeguarding", "reports",
-     COLS("i:id>report_id", "b:safeguarding_considered>considered", "t:safeguarding_adjustments>adjustments"),
-     "case_id = ? AND (safeguarding_considered IS NOT NULL OR safeguarding_adjustments IS NOT NULL)", "id",
-     NULL, NULL, 0, 1},
+     COLS("i:id>report_id", "b:safeguarding_considered>considered",
+          "t:safeguarding_adjustments>adjustments"),
+     "case_id = ? AND (safeguarding_considered IS NOT NULL OR safeguarding_adjustments IS NOT "
+     "NULL)",
+     "id", NULL, NULL, 0, 1},
     {"decisions", "decisions",
-     COLS("i:id", "i:report_id", "t:outcome", "b:justified", "b:proportionate", "t:reasons", "t:start",
-          "t:decided_by", "t:acting_as", "b:deputising", "t:decided_at"),
+     COLS("i:id", "i:report_id", "t:outcome", "b:justified", "b:proportionate", "t:reasons",
+          "t:start", "t:decided_by", "t:acting_as", "b:deputising", "t:decided_at"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     {"periods", "periods",
-     COLS("i:id", "t:start", "i:months", "t:end_date", "t:review_due", "t:review_deadline", "t:origin",
-          "t:created_at"),
+     COLS("i:id", "t:start", "i:months", "t:end_date", "t:review_due", "t:review_deadline",
+          "t:origin", "t:created_at"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     {"restrictions", "restrictions",
-     COLS("i:id", "t:type", "j:detail", "b:interim", "t:origin", "t:created_at", "t:lifted_at", "t:lifted_reason",
-          "t:in_force_from", "t:in_force_until"),
+     COLS("i:id", "t:type", "j:detail", "b:interim", "t:origin", "t:created_at", "t:lifted_at",
+          "t:lifted_reason", "t:in_force_from", "t:in_force_until"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     {"reviews", "reviews",
-     COLS("i:id", "t:recommendation", "t:report", "t:monitoring_officer", "t:author", "t:created_at"),
+     COLS("i:id", "t:recommendation", "t:report", "t:monitoring_officer", "t:author",
+          "t:created_at"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     {"decision", "review_decisions",
-     COLS("i:id", "t:outcome", "t:reasons", "i:period_months", "j:restrictions", "b:justified", "b:proportionate",
-          "t:decided_by", "t:acting_as", "b:deputising", "t:decided_at"),
+     COLS("i:id", "t:outcome", "t:reasons", "i:period_months", "j:restrictions", "b:justified",
+          "b:proportionate", "t:decided_by", "t:acting_as", "b:deputising", "t:decided_at"),
      "review_id IN (SELECT id FROM reviews WHERE case_id = ?)", "id", "reviews", "review_id", 1, 0},
-    {"appeals", "appeals", COLS("i:id", "t:received", "t:grounds", "t:recorded_by", "t:recorded_at"),
-     OF_CASE, "id", NULL, NULL, 0, 0},
+    {"appeals", "appeals",
+     COLS("i:id", "t:received", "t:grounds", "t:recorded_by", "t:recorded_at"), OF_CASE, "id", NULL,
+     NULL, 0, 0},
     {"decision", "appeal_decisions",
-     COLS("i:id", "t:outcome", "t:reasons", "j:restrictions", "b:justified", "b:proportionate", "t:decided_by",
-          "t:decided_at"),
+     COLS("i:id", "t:outcome", "t:reasons", "j:restrictions", "b:justified", "b:proportionate",
+          "t:decided_by", "t:decided_at"),
      "appeal_id IN (SELECT id FROM appeals WHERE case_id = ?)", "id", "appeals", "appeal_id", 1, 0},
     {"letters", "letters",
-     COLS("i:id", "i:number", "t:kind", "t:issued_at", "t:issued_by", "t:subject", "j:copied_to", "t:body"),
+     COLS("i:id", "i:number", "t:kind", "t:issued_at", "t:issued_by", "t:subject", "j:copied_to",
+          "t:body"),
      OF_CASE, "number", NULL, NULL, 0, 0},
     {"notifications", "notifications",
      COLS("i:id", "t:event", "t:created_at", "t:created_by", "t:email_sent_at", "i:email_attempts",
           "t:email_error"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     {"grants", "grants",
-     COLS("i:id", "t:grantee>user", "t:team", "t:reason", "t:expires", "t:granted_by", "t:granted_at", "t:revoked_at",
-          "t:revoked_by"),
+     COLS("i:id", "t:grantee>user", "t:team", "t:reason", "t:expires", "t:granted_by",
+          "t:granted_at", "t:revoked_at", "t:revoked_by"),
      OF_CASE, "id", NULL, NULL, 0, 0},
-    {"statements", "statements", COLS("i:id", "t:received", "t:text", "t:recorded_by", "t:recorded_at"),
-     OF_CASE, "id", NULL, NULL, 0, 0},
+    {"statements", "statements",
+     COLS("i:id", "t:received", "t:text", "t:recorded_by", "t:recorded_at"), OF_CASE, "id", NULL,
+     NULL, 0, 0},
     {"review_reminders", "review_reminders",
-     COLS("i:id", "i:period_id", "t:kind", "t:review_due", "t:decide_by", "t:created_at", "t:email_sent_at",
-          "i:email_attempts", "t:email_error"),
+     COLS("i:id", "i:period_id", "t:kind", "t:review_due", "t:decide_by", "t:created_at",
+          "t:email_sent_at", "i:email_attempts", "t:email_error"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     {"corrections", "corrections",
      COLS("i:id", "t:target", "i:target_id", "t:item", "t:old_value", "t:new_value", "t:reason",
@@ -97,26 +107,28 @@ const hab_case_table_t hab_case_tables[] = {
      OF_CASE, "id", NULL, NULL, 0, 0},
     /* reasonable adjustments may tell of a disability: special category */
     {"adjustments", "adjustments",
-     COLS("i:id", "t:format", "b:easy_read", "t:named_contact", "t:third_party_name", "t:third_party_address",
-          "t:notes", "t:recorded_by", "t:recorded_at"),
+     COLS("i:id", "t:format", "b:easy_read", "t:named_contact", "t:third_party_name",
+          "t:third_party_address", "t:notes", "t:recorded_by", "t:recorded_at"),
      OF_CASE, "id", NULL, NULL, 0, 1},
     {"post_received", "correspondence",
-     COLS("i:id", "t:received", "t:channel", "t:summary", "t:recorded_by", "t:recorded_at", "t:decision",
-          "t:reason", "t:routed_to", "t:routed_reference", "t:decided_by", "t:decided_at", "i:letter_number",
-          "t:flagged_at"),
+     COLS("i:id", "t:received", "t:channel", "t:summary", "t:recorded_by", "t:recorded_at",
+          "t:decision", "t:reason", "t:routed_to", "t:routed_reference", "t:decided_by",
+          "t:decided_at", "i:letter_number", "t:flagged_at"),
      OF_CASE, "received, id", NULL, NULL, 0, 0},
     {"evidence", "evidence",
-     COLS("i:id", "i:contact_id", "t:description", "t:filename", "t:content_type", "i:size", "t:sha256", "i:chunks",
-          "t:uploaded_by", "t:uploaded_at"),
+     COLS("i:id", "i:contact_id", "t:description", "t:filename", "t:content_type", "i:size",
+          "t:sha256", "i:chunks", "t:uploaded_by", "t:uploaded_at"),
      OF_CASE, "id", NULL, NULL, 0, 0},
     /* the files' bytes: written beside the export (sar --evidence-dir), not in it */
-    {"-", "evidence_chunks", COLS("i:seq", "t:data"), "evidence_id IN (SELECT id FROM evidence WHERE case_id = ?)",
-     "evidence_id, seq", "evidence", "evidence_id", 0, 0},
+    {"-", "evidence_chunks", COLS("i:seq", "t:data"),
+     "evidence_id IN (SELECT id FROM evidence WHERE case_id = ?)", "evidence_id, seq", "evidence",
+     "evidence_id", 0, 0},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0}};
 
 const char *const hab_case_not_tables[][2] = {
-    {"access_log", "the council's record of its staff's access: append-only, never purged; not exported "
-                   "(the auditor answers for who saw the file)"},
+    {"access_log",
+     "the council's record of its staff's access: append-only, never purged; not exported "
+     "(the auditor answers for who saw the file)"},
     {"access_log_cases", "the case ids of list reads in the access log: as the access log"},
     {"persons", "the person: exported as the subject, purged when no case holds them"},
     {NULL, NULL}};
@@ -163,8 +175,8 @@ static json_t *cell(const hab_rows_t *r, int row, int col, char type)
 
 /* ---- the export ---- */
 
-static hab_err_t *part_rows(hab_store_t *s, apr_pool_t *p, const hab_case_table_t *part, long long case_id,
-                            hab_rows_t **rows)
+static hab_err_t *part_rows(hab_store_t *s, apr_pool_t *p, const hab_case_table_t *part,
+                            long long case_id, hab_rows_t **rows)
 {
     const char *cols = "";
     for (int k = 0; part->columns[k]; k++)
@@ -176,7 +188,8 @@ static hab_err_t *part_rows(hab_store_t *s, apr_pool_t *p, const hab_case_table_
                        "i", case_id);
 }
 
-static void set_columns(apr_pool_t *p, json_t *o, const hab_case_table_t *part, const hab_rows_t *r, int row)
+static void set_columns(apr_pool_t *p, json_t *o, const hab_case_table_t *part, const hab_rows_t *r,
+                        int row)
 {
     for (int k = 0; part->columns[k]; k++) {
         column_t c = column_of(p, part->columns[k]);
@@ -208,7 +221,8 @@ static void nest(apr_pool_t *p, const hab_case_table_t *part, const hab_rows_t *
             json_array_append_new(children, o);
         }
         if (part->single) {
-            json_object_set(parent, part->key, json_array_size(children) ? json_array_get(children, 0) : json_null());
+            json_object_set(parent, part->key,
+                            json_array_size(children) ? json_array_get(children, 0) : json_null());
             json_decref(children);
         } else {
             json_object_set_new(parent, part->key, children);
@@ -217,26 +231,31 @@ static void nest(apr_pool_t *p, const hab_case_table_t *part, const hab_rows_t *
 }
 
 /* The status as it stands today: a lapse is derived from the dates. */
-static hab_err_t *status_today(hab_store_t *s, apr_pool_t *p, long long case_id, const char *today, json_t *c)
+static hab_err_t *status_today(hab_store_t *s, apr_pool_t *p, long long case_id, const char *today,
+                               json_t *c)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT " HAB_SQL_LAST_DAY("pe") " FROM periods pe WHERE case_id = ? "
-                               "ORDER BY id DESC LIMIT 1", "i", case_id);
+    hab_err_t *e =
+        hab_store_q(s, p, &r,
+                    "SELECT " HAB_SQL_LAST_DAY("pe") " FROM periods pe WHERE case_id = ? "
+                                                     "ORDER BY id DESC LIMIT 1",
+                    "i", case_id);
     if (e) return e;
     int lapsed;
-    const char *status = hab_effective_status(json_string_value(json_object_get(c, "status")),
-                                              r->nrows ? hab_rows_text(r, 0, 0) : NULL, today, &lapsed);
+    const char *status =
+        hab_effective_status(json_string_value(json_object_get(c, "status")),
+                             r->nrows ? hab_rows_text(r, 0, 0) : NULL, today, &lapsed);
     json_object_set_new(c, "status", json_string(status));
     if (lapsed) json_object_set_new(c, "end_reason", json_string("lapsed"));
     size_t i;
     json_t *one;
-    json_array_foreach(json_object_get(c, "restrictions"), i, one)
-        json_object_set_new(one, "in_force",
-                            json_boolean(!lapsed && json_is_null(json_object_get(one, "lifted_at"))));
+    json_array_foreach(json_object_get(c, "restrictions"), i, one) json_object_set_new(
+        one, "in_force", json_boolean(!lapsed && json_is_null(json_object_get(one, "lifted_at"))));
     return NULL;
 }
 
-hab_err_t *hab_case_export(hab_store_t *s, apr_pool_t *p, long long case_id, const char *today, json_t **out)
+hab_err_t *hab_case_export(hab_store_t *s, apr_pool_t *p, long long case_id, const char *today,
+                           json_t **out)
 {
     json_t *c = hab_json_own(p, json_object()), *special = json_object();
     for (int i = 0; hab_case_tables[i].table; i++) {
@@ -286,7 +305,8 @@ static int parts_of(const char *table, const hab_case_table_t **parts)
 
 /* The type the definition gives column (len bytes at column) in one of
  * the parts, or 0 when it holds no such column (its parent link: 'i'). */
-static char defined_type(const hab_case_table_t *const *parts, int n, const char *column, size_t len)
+static char defined_type(const hab_case_table_t *const *parts, int n, const char *column,
+                         size_t len)
 {
     for (int k = 0; k < n; k++) {
         for (int c = 0; parts[k]->columns[c]; c++) {
@@ -305,7 +325,9 @@ static hab_err_t *select_part(hab_store_t *s, apr_pool_t *p, long long case_id, 
 {
     const hab_case_table_t *parts[MAX_PARTS_OF_A_TABLE];
     int nparts = parts_of(table, parts);
-    if (!nparts) return hab_err_internal(p, "A case load asked for a table the case definition does not hold.");
+    if (!nparts)
+        return hab_err_internal(p,
+                                "A case load asked for a table the case definition does not hold.");
     int nfields = 0;
     while (fields[nfields]) nfields++;
     char *type = apr_palloc(p, (size_t)nfields + 1);
@@ -317,7 +339,8 @@ static hab_err_t *select_part(hab_store_t *s, apr_pool_t *p, long long case_id, 
         size_t len = rename ? (size_t)(rename - fields[k]) : strlen(fields[k]);
         type[k] = defined_type(parts, nparts, fields[k], len);
         if (!type[k])
-            return hab_err_internal(p, "A case load asked for a column the case definition does not hold.");
+            return hab_err_internal(
+                p, "A case load asked for a column the case definition does not hold.");
         if (k) sql[nsql++] = (struct iovec){", ", 2};
         sql[nsql++] = (struct iovec){(void *)fields[k], len};
     }
@@ -372,8 +395,9 @@ hab_err_t *hab_case_purge(hab_store_t *s, apr_pool_t *p, long long case_id)
     for (int i = n - 1; i >= 0; i--) {
         const hab_case_table_t *part = &hab_case_tables[i];
         if (!strcmp(part->table, "cases") || table_seen_before(i) >= 0) continue;
-        hab_err_t *e = hab_store_q(s, p, NULL, apr_pstrcat(p, "DELETE FROM ", part->table, " WHERE ",
-                                                           part->belongs, NULL), "i", case_id);
+        hab_err_t *e = hab_store_q(
+            s, p, NULL, apr_pstrcat(p, "DELETE FROM ", part->table, " WHERE ", part->belongs, NULL),
+            "i", case_id);
         if (e) return e;
     }
     return hab_store_q(s, p, NULL, "DELETE FROM cases WHERE id = ?", "i", case_id);
@@ -399,7 +423,8 @@ static int is_not_part(const char *table)
 static int column_covered(const char *table, const char *column)
 {
     const hab_case_table_t *parts[MAX_PARTS_OF_A_TABLE];
-    return !strcmp(column, "case_id") || defined_type(parts, parts_of(table, parts), column, strlen(column));
+    return !strcmp(column, "case_id") ||
+           defined_type(parts, parts_of(table, parts), column, strlen(column));
 }
 
 /* A case_id or person_id column, or X_id for a part table Xs. */
@@ -500,8 +525,8 @@ static void create_table(apr_pool_t *p, apr_hash_t *tables, const char *s)
         if (*c == ')' && depth-- == 0) depth = -1;
         if ((*c == ',' && depth == 0) || depth < 0) {
             const char *w = skip_space(item);
-            static const char *const constraints[] = {"PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "CONSTRAINT",
-                                                      "EXCLUDE", NULL};
+            static const char *const constraints[] = {"PRIMARY",    "UNIQUE",  "CHECK", "FOREIGN",
+                                                      "CONSTRAINT", "EXCLUDE", NULL};
             int is_constraint = 0;
             for (int k = 0; constraints[k]; k++) is_constraint |= starts_word(w, constraints[k]);
             const char *name = identifier(p, w, &after);

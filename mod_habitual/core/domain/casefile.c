@@ -64,14 +64,16 @@ static long long int_of(const json_t *o, const char *key)
 static hab_err_t *load_persons(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *found)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT id, name, reference, address, date_of_birth FROM persons "
-                               "WHERE id IN (?, ?)", "ii", c->person_id, c->referred_person_id);
+    hab_err_t *e = hab_store_q(s, p, &r,
+                               "SELECT id, name, reference, address, date_of_birth FROM persons "
+                               "WHERE id IN (?, ?)",
+                               "ii", c->person_id, c->referred_person_id);
     if (e) return e;
     for (int i = 0; i < r->nrows; i++) {
-        json_t *one = hab_json_own(p, json_pack("{s:o, s:o, s:o, s:o}", "name", hab_json_text(T(r, i, 1)),
-                                                "reference", hab_json_text(T(r, i, 2)),
-                                                "address", hab_json_text(T(r, i, 3)),
-                                                "date_of_birth", hab_json_text(T(r, i, 4))));
+        json_t *one = hab_json_own(
+            p, json_pack("{s:o, s:o, s:o, s:o}", "name", hab_json_text(T(r, i, 1)), "reference",
+                         hab_json_text(T(r, i, 2)), "address", hab_json_text(T(r, i, 3)),
+                         "date_of_birth", hab_json_text(T(r, i, 4))));
         if (hab_rows_int(r, i, 0) == c->person_id) c->person = one;
         if (hab_rows_int(r, i, 0) == c->referred_person_id) c->referred_person = one;
     }
@@ -88,9 +90,29 @@ static json_t *name_address(const char *name, const char *address)
 /* The case's own row: read as stored rows (every request's gate loads it,
  * so no JSON is made of it but the parts the views show). */
 enum {
-    K_STATUS, K_END_REASON, K_REFERRED_BY, K_REFERRED_AT, K_DEPARTMENT, K_SUMMARY, K_MEASURES, K_COMPLAINTS,
-    K_VULNERABLE, K_VULNERABILITY, K_REP_NAME, K_REP_ADDRESS, K_ADV_NAME, K_ADV_ADDRESS, K_WITHOUT_NOTICE,
-    K_HOLD_REASON, K_HOLD_BY, K_HOLD_AT, K_UPDATED_AT, K_PERSON_ID, K_REFERRED_PERSON_ID, K_LINKED_BY, K_LINKED_AT
+    K_STATUS,
+    K_END_REASON,
+    K_REFERRED_BY,
+    K_REFERRED_AT,
+    K_DEPARTMENT,
+    K_SUMMARY,
+    K_MEASURES,
+    K_COMPLAINTS,
+    K_VULNERABLE,
+    K_VULNERABILITY,
+    K_REP_NAME,
+    K_REP_ADDRESS,
+    K_ADV_NAME,
+    K_ADV_ADDRESS,
+    K_WITHOUT_NOTICE,
+    K_HOLD_REASON,
+    K_HOLD_BY,
+    K_HOLD_AT,
+    K_UPDATED_AT,
+    K_PERSON_ID,
+    K_REFERRED_PERSON_ID,
+    K_LINKED_BY,
+    K_LINKED_AT
 };
 
 static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *found)
@@ -98,11 +120,12 @@ static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *f
     hab_rows_t *r;
     hab_err_t *e = hab_case_select(
         s, p, c->id, "cases",
-        FIELDS("status", "end_reason", "referred_by", "referred_at", "department", "summary", "measures_taken",
-               "complaints_procedure", "vulnerable", "vulnerability", "representative_name",
-               "representative_address", "advocate_name", "advocate_address", "action_without_notice",
-               "legal_hold_reason", "legal_hold_by", "legal_hold_at", "updated_at", "person_id",
-               "referred_person_id", "person_linked_by", "person_linked_at"),
+        FIELDS("status", "end_reason", "referred_by", "referred_at", "department", "summary",
+               "measures_taken", "complaints_procedure", "vulnerable", "vulnerability",
+               "representative_name", "representative_address", "advocate_name", "advocate_address",
+               "action_without_notice", "legal_hold_reason", "legal_hold_by", "legal_hold_at",
+               "updated_at", "person_id", "referred_person_id", "person_linked_by",
+               "person_linked_at"),
         &r);
     if (e) return e;
     *found = r->nrows == 1;
@@ -120,16 +143,20 @@ static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *f
     c->representative = hab_json_own(p, name_address(T(r, 0, K_REP_NAME), T(r, 0, K_REP_ADDRESS)));
     c->advocate = hab_json_own(p, name_address(T(r, 0, K_ADV_NAME), T(r, 0, K_ADV_ADDRESS)));
     c->action_without_notice = hab_rows_int(r, 0, K_WITHOUT_NOTICE) != 0;
-    c->legal_hold = hab_json_own(p, T(r, 0, K_HOLD_REASON)
-        ? json_pack("{s:o, s:o, s:o}", "reason", hab_json_text(T(r, 0, K_HOLD_REASON)),
-                    "by", hab_json_text(T(r, 0, K_HOLD_BY)), "at", hab_json_text(T(r, 0, K_HOLD_AT)))
-        : json_null());
+    c->legal_hold =
+        hab_json_own(p, T(r, 0, K_HOLD_REASON) ? json_pack("{s:o, s:o, s:o}", "reason",
+                                                           hab_json_text(T(r, 0, K_HOLD_REASON)),
+                                                           "by", hab_json_text(T(r, 0, K_HOLD_BY)),
+                                                           "at", hab_json_text(T(r, 0, K_HOLD_AT)))
+                                               : json_null());
     c->updated_at = T(r, 0, K_UPDATED_AT);
     c->person_id = hab_rows_int(r, 0, K_PERSON_ID);
-    c->referred_person_id = T(r, 0, K_REFERRED_PERSON_ID) ? hab_rows_int(r, 0, K_REFERRED_PERSON_ID) : c->person_id;
-    c->person_link = hab_json_own(p, T(r, 0, K_LINKED_BY)
-        ? json_pack("{s:o, s:o}", "by", hab_json_text(T(r, 0, K_LINKED_BY)), "at", hab_json_text(T(r, 0, K_LINKED_AT)))
-        : json_null());
+    c->referred_person_id =
+        T(r, 0, K_REFERRED_PERSON_ID) ? hab_rows_int(r, 0, K_REFERRED_PERSON_ID) : c->person_id;
+    c->person_link = hab_json_own(
+        p, T(r, 0, K_LINKED_BY) ? json_pack("{s:o, s:o}", "by", hab_json_text(T(r, 0, K_LINKED_BY)),
+                                            "at", hab_json_text(T(r, 0, K_LINKED_AT)))
+                                : json_null());
     push_involved(c->involved, c->referred_by);
     push_involved(c->authors, c->referred_by);
     return load_persons(s, p, c, found);
@@ -141,14 +168,16 @@ static hab_err_t *load_copies(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     json_t *rows, *one;
     hab_err_t *e = hab_case_rows(s, p, c->id, "copy_recipients",
-                                 FIELDS("id", "name", "role", "address", "added_by", "added_at", "removed_at",
-                                        "removed_by", "removed_reason"), &rows);
+                                 FIELDS("id", "name", "role", "address", "added_by", "added_at",
+                                        "removed_at", "removed_by", "removed_reason"),
+                                 &rows);
     if (e) return e;
     c->copy_to = hab_json_own(p, json_array());
     c->copies_removed = hab_json_own(p, json_array());
     size_t i;
     json_array_foreach(rows, i, one) {
-        json_t *removed = take(one, FIELDS("removed_at>at", "removed_by>by", "removed_reason>reason"), 1);
+        json_t *removed =
+            take(one, FIELDS("removed_at>at", "removed_by>by", "removed_reason>reason"), 1);
         if (json_is_null(removed)) {
             json_array_append(c->copy_to, one);
             continue;
@@ -163,15 +192,18 @@ static hab_err_t *load_copies(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 static hab_err_t *load_adjustments(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     json_t *rows;
-    hab_err_t *e = hab_case_rows(s, p, c->id, "adjustments",
-                                 FIELDS("format", "easy_read", "named_contact", "third_party_name",
-                                        "third_party_address", "notes", "recorded_by", "recorded_at"), &rows);
+    hab_err_t *e =
+        hab_case_rows(s, p, c->id, "adjustments",
+                      FIELDS("format", "easy_read", "named_contact", "third_party_name",
+                             "third_party_address", "notes", "recorded_by", "recorded_at"),
+                      &rows);
     if (e) return e;
     json_t *latest = last_of(rows);
     c->adjustments = latest ? latest : hab_json_own(p, json_null());
     if (latest)
-        json_object_set_new(latest, "third_party",
-                            take(latest, FIELDS("third_party_name>name", "third_party_address>address"), 1));
+        json_object_set_new(
+            latest, "third_party",
+            take(latest, FIELDS("third_party_name>name", "third_party_address>address"), 1));
     return NULL;
 }
 
@@ -181,15 +213,18 @@ static hab_err_t *load_correspondence(hab_store_t *s, apr_pool_t *p, hab_case_t 
 {
     json_t *one;
     hab_err_t *e = hab_case_rows(s, p, c->id, "correspondence",
-                                 FIELDS("id>item", "received", "channel", "summary", "recorded_by", "decision",
-                                        "reason", "routed_to", "routed_reference", "decided_by", "decided_at",
-                                        "letter_number"), &c->correspondence);
+                                 FIELDS("id>item", "received", "channel", "summary", "recorded_by",
+                                        "decision", "reason", "routed_to", "routed_reference",
+                                        "decided_by", "decided_at", "letter_number"),
+                                 &c->correspondence);
     if (e) return e;
     size_t i;
     json_array_foreach(c->correspondence, i, one) {
-        json_t *decision = take(one, FIELDS("decision>decision", "reason>reason", "routed_to>routed_to",
-                                            "routed_reference>reference", "decided_by>by", "decided_at>at",
-                                            "letter_number>letter"), 1);
+        json_t *decision = take(one,
+                                FIELDS("decision>decision", "reason>reason", "routed_to>routed_to",
+                                       "routed_reference>reference", "decided_by>by",
+                                       "decided_at>at", "letter_number>letter"),
+                                1);
         if (json_is_null(decision)) continue;
         json_object_set_new(one, "decision", decision);
     }
@@ -199,7 +234,8 @@ static hab_err_t *load_correspondence(hab_store_t *s, apr_pool_t *p, hab_case_t 
 static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     json_t *rows, *one;
-    hab_err_t *e = hab_case_rows(s, p, c->id, "case_criteria", FIELDS("criterion", "withdrawn_at"), &rows);
+    hab_err_t *e =
+        hab_case_rows(s, p, c->id, "case_criteria", FIELDS("criterion", "withdrawn_at"), &rows);
     if (e) return e;
     c->criteria = hab_json_own(p, json_array());
     size_t i;
@@ -210,31 +246,35 @@ static hab_err_t *load_lists(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
         json_array_append(c->criteria, json_object_get(one, "criterion"));
         if (!strcmp(S(one, "criterion"), "violence")) c->violence = 1;
     }
-    if ((e = load_copies(s, p, c)) || (e = load_adjustments(s, p, c)) || (e = load_correspondence(s, p, c)))
+    if ((e = load_copies(s, p, c)) || (e = load_adjustments(s, p, c)) ||
+        (e = load_correspondence(s, p, c)))
         return e;
     /* every correction, oldest first: the originals stay in the file */
     if ((e = hab_case_rows(s, p, c->id, "corrections",
-                           FIELDS("target", "target_id>id", "item", "old_value", "new_value", "reason",
-                                  "corrected_by>by", "corrected_at>at"), &c->corrections)))
+                           FIELDS("target", "target_id>id", "item", "old_value", "new_value",
+                                  "reason", "corrected_by>by", "corrected_at>at"),
+                           &c->corrections)))
         return e;
     /* the files attached (their bytes stay in evidence_chunks) */
     if ((e = hab_case_rows(s, p, c->id, "evidence",
-                           FIELDS("id", "contact_id", "description", "filename", "content_type", "size", "sha256",
-                                  "uploaded_by", "uploaded_at"), &c->evidence)))
+                           FIELDS("id", "contact_id", "description", "filename", "content_type",
+                                  "size", "sha256", "uploaded_by", "uploaded_at"),
+                           &c->evidence)))
         return e;
-    return hab_case_rows(s, p, c->id, "statements", FIELDS("received", "text", "recorded_by", "recorded_at"),
-                         &c->statements);
+    return hab_case_rows(s, p, c->id, "statements",
+                         FIELDS("received", "text", "recorded_by", "recorded_at"), &c->statements);
 }
 
 static hab_err_t *load_contacts(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     json_t *incidents, *one;
     hab_err_t *e = hab_case_rows(s, p, c->id, "contacts",
-                                 FIELDS("id", "at", "channel", "direction", "department", "officer", "summary",
-                                        "recorded_by", "recorded_at", "withdrawn_at"), &c->contacts);
+                                 FIELDS("id", "at", "channel", "direction", "department", "officer",
+                                        "summary", "recorded_by", "recorded_at", "withdrawn_at"),
+                                 &c->contacts);
     if (!e)
-        e = hab_case_rows(s, p, c->id, "contact_incidents", FIELDS("contact_id", "incident", "withdrawn_at"),
-                          &incidents);
+        e = hab_case_rows(s, p, c->id, "contact_incidents",
+                          FIELDS("contact_id", "incident", "withdrawn_at"), &incidents);
     if (e) return e;
     /* each contact's incidents (in force, withdrawn) by its id: a long
      * chronology stays linear */
@@ -243,13 +283,15 @@ static hab_err_t *load_contacts(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
     json_array_foreach(c->contacts, i, one) {
         json_object_set_new(one, "incidents", json_array());
         json_object_set_new(one, "incidents_withdrawn", json_array());
-        apr_hash_set(by_contact, apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)int_of(one, "id")),
+        apr_hash_set(by_contact,
+                     apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)int_of(one, "id")),
                      APR_HASH_KEY_STRING, one);
     }
     json_array_foreach(incidents, i, one) {
-        json_t *contact = apr_hash_get(by_contact,
-                                       apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)int_of(one, "contact_id")),
-                                       APR_HASH_KEY_STRING);
+        json_t *contact = apr_hash_get(
+            by_contact,
+            apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)int_of(one, "contact_id")),
+            APR_HASH_KEY_STRING);
         int withdrawn = S(one, "withdrawn_at") != NULL;
         if (!contact) continue;
         json_array_append(json_object_get(contact, withdrawn ? "incidents_withdrawn" : "incidents"),
@@ -262,15 +304,18 @@ static hab_err_t *load_contacts(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 static hab_err_t *load_warning_report(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     json_t *rows, *one;
-    hab_err_t *e = hab_case_rows(s, p, c->id, "warnings",
-                                 FIELDS("warned_on>on", "method", "text", "warned_by>by", "recorded_at"), &rows);
+    hab_err_t *e = hab_case_rows(
+        s, p, c->id, "warnings",
+        FIELDS("warned_on>on", "method", "text", "warned_by>by", "recorded_at"), &rows);
     if (e) return e;
     c->warning = last_of(rows);
     if (!c->warning) c->warning = hab_json_own(p, json_null());
     e = hab_case_rows(s, p, c->id, "reports",
-                      FIELDS("id", "behaviour", "restrictions", "period_months", "alternatives_considered", "severe",
-                             "severe_reason", "safeguarding_considered", "safeguarding_adjustments",
-                             "police_reference", "asb_unit_consulted", "author", "created_at>at"), &rows);
+                      FIELDS("id", "behaviour", "restrictions", "period_months",
+                             "alternatives_considered", "severe", "severe_reason",
+                             "safeguarding_considered", "safeguarding_adjustments",
+                             "police_reference", "asb_unit_consulted", "author", "created_at>at"),
+                      &rows);
     if (e) return e;
     c->report = hab_json_own(p, json_null());
     size_t i;
@@ -280,21 +325,28 @@ static hab_err_t *load_warning_report(hab_store_t *s, apr_pool_t *p, hab_case_t 
         push_involved(c->involved, c->report_author);
         push_involved(c->authors, c->report_author);
         json_object_del(one, "id");
-        json_object_set_new(one, "safeguarding", take(one, FIELDS("safeguarding_considered>considered",
-                                                                  "safeguarding_adjustments>adjustments"), 0));
+        json_object_set_new(one, "safeguarding",
+                            take(one,
+                                 FIELDS("safeguarding_considered>considered",
+                                        "safeguarding_adjustments>adjustments"),
+                                 0));
         c->report = one;
     }
     return NULL;
 }
 
-static hab_err_t *load_restrictions(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today);
+static hab_err_t *load_restrictions(hab_store_t *s, apr_pool_t *p, hab_case_t *c,
+                                    const char *today);
 
-static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today)
+static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t *c,
+                                       const char *today)
 {
     json_t *rows, *one;
-    hab_err_t *e = hab_case_rows(s, p, c->id, "decisions",
-                                 FIELDS("outcome", "decided_by", "acting_as", "deputising", "justified",
-                                        "proportionate", "reasons", "start", "decided_at>at"), &rows);
+    hab_err_t *e =
+        hab_case_rows(s, p, c->id, "decisions",
+                      FIELDS("outcome", "decided_by", "acting_as", "deputising", "justified",
+                             "proportionate", "reasons", "start", "decided_at>at"),
+                      &rows);
     if (e) return e;
     c->decision = hab_json_own(p, json_null());
     size_t i;
@@ -303,7 +355,8 @@ static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t
         push_involved(c->deciders, S(one, "decided_by"));
         c->decision = one;
     }
-    e = hab_case_rows(s, p, c->id, "periods", FIELDS("start", "months", "end_date", "review_due", "review_deadline"),
+    e = hab_case_rows(s, p, c->id, "periods",
+                      FIELDS("start", "months", "end_date", "review_due", "review_deadline"),
                       &rows);
     if (e) return e;
     json_t *latest = last_of(rows);
@@ -324,10 +377,13 @@ static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t
 static hab_err_t *load_restrictions(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT detail, interim, "
-                               "CASE WHEN " HAB_SQL_IN_FORCE("") " THEN 1 ELSE 0 END, in_force_from "
-                               "FROM restrictions WHERE case_id = ? AND lifted_at IS NULL ORDER BY id",
-                               "tti", today, today, c->id);
+    hab_err_t *e =
+        hab_store_q(s, p, &r,
+                    "SELECT detail, interim, "
+                    "CASE WHEN " HAB_SQL_IN_FORCE(
+                        "") " THEN 1 ELSE 0 END, in_force_from "
+                            "FROM restrictions WHERE case_id = ? AND lifted_at IS NULL ORDER BY id",
+                    "tti", today, today, c->id);
     if (e) return e;
     c->restrictions = hab_json_own(p, json_array());
     c->scheduled = hab_json_own(p, json_array());
@@ -368,13 +424,15 @@ static void attach_decisions(json_t *parents, json_t *decisions, const char *lin
 static hab_err_t *load_reviews_appeals(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     json_t *decisions, *one;
-    hab_err_t *e = hab_case_rows(s, p, c->id, "reviews",
-                                 FIELDS("id", "recommendation", "report", "monitoring_officer", "author",
-                                        "created_at>at"), &c->reviews);
+    hab_err_t *e = hab_case_rows(
+        s, p, c->id, "reviews",
+        FIELDS("id", "recommendation", "report", "monitoring_officer", "author", "created_at>at"),
+        &c->reviews);
     if (!e)
         e = hab_case_rows(s, p, c->id, "review_decisions",
-                          FIELDS("review_id", "outcome", "reasons", "period_months", "restrictions", "decided_by",
-                                 "acting_as", "deputising", "decided_at>at", "justified", "proportionate"),
+                          FIELDS("review_id", "outcome", "reasons", "period_months", "restrictions",
+                                 "decided_by", "acting_as", "deputising", "decided_at>at",
+                                 "justified", "proportionate"),
                           &decisions);
     if (e) return e;
     attach_decisions(c->reviews, decisions, "review_id");
@@ -391,40 +449,46 @@ static hab_err_t *load_reviews_appeals(hab_store_t *s, apr_pool_t *p, hab_case_t
             c->pending_review_author = S(one, "author");
         }
     }
-    e = hab_case_rows(s, p, c->id, "appeals", FIELDS("id", "received", "grounds", "recorded_by", "recorded_at>at"),
+    e = hab_case_rows(s, p, c->id, "appeals",
+                      FIELDS("id", "received", "grounds", "recorded_by", "recorded_at>at"),
                       &c->appeals);
     if (!e)
         e = hab_case_rows(s, p, c->id, "appeal_decisions",
-                          FIELDS("appeal_id", "outcome", "reasons", "restrictions", "decided_by", "decided_at>at",
-                                 "justified", "proportionate"), &decisions);
+                          FIELDS("appeal_id", "outcome", "reasons", "restrictions", "decided_by",
+                                 "decided_at>at", "justified", "proportionate"),
+                          &decisions);
     if (e) return e;
     attach_decisions(c->appeals, decisions, "appeal_id");
     json_array_foreach(c->appeals, i, one) {
         push_involved(c->involved, S(json_object_get(one, "decision"), "decided_by"));
-        if (json_is_null(json_object_get(one, "decision"))) c->pending_appeal_id = int_of(one, "id");
+        if (json_is_null(json_object_get(one, "decision")))
+            c->pending_appeal_id = int_of(one, "id");
     }
     return NULL;
 }
 
-static hab_err_t *load_letters_grants(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today,
-                                      int letters)
+static hab_err_t *load_letters_grants(hab_store_t *s, apr_pool_t *p, hab_case_t *c,
+                                      const char *today, int letters)
 {
     json_t *one;
     hab_err_t *e = NULL;
     if (letters &&
-        (e = hab_case_rows(s, p, c->id, "letters", FIELDS("number>id", "kind", "issued_at", "subject", "copied_to"),
+        (e = hab_case_rows(s, p, c->id, "letters",
+                           FIELDS("number>id", "kind", "issued_at", "subject", "copied_to"),
                            &c->letters)))
         return e;
     e = hab_case_rows(s, p, c->id, "grants",
-                      FIELDS("id", "grantee>user", "team", "reason", "expires", "granted_by", "granted_at",
-                             "revoked_at", "revoked_by"), &c->grants);
+                      FIELDS("id", "grantee>user", "team", "reason", "expires", "granted_by",
+                             "granted_at", "revoked_at", "revoked_by"),
+                      &c->grants);
     if (e) return e;
     size_t i;
     json_array_foreach(c->grants, i, one) {
         const char *expires = S(one, "expires");
         if (S(one, "team")) json_object_set_new(one, "user", json_null());
-        json_object_set_new(one, "active",
-                            json_boolean(!S(one, "revoked_at") && expires && strcmp(expires, today) >= 0));
+        json_object_set_new(
+            one, "active",
+            json_boolean(!S(one, "revoked_at") && expires && strcmp(expires, today) >= 0));
     }
     return NULL;
 }
@@ -462,13 +526,14 @@ int hab_case_granted(const hab_case_t *c, const char *user, const char *teams)
 static hab_err_t *load_violence_only(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r,
-                               /* 1 or 0 on both engines (PostgreSQL's EXISTS is a boolean, "t") */
-                               "SELECT CASE WHEN EXISTS (SELECT 1 FROM contact_incidents i JOIN contacts k "
-                               "ON k.id = i.contact_id WHERE k.case_id = ? AND i.incident = 'violence' "
-                               "AND i.withdrawn_at IS NULL) "
-                               "THEN 1 ELSE 0 END",
-                               "i", c->id);
+    hab_err_t *e =
+        hab_store_q(s, p, &r,
+                    /* 1 or 0 on both engines (PostgreSQL's EXISTS is a boolean, "t") */
+                    "SELECT CASE WHEN EXISTS (SELECT 1 FROM contact_incidents i JOIN contacts k "
+                    "ON k.id = i.contact_id WHERE k.case_id = ? AND i.incident = 'violence' "
+                    "AND i.withdrawn_at IS NULL) "
+                    "THEN 1 ELSE 0 END",
+                    "i", c->id);
     if (e) return e;
     if (hab_rows_int(r, 0, 0)) c->violence = 1;
     c->contacts = hab_json_own(p, json_array());
@@ -501,13 +566,15 @@ static void withdraw_pending_appeal(hab_case_t *c)
 static hab_err_t *load_person_matches(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(
-        s, p, &r,
-        "SELECT p.id, p.name, p.reference, p.address, p.date_of_birth, "
-        "(SELECT count(*) FROM cases k WHERE k.person_id = p.id) FROM persons p "
-        "WHERE p.reference IN (?, ?) AND p.id <> ? AND EXISTS (SELECT 1 FROM cases k WHERE k.person_id = p.id) "
-        "ORDER BY p.id LIMIT 20", "tti", hab_j_str(c->referred_person, "reference"),
-        hab_j_str(c->person, "reference"), c->person_id);
+    hab_err_t *e =
+        hab_store_q(s, p, &r,
+                    "SELECT p.id, p.name, p.reference, p.address, p.date_of_birth, "
+                    "(SELECT count(*) FROM cases k WHERE k.person_id = p.id) FROM persons p "
+                    "WHERE p.reference IN (?, ?) AND p.id <> ? AND EXISTS (SELECT 1 FROM cases k "
+                    "WHERE k.person_id = p.id) "
+                    "ORDER BY p.id LIMIT 20",
+                    "tti", hab_j_str(c->referred_person, "reference"),
+                    hab_j_str(c->person, "reference"), c->person_id);
     if (e) return e;
     c->person_matches = hab_json_own(p, json_array());
     for (int i = 0; i < r->nrows; i++)
@@ -524,8 +591,9 @@ static hab_err_t *load_person_matches(hab_store_t *s, apr_pool_t *p, hab_case_t 
 static hab_err_t *load_contact_people(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(s, p, &r, "SELECT DISTINCT recorded_by, officer FROM contacts WHERE case_id = ?",
-                               "i", c->id);
+    hab_err_t *e = hab_store_q(
+        s, p, &r, "SELECT DISTINCT recorded_by, officer FROM contacts WHERE case_id = ?", "i",
+        c->id);
     if (e) return e;
     for (int i = 0; i < r->nrows; i++) {
         push_involved(c->contact_recorders, T(r, i, 0));
@@ -544,7 +612,8 @@ static const struct {
      "JOIN persons p ON p.id = c.person_id "
      "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
      "WHERE c.status = 'active' AND pe.end_date < ? "
-     "AND (pe.review_deadline IS NULL OR pe.review_deadline >= pe.end_date) AND NOT EXISTS (SELECT 1 FROM "
+     "AND (pe.review_deadline IS NULL OR pe.review_deadline >= pe.end_date) AND NOT EXISTS (SELECT "
+     "1 FROM "
      "notifications n WHERE n.case_id = c.id AND n.event = 'lapsed') ORDER BY pe.end_date, c.id"},
     /* R16: the review not decided by its deadline ends the designation */
     {"review-overdue", 1,
@@ -552,18 +621,23 @@ static const struct {
      "JOIN persons p ON p.id = c.person_id "
      "JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
      "WHERE c.status = 'active' AND pe.review_deadline < pe.end_date AND pe.review_deadline < ? "
-     "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.case_id = c.id AND n.event = 'review-overdue' "
+     "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.case_id = c.id AND n.event = "
+     "'review-overdue' "
      "AND n.created_at > pe.created_at) ORDER BY pe.review_deadline, c.id"},
     {"suspension-ended", 0,
-     "SELECT c.id, x.in_force_until, p.name, p.reference FROM cases c JOIN persons p ON p.id = c.person_id "
-     "JOIN restrictions x ON x.case_id = c.id AND x.type = 'suspend-contact' AND x.lifted_at IS NULL "
+     "SELECT c.id, x.in_force_until, p.name, p.reference FROM cases c JOIN persons p ON p.id = "
+     "c.person_id "
+     "JOIN restrictions x ON x.case_id = c.id AND x.type = 'suspend-contact' AND x.lifted_at IS "
+     "NULL "
      "AND x.in_force_until IS NOT NULL "
-     "WHERE c.status = 'active' AND x.in_force_until <= ? AND NOT EXISTS (SELECT 1 FROM notifications n "
+     "WHERE c.status = 'active' AND x.in_force_until <= ? AND NOT EXISTS (SELECT 1 FROM "
+     "notifications n "
      "WHERE n.case_id = c.id AND n.event = 'suspension-ended' AND n.created_at >= x.created_at) "
      "ORDER BY x.in_force_until, c.id"},
 };
 
-hab_err_t *hab_derived_events(hab_store_t *s, apr_pool_t *p, const char *today, apr_array_header_t **out)
+hab_err_t *hab_derived_events(hab_store_t *s, apr_pool_t *p, const char *today,
+                              apr_array_header_t **out)
 {
     *out = apr_array_make(p, 8, sizeof(hab_derived_event_t));
     for (size_t k = 0; k < sizeof(derived_events) / sizeof(derived_events[0]); k++) {
@@ -572,7 +646,8 @@ hab_err_t *hab_derived_events(hab_store_t *s, apr_pool_t *p, const char *today, 
         if (e) return e;
         for (int i = 0; i < r->nrows; i++) {
             hab_derived_event_t *d = &APR_ARRAY_PUSH(*out, hab_derived_event_t);
-            const char *day = derived_events[k].day_after ? hab_date_add_days(p, T(r, i, 1), 1) : T(r, i, 1);
+            const char *day =
+                derived_events[k].day_after ? hab_date_add_days(p, T(r, i, 1), 1) : T(r, i, 1);
             d->case_id = hab_rows_int(r, i, 0);
             d->event = derived_events[k].event;
             d->at = apr_pstrcat(p, day, "T00:00:00Z", NULL);
@@ -583,14 +658,15 @@ hab_err_t *hab_derived_events(hab_store_t *s, apr_pool_t *p, const char *today, 
     return NULL;
 }
 
-hab_err_t *hab_appeal_withdraw_on_end(hab_store_t *s, apr_pool_t *p, long long case_id, const char *by,
-                                      const char *at)
+hab_err_t *hab_appeal_withdraw_on_end(hab_store_t *s, apr_pool_t *p, long long case_id,
+                                      const char *by, const char *at)
 {
-    return hab_store_q(s, p, NULL,
-                       "INSERT INTO appeal_decisions(appeal_id, outcome, reasons, decided_by, decided_at) "
-                       "SELECT a.id, 'withdrawn-case-ended', ?, ?, ? FROM appeals a WHERE a.case_id = ? "
-                       "AND NOT EXISTS (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)",
-                       "ttti", HAB_APPEAL_WITHDRAWN_REASON, by, at, case_id);
+    return hab_store_q(
+        s, p, NULL,
+        "INSERT INTO appeal_decisions(appeal_id, outcome, reasons, decided_by, decided_at) "
+        "SELECT a.id, 'withdrawn-case-ended', ?, ?, ? FROM appeals a WHERE a.case_id = ? "
+        "AND NOT EXISTS (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)",
+        "ttti", HAB_APPEAL_WITHDRAWN_REASON, by, at, case_id);
 }
 
 hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
@@ -614,7 +690,8 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
     hab_err_t *e = load_core(s, p, c, &found);
     if (e || !found) return e;
     int whole = parts == HAB_CASE_WHOLE;
-    if ((e = load_lists(s, p, c)) || (e = whole ? load_contacts(s, p, c) : load_violence_only(s, p, c)) ||
+    if ((e = load_lists(s, p, c)) ||
+        (e = whole ? load_contacts(s, p, c) : load_violence_only(s, p, c)) ||
         (e = load_warning_report(s, p, c)) || (e = load_decision_period(s, p, c, today)) ||
         (e = load_reviews_appeals(s, p, c)) || (e = load_letters_grants(s, p, c, today, whole)) ||
         (e = load_contact_people(s, p, c)))

@@ -16,23 +16,25 @@
 
 /* The lifting letter quotes this, never the CEM's own reason (which may
  * hold what the customer must not read). */
-#define VIOLENCE_WITHDRAWN_REASON "The record of violence it rested on has been corrected: it was entered in error."
+#define VIOLENCE_WITHDRAWN_REASON \
+    "The record of violence it rested on has been corrected: it was entered in error."
 
-static hab_err_t *record_correction(hab_ctx_t *ctx, long long case_id, const char *target, long long target_id,
-                                    const char *item, const char *old_value, const char *new_value,
-                                    const char *reason)
+static hab_err_t *record_correction(hab_ctx_t *ctx, long long case_id, const char *target,
+                                    long long target_id, const char *item, const char *old_value,
+                                    const char *new_value, const char *reason)
 {
-    return hab_store_q(ctx->store, ctx->p, NULL,
-                       "INSERT INTO corrections(case_id, target, target_id, item, old_value, new_value, reason, "
-                       "corrected_by, corrected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "itItttttt", case_id, target, target_id, item, old_value, new_value, reason, ctx->user,
-                       ctx->now);
+    return hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "INSERT INTO corrections(case_id, target, target_id, item, old_value, new_value, reason, "
+        "corrected_by, corrected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "itItttttt", case_id, target, target_id, item, old_value, new_value, reason, ctx->user,
+        ctx->now);
 }
 
 static hab_err_t *touch(hab_ctx_t *ctx, long long case_id)
 {
-    return hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?", "ti", ctx->now,
-                       case_id);
+    return hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?",
+                       "ti", ctx->now, case_id);
 }
 
 /* ---- the person's details ---- */
@@ -50,7 +52,8 @@ static const struct {
     const char *field, *read, *write;
 } person_sql[] = {
     {"name", "SELECT name FROM persons WHERE id = ?", "UPDATE persons SET name = ? WHERE id = ?"},
-    {"address", "SELECT address FROM persons WHERE id = ?", "UPDATE persons SET address = ? WHERE id = ?"},
+    {"address", "SELECT address FROM persons WHERE id = ?",
+     "UPDATE persons SET address = ? WHERE id = ?"},
     {"date_of_birth", "SELECT date_of_birth FROM persons WHERE id = ?",
      "UPDATE persons SET date_of_birth = ? WHERE id = ?"},
 };
@@ -59,9 +62,11 @@ static hab_err_t *check_person_value(hab_ctx_t *ctx, const char *field, const ch
 {
     if (!strcmp(field, "name") && strlen(value) > HAB_SHORT_TEXT)
         return hab_err_field(ctx->p, 400, "invalid-field", "value", "The name is too long.");
-    if (!strcmp(field, "date_of_birth") && (!hab_valid_date(value) || strcmp(value, ctx->today) > 0))
-        return hab_err_field(ctx->p, 400, "invalid-field", "value",
-                             "Enter the date of birth as a real date in the past, for example 1971-03-27.");
+    if (!strcmp(field, "date_of_birth") &&
+        (!hab_valid_date(value) || strcmp(value, ctx->today) > 0))
+        return hab_err_field(
+            ctx->p, 400, "invalid-field", "value",
+            "Enter the date of birth as a real date in the past, for example 1971-03-27.");
     return NULL;
 }
 
@@ -71,14 +76,16 @@ static hab_err_t *own_person_row(hab_ctx_t *ctx, hab_case_t *c)
 {
     if (c->person_id != c->referred_person_id) return NULL;
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
-                               "INSERT INTO persons(reference, name, address, date_of_birth) "
-                               "SELECT reference, name, address, date_of_birth FROM persons WHERE id = ? "
-                               "RETURNING id", "i", c->person_id);
+    hab_err_t *e =
+        hab_store_q(ctx->store, ctx->p, &r,
+                    "INSERT INTO persons(reference, name, address, date_of_birth) "
+                    "SELECT reference, name, address, date_of_birth FROM persons WHERE id = ? "
+                    "RETURNING id",
+                    "i", c->person_id);
     if (e) return e;
     c->person_id = hab_rows_int(r, 0, 0);
-    return hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET person_id = ? WHERE id = ?", "ii",
-                       c->person_id, c->id);
+    return hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET person_id = ? WHERE id = ?",
+                       "ii", c->person_id, c->id);
 }
 
 hab_err_t *hab_step_correct_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
@@ -96,10 +103,13 @@ hab_err_t *hab_step_correct_person(hab_ctx_t *ctx, const hab_request_in_t *in, h
         return e;
     const char *old = r->nrows ? hab_rows_text(r, 0, 0) : NULL;
     if (old && !strcmp(old, value))
-        return hab_err_field(ctx->p, 422, "nothing-to-correct", "value", "That is what the file already says.");
+        return hab_err_field(ctx->p, 422, "nothing-to-correct", "value",
+                             "That is what the file already says.");
     if ((e = own_person_row(ctx, c)) ||
-        (e = hab_store_q(ctx->store, ctx->p, NULL, person_sql[k].write, "ti", value, c->person_id)) ||
-        (e = record_correction(ctx, c->id, "person", c->person_id, field, old, value, hab_j_str(b, "reason"))) ||
+        (e = hab_store_q(ctx->store, ctx->p, NULL, person_sql[k].write, "ti", value,
+                         c->person_id)) ||
+        (e = record_correction(ctx, c->id, "person", c->person_id, field, old, value,
+                               hab_j_str(b, "reason"))) ||
         (e = touch(ctx, c->id)))
         return e;
     hab_step_answer(ctx, out, 200, c->id, c->status);
@@ -127,27 +137,30 @@ static hab_err_t *unknown_entry(hab_ctx_t *ctx, const char *field)
 static hab_err_t *need(hab_ctx_t *ctx, const json_t *b, const char *field, const char *target)
 {
     if (json_object_get(b, field) && !json_is_null(json_object_get(b, field))) return NULL;
-    return hab_err_field(ctx->p, 422, "missing-field", field, "Say which %s to withdraw (%s).", target, field);
+    return hab_err_field(ctx->p, 422, "missing-field", field, "Say which %s to withdraw (%s).",
+                         target, field);
 }
 
 /* Marks the entry withdrawn; *changed 0 when no such entry is in force. */
-static hab_err_t *mark_withdrawn(hab_ctx_t *ctx, const hab_case_t *c, const json_t *b, const char *target,
-                                 int *changed)
+static hab_err_t *mark_withdrawn(hab_ctx_t *ctx, const hab_case_t *c, const json_t *b,
+                                 const char *target, int *changed)
 {
     hab_rows_t *r;
     long long contact = hab_j_int(b, "id", 0);
     hab_err_t *e;
     if (!strcmp(target, "criterion"))
-        e = hab_store_q(ctx->store, ctx->p, &r,
-                        "UPDATE case_criteria SET withdrawn_at = ? WHERE case_id = ? AND criterion = ? "
-                        "AND withdrawn_at IS NULL RETURNING criterion", "tit", ctx->now, c->id,
-                        hab_j_str(b, "criterion"));
+        e = hab_store_q(
+            ctx->store, ctx->p, &r,
+            "UPDATE case_criteria SET withdrawn_at = ? WHERE case_id = ? AND criterion = ? "
+            "AND withdrawn_at IS NULL RETURNING criterion",
+            "tit", ctx->now, c->id, hab_j_str(b, "criterion"));
     else if (!strcmp(target, "incident"))
-        e = hab_store_q(ctx->store, ctx->p, &r,
-                        "UPDATE contact_incidents SET withdrawn_at = ? WHERE contact_id = ? AND incident = ? "
-                        "AND withdrawn_at IS NULL AND contact_id IN (SELECT id FROM contacts WHERE case_id = ? "
-                        "AND withdrawn_at IS NULL) RETURNING incident", "titi", ctx->now, contact,
-                        hab_j_str(b, "incident"), c->id);
+        e = hab_store_q(
+            ctx->store, ctx->p, &r,
+            "UPDATE contact_incidents SET withdrawn_at = ? WHERE contact_id = ? AND incident = ? "
+            "AND withdrawn_at IS NULL AND contact_id IN (SELECT id FROM contacts WHERE case_id = ? "
+            "AND withdrawn_at IS NULL) RETURNING incident",
+            "titi", ctx->now, contact, hab_j_str(b, "incident"), c->id);
     else
         e = hab_store_q(ctx->store, ctx->p, &r,
                         "UPDATE contacts SET withdrawn_at = ? WHERE id = ? AND case_id = ? "
@@ -156,21 +169,24 @@ static hab_err_t *mark_withdrawn(hab_ctx_t *ctx, const hab_case_t *c, const json
     /* a withdrawn contact's incidents no longer count either */
     if (*changed && !strcmp(target, "contact"))
         e = hab_store_q(ctx->store, ctx->p, NULL,
-                        "UPDATE contact_incidents SET withdrawn_at = ? WHERE contact_id = ? AND withdrawn_at IS NULL",
+                        "UPDATE contact_incidents SET withdrawn_at = ? WHERE contact_id = ? AND "
+                        "withdrawn_at IS NULL",
                         "ti", ctx->now, contact);
     return e;
 }
 
-static hab_err_t *check_withdrawal(hab_ctx_t *ctx, const hab_case_t *c, const json_t *b, const char *target)
+static hab_err_t *check_withdrawal(hab_ctx_t *ctx, const hab_case_t *c, const json_t *b,
+                                   const char *target)
 {
     if (!strcmp(target, "criterion")) {
         hab_err_t *e = need(ctx, b, "criterion", "criterion");
         if (e) return e;
         /* a concern rests on at least one criterion: close it instead */
         if (json_array_size(c->criteria) <= 1)
-            return hab_err_field(ctx->p, 422, "last-criterion", "criterion",
-                                 "A case needs at least one criterion: close the case instead of withdrawing "
-                                 "its last one.");
+            return hab_err_field(
+                ctx->p, 422, "last-criterion", "criterion",
+                "A case needs at least one criterion: close the case instead of withdrawing "
+                "its last one.");
         return NULL;
     }
     hab_err_t *e = need(ctx, b, "id", "contact");
@@ -188,18 +204,24 @@ hab_err_t *hab_step_withdraw_entry(hab_ctx_t *ctx, const hab_request_in_t *in, h
     const char *item = !strcmp(target, "criterion") ? hab_j_str(b, "criterion")
                        : !strcmp(target, "incident") ? hab_j_str(b, "incident") : NULL;
     int changed = 0, had_violence = c->violence, interim = c->interim;
-    if ((e = check_withdrawal(ctx, c, b, target)) || (e = mark_withdrawn(ctx, c, b, target, &changed))) return e;
+    if ((e = check_withdrawal(ctx, c, b, target)) ||
+        (e = mark_withdrawn(ctx, c, b, target, &changed)))
+        return e;
     if (!changed) return unknown_entry(ctx, !strcmp(target, "criterion") ? "criterion" : "id");
     long long target_id = strcmp(target, "criterion") ? hab_j_int(b, "id", 0) : 0;
-    if ((e = record_correction(ctx, c->id, target, target_id, item, NULL, NULL, hab_j_str(b, "reason"))) ||
+    if ((e = record_correction(ctx, c->id, target, target_id, item, NULL, NULL,
+                               hab_j_str(b, "reason"))) ||
         (e = touch(ctx, c->id)))
         return e;
     /* R8 and R15 rest on violence being recorded: when none is left, the
      * interim restriction it put in force has no basis and is lifted */
     if (had_violence && interim) {
         hab_case_t *now;
-        if ((e = hab_case_load_parts(ctx->store, ctx->p, c->id, ctx->today, HAB_CASE_FOR_STEP, &now))) return e;
-        if (now && !now->violence && (e = hab_interim_lift(ctx, now, VIOLENCE_WITHDRAWN_REASON))) return e;
+        if ((e = hab_case_load_parts(ctx->store, ctx->p, c->id, ctx->today, HAB_CASE_FOR_STEP,
+                                     &now)))
+            return e;
+        if (now && !now->violence && (e = hab_interim_lift(ctx, now, VIOLENCE_WITHDRAWN_REASON)))
+            return e;
     }
     hab_step_answer(ctx, out, 200, c->id, c->status);
     return NULL;
@@ -223,11 +245,13 @@ static hab_err_t *add_copy(hab_ctx_t *ctx, const hab_case_t *c, const json_t *b)
     hab_err_t *e = need(ctx, b, "name", "recipient");
     if (!e) e = need(ctx, b, "role", "recipient");
     if (e) return e;
-    return hab_store_q(ctx->store, ctx->p, NULL,
-                       "INSERT INTO copy_recipients(case_id, position, name, role, address, added_by, added_at) "
-                       "SELECT ?, coalesce(max(position), -1) + 1, ?, ?, ?, ?, ? FROM copy_recipients "
-                       "WHERE case_id = ?", "ittttti", c->id, hab_j_str(b, "name"), hab_j_str(b, "role"),
-                       hab_j_str(b, "address"), ctx->user, ctx->now, c->id);
+    return hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "INSERT INTO copy_recipients(case_id, position, name, role, address, added_by, added_at) "
+        "SELECT ?, coalesce(max(position), -1) + 1, ?, ?, ?, ?, ? FROM copy_recipients "
+        "WHERE case_id = ?",
+        "ittttti", c->id, hab_j_str(b, "name"), hab_j_str(b, "role"), hab_j_str(b, "address"),
+        ctx->user, ctx->now, c->id);
 }
 
 static hab_err_t *remove_copy(hab_ctx_t *ctx, const hab_case_t *c, const json_t *b)
@@ -238,8 +262,9 @@ static hab_err_t *remove_copy(hab_ctx_t *ctx, const hab_case_t *c, const json_t 
     hab_rows_t *r;
     e = hab_store_q(ctx->store, ctx->p, &r,
                     "UPDATE copy_recipients SET removed_at = ?, removed_by = ?, removed_reason = ? "
-                    "WHERE id = ? AND case_id = ? AND removed_at IS NULL RETURNING id", "tttii", ctx->now,
-                    ctx->user, hab_j_str(b, "reason"), (long long)hab_j_int(b, "id", 0), c->id);
+                    "WHERE id = ? AND case_id = ? AND removed_at IS NULL RETURNING id",
+                    "tttii", ctx->now, ctx->user, hab_j_str(b, "reason"),
+                    (long long)hab_j_int(b, "id", 0), c->id);
     if (e) return e;
     return r->nrows ? NULL : unknown_entry(ctx, "id");
 }

@@ -118,7 +118,8 @@ static hab_err_t *report_steps(gov_t *r)
     static const char *const review_outcomes[] = {"continue", "vary", "remove", NULL};
     long long n, m;
     hab_err_t *e;
-    if ((e = count1(r, &n, "SELECT count(*) FROM cases WHERE referred_at >= ? AND referred_at < ?")))
+    if ((e = count1(r, &n,
+                    "SELECT count(*) FROM cases WHERE referred_at >= ? AND referred_at < ?")))
         return e;
     fig_n(r, "referrals", n);
     hab_rows_t *rows;
@@ -126,9 +127,12 @@ static hab_err_t *report_steps(gov_t *r)
                          "WHERE warned_on >= ? AND warned_on <= ?", "tt", r->from, r->to)))
         return e;
     fig_n(r, "warnings", hab_rows_int(rows, 0, 0));
-    if ((e = count1(r, &n, "SELECT count(*) FROM reports WHERE created_at >= ? AND created_at < ?")) ||
-        (e = count1(r, &m, "SELECT count(*) FROM reports rp JOIN cases c ON c.id = rp.case_id "
-                    "WHERE c.action_without_notice = 1 AND rp.created_at >= ? AND rp.created_at < ?")))
+    if ((e = count1(r, &n,
+                    "SELECT count(*) FROM reports WHERE created_at >= ? AND created_at < ?")) ||
+        (e = count1(r, &m,
+                    "SELECT count(*) FROM reports rp JOIN cases c ON c.id = rp.case_id "
+                    "WHERE c.action_without_notice = 1 AND rp.created_at >= ? AND rp.created_at < "
+                    "?")))
         return e;
     fig_n(r, "reports.total", n);
     fig_n(r, "reports.action_without_notice", m);
@@ -256,9 +260,12 @@ static hab_err_t *report_appeals_closures(gov_t *r)
                       "decided_at < ? GROUP BY outcome")))
         return e;
     long long n, m;
-    if ((e = count1(r, &n, "SELECT count(*) FROM cases WHERE status = 'closed' AND "
-                    "(end_reason IS NULL OR end_reason <> 'rejected') AND closed_at >= ? AND closed_at < ?")) ||
-        (e = count1(r, &m, "SELECT count(*) FROM cases WHERE status = 'closed' AND "
+    if ((e = count1(r, &n,
+                    "SELECT count(*) FROM cases WHERE status = 'closed' AND "
+                    "(end_reason IS NULL OR end_reason <> 'rejected') AND closed_at >= ? AND "
+                    "closed_at < ?")) ||
+        (e = count1(r, &m,
+                    "SELECT count(*) FROM cases WHERE status = 'closed' AND "
                     "end_reason = 'rejected' AND closed_at >= ? AND closed_at < ?")))
         return e;
     fig_n(r, "closures.without_action", n);
@@ -278,9 +285,11 @@ static hab_err_t *report_appeals_closures(gov_t *r)
 static hab_err_t *now_figures(gov_t *r)
 {
     hab_rows_t *rows;
-    hab_err_t *e = hab_store_q(r->s, r->p, &rows,
-                               "SELECT c.status, pe.end_date FROM cases c LEFT JOIN periods pe ON pe.id = "
-                               "(SELECT max(id) FROM periods WHERE case_id = c.id)", "");
+    hab_err_t *e =
+        hab_store_q(r->s, r->p, &rows,
+                    "SELECT c.status, pe.end_date FROM cases c LEFT JOIN periods pe ON pe.id = "
+                    "(SELECT max(id) FROM periods WHERE case_id = c.id)",
+                    "");
     if (e) return e;
     long long n[8] = {0};
     for (int i = 0; i < rows->nrows; i++) {
@@ -290,10 +299,12 @@ static hab_err_t *now_figures(gov_t *r)
         for (int k = 0; case_states[k]; k++)
             if (st && !strcmp(st, case_states[k])) n[k]++;
     }
-    for (int k = 0; case_states[k]; k++) fig_n(r, apr_pstrcat(r->p, "cases_now.", case_states[k], NULL), n[k]);
+    for (int k = 0; case_states[k]; k++)
+        fig_n(r, apr_pstrcat(r->p, "cases_now.", case_states[k], NULL), n[k]);
 
-    if ((e = hab_store_q(r->s, r->p, &rows, "SELECT x.type, count(*) " IN_FORCE_NOW " GROUP BY x.type",
-                         "ttt", r->today, r->today, r->today)))
+    if ((e = hab_store_q(r->s, r->p, &rows,
+                         "SELECT x.type, count(*) " IN_FORCE_NOW " GROUP BY x.type", "ttt",
+                         r->today, r->today, r->today)))
         return e;
     for (int k = 0; hab_restriction_types[k]; k++) {
         long long c = 0;
@@ -305,10 +316,11 @@ static hab_err_t *now_figures(gov_t *r)
     /* people restricted now; of them, those whose report records
      * safeguarding considered or adjustments made */
     hab_rows_t *with;
-    if ((e = hab_store_q(r->s, r->p, &rows, "SELECT DISTINCT c.person_id " IN_FORCE_NOW,
-                         "ttt", r->today, r->today, r->today)) ||
+    if ((e = hab_store_q(r->s, r->p, &rows, "SELECT DISTINCT c.person_id " IN_FORCE_NOW, "ttt",
+                         r->today, r->today, r->today)) ||
         (e = hab_store_q(r->s, r->p, &with,
-                         "SELECT DISTINCT c.person_id " IN_FORCE_NOW " AND EXISTS (SELECT 1 FROM reports rp "
+                         "SELECT DISTINCT c.person_id " IN_FORCE_NOW
+                         " AND EXISTS (SELECT 1 FROM reports rp "
                          "WHERE rp.case_id = c.id AND (rp.safeguarding_considered = 1 OR "
                          "coalesce(rp.safeguarding_adjustments, '') <> ''))",
                          "ttt", r->today, r->today, r->today)))
@@ -389,7 +401,8 @@ static void days_figures(gov_t *r, const char *name, long *v, int n)
  * days to the decisions made in the range. */
 static hab_err_t *flow_figures(gov_t *r)
 {
-    static const char *const series[] = {"referrals", "warnings", "reports", "approvals", "rejections", NULL};
+    static const char *const series[] = {"referrals", "warnings",   "reports",
+                                         "approvals", "rejections", NULL};
     int nm = r->g->months->nelts;
     long long *count = apr_pcalloc(r->p, sizeof(long long) * 5 * (size_t)(nm + 1));
     hab_rows_t *rows;
@@ -406,9 +419,11 @@ static hab_err_t *flow_figures(gov_t *r)
         }
     }
     if ((e = hab_store_q(r->s, r->p, &rows,
-                         "SELECT d.outcome, d.decided_at, c.referred_at, rp.created_at FROM decisions d "
+                         "SELECT d.outcome, d.decided_at, c.referred_at, rp.created_at FROM "
+                         "decisions d "
                          "JOIN cases c ON c.id = d.case_id JOIN reports rp ON rp.id = d.report_id "
-                         "WHERE d.decided_at >= ? AND d.decided_at < ?", "tt", r->from, r->after_to)))
+                         "WHERE d.decided_at >= ? AND d.decided_at < ?",
+                         "tt", r->from, r->after_to)))
         return e;
     long *ref = apr_palloc(r->p, sizeof(long) * (size_t)(rows->nrows + 1));
     long *rep = apr_palloc(r->p, sizeof(long) * (size_t)(rows->nrows + 1));
@@ -421,8 +436,10 @@ static hab_err_t *flow_figures(gov_t *r)
     }
     for (int m = 0; m < nm; m++)
         for (int s = 0; series[s]; s++)
-            fig_n(r, apr_pstrcat(r->p, "monthly.", APR_ARRAY_IDX(r->g->months, m, const char *), ".",
-                                 series[s], NULL), count[m * 5 + s]);
+            fig_n(r,
+                  apr_pstrcat(r->p, "monthly.", APR_ARRAY_IDX(r->g->months, m, const char *), ".",
+                              series[s], NULL),
+                  count[m * 5 + s]);
     days_figures(r, "working_days.referral_to_decision", ref, rows->nrows);
     days_figures(r, "working_days.report_to_decision", rep, rows->nrows);
     return NULL;
@@ -433,10 +450,12 @@ static hab_err_t *flow_figures(gov_t *r)
 static hab_err_t *more_figures(gov_t *r)
 {
     hab_rows_t *rows;
-    hab_err_t *e = hab_store_q(r->s, r->p, &rows,
-                               "SELECT a.received, d.decided_at FROM appeal_decisions d "
-                               "JOIN appeals a ON a.id = d.appeal_id WHERE d.outcome <> 'withdrawn-case-ended' "
-                               "AND d.decided_at >= ? AND d.decided_at < ?", "tt", r->from, r->after_to);
+    hab_err_t *e = hab_store_q(
+        r->s, r->p, &rows,
+        "SELECT a.received, d.decided_at FROM appeal_decisions d "
+        "JOIN appeals a ON a.id = d.appeal_id WHERE d.outcome <> 'withdrawn-case-ended' "
+        "AND d.decided_at >= ? AND d.decided_at < ?",
+        "tt", r->from, r->after_to);
     if (e) return e;
     long long within = 0;
     for (int i = 0; i < rows->nrows; i++) {
@@ -449,7 +468,8 @@ static hab_err_t *more_figures(gov_t *r)
     if ((e = hab_store_q(r->s, r->p, &rows,
                          "SELECT x.lifted_at, x.lifted_reason, x.in_force_from, x.in_force_until, "
                          "(SELECT count(*) FROM decisions d WHERE d.case_id = x.case_id) "
-                         "FROM restrictions x WHERE x.interim = 1 AND x.created_at >= ? AND x.created_at < ?",
+                         "FROM restrictions x WHERE x.interim = 1 AND x.created_at >= ? AND "
+                         "x.created_at < ?",
                          "tt", r->from, r->after_to)))
         return e;
     enum { IN_FORCE, DECISION, TIME_LIMIT, LIFTED, CLOSED, OTHER, NK };
@@ -457,9 +477,11 @@ static hab_err_t *more_figures(gov_t *r)
                                        "case_closed", "other"};
     long long k[NK] = {0};
     for (int i = 0; i < rows->nrows; i++) {
-        const char *lifted = T(rows, i, 0), *why = T(rows, i, 1), *from = T(rows, i, 2), *until = T(rows, i, 3);
+        const char *lifted = T(rows, i, 0), *why = T(rows, i, 1), *from = T(rows, i, 2),
+                   *until = T(rows, i, 3);
         int decided = hab_rows_int(rows, i, 4) > 0;
-        if (!lifted && (!from || strcmp(from, r->today) <= 0) && (!until || strcmp(until, r->today) > 0))
+        if (!lifted && (!from || strcmp(from, r->today) <= 0) &&
+            (!until || strcmp(until, r->today) > 0))
             k[IN_FORCE]++;
         else if (!lifted) k[decided ? DECISION : TIME_LIMIT]++;
         else if (why && !strcmp(why, "decision")) k[DECISION]++;
@@ -481,9 +503,11 @@ static hab_err_t *more_figures(gov_t *r)
 static hab_err_t *refusal_figures(gov_t *r)
 {
     hab_rows_t *rows;
-    hab_err_t *e = hab_store_q(r->s, r->p, &rows,
-                               "SELECT refused_rule, count(*) FROM access_log WHERE outcome = 'refused' "
-                               "AND at >= ? AND at < ? GROUP BY refused_rule", "tt", r->from, r->after_to);
+    hab_err_t *e =
+        hab_store_q(r->s, r->p, &rows,
+                    "SELECT refused_rule, count(*) FROM access_log WHERE outcome = 'refused' "
+                    "AND at >= ? AND at < ? GROUP BY refused_rule",
+                    "tt", r->from, r->after_to);
     if (e) return e;
     long long total = 0, by_rule = 0, n[HAB_GOV_RULES + 1] = {0};
     for (int i = 0; i < rows->nrows; i++) {
@@ -494,13 +518,15 @@ static hab_err_t *refusal_figures(gov_t *r)
         if (k >= 1 && k <= HAB_GOV_RULES) n[k] += c, by_rule += c;
     }
     fig_n(r, "refusals.total", total);
-    for (int k = 1; k <= HAB_GOV_RULES; k++) fig_n(r, apr_psprintf(r->p, "refusals.by_rule.R%d", k), n[k]);
+    for (int k = 1; k <= HAB_GOV_RULES; k++)
+        fig_n(r, apr_psprintf(r->p, "refusals.by_rule.R%d", k), n[k]);
     /* no rule named: no role, nothing to see (404), a bad token or input */
     fig_n(r, "refusals.not_by_a_rule", total - by_rule);
     r->report = 0;
     if ((e = hab_store_q(r->s, r->p, &rows,
                          "SELECT action, count(*) FROM access_log WHERE outcome = 'refused' "
-                         "AND at >= ? AND at < ? GROUP BY action ORDER BY action", "tt", r->from, r->after_to)))
+                         "AND at >= ? AND at < ? GROUP BY action ORDER BY action",
+                         "tt", r->from, r->after_to)))
         return e;
     for (int i = 0; i < rows->nrows; i++) {
         APR_ARRAY_PUSH(r->g->refused_actions, const char *) = apr_pstrdup(r->p, T(rows, i, 0));
@@ -555,7 +581,8 @@ int hab_gov_suppressed(const hab_gov_fig_t *f)
 const char *hab_gov_value_text(apr_pool_t *p, const hab_gov_fig_t *f)
 {
     json_t *v = f ? f->value : NULL;
-    if (json_is_integer(v)) return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
+    if (json_is_integer(v))
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
     if (json_is_real(v)) return apr_psprintf(p, "%.1f", json_real_value(v));
     return "";
 }
@@ -584,7 +611,8 @@ json_t *hab_gov_json(const hab_gov_t *g, int suppress, int report_only)
             part = dot + 1;
         }
         if (suppress && hab_gov_suppressed(f))
-            json_object_set_new(at, part, json_pack("{s:n, s:b}", f->count ? "count" : "value", "suppressed", 1));
+            json_object_set_new(
+                at, part, json_pack("{s:n, s:b}", f->count ? "count" : "value", "suppressed", 1));
         else
             json_object_set(at, part, f->value);
         free(name);
@@ -598,5 +626,6 @@ void hab_gov_last_quarter(apr_pool_t *p, const char *today, const char **from, c
     int q = (m - 1) / 3;          /* this quarter, 0-3 */
     if (q == 0) q = 4, y--;       /* the last full one */
     *from = apr_psprintf(p, "%04d-%02d-01", y, (q - 1) * 3 + 1);
-    *to = hab_date_add_days(p, apr_psprintf(p, "%04d-%02d-01", q == 4 ? y + 1 : y, q == 4 ? 1 : q * 3 + 1), -1);
+    *to = hab_date_add_days(
+        p, apr_psprintf(p, "%04d-%02d-01", q == 4 ? y + 1 : y, q == 4 ? 1 : q * 3 + 1), -1);
 }

@@ -59,11 +59,14 @@ const char *hab_restriction_sentence(apr_pool_t *p, const json_t *r)
         return apr_pstrcat(p, "The council will deal with you only through a third party: ",
                            hab_j_str(r, "third_party"), ".", NULL);
     if (!strcmp(type, "correspondence-closed"))
-        return apr_pstrcat(p, "The council has responded fully to the points you raised about ",
-                           hab_j_str(r, "matter"), ". There is nothing more to add and continuing "
-                           "contact on this matter will serve no useful purpose: the correspondence "
-                           "is at an end, and further letters about it will be acknowledged but "
-                           "not answered.", NULL);
+        return apr_pstrcat(
+            p, "The council has responded fully to the points you raised about ",
+            hab_j_str(r, "matter"),
+            ". There is nothing more to add and continuing "
+            "contact on this matter will serve no useful purpose: the correspondence "
+            "is at an end, and further letters about it will be acknowledged but "
+            "not answered.",
+            NULL);
     if (!strcmp(type, "referral-warning"))
         return "The council reserves the right to refer unreasonable or habitual contact to the "
                "monitoring officer and/or the police where it believes a criminal offence has "
@@ -94,16 +97,19 @@ const char *hab_notice_sentence(apr_pool_t *p, const json_t *r)
         return apr_pstrcat(p, "Deal with the customer only through the third party: ",
                            hab_j_str(r, "third_party"), ".", NULL);
     if (!strcmp(type, "correspondence-closed"))
-        return apr_pstrcat(p, "Correspondence about ", hab_j_str(r, "matter"), " is closed: acknowledge "
-                              "letters about it, do not answer them, but read each for new issues.", NULL);
+        return apr_pstrcat(p, "Correspondence about ", hab_j_str(r, "matter"),
+                           " is closed: acknowledge "
+                           "letters about it, do not answer them, but read each for new issues.",
+                           NULL);
     if (!strcmp(type, "referral-warning"))
         return "Unreasonable contact may be referred to the monitoring officer or the police.";
     if (!strcmp(type, "suspend-contact"))
-        return apr_pstrcat(p, "All contact is suspended until ", hab_date_long(p, hab_j_str(r, "until")), ".",
-                           NULL);
+        return apr_pstrcat(p, "All contact is suspended until ",
+                           hab_date_long(p, hab_j_str(r, "until")), ".", NULL);
     if (!strcmp(type, "building-ban"))
-        return apr_pstrcat(p, "The customer may not enter: ", join_words(p, json_object_get(r, "buildings")),
-                           hab_j_bool(r, "injunction") ? " (under an injunction)." : ".", NULL);
+        return apr_pstrcat(
+            p, "The customer may not enter: ", join_words(p, json_object_get(r, "buildings")),
+            hab_j_bool(r, "injunction") ? " (under an injunction)." : ".", NULL);
     if (!strcmp(type, "written-only"))
         return "Contact in writing only: no telephone or in-person contact.";
     return "";
@@ -126,7 +132,8 @@ static json_t *copies(const hab_case_t *c)
     /* a reasonable adjustment: someone the customer asked to be copied */
     const json_t *third = json_object_get(c->adjustments, "third_party");
     if (json_is_object(third))
-        json_array_append_new(out, json_pack("s+", hab_j_str(third, "name"), " (at the customer's request)"));
+        json_array_append_new(
+            out, json_pack("s+", hab_j_str(third, "name"), " (at the customer's request)"));
     return out;
 }
 
@@ -153,19 +160,30 @@ static builder_t *letter_start(apr_pool_t *p, const hab_case_t *c, const hab_let
     b->parts = apr_array_make(p, 16, sizeof(const char *));
     const char *name = hab_j_str(c->person, "name"), *address = hab_j_str(c->person, "address");
     /* addresses keep their line breaks: the stylesheet shows them (pre-line) */
-    add(b, apr_psprintf(p, "<div class=\"app-letter__head\"><p class=\"app-letter__address\">%s\n%s</p>"
-                           "<address class=\"app-letter__sender\"><span class=\"app-letter__council\">%s</span>"
-                           "<span class=\"app-letter__sender-address\">Customer Experience Team</span></address></div>\n",
-                        E(name), E(address ? address : ""), E(f->council)));
-    add(b, apr_psprintf(p, "<dl class=\"govuk-summary-list govuk-summary-list--no-border app-letter__meta\">"
-                           "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Date</dt>"
-                           "<dd class=\"govuk-summary-list__value\">%s</dd></div>"
-                           "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Our reference</dt>"
-                           "<dd class=\"govuk-summary-list__value\">Case %" APR_INT64_T_FMT "</dd></div>"
-                           "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Your reference</dt>"
-                           "<dd class=\"govuk-summary-list__value\">%s</dd></div></dl>\n",
-                        E(hab_date_long(p, f->date)), (apr_int64_t)c->id, E(hab_j_str(c->person, "reference"))));
-    add(b, apr_psprintf(p, "<h2 class=\"govuk-heading-m\" id=\"letter-subject\">%s</h3>\n<p class=\"govuk-body\">Dear %s,</p>\n",
+    add(b, apr_psprintf(
+               p,
+               "<div class=\"app-letter__head\"><p class=\"app-letter__address\">%s\n%s</p>"
+               "<address class=\"app-letter__sender\"><span class=\"app-letter__council\">%s</span>"
+               "<span class=\"app-letter__sender-address\">Customer Experience "
+               "Team</span></address></div>\n",
+               E(name), E(address ? address : ""), E(f->council)));
+    add(b,
+        apr_psprintf(
+            p,
+            "<dl class=\"govuk-summary-list govuk-summary-list--no-border app-letter__meta\">"
+            "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Date</dt>"
+            "<dd class=\"govuk-summary-list__value\">%s</dd></div>"
+            "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Our "
+            "reference</dt>"
+            "<dd class=\"govuk-summary-list__value\">Case %" APR_INT64_T_FMT "</dd></div>"
+            "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Your "
+            "reference</dt>"
+            "<dd class=\"govuk-summary-list__value\">%s</dd></div></dl>\n",
+            E(hab_date_long(p, f->date)), (apr_int64_t)c->id,
+            E(hab_j_str(c->person, "reference"))));
+    add(b, apr_psprintf(p,
+                        "<h2 class=\"govuk-heading-m\" id=\"letter-subject\">%s</h3>\n<p "
+                        "class=\"govuk-body\">Dear %s,</p>\n",
                         E(subject), E(name)));
     return b;
 }
@@ -173,18 +191,20 @@ static builder_t *letter_start(apr_pool_t *p, const hab_case_t *c, const hab_let
 static const char *letter_finish(builder_t *b, const hab_letter_facts_t *f, const json_t *copied)
 {
     apr_pool_t *p = b->p;
-    add(b, apr_psprintf(p, "<p class=\"govuk-body app-letter__sign-off\">Yours sincerely,<br>%s<br>%s</p>\n",
-                        E(f->signed_as), E(f->council)));
+    add(b, apr_psprintf(
+               p, "<p class=\"govuk-body app-letter__sign-off\">Yours sincerely,<br>%s<br>%s</p>\n",
+               E(f->signed_as), E(f->council)));
     const char *list = "";
     size_t i;
     json_t *name;
     json_array_foreach(copied, i, name)
         list = apr_pstrcat(p, list, "<li>", E(json_string_value(name)), "</li>", NULL);
     add(b, apr_pstrcat(p, "<section data-part=\"copies\" class=\"app-letter__copies\">",
-                       json_array_size(copied)
-                           ? apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Copies to</h3><ul class=\"govuk-list\">",
-                                         list, "</ul>", NULL)
-                           : "<p class=\"govuk-body\">No copies.</p>",
+                       json_array_size(copied) ? apr_pstrcat(p,
+                                                             "<h3 class=\"govuk-heading-s\">Copies "
+                                                             "to</h3><ul class=\"govuk-list\">",
+                                                             list, "</ul>", NULL)
+                                               : "<p class=\"govuk-body\">No copies.</p>",
                        "</section>\n", NULL));
     return apr_array_pstrcat(p, b->parts, 0);
 }
@@ -197,14 +217,23 @@ static void restriction_sections(builder_t *b, const hab_letter_facts_t *f)
     json_t *r;
     json_array_foreach(f->restrictions, i, r)
         items = apr_pstrcat(p, items, "<li>", E(hab_restriction_sentence(p, r)), "</li>", NULL);
-    section(b, "restrictions", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">What the council will do</h3><ul class=\"govuk-list govuk-list--bullet\">", items,
-                                           "</ul>", NULL));
-    section(b, "period", apr_psprintf(p, "<h3 class=\"govuk-heading-s\">For how long</h3><p class=\"govuk-body\">These arrangements apply from "
-                                      "%s to %s.</p>", E(hab_date_long(p, f->period_start)),
-                                      E(hab_date_long(p, f->period_end))));
-    section(b, "review", apr_psprintf(p, "<h3 class=\"govuk-heading-s\">Review</h3><p class=\"govuk-body\">The council will review them by %s, "
-                                      "to consider whether they are still needed.</p>",
-                                      E(hab_date_long(p, f->review_due))));
+    section(b, "restrictions",
+            apr_pstrcat(p,
+                        "<h3 class=\"govuk-heading-s\">What the council will do</h3><ul "
+                        "class=\"govuk-list govuk-list--bullet\">",
+                        items, "</ul>", NULL));
+    section(b, "period",
+            apr_psprintf(p,
+                         "<h3 class=\"govuk-heading-s\">For how long</h3><p "
+                         "class=\"govuk-body\">These arrangements apply from "
+                         "%s to %s.</p>",
+                         E(hab_date_long(p, f->period_start)), E(hab_date_long(p, f->period_end))));
+    section(b, "review",
+            apr_psprintf(p,
+                         "<h3 class=\"govuk-heading-s\">Review</h3><p class=\"govuk-body\">The "
+                         "council will review them by %s, "
+                         "to consider whether they are still needed.</p>",
+                         E(hab_date_long(p, f->review_due))));
     json_t *open = hab_open_channels(f->plan);
     const char *ways = open && json_array_size(open)
         ? apr_pstrcat(p, "<p class=\"govuk-body\">You can still contact the council by: ",
@@ -213,20 +242,26 @@ static void restriction_sections(builder_t *b, const hab_letter_facts_t *f)
                       E(hab_date_long(p, f->plan->suspend_until)),
                       "; after that you may contact the council in writing.</p>", NULL);
     json_decref(open);
-    section(b, "open-ways", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">How you can still contact us</h3>", ways, NULL));
+    section(b, "open-ways",
+            apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">How you can still contact us</h3>", ways,
+                        NULL));
 }
 
 static void appeal_sections(builder_t *b, const hab_letter_facts_t *f)
 {
     apr_pool_t *p = b->p;
     const char *deadline = hab_date_add_working_days(p, f->date, f->appeal_days);
-    section(b, "appeal", apr_psprintf(
-        p, "<h3 class=\"govuk-heading-s\">If you disagree</h3><p class=\"govuk-body\">You may appeal within %d working days, by %s, by writing "
-           "to the customer experience manager with your reasons. A chief officer who has not "
-           "been involved in your case will decide your appeal.</p>",
-        f->appeal_days, E(hab_date_long(p, deadline))));
+    section(b, "appeal",
+            apr_psprintf(
+                p,
+                "<h3 class=\"govuk-heading-s\">If you disagree</h3><p class=\"govuk-body\">You may "
+                "appeal within %d working days, by %s, by writing "
+                "to the customer experience manager with your reasons. A chief officer who has not "
+                "been involved in your case will decide your appeal.</p>",
+                f->appeal_days, E(hab_date_long(p, deadline))));
     section(b, "ombudsman",
-            "<p class=\"govuk-body\">You also have the right to complain to the Local Government and Social Care "
+            "<p class=\"govuk-body\">You also have the right to complain to the Local Government "
+            "and Social Care "
             "Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
 }
 
@@ -236,12 +271,16 @@ hab_letter_t *hab_letter_warning(apr_pool_t *p, const hab_case_t *c, const hab_l
     l->kind = "warning";
     l->subject = "Your contact with the council";
     builder_t *b = letter_start(p, c, f, l->subject);
-    section(b, "concern", apr_psprintf(
-        p, "<p class=\"govuk-body\">On %s we contacted you by %s to explain why the way you contact the council is "
-           "causing concern, and to ask you to change it.</p><p class=\"govuk-body\">%s</p>",
-        E(hab_date_long(p, f->warning_on)), E(f->warning_method), E(f->warning_text)));
+    section(b, "concern",
+            apr_psprintf(
+                p,
+                "<p class=\"govuk-body\">On %s we contacted you by %s to explain why the way you "
+                "contact the council is "
+                "causing concern, and to ask you to change it.</p><p class=\"govuk-body\">%s</p>",
+                E(hab_date_long(p, f->warning_on)), E(f->warning_method), E(f->warning_text)));
     section(b, "consequences",
-            "<p class=\"govuk-body\">If the behaviour continues, the council may limit how it deals with you: for "
+            "<p class=\"govuk-body\">If the behaviour continues, the council may limit how it "
+            "deals with you: for "
             "example by declining some ways of contact, dealing with you only in writing or "
             "through a third party. One way of contacting the council will always stay open.</p>");
     l->copied_to = hab_json_own(p, copies(c));
@@ -255,9 +294,13 @@ hab_letter_t *hab_letter_decision(apr_pool_t *p, const hab_case_t *c, const hab_
     l->kind = "decision";
     l->subject = "Decision about your contact with the council";
     builder_t *b = letter_start(p, c, f, l->subject);
-    section(b, "reasons", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">The council has decided that limiting its "
-                                         "contact with you is justified and proportionate, for "
-                                         "these reasons:</p><p class=\"govuk-body\">", E(f->reasons), "</p>", NULL));
+    section(b, "reasons",
+            apr_pstrcat(p,
+                        "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">The council "
+                        "has decided that limiting its "
+                        "contact with you is justified and proportionate, for "
+                        "these reasons:</p><p class=\"govuk-body\">",
+                        E(f->reasons), "</p>", NULL));
     restriction_sections(b, f);
     appeal_sections(b, f);
     l->copied_to = hab_json_own(p, copies(c));
@@ -278,46 +321,63 @@ hab_letter_t *hab_letter_interim(apr_pool_t *p, const hab_case_t *c, const hab_l
     json_t *r;
     json_array_foreach(f->restrictions, i, r)
         items = apr_pstrcat(p, items, "<li>", E(hab_restriction_sentence(p, r)), "</li>", NULL);
-    section(b, "restrictions", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">What is restricted</h3>"
-                                              "<p class=\"govuk-body\">Violence or threats of violence towards "
-                                              "council staff have been recorded. Under the council's procedure "
-                                              "this in itself stops personal contact with you:</p>"
-                                              "<ul class=\"govuk-list govuk-list--bullet\">", items, "</ul>", NULL));
-    section(b, "temporary", "<h3 class=\"govuk-heading-s\">This is temporary</h3><p class=\"govuk-body\">This is "
-                            "an interim measure, in force from today. The council has not yet decided whether "
-                            "any longer-term restriction is justified: if it is considered, the chief executive "
-                            "will decide, and you will be told in writing.</p>");
-    section(b, "until", f->interim_until
-        ? apr_psprintf(p, "<h3 class=\"govuk-heading-s\">Until when</h3><p class=\"govuk-body\">It ends on %s "
-                          "unless a report is made to the chief executive before then; it then lasts until the "
-                          "chief executive decides, and no longer.</p>", E(hab_date_long(p, f->interim_until)))
-        : "<h3 class=\"govuk-heading-s\">Until when</h3><p class=\"govuk-body\">A report has been made to the chief "
-          "executive: it lasts until the chief executive decides, and no longer.</p>");
+    section(b, "restrictions",
+            apr_pstrcat(p,
+                        "<h3 class=\"govuk-heading-s\">What is restricted</h3>"
+                        "<p class=\"govuk-body\">Violence or threats of violence towards "
+                        "council staff have been recorded. Under the council's procedure "
+                        "this in itself stops personal contact with you:</p>"
+                        "<ul class=\"govuk-list govuk-list--bullet\">",
+                        items, "</ul>", NULL));
+    section(b, "temporary",
+            "<h3 class=\"govuk-heading-s\">This is temporary</h3><p class=\"govuk-body\">This is "
+            "an interim measure, in force from today. The council has not yet decided whether "
+            "any longer-term restriction is justified: if it is considered, the chief executive "
+            "will decide, and you will be told in writing.</p>");
+    section(b, "until",
+            f->interim_until
+                ? apr_psprintf(p,
+                               "<h3 class=\"govuk-heading-s\">Until when</h3><p "
+                               "class=\"govuk-body\">It ends on %s "
+                               "unless a report is made to the chief executive before then; it "
+                               "then lasts until the "
+                               "chief executive decides, and no longer.</p>",
+                               E(hab_date_long(p, f->interim_until)))
+                : "<h3 class=\"govuk-heading-s\">Until when</h3><p class=\"govuk-body\">A report "
+                  "has been made to the chief "
+                  "executive: it lasts until the chief executive decides, and no longer.</p>");
     json_t *open = hab_open_channels(f->plan);
-    section(b, "open-ways", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">How you can still contact us</h3>"
-                                           "<p class=\"govuk-body\">You can still write to the council: by ",
-                                        E(join_words(p, open)), ".</p>", NULL));
+    section(b, "open-ways",
+            apr_pstrcat(p,
+                        "<h3 class=\"govuk-heading-s\">How you can still contact us</h3>"
+                        "<p class=\"govuk-body\">You can still write to the council: by ",
+                        E(join_words(p, open)), ".</p>", NULL));
     json_decref(open);
-    section(b, "objection", "<h3 class=\"govuk-heading-s\">If you disagree</h3><p class=\"govuk-body\">You may "
-                            "object to this restriction at any time by writing to the customer experience manager "
-                            "with your reasons; they may lift it. You also have the right to complain to the Local "
-                            "Government and Social Care Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
+    section(b, "objection",
+            "<h3 class=\"govuk-heading-s\">If you disagree</h3><p class=\"govuk-body\">You may "
+            "object to this restriction at any time by writing to the customer experience manager "
+            "with your reasons; they may lift it. You also have the right to complain to the Local "
+            "Government and Social Care Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
     l->copied_to = hab_json_own(p, copies(c));
     l->body = letter_finish(b, f, l->copied_to);
     return l;
 }
 
-hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
+hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c,
+                                        const hab_letter_facts_t *f)
 {
     hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
     l->kind = "interim-lifted";
     l->subject = "Temporary restriction of your contact lifted";
     builder_t *b = letter_start(p, c, f, l->subject);
-    section(b, "lifted", "<h3 class=\"govuk-heading-s\">The restriction is lifted</h3><p class=\"govuk-body\">The "
-                         "temporary restriction of your contact with the council has been lifted today: you may "
-                         "contact the council in the usual ways.</p>");
-    section(b, "reasons", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">",
-                                      E(f->lift_reason), "</p>", NULL));
+    section(
+        b, "lifted",
+        "<h3 class=\"govuk-heading-s\">The restriction is lifted</h3><p class=\"govuk-body\">The "
+        "temporary restriction of your contact with the council has been lifted today: you may "
+        "contact the council in the usual ways.</p>");
+    section(b, "reasons",
+            apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">",
+                        E(f->lift_reason), "</p>", NULL));
     l->copied_to = hab_json_own(p, copies(c));
     l->body = letter_finish(b, f, l->copied_to);
     return l;
@@ -325,22 +385,28 @@ hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c, cons
 
 /* The post queue's standard acknowledgement: received, read, not answered
  * under the arrangement in force; a new issue would be dealt with. */
-hab_letter_t *hab_letter_acknowledgement(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
+hab_letter_t *hab_letter_acknowledgement(apr_pool_t *p, const hab_case_t *c,
+                                         const hab_letter_facts_t *f)
 {
     hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
     l->kind = "acknowledgement";
     l->subject = "We have received your correspondence";
     builder_t *b = letter_start(p, c, f, l->subject);
-    section(b, "received", apr_pstrcat(p, "<p class=\"govuk-body\">We received your ", E(hab_words(f->received_channel)),
-                                       " of ", E(hab_date_long(p, f->received_on)), ". It has been read.</p>", NULL));
-    section(b, "arrangement", "<p class=\"govuk-body\">As we explained when we wrote to you about how you may "
-                              "contact the council, we will not reply to correspondence about matters that have "
-                              "already been answered. This letter acknowledges it.</p>");
-    section(b, "new-issues", "<p class=\"govuk-body\">Every letter or email you send is still read. If it raises "
-                             "a new matter, it will be passed to the right service and answered in the usual "
-                             "way.</p>");
+    section(b, "received",
+            apr_pstrcat(p, "<p class=\"govuk-body\">We received your ",
+                        E(hab_words(f->received_channel)), " of ",
+                        E(hab_date_long(p, f->received_on)), ". It has been read.</p>", NULL));
+    section(b, "arrangement",
+            "<p class=\"govuk-body\">As we explained when we wrote to you about how you may "
+            "contact the council, we will not reply to correspondence about matters that have "
+            "already been answered. This letter acknowledges it.</p>");
+    section(b, "new-issues",
+            "<p class=\"govuk-body\">Every letter or email you send is still read. If it raises "
+            "a new matter, it will be passed to the right service and answered in the usual "
+            "way.</p>");
     section(b, "ombudsman",
-            "<p class=\"govuk-body\">You have the right to complain to the Local Government and Social Care "
+            "<p class=\"govuk-body\">You have the right to complain to the Local Government and "
+            "Social Care "
             "Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
     l->copied_to = hab_json_own(p, copies(c));
     l->body = letter_finish(b, f, l->copied_to);
@@ -350,13 +416,21 @@ hab_letter_t *hab_letter_acknowledgement(apr_pool_t *p, const hab_case_t *c, con
 static const char *outcome_sentence(const char *kind, const char *outcome)
 {
     if (!strcmp(kind, "review-outcome")) {
-        if (!strcmp(outcome, "continue")) return "The council has reviewed the arrangements and will continue them for a new period.";
-        if (!strcmp(outcome, "vary")) return "The council has reviewed the arrangements and changed them as set out below.";
-        return "The council has reviewed the arrangements and removed them: you may contact the council in the usual ways.";
+        if (!strcmp(outcome, "continue"))
+            return "The council has reviewed the arrangements and will continue them for a new "
+                   "period.";
+        if (!strcmp(outcome, "vary"))
+            return "The council has reviewed the arrangements and changed them as set out below.";
+        return "The council has reviewed the arrangements and removed them: you may contact the "
+               "council in the usual ways.";
     }
-    if (!strcmp(outcome, "uphold")) return "Your appeal has been considered and the decision stands.";
-    if (!strcmp(outcome, "vary")) return "Your appeal has been considered and the arrangements have been changed as set out below.";
-    return "Your appeal has been upheld: the decision is quashed and you may contact the council in the usual ways.";
+    if (!strcmp(outcome, "uphold"))
+        return "Your appeal has been considered and the decision stands.";
+    if (!strcmp(outcome, "vary"))
+        return "Your appeal has been considered and the arrangements have been changed as set out "
+               "below.";
+    return "Your appeal has been upheld: the decision is quashed and you may contact the council "
+           "in the usual ways.";
 }
 
 static hab_letter_t *outcome_letter(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f,
@@ -366,15 +440,20 @@ static hab_letter_t *outcome_letter(apr_pool_t *p, const hab_case_t *c, const ha
     l->kind = kind;
     l->subject = subject;
     builder_t *b = letter_start(p, c, f, l->subject);
-    section(b, "reasons", apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Outcome</h3><p class=\"govuk-body\">", E(outcome_sentence(kind, f->outcome)),
-                                      "</p><p class=\"govuk-body\">", E(f->reasons), "</p>", NULL));
+    section(b, "reasons",
+            apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Outcome</h3><p class=\"govuk-body\">",
+                        E(outcome_sentence(kind, f->outcome)), "</p><p class=\"govuk-body\">",
+                        E(f->reasons), "</p>", NULL));
     if (f->restrictions && json_array_size(f->restrictions)) {
         restriction_sections(b, f);
         /* an appeal decision is final within the council; the Ombudsman remains */
         if (!strcmp(kind, "review-outcome")) appeal_sections(b, f);
-        else section(b, "ombudsman", "<p class=\"govuk-body\">If you remain unhappy you have the right to complain to "
-                                     "the Local Government and Social Care Ombudsman "
-                                     "(www.lgo.org.uk, telephone 0300 061 0614).</p>");
+        else
+            section(
+                b, "ombudsman",
+                "<p class=\"govuk-body\">If you remain unhappy you have the right to complain to "
+                "the Local Government and Social Care Ombudsman "
+                "(www.lgo.org.uk, telephone 0300 061 0614).</p>");
     }
     l->copied_to = hab_json_own(p, copies(c));
     l->body = letter_finish(b, f, l->copied_to);
@@ -383,7 +462,8 @@ static hab_letter_t *outcome_letter(apr_pool_t *p, const hab_case_t *c, const ha
 
 hab_letter_t *hab_letter_review(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
 {
-    return outcome_letter(p, c, f, "review-outcome", "Review of the arrangements for your contact with the council");
+    return outcome_letter(p, c, f, "review-outcome",
+                          "Review of the arrangements for your contact with the council");
 }
 
 hab_letter_t *hab_letter_appeal(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
@@ -394,11 +474,16 @@ hab_letter_t *hab_letter_appeal(apr_pool_t *p, const hab_case_t *c, const hab_le
 const char *hab_letter_page(apr_pool_t *p, const char *council, const char *subject,
                             const char *body, const char *stylesheet)
 {
-    return apr_pstrcat(p, "<!DOCTYPE html>\n<html lang=\"en-GB\" class=\"govuk-template\"><head><meta charset=\"utf-8\">"
-                          "<title>", E(subject), " - ", E(council), "</title>",
-                       stylesheet ? apr_pstrcat(p, "<link rel=\"stylesheet\" href=\"", E(stylesheet),
-                                                "\">", NULL) : "",
-                       "</head><body class=\"govuk-template__body\"><main class=\"govuk-main-wrapper govuk-width-container\">"
-                       "<article class=\"app-letter\" aria-labelledby=\"letter-subject\">\n", body,
-                       "</article></main></body></html>\n", NULL);
+    return apr_pstrcat(
+        p,
+        "<!DOCTYPE html>\n<html lang=\"en-GB\" class=\"govuk-template\"><head><meta "
+        "charset=\"utf-8\">"
+        "<title>",
+        E(subject), " - ", E(council), "</title>",
+        stylesheet ? apr_pstrcat(p, "<link rel=\"stylesheet\" href=\"", E(stylesheet), "\">", NULL)
+                   : "",
+        "</head><body class=\"govuk-template__body\"><main class=\"govuk-main-wrapper "
+        "govuk-width-container\">"
+        "<article class=\"app-letter\" aria-labelledby=\"letter-subject\">\n",
+        body, "</article></main></body></html>\n", NULL);
 }

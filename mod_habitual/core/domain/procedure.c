@@ -37,7 +37,8 @@ static int has(const hab_ctx_t *ctx, unsigned roles)
 
 static hab_err_t *forbidden_step(hab_ctx_t *ctx, const char *who)
 {
-    return hab_err_forbidden(ctx->p, apr_pstrcat(ctx->p, "Only ", who, " may take this step.", NULL));
+    return hab_err_forbidden(ctx->p,
+                             apr_pstrcat(ctx->p, "Only ", who, " may take this step.", NULL));
 }
 
 /* ---- who may take which step, in which state (README "The procedure", R13) ----
@@ -124,7 +125,8 @@ static const char *post_restricted(const hab_case_t *c)
     json_t *r;
     json_array_foreach(c->restrictions, i, r) {
         const char *type = hab_j_str(r, "type");
-        if (type && (!strcmp(type, "correspondence-closed") || !strcmp(type, "written-only"))) return NULL;
+        if (type && (!strcmp(type, "correspondence-closed") || !strcmp(type, "written-only")))
+            return NULL;
     }
     return "This customer's correspondence is not restricted: answer it in the usual way.";
 }
@@ -144,8 +146,8 @@ typedef struct step_gate {
 static const step_gate_t gates[] = {
     {HAB_ROUTE_EVIDENCE_ADD, may_attach_evidence,
      "the referrer while it is a referral, a holder of the notice or " CEM_ONLY, open_states, NULL},
-    {HAB_ROUTE_CONTACT_ADD, may_record_contact, "the referrer, a holder of the notice or " CEM_ONLY, open_states,
-     NULL},
+    {HAB_ROUTE_CONTACT_ADD, may_record_contact, "the referrer, a holder of the notice or " CEM_ONLY,
+     open_states, NULL},
     {HAB_ROUTE_WARN, may_cem, CEM_ONLY, only_referred, NULL},
     {HAB_ROUTE_CLOSE, may_cem, CEM_ONLY, before_report, NULL},
     {HAB_ROUTE_REPORT, may_cem, CEM_ONLY, before_report, NULL},
@@ -153,8 +155,8 @@ static const step_gate_t gates[] = {
     {HAB_ROUTE_REVIEW, may_cem, CEM_ONLY, only_active, no_review_pending},
     {HAB_ROUTE_REVIEW_DECIDE, may_decide, DECIDERS, only_active, review_pending},
     {HAB_ROUTE_APPEAL, may_cem, CEM_ONLY, only_active, no_appeal_pending},
-    {HAB_ROUTE_APPEAL_DECIDE, may_hear_appeal, "a chief officer not involved in the case", only_active,
-     appeal_pending},
+    {HAB_ROUTE_APPEAL_DECIDE, may_hear_appeal, "a chief officer not involved in the case",
+     only_active, appeal_pending},
     {HAB_ROUTE_GRANT_ADD, may_grant, GRANTERS, open_states, NULL},
     {HAB_ROUTE_GRANT_REVOKE, may_grant, GRANTERS, any_state, NULL},
     {HAB_ROUTE_STATEMENT_ADD, may_cem, CEM_ONLY, any_state, NULL},
@@ -169,8 +171,8 @@ static const step_gate_t gates[] = {
     {HAB_ROUTE_ADJUSTMENTS, may_cem, CEM_ONLY, any_state, NULL},
     /* the post queue: items from a customer whose post is restricted; the
      * CEM decides every one, whatever the case's state by then */
-    {HAB_ROUTE_CORRESPONDENCE_ADD, may_record_contact, "a holder of the notice or " CEM_ONLY, open_states,
-     post_restricted},
+    {HAB_ROUTE_CORRESPONDENCE_ADD, may_record_contact, "a holder of the notice or " CEM_ONLY,
+     open_states, post_restricted},
     {HAB_ROUTE_TRIAGE_DECIDE, may_cem, CEM_ONLY, any_state, NULL},
 };
 #define GATE_COUNT (sizeof(gates) / sizeof(gates[0]))
@@ -211,7 +213,8 @@ apr_array_header_t *hab_steps_open(hab_ctx_t *ctx, const hab_case_t *c, int sigh
     apr_pool_t *keep = ctx->p;
     ctx->p = scratch; /* refusals built while asking are thrown away */
     for (size_t i = 0; i < GATE_COUNT; i++)
-        if (!pass_gate(ctx, c, sight, &gates[i])) APR_ARRAY_PUSH(open, hab_route_id_t) = gates[i].route;
+        if (!pass_gate(ctx, c, sight, &gates[i]))
+            APR_ARRAY_PUSH(open, hab_route_id_t) = gates[i].route;
     ctx->p = keep;
     apr_pool_destroy(scratch);
     return open;
@@ -220,7 +223,8 @@ apr_array_header_t *hab_steps_open(hab_ctx_t *ctx, const hab_case_t *c, int sigh
 void hab_step_answer(hab_ctx_t *ctx, hab_result_t *out, int status, long long id, const char *state)
 {
     out->status = status;
-    out->body = hab_json_own(ctx->p, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", state));
+    out->body =
+        hab_json_own(ctx->p, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", state));
 }
 
 static hab_err_t *not_in_future(hab_ctx_t *ctx, const char *field, const char *value)
@@ -230,7 +234,8 @@ static hab_err_t *not_in_future(hab_ctx_t *ctx, const char *field, const char *v
     return hab_err_field(ctx->p, 400, "invalid-field", field, "%s cannot be in the future.", field);
 }
 
-static hab_err_t *set_status(hab_ctx_t *ctx, long long id, const char *status, const char *end_reason)
+static hab_err_t *set_status(hab_ctx_t *ctx, long long id, const char *status,
+                             const char *end_reason)
 {
     int ending = !strcmp(status, "ended");
     return hab_store_q(ctx->store, ctx->p, NULL,
@@ -270,12 +275,12 @@ static hab_err_t *impose_restrictions(hab_ctx_t *ctx, long long id, const json_t
     size_t i;
     json_t *r;
     json_array_foreach(list, i, r) {
-        hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
-                                   "INSERT INTO restrictions(case_id, type, detail, interim, origin, "
-                                   "created_at, in_force_from, in_force_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                   "ittbtttt", id, hab_j_str(r, "type"), hab_json_dump(ctx->p, r),
-                                   interim, origin, ctx->now, from,
-                                   hab_rule_r14_suspension_ends(ctx->p, r)); /* R14 */
+        hab_err_t *e = hab_store_q(
+            ctx->store, ctx->p, NULL,
+            "INSERT INTO restrictions(case_id, type, detail, interim, origin, "
+            "created_at, in_force_from, in_force_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "ittbtttt", id, hab_j_str(r, "type"), hab_json_dump(ctx->p, r), interim, origin,
+            ctx->now, from, hab_rule_r14_suspension_ends(ctx->p, r)); /* R14 */
         if (e) return e;
     }
     return NULL;
@@ -287,12 +292,14 @@ static hab_err_t *start_period(hab_ctx_t *ctx, long long id, const char *start, 
 {
     hab_rule_r9_period(ctx->p, start, months, end, review_due);
     /* R16: undecided past its due date and the grace, the review ends the designation */
-    const char *deadline = hab_rule_r16_review_deadline(ctx->p, *review_due, ctx->review_grace_days);
+    const char *deadline =
+        hab_rule_r16_review_deadline(ctx->p, *review_due, ctx->review_grace_days);
     return hab_store_q(ctx->store, ctx->p, NULL,
                        "INSERT INTO periods(case_id, start, months, end_date, review_due, origin, "
                        "created_at, review_deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       "itittt" "tt", id, start, (long long)months, *end, *review_due, origin, ctx->now,
-                       deadline);
+                       "itittt"
+                       "tt",
+                       id, start, (long long)months, *end, *review_due, origin, ctx->now, deadline);
 }
 
 /* R12: every chief officer is told (they all read the same notifications). */
@@ -312,12 +319,13 @@ hab_err_t *hab_issue_letter(hab_ctx_t *ctx, long long id, const hab_letter_t *l,
         hab_err_t *e = hab_rule_r11_letter_complete(ctx->p, l->body, parts);
         if (e) return e;
     }
-    return hab_store_q(ctx->store, ctx->p, NULL,
-                       "INSERT INTO letters(case_id, number, kind, issued_at, issued_by, subject, body, "
-                       "copied_to) VALUES (?, (SELECT coalesce(max(number), 0) + 1 FROM letters "
-                       "WHERE case_id = ?), ?, ?, ?, ?, ?, ?)",
-                       "iitttttt", id, id, l->kind, ctx->now, ctx->user, l->subject, l->body,
-                       hab_json_dump(ctx->p, l->copied_to));
+    return hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "INSERT INTO letters(case_id, number, kind, issued_at, issued_by, subject, body, "
+        "copied_to) VALUES (?, (SELECT coalesce(max(number), 0) + 1 FROM letters "
+        "WHERE case_id = ?), ?, ?, ?, ?, ?, ?)",
+        "iitttttt", id, id, l->kind, ctx->now, ctx->user, l->subject, l->body,
+        hab_json_dump(ctx->p, l->copied_to));
 }
 
 hab_letter_facts_t hab_letter_facts(hab_ctx_t *ctx, const char *signed_as)
@@ -342,15 +350,19 @@ static int interim_days(const hab_ctx_t *ctx)
  * HabitualInterimDays from today unless a report has been made; none on a
  * reported case: it lasts until the decision), the interim letter (R11's
  * parts checked, copied as every letter) and every chief officer told. */
-static hab_err_t *interim_limited(hab_ctx_t *ctx, long long id, const char *status, const json_t *list)
+static hab_err_t *interim_limited(hab_ctx_t *ctx, long long id, const char *status,
+                                  const json_t *list)
 {
     const char *reported_on = !strcmp(status, "reported") ? ctx->today : NULL;
-    const char *until = hab_rule_r15_interim_end(ctx->p, ctx->today, interim_days(ctx), reported_on);
+    const char *until =
+        hab_rule_r15_interim_end(ctx->p, ctx->today, interim_days(ctx), reported_on);
     hab_err_t *e = NULL;
     if (until)
-        e = hab_store_q(ctx->store, ctx->p, NULL,
-                        "UPDATE restrictions SET in_force_until = ? WHERE case_id = ? AND interim = 1 "
-                        "AND lifted_at IS NULL AND in_force_until IS NULL", "ti", until, id);
+        e = hab_store_q(
+            ctx->store, ctx->p, NULL,
+            "UPDATE restrictions SET in_force_until = ? WHERE case_id = ? AND interim = 1 "
+            "AND lifted_at IS NULL AND in_force_until IS NULL",
+            "ti", until, id);
     hab_case_t *c = NULL;
     hab_contact_plan_t plan;
     if (!e) e = hab_case_load_parts(ctx->store, ctx->p, id, ctx->today, HAB_CASE_FOR_STEP, &c);
@@ -361,7 +373,8 @@ static hab_err_t *interim_limited(hab_ctx_t *ctx, long long id, const char *stat
     f.restrictions = list;
     f.plan = &plan;
     f.interim_until = until ? hab_date_add_days(ctx->p, until, -1) : NULL;
-    e = hab_issue_letter(ctx, id, hab_letter_interim(ctx->p, c, &f), hab_letter_required_parts_interim);
+    e = hab_issue_letter(ctx, id, hab_letter_interim(ctx->p, c, &f),
+                         hab_letter_required_parts_interim);
     return e ? e : notify_chief_officers(ctx, id, "interim-imposed");
 }
 
@@ -373,12 +386,15 @@ static hab_err_t *interim_until_decision(hab_ctx_t *ctx, long long id)
 {
     hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
                                "UPDATE restrictions SET in_force_until = NULL WHERE case_id = ? "
-                               "AND interim = 1 AND " HAB_SQL_IN_FORCE(""), "itt", id, ctx->today, ctx->today);
+                               "AND interim = 1 AND " HAB_SQL_IN_FORCE(""),
+                               "itt", id, ctx->today, ctx->today);
     if (e) return e;
-    return hab_store_q(ctx->store, ctx->p, NULL,
-                       "UPDATE restrictions SET lifted_at = ?, lifted_reason = 'lapsed' WHERE case_id = ? "
-                       "AND interim = 1 AND lifted_at IS NULL AND in_force_until IS NOT NULL "
-                       "AND in_force_until <= ?", "tit", ctx->now, id, ctx->today);
+    return hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "UPDATE restrictions SET lifted_at = ?, lifted_reason = 'lapsed' WHERE case_id = ? "
+        "AND interim = 1 AND lifted_at IS NULL AND in_force_until IS NOT NULL "
+        "AND in_force_until <= ?",
+        "tit", ctx->now, id, ctx->today);
 }
 
 /* R8: violence puts written-only in force at once, until the decision
@@ -387,9 +403,11 @@ static hab_err_t *impose_interim(hab_ctx_t *ctx, long long id, const char *statu
 {
     if (!hab_in_list(before_report, status) && strcmp(status, "reported") != 0) return NULL;
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
-                               "SELECT count(*) FROM restrictions WHERE case_id = ? AND interim = 1 "
-                               "AND " HAB_SQL_IN_FORCE(""), "itt", id, ctx->today, ctx->today);
+    hab_err_t *e =
+        hab_store_q(ctx->store, ctx->p, &r,
+                    "SELECT count(*) FROM restrictions WHERE case_id = ? AND interim = 1 "
+                    "AND " HAB_SQL_IN_FORCE(""),
+                    "itt", id, ctx->today, ctx->today);
     if (e || hab_rows_int(r, 0, 0) > 0) return e;
     json_t *list = hab_json_own(ctx->p, json_pack("[{s:s}]", "type", "written-only"));
     e = impose_restrictions(ctx, id, list, "interim", 1, NULL);
@@ -399,9 +417,10 @@ static hab_err_t *impose_interim(hab_ctx_t *ctx, long long id, const char *statu
 hab_err_t *hab_chief_executive_absent(hab_ctx_t *ctx, int *absent)
 {
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
-                               "SELECT count(*) FROM absences WHERE from_date <= ? AND to_date >= ?",
-                               "tt", ctx->today, ctx->today);
+    hab_err_t *e =
+        hab_store_q(ctx->store, ctx->p, &r,
+                    "SELECT count(*) FROM absences WHERE from_date <= ? AND to_date >= ?", "tt",
+                    ctx->today, ctx->today);
     *absent = !e && hab_rows_int(r, 0, 0) > 0;
     return e;
 }
@@ -419,7 +438,8 @@ static void involve(apr_array_header_t *list, const char *user, const char *how)
 
 static void involve_all(apr_array_header_t *list, const apr_array_header_t *users, const char *how)
 {
-    for (int i = 0; users && i < users->nelts; i++) involve(list, APR_ARRAY_IDX(users, i, const char *), how);
+    for (int i = 0; users && i < users->nelts; i++)
+        involve(list, APR_ARRAY_IDX(users, i, const char *), how);
 }
 
 /* Everyone a decider must not be: the referrer and the reports' authors,
@@ -433,16 +453,19 @@ static hab_err_t *decision_involvements(hab_ctx_t *ctx, const hab_case_t *c, int
     involve(list, c->referred_by, "you referred the case");
     involve_all(list, c->authors, "you referred or reported the case");
     involve_all(list, c->contact_recorders, "you recorded a contact in its chronology");
-    involve_all(list, c->contact_officers, "a contact in its chronology names you as the officer it was aimed at");
+    involve_all(list, c->contact_officers,
+                "a contact in its chronology names you as the officer it was aimed at");
     *out = list;
     if (!deputising) return NULL;
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
-                               "SELECT recorded_by FROM absences WHERE from_date <= ? AND to_date >= ?",
-                               "tt", ctx->today, ctx->today);
+    hab_err_t *e =
+        hab_store_q(ctx->store, ctx->p, &r,
+                    "SELECT recorded_by FROM absences WHERE from_date <= ? AND to_date >= ?", "tt",
+                    ctx->today, ctx->today);
     for (int i = 0; !e && i < r->nrows; i++)
-        involve(list, hab_rows_text(r, i, 0),
-                "you recorded the chief executive's absence that lets the monitoring officer decide");
+        involve(
+            list, hab_rows_text(r, i, 0),
+            "you recorded the chief executive's absence that lets the monitoring officer decide");
     return e;
 }
 
@@ -518,14 +541,19 @@ static hab_err_t *insert_case(hab_ctx_t *ctx, const json_t *b, long long person_
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
-        "INSERT INTO cases(person_id, referred_person_id, status, referred_by, referred_at, department, summary, "
+        "INSERT INTO cases(person_id, referred_person_id, status, referred_by, referred_at, "
+        "department, summary, "
         "measures_taken, complaints_procedure, vulnerable, vulnerability, representative_name, "
         "representative_address, advocate_name, advocate_address, updated_at) "
         "VALUES (?, ?, 'referred', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        "iitttttt" "bttttt" "t", person_id, person_id, ctx->user, ctx->now, hab_j_str(b, "department"),
-        hab_j_str(b, "summary"), hab_j_str(b, "measures_taken"), hab_j_str(b, "complaints_procedure"),
-        hab_j_bool(b, "vulnerable"), hab_j_str(b, "vulnerability"), hab_j_str(rep, "name"),
-        hab_j_str(rep, "address"), hab_j_str(adv, "name"), hab_j_str(adv, "address"), ctx->now);
+        "iitttttt"
+        "bttttt"
+        "t",
+        person_id, person_id, ctx->user, ctx->now, hab_j_str(b, "department"),
+        hab_j_str(b, "summary"), hab_j_str(b, "measures_taken"),
+        hab_j_str(b, "complaints_procedure"), hab_j_bool(b, "vulnerable"),
+        hab_j_str(b, "vulnerability"), hab_j_str(rep, "name"), hab_j_str(rep, "address"),
+        hab_j_str(adv, "name"), hab_j_str(adv, "address"), ctx->now);
     if (e) return e;
     *id = hab_rows_int(r, 0, 0);
     return NULL;
@@ -542,10 +570,12 @@ static hab_err_t *insert_case_lists(hab_ctx_t *ctx, const json_t *b, long long i
         if (e) return e;
     }
     json_array_foreach(json_object_get(b, "copy_to"), i, v) {
-        hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
-                                   "INSERT INTO copy_recipients(case_id, position, name, role, address) "
-                                   "VALUES (?, ?, ?, ?, ?)", "iittt", id, (long long)i,
-                                   hab_j_str(v, "name"), hab_j_str(v, "role"), hab_j_str(v, "address"));
+        hab_err_t *e =
+            hab_store_q(ctx->store, ctx->p, NULL,
+                        "INSERT INTO copy_recipients(case_id, position, name, role, address) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        "iittt", id, (long long)i, hab_j_str(v, "name"), hab_j_str(v, "role"),
+                        hab_j_str(v, "address"));
         if (e) return e;
     }
     return NULL;
@@ -601,12 +631,15 @@ hab_err_t *hab_step_add_contact(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
         (e = not_in_future(ctx, "at", hab_j_str(b, "at"))))
         return e;
     hab_rows_t *r;
-    e = hab_store_q(ctx->store, ctx->p, &r,
-                    "INSERT INTO contacts(case_id, at, channel, direction, department, officer, summary, "
-                    "recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    "ittttttt" "t", c->id, hab_j_str(b, "at"), hab_j_str(b, "channel"),
-                    hab_j_str(b, "direction"), hab_j_str(b, "department"), hab_j_str(b, "officer"),
-                    hab_j_str(b, "summary"), ctx->user, ctx->now);
+    e = hab_store_q(
+        ctx->store, ctx->p, &r,
+        "INSERT INTO contacts(case_id, at, channel, direction, department, officer, summary, "
+        "recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "ittttttt"
+        "t",
+        c->id, hab_j_str(b, "at"), hab_j_str(b, "channel"), hab_j_str(b, "direction"),
+        hab_j_str(b, "department"), hab_j_str(b, "officer"), hab_j_str(b, "summary"), ctx->user,
+        ctx->now);
     if (e) return e;
     long long contact_id = hab_rows_int(r, 0, 0);
     size_t i;
@@ -615,7 +648,8 @@ hab_err_t *hab_step_add_contact(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
         e = hab_store_q(ctx->store, ctx->p, NULL,
                         "INSERT INTO contact_incidents(contact_id, incident) VALUES (?, ?)",
                         "it", contact_id, json_string_value(v));
-        if (!e && !strcmp(json_string_value(v), "violence")) e = impose_interim(ctx, c->id, c->status);
+        if (!e && !strcmp(json_string_value(v), "violence"))
+            e = impose_interim(ctx, c->id, c->status);
         if (e) return e;
     }
     if ((e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?",
@@ -640,15 +674,19 @@ hab_err_t *hab_step_warn(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     hab_case_t *c;
     const json_t *b = in->body;
     hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_WARN, in->case_id, &c);
-    if (e || (e = hab_validate(ctx->p, b, f_warning, "")) || (e = not_in_future(ctx, "on", hab_j_str(b, "on"))))
+    if (e || (e = hab_validate(ctx->p, b, f_warning, "")) ||
+        (e = not_in_future(ctx, "on", hab_j_str(b, "on"))))
         return e;
-    e = hab_store_q(ctx->store, ctx->p, NULL,
-                    "INSERT INTO warnings(case_id, warned_on, method, text, warned_by, recorded_at, "
-                    /* R19: what the chronology held when the customer was warned */
-                    "last_contact_id) VALUES (?, ?, ?, ?, ?, ?, "
-                    "(SELECT coalesce(max(id), 0) FROM contacts WHERE case_id = ?))", "itttt" "ti",
-                    c->id, hab_j_str(b, "on"), hab_j_str(b, "method"), hab_j_str(b, "text"), ctx->user,
-                    ctx->now, c->id);
+    e = hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "INSERT INTO warnings(case_id, warned_on, method, text, warned_by, recorded_at, "
+        /* R19: what the chronology held when the customer was warned */
+        "last_contact_id) VALUES (?, ?, ?, ?, ?, ?, "
+        "(SELECT coalesce(max(id), 0) FROM contacts WHERE case_id = ?))",
+        "itttt"
+        "ti",
+        c->id, hab_j_str(b, "on"), hab_j_str(b, "method"), hab_j_str(b, "text"), ctx->user,
+        ctx->now, c->id);
     hab_letter_facts_t f = hab_letter_facts(ctx, "Customer Experience Manager");
     f.warning_on = hab_j_str(b, "on");
     f.warning_method = hab_j_str(b, "method");
@@ -660,7 +698,8 @@ hab_err_t *hab_step_warn(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_
     return NULL;
 }
 
-static const hab_field_t f_reason[] = {{"reason", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL}, {NULL}};
+static const hab_field_t f_reason[] = {{"reason", HAB_F_TEXT, 1, 0, HAB_LONG_TEXT, NULL, NULL},
+                                       {NULL}};
 
 hab_err_t *hab_step_close(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
@@ -715,8 +754,10 @@ static hab_err_t *insert_report(hab_ctx_t *ctx, const hab_case_t *c, const json_
     const json_t *sg = json_object_get(b, "safeguarding");
     return hab_store_q(
         ctx->store, ctx->p, NULL,
-        "INSERT INTO reports(case_id, behaviour, restrictions, period_months, alternatives_considered, "
-        "severe, severe_reason, safeguarding_considered, safeguarding_adjustments, police_reference, "
+        "INSERT INTO reports(case_id, behaviour, restrictions, period_months, "
+        "alternatives_considered, "
+        "severe, severe_reason, safeguarding_considered, safeguarding_adjustments, "
+        "police_reference, "
         "asb_unit_consulted, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "ittitbtbttbtt", c->id, hab_j_str(b, "behaviour"),
         hab_json_dump(ctx->p, json_object_get(b, "restrictions")),
@@ -735,9 +776,12 @@ static hab_err_t *contacts_since_warning(hab_ctx_t *ctx, long long id, long long
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
         "SELECT count(*) FROM contacts k JOIN warnings w ON w.id = (SELECT max(id) FROM warnings "
-        "WHERE case_id = ?) WHERE k.case_id = ? AND k.withdrawn_at IS NULL AND substr(k.at, 1, 10) >= w.warned_on AND "
-        "(k.id > w.last_contact_id OR (w.last_contact_id IS NULL AND (substr(k.at, 1, 10) > w.warned_on "
-        "OR k.recorded_at > w.recorded_at)))", "ii", id, id);
+        "WHERE case_id = ?) WHERE k.case_id = ? AND k.withdrawn_at IS NULL AND substr(k.at, 1, 10) "
+        ">= w.warned_on AND "
+        "(k.id > w.last_contact_id OR (w.last_contact_id IS NULL AND (substr(k.at, 1, 10) > "
+        "w.warned_on "
+        "OR k.recorded_at > w.recorded_at)))",
+        "ii", id, id);
     if (!e) *count = hab_rows_int(r, 0, 0);
     return e;
 }
@@ -752,7 +796,8 @@ hab_err_t *hab_step_report(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
         return e;
     int warned = !json_is_null(c->warning);
     const json_t *sg = json_object_get(b, "safeguarding");
-    if ((e = hab_rule_r3_warning_first(ctx->p, warned, hab_j_bool(b, "severe"), hab_j_str(b, "severe_reason"))) ||
+    if ((e = hab_rule_r3_warning_first(ctx->p, warned, hab_j_bool(b, "severe"),
+                                       hab_j_str(b, "severe_reason"))) ||
         (e = hab_rule_r10_safeguarding(ctx->p, c->vulnerable, hab_j_bool(sg, "considered"),
                                        hab_j_str(sg, "adjustments"))) ||
         (e = check_restrictions(ctx, c, json_object_get(b, "restrictions"), ctx->today,
@@ -761,7 +806,8 @@ hab_err_t *hab_step_report(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
                                          hab_j_bool(b, "asb_unit_consulted"))))
         return e;
     long long since = 0;
-    if (warned && !hab_j_bool(b, "severe") && (e = contacts_since_warning(ctx, c->id, &since))) return e;
+    if (warned && !hab_j_bool(b, "severe") && (e = contacts_since_warning(ctx, c->id, &since)))
+        return e;
     if ((e = hab_rule_r19_contact_since_warning(ctx->p, warned, hab_j_bool(b, "severe"), since)))
         return e;
     if ((e = insert_report(ctx, c, b)) ||
@@ -816,7 +862,8 @@ static hab_err_t *approve(hab_ctx_t *ctx, hab_case_t *c, const json_t *b, const 
     f.period_start = start;
     f.period_end = end;
     f.review_due = review;
-    if ((e = hab_issue_letter(ctx, c->id, hab_letter_decision(ctx->p, c, &f), hab_letter_required_parts)) ||
+    if ((e = hab_issue_letter(ctx, c->id, hab_letter_decision(ctx->p, c, &f),
+                              hab_letter_required_parts)) ||
         (e = notify_chief_officers(ctx, c->id, "approved")))
         return e;
     return set_status(ctx, c->id, "active", NULL);
@@ -837,21 +884,24 @@ hab_err_t *hab_step_decide(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
         (e = hab_rule_r5_not_involved(ctx->p, ctx->user, involved, "decider")))
         return e;
     int approving = !strcmp(hab_j_str(b, "outcome"), "approve");
-    if (approving && (e = hab_rule_r6_justified(ctx->p, hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"),
-                                                hab_j_str(b, "reasons"))))
+    if (approving &&
+        (e = hab_rule_r6_justified(ctx->p, hab_j_bool(b, "justified"),
+                                   hab_j_bool(b, "proportionate"), hab_j_str(b, "reasons"))))
         return e;
     if (approving && hab_j_str(b, "start") && (e = start_in_bounds(ctx, hab_j_str(b, "start"))))
         return e;
     if (!approving && hab_blank(hab_j_str(b, "reasons")))
-        return hab_err_field(ctx->p, 422, "missing-field", "reasons", "Give the reasons for the decision.");
-    e = hab_store_q(ctx->store, ctx->p, NULL,
-                    "INSERT INTO decisions(case_id, report_id, outcome, justified, proportionate, reasons, "
-                    "start, decided_by, acting_as, deputising, decided_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    "iitbbttttbt", c->id, c->report_id, hab_j_str(b, "outcome"),
-                    hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"), hab_j_str(b, "reasons"),
-                    approving ? (hab_j_str(b, "start") ? hab_j_str(b, "start") : ctx->today) : NULL,
-                    ctx->user, acting_as, deputising, ctx->now);
+        return hab_err_field(ctx->p, 422, "missing-field", "reasons",
+                             "Give the reasons for the decision.");
+    e = hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "INSERT INTO decisions(case_id, report_id, outcome, justified, proportionate, reasons, "
+        "start, decided_by, acting_as, deputising, decided_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "iitbbttttbt", c->id, c->report_id, hab_j_str(b, "outcome"), hab_j_bool(b, "justified"),
+        hab_j_bool(b, "proportionate"), hab_j_str(b, "reasons"),
+        approving ? (hab_j_str(b, "start") ? hab_j_str(b, "start") : ctx->today) : NULL, ctx->user,
+        acting_as, deputising, ctx->now);
     if (!e) e = approving ? approve(ctx, c, b, acting_as)
                           : lift_restrictions(ctx, c->id, 1, "decision");
     if (!e && !approving) e = set_status(ctx, c->id, "closed", "rejected");
@@ -991,17 +1041,23 @@ hab_err_t *hab_step_review_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     /* R17: keeping or changing restrictions is justified, within a year */
     if ((e = restrictions_only_to_vary(ctx, outcome, restrictions)) ||
         (e = hab_rule_r17_keeping_justified(ctx->p, outcome, hab_j_bool(b, "justified"),
-                                            hab_j_bool(b, "proportionate"), hab_j_str(b, "reasons"))) ||
+                                            hab_j_bool(b, "proportionate"),
+                                            hab_j_str(b, "reasons"))) ||
         (strcmp(outcome, "remove") != 0 && (e = hab_rule_r17_period(ctx->p, months))))
         return e;
-    e = hab_store_q(ctx->store, ctx->p, NULL,
-                    "INSERT INTO review_decisions(review_id, outcome, reasons, period_months, restrictions, "
-                    "decided_by, acting_as, deputising, decided_at, justified, proportionate) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    "itt" "It" "ttbt" "bb", c->pending_review_id, outcome, hab_j_str(b, "reasons"),
-                    !strcmp(outcome, "remove") ? 0LL : (long long)months,
-                    restrictions ? hab_json_dump(ctx->p, restrictions) : NULL, ctx->user, acting_as,
-                    deputising, ctx->now, hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"));
+    e = hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "INSERT INTO review_decisions(review_id, outcome, reasons, period_months, restrictions, "
+        "decided_by, acting_as, deputising, decided_at, justified, proportionate) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "itt"
+        "It"
+        "ttbt"
+        "bb",
+        c->pending_review_id, outcome, hab_j_str(b, "reasons"),
+        !strcmp(outcome, "remove") ? 0LL : (long long)months,
+        restrictions ? hab_json_dump(ctx->p, restrictions) : NULL, ctx->user, acting_as, deputising,
+        ctx->now, hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"));
     if (e) return e;
     hab_letter_facts_t f = hab_letter_facts(ctx, signature(acting_as));
     f.outcome = outcome;
@@ -1034,9 +1090,11 @@ hab_err_t *hab_step_appeal(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     if (e || (e = hab_validate(ctx->p, b, f_appeal, "")) ||
         (e = not_in_future(ctx, "received", hab_j_str(b, "received"))) ||
         (e = hab_store_q(ctx->store, ctx->p, NULL,
-                         "INSERT INTO appeals(case_id, received, grounds, recorded_by, recorded_at) "
-                         "VALUES (?, ?, ?, ?, ?)", "itttt", c->id, hab_j_str(b, "received"),
-                         hab_j_str(b, "grounds"), ctx->user, ctx->now)))
+                         "INSERT INTO appeals(case_id, received, grounds, recorded_by, "
+                         "recorded_at) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         "itttt", c->id, hab_j_str(b, "received"), hab_j_str(b, "grounds"),
+                         ctx->user, ctx->now)))
         return e;
     hab_step_answer(ctx, out, 200, c->id, c->status);
     return NULL;
@@ -1054,7 +1112,8 @@ static const hab_field_t f_appeal_decision[] = {
 static hab_err_t *vary_on_appeal(hab_ctx_t *ctx, hab_case_t *c, const json_t *restrictions,
                                  hab_letter_facts_t *f, hab_contact_plan_t *plan)
 {
-    hab_err_t *e = check_restrictions(ctx, c, restrictions, c->period_start, c->period_months, plan);
+    hab_err_t *e =
+        check_restrictions(ctx, c, restrictions, c->period_start, c->period_months, plan);
     if (!e) e = lift_restrictions(ctx, c->id, 0, "varied on appeal");
     if (!e) e = impose_restrictions(ctx, c->id, restrictions, "appeal", 0, c->period_start);
     if (!e) e = notify_chief_officers(ctx, c->id, "varied");
@@ -1069,9 +1128,11 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_APPEAL_DECIDE, in->case_id, &c);
     if (e) return e;
     apr_array_header_t *involved = apr_array_make(ctx->p, 8, sizeof(hab_involvement_t));
-    involve_all(involved, c->involved, "you took part in the case (its referral, report, decision or review)");
+    involve_all(involved, c->involved,
+                "you took part in the case (its referral, report, decision or review)");
     involve_all(involved, c->contact_recorders, "you recorded a contact in its chronology");
-    involve_all(involved, c->contact_officers, "a contact in its chronology names you as the officer it was aimed at");
+    involve_all(involved, c->contact_officers,
+                "a contact in its chronology names you as the officer it was aimed at");
     if ((e = hab_validate(ctx->p, b, f_appeal_decision, "")) ||
         (e = hab_rule_r5_not_involved(ctx->p, ctx->user, involved, "chief officer")))
         return e;
@@ -1082,14 +1143,18 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     if ((e = restrictions_only_to_vary(ctx, outcome, restrictions)) ||
         (!strcmp(outcome, "vary") &&
          (e = hab_rule_r17_keeping_justified(ctx->p, outcome, hab_j_bool(b, "justified"),
-                                             hab_j_bool(b, "proportionate"), hab_j_str(b, "reasons")))))
+                                             hab_j_bool(b, "proportionate"),
+                                             hab_j_str(b, "reasons")))))
         return e;
-    e = hab_store_q(ctx->store, ctx->p, NULL,
-                    "INSERT INTO appeal_decisions(appeal_id, outcome, reasons, restrictions, decided_by, "
-                    "decided_at, justified, proportionate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "itttt" "tbb",
-                    c->pending_appeal_id, outcome, hab_j_str(b, "reasons"),
-                    restrictions ? hab_json_dump(ctx->p, restrictions) : NULL, ctx->user, ctx->now,
-                    hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"));
+    e = hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "INSERT INTO appeal_decisions(appeal_id, outcome, reasons, restrictions, decided_by, "
+        "decided_at, justified, proportionate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "itttt"
+        "tbb",
+        c->pending_appeal_id, outcome, hab_j_str(b, "reasons"),
+        restrictions ? hab_json_dump(ctx->p, restrictions) : NULL, ctx->user, ctx->now,
+        hab_j_bool(b, "justified"), hab_j_bool(b, "proportionate"));
     hab_letter_facts_t f = hab_letter_facts(ctx, "Chief Officer, deciding your appeal");
     f.outcome = outcome;
     f.reasons = hab_j_str(b, "reasons");
@@ -1116,15 +1181,17 @@ hab_err_t *hab_step_appeal_decide(hab_ctx_t *ctx, const hab_request_in_t *in, ha
 
 /* ---- linking the case to a stored person (the CEM's step) ---- */
 
-static const hab_field_t f_link[] = {{"person_id", HAB_F_INT, 1, 1, 999999999999999LL, NULL, NULL}, {NULL}};
+static const hab_field_t f_link[] = {{"person_id", HAB_F_INT, 1, 1, 999999999999999LL, NULL, NULL},
+                                     {NULL}};
 static const hab_field_t f_unlink[] = {{NULL}};
 
 static hab_err_t *set_case_person(hab_ctx_t *ctx, long long id, long long person_id, int linked)
 {
-    return hab_store_q(ctx->store, ctx->p, NULL,
-                       "UPDATE cases SET person_id = ?, person_linked_by = ?, person_linked_at = ?, "
-                       "updated_at = ? WHERE id = ?", "ittti", person_id, linked ? ctx->user : NULL,
-                       linked ? ctx->now : NULL, ctx->now, id);
+    return hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "UPDATE cases SET person_id = ?, person_linked_by = ?, person_linked_at = ?, "
+        "updated_at = ? WHERE id = ?",
+        "ittti", person_id, linked ? ctx->user : NULL, linked ? ctx->now : NULL, ctx->now, id);
 }
 
 hab_err_t *hab_step_link_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
@@ -1135,10 +1202,12 @@ hab_err_t *hab_step_link_person(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
     if (e || (e = hab_validate(ctx->p, in->body, f_link, "")))
         return e;
     long long person_id = hab_j_int(in->body, "person_id", 0);
-    if ((e = hab_store_q(ctx->store, ctx->p, &r, "SELECT count(*) FROM persons WHERE id = ?", "i", person_id)))
+    if ((e = hab_store_q(ctx->store, ctx->p, &r, "SELECT count(*) FROM persons WHERE id = ?", "i",
+                         person_id)))
         return e;
     if (hab_rows_int(r, 0, 0) == 0)
-        return hab_err_field(ctx->p, 422, "unknown-person", "person_id", "There is no person with that id.");
+        return hab_err_field(ctx->p, 422, "unknown-person", "person_id",
+                             "There is no person with that id.");
     if ((e = set_case_person(ctx, c->id, person_id, person_id != c->referred_person_id)))
         return e;
     hab_step_answer(ctx, out, 200, c->id, c->status);
@@ -1171,18 +1240,21 @@ hab_err_t *hab_step_lift_interim(hab_ctx_t *ctx, const hab_request_in_t *in, hab
 
 hab_err_t *hab_interim_lift(hab_ctx_t *ctx, const hab_case_t *c, const char *reason)
 {
-    hab_err_t *e = hab_store_q(ctx->store, ctx->p, NULL,
-                    "UPDATE restrictions SET lifted_at = ?, lifted_reason = ? WHERE case_id = ? "
-                    "AND interim = 1 AND " HAB_SQL_IN_FORCE(""), "ttitt", ctx->now,
-                    apr_pstrcat(ctx->p, "lifted by the customer experience manager: ", reason, NULL),
-                    c->id, ctx->today, ctx->today);
+    hab_err_t *e = hab_store_q(
+        ctx->store, ctx->p, NULL,
+        "UPDATE restrictions SET lifted_at = ?, lifted_reason = ? WHERE case_id = ? "
+        "AND interim = 1 AND " HAB_SQL_IN_FORCE(""),
+        "ttitt", ctx->now,
+        apr_pstrcat(ctx->p, "lifted by the customer experience manager: ", reason, NULL), c->id,
+        ctx->today, ctx->today);
     hab_letter_facts_t f = hab_letter_facts(ctx, "Customer Experience Manager");
     f.lift_reason = reason;
     if (!e) e = hab_issue_letter(ctx, c->id, hab_letter_interim_lifted(ctx->p, c, &f),
                              hab_letter_required_parts_interim_lifted);
     if (!e) e = notify_chief_officers(ctx, c->id, "interim-lifted");
-    if (!e) e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?",
-                            "ti", ctx->now, c->id);
+    if (!e)
+        e = hab_store_q(ctx->store, ctx->p, NULL, "UPDATE cases SET updated_at = ? WHERE id = ?",
+                        "ti", ctx->now, c->id);
     return e;
 }
 
@@ -1225,28 +1297,36 @@ hab_err_t *hab_step_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result
         return e;
     const char *expires = hab_j_str(b, "expires");
     if (strcmp(expires, ctx->today) < 0)
-        return hab_err_field(ctx->p, 400, "invalid-field", "expires", "expires cannot be in the past.");
+        return hab_err_field(ctx->p, 400, "invalid-field", "expires",
+                             "expires cannot be in the past.");
     const char *limit = grant_expiry_limit(ctx, c);
     if (strcmp(expires, limit) > 0)
-        return hab_err_field(ctx->p, 422, "invalid-expiry", "expires",
-                             "A notice can be passed on until %s at the latest: the end of the case's current "
-                             "period, or 12 months from today for a case not yet decided.", limit);
+        return hab_err_field(
+            ctx->p, 422, "invalid-expiry", "expires",
+            "A notice can be passed on until %s at the latest: the end of the case's current "
+            "period, or 12 months from today for a case not yet decided.",
+            limit);
     /* to a named officer or to a whole team (HabitualTeam), never both */
     const char *user = hab_j_str(b, "user"), *team = hab_j_str(b, "group");
     if (!user == !team)
-        return hab_err_field(ctx->p, 422, "missing-field", user ? "group" : "user",
-                             "Name the officer (user) or the team (group) the notice is passed to: one of them.");
+        return hab_err_field(
+            ctx->p, 422, "missing-field", user ? "group" : "user",
+            "Name the officer (user) or the team (group) the notice is passed to: one of them.");
     const char *grantee = "";
     if (team && !(team = team_named(ctx, team)))
-        return hab_err_field(ctx->p, 422, "unknown-team", "group",
-                             "No team of that name: the teams are those the administrator named (HabitualTeam).");
+        return hab_err_field(
+            ctx->p, 422, "unknown-team", "group",
+            "No team of that name: the teams are those the administrator named (HabitualTeam).");
     /* the directory's own id: "CHRIS" is stored as chris, a name it does not know is refused */
     if (user && (e = hab_ctx_find_user(ctx, user, &grantee))) return e;
     hab_rows_t *r;
-    if ((e = hab_store_q(ctx->store, ctx->p, &r,
-                         "INSERT INTO grants(case_id, grantee, team, reason, expires, granted_by, granted_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", "ittttt" "t", c->id, grantee, team,
-                         hab_j_str(b, "reason"), expires, ctx->user, ctx->now)))
+    if ((e = hab_store_q(
+             ctx->store, ctx->p, &r,
+             "INSERT INTO grants(case_id, grantee, team, reason, expires, granted_by, granted_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             "ittttt"
+             "t",
+             c->id, grantee, team, hab_j_str(b, "reason"), expires, ctx->user, ctx->now)))
         return e;
     hab_step_answer(ctx, out, 201, c->id, c->status);
     json_object_set_new(out->body, "grant_id", json_integer((json_int_t)hab_rows_int(r, 0, 0)));
@@ -1277,17 +1357,20 @@ hab_err_t *hab_step_revoke_grant(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     hab_rows_t *r;
     long long grant_id;
     if (in->arg && grant_id_of(in->arg, &grant_id))
-        e = hab_store_q(ctx->store, ctx->p, &r,
-                        "UPDATE grants SET revoked_at = ?, revoked_by = ? WHERE case_id = ? AND id = ? "
-                        "AND revoked_at IS NULL AND expires >= ? RETURNING id",
-                        "ttiit", ctx->now, ctx->user, c->id, grant_id, ctx->today);
+        e = hab_store_q(
+            ctx->store, ctx->p, &r,
+            "UPDATE grants SET revoked_at = ?, revoked_by = ? WHERE case_id = ? AND id = ? "
+            "AND revoked_at IS NULL AND expires >= ? RETURNING id",
+            "ttiit", ctx->now, ctx->user, c->id, grant_id, ctx->today);
     else
-        e = hab_store_q(ctx->store, ctx->p, &r,
-                        "UPDATE grants SET revoked_at = ?, revoked_by = ? WHERE case_id = ? AND grantee = ? "
-                        "AND revoked_at IS NULL AND expires >= ? RETURNING id",
-                        "ttitt", ctx->now, ctx->user, c->id, in->arg, ctx->today);
+        e = hab_store_q(
+            ctx->store, ctx->p, &r,
+            "UPDATE grants SET revoked_at = ?, revoked_by = ? WHERE case_id = ? AND grantee = ? "
+            "AND revoked_at IS NULL AND expires >= ? RETURNING id",
+            "ttitt", ctx->now, ctx->user, c->id, in->arg, ctx->today);
     if (e) return e;
-    if (r->nrows == 0) return hab_err_not_found(ctx->p); /* not a case: no such grant of one the user may see */
+    if (r->nrows == 0)
+        return hab_err_not_found(ctx->p); /* not a case: no such grant of one the user may see */
     out->status = 204;
     return NULL;
 }
@@ -1306,10 +1389,11 @@ hab_err_t *hab_step_add_statement(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_STATEMENT_ADD, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, b, f_statement, "")) ||
         (e = not_in_future(ctx, "received", hab_j_str(b, "received"))) ||
-        (e = hab_store_q(ctx->store, ctx->p, NULL,
-                         "INSERT INTO statements(case_id, received, text, recorded_by, recorded_at) "
-                         "VALUES (?, ?, ?, ?, ?)", "itttt", c->id, hab_j_str(b, "received"),
-                         hab_j_str(b, "text"), ctx->user, ctx->now)))
+        (e = hab_store_q(
+             ctx->store, ctx->p, NULL,
+             "INSERT INTO statements(case_id, received, text, recorded_by, recorded_at) "
+             "VALUES (?, ?, ?, ?, ?)",
+             "itttt", c->id, hab_j_str(b, "received"), hab_j_str(b, "text"), ctx->user, ctx->now)))
         return e;
     hab_step_answer(ctx, out, 201, c->id, c->status);
     return NULL;
@@ -1320,10 +1404,11 @@ hab_err_t *hab_step_legal_hold(hab_ctx_t *ctx, const hab_request_in_t *in, hab_r
     hab_case_t *c;
     hab_err_t *e = hab_open_case_for(ctx, HAB_ROUTE_HOLD, in->case_id, &c);
     if (e || (e = hab_validate(ctx->p, in->body, f_reason, "")) ||
-        (e = hab_store_q(ctx->store, ctx->p, NULL,
-                         "UPDATE cases SET legal_hold_reason = ?, legal_hold_by = ?, legal_hold_at = ?, "
-                         "updated_at = ? WHERE id = ?", "tttti", hab_j_str(in->body, "reason"),
-                         ctx->user, ctx->now, ctx->now, c->id)))
+        (e = hab_store_q(
+             ctx->store, ctx->p, NULL,
+             "UPDATE cases SET legal_hold_reason = ?, legal_hold_by = ?, legal_hold_at = ?, "
+             "updated_at = ? WHERE id = ?",
+             "tttti", hab_j_str(in->body, "reason"), ctx->user, ctx->now, ctx->now, c->id)))
         return e;
     hab_step_answer(ctx, out, 200, c->id, c->status);
     return NULL;
@@ -1352,8 +1437,8 @@ hab_err_t *hab_step_add_absence(hab_ctx_t *ctx, const hab_request_in_t *in, hab_
     if (e) return e;
     out->status = 201;
     out->body = hab_json_own(ctx->p, json_pack("{s:I, s:s, s:s, s:o}", "id",
-                                               (json_int_t)hab_rows_int(r, 0, 0),
-                                               "from", hab_j_str(b, "from"), "to", hab_j_str(b, "to"),
+                                               (json_int_t)hab_rows_int(r, 0, 0), "from",
+                                               hab_j_str(b, "from"), "to", hab_j_str(b, "to"),
                                                "note", hab_json_text(hab_j_str(b, "note"))));
     return NULL;
 }

@@ -1,5 +1,5 @@
-/* Reads of README "Need to know" and "The JSON API": the case file, the lists, notices, notifications,
- * absences and the access log.  Each shows only what access.c allows. */
+/* Reads of README "Need to know" and "The JSON API": the case file, the lists, notices,
+ * notifications, absences and the access log.  Each shows only what access.c allows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +40,8 @@ hab_err_t *hab_read_me(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t 
     (void)in;
     json_t *roles = json_array();
     for (unsigned i = 0; i < HAB_ROLE_COUNT; i++)
-        if (ctx->roles & hab_role_bit(i)) json_array_append_new(roles, json_string(hab_role_name(i)));
+        if (ctx->roles & hab_role_bit(i))
+            json_array_append_new(roles, json_string(hab_role_name(i)));
     const char *token = hab_csrf_token(ctx->p, ctx->secret, ctx->user, ctx->now_seconds);
     reply(ctx, out, json_pack("{s:s, s:o, s:s}", "user", ctx->user, "roles", roles,
                               "csrf_token", token));
@@ -108,11 +109,10 @@ hab_err_t *hab_read_letters(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resu
     json_t *letters = json_array();
     size_t i;
     json_t *l;
-    json_array_foreach(c->letters, i, l)
-        json_array_append_new(letters, json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(l, "id"),
-                                                 "kind", json_object_get(l, "kind"),
-                                                 "issued_at", json_object_get(l, "issued_at"),
-                                                 "copied_to", json_object_get(l, "copied_to")));
+    json_array_foreach(c->letters, i, l) json_array_append_new(
+        letters, json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(l, "id"), "kind",
+                           json_object_get(l, "kind"), "issued_at", json_object_get(l, "issued_at"),
+                           "copied_to", json_object_get(l, "copied_to")));
     reply(ctx, out, json_pack("{s:o}", "letters", letters));
     return NULL;
 }
@@ -123,10 +123,13 @@ hab_err_t *hab_letter_fetch(hab_ctx_t *ctx, const hab_request_in_t *in, hab_lett
     hab_err_t *e = load_for_letters(ctx, in->case_id, &c);
     if (e) return e;
     hab_rows_t *r;
-    e = hab_store_q(ctx->store, ctx->p, &r, "SELECT subject, body, issued_at FROM letters WHERE case_id = ? "
-                    "AND number = ?", "ii", c->id, (long long)atoll(in->arg));
+    e = hab_store_q(ctx->store, ctx->p, &r,
+                    "SELECT subject, body, issued_at FROM letters WHERE case_id = ? "
+                    "AND number = ?",
+                    "ii", c->id, (long long)atoll(in->arg));
     if (e) return e;
-    if (r->nrows == 0) return hab_err_not_found(ctx->p); /* not a case: no such letter of one the user may read */
+    if (r->nrows == 0)
+        return hab_err_not_found(ctx->p); /* not a case: no such letter of one the user may read */
     letter->subject = T(r, 0, 0);
     letter->body = T(r, 0, 1);
     letter->issued_at = T(r, 0, 2);
@@ -141,8 +144,9 @@ hab_err_t *hab_read_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resul
     hab_err_t *e = hab_letter_fetch(ctx, in, &l);
     if (e) return e;
     out->status = 200;
-    out->html = hab_letter_page(ctx->p, ctx->council_name ? ctx->council_name : "The Council", l.subject, l.body,
-                                apr_pstrcat(ctx->p, ctx->mount ? ctx->mount : "", "/assets/habitual.css", NULL));
+    out->html = hab_letter_page(
+        ctx->p, ctx->council_name ? ctx->council_name : "The Council", l.subject, l.body,
+        apr_pstrcat(ctx->p, ctx->mount ? ctx->mount : "", "/assets/habitual.css", NULL));
     return NULL;
 }
 
@@ -154,13 +158,16 @@ static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
     hab_rows_t *r, *rr;
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
-        "SELECT c.status, p.name, p.reference, pe.end_date, pe.start, " HAB_SQL_LAST_DAY("pe") " FROM cases c "
-        /* the referrer's own notice shows the person as they typed it */
-        "JOIN persons p ON p.id = CASE WHEN ? = 0 AND c.referred_by = ? "
-        "THEN coalesce(c.referred_person_id, c.person_id) ELSE c.person_id END "
-        "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-        "WHERE c.id = ?", "bti", (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER)) != 0,
-        ctx->user, id);
+        "SELECT c.status, p.name, p.reference, pe.end_date, pe.start, " HAB_SQL_LAST_DAY(
+            "pe") " FROM cases c "
+                  /* the referrer's own notice shows the person as they typed it */
+                  "JOIN persons p ON p.id = CASE WHEN ? = 0 AND c.referred_by = ? "
+                  "THEN coalesce(c.referred_person_id, c.person_id) ELSE c.person_id END "
+                  "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = "
+                  "c.id) "
+                  "WHERE c.id = ?",
+        "bti", (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER)) != 0, ctx->user,
+        id);
     if (!e) e = hab_store_q(ctx->store, ctx->p, &rr, "SELECT detail, interim FROM restrictions "
                             "WHERE case_id = ? AND " HAB_SQL_IN_FORCE("") " ORDER BY id", "itt", id,
                             ctx->today, ctx->today);
@@ -169,7 +176,8 @@ static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
     memset(&c, 0, sizeof(c));
     c.id = id;
     c.status = hab_effective_status(T(r, 0, 0), T(r, 0, 5), ctx->today, &c.lapsed);
-    if (c.lapsed || (strcmp(c.status, "ended") == 0) || strcmp(c.status, "closed") == 0) return NULL;
+    if (c.lapsed || (strcmp(c.status, "ended") == 0) || strcmp(c.status, "closed") == 0)
+        return NULL;
     c.period_end = T(r, 0, 3);
     c.period_start = T(r, 0, 4);
     c.person = hab_json_own(ctx->p, json_pack("{s:o, s:o}", "name", hab_json_text(T(r, 0, 1)),
@@ -194,36 +202,44 @@ static hab_err_t *load_notice(hab_ctx_t *ctx, long long id, json_t *notices)
 static hab_err_t *notice_case_ids(hab_ctx_t *ctx, hab_rows_t **r)
 {
     if (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER))
-        return hab_store_q(ctx->store, ctx->p, r,
-                           "SELECT c.id FROM cases c WHERE c.status IN ('referred','warned','reported','active') "
-                           "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id AND "
-                           HAB_SQL_IN_FORCE("x.") ") ORDER BY c.id", "tt", ctx->today, ctx->today);
+        return hab_store_q(
+            ctx->store, ctx->p, r,
+            "SELECT c.id FROM cases c WHERE c.status IN ('referred','warned','reported','active') "
+            "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id AND " HAB_SQL_IN_FORCE(
+                "x.") ") ORDER BY c.id",
+            "tt", ctx->today, ctx->today);
     return hab_store_q(ctx->store, ctx->p, r,
                        "SELECT c.id FROM cases c WHERE c.id IN ("
-                       "SELECT g.case_id FROM grants g WHERE (g.grantee = ? OR " HAB_SQL_TEAM_GRANT("g.") ") "
-                       "AND g.revoked_at IS NULL AND g.expires >= ? "
-                       "UNION SELECT k.id FROM cases k WHERE k.referred_by = ?) "
-                       "AND c.status IN ('referred','warned','reported','active') "
-                       "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id AND "
-                       HAB_SQL_IN_FORCE("x.") ") ORDER BY c.id", "tttttt", ctx->user,
-                       ctx->teams ? ctx->teams : ",", ctx->today, ctx->user, ctx->today, ctx->today);
+                       "SELECT g.case_id FROM grants g WHERE (g.grantee = ? OR " HAB_SQL_TEAM_GRANT(
+                           "g.") ") "
+                                 "AND g.revoked_at IS NULL AND g.expires >= ? "
+                                 "UNION SELECT k.id FROM cases k WHERE k.referred_by = ?) "
+                                 "AND c.status IN ('referred','warned','reported','active') "
+                                 "AND EXISTS (SELECT 1 FROM restrictions x WHERE x.case_id = c.id "
+                                 "AND " HAB_SQL_IN_FORCE("x.") ") ORDER BY c.id",
+                       "tttttt", ctx->user, ctx->teams ? ctx->teams : ",", ctx->today, ctx->user,
+                       ctx->today, ctx->today);
 }
 
 /* The team grants that let this user see notices shown (and no grant of
  * their own did): named in the access log's entry, team-grant:ID:TEAM,... */
 static hab_err_t *note_team_grants(hab_ctx_t *ctx)
 {
-    if (!ctx->teams || strlen(ctx->teams) < 3 || (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER)) ||
-        !ctx->shown || !ctx->shown->nelts)
+    if (!ctx->teams || strlen(ctx->teams) < 3 ||
+        (ctx->roles & (HAB_ROLES_CASE_OFFICERS | HAB_ROLE_CHIEF_OFFICER)) || !ctx->shown ||
+        !ctx->shown->nelts)
         return NULL;
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
-                               "SELECT g.id, g.team, g.case_id FROM grants g WHERE " HAB_SQL_TEAM_GRANT("g.")
-                               " AND g.revoked_at IS NULL AND g.expires >= ? AND NOT EXISTS (SELECT 1 FROM grants o "
-                               "WHERE o.case_id = g.case_id AND o.grantee = ? AND o.revoked_at IS NULL AND "
-                               "o.expires >= ?) AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.id = g.case_id AND "
-                               "k.referred_by = ?) ORDER BY g.id", "ttttt", ctx->teams, ctx->today, ctx->user,
-                               ctx->today, ctx->user);
+    hab_err_t *e = hab_store_q(
+        ctx->store, ctx->p, &r,
+        "SELECT g.id, g.team, g.case_id FROM grants g WHERE " HAB_SQL_TEAM_GRANT(
+            "g.") " AND g.revoked_at IS NULL AND g.expires >= ? AND NOT EXISTS (SELECT 1 FROM "
+                  "grants o "
+                  "WHERE o.case_id = g.case_id AND o.grantee = ? AND o.revoked_at IS NULL AND "
+                  "o.expires >= ?) AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.id = g.case_id "
+                  "AND "
+                  "k.referred_by = ?) ORDER BY g.id",
+        "ttttt", ctx->teams, ctx->today, ctx->user, ctx->today, ctx->user);
     if (e) return e;
     const char *used = NULL;
     for (int i = 0; i < r->nrows; i++)
@@ -258,8 +274,8 @@ hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     long long gen = -1;
     hab_err_t *e = hab_changes_read(ctx->store, ctx->p, &gen);
     if (e) return e;
-    const char *key = apr_psprintf(ctx->p, "notices\n%s\n%u\n%s\n%s", ctx->user, ctx->roles, ctx->today,
-                                   ctx->teams ? ctx->teams : ",");
+    const char *key = apr_psprintf(ctx->p, "notices\n%s\n%u\n%s\n%s", ctx->user, ctx->roles,
+                                   ctx->today, ctx->teams ? ctx->teams : ",");
     /* kept as "<case ids>\n<answer>": the entry names the cases either way */
     const char *kept = hab_view_cache_get(ctx->views, ctx->p, key, gen);
     const char *nl = kept ? strchr(kept, '\n') : NULL;
@@ -279,7 +295,8 @@ hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab
     out->json_text = apr_pstrcat(ctx->p, hab_json_dump(ctx->p, out->body), "\n", NULL);
     out->body = NULL;
     const char *ids = hab_audit_ids_text(ctx->p, ctx->shown);
-    hab_view_cache_put(ctx->views, key, gen, apr_pstrcat(ctx->p, ids ? ids : "", "\n", out->json_text, NULL));
+    hab_view_cache_put(ctx->views, key, gen,
+                       apr_pstrcat(ctx->p, ids ? ids : "", "\n", out->json_text, NULL));
     return NULL;
 }
 
@@ -288,20 +305,21 @@ hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab
 static int newest_first(const void *a, const void *b)
 {
     const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int c = strcmp(json_string_value(json_object_get(y, "at")), json_string_value(json_object_get(x, "at")));
+    int c = strcmp(json_string_value(json_object_get(y, "at")),
+                   json_string_value(json_object_get(x, "at")));
     if (c) return c;
     /* the same second: the later record first (derived lapses have id 0) */
-    json_int_t xi = json_integer_value(json_object_get(x, "id")), yi = json_integer_value(json_object_get(y, "id"));
+    json_int_t xi = json_integer_value(json_object_get(x, "id")),
+               yi = json_integer_value(json_object_get(y, "id"));
     return xi < yi ? 1 : xi > yi ? -1 : 0;
 }
 
 static json_t *notification(long long id, long long case_id, const char *event, const char *at,
                             const char *name, const char *reference)
 {
-    return json_pack("{s:I, s:I, s:s, s:o, s:{s:o, s:o}}", "id", (json_int_t)id, "case_id", (json_int_t)case_id,
-                     "event", event,
-                     "at", hab_json_text(at), "person", "name", hab_json_text(name),
-                     "reference", hab_json_text(reference));
+    return json_pack("{s:I, s:I, s:s, s:o, s:{s:o, s:o}}", "id", (json_int_t)id, "case_id",
+                     (json_int_t)case_id, "event", event, "at", hab_json_text(at), "person", "name",
+                     hab_json_text(name), "reference", hab_json_text(reference));
 }
 
 hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
@@ -312,16 +330,18 @@ hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, ha
     apr_array_header_t *derived = NULL;
     if (!e)
         e = hab_store_q(ctx->store, ctx->p, &r,
-                        "SELECT n.case_id, n.event, n.created_at, p.name, p.reference, n.id FROM notifications n "
-                        "JOIN cases c ON c.id = n.case_id JOIN persons p ON p.id = c.person_id", "");
+                        "SELECT n.case_id, n.event, n.created_at, p.name, p.reference, n.id FROM "
+                        "notifications n "
+                        "JOIN cases c ON c.id = n.case_id JOIN persons p ON p.id = c.person_id",
+                        "");
     /* events derived from dates (a lapse, a suspension's end), not yet recorded */
     if (!e) e = hab_derived_events(ctx->store, ctx->p, ctx->today, &derived);
     if (e) return e;
     int n = r->nrows + derived->nelts;
     json_t **items = apr_palloc(ctx->p, sizeof(json_t *) * (size_t)(n ? n : 1));
     for (int i = 0; i < r->nrows; i++)
-        items[i] = notification(hab_rows_int(r, i, 5), hab_rows_int(r, i, 0), T(r, i, 1), T(r, i, 2), T(r, i, 3),
-                                T(r, i, 4));
+        items[i] = notification(hab_rows_int(r, i, 5), hab_rows_int(r, i, 0), T(r, i, 1),
+                                T(r, i, 2), T(r, i, 3), T(r, i, 4));
     for (int i = 0; i < derived->nelts; i++) {
         const hab_derived_event_t *d = &APR_ARRAY_IDX(derived, i, hab_derived_event_t);
         items[r->nrows + i] = notification(0, d->case_id, d->event, d->at, d->name, d->reference);
@@ -344,18 +364,21 @@ hab_err_t *hab_read_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_res
     hab_err_t *e = need_role(ctx, HAB_ROLE_CHIEF_EXECUTIVE | HAB_ROLE_CEM,
                              "the chief executive or the customer experience manager");
     hab_rows_t *r;
-    if (!e) e = hab_store_q(ctx->store, ctx->p, &r, "SELECT id, from_date, to_date, note, recorded_by "
-                            "FROM absences ORDER BY from_date DESC, id DESC", "");
+    if (!e)
+        e = hab_store_q(ctx->store, ctx->p, &r,
+                        "SELECT id, from_date, to_date, note, recorded_by "
+                        "FROM absences ORDER BY from_date DESC, id DESC",
+                        "");
     if (e) return e;
     json_t *list = json_array();
     for (int i = 0; i < r->nrows; i++)
-        json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:o, s:o, s:b}", "id",
-                                              (json_int_t)hab_rows_int(r, i, 0), "from",
-                                              hab_json_text(T(r, i, 1)), "to", hab_json_text(T(r, i, 2)),
-                                              "note", hab_json_text(T(r, i, 3)),
-                                              "recorded_by", hab_json_text(T(r, i, 4)),
-                                              "covers_today", strcmp(T(r, i, 1), ctx->today) <= 0 &&
-                                                                  strcmp(T(r, i, 2), ctx->today) >= 0));
+        json_array_append_new(
+            list,
+            json_pack("{s:I, s:o, s:o, s:o, s:o, s:b}", "id", (json_int_t)hab_rows_int(r, i, 0),
+                      "from", hab_json_text(T(r, i, 1)), "to", hab_json_text(T(r, i, 2)), "note",
+                      hab_json_text(T(r, i, 3)), "recorded_by", hab_json_text(T(r, i, 4)),
+                      "covers_today",
+                      strcmp(T(r, i, 1), ctx->today) <= 0 && strcmp(T(r, i, 2), ctx->today) >= 0));
     reply(ctx, out, json_pack("{s:o}", "absences", list));
     return NULL;
 }
@@ -444,9 +467,8 @@ hab_err_t *hab_read_audit_checkpoint(hab_ctx_t *ctx, const hab_request_in_t *in,
     if (e) return e;
     const char *key;
     json_t *v;
-    json_object_foreach(in->body, key, v)
-        if (strcmp(key, "checkpoint") != 0)
-            return hab_err_field(ctx->p, 400, "unknown-field", key, "Send only the checkpoint line.");
+    json_object_foreach(in->body, key, v) if (strcmp(key, "checkpoint") != 0) return hab_err_field(
+        ctx->p, 400, "unknown-field", key, "Send only the checkpoint line.");
     const char *line = in->body ? hab_j_str(in->body, "checkpoint") : NULL;
     while (line && (*line == ' ' || *line == '\t' || *line == '\r' || *line == '\n')) line++;
     if (!line || !*line)
@@ -456,28 +478,29 @@ hab_err_t *hab_read_audit_checkpoint(hab_ctx_t *ctx, const hab_request_in_t *in,
         return hab_err_field(ctx->p, 400, "invalid-checkpoint", "checkpoint",
                              "The checkpoint line is too long: paste one line only.");
     if (!ctx->checkpoint_key)
-        return hab_err_field(ctx->p, 422, "no-checkpoint-key", "checkpoint",
-                             "This server has no HabitualCheckpointKeyFile, so it cannot check a checkpoint's "
-                             "signature: use habitual-admin verify-audit --checkpoint instead.");
-    int status;
+        return hab_err_field(
+            ctx->p, 422, "no-checkpoint-key", "checkpoint",
+            "This server has no HabitualCheckpointKeyFile, so it cannot check a checkpoint's "
+            "signature: use habitual-admin verify-audit --checkpoint instead.");
     long long entries;
-    const char *head, *problem;
+    const char *head;
+    hab_err_t *line_err;
     hab_audit_verdict_t chain;
     hab_checkpoint_verdict_t cv;
-    e = hab_checkpoint_check(ctx->store, ctx->p, ctx->checkpoint_key, line, &status, &problem, &chain,
+    e = hab_checkpoint_check(ctx->store, ctx->p, ctx->checkpoint_key, line, &line_err, &chain,
                              &entries, &head, &cv);
     if (e) return e;
-    if (problem)
-        return hab_err_field(ctx->p, status, status == 400 ? "invalid-checkpoint" : "checkpoint-signature",
-                             "checkpoint", "%s.", problem);
+    if (line_err) return line_err;
     json_t *cp = json_pack("{s:I, s:s}", "entries", (json_int_t)entries, "head", head);
     if (cv.state == HAB_CHECKPOINT_HOLDS)
-        reply(ctx, out, json_pack("{s:b, s:I, s:s, s:o}", "ok", 1, "entries", (json_int_t)chain.entries,
-                                  "head", chain.head, "checkpoint", cp));
+        reply(ctx, out,
+              json_pack("{s:b, s:I, s:s, s:o}", "ok", 1, "entries", (json_int_t)chain.entries,
+                        "head", chain.head, "checkpoint", cp));
     else
-        reply(ctx, out, json_pack("{s:b, s:I, s:s, s:s, s:I, s:o}", "ok", 0, "first_bad_seq",
-                                  (json_int_t)cv.first_bad_seq, "reason", cv.reason, "problem", cv.problem,
-                                  "entries", (json_int_t)chain.entries, "checkpoint", cp));
+        reply(ctx, out,
+              json_pack("{s:b, s:I, s:s, s:s, s:I, s:o}", "ok", 0, "first_bad_seq",
+                        (json_int_t)cv.first_bad_seq, "reason", cv.reason, "problem", cv.problem,
+                        "entries", (json_int_t)chain.entries, "checkpoint", cp));
     return NULL;
 }
 
@@ -487,8 +510,8 @@ static json_t *summary(hab_ctx_t *ctx, const hab_rows_t *r, int i, const char *s
 {
     hab_ctx_shown(ctx, hab_rows_int(r, i, 0));
     return json_pack("{s:I, s:s, s:{s:o, s:o}, s:o, s:o}", "id", (json_int_t)hab_rows_int(r, i, 0),
-                     "status", status, "person", "name", hab_json_text(T(r, i, 2)),
-                     "reference", hab_json_text(T(r, i, 3)), "review_due", hab_json_text(T(r, i, 5)),
+                     "status", status, "person", "name", hab_json_text(T(r, i, 2)), "reference",
+                     hab_json_text(T(r, i, 3)), "review_due", hab_json_text(T(r, i, 5)),
                      "referred_at", hab_json_text(T(r, i, 6)));
 }
 
@@ -500,15 +523,17 @@ static hab_err_t *interim_ends(hab_ctx_t *ctx, json_t *list)
     json_t *entry;
     json_array_foreach(list, i, entry) {
         hab_rows_t *r;
-        hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
-                                   "SELECT in_force_until FROM restrictions WHERE case_id = ? AND interim = 1 "
-                                   "AND " HAB_SQL_IN_FORCE("") " ORDER BY id DESC LIMIT 1", "itt",
-                                   (long long)json_integer_value(json_object_get(entry, "id")),
-                                   ctx->today, ctx->today);
+        hab_err_t *e =
+            hab_store_q(ctx->store, ctx->p, &r,
+                        "SELECT in_force_until FROM restrictions WHERE case_id = ? AND interim = 1 "
+                        "AND " HAB_SQL_IN_FORCE("") " ORDER BY id DESC LIMIT 1",
+                        "itt", (long long)json_integer_value(json_object_get(entry, "id")),
+                        ctx->today, ctx->today);
         if (e) return e;
         const char *until = r->nrows ? T(r, 0, 0) : NULL;
         json_object_set_new(entry, "interim_until",
-                            until ? json_string(hab_date_add_days(ctx->p, until, -1)) : json_null());
+                            until ? json_string(hab_date_add_days(ctx->p, until, -1))
+                                  : json_null());
     }
     return NULL;
 }
@@ -522,17 +547,19 @@ static hab_err_t *review_reminders_sent(hab_ctx_t *ctx, json_t *list)
     json_t *entry;
     json_array_foreach(list, i, entry) {
         hab_rows_t *r;
-        hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
-                                   "SELECT pe.review_deadline, m.kind, m.email_sent_at FROM periods pe "
-                                   "LEFT JOIN review_reminders m ON m.period_id = pe.id AND m.email_sent_at IS NOT NULL "
-                                   "WHERE pe.id = (SELECT max(id) FROM periods WHERE case_id = ?) "
-                                   "ORDER BY m.email_sent_at DESC, m.id DESC LIMIT 1", "i",
-                                   (long long)json_integer_value(json_object_get(entry, "id")));
+        hab_err_t *e = hab_store_q(
+            ctx->store, ctx->p, &r,
+            "SELECT pe.review_deadline, m.kind, m.email_sent_at FROM periods pe "
+            "LEFT JOIN review_reminders m ON m.period_id = pe.id AND m.email_sent_at IS NOT NULL "
+            "WHERE pe.id = (SELECT max(id) FROM periods WHERE case_id = ?) "
+            "ORDER BY m.email_sent_at DESC, m.id DESC LIMIT 1",
+            "i", (long long)json_integer_value(json_object_get(entry, "id")));
         if (e) return e;
         json_object_set_new(entry, "decide_by", hab_json_text(r->nrows ? T(r, 0, 0) : NULL));
-        json_object_set_new(entry, "reminded", r->nrows && T(r, 0, 1)
-                                                   ? json_pack("{s:s, s:s}", "kind", T(r, 0, 1), "sent_at", T(r, 0, 2))
-                                                   : json_null());
+        json_object_set_new(entry, "reminded",
+                            r->nrows && T(r, 0, 1)
+                                ? json_pack("{s:s, s:s}", "kind", T(r, 0, 1), "sent_at", T(r, 0, 2))
+                                : json_null());
     }
     return NULL;
 }
@@ -555,24 +582,29 @@ static hab_err_t *post_waiting(hab_ctx_t *ctx, json_t *dashboard)
 
 hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
 {
-    *out = hab_json_own(ctx->p, json_pack("{s:[], s:[], s:[], s:[], s:[], s:[], s:[]}", "new", "warned",
-                                          "awaiting_decision", "reviews_due", "interim", "appeals",
-                                          "review_decisions"));
+    *out = hab_json_own(ctx->p, json_pack("{s:[], s:[], s:[], s:[], s:[], s:[], s:[]}", "new",
+                                          "warned", "awaiting_decision", "reviews_due", "interim",
+                                          "appeals", "review_decisions"));
     if (!(ctx->roles & HAB_ROLES_CASE_OFFICERS)) return NULL;
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(
         ctx->store, ctx->p, &r,
         "SELECT c.id, c.status, p.name, p.reference, pe.end_date, pe.review_due, c.referred_at, "
-        "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND x.interim = 1 AND "
-        HAB_SQL_IN_FORCE("x.") "), "
-        "(SELECT count(*) FROM reviews v WHERE v.case_id = c.id AND NOT EXISTS "
-        "  (SELECT 1 FROM review_decisions d WHERE d.review_id = v.id)), "
-        "(SELECT count(*) FROM appeals a WHERE a.case_id = c.id AND NOT EXISTS "
-        "  (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)), " HAB_SQL_LAST_DAY("pe") " "
-        "FROM cases c JOIN persons p ON p.id = c.person_id "
-        "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE case_id = c.id) "
-        "WHERE c.status IN ('referred','warned','reported','active') ORDER BY c.id", "tt",
-        ctx->today, ctx->today);
+        "(SELECT count(*) FROM restrictions x WHERE x.case_id = c.id AND x.interim = 1 "
+        "AND " HAB_SQL_IN_FORCE(
+            "x.") "), "
+                  "(SELECT count(*) FROM reviews v WHERE v.case_id = c.id AND NOT EXISTS "
+                  "  (SELECT 1 FROM review_decisions d WHERE d.review_id = v.id)), "
+                  "(SELECT count(*) FROM appeals a WHERE a.case_id = c.id AND NOT EXISTS "
+                  "  (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = "
+                  "a.id)), " HAB_SQL_LAST_DAY(
+                      "pe") " "
+                            "FROM cases c JOIN persons p ON p.id = c.person_id "
+                            "LEFT JOIN periods pe ON pe.id = (SELECT max(id) FROM periods WHERE "
+                            "case_id = c.id) "
+                            "WHERE c.status IN ('referred','warned','reported','active') ORDER BY "
+                            "c.id",
+        "tt", ctx->today, ctx->today);
     if (e) return e;
     const char *soon = hab_date_add_days(ctx->p, ctx->today, 30);
     for (int i = 0; i < r->nrows; i++) {
@@ -585,9 +617,11 @@ hab_err_t *hab_read_dashboard(hab_ctx_t *ctx, json_t **out)
         if (list) json_array_append_new(json_object_get(*out, list), summary(ctx, r, i, status));
         if (!strcmp(status, "active") && T(r, i, 5) && strcmp(T(r, i, 5), soon) <= 0)
             json_array_append_new(json_object_get(*out, "reviews_due"), summary(ctx, r, i, status));
-        if (hab_rows_int(r, i, 7)) json_array_append_new(json_object_get(*out, "interim"), summary(ctx, r, i, status));
+        if (hab_rows_int(r, i, 7))
+            json_array_append_new(json_object_get(*out, "interim"), summary(ctx, r, i, status));
         if (!strcmp(status, "active") && hab_rows_int(r, i, 8))
-            json_array_append_new(json_object_get(*out, "review_decisions"), summary(ctx, r, i, status));
+            json_array_append_new(json_object_get(*out, "review_decisions"),
+                                  summary(ctx, r, i, status));
         if (!strcmp(status, "active") && hab_rows_int(r, i, 9))
             json_array_append_new(json_object_get(*out, "appeals"), summary(ctx, r, i, status));
     }
@@ -602,17 +636,21 @@ hab_err_t *hab_read_appeals_to_hear(hab_ctx_t *ctx, json_t **out)
     *out = hab_json_own(ctx->p, json_array());
     if (!(ctx->roles & HAB_ROLE_CHIEF_OFFICER)) return NULL;
     hab_rows_t *r;
-    hab_err_t *e = hab_store_q(ctx->store, ctx->p, &r,
-                               "SELECT DISTINCT a.case_id FROM appeals a WHERE NOT EXISTS "
-                               "(SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id) ORDER BY a.case_id", "");
+    hab_err_t *e = hab_store_q(
+        ctx->store, ctx->p, &r,
+        "SELECT DISTINCT a.case_id FROM appeals a WHERE NOT EXISTS "
+        "(SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id) ORDER BY a.case_id",
+        "");
     for (int i = 0; !e && i < r->nrows; i++) {
         hab_case_t *c;
         e = hab_case_load(ctx->store, ctx->p, hab_rows_int(r, i, 0), ctx->today, &c);
-        if (!e && c && !strcmp(c->status, "active") && hab_access_may_hear_appeal(c, ctx->user, ctx->roles)) {
+        if (!e && c && !strcmp(c->status, "active") &&
+            hab_access_may_hear_appeal(c, ctx->user, ctx->roles)) {
             hab_ctx_shown(ctx, c->id);
-            json_array_append_new(*out, json_pack("{s:I, s:s, s:{s:O}, s:o}", "id", (json_int_t)c->id,
-                                                  "status", c->status, "person", "name",
-                                                  json_object_get(c->person, "name"), "review_due", json_null()));
+            json_array_append_new(*out, json_pack("{s:I, s:s, s:{s:O}, s:o}", "id",
+                                                  (json_int_t)c->id, "status", c->status, "person",
+                                                  "name", json_object_get(c->person, "name"),
+                                                  "review_due", json_null()));
         }
     }
     return e;

@@ -61,7 +61,8 @@ static void apply_restriction(const json_t *r, hab_contact_plan_t *plan)
     if (!strcmp(type, "decline-channels")) {
         size_t i;
         json_t *ch;
-        json_array_foreach(json_object_get(r, "channels"), i, ch) close_channel(plan, json_string_value(ch));
+        json_array_foreach(json_object_get(r, "channels"), i, ch)
+            close_channel(plan, json_string_value(ch));
     } else if (!strcmp(type, "written-only")) {
         /* the procedure: personal contact discontinued, written communication only */
         plan->open[CH_PHONE] = plan->open[CH_IN_PERSON] = 0;
@@ -86,9 +87,11 @@ hab_err_t *hab_restrictions_plan(apr_pool_t *p, const json_t *restrictions,
     memset(plan, 0, sizeof(*plan));
     for (int i = 0; i < CHANNELS; i++) plan->open[i] = 1;
     if (!json_is_array(restrictions))
-        return hab_err_field(p, 400, "invalid-field", "restrictions", "restrictions must be a list.");
+        return hab_err_field(p, 400, "invalid-field", "restrictions",
+                             "restrictions must be a list.");
     if (json_array_size(restrictions) > 20)
-        return hab_err_field(p, 400, "invalid-field", "restrictions", "restrictions has more than 20 entries.");
+        return hab_err_field(p, 400, "invalid-field", "restrictions",
+                             "restrictions has more than 20 entries.");
     size_t i;
     json_t *r;
     json_array_foreach(restrictions, i, r) {
@@ -103,7 +106,8 @@ hab_err_t *hab_restrictions_plan(apr_pool_t *p, const json_t *restrictions,
             if (!strcmp(type, hab_j_str(json_array_get(restrictions, k), "type")))
                 return hab_err_field(p, 400, "invalid-field", where, "%s repeats a restriction "
                                      "type: combine them into one.", where);
-        hab_err_t *e = hab_validate(p, r, restriction_fields(type), apr_pstrcat(p, where, ".", NULL));
+        hab_err_t *e =
+            hab_validate(p, r, restriction_fields(type), apr_pstrcat(p, where, ".", NULL));
         if (e) return e;
         apply_restriction(r, plan);
     }
@@ -141,27 +145,31 @@ hab_err_t *hab_rule_r1_exclusions(apr_pool_t *p, const char *exclusion)
 {
     if (!exclusion || !strcmp(exclusion, "none")) return NULL;
     if (!strcmp(exclusion, "foi-dpa"))
-        return by_rule("R1", hab_err_make(p, 422, "excluded-foi-dpa",
-                                          "This procedure does not cover vexatious Freedom of Information or "
-                                          "Data Protection requests: consult the council's information "
-                                          "governance manager instead."));
-    return by_rule("R1", hab_err_make(p, 422, "excluded-other-process",
-                                      "This procedure does not cover matters with a process of their own "
-                                      "(legal action, or the housing aggressive-behaviour process): use that "
-                                      "process instead."));
+        return by_rule(
+            "R1", hab_err_make(p, 422, "excluded-foi-dpa",
+                               "This procedure does not cover vexatious Freedom of Information or "
+                               "Data Protection requests: consult the council's information "
+                               "governance manager instead."));
+    return by_rule(
+        "R1", hab_err_make(p, 422, "excluded-other-process",
+                           "This procedure does not cover matters with a process of their own "
+                           "(legal action, or the housing aggressive-behaviour process): use that "
+                           "process instead."));
 }
 
 hab_err_t *hab_rule_r2_last_resort(apr_pool_t *p, const char *measures_taken,
                                    const char *complaints_stage)
 {
     if (hab_blank(measures_taken))
-        return by_rule("R2", hab_err_field(p, 422, "missing-field", "measures_taken",
-                                           "This procedure is a last resort: say what reasonable measures "
-                                           "have already been taken to resolve the complaints and contact."));
+        return by_rule(
+            "R2", hab_err_field(p, 422, "missing-field", "measures_taken",
+                                "This procedure is a last resort: say what reasonable measures "
+                                "have already been taken to resolve the complaints and contact."));
     if (!complaints_stage)
-        return by_rule("R2", hab_err_field(p, 422, "missing-field", "complaints_procedure",
-                                           "Say where the complaints procedure stands: exhausted, in-progress "
-                                           "or not-applicable."));
+        return by_rule(
+            "R2", hab_err_field(p, 422, "missing-field", "complaints_procedure",
+                                "Say where the complaints procedure stands: exhausted, in-progress "
+                                "or not-applicable."));
     return NULL;
 }
 
@@ -170,9 +178,11 @@ hab_err_t *hab_rule_r3_warning_first(apr_pool_t *p, int warned, int severe,
 {
     if (warned) return NULL;
     if (severe && !hab_blank(severe_reason)) return NULL;
-    return by_rule("R3", hab_err_make(p, 422, "warning-required",
-                                      "The customer has not been warned. To report without a warning, say that "
-                                      "the behaviour is severe enough to act without notice, and why."));
+    return by_rule(
+        "R3",
+        hab_err_make(p, 422, "warning-required",
+                     "The customer has not been warned. To report without a warning, say that "
+                     "the behaviour is severe enough to act without notice, and why."));
 }
 
 hab_err_t *hab_rule_r4_who_decides(apr_pool_t *p, unsigned roles, int chief_executive_absent,
@@ -189,11 +199,13 @@ hab_err_t *hab_rule_r4_who_decides(apr_pool_t *p, unsigned roles, int chief_exec
         return NULL;
     }
     if (roles & HAB_ROLE_MONITORING_OFFICER)
-        return by_rule("R4", hab_err_make(p, 422, "not-deputising",
-                                          "The monitoring officer decides only while a recorded absence of "
-                                          "the chief executive covers today."));
-    return by_rule("R4", hab_err_forbidden(p, "Only the chief executive, or the monitoring officer in their "
-                                              "absence, decides."));
+        return by_rule(
+            "R4", hab_err_make(p, 422, "not-deputising",
+                               "The monitoring officer decides only while a recorded absence of "
+                               "the chief executive covers today."));
+    return by_rule(
+        "R4", hab_err_forbidden(p, "Only the chief executive, or the monitoring officer in their "
+                                   "absence, decides."));
 }
 
 static int involved_in(const char *user, const apr_array_header_t *involved)
@@ -209,9 +221,11 @@ hab_err_t *hab_rule_r5_not_own_case(apr_pool_t *p, const char *user,
                                     const apr_array_header_t *involved, const char *role_word)
 {
     if (!involved_in(user, involved)) return NULL;
-    return by_rule("R5", hab_err_make(p, 422, "conflict-of-interest",
-                                      "No one judges their own case: you were involved in this case, so "
-                                      "another %s must take this step.", role_word));
+    return by_rule("R5",
+                   hab_err_make(p, 422, "conflict-of-interest",
+                                "No one judges their own case: you were involved in this case, so "
+                                "another %s must take this step.",
+                                role_word));
 }
 
 hab_err_t *hab_rule_r5_not_involved(apr_pool_t *p, const char *user,
@@ -221,21 +235,25 @@ hab_err_t *hab_rule_r5_not_involved(apr_pool_t *p, const char *user,
         const hab_involvement_t *inv = &APR_ARRAY_IDX(involvements, i, hab_involvement_t);
         if (!inv->user || strcasecmp(inv->user, user) != 0) continue;
         return by_rule("R5", hab_err_make(p, 422, "conflict-of-interest",
-                                          "No one judges their own case: %s, so another %s must take this step.",
+                                          "No one judges their own case: %s, so another %s must "
+                                          "take this step.",
                                           inv->how, role_word));
     }
     return NULL;
 }
 
-hab_err_t *hab_rule_r14_suspension_length(apr_pool_t *p, const hab_contact_plan_t *plan, const char *start)
+hab_err_t *hab_rule_r14_suspension_length(apr_pool_t *p, const hab_contact_plan_t *plan,
+                                          const char *start)
 {
     if (!plan->suspended || !plan->suspend_until) return NULL;
     const char *latest = hab_date_add_months(p, start, HAB_R14_MONTHS_MAX);
     if (strcmp(plan->suspend_until, latest) <= 0) return NULL;
-    return by_rule("R14", hab_err_make(p, 422, "suspension-too-long",
-                                       "Contact is suspended only temporarily, while legal advice is sought: the "
-                                       "suspension must end within %d months of its start, by %s (R14).",
-                                       HAB_R14_MONTHS_MAX, latest));
+    return by_rule(
+        "R14",
+        hab_err_make(p, 422, "suspension-too-long",
+                     "Contact is suspended only temporarily, while legal advice is sought: the "
+                     "suspension must end within %d months of its start, by %s (R14).",
+                     HAB_R14_MONTHS_MAX, latest));
 }
 
 const char *hab_rule_r14_suspension_ends(apr_pool_t *p, const json_t *restriction)
@@ -264,18 +282,22 @@ const char *hab_rule_r16_reminder(apr_pool_t *p, const char *today, const char *
     const char *grace_from = hab_date_add_days(p, deadline, -HAB_R16_REMIND_GRACE_DAYS);
     const char *day_after_due = hab_date_add_days(p, review_due, 1);
     if (strcmp(grace_from, day_after_due) < 0) grace_from = day_after_due;
-    if (within(today, review_due, hab_date_add_days(p, grace_from, -1)) || !strcmp(today, review_due))
+    if (within(today, review_due, hab_date_add_days(p, grace_from, -1)) ||
+        !strcmp(today, review_due))
         return "review-due-today";
     return within(today, grace_from, deadline) ? "review-grace-ending" : NULL;
 }
 
-hab_err_t *hab_rule_r19_contact_since_warning(apr_pool_t *p, int warned, int severe, long long contacts_since)
+hab_err_t *hab_rule_r19_contact_since_warning(apr_pool_t *p, int warned, int severe,
+                                              long long contacts_since)
 {
     if (!warned || severe || contacts_since > 0) return NULL;
-    return by_rule("R19", hab_err_make(p, 422, "no-contact-since-warning",
-                                       "The procedure acts if the behaviour continues after the warning: record a "
-                                       "contact since the warning in the chronology first, or report it as severe "
-                                       "(R19)."));
+    return by_rule(
+        "R19",
+        hab_err_make(p, 422, "no-contact-since-warning",
+                     "The procedure acts if the behaviour continues after the warning: record a "
+                     "contact since the warning in the chronology first, or report it as severe "
+                     "(R19)."));
 }
 
 hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, int justified,
@@ -284,7 +306,8 @@ hab_err_t *hab_rule_r17_keeping_justified(apr_pool_t *p, const char *outcome, in
     int keeps = !strcmp(outcome, "continue") || !strcmp(outcome, "vary");
     if (!keeps || (justified && proportionate && !hab_blank(reasons))) return NULL;
     return by_rule("R17", hab_err_make(p, 422, "not-justified",
-                                       "Restrictions can be continued or varied only when they are still justified "
+                                       "Restrictions can be continued or varied only when they are "
+                                       "still justified "
                                        "and proportionate, with the reasons written down (R17)."));
 }
 
@@ -292,16 +315,19 @@ hab_err_t *hab_rule_r17_period(apr_pool_t *p, int months)
 {
     if (months <= HAB_R17_MONTHS_MAX) return NULL;
     return by_rule("R17", hab_err_field(p, 422, "period-too-long", "period_months",
-                                        "A continued designation is reviewed within a year: at most %d months (R17).",
+                                        "A continued designation is reviewed within a year: at "
+                                        "most %d months (R17).",
                                         HAB_R17_MONTHS_MAX));
 }
 
-hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id, unsigned named_roles,
-                                           const char *author)
+hab_err_t *hab_rule_r18_monitoring_officer(apr_pool_t *p, const char *named_id,
+                                           unsigned named_roles, const char *author)
 {
-    if ((named_roles & HAB_ROLE_MONITORING_OFFICER) && strcasecmp(named_id, author) != 0) return NULL;
+    if ((named_roles & HAB_ROLE_MONITORING_OFFICER) && strcasecmp(named_id, author) != 0)
+        return NULL;
     return by_rule("R18", hab_err_field(p, 422, "not-monitoring-officer", "monitoring_officer",
-                                        "Name the monitoring officer who joined the review: a member of the monitoring "
+                                        "Name the monitoring officer who joined the review: a "
+                                        "member of the monitoring "
                                         "officer group, and not the review's author (R18)."));
 }
 
@@ -309,9 +335,10 @@ hab_err_t *hab_rule_r6_justified(apr_pool_t *p, int justified, int proportionate
                                  const char *reasons)
 {
     if (justified && proportionate && !hab_blank(reasons)) return NULL;
-    return by_rule("R6", hab_err_make(p, 422, "not-justified",
-                                      "Restrictions can be approved only when they are justified and "
-                                      "proportionate, with the reasons written down."));
+    return by_rule("R6",
+                   hab_err_make(p, 422, "not-justified",
+                                "Restrictions can be approved only when they are justified and "
+                                "proportionate, with the reasons written down."));
 }
 
 hab_err_t *hab_rule_r7_open_channel(apr_pool_t *p, const hab_contact_plan_t *plan,
@@ -319,20 +346,24 @@ hab_err_t *hab_rule_r7_open_channel(apr_pool_t *p, const hab_contact_plan_t *pla
 {
     if (plan->suspended) {
         if (hab_blank(plan->legal_advice) || !plan->suspend_until)
-            return by_rule("R7", hab_err_make(p, 422, "no-open-channel",
-                                              "Suspending all contact is allowed only while legal advice is "
-                                              "sought: record the legal advice and the date the suspension ends."));
+            return by_rule(
+                "R7",
+                hab_err_make(p, 422, "no-open-channel",
+                             "Suspending all contact is allowed only while legal advice is "
+                             "sought: record the legal advice and the date the suspension ends."));
         if ((period_start && strcmp(plan->suspend_until, period_start) < 0) ||
             (period_end && strcmp(plan->suspend_until, period_end) > 0))
             return by_rule("R7", hab_err_make(p, 422, "no-open-channel",
-                                              "The suspension of all contact must end within the period of the "
+                                              "The suspension of all contact must end within the "
+                                              "period of the "
                                               "restrictions."));
         return NULL;
     }
     if (any_channel_open(plan) || plan->via_third_party) return NULL;
-    return by_rule("R7", hab_err_make(p, 422, "no-open-channel",
-                                      "The restrictions together must leave the customer at least one way "
-                                      "to contact the council."));
+    return by_rule(
+        "R7", hab_err_make(p, 422, "no-open-channel",
+                           "The restrictions together must leave the customer at least one way "
+                           "to contact the council."));
 }
 
 hab_err_t *hab_rule_r8_violence(apr_pool_t *p, int violence, const hab_contact_plan_t *plan)
@@ -340,10 +371,11 @@ hab_err_t *hab_rule_r8_violence(apr_pool_t *p, int violence, const hab_contact_p
     if (!violence) return NULL;
     int personal_closed = !plan->open[CH_PHONE] && !plan->open[CH_IN_PERSON];
     if (plan->suspended || plan->via_third_party || personal_closed) return NULL;
-    return by_rule("R8", hab_err_make(p, 422, "violence-requires-written-only",
-                                      "Violence or threats of violence have been recorded: personal contact "
-                                      "must stop, so the restrictions must include written-only contact or "
-                                      "something stricter."));
+    return by_rule(
+        "R8", hab_err_make(p, 422, "violence-requires-written-only",
+                           "Violence or threats of violence have been recorded: personal contact "
+                           "must stop, so the restrictions must include written-only contact or "
+                           "something stricter."));
 }
 
 hab_err_t *hab_rule_r8_violence_report(apr_pool_t *p, int violence, const char *police_reference,
@@ -351,13 +383,15 @@ hab_err_t *hab_rule_r8_violence_report(apr_pool_t *p, int violence, const char *
 {
     if (!violence) return NULL;
     if (hab_blank(police_reference))
-        return by_rule("R8", hab_err_field(p, 422, "violence-requires-written-only", "police_reference",
-                                           "Violence has been recorded: give the police reference, or say "
-                                           "why it was not reported to the police."));
+        return by_rule(
+            "R8", hab_err_field(p, 422, "violence-requires-written-only", "police_reference",
+                                "Violence has been recorded: give the police reference, or say "
+                                "why it was not reported to the police."));
     if (!asb_unit_consulted)
-        return by_rule("R8", hab_err_field(p, 422, "violence-requires-written-only", "asb_unit_consulted",
-                                           "Violence has been recorded: the anti-social behaviour unit must "
-                                           "be consulted before the report."));
+        return by_rule(
+            "R8", hab_err_field(p, 422, "violence-requires-written-only", "asb_unit_consulted",
+                                "Violence has been recorded: the anti-social behaviour unit must "
+                                "be consulted before the report."));
     return NULL;
 }
 
@@ -368,7 +402,8 @@ void hab_rule_r9_period(apr_pool_t *p, const char *start, int months, const char
     *review_due = hab_review_due(p, start, months);
 }
 
-const char *hab_period_last_day(const char *end_date, const char *review_deadline, int *review_overdue)
+const char *hab_period_last_day(const char *end_date, const char *review_deadline,
+                                int *review_overdue)
 {
     int overdue = end_date && review_deadline && strcmp(review_deadline, end_date) < 0;
     if (review_overdue) *review_overdue = overdue;
@@ -391,9 +426,10 @@ hab_err_t *hab_rule_r10_safeguarding(apr_pool_t *p, int vulnerable, int consider
                                      const char *adjustments)
 {
     if (!vulnerable || (considered && !hab_blank(adjustments))) return NULL;
-    return by_rule("R10", hab_err_make(p, 422, "safeguarding-required",
-                                       "The customer is recorded as vulnerable: record the safeguarding "
-                                       "consideration and the reasonable adjustments before reporting."));
+    return by_rule("R10",
+                   hab_err_make(p, 422, "safeguarding-required",
+                                "The customer is recorded as vulnerable: record the safeguarding "
+                                "consideration and the reasonable adjustments before reporting."));
 }
 
 hab_err_t *hab_rule_r11_letter_complete(apr_pool_t *p, const char *body,

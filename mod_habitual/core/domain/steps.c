@@ -48,13 +48,15 @@ hab_step_fn hab_step_for(hab_route_id_t route)
     }
 }
 
-hab_err_t *hab_step_run_alone(hab_ctx_t *ctx, hab_route_id_t route, const hab_request_in_t *in, hab_result_t *out)
+hab_err_t *hab_step_run_alone(hab_ctx_t *ctx, hab_route_id_t route, const hab_request_in_t *in,
+                              hab_result_t *out)
 {
     hab_err_t *e = ctx->store->ops->exec_script(ctx->store, ctx->p, "SAVEPOINT page_step");
     if (e) return e;
     e = hab_step_for(route)(ctx, in, out);
-    hab_err_t *undo = ctx->store->ops->exec_script(ctx->store, ctx->p,
-                                                   e ? "ROLLBACK TO SAVEPOINT page_step; RELEASE SAVEPOINT page_step"
-                                                     : "RELEASE SAVEPOINT page_step");
+    hab_err_t *undo = ctx->store->ops->exec_script(
+        ctx->store, ctx->p,
+        e ? "ROLLBACK TO SAVEPOINT page_step; RELEASE SAVEPOINT page_step"
+          : "RELEASE SAVEPOINT page_step");
     return e ? e : undo;
 }

@@ -80,8 +80,11 @@ const char *hab_audit_encode(apr_pool_t *p, const hab_audit_entry_t *e, apr_size
     encoder_t en = {apr_palloc(p, 512), 0, 512, p};
     /* v2 only for an entry with case_ids, v3 only for a refusal naming its
      * rule: older entries keep their hashes */
-    put_bytes(&en, e->refused_rule ? "habitual-audit-v3\n" : e->case_ids ? "habitual-audit-v2\n"
-                                                                         : "habitual-audit-v1\n", 18);
+    put_bytes(&en,
+              e->refused_rule ? "habitual-audit-v3\n"
+              : e->case_ids   ? "habitual-audit-v2\n"
+                              : "habitual-audit-v1\n",
+              18);
     put_number(&en, e->seq, 0);
     put_field(&en, e->at);
     put_field(&en, e->user);
@@ -164,11 +167,15 @@ static hab_err_t *index_case_ids(hab_store_t *s, apr_pool_t *p, const hab_audit_
 {
     if (strcmp(s->driver, "pgsql") == 0)
         return hab_store_q(s, p, NULL,
-                           "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(v AS BIGINT), CAST(? AS BIGINT) "
-                           "FROM unnest(string_to_array(CAST(? AS TEXT), ',')) AS v", "it", e->seq, e->case_ids);
-    return hab_store_q(s, p, NULL,
-                       "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(value AS INTEGER), ? "
-                       "FROM json_each(?)", "it", e->seq, apr_pstrcat(p, "[", e->case_ids, "]", NULL));
+                           "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(v AS BIGINT), "
+                           "CAST(? AS BIGINT) "
+                           "FROM unnest(string_to_array(CAST(? AS TEXT), ',')) AS v",
+                           "it", e->seq, e->case_ids);
+    return hab_store_q(
+        s, p, NULL,
+        "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(value AS INTEGER), ? "
+        "FROM json_each(?)",
+        "it", e->seq, apr_pstrcat(p, "[", e->case_ids, "]", NULL));
 }
 
 hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
@@ -188,10 +195,9 @@ hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
     e->hash = hab_audit_compute_hash(p, e);
     err = hab_store_q(s, p, NULL,
                       "INSERT INTO access_log(" COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                      "itttttItitttttt",
-                      e->seq, e->at, e->user, e->roles, e->acting_as, e->action,
-                      e->case_id, e->outcome, (long long)e->status,
-                      e->request_id, e->client, e->prev_hash, e->hash, e->case_ids, e->refused_rule);
+                      "itttttItitttttt", e->seq, e->at, e->user, e->roles, e->acting_as, e->action,
+                      e->case_id, e->outcome, (long long)e->status, e->request_id, e->client,
+                      e->prev_hash, e->hash, e->case_ids, e->refused_rule);
     if (!err && e->case_ids) err = index_case_ids(s, p, e);
     return err;
 }
@@ -235,23 +241,27 @@ hab_err_t *hab_audit_read(hab_store_t *s, apr_pool_t *p, long long after, int li
      * statement's generic plan on PostgreSQL would otherwise walk the time
      * index and sort the log for every batch, whatever the bounds. */
     if (!from && !to)
-        err = hab_store_q(s, p, &rows, "SELECT " COLUMNS " FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?",
+        err = hab_store_q(s, p, &rows,
+                          "SELECT " COLUMNS " FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?",
                           "ii", after, (long long)limit);
     else
-        err = hab_store_q(s, p, &rows,
-                          "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
-                          "ORDER BY seq LIMIT ?",
-                          "itti", after, time_bound(p, from, 0), time_bound(p, to, 1), (long long)limit);
+        err = hab_store_q(
+            s, p, &rows,
+            "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
+            "ORDER BY seq LIMIT ?",
+            "itti", after, time_bound(p, from, 0), time_bound(p, to, 1), (long long)limit);
     if (err) return err;
     for (int r = 0; r < rows->nrows; r++)
         entry_from_row(p, rows, r, &APR_ARRAY_PUSH(out, hab_audit_entry_t));
     return NULL;
 }
 
-hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq, hab_audit_entry_t *e)
+hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq,
+                                  hab_audit_entry_t *e)
 {
     hab_rows_t *rows;
-    hab_err_t *err = hab_store_q(s, p, &rows, "SELECT " COLUMNS " FROM access_log WHERE seq = ?", "i", seq);
+    hab_err_t *err =
+        hab_store_q(s, p, &rows, "SELECT " COLUMNS " FROM access_log WHERE seq = ?", "i", seq);
     if (err) return err;
     if (rows->nrows != 1) return hab_err_not_found(p); /* not a case: no such log entry */
     entry_from_row(p, rows, 0, e);
@@ -260,9 +270,10 @@ hab_err_t *hab_audit_entry_by_seq(hab_store_t *s, apr_pool_t *p, long long seq, 
 
 const char *hab_audit_csv_header(apr_pool_t *p)
 {
-    static const char *const names[] = {"seq", "at", "user", "roles", "acting_as", "action", "case_id",
-                                        "outcome", "status", "request_id", "client", "prev_hash",
-                                        "hash", "case_ids", "refused_rule", NULL};
+    static const char *const names[] = {"seq",       "at",         "user",         "roles",
+                                        "acting_as", "action",     "case_id",      "outcome",
+                                        "status",    "request_id", "client",       "prev_hash",
+                                        "hash",      "case_ids",   "refused_rule", NULL};
     return hab_csv_line(p, names);
 }
 
@@ -323,9 +334,11 @@ json_t *hab_audit_entry_json(const hab_audit_entry_t *e, int full)
     }
     json_object_set_new(j, "case_ids", shown);
     /* the safeguard that refused the request, or null */
-    json_object_set_new(j, "refused_rule", e->refused_rule ? json_string(e->refused_rule) : json_null());
+    json_object_set_new(j, "refused_rule",
+                        e->refused_rule ? json_string(e->refused_rule) : json_null());
     if (full) {
-        json_object_set_new(j, "request_id", e->request_id ? json_string(e->request_id) : json_null());
+        json_object_set_new(j, "request_id",
+                            e->request_id ? json_string(e->request_id) : json_null());
         json_object_set_new(j, "client", e->client ? json_string(e->client) : json_null());
         json_object_set_new(j, "prev_hash", json_string(e->prev_hash));
         json_object_set_new(j, "hash", json_string(e->hash));
@@ -392,8 +405,11 @@ int hab_audit_walk_step(hab_audit_walk_t *w, const hab_audit_entry_t *e)
     if (!w->ok) return 0;
     long long expected = w->last_seq + 1;
     if (e->seq != expected)
-        return walk_fail(w, expected, apr_psprintf(w->p, "entry %" APR_INT64_T_FMT " is missing (next is %" APR_INT64_T_FMT ")",
-                                                   (apr_int64_t)expected, (apr_int64_t)e->seq));
+        return walk_fail(w, expected,
+                         apr_psprintf(w->p,
+                                      "entry %" APR_INT64_T_FMT
+                                      " is missing (next is %" APR_INT64_T_FMT ")",
+                                      (apr_int64_t)expected, (apr_int64_t)e->seq));
     if (!e->prev_hash || strcmp(e->prev_hash, w->head) != 0)
         return walk_fail(w, e->seq, "its prev_hash is not the previous entry's hash");
     if (!e->hash || strlen(e->hash) != HAB_SHA256_HEX_LEN)
@@ -474,7 +490,8 @@ hab_err_t *hab_audit_verify(hab_store_t *s, apr_pool_t *p, hab_audit_verdict_t *
     return hab_audit_verify_in_batches(s, p, VERIFY_BATCH, v);
 }
 
-hab_err_t *hab_audit_verify_in_batches(hab_store_t *s, apr_pool_t *p, int batch_size, hab_audit_verdict_t *v)
+hab_err_t *hab_audit_verify_in_batches(hab_store_t *s, apr_pool_t *p, int batch_size,
+                                       hab_audit_verdict_t *v)
 {
     hab_audit_walk_t *w = hab_audit_walk_start(p);
     verify_batch_t batch[2];
@@ -504,7 +521,8 @@ hab_err_t *hab_audit_verify_in_batches(hab_store_t *s, apr_pool_t *p, int batch_
         int more = cur->entries->nelts == batch_size;
         void *reader = NULL;
         if (more) {
-            next->after = APR_ARRAY_IDX(cur->entries, cur->entries->nelts - 1, hab_audit_entry_t).seq;
+            next->after =
+                APR_ARRAY_IDX(cur->entries, cur->entries->nelts - 1, hab_audit_entry_t).seq;
             reader = start_batch(next, p);
         }
         for (int i = 0; i < cur->entries->nelts && w->ok; i++)
@@ -533,58 +551,61 @@ static const char *checkpoint_mac(apr_pool_t *p, const hab_secret_t *key, long l
 const char *hab_checkpoint_make(apr_pool_t *p, const hab_secret_t *key, long long entries,
                                 const char *head, const char *at)
 {
-    return apr_psprintf(p, "habitual-checkpoint v1 entries=%" APR_INT64_T_FMT " head=%s at=%s hmac=%s",
+    return apr_psprintf(p,
+                        "habitual-checkpoint v1 entries=%" APR_INT64_T_FMT " head=%s at=%s hmac=%s",
                         (apr_int64_t)entries, head, at, checkpoint_mac(p, key, entries, head, at));
 }
 
-/* status: 400 when the line is not a checkpoint at all, 422 when it is but
- * its signature does not match key. */
-static const char *parse_checkpoint(apr_pool_t *p, const hab_secret_t *key, const char *line,
-                                    long long *entries, const char **head, int *status)
+static hab_err_t *bad_checkpoint(apr_pool_t *p, const char *message)
+{
+    return hab_err_field(p, 400, "invalid-checkpoint", "checkpoint", "%s", message);
+}
+
+hab_err_t *hab_checkpoint_parse(apr_pool_t *p, const hab_secret_t *key, const char *line,
+                                long long *entries, const char **head)
 {
     char headbuf[HAB_SHA256_HEX_LEN + 1], at[32], mac[HAB_SHA256_HEX_LEN + 1];
     long long n = -1;
     int used = 0;
-    *status = 400;
-    if (sscanf(line, "habitual-checkpoint v1 entries=%lld head=%64[0-9a-f] at=%31s hmac=%64[0-9a-f]%n",
-               &n, headbuf, at, mac, &used) != 4 || n < 0 || strlen(headbuf) != HAB_SHA256_HEX_LEN)
-        return "the checkpoint line is not in the form habitual-checkpoint writes";
+    if (sscanf(line,
+               "habitual-checkpoint v1 entries=%lld head=%64[0-9a-f] at=%31s hmac=%64[0-9a-f]%n",
+               &n, headbuf, at, mac, &used) != 4 ||
+        n < 0 || strlen(headbuf) != HAB_SHA256_HEX_LEN)
+        return bad_checkpoint(p,
+                              "the checkpoint line is not in the form habitual-checkpoint writes");
     while (line[used] == '\n' || line[used] == '\r' || line[used] == ' ') used++;
-    if (line[used] != '\0') return "the checkpoint line has trailing text";
-    *status = 422;
+    if (line[used] != '\0') return bad_checkpoint(p, "the checkpoint line has trailing text");
     if (!hab_equal_ct(checkpoint_mac(p, key, n, headbuf, at), mac))
-        return "the checkpoint's signature does not match this key (it was made with another key, or edited)";
-    *status = 0;
+        return hab_err_field(p, 422, "checkpoint-signature", "checkpoint",
+                             "the checkpoint's signature does not match this key (it was made "
+                             "with another key, or edited)");
     *entries = n;
     *head = apr_pstrdup(p, headbuf);
     return NULL;
 }
 
-const char *hab_checkpoint_parse(apr_pool_t *p, const hab_secret_t *key, const char *line,
-                                 long long *entries, const char **head)
-{
-    int status;
-    return parse_checkpoint(p, key, line, entries, head, &status);
-}
-
 void hab_checkpoint_judge(apr_pool_t *p, const hab_audit_verdict_t *chain, long long cp_entries,
-                          const char *cp_head, const char *hash_at_count, hab_checkpoint_verdict_t *out)
+                          const char *cp_head, const char *hash_at_count,
+                          hab_checkpoint_verdict_t *out)
 {
     memset(out, 0, sizeof(*out));
     if (!chain->ok) {
         out->state = HAB_CHECKPOINT_CHAIN_BROKEN;
         out->first_bad_seq = chain->first_bad_seq;
         out->reason = "chain-broken";
-        out->problem = apr_psprintf(p, "the chain itself is broken at entry %" APR_INT64_T_FMT ": %s",
-                                    (apr_int64_t)chain->first_bad_seq, chain->problem ? chain->problem : "");
+        out->problem =
+            apr_psprintf(p, "the chain itself is broken at entry %" APR_INT64_T_FMT ": %s",
+                         (apr_int64_t)chain->first_bad_seq, chain->problem ? chain->problem : "");
         return;
     }
     if (chain->entries < cp_entries) {
         out->state = HAB_CHECKPOINT_TRUNCATED;
         out->first_bad_seq = chain->entries + 1;
         out->reason = "truncated";
-        out->problem = apr_psprintf(p, "the log ends at %" APR_INT64_T_FMT " entries but the checkpoint holds %"
-                                    APR_INT64_T_FMT ": entries from %" APR_INT64_T_FMT " on were removed",
+        out->problem = apr_psprintf(p,
+                                    "the log ends at %" APR_INT64_T_FMT
+                                    " entries but the checkpoint holds %" APR_INT64_T_FMT
+                                    ": entries from %" APR_INT64_T_FMT " on were removed",
                                     (apr_int64_t)chain->entries, (apr_int64_t)cp_entries,
                                     (apr_int64_t)(chain->entries + 1));
         return;
@@ -595,29 +616,33 @@ void hab_checkpoint_judge(apr_pool_t *p, const hab_audit_verdict_t *chain, long 
         out->state = HAB_CHECKPOINT_REWRITTEN;
         out->first_bad_seq = cp_entries;
         out->reason = "rewritten";
-        out->problem = apr_psprintf(p, "entry %" APR_INT64_T_FMT " no longer has the checkpoint's hash although "
-                                    "the chain links up: entries up to %" APR_INT64_T_FMT " were changed and the "
-                                    "chain recomputed (re-chained); the change is at entry %" APR_INT64_T_FMT
-                                    " or earlier (an earlier checkpoint that still holds narrows it down)",
-                                    (apr_int64_t)cp_entries, (apr_int64_t)cp_entries, (apr_int64_t)cp_entries);
+        out->problem = apr_psprintf(
+            p,
+            "entry %" APR_INT64_T_FMT " no longer has the checkpoint's hash although "
+            "the chain links up: entries up to %" APR_INT64_T_FMT " were changed and the "
+            "chain recomputed (re-chained); the change is at entry %" APR_INT64_T_FMT
+            " or earlier (an earlier checkpoint that still holds narrows it down)",
+            (apr_int64_t)cp_entries, (apr_int64_t)cp_entries, (apr_int64_t)cp_entries);
         return;
     }
     out->state = HAB_CHECKPOINT_HOLDS;
     out->reason = "holds";
 }
 
-hab_err_t *hab_checkpoint_check(hab_store_t *s, apr_pool_t *p, const hab_secret_t *key, const char *line,
-                                int *line_status, const char **line_problem, hab_audit_verdict_t *chain,
-                                long long *cp_entries, const char **cp_head, hab_checkpoint_verdict_t *out)
+hab_err_t *hab_checkpoint_check(hab_store_t *s, apr_pool_t *p, const hab_secret_t *key,
+                                const char *line, hab_err_t **line_err, hab_audit_verdict_t *chain,
+                                long long *cp_entries, const char **cp_head,
+                                hab_checkpoint_verdict_t *out)
 {
-    *line_problem = parse_checkpoint(p, key, line, cp_entries, cp_head, line_status);
-    if (*line_problem) return NULL;
+    *line_err = hab_checkpoint_parse(p, key, line, cp_entries, cp_head);
+    if (*line_err) return NULL;
     hab_err_t *err = hab_audit_verify(s, p, chain);
     if (err) return err;
     const char *at_count = NULL;
     if (chain->ok && *cp_entries > 0 && chain->entries >= *cp_entries) {
         hab_rows_t *rows;
-        err = hab_store_q(s, p, &rows, "SELECT hash FROM access_log WHERE seq = ?", "i", *cp_entries);
+        err =
+            hab_store_q(s, p, &rows, "SELECT hash FROM access_log WHERE seq = ?", "i", *cp_entries);
         if (err) return err;
         at_count = rows->nrows ? hab_rows_text(rows, 0, 0) : NULL;
     }

@@ -92,9 +92,10 @@ static hab_err_t *pg_failure(apr_pool_t *p, PGconn *pg, const PGresult *res, con
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = safe_message(p, pg, res, state);
     if (!pg || PQstatus(pg) == CONNECTION_BAD || transient_sqlstate(state)) {
-        hab_err_t *e = hab_err_make(p, 503, "unavailable",
-                                    "The case database is unavailable (%s: %s%s%s); try again shortly.",
-                                    what, state ? state : "", state ? " " : "", msg);
+        hab_err_t *e =
+            hab_err_make(p, 503, "unavailable",
+                         "The case database is unavailable (%s: %s%s%s); try again shortly.", what,
+                         state ? state : "", state ? " " : "", msg);
         e->lock_wait = state && strcmp(state, "55P03") == 0; /* lock_not_available */
         return e;
     }
@@ -284,8 +285,8 @@ static int lock_timeout_due(const hab_store_t *s, const pg_conn_t *c)
 {
     if (!s->deadline || c->lock_timeout_ms == 1) return 0;
     apr_time_t now = apr_time_now();
-    if (c->lock_timeout_ms > 0 &&
-        now + apr_time_from_msec(c->lock_timeout_ms) <= s->deadline + apr_time_from_msec(HAB_PG_DEADLINE_SLACK_MS))
+    if (c->lock_timeout_ms > 0 && now + apr_time_from_msec(c->lock_timeout_ms) <=
+                                      s->deadline + apr_time_from_msec(HAB_PG_DEADLINE_SLACK_MS))
         return 0;
     return lock_wait_ms(s->deadline, now);
 }
@@ -367,7 +368,8 @@ static const char *begin_with_deadline(hab_store_t *s, apr_pool_t *p, int write)
     if (!ms) return sql;
     c->lock_timeout_ms = ms;
     const char *lock = strchr(sql, ';');
-    return lock ? apr_psprintf(p, "%.*s; SET LOCAL lock_timeout = %d%s", (int)(lock - sql), sql, ms, lock)
+    return lock ? apr_psprintf(p, "%.*s; SET LOCAL lock_timeout = %d%s", (int)(lock - sql), sql, ms,
+                               lock)
                 : apr_psprintf(p, "%s; SET LOCAL lock_timeout = %d", sql, ms);
 }
 
@@ -426,8 +428,8 @@ static hab_err_t *pg_exec_script(hab_store_t *s, apr_pool_t *p, const char *sql)
 /* Cheap: the server answers, and the database-enforced rules the audit
  * trail relies on are in force (the append-only triggers exist and fire in
  * ordinary sessions: not disabled, not "replica only"; a table not created
- * yet counts as sound, like an empty SQLite file).  It cannot see on-disk corruption (that is data_checksums, amcheck
- * and pg_checksums, for the DBA), nor a session that bypasses triggers with
+ * yet counts as sound, like an empty SQLite file).  It cannot see on-disk corruption (that is
+ * data_checksums, amcheck and pg_checksums, for the DBA), nor a session that bypasses triggers with
  * session_replication_role, nor edits made before a trigger was dropped and
  * put back: the hash chain (verify-audit) covers the access log's content. */
 static hab_err_t *pg_integrity(hab_store_t *s, apr_pool_t *p)

@@ -241,7 +241,8 @@ static hab_err_t *sqlite_setup(hab_store_t *s, apr_pool_t *p, int flags)
      * in a sub-journal, a temporary file by default (about 40 writes and an
      * open and close a request, measured with strace); in memory it costs
      * nothing durable (a crash discards the open transaction anyway). */
-    return sqlite_exec(s, p, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;");
+    return sqlite_exec(
+        s, p, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;");
 }
 
 void hab_store_sqlite_process_init(void)
@@ -282,7 +283,8 @@ hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
     hab_err_t *e = sqlite_setup(s, p, flags);
     if (e) return e;
     if (!(flags & HAB_STORE_READONLY) && sqlite3_db_readonly(c->db, "main") == 1)
-        return hab_err_make(p, 503, "unavailable", "database file %s cannot be written (read-only)", path);
+        return hab_err_make(p, 503, "unavailable", "database file %s cannot be written (read-only)",
+                            path);
     *out = s;
     return NULL;
 }

@@ -129,7 +129,8 @@ static hab_err_t *run_one(hab_writer_t *w, job_t *job, apr_time_t deadline, int 
     if (work_err) lost = hab_store_q(s, job->p, NULL, "ROLLBACK TO SAVEPOINT hab_writer", "");
     if (!lost) lost = hab_store_q(s, job->p, NULL, "RELEASE SAVEPOINT hab_writer", "");
     /* a disk or I/O failure inside the work may have spoilt the transaction */
-    if (!lost && s->broken) lost = work_err ? work_err : hab_err_unavailable(job->p, "write failed");
+    if (!lost && s->broken)
+        lost = work_err ? work_err : hab_err_unavailable(job->p, "write failed");
     if (lost) return lost;
     job->result = work_err;
     job->work_failed = work_err != NULL;
@@ -142,11 +143,15 @@ static void log_lost(apr_pool_t *p, const hab_err_t *lost, int failed)
 {
     const char *cause = lost->cause ? lost->cause : "no engine code";
     if (lost->lock_wait)
-        hab_log(p, HAB_LOG_WARNING, 10402, "the write lock was held elsewhere past the deadline (%s): "
-                "%d request(s) answered %d", cause, failed, lost->status);
+        hab_log(p, HAB_LOG_WARNING, 10402,
+                "the write lock was held elsewhere past the deadline (%s): "
+                "%d request(s) answered %d",
+                cause, failed, lost->status);
     else if (!lost->logged)
-        hab_log(p, HAB_LOG_ERR, 10401, "a shared write transaction was lost (%s): %d request(s) answered %d; "
-                "the next write reconnects", cause, failed, lost->status);
+        hab_log(p, HAB_LOG_ERR, 10401,
+                "a shared write transaction was lost (%s): %d request(s) answered %d; "
+                "the next write reconnects",
+                cause, failed, lost->status);
 }
 
 /* Leader, without the mutex: every job of the batch gets its outcome.  A
@@ -190,7 +195,8 @@ static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p, int open_txn
  * commit everything that waited meanwhile, one disk sync for all.  A
  * failure here is the batch's: the jobs then meet it in run_batch (a held
  * lock at once, as its first job would). */
-static int begin_before_batch(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline, hab_err_t **failed)
+static int begin_before_batch(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline,
+                              hab_err_t **failed)
 {
     *failed = ensure_connection(w, p);
     if (*failed) return 0;
@@ -221,7 +227,8 @@ static job_t *take_batch(hab_writer_t *w)
 
 hab_err_t *hab_writer_run(hab_writer_t *w, apr_pool_t *p, hab_write_fn fn, void *arg)
 {
-    return hab_writer_run_by(w, p, apr_time_now() + apr_time_from_msec(HAB_STORE_LOCK_WAIT_MS), fn, arg);
+    return hab_writer_run_by(w, p, apr_time_now() + apr_time_from_msec(HAB_STORE_LOCK_WAIT_MS), fn,
+                             arg);
 }
 
 hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline,
@@ -233,7 +240,8 @@ hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline
     me.arg = arg;
     me.p = p;
     me.deadline = deadline;
-    if (apr_thread_cond_create(&me.wake, p) != APR_SUCCESS) return hab_err_unavailable(p, "out of memory");
+    if (apr_thread_cond_create(&me.wake, p) != APR_SUCCESS)
+        return hab_err_unavailable(p, "out of memory");
 
     apr_thread_mutex_lock(w->mu);
     if (w->tail) w->tail->next = &me; else w->head = &me;

@@ -24,7 +24,8 @@ struct hab_multipart {
 
 static hab_err_t *bad(apr_pool_t *p, const char *why)
 {
-    return hab_err_bad_request(p, NULL, "The form's body is not well-formed multipart/form-data: %s.", why);
+    return hab_err_bad_request(p, NULL,
+                               "The form's body is not well-formed multipart/form-data: %s.", why);
 }
 
 /* A parameter of a header value: name="value" or name=token. */
@@ -48,11 +49,12 @@ static const char *header_param(apr_pool_t *p, const char *value, const char *pa
     return NULL;
 }
 
-hab_err_t *hab_multipart_new(apr_pool_t *p, const char *content_type, const hab_multipart_sink_t *sink,
-                             hab_multipart_t **out)
+hab_err_t *hab_multipart_new(apr_pool_t *p, const char *content_type,
+                             const hab_multipart_sink_t *sink, hab_multipart_t **out)
 {
     if (!content_type || strncasecmp(content_type, "multipart/form-data", 19) != 0)
-        return hab_err_make(p, 415, "unsupported-media-type", "Send the form with its file as multipart/form-data.");
+        return hab_err_make(p, 415, "unsupported-media-type",
+                            "Send the form with its file as multipart/form-data.");
     const char *boundary = header_param(p, content_type, "boundary");
     size_t n = boundary ? strlen(boundary) : 0;
     if (n < 1 || n > 70) return bad(p, "no usable boundary");
@@ -82,7 +84,8 @@ static hab_err_t *part_headers(hab_multipart_t *m, const char *head, apr_size_t 
     char *text = apr_pstrndup(m->p, head, len);
     const char *name = NULL, *filename = NULL;
     char *state;
-    for (char *line = apr_strtok(text, "\r\n", &state); line; line = apr_strtok(NULL, "\r\n", &state)) {
+    for (char *line = apr_strtok(text, "\r\n", &state); line;
+         line = apr_strtok(NULL, "\r\n", &state)) {
         if (strncasecmp(line, "Content-Disposition:", 20) != 0) continue;
         if (!strstr(line, "form-data")) return bad(m->p, "a part that is not form-data");
         name = header_param(m->p, line + 20, "name");
@@ -132,7 +135,8 @@ static hab_err_t *step(hab_multipart_t *m, apr_size_t *used)
         hab_err_t *e = NULL;
         if ((hit = find(m->buf, m->len, m->delim, m->delim_len))) {
             apr_size_t n = (apr_size_t)(hit - m->buf);
-            if ((n && (e = m->sink->data(m->sink->baton, m->buf, n))) || (e = m->sink->end(m->sink->baton)))
+            if ((n && (e = m->sink->data(m->sink->baton, m->buf, n))) ||
+                (e = m->sink->end(m->sink->baton)))
                 return e;
             *used = n + m->delim_len;
             m->state = AFTER_BOUNDARY;

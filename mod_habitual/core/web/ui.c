@@ -210,7 +210,8 @@ const char *hab_ui_summary_list(apr_pool_t *p, const apr_array_header_t *rows)
 {
     hab_html_t *h = hab_html_new(p);
     for (int i = 0; i + 1 < rows->nelts; i += 2)
-        hab_html_tpl(h, hab_tpl_summary_list_row, "k", APR_ARRAY_IDX(rows, i, const char *), "v", APR_ARRAY_IDX(rows, i + 1, const char *), NULL);
+        hab_html_tpl(h, hab_tpl_summary_list_row, "k", APR_ARRAY_IDX(rows, i, const char *), "v",
+                     APR_ARRAY_IDX(rows, i + 1, const char *), NULL);
     return hab_tpl(p, hab_tpl_summary_list, "rows", hab_html_str(h), NULL);
 }
 
@@ -219,7 +220,8 @@ const char *hab_ui_table(apr_pool_t *p, const char *caption, const char *const *
 {
     hab_html_t *head_cells = hab_html_new(p), *body = hab_html_new(p);
     int cols = 0;
-    for (; head[cols]; cols++) hab_html_tpl(head_cells, hab_tpl_table_header, "t", head[cols], NULL);
+    for (; head[cols]; cols++)
+        hab_html_tpl(head_cells, hab_tpl_table_header, "t", head[cols], NULL);
     for (int i = 0; i < rows->nelts; i++) {
         const char *const *cells = APR_ARRAY_IDX(rows, i, const char *const *);
         hab_html_t *row = hab_html_new(p);
@@ -268,7 +270,8 @@ const char *hab_ui_date(apr_pool_t *p, const char *date_or_time)
         if (hab_valid_date(date)) {
             const char *words = hab_date_long(p, date);
             if (strlen(date_or_time) == 20)
-                return apr_pstrcat(p, words, ", ", apr_pstrndup(p, date_or_time + 11, 5), " UTC", NULL);
+                return apr_pstrcat(p, words, ", ", apr_pstrndup(p, date_or_time + 11, 5), " UTC",
+                                   NULL);
             return words;
         }
     }

@@ -37,11 +37,15 @@ int main(int argc, char **argv)
 {
     if (argc != 2) return 2;
     sqlite3 *db;
-    if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) return 3;
+    if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK)
+        return 3;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT seq, at, \"user\", roles, acting_as, action, case_id, outcome, status, "
-                               "request_id, client, prev_hash, hash FROM access_log ORDER BY seq",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT seq, at, \"user\", roles, acting_as, action, case_id, outcome, status, "
+            "request_id, client, prev_hash, hash FROM access_log ORDER BY seq",
+            -1, &st, NULL) != SQLITE_OK)
         return 3;
     EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();

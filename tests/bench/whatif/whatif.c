@@ -27,7 +27,8 @@
 #include <sqlite3.h>
 
 typedef int (*open_fn)(const char *, sqlite3 **, int, const char *);
-typedef int (*exec_fn)(sqlite3 *, const char *, int (*)(void *, int, char **, char **), void *, char **);
+typedef int (*exec_fn)(sqlite3 *, const char *, int (*)(void *, int, char **, char **), void *,
+                       char **);
 typedef int (*prepare_fn)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
 typedef int (*busy_timeout_fn)(sqlite3 *, int);
 
@@ -38,7 +39,8 @@ static const char *NOTICES_SQL =
     "SELECT c.id FROM cases c WHERE c.id IN ("
     "  SELECT id FROM cases WHERE ?1 = 1 AND status IN ('referred','warned','reported','active') "
     "  UNION SELECT id FROM cases WHERE referred_by = ?2 "
-    "  UNION SELECT case_id FROM grants WHERE grantee = ?3 AND revoked_at IS NULL AND expires >= ?4) "
+    "  UNION SELECT case_id FROM grants WHERE grantee = ?3 AND revoked_at IS NULL AND expires >= "
+    "?4) "
     "AND c.status IN ('referred','warned','reported','active') "
     "AND EXISTS (SELECT 1 FROM restrictions r WHERE r.case_id = c.id AND r.lifted_at IS NULL) "
     "ORDER BY c.id";
@@ -105,7 +107,8 @@ int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n, sqlite3_stmt **stmt,
     static prepare_fn real;
     if (!real) real = (prepare_fn)next("sqlite3_prepare_v2");
     const char *notices = getenv("HABITUAL_WHATIF_NOTICES");
-    if (notices && *notices == '1' && strstr(sql, NOTICES_MARK)) return real(db, NOTICES_SQL, -1, stmt, NULL);
+    if (notices && *notices == '1' && strstr(sql, NOTICES_MARK))
+        return real(db, NOTICES_SQL, -1, stmt, NULL);
     return real(db, sql, n, stmt, tail);
 }
 
