@@ -137,9 +137,13 @@ static json_t *copies(const hab_case_t *c)
     return out;
 }
 
+/* A letter being written: its parts in order, and what it is. */
 typedef struct {
     apr_pool_t *p;
     apr_array_header_t *parts;
+    hab_letter_t *letter;
+    const hab_case_t *c;
+    const hab_letter_facts_t *f;
 } builder_t;
 
 static void add(builder_t *b, const char *html)
@@ -153,11 +157,16 @@ static void section(builder_t *b, const char *part, const char *html)
 }
 
 static builder_t *letter_start(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f,
-                               const char *subject)
+                               const char *kind, const char *subject)
 {
     builder_t *b = apr_palloc(p, sizeof(*b));
     b->p = p;
     b->parts = apr_array_make(p, 16, sizeof(const char *));
+    b->letter = apr_pcalloc(p, sizeof(*b->letter));
+    b->letter->kind = kind;
+    b->letter->subject = subject;
+    b->c = c;
+    b->f = f;
     const char *name = hab_j_str(c->person, "name"), *address = hab_j_str(c->person, "address");
     /* addresses keep their line breaks: the stylesheet shows them (pre-line) */
     add(b, apr_psprintf(
@@ -182,15 +191,18 @@ static builder_t *letter_start(apr_pool_t *p, const hab_case_t *c, const hab_let
             E(hab_date_long(p, f->date)), (apr_int64_t)c->id,
             E(hab_j_str(c->person, "reference"))));
     add(b, apr_psprintf(p,
-                        "<h2 class=\"govuk-heading-m\" id=\"letter-subject\">%s</h3>\n<p "
+                        "<h2 class=\"govuk-heading-m\" id=\"letter-subject\">%s</h2>\n<p "
                         "class=\"govuk-body\">Dear %s,</p>\n",
                         E(subject), E(name)));
     return b;
 }
 
-static const char *letter_finish(builder_t *b, const hab_letter_facts_t *f, const json_t *copied)
+/* The sign-off and the copies list close every letter. */
+static hab_letter_t *letter_finish(builder_t *b)
 {
     apr_pool_t *p = b->p;
+    const hab_letter_facts_t *f = b->f;
+    const json_t *copied = b->letter->copied_to = hab_json_own(p, copies(b->c));
     add(b, apr_psprintf(
                p, "<p class=\"govuk-body app-letter__sign-off\">Yours sincerely,<br>%s<br>%s</p>\n",
                E(f->signed_as), E(f->council)));
@@ -206,7 +218,8 @@ static const char *letter_finish(builder_t *b, const hab_letter_facts_t *f, cons
                                                              list, "</ul>", NULL)
                                                : "<p class=\"govuk-body\">No copies.</p>",
                        "</section>\n", NULL));
-    return apr_array_pstrcat(p, b->parts, 0);
+    b->letter->body = apr_array_pstrcat(p, b->parts, 0);
+    return b->letter;
 }
 
 static void restriction_sections(builder_t *b, const hab_letter_facts_t *f)
@@ -267,10 +280,8 @@ static void appeal_sections(builder_t *b, const hab_letter_facts_t *f)
 
 hab_letter_t *hab_letter_warning(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
 {
-    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
-    l->kind = "warning";
-    l->subject = "Your contact with the council";
-    builder_t *b = letter_start(p, c, f, l->subject);
+    builder_t *b = letter_start(p, c, f, "warning",
+                                "Your contact with the council");
     section(b, "concern",
             apr_psprintf(
                 p,
@@ -283,17 +294,13 @@ hab_letter_t *hab_letter_warning(apr_pool_t *p, const hab_case_t *c, const hab_l
             "deals with you: for "
             "example by declining some ways of contact, dealing with you only in writing or "
             "through a third party. One way of contacting the council will always stay open.</p>");
-    l->copied_to = hab_json_own(p, copies(c));
-    l->body = letter_finish(b, f, l->copied_to);
-    return l;
+    return letter_finish(b);
 }
 
 hab_letter_t *hab_letter_decision(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
 {
-    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
-    l->kind = "decision";
-    l->subject = "Decision about your contact with the council";
-    builder_t *b = letter_start(p, c, f, l->subject);
+    builder_t *b = letter_start(p, c, f, "decision",
+                                "Decision about your contact with the council");
     section(b, "reasons",
             apr_pstrcat(p,
                         "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">The council "
@@ -303,19 +310,15 @@ hab_letter_t *hab_letter_decision(apr_pool_t *p, const hab_case_t *c, const hab_
                         E(f->reasons), "</p>", NULL));
     restriction_sections(b, f);
     appeal_sections(b, f);
-    l->copied_to = hab_json_own(p, copies(c));
-    l->body = letter_finish(b, f, l->copied_to);
-    return l;
+    return letter_finish(b);
 }
 
 /* ---- R15: the interim restriction ---- */
 
 hab_letter_t *hab_letter_interim(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
 {
-    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
-    l->kind = "interim";
-    l->subject = "Temporary restriction of your contact with the council";
-    builder_t *b = letter_start(p, c, f, l->subject);
+    builder_t *b = letter_start(p, c, f, "interim",
+                                "Temporary restriction of your contact with the council");
     const char *items = "";
     size_t i;
     json_t *r;
@@ -358,18 +361,14 @@ hab_letter_t *hab_letter_interim(apr_pool_t *p, const hab_case_t *c, const hab_l
             "object to this restriction at any time by writing to the customer experience manager "
             "with your reasons; they may lift it. You also have the right to complain to the Local "
             "Government and Social Care Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
-    l->copied_to = hab_json_own(p, copies(c));
-    l->body = letter_finish(b, f, l->copied_to);
-    return l;
+    return letter_finish(b);
 }
 
 hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c,
                                         const hab_letter_facts_t *f)
 {
-    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
-    l->kind = "interim-lifted";
-    l->subject = "Temporary restriction of your contact lifted";
-    builder_t *b = letter_start(p, c, f, l->subject);
+    builder_t *b = letter_start(p, c, f, "interim-lifted",
+                                "Temporary restriction of your contact lifted");
     section(
         b, "lifted",
         "<h3 class=\"govuk-heading-s\">The restriction is lifted</h3><p class=\"govuk-body\">The "
@@ -378,9 +377,7 @@ hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c,
     section(b, "reasons",
             apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">",
                         E(f->lift_reason), "</p>", NULL));
-    l->copied_to = hab_json_own(p, copies(c));
-    l->body = letter_finish(b, f, l->copied_to);
-    return l;
+    return letter_finish(b);
 }
 
 /* The post queue's standard acknowledgement: received, read, not answered
@@ -388,10 +385,8 @@ hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c,
 hab_letter_t *hab_letter_acknowledgement(apr_pool_t *p, const hab_case_t *c,
                                          const hab_letter_facts_t *f)
 {
-    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
-    l->kind = "acknowledgement";
-    l->subject = "We have received your correspondence";
-    builder_t *b = letter_start(p, c, f, l->subject);
+    builder_t *b = letter_start(p, c, f, "acknowledgement",
+                                "We have received your correspondence");
     section(b, "received",
             apr_pstrcat(p, "<p class=\"govuk-body\">We received your ",
                         E(hab_words(f->received_channel)), " of ",
@@ -408,9 +403,7 @@ hab_letter_t *hab_letter_acknowledgement(apr_pool_t *p, const hab_case_t *c,
             "<p class=\"govuk-body\">You have the right to complain to the Local Government and "
             "Social Care "
             "Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
-    l->copied_to = hab_json_own(p, copies(c));
-    l->body = letter_finish(b, f, l->copied_to);
-    return l;
+    return letter_finish(b);
 }
 
 static const char *outcome_sentence(const char *kind, const char *outcome)
@@ -436,10 +429,8 @@ static const char *outcome_sentence(const char *kind, const char *outcome)
 static hab_letter_t *outcome_letter(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f,
                                     const char *kind, const char *subject)
 {
-    hab_letter_t *l = apr_pcalloc(p, sizeof(*l));
-    l->kind = kind;
-    l->subject = subject;
-    builder_t *b = letter_start(p, c, f, l->subject);
+    builder_t *b = letter_start(p, c, f, kind,
+                                subject);
     section(b, "reasons",
             apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Outcome</h3><p class=\"govuk-body\">",
                         E(outcome_sentence(kind, f->outcome)), "</p><p class=\"govuk-body\">",
@@ -455,9 +446,7 @@ static hab_letter_t *outcome_letter(apr_pool_t *p, const hab_case_t *c, const ha
                 "the Local Government and Social Care Ombudsman "
                 "(www.lgo.org.uk, telephone 0300 061 0614).</p>");
     }
-    l->copied_to = hab_json_own(p, copies(c));
-    l->body = letter_finish(b, f, l->copied_to);
-    return l;
+    return letter_finish(b);
 }
 
 hab_letter_t *hab_letter_review(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
