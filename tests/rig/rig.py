@@ -747,16 +747,40 @@ BASIC_AUTH = """    AuthType Basic
 """
 
 
+# The rig's MPM: one child, so the tests can read its memory (VmHWM) and
+# count on one process; "stock" is Debian's /etc/apache2/mods-available/
+# mpm_event.conf as installed, the configuration a council's server runs.
+MPM_SETTINGS = {
+    "rig": """StartServers 1
+ServerLimit 1
+ThreadsPerChild 64
+MaxRequestWorkers 64
+""",
+    "stock": """StartServers 2
+MinSpareThreads 25
+MaxSpareThreads 75
+ThreadLimit 64
+ThreadsPerChild 25
+MaxRequestWorkers 150
+MaxConnectionsPerChild 0
+""",
+}
+
+
 class Httpd:
     """A private httpd with mod_ldap and the built mod_habitual."""
 
     def __init__(self, workdir, ldap_port, name="httpd", db=None, extra_location="",
                  extra_server="", ldap_url=None, role_groups=None, secret=None,
                  ldap_timeouts=True, init_db=True, sign_ins=None, port=None, faketime=None,
-                 auth=None, modules=(), env=None):
+                 auth=None, modules=(), env=None, mpm="rig"):
         """auth replaces the <Location>'s basic-auth lines (e.g. mod_auth_gssapi's,
         tests/rig/kdc.py), modules are more of Debian's modules to load by name,
-        env more environment for httpd (e.g. KRB5_CONFIG)."""
+        env more environment for httpd (e.g. KRB5_CONFIG); mpm "stock" runs
+        Debian's own mpm_event.conf (several children) instead of the rig's
+        one child of 64 threads."""
+        self.mpm_name = mpm
+        self.mpm = MPM_SETTINGS[mpm]
         self.dir = os.path.join(workdir, name)
         self.auth = auth
         self.modules = list(modules)
@@ -851,11 +875,7 @@ LogLevel warn
 {user}TypesConfig /etc/mime.types
 LogFormat "%h %l %u %t \\"%r\\" %>s %b" common
 CustomLog {d}/access.log common
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 64
-MaxRequestWorkers 64
-DocumentRoot {d}/htdocs
+{mpm}DocumentRoot {d}/htdocs
 <Directory />
     AllowOverride None
     Require all denied
@@ -879,7 +899,7 @@ Alias /habitual/assets {d}/assets
 <Location /habitual/assets>
     SetHandler None
 </Location>
-""".format(d=self.dir, port=self.port, loads=loads, module=self.module, user=user,
+""".format(d=self.dir, port=self.port, loads=loads, module=self.module, user=user, mpm=self.mpm,
            database=self.db_directive(), auth=self.auth or BASIC_AUTH.format(d=self.dir),
            url=self.ldap_url, groups=groups, secret=self.secret_file, timeouts=timeouts,
            extra_location=self.extra_location, extra_server=self.extra_server,

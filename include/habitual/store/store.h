@@ -46,6 +46,12 @@ typedef struct hab_store_ops {
     /* The engine's own consistency check; NULL when sound. */
     hab_err_t *(*integrity_check)(hab_store_t *s, apr_pool_t *p);
     void (*close)(hab_store_t *s);
+    /* Let this connection's commits return before the disk has them, for a
+     * caller that syncs them itself, once, for many commits (the writer):
+     * the file whose sync makes every commit so far durable, in p; NULL
+     * when the connection cannot (its commits then stay synchronous).
+     * NULL op: the engine's commit is durable on its own (PostgreSQL). */
+    const char *(*defer_sync)(hab_store_t *s, apr_pool_t *p);
 } hab_store_ops_t;
 
 struct hab_store {
@@ -66,6 +72,10 @@ enum {
     HAB_STORE_CREATE = 1,   /* only `habitual-admin init` creates a database */
     HAB_STORE_READONLY = 2
 };
+
+/* Make what was written to path so far durable (fdatasync, on a descriptor
+ * of its own, so it needs no connection): 503 with the errno as cause. */
+hab_err_t *hab_store_sync_file(apr_pool_t *p, const char *path);
 
 /* Drivers known to this build, for messages: "sqlite3, pgsql". */
 const char *hab_store_drivers(void);

@@ -1,6 +1,9 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <apr_strings.h>
 
@@ -96,6 +99,18 @@ hab_err_t *hab_changes_read(hab_store_t *s, apr_pool_t *p, long long *n)
     hab_rows_t *rows;
     hab_err_t *e = hab_store_q(s, p, &rows, "SELECT n FROM change_counter WHERE id = 1", "");
     *n = e ? -1 : hab_rows_int(rows, 0, 0);
+    return e;
+}
+
+hab_err_t *hab_store_sync_file(apr_pool_t *p, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int failed = fd < 0 || fdatasync(fd) != 0;
+    int why = errno;
+    if (fd >= 0) close(fd);
+    if (!failed) return NULL;
+    hab_err_t *e = hab_err_unavailable(p, "the database could not be written to disk");
+    e->cause = apr_psprintf(p, "errno %d", why);
     return e;
 }
 

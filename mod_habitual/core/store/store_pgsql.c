@@ -461,7 +461,7 @@ static void pg_close(hab_store_t *s)
 
 static const hab_store_ops_t pg_ops = {
     pg_begin, pg_commit, pg_rollback, pg_query,
-    pg_exec_script, pg_integrity, pg_close
+    pg_exec_script, pg_integrity, pg_close, NULL
 };
 
 /* ---- opening ---- */

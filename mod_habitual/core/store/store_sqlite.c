@@ -225,9 +225,26 @@ static void sqlite_close(hab_store_t *s)
     c->db = NULL;
 }
 
+/* In WAL mode a commit appends to the WAL; synchronous=NORMAL leaves its
+ * sync to the caller, and one fdatasync of the WAL then makes every commit
+ * before it durable, whichever connection or process made them.  Not in WAL
+ * mode (a rollback journal): commits stay synchronous. */
+static const char *sqlite_defer_sync(hab_store_t *s, apr_pool_t *p)
+{
+    sqlite_conn_t *c = s->conn;
+    hab_rows_t *rows = NULL;
+    if (s->ops->query(s, p, "PRAGMA journal_mode", NULL, 0, &rows) || rows->nrows != 1)
+        return NULL;
+    const char *mode = hab_rows_text(rows, 0, 0);
+    const char *wal = sqlite3_filename_wal(sqlite3_db_filename(c->db, "main"));
+    if (!mode || strcmp(mode, "wal") != 0 || !wal || !*wal) return NULL;
+    if (sqlite_exec(s, p, "PRAGMA synchronous=NORMAL")) return NULL;
+    return apr_pstrdup(p, wal);
+}
+
 static const hab_store_ops_t sqlite_ops = {
     sqlite_begin, sqlite_commit, sqlite_rollback, sqlite_query,
-    sqlite_exec, sqlite_integrity, sqlite_close
+    sqlite_exec, sqlite_integrity, sqlite_close, sqlite_defer_sync
 };
 
 static hab_err_t *sqlite_setup(hab_store_t *s, apr_pool_t *p, int flags)

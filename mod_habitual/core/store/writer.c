@@ -8,6 +8,14 @@
  * waiter becomes the next leader.  So a waiting request sleeps once and is
  * woken once, and a burst of requests shares one commit and one disk sync.
  *
+ * The disk sync comes after the write lock is let go, where the driver
+ * allows (SQLite in WAL mode: commits append to the WAL, and one fdatasync
+ * of it makes every commit before it durable).  The leader commits, lets go
+ * of the lock and of the leadership, and only then syncs: the next batch,
+ * of this process or another, is taken and committed while the disk
+ * works, and one sync may carry several commits.  Nobody is answered
+ * before the sync that covers their commit has returned.
+ *
  * The leader runs another request's work with that request's pool: its
  * owner is blocked until the leader is done with it, so the pool has one
  * user at a time (handed over under the mutex).
@@ -52,6 +60,7 @@ struct hab_writer {
     hab_writer_open_fn open;
     void *baton;
     hab_store_t *conn;              /* used by the leader only */
+    const char *sync_file;          /* conn's: synced after the commit, or NULL */
     hab_writer_lock_t shared;       /* across processes; lock NULL: none */
     int leading;                    /* a leader is running a batch */
     job_t *head, *tail;             /* queued work, oldest first */
@@ -82,6 +91,7 @@ static hab_err_t *ensure_connection(hab_writer_t *w, apr_pool_t *p)
         w->conn_pool = NULL;
         return hab_err_unavailable(p, "out of memory");
     }
+    w->sync_file = NULL;
     hab_err_t *e = w->open(w->baton, w->conn_pool, &w->conn);
     if (e) {
         hab_err_t *copy = hab_err_copy(p, e);
@@ -90,6 +100,7 @@ static hab_err_t *ensure_connection(hab_writer_t *w, apr_pool_t *p)
         w->conn = NULL;
         return copy;
     }
+    if (w->conn->ops->defer_sync) w->sync_file = w->conn->ops->defer_sync(w->conn, w->conn_pool);
     return NULL;
 }
 
@@ -160,7 +171,7 @@ static void log_lost(apr_pool_t *p, const hab_err_t *lost, int failed)
  * transaction (disk, connection) fails the jobs in it, and the rest go on
  * in a new one, unless no connection can be had at all or the write lock
  * is held elsewhere past the batch's deadline. */
-static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p, int open_txn)
+static int run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p, int open_txn)
 {
     job_t *uncommitted = batch;   /* first job whose result waits on the commit */
     apr_time_t deadline = batch_deadline(batch);
@@ -180,13 +191,39 @@ static void run_batch(hab_writer_t *w, job_t *batch, apr_pool_t *p, int open_txn
         int give_up = !w->conn || lost->lock_wait;
         for (job_t *j = uncommitted; give_up && j; j = j->next) settle(j, lost), failed++;
         log_lost(p, lost, failed);
-        if (give_up) return;
+        if (give_up) return 0;
     }
-    if (!open_txn) return;
+    if (!open_txn) return 0;
     hab_err_t *cerr = w->conn->ops->commit(w->conn, p);
     if (cerr)
         for (job_t *j = uncommitted; j; j = j->next)
             if (!j->work_failed) settle(j, cerr);
+    return cerr == NULL;
+}
+
+/* Leader, after letting go: the batch's commit reaches the disk before
+ * anyone in it is answered.  A failed sync fails each job that waited on
+ * the commit (its change may be visible but is not known to be durable). */
+static void sync_batch(job_t *batch, apr_pool_t *p, const char *file)
+{
+    hab_err_t *e = hab_store_sync_file(p, file);
+    if (!e) return;
+    int failed = 0;
+    for (job_t *j = batch; j; j = j->next)
+        if (!j->work_failed && !j->result) settle(j, e), failed++;
+    hab_log(p, HAB_LOG_ERR, 10403, "the database's log could not be synced to disk (%s): "
+            "%d request(s) answered %d", e->cause, failed, e->status);
+}
+
+/* Under mu: the oldest waiter leads next, or nobody leads. */
+static void pass_lead(hab_writer_t *w)
+{
+    if (w->head) {
+        w->head->lead = 1;
+        apr_thread_cond_signal(w->head->wake);
+    } else {
+        w->leading = 0;
+    }
 }
 
 /* Leader, without the mutex, before it takes its batch: the write lock
@@ -260,21 +297,25 @@ hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline
     apr_thread_mutex_lock(w->mu);
     job_t *batch = take_batch(w);   /* I am at its head */
     apr_thread_mutex_unlock(w->mu);
+    int committed = 0;
     if (failed && (failed->lock_wait || !w->conn)) fail_batch(batch, p, failed);
-    else run_batch(w, batch, p, open_txn);   /* a broken connection is opened again there */
+    else committed = run_batch(w, batch, p, open_txn);   /* reconnects a broken connection */
+    /* the next leader may reconnect while this one syncs: a copy of the name */
+    const char *sync_file = committed && w->sync_file ? apr_pstrdup(p, w->sync_file) : NULL;
     if (shared) w->shared.unlock(w->shared.baton);
+    if (sync_file) {
+        apr_thread_mutex_lock(w->mu);
+        pass_lead(w);
+        apr_thread_mutex_unlock(w->mu);
+        sync_batch(batch, p, sync_file);
+    }
     apr_thread_mutex_lock(w->mu);
     for (job_t *job = batch, *next; job; job = next) {
         next = job->next;           /* read before its owner may return */
         job->done = 1;
         if (job != &me) apr_thread_cond_signal(job->wake);
     }
-    if (w->head) {
-        w->head->lead = 1;
-        apr_thread_cond_signal(w->head->wake);
-    } else {
-        w->leading = 0;
-    }
+    if (!sync_file) pass_lead(w);
     apr_thread_mutex_unlock(w->mu);
     return me.result;
 }
