@@ -48,4 +48,10 @@ void hab_page_answer(hab_ctx_t *ctx, hab_result_t *out, int status, const hab_pa
 
 /* ---- Rendering from a view (pages_governance.c) ---- */
 
+/* The governance page's content from api/governance's view (from, to,
+ * today and the figures nested by name, suppressed ones as such), for the
+ * period chosen: the year, and the quarter 1-4 or 0 for the whole year. */
+const char *hab_render_governance(apr_pool_t *p, const hab_ui_t *ui, const json_t *view,
+                                  int year, int quarter);
+
 #endif
