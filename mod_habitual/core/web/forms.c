@@ -12,31 +12,79 @@
 #include "habitual/base/html.h"
 #include "habitual/base/json_io.h"
 #include "habitual/base/validate.h"
+#include "web/templates.h"
 
 /* The procedure's own words (seeds/000: "Recognising habitual contact"). */
 const hab_option_t hab_opt_criteria[] = {
-    {"complaints-exhausted", "Persists with a complaint after the complaints procedure has been fully implemented and exhausted", NULL},
-    {"changes-substance", "Changes the substance of a complaint, persistently raising new issues or further concerns on receipt of a response", NULL},
-    {"resurrects-issues", "Uses new complaints or contact to resurrect issues included in previous complaints", NULL},
-    {"rejects-evidence", "Is unwilling to accept documented evidence of services provided as being factual", NULL},
-    {"disputes-adequate-response", "Insists they have not had an adequate response despite a large volume of correspondence answering their concerns", NULL},
-    {"no-precise-issue", "Is unable to identify the precise issues they wish to be investigated, despite efforts to help", NULL},
-    {"outside-remit", "Is unwilling or unable to accept that the concerns are not within the council's remit to investigate", NULL},
-    {"trivial-focus", "Focuses on a trivial matter to an extent out of proportion to its significance", NULL},
-    {"avoids-payment", "Makes repeated complaints and contact which appear to be to avoid paying money legally due", NULL},
-    {"abusive-about-staff", "Is abusive about staff, repeatedly or as a very extreme one-off", NULL},
-    {"prolonged-abuse", "Displays abusive behaviour over a long period of time, undermining an officer", NULL},
+    {"complaints-exhausted",
+     "Persists with a complaint after the complaints procedure has been fully implemented and "
+     "exhausted",
+     NULL},
+    {"changes-substance",
+     "Changes the substance of a complaint, persistently raising new issues or further concerns "
+     "on receipt of a response",
+     NULL},
+    {"resurrects-issues",
+     "Uses new complaints or contact to resurrect issues included in previous complaints",
+     NULL},
+    {"rejects-evidence",
+     "Is unwilling to accept documented evidence of services provided as being factual",
+     NULL},
+    {"disputes-adequate-response",
+     "Insists they have not had an adequate response despite a large volume of correspondence "
+     "answering their concerns",
+     NULL},
+    {"no-precise-issue",
+     "Is unable to identify the precise issues they wish to be investigated, despite efforts to "
+     "help",
+     NULL},
+    {"outside-remit",
+     "Is unwilling or unable to accept that the concerns are not within the council's remit to "
+     "investigate",
+     NULL},
+    {"trivial-focus",
+     "Focuses on a trivial matter to an extent out of proportion to its significance",
+     NULL},
+    {"avoids-payment",
+     "Makes repeated complaints and contact which appear to be to avoid paying money legally due",
+     NULL},
+    {"abusive-about-staff", "Is abusive about staff, repeatedly or as a very extreme one-off",
+     NULL},
+    {"prolonged-abuse",
+     "Displays abusive behaviour over a long period of time, undermining an officer",
+     NULL},
     {"hate-crime", "Uses language or behaves in a way that would be considered a hate crime", NULL},
     {"swearing", "Uses swear words in an attempt to abuse or undermine an officer", NULL},
-    {"violence", "Uses or threatens physical violence towards staff or their families or colleagues", "Personal contact then stops and contact is limited to writing at once."},
-    {"excessive-contact", "Has an excessive number of contacts with the council, placing unreasonable demands on staff", NULL},
-    {"many-departments", "Pursues complaints through a number of departments, procedures or external agencies, placing unreasonable demands on staff", NULL},
-    {"constitution-misuse", "Uses the council's constitution in an unreasonable way, including repeated questions and deputations", NULL},
-    {"harassment", "Harasses or is personally abusive or verbally aggressive on more than one occasion", NULL},
-    {"covert-recording", "Electronically records meetings or conversations without the prior knowledge and consent of those involved", NULL},
+    {"violence",
+     "Uses or threatens physical violence towards staff or their families or colleagues",
+     "Personal contact then stops and contact is limited to writing at once."},
+    {"excessive-contact",
+     "Has an excessive number of contacts with the council, placing unreasonable demands on staff",
+     NULL},
+    {"many-departments",
+     "Pursues complaints through a number of departments, procedures or external agencies, "
+     "placing unreasonable demands on staff",
+     NULL},
+    {"constitution-misuse",
+     "Uses the council's constitution in an unreasonable way, including repeated questions and "
+     "deputations",
+     NULL},
+    {"harassment",
+     "Harasses or is personally abusive or verbally aggressive on more than one occasion",
+     NULL},
+    {"covert-recording",
+     "Electronically records meetings or conversations without the prior knowledge and consent of "
+     "those involved",
+     NULL},
     {"vexatious", "Acts in a vexatious or vindictive way that causes harm or distress", NULL},
-    {"unreasonable-demands", "Displays unreasonable demands or expectations and will not accept they may be unreasonable once explained", NULL},
-    {"attention-seeking", "Displays attention-seeking behaviour, involving MPs, the Secretary of State, the Prime Minister and so on", NULL},
+    {"unreasonable-demands",
+     "Displays unreasonable demands or expectations and will not accept they may be unreasonable "
+     "once explained",
+     NULL},
+    {"attention-seeking",
+     "Displays attention-seeking behaviour, involving MPs, the Secretary of State, the Prime "
+     "Minister and so on",
+     NULL},
     {NULL, NULL, NULL}};
 
 const hab_option_t hab_opt_channels[] = {
@@ -53,7 +101,8 @@ const hab_option_t hab_opt_contact_kinds[] = {
 
 const hab_option_t hab_opt_incidents[] = {
     {"abuse", "Abuse", NULL}, {"hate", "Hate", NULL}, {"swearing", "Swearing", NULL},
-    {"violence", "Violence or threats of violence", "An interim written-only restriction comes into force at once."},
+    {"violence", "Violence or threats of violence",
+     "An interim written-only restriction comes into force at once."},
     {"harassment", "Harassment", NULL}, {"covert-recording", "Covert recording", NULL},
     {NULL, NULL, NULL}};
 
@@ -61,9 +110,12 @@ const hab_option_t hab_opt_restriction_types[] = {
     {"behaviour-agreement", "A signed agreement setting out a code of behaviour", NULL},
     {"decline-channels", "Decline contact by some channels", "One form of contact must stay open."},
     {"third-party-only", "Contact only through a third party", NULL},
-    {"correspondence-closed", "Correspondence on a matter is at an end", "Further letters on it are acknowledged but not answered."},
-    {"referral-warning", "Reserve the right to refer to the monitoring officer or the police", NULL},
-    {"suspend-contact", "Suspend all contact while legal advice is sought", "Needs the legal advice and an end date within the period."},
+    {"correspondence-closed", "Correspondence on a matter is at an end",
+     "Further letters on it are acknowledged but not answered."},
+    {"referral-warning", "Reserve the right to refer to the monitoring officer or the police",
+     NULL},
+    {"suspend-contact", "Suspend all contact while legal advice is sought",
+     "Needs the legal advice and an end date within the period."},
     {"building-ban", "Ban from some or all council buildings", NULL},
     {"written-only", "Written contact only: no telephone or in-person contact", NULL},
     {NULL, NULL, NULL}};
@@ -155,7 +207,8 @@ static json_t *line_values(apr_pool_t *p, const char *v)
 {
     json_t *list = json_array();
     char *copy = apr_pstrdup(p, v ? v : ""), *state = NULL;
-    for (char *line = apr_strtok(copy, "\r\n", &state); line; line = apr_strtok(NULL, "\r\n", &state)) {
+    for (char *line = apr_strtok(copy, "\r\n", &state); line;
+         line = apr_strtok(NULL, "\r\n", &state)) {
         const char *t = trimmed(p, line);
         if (t) json_array_append_new(list, json_string(t));
     }
@@ -164,8 +217,11 @@ static json_t *line_values(apr_pool_t *p, const char *v)
     return NULL;
 }
 
-static void set_text(json_t *obj, const char *key, const char *v)
+/* obj[key] = the input's text, trimmed; nothing when it is blank. */
+static void set_text(apr_pool_t *p, json_t *obj, const char *key, const hab_posted_t *posted,
+                     const char *input)
 {
+    const char *v = trimmed(p, posted_value(posted, input));
     if (v) json_object_set_new(obj, key, json_string(v));
 }
 
@@ -177,22 +233,23 @@ static json_t *restrictions_value(apr_pool_t *p, const hab_posted_t *posted)
         if (!posted_has(posted, "r_types", o->value)) continue;
         json_t *r = json_pack("{s:s}", "type", o->value);
         const char *t = o->value;
-        if (!strcmp(t, "behaviour-agreement")) set_text(r, "terms", trimmed(p, posted_value(posted, "r_terms")));
+        if (!strcmp(t, "behaviour-agreement")) set_text(p, r, "terms", posted, "r_terms");
         if (!strcmp(t, "decline-channels")) {
             json_t *ch = checkbox_values(posted, "r_channels");
             json_object_set_new(r, "channels", ch ? ch : json_array());
         }
-        if (!strcmp(t, "third-party-only")) set_text(r, "third_party", trimmed(p, posted_value(posted, "r_third_party")));
-        if (!strcmp(t, "correspondence-closed")) set_text(r, "matter", trimmed(p, posted_value(posted, "r_matter")));
+        if (!strcmp(t, "third-party-only")) set_text(p, r, "third_party", posted, "r_third_party");
+        if (!strcmp(t, "correspondence-closed")) set_text(p, r, "matter", posted, "r_matter");
         if (!strcmp(t, "suspend-contact")) {
-            set_text(r, "legal_advice", trimmed(p, posted_value(posted, "r_legal_advice")));
+            set_text(p, r, "legal_advice", posted, "r_legal_advice");
             json_t *until = date_value(p, posted, "r_until");
             if (until) json_object_set_new(r, "until", until);
         }
         if (!strcmp(t, "building-ban")) {
             json_t *b = line_values(p, posted_value(posted, "r_buildings"));
             json_object_set_new(r, "buildings", b ? b : json_array());
-            if (posted_has(posted, "r_injunction", "yes")) json_object_set_new(r, "injunction", json_true());
+            if (posted_has(posted, "r_injunction", "yes"))
+                json_object_set_new(r, "injunction", json_true());
         }
         json_array_append_new(list, r);
     }
@@ -228,13 +285,15 @@ static void set_path(json_t *obj, const char *key, json_t *value)
 /* Inputs that may carry several values: checkboxes. */
 static int multi_valued(const hab_widget_t *widgets, const char *name, apr_pool_t *p)
 {
-    if (!strcmp(name, "r_types") || !strcmp(name, "r_channels") || !strcmp(name, "r_injunction")) return 1;
+    if (!strcmp(name, "r_types") || !strcmp(name, "r_channels") || !strcmp(name, "r_injunction"))
+        return 1;
     for (const hab_widget_t *w = widgets; w->key; w++)
         if (w->kind == HAB_W_CHECKBOXES && !strcmp(name, input_name(p, w->key))) return 1;
     return 0;
 }
 
-static hab_err_t *refuse_duplicates(apr_pool_t *p, const hab_widget_t *widgets, const hab_posted_t *posted)
+static hab_err_t *refuse_duplicates(apr_pool_t *p, const hab_widget_t *widgets,
+                                    const hab_posted_t *posted)
 {
     const apr_array_header_t *pairs = posted ? posted->pairs : NULL;
     for (int i = 0; pairs && i < pairs->nelts; i++) {
@@ -284,16 +343,22 @@ hab_err_t *hab_form_to_json(apr_pool_t *p, const hab_widget_t *widgets, const ha
 
 /* ---- rendering ---- */
 
+/* An optional attribute as the templates take it: with its leading space,
+ * or nothing when there is no value. */
+static const char *attr(apr_pool_t *p, const char *name, const char *value)
+{
+    return value && *value ? apr_pstrcat(p, " ", name, "=\"", value, "\"", NULL) : "";
+}
+
 /* The error shown at a widget: looked up by the id the summary links to
  * (for a date, its day input), shown with the id aria-describedby names. */
-static const char *error_markup(apr_pool_t *p, const apr_array_header_t *errors, const char *lookup,
-                                const char *id)
+static const char *error_markup(apr_pool_t *p, const apr_array_header_t *errors,
+                                const char *lookup, const char *id)
 {
     for (int i = 0; errors && i < errors->nelts; i++) {
         const hab_ui_error_t *e = &APR_ARRAY_IDX(errors, i, hab_ui_error_t);
         if (e->field && !strcmp(e->field, lookup))
-            return hab_tpl(p, "<p id=\"{{id}}-error\" class=\"govuk-error-message\"><span class=\"govuk-visually-hidden\">"
-                              "Error:</span> {{m}}</p>", "id", id, "m", e->message, NULL);
+            return hab_tpl(p, hab_tpl_field_error, "id", id, "m", e->message, NULL);
     }
     return "";
 }
@@ -301,183 +366,206 @@ static const char *error_markup(apr_pool_t *p, const apr_array_header_t *errors,
 static const char *hint_markup(apr_pool_t *p, const char *id, const char *hint)
 {
     if (!hint) return "";
-    return hab_tpl(p, "<div id=\"{{id}}-hint\" class=\"govuk-hint\">{{h}}</div>", "id", id, "h", hint, NULL);
+    return hab_tpl(p, hab_tpl_form_hint, "id", id, "h", hint, NULL);
 }
 
 static const char *described_by(apr_pool_t *p, const char *id, const char *hint, const char *err)
 {
     const char *d = "";
     if (hint) d = apr_pstrcat(p, id, "-hint", NULL);
-    if (err && *err) d = apr_pstrcat(p, d, *d ? " " : "", id, "-error", NULL);
-    return *d ? apr_pstrcat(p, " aria-describedby=\"", d, "\"", NULL) : "";
+    if (*err) d = apr_pstrcat(p, d, *d ? " " : "", id, "-error", NULL);
+    return attr(p, "aria-describedby", d);
 }
 
 static const char *group_class(const char *err)
 {
-    return err && *err ? "govuk-form-group govuk-form-group--error" : "govuk-form-group";
+    return *err ? "govuk-form-group govuk-form-group--error" : "govuk-form-group";
 }
 
-static const char *text_widget(apr_pool_t *p, const hab_widget_t *w, const char *id, const char *name,
-                               const char *value, const char *err, int number)
+/* A widget of one input (text, number, textarea, file): the group, its
+ * label, hint and error, and the input pointing at them.  A file is never
+ * shown again, so it is chosen anew after an error. */
+static const char *single_input(apr_pool_t *p, const hab_widget_t *w, const char *id,
+                                const char *name, const char *value, const char *err)
 {
-    return hab_tpl(p, "<div class=\"{{g}}\"><label class=\"govuk-label govuk-label--s\" for=\"{{id}}\">{{label}}</label>"
-                      "{{{hint}}}{{{err}}}<input class=\"govuk-input{{ec}}{{w}}\" id=\"{{id}}\" name=\"{{name}}\" "
-                      "type=\"text\"{{{num}}} value=\"{{v}}\"{{{desc}}}></div>",
-                   "g", group_class(err), "id", id, "label", w->label, "hint", hint_markup(p, id, w->hint),
-                   "err", err, "ec", *err ? " govuk-input--error" : "", "w", number ? " govuk-input--width-4" : "",
-                   "name", name, "num", number ? " inputmode=\"numeric\" spellcheck=\"false\"" : "",
-                   "v", value ? value : "", "desc", described_by(p, id, w->hint, err), NULL);
-}
-
-/* GOV.UK's file upload: a file is never shown again, so it is chosen anew
- * after an error. */
-static const char *file_widget(apr_pool_t *p, const hab_widget_t *w, const char *id, const char *name,
-                               const char *err)
-{
-    return hab_tpl(p, "<div class=\"{{g}}\"><label class=\"govuk-label govuk-label--s\" for=\"{{id}}\">{{label}}</label>"
-                      "{{{hint}}}{{{err}}}<input class=\"govuk-file-upload{{ec}}\" id=\"{{id}}\" name=\"{{name}}\" "
-                      "type=\"file\"{{{desc}}}></div>",
-                   "g", group_class(err), "id", id, "label", w->label, "hint", hint_markup(p, id, w->hint),
-                   "err", err, "ec", *err ? " govuk-file-upload--error" : "", "name", name,
+    const char *tpl = hab_tpl_form_text, *error_class = " govuk-input--error";
+    if (w->kind == HAB_W_NUMBER) tpl = hab_tpl_form_number;
+    if (w->kind == HAB_W_TEXTAREA || w->kind == HAB_W_LINES) {
+        tpl = hab_tpl_form_textarea;
+        error_class = " govuk-textarea--error";
+    }
+    if (w->kind == HAB_W_FILE) {
+        tpl = hab_tpl_form_file;
+        error_class = " govuk-file-upload--error";
+    }
+    return hab_tpl(p, tpl, "g", group_class(err), "id", id, "label", w->label,
+                   "hint", hint_markup(p, id, w->hint), "err", err,
+                   "ec", *err ? error_class : "", "name", name, "v", value ? value : "",
                    "desc", described_by(p, id, w->hint, err), NULL);
 }
 
-static const char *textarea_widget(apr_pool_t *p, const hab_widget_t *w, const char *id, const char *name,
-                                   const char *value, const char *err)
-{
-    return hab_tpl(p, "<div class=\"{{g}}\"><label class=\"govuk-label govuk-label--s\" for=\"{{id}}\">{{label}}</label>"
-                      "{{{hint}}}{{{err}}}<textarea class=\"govuk-textarea{{ec}}\" id=\"{{id}}\" name=\"{{name}}\" "
-                      "rows=\"5\"{{{desc}}}>{{v}}</textarea></div>",
-                   "g", group_class(err), "id", id, "label", w->label, "hint", hint_markup(p, id, w->hint),
-                   "err", err, "ec", *err ? " govuk-textarea--error" : "", "name", name, "v", value ? value : "",
-                   "desc", described_by(p, id, w->hint, err), NULL);
-}
-
-static const char *date_widget(apr_pool_t *p, const hab_widget_t *w, const char *id, const char *name,
-                               const hab_posted_t *posted, const char *err)
+static const char *date_widget(apr_pool_t *p, const hab_widget_t *w, const char *id,
+                               const char *name, const hab_posted_t *posted, const char *err)
 {
     static const char *const parts[] = {"day", "month", "year"};
     static const char *const labels[] = {"Day", "Month", "Year"};
     hab_html_t *h = hab_html_new(p);
     for (int i = 0; i < 3; i++) {
         const char *pname = apr_pstrcat(p, name, "_", parts[i], NULL);
-        hab_html_tpl(h, "<div class=\"govuk-date-input__item\"><div class=\"govuk-form-group\">"
-                        "<label class=\"govuk-label govuk-date-input__label\" for=\"{{id}}-{{part}}\">{{l}}</label>"
-                        "<input class=\"govuk-input govuk-date-input__input govuk-input--width-{{width}}{{ec}}\" "
-                        "id=\"{{id}}-{{part}}\" name=\"{{n}}\" type=\"text\" inputmode=\"numeric\" value=\"{{v}}\">"
-                        "</div></div>",
-                     "id", id, "part", parts[i], "l", labels[i], "width", i == 2 ? "4" : "2",
-                     "ec", *err ? " govuk-input--error" : "", "n", pname,
-                     "v", posted_value(posted, pname), NULL);
+        hab_html_tpl(h, hab_tpl_form_date_item, "id", id, "part", parts[i], "l", labels[i],
+                     "width", i == 2 ? "4" : "2", "ec", *err ? " govuk-input--error" : "",
+                     "n", pname, "v", posted_value(posted, pname), NULL);
     }
     const char *hint = w->hint ? w->hint : "For example, 27 3 2026";
-    return hab_tpl(p, "<div class=\"{{g}}\"><fieldset class=\"govuk-fieldset\" role=\"group\"{{{desc}}}>"
-                      "<legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">{{label}}</legend>{{{hint}}}"
-                      "{{{err}}}<div class=\"govuk-date-input\" id=\"{{id}}\">{{{items}}}</div></fieldset></div>",
-                   "g", group_class(err), "desc", described_by(p, id, hint, err), "label", w->label,
-                   "hint", hint_markup(p, id, hint), "err", err, "id", id, "items", hab_html_str(h), NULL);
+    return hab_tpl(p, hab_tpl_form_date, "g", group_class(err),
+                   "desc", described_by(p, id, hint, err), "label", w->label,
+                   "hint", hint_markup(p, id, hint), "err", err, "id", id,
+                   "items", hab_html_str(h), NULL);
 }
 
-static const char *choice_items(apr_pool_t *p, const hab_option_t *opts, const char *id, const char *name,
-                                const hab_posted_t *posted, int checkbox)
+/* Radios or checkboxes in their fieldset, the legend sized s or m. */
+static const char *choices(apr_pool_t *p, const hab_widget_t *w, const char *id, const char *err,
+                           const char *kind, int inline_items, const char *size,
+                           const char *items)
+{
+    return hab_tpl(p, hab_tpl_form_choices, "g", group_class(err),
+                   "desc", described_by(p, id, w->hint, err), "size", size, "label", w->label,
+                   "hint", hint_markup(p, id, w->hint), "err", err, "kind", kind,
+                   "inl", inline_items ? " govuk-radios--inline" : "", "items", items, NULL);
+}
+
+/* GOV.UK's item ids: the first item takes the widget's id, the rest a
+ * number after it, from 2. */
+static const char *item_id(apr_pool_t *p, const char *id, int i)
+{
+    return i ? apr_psprintf(p, "%s-%d", id, i + 1) : id;
+}
+
+static const char *choice_items(apr_pool_t *p, const hab_option_t *opts, const char *id,
+                                const char *name, const hab_posted_t *posted, const char *kind)
 {
     hab_html_t *h = hab_html_new(p);
-    int i = 0;
-    for (const hab_option_t *o = opts; o->value; o++, i++) {
-        const char *item_id = i ? apr_psprintf(p, "%s-%d", id, i + 1) : id;
-        hab_html_tpl(h, "<div class=\"govuk-{{kind}}__item\"><input class=\"govuk-{{kind}}__input\" id=\"{{iid}}\" "
-                        "name=\"{{name}}\" type=\"{{type}}\" value=\"{{v}}\"{{{checked}}}{{{desc}}}>"
-                        "<label class=\"govuk-label govuk-{{kind}}__label\" for=\"{{iid}}\">{{l}}</label>{{{hint}}}</div>",
-                     "kind", checkbox ? "checkboxes" : "radios", "iid", item_id, "name", name,
+    int checkbox = !strcmp(kind, "checkboxes");
+    for (int i = 0; opts[i].value; i++) {
+        const hab_option_t *o = &opts[i];
+        const char *iid = item_id(p, id, i);
+        const char *hint = o->hint ? hab_tpl(p, hab_tpl_form_choice_item_hint, "iid", iid,
+                                             "kind", kind, "h", o->hint, NULL) : "";
+        const char *hint_id = o->hint ? apr_pstrcat(p, iid, "-item-hint", NULL) : NULL;
+        hab_html_tpl(h, hab_tpl_form_choice_item, "kind", kind, "iid", iid, "name", name,
                      "type", checkbox ? "checkbox" : "radio", "v", o->value,
                      "checked", posted_has(posted, name, o->value) ? " checked" : "",
-                     "desc", o->hint ? apr_pstrcat(p, " aria-describedby=\"", item_id, "-item-hint\"", NULL) : "",
-                     "l", o->label,
-                     "hint", o->hint ? hab_tpl(p, "<div id=\"{{iid}}-item-hint\" class=\"govuk-hint govuk-{{kind}}__hint\">{{h}}</div>",
-                                               "iid", item_id, "kind", checkbox ? "checkboxes" : "radios",
-                                               "h", o->hint, NULL) : "", NULL);
+                     "desc", attr(p, "aria-describedby", hint_id), "l", o->label,
+                     "hint", hint, NULL);
     }
     return hab_html_str(h);
 }
 
-static const char *choice_widget(apr_pool_t *p, const hab_widget_t *w, const char *id, const char *name,
-                                 const hab_posted_t *posted, const char *err, const hab_option_t *opts,
-                                 int checkbox, int inline_items)
+static const char *choice_widget(apr_pool_t *p, const hab_widget_t *w, const char *id,
+                                 const char *name, const hab_posted_t *posted, const char *err)
 {
-    return hab_tpl(p, "<div class=\"{{g}}\"><fieldset class=\"govuk-fieldset\"{{{desc}}}>"
-                      "<legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">{{label}}</legend>{{{hint}}}{{{err}}}"
-                      "<div class=\"govuk-{{kind}}{{inl}}\" data-module=\"govuk-{{kind}}\">{{{items}}}</div></fieldset></div>",
-                   "g", group_class(err), "desc", described_by(p, id, w->hint, err), "label", w->label,
-                   "hint", hint_markup(p, id, w->hint), "err", err, "kind", checkbox ? "checkboxes" : "radios",
-                   "inl", inline_items ? " govuk-radios--inline" : "",
-                   "items", choice_items(p, opts, id, name, posted, checkbox), NULL);
+    static const hab_option_t yes_no[] = {
+        {"yes", "Yes", NULL}, {"no", "No", NULL}, {NULL, NULL, NULL}};
+    const char *kind = w->kind == HAB_W_CHECKBOXES ? "checkboxes" : "radios";
+    const hab_option_t *opts = w->kind == HAB_W_YESNO ? yes_no : w->options;
+    return choices(p, w, id, err, kind, w->kind == HAB_W_YESNO, "s",
+                   choice_items(p, opts, id, name, posted, kind));
 }
 
-static const hab_option_t yes_no[] = {{"yes", "Yes", NULL}, {"no", "No", NULL}, {NULL, NULL, NULL}};
+/* What each restriction type reveals when ticked: the details it needs. */
+static const hab_widget_t r_terms = {
+    "r.terms", "Terms of the agreement",
+    "In the letter to the customer; never shown to officers holding the notice.",
+    HAB_W_TEXTAREA, NULL, NULL};
+static const hab_widget_t r_third = {
+    "r.third_party", "Name of the third party", "Officers holding the notice see this.",
+    HAB_W_TEXT, NULL, NULL};
+static const hab_widget_t r_matter = {
+    "r.matter", "The matter on which correspondence is closed",
+    "Officers holding the notice see this: name the matter, give no reasons.",
+    HAB_W_TEXT, NULL, NULL};
+static const hab_widget_t r_advice = {
+    "r.legal_advice", "The legal advice being sought",
+    "Never shown to officers holding the notice.", HAB_W_TEXTAREA, NULL, NULL};
+static const hab_widget_t r_until = {
+    "r.until", "Suspension ends on",
+    "At most 3 months after it starts. Officers holding the notice see this date.",
+    HAB_W_DATE, NULL, NULL};
+static const hab_widget_t r_buildings = {
+    "r.buildings", "Buildings",
+    "One per line, or \"all\". Officers holding the notice see these.",
+    HAB_W_LINES, NULL, NULL};
+static const hab_widget_t r_channels = {
+    "r.channels", "Channels to decline", "Officers holding the notice see these.",
+    HAB_W_CHECKBOXES, hab_opt_channels, NULL};
+static const hab_option_t r_injunction_opts[] = {
+    {"yes", "By means of an injunction", NULL}, {NULL, NULL, NULL}};
+static const hab_widget_t r_injunction = {
+    "r.injunction", "Injunction", NULL, HAB_W_CHECKBOXES, r_injunction_opts, NULL};
+
+static const struct {
+    const char *type;
+    const hab_widget_t *details[3];   /* ending with NULL */
+} r_reveals[] = {
+    {"behaviour-agreement", {&r_terms, NULL, NULL}},
+    {"decline-channels", {&r_channels, NULL, NULL}},
+    {"third-party-only", {&r_third, NULL, NULL}},
+    {"correspondence-closed", {&r_matter, NULL, NULL}},
+    {"suspend-contact", {&r_advice, &r_until, NULL}},
+    {"building-ban", {&r_buildings, &r_injunction, NULL}},
+};
+
+/* The details a restriction type reveals, as widgets showing what was
+ * posted; "" when it has none. */
+static const char *reveal_of(apr_pool_t *p, const char *type, const hab_posted_t *posted)
+{
+    hab_html_t *h = hab_html_new(p);
+    for (size_t i = 0; i < sizeof(r_reveals) / sizeof(r_reveals[0]); i++)
+        for (int k = 0; !strcmp(r_reveals[i].type, type) && r_reveals[i].details[k]; k++)
+            hab_html_add(h, hab_form_widget(p, r_reveals[i].details[k], posted, NULL));
+    return hab_html_str(h);
+}
 
 /* The restriction types as checkboxes, each revealing its own details. */
-static const char *restrictions_widget(apr_pool_t *p, const hab_widget_t *w, const hab_posted_t *posted,
-                                       const char *err)
+static const char *restrictions_widget(apr_pool_t *p, const hab_widget_t *w,
+                                       const hab_posted_t *posted, const char *err)
 {
-    static const hab_widget_t terms = {"r.terms", "Terms of the agreement", "In the letter to the customer; never shown to officers holding the notice.", HAB_W_TEXTAREA, NULL, NULL};
-    static const hab_widget_t third = {"r.third_party", "Name of the third party", "Officers holding the notice see this.", HAB_W_TEXT, NULL, NULL};
-    static const hab_widget_t matter = {"r.matter", "The matter on which correspondence is closed", "Officers holding the notice see this: name the matter, give no reasons.", HAB_W_TEXT, NULL, NULL};
-    static const hab_widget_t advice = {"r.legal_advice", "The legal advice being sought", "Never shown to officers holding the notice.", HAB_W_TEXTAREA, NULL, NULL};
-    static const hab_widget_t until = {"r.until", "Suspension ends on", "At most 3 months after it starts. Officers holding the notice see this date.", HAB_W_DATE, NULL, NULL};
-    static const hab_widget_t buildings = {"r.buildings", "Buildings", "One per line, or \"all\". Officers holding the notice see these.", HAB_W_LINES, NULL, NULL};
-    static const hab_widget_t channels = {"r.channels", "Channels to decline", "Officers holding the notice see these.", HAB_W_CHECKBOXES, hab_opt_channels, NULL};
-    static const hab_option_t injunction[] = {{"yes", "By means of an injunction", NULL}, {NULL, NULL, NULL}};
-    static const hab_widget_t inj = {"r.injunction", "Injunction", NULL, HAB_W_CHECKBOXES, injunction, NULL};
     hab_html_t *h = hab_html_new(p);
-    int i = 0;
-    for (const hab_option_t *o = hab_opt_restriction_types; o->value; o++, i++) {
-        const char *item_id = i ? apr_psprintf(p, "restrictions-%d", i + 1) : "restrictions";
-        const char *reveal = "";
-        const hab_widget_t *details[3] = {NULL, NULL, NULL};
-        if (!strcmp(o->value, "behaviour-agreement")) details[0] = &terms;
-        if (!strcmp(o->value, "decline-channels")) details[0] = &channels;
-        if (!strcmp(o->value, "third-party-only")) details[0] = &third;
-        if (!strcmp(o->value, "correspondence-closed")) details[0] = &matter;
-        if (!strcmp(o->value, "suspend-contact")) { details[0] = &advice; details[1] = &until; }
-        if (!strcmp(o->value, "building-ban")) { details[0] = &buildings; details[1] = &inj; }
-        for (int k = 0; k < 3 && details[k]; k++)
-            reveal = apr_pstrcat(p, reveal, hab_form_widget(p, details[k], posted, NULL), NULL);
+    for (int i = 0; hab_opt_restriction_types[i].value; i++) {
+        const hab_option_t *o = &hab_opt_restriction_types[i];
+        const char *iid = item_id(p, "restrictions", i), *reveal = reveal_of(p, o->value, posted);
         int checked = posted_has(posted, "r_types", o->value);
-        hab_html_tpl(h, "<div class=\"govuk-checkboxes__item\"><input class=\"govuk-checkboxes__input\" id=\"{{iid}}\" "
-                        "name=\"r_types\" type=\"checkbox\" value=\"{{v}}\"{{{checked}}}{{{controls}}}>"
-                        "<label class=\"govuk-label govuk-checkboxes__label\" for=\"{{iid}}\">{{l}}</label>{{{hint}}}</div>"
-                        "{{{conditional}}}",
-                     "iid", item_id, "v", o->value, "checked", checked ? " checked" : "",
-                     "controls", *reveal ? apr_pstrcat(p, " data-aria-controls=\"conditional-", item_id, "\"", NULL) : "",
-                     "l", o->label,
-                     "hint", o->hint ? hab_tpl(p, "<div class=\"govuk-hint govuk-checkboxes__hint\">{{h}}</div>", "h", o->hint, NULL) : "",
-                     "conditional", *reveal ? hab_tpl(p, "<div class=\"govuk-checkboxes__conditional{{hid}}\" id=\"conditional-{{iid}}\">{{{r}}}</div>",
-                                                      "hid", checked ? "" : " govuk-checkboxes__conditional--hidden",
-                                                      "iid", item_id, "r", reveal, NULL) : "", NULL);
+        const char *conditional = *reveal ? hab_tpl(
+            p, hab_tpl_form_restriction_conditional, "iid", iid, "r", reveal,
+            "hid", checked ? "" : " govuk-checkboxes__conditional--hidden", NULL) : "";
+        const char *controls = *reveal ? apr_pstrcat(p, "conditional-", iid, NULL) : NULL;
+        hab_html_tpl(h, hab_tpl_form_restriction_item, "iid", iid, "v", o->value,
+                     "checked", checked ? " checked" : "",
+                     "controls", attr(p, "data-aria-controls", controls), "l", o->label,
+                     "hint", o->hint ? hab_tpl(p, hab_tpl_form_restriction_hint,
+                                               "h", o->hint, NULL) : "",
+                     "conditional", conditional, NULL);
     }
-    return hab_tpl(p, "<div class=\"{{g}}\"><fieldset class=\"govuk-fieldset\"{{{desc}}}>"
-                      "<legend class=\"govuk-fieldset__legend govuk-fieldset__legend--m\">{{label}}</legend>{{{hint}}}{{{err}}}"
-                      "<div class=\"govuk-checkboxes\" data-module=\"govuk-checkboxes\">{{{items}}}</div></fieldset></div>",
-                   "g", group_class(err), "desc", described_by(p, "restrictions", w->hint, err), "label", w->label,
-                   "hint", hint_markup(p, "restrictions", w->hint), "err", err, "items", hab_html_str(h), NULL);
+    return choices(p, w, "restrictions", err, "checkboxes", 0, "m", hab_html_str(h));
 }
 
 const char *hab_form_widget(apr_pool_t *p, const hab_widget_t *w, const hab_posted_t *posted,
                             const apr_array_header_t *errors)
 {
     const char *id = hab_form_id(p, w->key), *name = input_name(p, w->key);
-    const char *err = error_markup(p, errors, w->kind == HAB_W_DATE ? apr_pstrcat(p, id, "-day", NULL) : id, id);
+    const char *lookup = w->kind == HAB_W_DATE ? apr_pstrcat(p, id, "-day", NULL) : id;
+    const char *err = error_markup(p, errors, lookup, id);
     switch (w->kind) {
-    case HAB_W_TEXT: return text_widget(p, w, id, name, posted_value(posted, name), err, 0);
-    case HAB_W_NUMBER: return text_widget(p, w, id, name, posted_value(posted, name), err, 1);
+    case HAB_W_TEXT:
+    case HAB_W_NUMBER:
     case HAB_W_TEXTAREA:
-    case HAB_W_LINES: return textarea_widget(p, w, id, name, posted_value(posted, name), err);
+    case HAB_W_LINES: return single_input(p, w, id, name, posted_value(posted, name), err);
+    case HAB_W_FILE: return single_input(p, w, id, name, NULL, err);
     case HAB_W_DATE: return date_widget(p, w, id, name, posted, err);
-    case HAB_W_RADIOS: return choice_widget(p, w, id, name, posted, err, w->options, 0, 0);
-    case HAB_W_CHECKBOXES: return choice_widget(p, w, id, name, posted, err, w->options, 1, 0);
-    case HAB_W_YESNO: return choice_widget(p, w, id, name, posted, err, yes_no, 0, 1);
+    case HAB_W_RADIOS:
+    case HAB_W_CHECKBOXES:
+    case HAB_W_YESNO: return choice_widget(p, w, id, name, posted, err);
     case HAB_W_RESTRICTIONS: return restrictions_widget(p, w, posted, err);
-    case HAB_W_FILE: return file_widget(p, w, id, name, err);
     }
     return "";
 }
@@ -494,11 +582,9 @@ const char *hab_form_render(apr_pool_t *p, const hab_widget_t *widgets, const ha
     }
     /* an explicit action: the page's own address, never with a #fragment
      * (after the skip link), so a re-shown form can focus its errors */
-    return hab_tpl(p, "<form method=\"post\" action=\"{{a}}\"{{{enc}}} novalidate><input type=\"hidden\" name=\"csrf_token\" value=\"{{t}}\">"
-                      "{{{fields}}}<div class=\"govuk-button-group\"><button type=\"submit\" class=\"govuk-button\" "
-                      "data-module=\"govuk-button\" data-prevent-double-click=\"true\">{{b}}</button></div></form>",
-                   "a", action, "enc", files ? " enctype=\"multipart/form-data\"" : "", "t", csrf_token,
-                   "fields", hab_html_str(h), "b", button, NULL);
+    return hab_tpl(p, hab_tpl_form_form, "a", action,
+                   "enc", attr(p, "enctype", files ? "multipart/form-data" : NULL),
+                   "t", csrf_token, "fields", hab_html_str(h), "b", button, NULL);
 }
 
 /* "restrictions[2].channels" or "person.name" -> the widget whose key the
@@ -508,9 +594,9 @@ static const hab_widget_t *widget_for(const hab_widget_t *widgets, const char *f
     const hab_widget_t *best = NULL;
     for (const hab_widget_t *w = widgets; field && w->key; w++) {
         size_t n = strlen(w->key);
-        if (!strncmp(field, w->key, n) && (field[n] == '\0' || field[n] == '.' || field[n] == '[') &&
-            (!best || n > strlen(best->key)))
-            best = w;
+        if (strncmp(field, w->key, n)) continue;
+        int at_boundary = field[n] == '\0' || field[n] == '.' || field[n] == '[';
+        if (at_boundary && (!best || n > strlen(best->key))) best = w;
     }
     size_t n = field ? strlen(field) : 0;
     for (const hab_widget_t *w = widgets; !best && field && w->key; w++)
@@ -546,7 +632,8 @@ static const char *in_words(apr_pool_t *p, const hab_widget_t *w, const hab_err_
     return err->message;
 }
 
-apr_array_header_t *hab_form_errors(apr_pool_t *p, const hab_widget_t *widgets, const hab_err_t *err)
+apr_array_header_t *hab_form_errors(apr_pool_t *p, const hab_widget_t *widgets,
+                                    const hab_err_t *err)
 {
     apr_array_header_t *errors = apr_array_make(p, 2, sizeof(hab_ui_error_t));
     hab_ui_error_t *e = &APR_ARRAY_PUSH(errors, hab_ui_error_t);
