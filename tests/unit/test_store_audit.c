@@ -737,6 +737,33 @@ START_TEST(writer_takes_the_shared_lock_around_each_batch)
 }
 END_TEST
 
+/* The writer's connection may leave the disk sync to the writer in WAL mode
+ * only; the sync of the WAL file answers 503 with its errno when it fails. */
+START_TEST(commits_leave_their_sync_to_the_writer_only_in_wal_mode)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    hab_rows_t *rows;
+    const char *wal = s->ops->defer_sync(s, test_pool);
+    ck_assert_ptr_nonnull(wal);
+    ck_assert_str_eq(wal, apr_pstrcat(test_pool, s->params, "-wal", NULL));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "PRAGMA synchronous", ""));
+    ck_assert_str_eq(hab_rows_text(rows, 0, 0), "1");   /* NORMAL */
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "INSERT INTO persons (reference, name) VALUES ('r', 'x')",
+                                   ""));
+    ck_assert_ptr_null(hab_store_sync_file(test_pool, wal));
+    hab_err_t *e = hab_store_sync_file(test_pool, "/nonexistent/habitual.db-wal");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->status, 503);
+    ck_assert_str_eq(e->cause, "errno 2");
+
+    hab_store_t *journal = unit_fresh_store(test_pool);
+    ck_assert_ptr_null(hab_store_q(journal, test_pool, &rows, "PRAGMA journal_mode=DELETE", ""));
+    ck_assert_ptr_null(journal->ops->defer_sync(journal, test_pool));
+    ck_assert_ptr_null(hab_store_q(journal, test_pool, &rows, "PRAGMA synchronous", ""));
+    ck_assert_str_eq(hab_rows_text(rows, 0, 0), "2");   /* FULL: its commits sync themselves */
+}
+END_TEST
+
 Suite *suite_store(void)
 {
     Suite *s = suite_create("store");
@@ -775,6 +802,7 @@ Suite *suite_audit(void)
     tcase_add_test(tc, writer_group_commits_concurrent_work_once_each);
     tcase_add_test(tc, writer_behind_a_held_lock_fails_each_request_by_its_deadline);
     tcase_add_test(tc, writer_takes_the_shared_lock_around_each_batch);
+    tcase_add_test(tc, commits_leave_their_sync_to_the_writer_only_in_wal_mode);
     suite_add_tcase(s, tc);
     return s;
 }
