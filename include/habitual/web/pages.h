@@ -45,6 +45,39 @@ void hab_page_answer(hab_ctx_t *ctx, hab_result_t *out, int status, const hab_pa
 /* ---- Rendering from a view (pages.c): pure, for unit tests ---- */
 
 /* ---- Rendering from a view (pages_case.c) ---- */
+struct hab_case;
+struct hab_posted;
+
+/* The case's page body from its view (hab_view_case at this sight): the
+ * whole file, or what the referrer may see (HAB_SEE_REFERRAL).  open: the
+ * steps (hab_route_id_t) the gates let this user take now (hab_steps_open),
+ * offered as links, and as the person records' buttons. */
+const char *hab_render_case(apr_pool_t *p, const hab_ui_t *ui, const json_t *view, int sight,
+                            const apr_array_header_t *open);
+
+/* A step's form as its page shows it: slug names the step (cases/{id}/<slug>);
+ * team_names (",a,b,") the teams the grant form offers; posted and errors
+ * the refused form shown again, or NULL when it is first shown. */
+typedef struct hab_step_form {
+    const char *slug;
+    const char *team_names;
+    const struct hab_posted *posted;
+    const apr_array_header_t *errors;
+} hab_step_form_t;
+
+/* The step's page body for case c at this sight (the person's name as that
+ * sight shows it, the way back); NULL when no step has that slug. */
+const char *hab_render_step(apr_pool_t *p, const hab_ui_t *ui, const struct hab_case *c, int sight,
+                            const hab_step_form_t *form);
+
+/* The concern form's page body, posted and errors as for a step. */
+const char *hab_render_concern(apr_pool_t *p, const hab_ui_t *ui, const struct hab_posted *posted,
+                               const apr_array_header_t *errors);
+
+/* A letter's page body from {case_id, letter (its id in the URL), subject,
+ * body (the letter's HTML as issued), issued_at, format}: format is the one
+ * to show, standard, large-print or plain-text. */
+const char *hab_render_letter(apr_pool_t *p, const hab_ui_t *ui, const json_t *view);
 
 /* ---- Rendering from a view (pages_governance.c) ---- */
 
