@@ -44,6 +44,43 @@ void hab_page_answer(hab_ctx_t *ctx, hab_result_t *out, int status, const hab_pa
 
 /* ---- Rendering from a view (pages.c): pure, for unit tests ---- */
 
+/* Each renders a page's main content (the shell aside) from the view its
+ * read answered, for the user and roles in ui, which choose what shows. */
+struct hab_posted; /* habitual/web/forms.h: a form's posted values */
+
+/* view: {"dashboard": hab_read_dashboard's, for case officers;
+ *        "appeals_to_hear": hab_read_appeals_to_hear's, for chief officers} */
+const char *hab_render_home(apr_pool_t *p, const hab_ui_t *ui, const json_t *view);
+/* view: the API's {"cases": [...]} */
+const char *hab_render_referrals(apr_pool_t *p, const hab_ui_t *ui, const json_t *view);
+const char *hab_render_cases(apr_pool_t *p, const hab_ui_t *ui, const json_t *view);
+/* view: the API's {"notices": [...]}, each a card */
+const char *hab_render_notices(apr_pool_t *p, const hab_ui_t *ui, const json_t *view);
+/* view: the API's {"notifications": [...]} */
+const char *hab_render_notifications(apr_pool_t *p, const hab_ui_t *ui, const json_t *view);
+/* view: the post queue's {"items": [...], "limit_working_days": n} */
+const char *hab_render_triage(apr_pool_t *p, const hab_ui_t *ui, const json_t *view);
+/* view: the API's {"absences": [...]}; posted and errors: the form sent
+ * back with its refusal, or NULL */
+const char *hab_render_absences(apr_pool_t *p, const hab_ui_t *ui, const json_t *view,
+                                const struct hab_posted *posted,
+                                const apr_array_header_t *errors);
+/* view: the API's {"entries": [...], "next_after": n}; query: the filters
+ * as the browser sent them (empty ones too), shown again in the form */
+const char *hab_render_audit(apr_pool_t *p, const hab_ui_t *ui, const json_t *view,
+                             const json_t *query);
+/* view: the chain's check, {"ok", "entries", "head"} or {"ok", "first_bad_seq",
+ * "problem"}; then the form to check a checkpoint */
+const char *hab_render_audit_verify(apr_pool_t *p, const hab_ui_t *ui, const json_t *view);
+/* view: the checkpoint's check (its "checkpoint" held or not), or NULL when
+ * the form was refused: errors says why */
+const char *hab_render_audit_checkpoint(apr_pool_t *p, const hab_ui_t *ui, const json_t *view,
+                                        const struct hab_posted *posted,
+                                        const apr_array_header_t *errors);
+/* The whole error page. view: {"status": n, "message", "reference": the
+ * request's id, shown for a server's fault} */
+const char *hab_render_error(apr_pool_t *p, const hab_ui_t *ui, const json_t *view);
+
 /* ---- Rendering from a view (pages_case.c) ---- */
 struct hab_case;
 struct hab_posted;
