@@ -39,12 +39,16 @@ SCHEMA_SRC := mod_habitual/core/store/schema_sql.c mod_habitual/core/store/schem
 TEMPLATE_SRC := mod_habitual/core/web/templates.c
 TEMPLATE_HDR := mod_habitual/core/web/templates.h
 TEMPLATES := $(sort $(wildcard mod_habitual/templates/*.html))
-GENERATED_SRC := $(SCHEMA_SRC) $(TEMPLATE_SRC)
+LETTER_TEMPLATE_SRC := mod_habitual/core/domain/letter_templates.c
+LETTER_TEMPLATE_HDR := mod_habitual/core/domain/letter_templates.h
+LETTER_TEMPLATES := $(sort $(wildcard mod_habitual/templates/letters/*.html))
+GENERATED_SRC := $(SCHEMA_SRC) $(TEMPLATE_SRC) $(LETTER_TEMPLATE_SRC)
+GENERATED_HDR := $(TEMPLATE_HDR) $(LETTER_TEMPLATE_HDR)
 CORE_SRC := $(filter-out $(GENERATED_SRC),$(sort $(wildcard mod_habitual/core/*/*.c))) $(GENERATED_SRC)
 GLUE_SRC := $(sort $(wildcard mod_habitual/*.c))
 ADMIN_SRC := $(sort $(wildcard admin/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
-CORE_HEADERS := $(filter-out $(TEMPLATE_HDR),$(wildcard mod_habitual/core/*/*.h)) $(TEMPLATE_HDR)
+CORE_HEADERS := $(filter-out $(GENERATED_HDR),$(wildcard mod_habitual/core/*/*.h)) $(GENERATED_HDR)
 HEADERS := $(wildcard include/habitual/*/*.h mod_habitual/*.h admin/*.h tests/unit/*.h) $(CORE_HEADERS)
 SCHEMA := $(sort $(wildcard schema/[0-9][0-9][0-9]_*.sql))
 SCHEMA_PG := $(sort $(wildcard schema/pgsql/[0-9][0-9][0-9]_*.sql))
@@ -106,6 +110,11 @@ mod_habitual/core/store/schema_sql_pgsql.c: $(SCHEMA_PG) mod_habitual/core/embed
 $(TEMPLATE_HDR): $(TEMPLATE_SRC)
 $(TEMPLATE_SRC): $(TEMPLATES) mod_habitual/core/embed.sh
 	sh mod_habitual/core/embed.sh templates mod_habitual/templates $(TEMPLATE_SRC) $(TEMPLATE_HDR)
+
+$(LETTER_TEMPLATE_HDR): $(LETTER_TEMPLATE_SRC)
+$(LETTER_TEMPLATE_SRC): $(LETTER_TEMPLATES) mod_habitual/core/embed.sh
+	sh mod_habitual/core/embed.sh templates mod_habitual/templates/letters $(LETTER_TEMPLATE_SRC) \
+		$(LETTER_TEMPLATE_HDR)
 
 $(BUILD)/%.o: mod_habitual/core/%.c $(HEADERS) | $(BUILD)
 	@mkdir -p $(@D)
@@ -206,6 +215,7 @@ lint:
 	$(PYTHON) tests/lint/layers.py
 	$(PYTHON) tests/lint/apr_formats.py mod_habitual admin
 	$(PYTHON) tests/lint/comments.py mod_habitual include admin tests/unit tests/fuzz
+	$(PYTHON) tests/lint/line_length.py
 
 # Each fuzz target over its committed corpus (gcc + ASan/UBSan, no libFuzzer);
 # `make fuzz` runs each under libFuzzer (clang) for FUZZ_SECONDS.
@@ -257,5 +267,5 @@ run: deps all
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) mod_habitual/.libs mod_habitual/*.la mod_habitual/*.lo \
 		mod_habitual/*.slo mod_habitual/*.o mod_habitual/core/*/*.lo mod_habitual/core/*/*.slo \
-		mod_habitual/core/*/*.o mod_habitual/core/*/.libs $(GENERATED_SRC) $(TEMPLATE_HDR) mod_habitual/apxs.log \
+		mod_habitual/core/*/*.o mod_habitual/core/*/.libs $(GENERATED_SRC) $(GENERATED_HDR) mod_habitual/apxs.log \
 		$(ADMIN) $(DEB_STAGE) libapache2-mod-habitual_*.deb tests/unit/run-unit tests/.summary tests/.last-run tests/fuzz/.build tests/fuzz/.scratch

@@ -5,7 +5,8 @@
 #   embed.sh schema DIR OUT [SUFFIX]
 #       schema/NNN_name.sql -> a table of migrations (hab_migrations<SUFFIX>).
 #   embed.sh templates DIR OUT_C OUT_H
-#       DIR/*.html -> one string per template.  A file holds templates, each
+#       DIR/*.html -> one string per template (OUT_H names the layer's
+#       folder and file the generated C includes, e.g. core/web/templates.h).  A file holds templates, each
 #       starting at a line "<!-- template: NAME -->" (NAME: a-z, 0-9, _) and
 #       running to the next such line.  Lines before the first are a comment.
 #       Each line loses its leading white space and its line end, so markup
@@ -35,16 +36,19 @@ schema() {
 
 templates() {
   dir=$1 out_c=$2 out_h=$3
-  awk -v out_c="$out_c.tmp" -v out_h="$out_h.tmp" '
+  include="$(basename "$(dirname "$out_h")")/$(basename "$out_h")"
+  guard=HABITUAL_$(basename "$out_h" .h | tr 'a-z' 'A-Z')_H
+  awk -v out_c="$out_c.tmp" -v out_h="$out_h.tmp" -v dir="$dir" -v include="$include" \
+      -v guard="$guard" '
     function close_block() {
       if (name != "") print (empty ? "    \"\";" : "    ;") > out_c
       name = ""
     }
     BEGIN {
-      print "/* Generated from the .html files in mod_habitual/templates by embed.sh: do not edit. */" > out_c
-      print "#include \"web/templates.h\"" > out_c
-      print "/* Generated from the .html files in mod_habitual/templates by embed.sh: do not edit.\n * Each page template, filled by hab_tpl() (habitual/web/ui.h). */" > out_h
-      print "#ifndef HABITUAL_TEMPLATES_H\n#define HABITUAL_TEMPLATES_H" > out_h
+      print "/* Generated from the .html files in " dir " by embed.sh: do not edit. */" > out_c
+      print "#include \"" include "\"" > out_c
+      print "/* Generated from the .html files in " dir " by embed.sh: do not edit.\n * Each template, filled by hab_tpl() (habitual/base/template.h). */" > out_h
+      print "#ifndef " guard "\n#define " guard > out_h
     }
     FNR == 1 { close_block() }
     /^<!-- template: / {

@@ -6,7 +6,8 @@ from pathlib import Path
 
 LIMIT = 100
 ROOTS = ["mod_habitual", "include", "admin", "tests"]
-GENERATED = {"schema_sql.c", "schema_sql_pgsql.c", "templates.c", "templates.h"}
+GENERATED = {"schema_sql.c", "schema_sql_pgsql.c", "templates.c", "templates.h",
+             "letter_templates.c", "letter_templates.h"}
 
 
 def skipped(path):

@@ -85,13 +85,16 @@ if ! grep -q 'seq, at, \\"user\\", roles' "$T/build/audit.c" ||
     exit 1
 fi
 sh mod_habitual/core/embed.sh schema schema "$T/build/schema_sql.c"
-mkdir -p "$T/build/web"
+mkdir -p "$T/build/web" "$T/build/domain"
 sh mod_habitual/core/embed.sh templates mod_habitual/templates "$T/build/templates.c" "$T/build/web/templates.h"
-CORE=$(ls mod_habitual/core/*/*.c | grep -v -e '/audit\.c$' -e '/schema_sql\.c$' -e '/web/templates\.c$')
+sh mod_habitual/core/embed.sh templates mod_habitual/templates/letters "$T/build/letter_templates.c" \
+    "$T/build/domain/letter_templates.h"
+CORE=$(ls mod_habitual/core/*/*.c | grep -v -e '/audit\.c$' -e '/schema_sql\.c$' -e '/web/templates\.c$' \
+    -e '/letter_templates\.c$')
 # shellcheck disable=SC2086,SC2046
 gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror ${PG_SMOKE_CFLAGS:--O2} -Iinclude -I"$T/build" -Imod_habitual/core \
     $(apr-1-config --includes --cppflags) $(pkg-config --cflags libpq) \
-    tests/pg/pg_smoke.c $CORE "$T/build/audit.c" "$T/build/schema_sql.c" "$T/build/templates.c" \
+    tests/pg/pg_smoke.c $CORE "$T/build/audit.c" "$T/build/schema_sql.c" "$T/build/templates.c" "$T/build/letter_templates.c" \
     $(apr-1-config --link-ld) -ljansson -lsqlite3 -lcrypto $(pkg-config --libs libpq) \
     -o "$T/build/pg_smoke"
 

@@ -8,6 +8,7 @@
 #include "habitual/base/csv.h"
 #include "habitual/base/html.h"
 #include "habitual/base/text.h"
+#include "habitual/domain/letters.h"
 #include "habitual/web/ui.h"
 #include "unit.h"
 
@@ -202,6 +203,52 @@ START_TEST(components_escape_their_text)
 }
 END_TEST
 
+/* Letters come from templates/letters: every part R11 asks for, the case's
+ * values escaped, the address's line breaks kept, the document whole. */
+START_TEST(letters_from_their_templates_escape_the_case)
+{
+    hab_case_t c;
+    memset(&c, 0, sizeof(c));
+    c.id = 7;
+    c.person = json_pack("{s:s, s:s, s:s}", "name", "Ann <script>alert(1)</script>", "address",
+                         "1 High St\nTown & Co", "reference", "R\"1\"");
+    c.copy_to = json_pack("[{s:s, s:s}]", "name", "Bob <i>", "role", "MP");
+    c.adjustments = json_object();
+    json_t *restrictions = json_pack("[{s:s}]", "type", "written-only");
+    hab_contact_plan_t plan;
+    ck_assert_ptr_null(hab_restrictions_plan(test_pool, restrictions, &plan));
+    hab_letter_facts_t f = {.council = "Council & <Co>", .date = "2026-03-02",
+                            .signed_as = "Chief Executive", .reasons = "Because <b>",
+                            .restrictions = restrictions, .plan = &plan,
+                            .period_start = "2026-03-02", .period_end = "2027-03-01",
+                            .review_due = "2027-02-01", .appeal_days = 10};
+    hab_letter_t *l = hab_letter_decision(test_pool, &c, &f);
+    for (int i = 0; hab_letter_required_parts[i]; i++)
+        ck_assert_ptr_nonnull(strstr(l->body, hab_letter_required_parts[i]));
+    ck_assert_ptr_null(strstr(l->body, "<script>"));
+    ck_assert_ptr_null(strstr(l->body, "<b>"));
+    ck_assert_ptr_null(strstr(l->body, "<i>"));
+    ck_assert_ptr_nonnull(strstr(l->body, "Ann &lt;script&gt;alert(1)&lt;/script&gt;\n1 High St\n"
+                                          "Town &amp; Co</p>"));
+    ck_assert_ptr_nonnull(strstr(l->body,
+                                 "Your reference</dt>"
+                                 "<dd class=\"govuk-summary-list__value\">R&quot;1&quot;"));
+    ck_assert_ptr_nonnull(strstr(l->body, "<li>Bob &lt;i&gt; (MP)</li>"));
+    ck_assert_ptr_nonnull(strstr(l->body, "id=\"letter-subject\">Decision about your contact "
+                                          "with the council</h2>"));
+    ck_assert_ptr_nonnull(strstr(l->body, "by 16 March 2026"));   /* 10 working days */
+    const char *page = hab_letter_page(test_pool, f.council, l->subject, l->body, "/s.css");
+    ck_assert_ptr_nonnull(strstr(page, "<title>Decision about your contact with the council - "
+                                       "Council &amp; &lt;Co&gt;</title>"));
+    ck_assert_ptr_nonnull(strstr(page, "<link rel=\"stylesheet\" href=\"/s.css\">"));
+    ck_assert_ptr_nonnull(strstr(page, l->body));
+    json_decref(c.person);
+    json_decref(c.copy_to);
+    json_decref(c.adjustments);
+    json_decref(restrictions);
+}
+END_TEST
+
 Suite *suite_output(void)
 {
     Suite *s = suite_create("output");
@@ -222,6 +269,7 @@ Suite *suite_output(void)
     tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(tc, page_shell_is_frontend_6_and_escapes_what_it_shows);
     tcase_add_test(tc, components_escape_their_text);
+    tcase_add_test(tc, letters_from_their_templates_escape_the_case);
     suite_add_tcase(s, tc);
     return s;
 }

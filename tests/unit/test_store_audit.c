@@ -748,8 +748,8 @@ START_TEST(commits_leave_their_sync_to_the_writer_only_in_wal_mode)
     ck_assert_str_eq(wal, apr_pstrcat(test_pool, s->params, "-wal", NULL));
     ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "PRAGMA synchronous", ""));
     ck_assert_str_eq(hab_rows_text(rows, 0, 0), "1");   /* NORMAL */
-    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "INSERT INTO persons (reference, name) VALUES ('r', 'x')",
-                                   ""));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                   "INSERT INTO persons (reference, name) VALUES ('r', 'x')", ""));
     ck_assert_ptr_null(hab_store_sync_file(test_pool, wal));
     hab_err_t *e = hab_store_sync_file(test_pool, "/nonexistent/habitual.db-wal");
     ck_assert_ptr_nonnull(e);

@@ -20,14 +20,14 @@ typedef struct hab_option {
 typedef enum {
     HAB_W_TEXT,
     HAB_W_TEXTAREA,
-    HAB_W_DATE,          /* day, month, year inputs -> "YYYY-MM-DD" */
+    HAB_W_DATE,         /* day, month, year inputs -> "YYYY-MM-DD" */
     HAB_W_NUMBER,
     HAB_W_RADIOS,
-    HAB_W_CHECKBOXES,    /* -> array of values */
-    HAB_W_YESNO,         /* -> true / false */
-    HAB_W_LINES,         /* textarea, one entry per line -> array of strings */
-    HAB_W_RESTRICTIONS,  /* the API's restriction objects, built from checkboxes */
-    HAB_W_FILE           /* a file to upload: the form goes as multipart/form-data; not in the JSON */
+    HAB_W_CHECKBOXES,   /* -> array of values */
+    HAB_W_YESNO,        /* -> true / false */
+    HAB_W_LINES,        /* textarea, one entry per line -> array of strings */
+    HAB_W_RESTRICTIONS, /* the API's restriction objects, built from checkboxes */
+    HAB_W_FILE          /* a file to upload: the form goes as multipart/form-data; not in JSON */
 } hab_wkind_t;
 
 typedef struct hab_widget {
@@ -59,7 +59,8 @@ const char *hab_form_render(apr_pool_t *p, const hab_widget_t *widgets, const ha
 
 /* The refusal as the error summary's entries, linked to the widget at fault
  * (in the widget's own words when a required answer is missing). */
-apr_array_header_t *hab_form_errors(apr_pool_t *p, const hab_widget_t *widgets, const hab_err_t *err);
+apr_array_header_t *hab_form_errors(apr_pool_t *p, const hab_widget_t *widgets,
+                                    const hab_err_t *err);
 
 /* The id an input gets: "person.name" -> "person-name". */
 const char *hab_form_id(apr_pool_t *p, const char *key);

@@ -1,5 +1,6 @@
 /* HTML for the intranet pages: GOV.UK Frontend components, written through
- * a tiny template function that escapes by default.  Pure: no httpd. */
+ * the template filler (base/template.h), which escapes by default.  Pure:
+ * no httpd. */
 #ifndef HABITUAL_UI_H
 #define HABITUAL_UI_H
 
@@ -7,21 +8,7 @@
 #include <apr_tables.h>
 #include <jansson.h>
 
-/* Fill template: {{key}} is replaced by the value HTML-escaped, {{{key}}}
- * by the value as it is (markup we built).  Arguments are key, value pairs
- * ending with NULL; a missing or NULL value is empty. */
-const char *hab_tpl(apr_pool_t *p, const char *tpl, ...) __attribute__((sentinel));
-
-/* A growing piece of HTML. */
-typedef struct hab_html {
-    apr_pool_t *p;
-    apr_array_header_t *parts;
-} hab_html_t;
-
-hab_html_t *hab_html_new(apr_pool_t *p);
-void hab_html_add(hab_html_t *h, const char *markup);           /* trusted markup */
-void hab_html_tpl(hab_html_t *h, const char *tpl, ...) __attribute__((sentinel));
-const char *hab_html_str(const hab_html_t *h);
+#include "habitual/base/template.h"
 
 /* Who the page is for: the navigation shows only what they may open. */
 typedef struct hab_ui {

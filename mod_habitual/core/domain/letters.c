@@ -7,11 +7,11 @@
 
 #include "habitual/base/dates.h"
 #include "habitual/base/html.h"
+#include "habitual/base/template.h"
 #include "habitual/base/json_io.h"
 #include "habitual/domain/letters.h"
 #include "habitual/base/validate.h"
-
-#define E(s) hab_html_escape(p, s)
+#include "domain/letter_templates.h"
 
 const char *const hab_letter_required_parts[] = {
     "data-part=\"reasons\"", "data-part=\"restrictions\"", "data-part=\"period\"",
@@ -138,6 +138,7 @@ static json_t *copies(const hab_case_t *c)
 }
 
 /* A letter being written: its parts in order, and what it is. */
+/* A letter being written: its parts in order, and what it is. */
 typedef struct {
     apr_pool_t *p;
     apr_array_header_t *parts;
@@ -146,14 +147,31 @@ typedef struct {
     const hab_letter_facts_t *f;
 } builder_t;
 
+/* One part of the letter, from its template (templates/letters). */
 static void add(builder_t *b, const char *html)
 {
     APR_ARRAY_PUSH(b->parts, const char *) = html;
 }
 
-static void section(builder_t *b, const char *part, const char *html)
+#define PART(b, ...) add((b), hab_tpl((b)->p, __VA_ARGS__, NULL))
+
+/* "<li>" for each text, escaped. */
+static const char *items(apr_pool_t *p, const apr_array_header_t *texts)
 {
-    add(b, apr_psprintf(b->p, "<section data-part=\"%s\">%s</section>\n", part, html));
+    hab_html_t *h = hab_html_new(p);
+    for (int i = 0; i < texts->nelts; i++)
+        hab_html_tpl(h, hab_tpl_letters_item, "text", APR_ARRAY_IDX(texts, i, const char *), NULL);
+    return hab_html_str(h);
+}
+
+static const char *restriction_items(apr_pool_t *p, const json_t *restrictions)
+{
+    apr_array_header_t *texts = apr_array_make(p, 4, sizeof(const char *));
+    size_t i;
+    json_t *r;
+    json_array_foreach(restrictions, i, r)
+        APR_ARRAY_PUSH(texts, const char *) = hab_restriction_sentence(p, r);
+    return items(p, texts);
 }
 
 static builder_t *letter_start(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f,
@@ -169,31 +187,14 @@ static builder_t *letter_start(apr_pool_t *p, const hab_case_t *c, const hab_let
     b->f = f;
     const char *name = hab_j_str(c->person, "name"), *address = hab_j_str(c->person, "address");
     /* addresses keep their line breaks: the stylesheet shows them (pre-line) */
-    add(b, apr_psprintf(
-               p,
-               "<div class=\"app-letter__head\"><p class=\"app-letter__address\">%s\n%s</p>"
-               "<address class=\"app-letter__sender\"><span class=\"app-letter__council\">%s</span>"
-               "<span class=\"app-letter__sender-address\">Customer Experience "
-               "Team</span></address></div>\n",
-               E(name), E(address ? address : ""), E(f->council)));
-    add(b,
-        apr_psprintf(
-            p,
-            "<dl class=\"govuk-summary-list govuk-summary-list--no-border app-letter__meta\">"
-            "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Date</dt>"
-            "<dd class=\"govuk-summary-list__value\">%s</dd></div>"
-            "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Our "
-            "reference</dt>"
-            "<dd class=\"govuk-summary-list__value\">Case %" APR_INT64_T_FMT "</dd></div>"
-            "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Your "
-            "reference</dt>"
-            "<dd class=\"govuk-summary-list__value\">%s</dd></div></dl>\n",
-            E(hab_date_long(p, f->date)), (apr_int64_t)c->id,
-            E(hab_j_str(c->person, "reference"))));
-    add(b, apr_psprintf(p,
-                        "<h2 class=\"govuk-heading-m\" id=\"letter-subject\">%s</h2>\n<p "
-                        "class=\"govuk-body\">Dear %s,</p>\n",
-                        E(subject), E(name)));
+    PART(b, hab_tpl_letters_head, "address_lines",
+         apr_pstrcat(p, name ? name : "", "\n", address ? address : "", NULL),
+         "council", f->council);
+    PART(b, hab_tpl_letters_meta, "date", hab_date_long(p, f->date),
+         "case_id", apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)c->id),
+         "reference", hab_j_str(c->person, "reference"));
+    PART(b, hab_tpl_letters_subject, "subject", subject);
+    PART(b, hab_tpl_letters_greeting, "name", name);
     return b;
 }
 
@@ -201,113 +202,60 @@ static builder_t *letter_start(apr_pool_t *p, const hab_case_t *c, const hab_let
 static hab_letter_t *letter_finish(builder_t *b)
 {
     apr_pool_t *p = b->p;
-    const hab_letter_facts_t *f = b->f;
     const json_t *copied = b->letter->copied_to = hab_json_own(p, copies(b->c));
-    add(b, apr_psprintf(
-               p, "<p class=\"govuk-body app-letter__sign-off\">Yours sincerely,<br>%s<br>%s</p>\n",
-               E(f->signed_as), E(f->council)));
-    const char *list = "";
+    PART(b, hab_tpl_letters_sign_off, "signed_as", b->f->signed_as, "council", b->f->council);
+    apr_array_header_t *names = apr_array_make(p, 4, sizeof(const char *));
     size_t i;
     json_t *name;
     json_array_foreach(copied, i, name)
-        list = apr_pstrcat(p, list, "<li>", E(json_string_value(name)), "</li>", NULL);
-    add(b, apr_pstrcat(p, "<section data-part=\"copies\" class=\"app-letter__copies\">",
-                       json_array_size(copied) ? apr_pstrcat(p,
-                                                             "<h3 class=\"govuk-heading-s\">Copies "
-                                                             "to</h3><ul class=\"govuk-list\">",
-                                                             list, "</ul>", NULL)
-                                               : "<p class=\"govuk-body\">No copies.</p>",
-                       "</section>\n", NULL));
-    b->letter->body = apr_array_pstrcat(p, b->parts, 0);
+        APR_ARRAY_PUSH(names, const char *) = json_string_value(name);
+    if (names->nelts) PART(b, hab_tpl_letters_copies, "items", items(p, names));
+    else add(b, hab_tpl_letters_no_copies);
+    /* a line between parts, as the letter's HTML has always been stored */
+    add(b, "");
+    b->letter->body = apr_array_pstrcat(p, b->parts, '\n');
     return b->letter;
 }
 
 static void restriction_sections(builder_t *b, const hab_letter_facts_t *f)
 {
     apr_pool_t *p = b->p;
-    const char *items = "";
-    size_t i;
-    json_t *r;
-    json_array_foreach(f->restrictions, i, r)
-        items = apr_pstrcat(p, items, "<li>", E(hab_restriction_sentence(p, r)), "</li>", NULL);
-    section(b, "restrictions",
-            apr_pstrcat(p,
-                        "<h3 class=\"govuk-heading-s\">What the council will do</h3><ul "
-                        "class=\"govuk-list govuk-list--bullet\">",
-                        items, "</ul>", NULL));
-    section(b, "period",
-            apr_psprintf(p,
-                         "<h3 class=\"govuk-heading-s\">For how long</h3><p "
-                         "class=\"govuk-body\">These arrangements apply from "
-                         "%s to %s.</p>",
-                         E(hab_date_long(p, f->period_start)), E(hab_date_long(p, f->period_end))));
-    section(b, "review",
-            apr_psprintf(p,
-                         "<h3 class=\"govuk-heading-s\">Review</h3><p class=\"govuk-body\">The "
-                         "council will review them by %s, "
-                         "to consider whether they are still needed.</p>",
-                         E(hab_date_long(p, f->review_due))));
+    PART(b, hab_tpl_letters_restrictions, "items", restriction_items(p, f->restrictions));
+    PART(b, hab_tpl_letters_period, "start", hab_date_long(p, f->period_start),
+         "end", hab_date_long(p, f->period_end));
+    PART(b, hab_tpl_letters_review, "due", hab_date_long(p, f->review_due));
     json_t *open = hab_open_channels(f->plan);
-    const char *ways = open && json_array_size(open)
-        ? apr_pstrcat(p, "<p class=\"govuk-body\">You can still contact the council by: ",
-                      E(join_words(p, open)), ".</p>", NULL)
-        : apr_pstrcat(p, "<p class=\"govuk-body\">Contact is suspended until ",
-                      E(hab_date_long(p, f->plan->suspend_until)),
-                      "; after that you may contact the council in writing.</p>", NULL);
+    if (open && json_array_size(open))
+        PART(b, hab_tpl_letters_open_ways, "ways", join_words(p, open));
+    else
+        PART(b, hab_tpl_letters_open_ways_suspended, "until",
+             hab_date_long(p, f->plan->suspend_until));
     json_decref(open);
-    section(b, "open-ways",
-            apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">How you can still contact us</h3>", ways,
-                        NULL));
 }
 
 static void appeal_sections(builder_t *b, const hab_letter_facts_t *f)
 {
     apr_pool_t *p = b->p;
     const char *deadline = hab_date_add_working_days(p, f->date, f->appeal_days);
-    section(b, "appeal",
-            apr_psprintf(
-                p,
-                "<h3 class=\"govuk-heading-s\">If you disagree</h3><p class=\"govuk-body\">You may "
-                "appeal within %d working days, by %s, by writing "
-                "to the customer experience manager with your reasons. A chief officer who has not "
-                "been involved in your case will decide your appeal.</p>",
-                f->appeal_days, E(hab_date_long(p, deadline))));
-    section(b, "ombudsman",
-            "<p class=\"govuk-body\">You also have the right to complain to the Local Government "
-            "and Social Care "
-            "Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
+    PART(b, hab_tpl_letters_appeal, "days", apr_itoa(p, f->appeal_days),
+         "deadline", hab_date_long(p, deadline));
+    add(b, hab_tpl_letters_ombudsman);
 }
 
 hab_letter_t *hab_letter_warning(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
 {
-    builder_t *b = letter_start(p, c, f, "warning",
-                                "Your contact with the council");
-    section(b, "concern",
-            apr_psprintf(
-                p,
-                "<p class=\"govuk-body\">On %s we contacted you by %s to explain why the way you "
-                "contact the council is "
-                "causing concern, and to ask you to change it.</p><p class=\"govuk-body\">%s</p>",
-                E(hab_date_long(p, f->warning_on)), E(f->warning_method), E(f->warning_text)));
-    section(b, "consequences",
-            "<p class=\"govuk-body\">If the behaviour continues, the council may limit how it "
-            "deals with you: for "
-            "example by declining some ways of contact, dealing with you only in writing or "
-            "through a third party. One way of contacting the council will always stay open.</p>");
+    builder_t *b = letter_start(p, c, f, "warning", "Your contact with the council");
+    PART(b, hab_tpl_letters_warning_concern, "warned_on", hab_date_long(p, f->warning_on),
+         "method", f->warning_method, "text", f->warning_text);
+    add(b, hab_tpl_letters_warning_consequences);
     return letter_finish(b);
 }
 
 hab_letter_t *hab_letter_decision(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f)
 {
-    builder_t *b = letter_start(p, c, f, "decision",
-                                "Decision about your contact with the council");
-    section(b, "reasons",
-            apr_pstrcat(p,
-                        "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">The council "
-                        "has decided that limiting its "
-                        "contact with you is justified and proportionate, for "
-                        "these reasons:</p><p class=\"govuk-body\">",
-                        E(f->reasons), "</p>", NULL));
+    builder_t *b =
+        letter_start(p, c, f, "decision", "Decision about your contact with the council");
+    PART(b, hab_tpl_letters_decision_reasons, "reasons", f->reasons);
     restriction_sections(b, f);
     appeal_sections(b, f);
     return letter_finish(b);
@@ -319,48 +267,16 @@ hab_letter_t *hab_letter_interim(apr_pool_t *p, const hab_case_t *c, const hab_l
 {
     builder_t *b = letter_start(p, c, f, "interim",
                                 "Temporary restriction of your contact with the council");
-    const char *items = "";
-    size_t i;
-    json_t *r;
-    json_array_foreach(f->restrictions, i, r)
-        items = apr_pstrcat(p, items, "<li>", E(hab_restriction_sentence(p, r)), "</li>", NULL);
-    section(b, "restrictions",
-            apr_pstrcat(p,
-                        "<h3 class=\"govuk-heading-s\">What is restricted</h3>"
-                        "<p class=\"govuk-body\">Violence or threats of violence towards "
-                        "council staff have been recorded. Under the council's procedure "
-                        "this in itself stops personal contact with you:</p>"
-                        "<ul class=\"govuk-list govuk-list--bullet\">",
-                        items, "</ul>", NULL));
-    section(b, "temporary",
-            "<h3 class=\"govuk-heading-s\">This is temporary</h3><p class=\"govuk-body\">This is "
-            "an interim measure, in force from today. The council has not yet decided whether "
-            "any longer-term restriction is justified: if it is considered, the chief executive "
-            "will decide, and you will be told in writing.</p>");
-    section(b, "until",
-            f->interim_until
-                ? apr_psprintf(p,
-                               "<h3 class=\"govuk-heading-s\">Until when</h3><p "
-                               "class=\"govuk-body\">It ends on %s "
-                               "unless a report is made to the chief executive before then; it "
-                               "then lasts until the "
-                               "chief executive decides, and no longer.</p>",
-                               E(hab_date_long(p, f->interim_until)))
-                : "<h3 class=\"govuk-heading-s\">Until when</h3><p class=\"govuk-body\">A report "
-                  "has been made to the chief "
-                  "executive: it lasts until the chief executive decides, and no longer.</p>");
+    PART(b, hab_tpl_letters_interim_restrictions, "items", restriction_items(p, f->restrictions));
+    add(b, hab_tpl_letters_interim_temporary);
+    if (f->interim_until)
+        PART(b, hab_tpl_letters_interim_until, "until", hab_date_long(p, f->interim_until));
+    else
+        add(b, hab_tpl_letters_interim_until_decided);
     json_t *open = hab_open_channels(f->plan);
-    section(b, "open-ways",
-            apr_pstrcat(p,
-                        "<h3 class=\"govuk-heading-s\">How you can still contact us</h3>"
-                        "<p class=\"govuk-body\">You can still write to the council: by ",
-                        E(join_words(p, open)), ".</p>", NULL));
+    PART(b, hab_tpl_letters_interim_open_ways, "ways", join_words(p, open));
     json_decref(open);
-    section(b, "objection",
-            "<h3 class=\"govuk-heading-s\">If you disagree</h3><p class=\"govuk-body\">You may "
-            "object to this restriction at any time by writing to the customer experience manager "
-            "with your reasons; they may lift it. You also have the right to complain to the Local "
-            "Government and Social Care Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
+    add(b, hab_tpl_letters_interim_objection);
     return letter_finish(b);
 }
 
@@ -369,14 +285,8 @@ hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c,
 {
     builder_t *b = letter_start(p, c, f, "interim-lifted",
                                 "Temporary restriction of your contact lifted");
-    section(
-        b, "lifted",
-        "<h3 class=\"govuk-heading-s\">The restriction is lifted</h3><p class=\"govuk-body\">The "
-        "temporary restriction of your contact with the council has been lifted today: you may "
-        "contact the council in the usual ways.</p>");
-    section(b, "reasons",
-            apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Why</h3><p class=\"govuk-body\">",
-                        E(f->lift_reason), "</p>", NULL));
+    add(b, hab_tpl_letters_lifted);
+    PART(b, hab_tpl_letters_lifted_reasons, "reason", f->lift_reason);
     return letter_finish(b);
 }
 
@@ -385,24 +295,12 @@ hab_letter_t *hab_letter_interim_lifted(apr_pool_t *p, const hab_case_t *c,
 hab_letter_t *hab_letter_acknowledgement(apr_pool_t *p, const hab_case_t *c,
                                          const hab_letter_facts_t *f)
 {
-    builder_t *b = letter_start(p, c, f, "acknowledgement",
-                                "We have received your correspondence");
-    section(b, "received",
-            apr_pstrcat(p, "<p class=\"govuk-body\">We received your ",
-                        E(hab_words(f->received_channel)), " of ",
-                        E(hab_date_long(p, f->received_on)), ". It has been read.</p>", NULL));
-    section(b, "arrangement",
-            "<p class=\"govuk-body\">As we explained when we wrote to you about how you may "
-            "contact the council, we will not reply to correspondence about matters that have "
-            "already been answered. This letter acknowledges it.</p>");
-    section(b, "new-issues",
-            "<p class=\"govuk-body\">Every letter or email you send is still read. If it raises "
-            "a new matter, it will be passed to the right service and answered in the usual "
-            "way.</p>");
-    section(b, "ombudsman",
-            "<p class=\"govuk-body\">You have the right to complain to the Local Government and "
-            "Social Care "
-            "Ombudsman (www.lgo.org.uk, telephone 0300 061 0614).</p>");
+    builder_t *b = letter_start(p, c, f, "acknowledgement", "We have received your correspondence");
+    PART(b, hab_tpl_letters_ack_received, "channel", hab_words(f->received_channel),
+         "received_on", hab_date_long(p, f->received_on));
+    add(b, hab_tpl_letters_ack_arrangement);
+    add(b, hab_tpl_letters_ack_new_issues);
+    add(b, hab_tpl_letters_ack_ombudsman);
     return letter_finish(b);
 }
 
@@ -429,22 +327,14 @@ static const char *outcome_sentence(const char *kind, const char *outcome)
 static hab_letter_t *outcome_letter(apr_pool_t *p, const hab_case_t *c, const hab_letter_facts_t *f,
                                     const char *kind, const char *subject)
 {
-    builder_t *b = letter_start(p, c, f, kind,
-                                subject);
-    section(b, "reasons",
-            apr_pstrcat(p, "<h3 class=\"govuk-heading-s\">Outcome</h3><p class=\"govuk-body\">",
-                        E(outcome_sentence(kind, f->outcome)), "</p><p class=\"govuk-body\">",
-                        E(f->reasons), "</p>", NULL));
+    builder_t *b = letter_start(p, c, f, kind, subject);
+    PART(b, hab_tpl_letters_outcome, "outcome", outcome_sentence(kind, f->outcome),
+         "reasons", f->reasons);
     if (f->restrictions && json_array_size(f->restrictions)) {
         restriction_sections(b, f);
         /* an appeal decision is final within the council; the Ombudsman remains */
         if (!strcmp(kind, "review-outcome")) appeal_sections(b, f);
-        else
-            section(
-                b, "ombudsman",
-                "<p class=\"govuk-body\">If you remain unhappy you have the right to complain to "
-                "the Local Government and Social Care Ombudsman "
-                "(www.lgo.org.uk, telephone 0300 061 0614).</p>");
+        else add(b, hab_tpl_letters_ombudsman_final);
     }
     return letter_finish(b);
 }
@@ -463,16 +353,9 @@ hab_letter_t *hab_letter_appeal(apr_pool_t *p, const hab_case_t *c, const hab_le
 const char *hab_letter_page(apr_pool_t *p, const char *council, const char *subject,
                             const char *body, const char *stylesheet)
 {
-    return apr_pstrcat(
-        p,
-        "<!DOCTYPE html>\n<html lang=\"en-GB\" class=\"govuk-template\"><head><meta "
-        "charset=\"utf-8\">"
-        "<title>",
-        E(subject), " - ", E(council), "</title>",
-        stylesheet ? apr_pstrcat(p, "<link rel=\"stylesheet\" href=\"", E(stylesheet), "\">", NULL)
-                   : "",
-        "</head><body class=\"govuk-template__body\"><main class=\"govuk-main-wrapper "
-        "govuk-width-container\">"
-        "<article class=\"app-letter\" aria-labelledby=\"letter-subject\">\n",
-        body, "</article></main></body></html>\n", NULL);
+    const char *link =
+        stylesheet ? hab_tpl(p, hab_tpl_letters_stylesheet, "href", stylesheet, NULL) : "";
+    const char *page = hab_tpl(p, hab_tpl_letters_document, "subject", subject, "council",
+                               council, "stylesheet", link, "body", body, NULL);
+    return apr_pstrcat(p, page, "\n", NULL);   /* a file ends with a line end */
 }
