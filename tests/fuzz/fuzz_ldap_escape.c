@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         FUZZ_CHECK(depth == 0, "filter does not balance: %s", f);
     } else {
-        FUZZ_CHECK(*why, "an empty error message");
+        FUZZ_CHECK(why->message && *why->message, "an empty error message");
     }
     apr_pool_destroy(p);
     return 0;

@@ -737,6 +737,100 @@ START_TEST(writer_takes_the_shared_lock_around_each_batch)
 }
 END_TEST
 
+/* Appends in one transaction take the head from the last one, not from the
+ * table; a rollback to a savepoint that undid one is forgotten with it. */
+START_TEST(appends_chain_from_the_last_and_survive_a_savepoint_rollback)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    ck_assert_ptr_null(s->ops->begin(s, test_pool, 1));
+    for (int i = 0; i < 3; i++) {
+        hab_audit_entry_t e = entry("in-one", i + 1, 200);
+        ck_assert_ptr_null(hab_audit_append(s, test_pool, &e));
+        ck_assert_int_eq(e.seq, i + 1);
+        ck_assert(s->log_head.known);
+    }
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "SAVEPOINT t", ""));
+    hab_audit_entry_t undone = entry("undone", 9, 200);
+    ck_assert_ptr_null(hab_audit_append(s, test_pool, &undone));
+    ck_assert_int_eq(undone.seq, 4);
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL, "ROLLBACK TO SAVEPOINT t", ""));
+    hab_audit_forget_head(s);
+    hab_audit_entry_t after = entry("after", 5, 200);
+    ck_assert_ptr_null(hab_audit_append(s, test_pool, &after));
+    ck_assert_int_eq(after.seq, 4);          /* read back: the undone entry is not its parent */
+    ck_assert_ptr_null(s->ops->commit(s, test_pool));
+    ck_assert(!s->log_head.known);           /* a new transaction reads the head again */
+    hab_audit_verdict_t v;
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert(v.ok);
+    ck_assert_int_eq(v.entries, 4);
+}
+END_TEST
+
+/* A log entry alone needs no savepoint: appended by many threads, each lands
+ * once; one that fails takes down only the uncommitted work with it, and the
+ * chain holds. */
+typedef struct {
+    hab_writer_t *writer;
+    int appends, ok, failed;
+    int poison;          /* this thread's 3rd append carries ids that are not canonical */
+} plain_job_t;
+
+static hab_err_t *append_work(hab_store_t *s, apr_pool_t *p, void *arg)
+{
+    return hab_audit_append(s, p, arg);
+}
+
+static void *APR_THREAD_FUNC plain_worker(apr_thread_t *t, void *data)
+{
+    plain_job_t *job = data;
+    apr_pool_t *p;
+    apr_pool_create(&p, NULL);
+    for (int i = 0; i < job->appends; i++) {
+        apr_pool_t *req;
+        apr_pool_create(&req, p);
+        hab_audit_entry_t *e = apr_palloc(req, sizeof(*e));
+        *e = entry("plain", i + 1, 200);
+        if (job->poison && i == 2) e->case_ids = "2,1";
+        hab_err_t *err = hab_writer_append_by(job->writer, req, apr_time_now() +
+                                              apr_time_from_sec(5), append_work, e);
+        if (err) job->failed++;
+        else job->ok++;
+        apr_pool_destroy(req);
+    }
+    apr_pool_destroy(p);
+    (void)t;
+    return NULL;
+}
+
+START_TEST(writer_appends_without_savepoints_once_each)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    hab_writer_t *w = hab_writer_create(test_pool, open_test_store, (void *)s->params);
+    enum { THREADS = 6, EACH = 30 };
+    apr_thread_t *threads[THREADS];
+    plain_job_t jobs[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (plain_job_t){.writer = w, .appends = EACH, .poison = i == 0};
+        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, plain_worker, &jobs[i], test_pool),
+                         APR_SUCCESS);
+    }
+    int ok = 0, failed = 0;
+    for (int i = 0; i < THREADS; i++) {
+        apr_status_t rv;
+        apr_thread_join(&rv, threads[i]);
+        ok += jobs[i].ok;
+        failed += jobs[i].failed;
+    }
+    ck_assert_int_eq(ok + failed, THREADS * EACH);
+    ck_assert_int_ge(failed, 1);             /* the poisoned one, and what shared its batch */
+    hab_audit_verdict_t v;
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert(v.ok);
+    ck_assert_int_eq(v.entries, ok);         /* every answered append is there, once */
+}
+END_TEST
+
 /* The writer's connection may leave the disk sync to the writer in WAL mode
  * only; the sync of the WAL file answers 503 with its errno when it fails. */
 START_TEST(commits_leave_their_sync_to_the_writer_only_in_wal_mode)
@@ -803,6 +897,8 @@ Suite *suite_audit(void)
     tcase_add_test(tc, writer_behind_a_held_lock_fails_each_request_by_its_deadline);
     tcase_add_test(tc, writer_takes_the_shared_lock_around_each_batch);
     tcase_add_test(tc, commits_leave_their_sync_to_the_writer_only_in_wal_mode);
+    tcase_add_test(tc, appends_chain_from_the_last_and_survive_a_savepoint_rollback);
+    tcase_add_test(tc, writer_appends_without_savepoints_once_each);
     suite_add_tcase(s, tc);
     return s;
 }

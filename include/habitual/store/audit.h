@@ -63,6 +63,9 @@ int hab_audit_rule_valid(const char *text);
 
 /* Append inside the caller's write transaction: sets seq, prev_hash, hash. */
 hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e);
+/* After a rollback to a savepoint: the head this transaction appended may
+ * be undone, so the next append reads it back. */
+void hab_audit_forget_head(hab_store_t *s);
 
 typedef struct hab_audit_verdict {
     int ok;

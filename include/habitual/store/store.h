@@ -66,6 +66,15 @@ struct hab_store {
      * request never add up past its own deadline.  0: each wait may last
      * HAB_STORE_LOCK_WAIT_MS. */
     apr_time_t deadline;
+    /* The access log's head as this transaction last appended it, so the
+     * next append need not read it back (a round trip on PostgreSQL).
+     * Forgotten at every begin, commit and rollback, and by whoever rolls
+     * back to a savepoint (hab_audit_forget_head). */
+    struct {
+        int known;
+        long long seq;
+        char hash[65];
+    } log_head;
 };
 
 enum {

@@ -45,5 +45,12 @@ hab_err_t *hab_writer_run(hab_writer_t *w, apr_pool_t *p, hab_write_fn fn, void 
  * already waited in its read does not wait the whole timeout again). */
 hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline,
                              hab_write_fn fn, void *arg);
+/* For work that only appends to the access log (a read's entry, a
+ * refusal's): it runs without a savepoint of its own (two statements fewer,
+ * two round trips on PostgreSQL), since a failed append is the database's
+ * failure, not the request's: it fails the batch's uncommitted jobs with it
+ * and the connection is opened again. */
+hab_err_t *hab_writer_append_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline,
+                                hab_write_fn fn, void *arg);
 
 #endif

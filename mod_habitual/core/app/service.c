@@ -100,6 +100,8 @@ static hab_err_t *append_alone(hab_ctx_t *ctx, const hab_request_in_t *in, int s
 {
     hab_audit_entry_t *e = apr_palloc(ctx->p, sizeof(*e));
     fill_entry(ctx, in, status, e);
+    if (ctx->writer)
+        return hab_writer_append_by(ctx->writer, ctx->p, request_deadline(ctx), append_work, e);
     return run_write(ctx, append_work, e);
 }
 

@@ -1,6 +1,7 @@
 /* Which of the procedure's functions answers which route of the API. */
 #include "habitual/domain/procedure.h"
 #include "habitual/domain/reads.h"
+#include "habitual/store/audit.h"
 #include "domain/steps.h"
 
 hab_step_fn hab_step_for(hab_route_id_t route)
@@ -54,6 +55,7 @@ hab_err_t *hab_step_run_alone(hab_ctx_t *ctx, hab_route_id_t route, const hab_re
     hab_err_t *e = ctx->store->ops->exec_script(ctx->store, ctx->p, "SAVEPOINT page_step");
     if (e) return e;
     e = hab_step_for(route)(ctx, in, out);
+    if (e) hab_audit_forget_head(ctx->store);
     hab_err_t *undo = ctx->store->ops->exec_script(
         ctx->store, ctx->p,
         e ? "ROLLBACK TO SAVEPOINT page_step; RELEASE SAVEPOINT page_step"

@@ -178,16 +178,29 @@ static hab_err_t *index_case_ids(hab_store_t *s, apr_pool_t *p, const hab_audit_
         "it", e->seq, apr_pstrcat(p, "[", e->case_ids, "]", NULL));
 }
 
-hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
+/* The entry's place after the log's head: the one this transaction last
+ * appended, or read back.  The caller holds the write lock (BEGIN
+ * IMMEDIATE, the advisory lock), so no other append can come between. */
+static hab_err_t *head_of_log(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
 {
+    if (s->log_head.known) {
+        e->seq = s->log_head.seq + 1;
+        e->prev_hash = apr_pstrdup(p, s->log_head.hash);
+        return NULL;
+    }
     hab_rows_t *head;
-    /* The caller holds the write lock (BEGIN IMMEDIATE), so this read and
-     * the insert below cannot interleave with another append. */
     hab_err_t *err = hab_store_q(s, p, &head,
                                  "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", "");
     if (err) return err;
     e->seq = head->nrows ? hab_rows_int(head, 0, 0) + 1 : 1;
     e->prev_hash = head->nrows ? hab_rows_text(head, 0, 1) : HAB_AUDIT_GENESIS;
+    return NULL;
+}
+
+hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
+{
+    hab_err_t *err = head_of_log(s, p, e);
+    if (err) return err;
     if (e->case_ids && !hab_audit_ids_valid(e->case_ids))
         return hab_err_internal(p, "an access-log entry's case ids are not in canonical form");
     if (e->refused_rule && !hab_audit_rule_valid(e->refused_rule))
@@ -199,7 +212,17 @@ hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
                       e->case_id, e->outcome, (long long)e->status, e->request_id, e->client,
                       e->prev_hash, e->hash, e->case_ids, e->refused_rule);
     if (!err && e->case_ids) err = index_case_ids(s, p, e);
+    s->log_head.known = !err && strlen(e->hash) < sizeof(s->log_head.hash);
+    if (s->log_head.known) {
+        s->log_head.seq = e->seq;
+        strcpy(s->log_head.hash, e->hash);
+    }
     return err;
+}
+
+void hab_audit_forget_head(hab_store_t *s)
+{
+    s->log_head.known = 0;
 }
 
 /* ---- reading ---- */

@@ -376,6 +376,7 @@ static const char *begin_with_deadline(hab_store_t *s, apr_pool_t *p, int write)
 static hab_err_t *pg_begin(hab_store_t *s, apr_pool_t *p, int write)
 {
     pg_conn_t *c = s->conn;
+    s->log_head.known = 0;
     hab_err_t *e = reconnect_if_lost(c, p);
     if (!e) {
         e = pg_exec(s, p, begin_with_deadline(s, p, write));
@@ -394,6 +395,7 @@ static hab_err_t *pg_begin(hab_store_t *s, apr_pool_t *p, int write)
 static hab_err_t *pg_commit(hab_store_t *s, apr_pool_t *p)
 {
     pg_conn_t *c = s->conn;
+    s->log_head.known = 0;
     PGresult *res = PQexec(c->pg, "COMMIT");
     hab_err_t *e = NULL;
     if (!result_ok(res))
@@ -410,6 +412,7 @@ static hab_err_t *pg_commit(hab_store_t *s, apr_pool_t *p)
 
 static void pg_rollback(hab_store_t *s)
 {
+    s->log_head.known = 0;
     rollback_if_open(s->conn);
     s->in_transaction = 0;
 }

@@ -178,6 +178,7 @@ static int run_prepared(sqlite_conn_t *c, const char *sql)
 static hab_err_t *sqlite_begin(hab_store_t *s, apr_pool_t *p, int write)
 {
     sqlite_conn_t *c = s->conn;
+    s->log_head.known = 0;
     int rc = run_prepared(c, write ? "BEGIN IMMEDIATE" : "BEGIN");
     if (rc != SQLITE_OK) return mark(s, sqlite_error(p, c->db, rc, "begin"));
     s->in_transaction = 1;
@@ -187,6 +188,7 @@ static hab_err_t *sqlite_begin(hab_store_t *s, apr_pool_t *p, int write)
 static hab_err_t *sqlite_commit(hab_store_t *s, apr_pool_t *p)
 {
     sqlite_conn_t *c = s->conn;
+    s->log_head.known = 0;
     int rc = run_prepared(c, "COMMIT");
     hab_err_t *e = rc == SQLITE_OK ? NULL : mark(s, sqlite_error(p, c->db, rc, "commit"));
     if (e && !sqlite3_get_autocommit(c->db)) run_prepared(c, "ROLLBACK");
@@ -197,6 +199,7 @@ static hab_err_t *sqlite_commit(hab_store_t *s, apr_pool_t *p)
 static void sqlite_rollback(hab_store_t *s)
 {
     sqlite_conn_t *c = s->conn;
+    s->log_head.known = 0;
     if (c->db && !sqlite3_get_autocommit(c->db)) run_prepared(c, "ROLLBACK");
     s->in_transaction = 0;
 }

@@ -36,6 +36,7 @@
 #include <apr_thread_mutex.h>
 
 #include "habitual/base/log.h"
+#include "habitual/store/audit.h"
 #include "habitual/store/writer.h"
 
 #define GROUP_MAX 64   /* requests in one commit at most: bounds everyone's wait */
@@ -48,6 +49,7 @@ typedef struct job {
     int done;                      /* result is final */
     int lead;                      /* the owner is to lead the next batch */
     int work_failed;               /* result is fn's own error: nothing to commit */
+    int plain;                     /* no savepoint: fn failing spoils the transaction */
     apr_time_t deadline;           /* its lock waits end by then */
     hab_err_t *result;             /* in p */
     struct job *next;
@@ -133,10 +135,15 @@ static hab_err_t *run_one(hab_writer_t *w, job_t *job, apr_time_t deadline, int 
         if (lost) return lost;
         *open_txn = 1;
     }
+    if (job->plain) {
+        job->result = NULL;
+        return job->fn(s, job->p, job->arg);
+    }
     /* prepared once per connection, as every statement */
     lost = hab_store_q(s, job->p, NULL, "SAVEPOINT hab_writer", "");
     if (lost) return lost;
     hab_err_t *work_err = job->fn(s, job->p, job->arg);
+    if (work_err) hab_audit_forget_head(s);
     if (work_err) lost = hab_store_q(s, job->p, NULL, "ROLLBACK TO SAVEPOINT hab_writer", "");
     if (!lost) lost = hab_store_q(s, job->p, NULL, "RELEASE SAVEPOINT hab_writer", "");
     /* a disk or I/O failure inside the work may have spoilt the transaction */
@@ -268,8 +275,8 @@ hab_err_t *hab_writer_run(hab_writer_t *w, apr_pool_t *p, hab_write_fn fn, void 
                              arg);
 }
 
-hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline,
-                             hab_write_fn fn, void *arg)
+static hab_err_t *run_job(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline,
+                          hab_write_fn fn, void *arg, int plain)
 {
     job_t me;
     memset(&me, 0, sizeof(me));
@@ -277,6 +284,7 @@ hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline
     me.arg = arg;
     me.p = p;
     me.deadline = deadline;
+    me.plain = plain;
     if (apr_thread_cond_create(&me.wake, p) != APR_SUCCESS)
         return hab_err_unavailable(p, "out of memory");
 
@@ -318,4 +326,16 @@ hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline
     if (!sync_file) pass_lead(w);
     apr_thread_mutex_unlock(w->mu);
     return me.result;
+}
+
+hab_err_t *hab_writer_run_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline,
+                             hab_write_fn fn, void *arg)
+{
+    return run_job(w, p, deadline, fn, arg, 0);
+}
+
+hab_err_t *hab_writer_append_by(hab_writer_t *w, apr_pool_t *p, apr_time_t deadline,
+                                hab_write_fn fn, void *arg)
+{
+    return run_job(w, p, deadline, fn, arg, 1);
 }
