@@ -216,6 +216,7 @@ lint:
 	$(PYTHON) tests/lint/apr_formats.py mod_habitual admin
 	$(PYTHON) tests/lint/comments.py mod_habitual include admin tests/unit tests/fuzz
 	$(PYTHON) tests/lint/line_length.py
+	$(PYTHON) tests/lint/no_markup.py
 
 # Each fuzz target over its committed corpus (gcc + ASan/UBSan, no libFuzzer);
 # `make fuzz` runs each under libFuzzer (clang) for FUZZ_SECONDS.
