@@ -773,12 +773,14 @@ class Httpd:
     def __init__(self, workdir, ldap_port, name="httpd", db=None, extra_location="",
                  extra_server="", ldap_url=None, role_groups=None, secret=None,
                  ldap_timeouts=True, init_db=True, sign_ins=None, port=None, faketime=None,
-                 auth=None, modules=(), env=None, mpm="rig"):
+                 auth=None, modules=(), env=None, mpm="rig", with_module=True):
         """auth replaces the <Location>'s basic-auth lines (e.g. mod_auth_gssapi's,
         tests/rig/kdc.py), modules are more of Debian's modules to load by name,
         env more environment for httpd (e.g. KRB5_CONFIG); mpm "stock" runs
         Debian's own mpm_event.conf (several children) instead of the rig's
-        one child of 64 threads."""
+        one child of 64 threads.  with_module False: the same server without
+        mod_habitual (the benchmark's reference for the static file)."""
+        self.with_module = with_module
         self.mpm_name = mpm
         self.mpm = MPM_SETTINGS[mpm]
         self.dir = os.path.join(workdir, name)
@@ -865,6 +867,8 @@ class Httpd:
                          for role, cn in self.role_groups.items())
         timeouts = ("LDAPConnectionTimeout 2\nLDAPTimeout 2\nLDAPRetries 0\nLDAPRetryDelay 0\n"
                     "LDAPCacheTTL 1\nLDAPOpCacheTTL 1\n") if self.ldap_timeouts else ""
+        if not self.with_module:
+            return self.config_without_module(loads, user)
         return """ServerRoot "{d}"
 ServerName 127.0.0.1
 Listen 127.0.0.1:{port}
@@ -904,6 +908,27 @@ Alias /habitual/assets {d}/assets
            url=self.ldap_url, groups=groups, secret=self.secret_file, timeouts=timeouts,
            extra_location=self.extra_location, extra_server=self.extra_server,
            role_cache="    HabitualRoleCacheTTL 1\n" if self.ldap_timeouts else "")
+
+    def config_without_module(self, loads, user):
+        """The same server, MPM and static file, without mod_habitual."""
+        return """ServerRoot "{d}"
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile {d}/httpd.pid
+ErrorLog {d}/error.log
+LogLevel warn
+{loads}{user}TypesConfig /etc/mime.types
+LogFormat "%h %l %u %t \\"%r\\" %>s %b" common
+CustomLog {d}/access.log common
+{mpm}DocumentRoot {d}/htdocs
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory {d}/htdocs>
+    Require all granted
+</Directory>
+""".format(d=self.dir, port=self.port, loads=loads, user=user, mpm=self.mpm)
 
     def write_config(self):
         self.conf = os.path.join(self.dir, "httpd.conf")
