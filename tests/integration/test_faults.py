@@ -1,5 +1,6 @@
-"""Issue 7, faults: kill -9 of every httpd process during writes, two
-servers and an outside write lock on one database, LDAP down or silent
+"""Issue 7, faults: kill -9 of every httpd process during writes (on one
+child and on Debian's stock mpm_event.conf), 8 writers on two servers of
+three children each, two servers and an outside write lock on one database, LDAP down or silent
 (beyond test_foundation's api/me checks), an unwritable database and a full
 disk, and group removal within the LDAP cache lifetime.
 
@@ -127,6 +128,75 @@ def test_kill_9_of_every_httpd_process_during_200_writes_loses_and_doubles_nothi
     assert v["ok"] is True, v
     # and the service writes again
     hp.add_contact(fx, cases[0], summary=run + "after-restart")
+
+
+# ---- 1b. 8 writers on 2 servers of 3 children each ----
+
+# Which process answered: the access log's own line, with the child's pid.
+PID_LOG = 'LogFormat "%P %>s %r" withpid\nCustomLog "{d}/pids.log" withpid\n'
+
+
+def _writers_by_pid(httpd):
+    """The children that answered a contact's POST with 201, and how often."""
+    with open(os.path.join(httpd.dir, "pids.log")) as f:
+        pids = [line.split()[0] for line in f if " 201 POST " in line and "/contacts" in line]
+    return {p: pids.count(p) for p in set(pids)}
+
+
+def test_eight_writers_on_two_servers_of_three_children_lose_and_double_nothing(workdir):
+    r = rig.Rig(workdir=workdir, mpm="three", extra_server=PID_LOG.format(d=os.path.join(workdir, "httpd")))
+    fx = new_fixture(r)
+    other = rig.Httpd(workdir, r.slapd.port, name="httpd-b", db=r.db, mpm="three",
+                      extra_server=PID_LOG.format(d=os.path.join(workdir, "httpd-b"))).start()
+    try:
+        bases = {"a": r.httpd.base(), "b": other.base()}
+        cases = [hp.raise_case(fx) for _ in range(4)]
+        tokens = {k: token_for(b, "carol") for k, b in bases.items()}
+        other.fix_db_owner()
+        run = "EIGHT-%s-" % uid()
+        today = hp.iso(hp.today())
+        log_before = fx.db.log_count()
+        outcomes, lock = [], threading.Lock()
+
+        def writer(n):
+            server = "ab"[n % 2]
+            for i in range(40):
+                key = "%s%d-%03d" % (run, n, i)
+                o = Outcome(key, server).record(
+                    lambda: post_json(bases[server], "carol", tokens[server],
+                                      "api/cases/%d/contacts" % cases[(n + i) % len(cases)],
+                                      contact(key, today)))
+                with lock:
+                    outcomes.append(o)
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+
+        assert len(outcomes) == 8 * 40
+        assert all(o.status == 201 for o in outcomes), [o for o in outcomes if o.status != 201][:5]
+        by = contacts_by_summary(fx.db, run)
+        assert sorted(by) == sorted(o.key for o in outcomes), "a write lost or not answered"
+        doubled = {k: rows for k, rows in by.items() if len(rows) > 1}
+        assert not doubled, "writes stored twice: %s" % doubled
+        for o in outcomes:
+            assert by[o.key][0]["id"] == o.body["contact_id"], (o.key, by[o.key], o.body)
+        assert fx.db.log_count() - log_before == len(outcomes)   # one entry per write, one chain
+        # each server's writes came from more than one of its children
+        for httpd in (r.httpd, other):
+            children = _writers_by_pid(httpd)
+            assert sum(children.values()) == 8 * 40 // 2, children
+            assert len(children) >= 2, "one child took every write: %s" % children
+        assert integrity(r.db) == ["ok"]
+        assert_chain_verifies(fx)
+        assert fx.as_user("audrey").get("api/audit/verify").json()["ok"] is True
+        scan_error_log(other)
+    finally:
+        other.stop()
+        fx.db.close()
+        stop_rig(r)
 
 
 # ---- 2. two servers on one database, and an outside write lock ----

@@ -764,6 +764,15 @@ ThreadsPerChild 25
 MaxRequestWorkers 150
 MaxConnectionsPerChild 0
 """,
+    # three children that stay (no spare-thread trimming): several processes
+    # of one server writing the same database at once
+    "three": """StartServers 3
+ServerLimit 3
+MinSpareThreads 75
+MaxSpareThreads 75
+ThreadsPerChild 25
+MaxRequestWorkers 75
+""",
 }
 
 
