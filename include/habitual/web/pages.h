@@ -4,7 +4,9 @@
 #ifndef HABITUAL_PAGES_H
 #define HABITUAL_PAGES_H
 
+#include "habitual/domain/casefile.h"
 #include "habitual/domain/service.h"
+#include "habitual/web/forms.h"
 #include "habitual/web/ui.h"
 
 hab_err_t *hab_page_home(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
@@ -46,7 +48,6 @@ void hab_page_answer(hab_ctx_t *ctx, hab_result_t *out, int status, const hab_pa
 
 /* Each renders a page's main content (the shell aside) from the view its
  * read answered, for the user and roles in ui, which choose what shows. */
-struct hab_posted; /* habitual/web/forms.h: a form's posted values */
 
 /* view: {"dashboard": hab_read_dashboard's, for case officers;
  *        "appeals_to_hear": hab_read_appeals_to_hear's, for chief officers} */
@@ -63,7 +64,7 @@ const char *hab_render_triage(apr_pool_t *p, const hab_ui_t *ui, const json_t *v
 /* view: the API's {"absences": [...]}; posted and errors: the form sent
  * back with its refusal, or NULL */
 const char *hab_render_absences(apr_pool_t *p, const hab_ui_t *ui, const json_t *view,
-                                const struct hab_posted *posted,
+                                const hab_posted_t *posted,
                                 const apr_array_header_t *errors);
 /* view: the API's {"entries": [...], "next_after": n}; query: the filters
  * as the browser sent them (empty ones too), shown again in the form */
@@ -75,15 +76,13 @@ const char *hab_render_audit_verify(apr_pool_t *p, const hab_ui_t *ui, const jso
 /* view: the checkpoint's check (its "checkpoint" held or not), or NULL when
  * the form was refused: errors says why */
 const char *hab_render_audit_checkpoint(apr_pool_t *p, const hab_ui_t *ui, const json_t *view,
-                                        const struct hab_posted *posted,
+                                        const hab_posted_t *posted,
                                         const apr_array_header_t *errors);
 /* The whole error page. view: {"status": n, "message", "reference": the
  * request's id, shown for a server's fault} */
 const char *hab_render_error(apr_pool_t *p, const hab_ui_t *ui, const json_t *view);
 
 /* ---- Rendering from a view (pages_case.c) ---- */
-struct hab_case;
-struct hab_posted;
 
 /* The case's page body from its view (hab_view_case at this sight): the
  * whole file, or what the referrer may see (HAB_SEE_REFERRAL).  open: the
@@ -98,17 +97,17 @@ const char *hab_render_case(apr_pool_t *p, const hab_ui_t *ui, const json_t *vie
 typedef struct hab_step_form {
     const char *slug;
     const char *team_names;
-    const struct hab_posted *posted;
+    const hab_posted_t *posted;
     const apr_array_header_t *errors;
 } hab_step_form_t;
 
 /* The step's page body for case c at this sight (the person's name as that
  * sight shows it, the way back); NULL when no step has that slug. */
-const char *hab_render_step(apr_pool_t *p, const hab_ui_t *ui, const struct hab_case *c, int sight,
+const char *hab_render_step(apr_pool_t *p, const hab_ui_t *ui, const hab_case_t *c, int sight,
                             const hab_step_form_t *form);
 
 /* The concern form's page body, posted and errors as for a step. */
-const char *hab_render_concern(apr_pool_t *p, const hab_ui_t *ui, const struct hab_posted *posted,
+const char *hab_render_concern(apr_pool_t *p, const hab_ui_t *ui, const hab_posted_t *posted,
                                const apr_array_header_t *errors);
 
 /* A letter's page body from {case_id, letter (its id in the URL), subject,
