@@ -87,17 +87,6 @@ ENGINES = ("sqlite3", "pgsql")
 
 
 
-# Debian's /etc/apache2/mods-available/mpm_event.conf, as a council's server
-# runs it (ServerLimit raised from the rig's 1 to event's default 16).
-STOCK_MPM = """ServerLimit 16
-StartServers 2
-MinSpareThreads 25
-MaxSpareThreads 75
-ThreadLimit 64
-ThreadsPerChild 25
-MaxRequestWorkers 150
-MaxConnectionsPerChild 0
-"""
 OPTIONS = {"stock_mpm": False, "nesting_depth": 0}   # set from the command line in main
 
 def out(*a):
@@ -212,18 +201,6 @@ def sha_line(user, password):
     return "%s:{SHA}%s" % (user, base64.b64encode(hashlib.sha1(password.encode()).digest()).decode())
 
 
-class BareSite:
-    """The main site's server without mod_habitual: the same MPM and static
-    file, the reference the module must not slow down."""
-    label, engine = "bare", "sqlite3"
-
-    def __init__(self, workdir, slapd):
-        self.httpd = rig.Httpd(workdir, slapd.port, name="httpd-bare", init_db=False,
-                               with_module=False, mpm="stock" if OPTIONS["stock_mpm"] else "rig")
-        self.base = "http://127.0.0.1:%d" % self.httpd.port
-        self.httpd.start()
-
-
 class Site:
     """One private httpd on its own copy of a database (src_db a SQLite
     file), or on a PostgreSQL database (src_db a rig.PgDatabase, used as it
@@ -245,7 +222,7 @@ class Site:
                          for role, cn in rig.ROLE_GROUPS.items())
         if OPTIONS["nesting_depth"]:   # groups within the role groups count (issue 15)
             groups += "    HabitualGroupNestingDepth %d\n" % OPTIONS["nesting_depth"]
-        extra_server = (STOCK_MPM if OPTIONS["stock_mpm"] else "") + """LDAPConnectionTimeout 3
+        extra_server = """LDAPConnectionTimeout 3
 LDAPTimeout 5
 LDAPRetries 1
 LDAPRetryDelay 0
@@ -289,6 +266,7 @@ Alias /ref-ldap {docroot}
 </Location>
 """.format(mods=rig.APACHE_MODULES, docroot=docroot, d=d, url=url, cem=rig.group_dn("cem"), groups=groups)
         self.httpd = rig.Httpd(workdir, slapd.port, name=name, db=self.db, ldap_timeouts=False,
+                               mpm="stock" if OPTIONS["stock_mpm"] else "rig",
                                extra_server=extra_server, sign_ins=BENCH_USERS)
         # the rig wrote bcrypt (cost 4) entries: keep them for /hbcrypt, and
         # sign in at /habitual with SHA-1 unless asked for bcrypt
@@ -370,8 +348,16 @@ Alias /ref-ldap {docroot}
         self.httpd.stop()
 
 
-for _borrowed in ("pids", "cpu_seconds", "db_cpu_seconds", "drain", "error_lines", "stop"):
-    setattr(BareSite, _borrowed, getattr(Site, _borrowed))
+class BareSite(Site):
+    """The main site's server without mod_habitual: the same MPM and static
+    file, the reference the module must not slow down."""
+    label, engine = "bare", "sqlite3"
+
+    def __init__(self, workdir, slapd):
+        self.httpd = rig.Httpd(workdir, slapd.port, name="httpd-bare", init_db=False,
+                               with_module=False, mpm="stock" if OPTIONS["stock_mpm"] else "rig")
+        self.base = "http://127.0.0.1:%d" % self.httpd.port
+        self.httpd.start()
 
 
 def auth_header(user):

@@ -877,26 +877,9 @@ class Httpd:
         timeouts = ("LDAPConnectionTimeout 2\nLDAPTimeout 2\nLDAPRetries 0\nLDAPRetryDelay 0\n"
                     "LDAPCacheTTL 1\nLDAPOpCacheTTL 1\n") if self.ldap_timeouts else ""
         if not self.with_module:
-            return self.config_without_module(loads, user)
-        return """ServerRoot "{d}"
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile {d}/httpd.pid
-ErrorLog {d}/error.log
-LogLevel warn
-{loads}LoadModule habitual_module {module}
-{user}TypesConfig /etc/mime.types
-LogFormat "%h %l %u %t \\"%r\\" %>s %b" common
-CustomLog {d}/access.log common
-{mpm}DocumentRoot {d}/htdocs
-<Directory />
-    AllowOverride None
-    Require all denied
-</Directory>
-<Directory {d}/htdocs>
-    Require all granted
-</Directory>
-{timeouts}{database}
+            return self.server_text(loads + user)
+        return self.server_text("%sLoadModule habitual_module %s\n%s" % (loads, self.module, user)) + \
+            """{timeouts}{database}
 Alias /habitual/assets {d}/assets
 <Directory {d}/assets>
     Require all granted
@@ -912,21 +895,21 @@ Alias /habitual/assets {d}/assets
 <Location /habitual/assets>
     SetHandler None
 </Location>
-""".format(d=self.dir, port=self.port, loads=loads, module=self.module, user=user, mpm=self.mpm,
-           database=self.db_directive(), auth=self.auth or BASIC_AUTH.format(d=self.dir),
+""".format(d=self.dir, database=self.db_directive(), auth=self.auth or BASIC_AUTH.format(d=self.dir),
            url=self.ldap_url, groups=groups, secret=self.secret_file, timeouts=timeouts,
            extra_location=self.extra_location, extra_server=self.extra_server,
            role_cache="    HabitualRoleCacheTTL 1\n" if self.ldap_timeouts else "")
 
-    def config_without_module(self, loads, user):
-        """The same server, MPM and static file, without mod_habitual."""
+    def server_text(self, modules):
+        """The server itself: where it listens and logs, its MPM, the static
+        file; modules: its LoadModule lines (and User/Group when root)."""
         return """ServerRoot "{d}"
 ServerName 127.0.0.1
 Listen 127.0.0.1:{port}
 PidFile {d}/httpd.pid
 ErrorLog {d}/error.log
 LogLevel warn
-{loads}{user}TypesConfig /etc/mime.types
+{modules}TypesConfig /etc/mime.types
 LogFormat "%h %l %u %t \\"%r\\" %>s %b" common
 CustomLog {d}/access.log common
 {mpm}DocumentRoot {d}/htdocs
@@ -937,7 +920,7 @@ CustomLog {d}/access.log common
 <Directory {d}/htdocs>
     Require all granted
 </Directory>
-""".format(d=self.dir, port=self.port, loads=loads, user=user, mpm=self.mpm)
+""".format(d=self.dir, port=self.port, modules=modules, mpm=self.mpm)
 
     def write_config(self):
         self.conf = os.path.join(self.dir, "httpd.conf")
