@@ -6,7 +6,6 @@
 #include <apr_strings.h>
 
 #include "habitual/base/dates.h"
-#include "habitual/base/html.h"
 #include "habitual/domain/roles.h"
 #include "habitual/web/ui.h"
 #include "web/templates.h"
