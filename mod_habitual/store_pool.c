@@ -173,6 +173,8 @@ hab_writer_t *hab_child_writer(void)
 typedef struct {
     apr_reslist_t *list;
     pooled_conn_t *conn;
+    request_rec *r;
+    unsigned long round_trips;   /* the connection's count when leased */
 } store_lease_t;
 
 static apr_status_t release_store(void *data)
@@ -182,6 +184,9 @@ static apr_status_t release_store(void *data)
     /* A connection left inside a transaction is rolled back; one the driver
      * marked broken (read-only, I/O trouble) is closed and replaced. */
     if (store->in_transaction) store->ops->rollback(store);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, lease->r,
+                  HABLOGNO(10206) "the request's reads took %lu round trip(s) to the database",
+                  store->round_trips - lease->round_trips);
     store->deadline = 0;   /* the next request brings its own */
     if (store->broken) apr_reslist_invalidate(lease->list, lease->conn);
     else apr_reslist_release(lease->list, lease->conn);
@@ -202,6 +207,8 @@ hab_err_t *hab_request_store(request_rec *r, hab_store_t **store)
     store_lease_t *l = apr_palloc(r->pool, sizeof(*l));
     l->list = child_pool->list;
     l->conn = resource;
+    l->r = r;
+    l->round_trips = l->conn->store->round_trips;
     apr_pool_cleanup_register(r->pool, l, release_store, apr_pool_cleanup_null);
     *store = l->conn->store;
     return NULL;

@@ -458,3 +458,40 @@ def test_init_twice_leaves_the_same_schema_at_the_same_version_as_sqlite(workdir
     # a database this build serves: every verb opens it
     assert rig.admin(db, "verify-audit").stdout.startswith("ok: 0 entries")
     db.drop()
+
+
+# ---- round trips ----
+
+def _round_trip_lines(httpd):
+    return re.findall(r"HAB10206: the request's reads took (\d+) round trip", httpd.read_error_log())
+
+
+@pytest.mark.parametrize("own_rig", [{"extra_server": "LogLevel warn habitual:trace1\n"}], indirect=True)
+def test_a_case_file_reaches_postgresql_in_a_few_round_trips_not_one_per_part(own_rig):
+    """Issue 17: a case's parts (more than twenty tables) are read in one
+    pipeline after the case's own row, and a read's BEGIN goes with its
+    first statement, so reading a case file costs four round trips to
+    PostgreSQL, not one per statement (32 before).  The file read back is
+    whole: each part is in it."""
+    fx = own_rig
+    cid = hp.active_case(fx)
+    hp.add_contact(fx, cid, incidents=["violence"])
+    hp.case_file(fx, cid)   # every statement prepared on some connection
+    for _ in range(3):
+        before = len(_round_trip_lines(fx.rig.httpd))
+        case = hp.case_file(fx, cid)
+        deadline = time.time() + 5
+        while len(_round_trip_lines(fx.rig.httpd)) == before and time.time() < deadline:
+            time.sleep(0.05)
+        trips = [int(n) for n in _round_trip_lines(fx.rig.httpd)[before:]]
+        assert len(trips) == 1, trips
+        # the gate's look at the case (with the read's BEGIN), the case's
+        # row, its persons, the parts' pipeline; a statement new to this
+        # pooled connection adds its PREPARE
+        assert 4 <= trips[0] <= 4 + 25, trips
+        if trips[0] == 4:
+            break
+    assert trips[0] == 4, trips
+    assert case["status"] == "active" and case["warning"] and case["report"] and case["decision"]
+    assert case["contacts"] and "violence" in case["contacts"][-1]["incidents"]
+    assert case["period"] and case["letters"] and case["restrictions"] is not None

@@ -27,6 +27,15 @@ typedef struct hab_rows {
 
 typedef struct hab_store hab_store_t;
 
+/* One statement and its parameters, as a driver is handed several at once. */
+typedef struct hab_stmt {
+    const char *sql;
+    const hab_param_t *params;
+    int nparams;
+} hab_stmt_t;
+
+typedef struct hab_prefetch hab_prefetch_t;
+
 /* How long a request may wait for a lock held elsewhere (another process's
  * SQLite write lock, a PostgreSQL lock of another session): past it the
  * answer is 503 with Retry-After.  The whole request's waits together,
@@ -52,6 +61,13 @@ typedef struct hab_store_ops {
      * when the connection cannot (its commits then stay synchronous).
      * NULL op: the engine's commit is durable on its own (PostgreSQL). */
     const char *(*defer_sync)(hab_store_t *s, apr_pool_t *p);
+    /* Several reads sent together, in the open transaction, their rows in
+     * the same order (PostgreSQL: one pipeline, one round trip); the first
+     * failure is returned, and the transaction is then failed as by a
+     * query().  NULL op: nothing would be gained (SQLite runs in the
+     * process), and hab_store_prefetch_begin says so. */
+    hab_err_t *(*query_many)(hab_store_t *s, apr_pool_t *p, const hab_stmt_t *stmts, int n,
+                             hab_rows_t **rows);
 } hab_store_ops_t;
 
 struct hab_store {
@@ -75,6 +91,11 @@ struct hab_store {
         long long seq;
         char hash[65];
     } log_head;
+    /* Reads sent ahead (hab_store_prefetch_send), answered from here by
+     * hab_store_q asking the same thing.  Forgotten with the log's head,
+     * and by any statement that is not a read. */
+    hab_prefetch_t *prefetch;
+    unsigned long round_trips;   /* to the engine's server (PostgreSQL), for tests */
 };
 
 enum {
@@ -105,6 +126,22 @@ hab_err_t *hab_store_open(apr_pool_t *p, const char *driver, const char *params,
  * wanted. */
 hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
                        const char *sql, const char *fmt, ...);
+
+/* Reads known in advance, sent together: between _begin and _send every
+ * hab_store_q is only written down (and answers no rows, no error); _send
+ * sends what was written down in one go, and each of those reads, asked
+ * again by hab_store_q in the same transaction, is answered once from what
+ * came back.  A write, a savepoint, the transaction's end or a read asked
+ * differently is sent as usual, and forgets what was not asked yet.  So a
+ * caller whose reads depend only on what it knew at _begin (a case's parts,
+ * by the case's id) runs them twice: once to write them down, once for real.
+ * _begin answers 0, and records nothing, where that gains nothing: SQLite,
+ * or outside a transaction. */
+int hab_store_prefetch_begin(hab_store_t *s, apr_pool_t *p);
+hab_err_t *hab_store_prefetch_send(hab_store_t *s, apr_pool_t *p);
+/* What a transaction knew (the log's head, reads sent ahead): the drivers
+ * forget it at begin, commit and rollback. */
+void hab_store_forget(hab_store_t *s);
 
 const char *hab_rows_text(const hab_rows_t *rows, int row, int col);
 

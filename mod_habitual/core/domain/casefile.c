@@ -675,21 +675,21 @@ hab_err_t *hab_case_load(hab_store_t *s, apr_pool_t *p, long long id, const char
     return hab_case_load_parts(s, p, id, today, HAB_CASE_WHOLE, out);
 }
 
-hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
-                               hab_case_parts_t parts, hab_case_t **out)
+static void new_lists(apr_pool_t *p, hab_case_t *c)
 {
-    hab_case_t *c = apr_pcalloc(p, sizeof(*c));
-    c->id = id;
     c->involved = apr_array_make(p, 8, sizeof(const char *));
     c->deciders = apr_array_make(p, 4, sizeof(const char *));
     c->authors = apr_array_make(p, 4, sizeof(const char *));
     c->contact_recorders = apr_array_make(p, 4, sizeof(const char *));
     c->contact_officers = apr_array_make(p, 4, sizeof(const char *));
-    int found = 0;
-    *out = NULL;
-    hab_err_t *e = load_core(s, p, c, &found);
-    if (e || !found) return e;
-    int whole = parts == HAB_CASE_WHOLE;
+}
+
+/* Every part after the case's own row: each read asks by the case's id (and
+ * today, and the person's reference), never by what another part held. */
+static hab_err_t *load_rest(hab_store_t *s, apr_pool_t *p, hab_case_t *c, const char *today,
+                            int whole)
+{
+    hab_err_t *e;
     if ((e = load_lists(s, p, c)) ||
         (e = whole ? load_contacts(s, p, c) : load_violence_only(s, p, c)) ||
         (e = load_warning_report(s, p, c)) || (e = load_decision_period(s, p, c, today)) ||
@@ -697,7 +697,38 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
         (e = load_contact_people(s, p, c)))
         return e;
     c->person_matches = hab_json_own(p, json_array());
-    if (whole && (e = load_person_matches(s, p, c))) return e;
+    return whole ? load_person_matches(s, p, c) : NULL;
+}
+
+/* Where reads cost a round trip (PostgreSQL), the parts' reads go in one:
+ * load_rest runs once on a copy to write them down (it then reads nothing
+ * and keeps nothing), and they are sent together (hab_store_prefetch_*). */
+static hab_err_t *send_ahead(hab_store_t *s, apr_pool_t *p, const hab_case_t *c,
+                             const char *today, int whole)
+{
+    apr_pool_t *scratch;
+    if (!hab_store_prefetch_begin(s, p)) return NULL;
+    if (apr_pool_create(&scratch, p) != APR_SUCCESS) return hab_err_unavailable(p, "out of memory");
+    hab_case_t *copy = apr_pmemdup(scratch, c, sizeof(*c));
+    new_lists(scratch, copy);
+    (void)load_rest(s, scratch, copy, today, whole);
+    apr_pool_destroy(scratch);
+    return hab_store_prefetch_send(s, p);
+}
+
+hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, const char *today,
+                               hab_case_parts_t parts, hab_case_t **out)
+{
+    hab_case_t *c = apr_pcalloc(p, sizeof(*c));
+    c->id = id;
+    new_lists(p, c);
+    int found = 0;
+    *out = NULL;
+    hab_err_t *e = load_core(s, p, c, &found);
+    if (e || !found) return e;
+    int whole = parts == HAB_CASE_WHOLE;
+    if ((e = send_ahead(s, p, c, today, whole)) || (e = load_rest(s, p, c, today, whole)))
+        return e;
     int overdue;
     const char *last_day = hab_period_last_day(c->period_end, c->review_deadline, &overdue);
     c->status = hab_effective_status(c->stored_status, last_day, today, &c->lapsed);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <apr_strings.h>
+#include <apr_tables.h>
 
 #include "habitual/store/store.h"
 #include "habitual/store/schema.h"
@@ -38,6 +39,106 @@ hab_err_t *hab_store_open(apr_pool_t *p, const char *driver, const char *params,
         return hab_store_pgsql_open(p, params, flags, out);
     return hab_err_make(p, 500, "bad-driver", "unknown database driver '%s' (known: %s)",
                         driver ? driver : "", hab_store_drivers());
+}
+
+struct hab_prefetch {
+    apr_pool_t *p;             /* the statements', parameters' and answers' */
+    apr_array_header_t *stmts; /* hab_stmt_t, in the order written down */
+    hab_rows_t **rows;         /* once sent: the answers; NULL once taken */
+    int sent;
+};
+
+void hab_store_forget(hab_store_t *s)
+{
+    s->log_head.known = 0;
+    s->prefetch = NULL;
+}
+
+int hab_store_prefetch_begin(hab_store_t *s, apr_pool_t *p)
+{
+    s->prefetch = NULL;
+    if (!s->ops->query_many || !s->in_transaction) return 0;
+    hab_prefetch_t *pf = apr_pcalloc(p, sizeof(*pf));
+    pf->p = p;
+    pf->stmts = apr_array_make(p, 24, sizeof(hab_stmt_t));
+    s->prefetch = pf;
+    return 1;
+}
+
+hab_err_t *hab_store_prefetch_send(hab_store_t *s, apr_pool_t *p)
+{
+    hab_prefetch_t *pf = s->prefetch;
+    if (!pf || pf->sent) return NULL;
+    int n = pf->stmts->nelts;
+    if (!n || !s->in_transaction) {
+        s->prefetch = NULL;
+        return NULL;
+    }
+    pf->rows = apr_pcalloc(pf->p, (apr_size_t)n * sizeof(*pf->rows));
+    pf->sent = 1;
+    hab_err_t *e = s->ops->query_many(s, pf->p, (const hab_stmt_t *)pf->stmts->elts, n, pf->rows);
+    if (e) s->prefetch = NULL;
+    return e ? hab_err_copy(p, e) : NULL;
+}
+
+static int is_read(const char *sql)
+{
+    return strncmp(sql, "SELECT ", 7) == 0;
+}
+
+/* Reads only: nothing that changes anything is ever sent ahead. */
+static void write_down(hab_prefetch_t *pf, const char *sql, const hab_param_t *params, int n)
+{
+    if (!is_read(sql)) return;
+    hab_param_t *copy = n ? apr_pmemdup(pf->p, params, (apr_size_t)n * sizeof(*params)) : NULL;
+    for (int i = 0; i < n; i++)
+        if (copy[i].text) copy[i].text = apr_pstrdup(pf->p, copy[i].text);
+    hab_stmt_t *st = &APR_ARRAY_PUSH(pf->stmts, hab_stmt_t);
+    st->sql = apr_pstrdup(pf->p, sql);
+    st->params = copy;
+    st->nparams = n;
+}
+
+static int same_params(const hab_param_t *a, const hab_param_t *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (a[i].type != b[i].type) return 0;
+        if (a[i].type == HAB_PARAM_INT && a[i].num != b[i].num) return 0;
+        if (a[i].type == HAB_PARAM_TEXT && strcmp(a[i].text, b[i].text) != 0) return 0;
+    }
+    return 1;
+}
+
+/* The answer sent ahead for this read, taken once; NULL when there is none. */
+static hab_rows_t *take_answer(hab_prefetch_t *pf, const char *sql, const hab_param_t *params,
+                               int n)
+{
+    const hab_stmt_t *st = (const hab_stmt_t *)pf->stmts->elts;
+    for (int i = 0; i < pf->stmts->nelts; i++) {
+        if (!pf->rows[i] || st[i].nparams != n || strcmp(st[i].sql, sql) != 0 ||
+            !same_params(st[i].params, params, n))
+            continue;
+        hab_rows_t *answer = pf->rows[i];
+        pf->rows[i] = NULL;
+        return answer;
+    }
+    return NULL;
+}
+
+/* A statement meets what was sent ahead: written down, answered from it,
+ * or (a write, a savepoint) the end of it. */
+static int meet_prefetch(hab_store_t *s, const char *sql, const hab_param_t *params, int n,
+                         hab_rows_t **rows)
+{
+    hab_prefetch_t *pf = s->prefetch;
+    if (!pf->sent) {
+        write_down(pf, sql, params, n);
+        *rows = apr_pcalloc(pf->p, sizeof(**rows));
+        return 1;
+    }
+    if (is_read(sql) && (*rows = take_answer(pf, sql, params, n))) return 1;
+    if (!is_read(sql)) s->prefetch = NULL;
+    return 0;
 }
 
 hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
@@ -73,7 +174,9 @@ hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
     }
     va_end(ap);
     hab_rows_t *ignored = NULL;
-    return s->ops->query(s, p, sql, params, n, rows ? rows : &ignored);
+    if (!rows) rows = &ignored;
+    if (s->prefetch && meet_prefetch(s, sql, params, n, rows)) return NULL;
+    return s->ops->query(s, p, sql, params, n, rows);
 }
 
 const char *hab_rows_text(const hab_rows_t *rows, int row, int col)

@@ -53,6 +53,10 @@ typedef struct {
     unsigned long next_stmt; /* names hab_1, hab_2, ... */
     int readonly;
     int lock_timeout_ms;     /* in force in the open transaction; -1 unknown */
+    /* A read's BEGIN not sent yet: it goes with the read's first statement,
+     * in the same round trip (see pg_begin).  NULL: none waiting. */
+    const char *begin_pending;
+    int begin_lock_ms;       /* its SET LOCAL lock_timeout; 0: none */
 } pg_conn_t;
 
 /* ---- errors ---- */
@@ -170,9 +174,10 @@ static void forget_statements(pg_conn_t *c)
     c->statements = apr_hash_make(c->cache_pool);
 }
 
-static hab_err_t *cached_statement(pg_conn_t *c, apr_pool_t *p, const char *sql,
+static hab_err_t *cached_statement(hab_store_t *s, apr_pool_t *p, const char *sql,
                                    const pg_stmt_t **out)
 {
+    pg_conn_t *c = s->conn;
     pg_stmt_t *st = apr_hash_get(c->statements, sql, APR_HASH_KEY_STRING);
     if (st) {
         *out = st;
@@ -181,6 +186,7 @@ static hab_err_t *cached_statement(pg_conn_t *c, apr_pool_t *p, const char *sql,
     int n;
     const char *text = translate_placeholders(p, sql, &n);
     const char *name = apr_psprintf(c->cache_pool, "hab_%lu", ++c->next_stmt);
+    s->round_trips++;
     PGresult *res = PQprepare(c->pg, name, text, 0, NULL);
     hab_err_t *e = result_ok(res) ? NULL : pg_error(p, c->pg, res, "prepare");
     PQclear(res);
@@ -258,6 +264,7 @@ static void rollback_if_open(pg_conn_t *c)
 static hab_err_t *pg_exec(hab_store_t *s, apr_pool_t *p, const char *sql)
 {
     pg_conn_t *c = s->conn;
+    s->round_trips++;
     PGresult *res = PQexec(c->pg, sql);
     hab_err_t *e = result_ok(res) ? NULL : pg_error(p, c->pg, res, "exec");
     PQclear(res);
@@ -299,6 +306,7 @@ static hab_err_t *bound_lock_wait(hab_store_t *s, apr_pool_t *p)
     if (!s->in_transaction || PQtransactionStatus(c->pg) != PQTRANS_INTRANS) return NULL;
     int ms = lock_timeout_due(s, c);
     if (!ms) return NULL;
+    s->round_trips++;
     PGresult *res = PQexec(c->pg, apr_psprintf(p, "SET LOCAL lock_timeout = %d", ms));
     hab_err_t *e = result_ok(res) ? NULL : pg_error(p, c->pg, res, "lock timeout");
     PQclear(res);
@@ -314,18 +322,108 @@ static void note_rollback_to(pg_conn_t *c, const char *sql)
 
 /* ---- the interface ---- */
 
+/* In pipeline mode, ahead of the statements: the read's BEGIN and its lock
+ * timeout (each its own message: the extended protocol takes one
+ * statement at a time).  The number is ours, an int. */
+static int send_pending_begin(pg_conn_t *c, apr_pool_t *p, int *sent)
+{
+    if (!PQsendQueryParams(c->pg, c->begin_pending, 0, NULL, NULL, NULL, NULL, 0)) return 0;
+    (*sent)++;
+    if (!c->begin_lock_ms) return 1;
+    const char *lock = apr_psprintf(p, "SET LOCAL lock_timeout = %d", c->begin_lock_ms);
+    if (!PQsendQueryParams(c->pg, lock, 0, NULL, NULL, NULL, NULL, 0)) return 0;
+    (*sent)++;
+    return 1;
+}
+
+/* Pipeline mode: the pending BEGIN if any, every statement, one sync, then
+ * the answers in order.  A statement that fails aborts the ones after it
+ * (and the transaction), as it would have one by one; the first failure is
+ * the answer.  Statements new to this connection are prepared first, each
+ * with its own round trip, once per connection. */
+static hab_err_t *pipeline_once(hab_store_t *s, apr_pool_t *p, const hab_stmt_t *stmts, int n,
+                                hab_rows_t **rows)
+{
+    pg_conn_t *c = s->conn;
+    const pg_stmt_t **st = apr_palloc(p, sizeof(*st) * (apr_size_t)n);
+    hab_err_t *e = bound_lock_wait(s, p);
+    for (int i = 0; !e && i < n; i++) {
+        e = cached_statement(s, p, stmts[i].sql, &st[i]);
+        if (!e && st[i]->nparams != stmts[i].nparams)
+            e = hab_err_internal(p, "store: parameter count does not match the statement");
+    }
+    if (e) return e;
+    if (!PQenterPipelineMode(c->pg)) return pg_error(p, c->pg, NULL, "pipeline");
+    s->round_trips++;
+    int lead = 0, sent = 0; /* the BEGIN's messages, then the statements */
+    int ok = !c->begin_pending || send_pending_begin(c, p, &lead);
+    c->begin_pending = NULL;
+    while (ok && sent < n && PQsendQueryPrepared(c->pg, st[sent]->name, stmts[sent].nparams,
+                                                 param_values(p, stmts[sent].params,
+                                                              stmts[sent].nparams),
+                                                 NULL, NULL, 0))
+        sent++;
+    if (sent < n || !PQpipelineSync(c->pg)) e = pg_error(p, c->pg, NULL, "pipeline");
+    /* each message's answer, then the NULL that ends it; then the sync's */
+    for (int i = 0; i < lead + sent && PQstatus(c->pg) == CONNECTION_OK; i++) {
+        PGresult *res = PQgetResult(c->pg);
+        if (!result_ok(res) && !e)
+            e = pg_error(p, c->pg, res, i < lead ? "begin" : "query");
+        else if (result_ok(res) && i >= lead)
+            rows[i - lead] = copy_rows(p, res);
+        PQclear(res);
+        while ((res = PQgetResult(c->pg))) PQclear(res);
+    }
+    PGresult *res;
+    while (PQstatus(c->pg) == CONNECTION_OK && (res = PQgetResult(c->pg))) {
+        int synced = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (synced) break;
+    }
+    if (!PQexitPipelineMode(c->pg)) {
+        s->broken = 1; /* answers still owed: nobody may use it again */
+        if (!e) e = pg_error(p, c->pg, NULL, "pipeline");
+    }
+    return e;
+}
+
+static hab_err_t *pg_query_many(hab_store_t *s, apr_pool_t *p, const hab_stmt_t *stmts, int n,
+                                hab_rows_t **rows)
+{
+    pg_conn_t *c = s->conn;
+    const char *begin = c->begin_pending;
+    hab_err_t *e = pipeline_once(s, p, stmts, n, rows);
+    /* Lost while idle (the server restarted): libpq only notices now.  A
+     * read whose BEGIN went with this has done nothing yet: one reset and
+     * a second try is safe, as pg_begin does for a write. */
+    if (e && begin && PQstatus(c->pg) == CONNECTION_BAD) {
+        e = reconnect_if_lost(c, p);
+        c->begin_pending = begin;
+        if (!e) e = pipeline_once(s, p, stmts, n, rows);
+    }
+    return e;
+}
+
 static hab_err_t *pg_query(hab_store_t *s, apr_pool_t *p, const char *sql,
                            const hab_param_t *params, int nparams, hab_rows_t **out)
 {
     pg_conn_t *c = s->conn;
     const pg_stmt_t *st;
     *out = copy_rows(p, NULL); /* empty, as the caller may look on failure */
+    if (c->begin_pending) {
+        hab_stmt_t one = {sql, params, nparams};
+        hab_rows_t *rows = NULL;
+        hab_err_t *e = pg_query_many(s, p, &one, 1, &rows);
+        if (rows) *out = rows;
+        return e;
+    }
     /* Outside a transaction nothing is lost by reconnecting first. */
     hab_err_t *e = s->in_transaction ? bound_lock_wait(s, p) : reconnect_if_lost(c, p);
-    if (!e) e = cached_statement(c, p, sql, &st);
+    if (!e) e = cached_statement(s, p, sql, &st);
     if (e) return e;
     if (st->nparams != nparams)
         return hab_err_internal(p, "store: parameter count does not match the statement");
+    s->round_trips++;
     PGresult *res = PQexecPrepared(c->pg, st->name, nparams, param_values(p, params, nparams),
                                    NULL, NULL, 0);
     if (result_ok(res))
@@ -373,10 +471,41 @@ static const char *begin_with_deadline(hab_store_t *s, apr_pool_t *p, int write)
                 : apr_psprintf(p, "%s; SET LOCAL lock_timeout = %d", sql, ms);
 }
 
+/* A read's BEGIN waits for the read's first statement and goes with it,
+ * in one round trip; a read that asks nothing sends nothing, not even its
+ * ROLLBACK.  A write's is sent now: its advisory lock is the point. */
+static hab_err_t *begin_read(hab_store_t *s, apr_pool_t *p)
+{
+    pg_conn_t *c = s->conn;
+    hab_err_t *e = reconnect_if_lost(c, p);
+    s->in_transaction = !e;
+    if (e) return e;
+    c->lock_timeout_ms = HAB_STORE_LOCK_WAIT_MS;
+    c->begin_lock_ms = lock_timeout_due(s, c);
+    if (c->begin_lock_ms) c->lock_timeout_ms = c->begin_lock_ms;
+    c->begin_pending = begin_sql(c, 0);
+    return NULL;
+}
+
+/* A statement that cannot wait for the pipeline (a script): the pending
+ * BEGIN goes first, on its own. */
+static hab_err_t *send_begin_now(hab_store_t *s, apr_pool_t *p)
+{
+    pg_conn_t *c = s->conn;
+    const char *begin = c->begin_pending;
+    c->begin_pending = NULL;
+    if (!begin) return NULL;
+    return pg_exec(s, p, c->begin_lock_ms ? apr_psprintf(p, "%s; SET LOCAL lock_timeout = %d",
+                                                         begin, c->begin_lock_ms)
+                                          : begin);
+}
+
 static hab_err_t *pg_begin(hab_store_t *s, apr_pool_t *p, int write)
 {
     pg_conn_t *c = s->conn;
-    s->log_head.known = 0;
+    hab_store_forget(s);
+    c->begin_pending = NULL;
+    if (!write) return begin_read(s, p);
     hab_err_t *e = reconnect_if_lost(c, p);
     if (!e) {
         e = pg_exec(s, p, begin_with_deadline(s, p, write));
@@ -395,7 +524,12 @@ static hab_err_t *pg_begin(hab_store_t *s, apr_pool_t *p, int write)
 static hab_err_t *pg_commit(hab_store_t *s, apr_pool_t *p)
 {
     pg_conn_t *c = s->conn;
-    s->log_head.known = 0;
+    hab_store_forget(s);
+    if (c->begin_pending) { /* nothing was asked: nothing to end */
+        c->begin_pending = NULL;
+        s->in_transaction = 0;
+        return NULL;
+    }
     PGresult *res = PQexec(c->pg, "COMMIT");
     hab_err_t *e = NULL;
     if (!result_ok(res))
@@ -412,7 +546,8 @@ static hab_err_t *pg_commit(hab_store_t *s, apr_pool_t *p)
 
 static void pg_rollback(hab_store_t *s)
 {
-    s->log_head.known = 0;
+    hab_store_forget(s);
+    ((pg_conn_t *)s->conn)->begin_pending = NULL;
     rollback_if_open(s->conn);
     s->in_transaction = 0;
 }
@@ -422,7 +557,9 @@ static void pg_rollback(hab_store_t *s)
  * function bodies are fine here, unlike in query(). */
 static hab_err_t *pg_exec_script(hab_store_t *s, apr_pool_t *p, const char *sql)
 {
-    hab_err_t *e = s->in_transaction ? bound_lock_wait(s, p) : reconnect_if_lost(s->conn, p);
+    hab_store_forget(s);
+    hab_err_t *e = s->in_transaction ? send_begin_now(s, p) : reconnect_if_lost(s->conn, p);
+    if (!e && s->in_transaction) e = bound_lock_wait(s, p);
     if (!e) e = pg_exec(s, p, sql);
     note_rollback_to(s->conn, sql);
     return e;
@@ -464,7 +601,7 @@ static void pg_close(hab_store_t *s)
 
 static const hab_store_ops_t pg_ops = {
     pg_begin, pg_commit, pg_rollback, pg_query,
-    pg_exec_script, pg_integrity, pg_close, NULL
+    pg_exec_script, pg_integrity, pg_close, NULL, pg_query_many
 };
 
 /* ---- opening ---- */

@@ -178,7 +178,7 @@ static int run_prepared(sqlite_conn_t *c, const char *sql)
 static hab_err_t *sqlite_begin(hab_store_t *s, apr_pool_t *p, int write)
 {
     sqlite_conn_t *c = s->conn;
-    s->log_head.known = 0;
+    hab_store_forget(s);
     int rc = run_prepared(c, write ? "BEGIN IMMEDIATE" : "BEGIN");
     if (rc != SQLITE_OK) return mark(s, sqlite_error(p, c->db, rc, "begin"));
     s->in_transaction = 1;
@@ -188,7 +188,7 @@ static hab_err_t *sqlite_begin(hab_store_t *s, apr_pool_t *p, int write)
 static hab_err_t *sqlite_commit(hab_store_t *s, apr_pool_t *p)
 {
     sqlite_conn_t *c = s->conn;
-    s->log_head.known = 0;
+    hab_store_forget(s);
     int rc = run_prepared(c, "COMMIT");
     hab_err_t *e = rc == SQLITE_OK ? NULL : mark(s, sqlite_error(p, c->db, rc, "commit"));
     if (e && !sqlite3_get_autocommit(c->db)) run_prepared(c, "ROLLBACK");
@@ -199,7 +199,7 @@ static hab_err_t *sqlite_commit(hab_store_t *s, apr_pool_t *p)
 static void sqlite_rollback(hab_store_t *s)
 {
     sqlite_conn_t *c = s->conn;
-    s->log_head.known = 0;
+    hab_store_forget(s);
     if (c->db && !sqlite3_get_autocommit(c->db)) run_prepared(c, "ROLLBACK");
     s->in_transaction = 0;
 }
@@ -247,7 +247,8 @@ static const char *sqlite_defer_sync(hab_store_t *s, apr_pool_t *p)
 
 static const hab_store_ops_t sqlite_ops = {
     sqlite_begin, sqlite_commit, sqlite_rollback, sqlite_query,
-    sqlite_exec, sqlite_integrity, sqlite_close, sqlite_defer_sync
+    sqlite_exec, sqlite_integrity, sqlite_close, sqlite_defer_sync,
+    NULL   /* query_many: no round trips to save */
 };
 
 static hab_err_t *sqlite_setup(hab_store_t *s, apr_pool_t *p, int flags)
