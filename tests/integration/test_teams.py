@@ -87,6 +87,11 @@ def test_a_team_grant_reaches_nested_members_and_ends_with_membership(own_rig):
     [listed] = rig.db.query('SELECT acting_as FROM access_log WHERE action = \'notices.list\' AND "user" = \'bob\' '
                             'ORDER BY seq DESC LIMIT 1')
     assert listed["acting_as"] == "team-grant:%d:contact-centre" % out["grant_id"]
+    # read again, from the answer bob's server process kept: its entry names the grant too
+    assert sees_notice(rig, "bob", cid)
+    [again] = rig.db.query('SELECT seq, acting_as FROM access_log WHERE action = \'notices.list\' '
+                           'AND "user" = \'bob\' ORDER BY seq DESC LIMIT 1')
+    assert again["acting_as"] == listed["acting_as"]
     # bob leaves cc-team-a: he loses the notice within the caches' lifetime; the others keep it
     rig.rig.slapd.modify("dn: %s\nchangetype: modify\ndelete: member\nmember: %s\n"
                          % (rigmod.group_dn("cc-team-a"), rigmod.user_dn("bob")))

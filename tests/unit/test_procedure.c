@@ -18,6 +18,8 @@
 #include "habitual/domain/roles.h"
 #include "habitual/domain/router.h"
 #include "habitual/domain/service.h"
+#include "habitual/store/schema.h"
+#include "habitual/store/view_cache.h"
 #include "unit.h"
 
 /* ---- the people of the demo ---- */
@@ -38,6 +40,7 @@ typedef struct world {
     const char *now;
     long long now_seconds;
     int requests;
+    hab_view_cache_t *views;   /* answers kept, as a server process keeps them; NULL: none */
     /* the last request's context, for what the step filled in */
     hab_ctx_t *ctx;
 } world_t;
@@ -110,6 +113,7 @@ static hab_err_t *run(world_t *w, const char *user, unsigned roles, hab_route_id
     ctx->client = "192.0.2.7";
     ctx->users = &directory;
     ctx->review_grace_days = HAB_REVIEW_GRACE_DAYS_DEFAULT;
+    ctx->views = w->views;
     w->ctx = ctx;
     hab_request_in_t in;
     memset(&in, 0, sizeof(in));
@@ -1555,6 +1559,54 @@ START_TEST(bug_reject_with_blank_reasons_is_missing_field)
 }
 END_TEST
 
+/* ---- the notices a server process keeps ---- */
+
+static const char *notices_text(world_t *w, const char *user, unsigned roles)
+{
+    hab_result_t out;
+    hab_err_t *e = run(w, user, roles, HAB_ROUTE_NOTICES, 0, NULL, NULL, NULL, &out);
+    ck_assert_msg(e == NULL, "notices: %s", e ? e->message : "");
+    ck_assert_int_eq(out.status, 200);
+    ck_assert_ptr_nonnull(out.json_text);
+    return out.json_text;
+}
+
+static const char *last_entry_case_ids(world_t *w)
+{
+    hab_rows_t *r;
+    ck_assert_ptr_null(hab_store_q(w->s, test_pool, &r,
+                                   "SELECT case_ids FROM access_log ORDER BY seq DESC LIMIT 1",
+                                   ""));
+    return hab_rows_text(r, 0, 0);
+}
+
+START_TEST(kept_notices_stand_only_while_the_change_counter_does)
+{
+    world_t *w = new_world("2026-03-02");
+    w->views = hab_view_cache_create(test_pool);
+    long long id = active_case(w, "alice", STAFF, "REF-KEPT-1");
+    const char *ids = apr_psprintf(test_pool, "%" APR_INT64_T_FMT, (apr_int64_t)id);
+    ck_assert_ptr_nonnull(strstr(notices_text(w, "alice", STAFF), "REF-KEPT-1"));
+    ck_assert_str_eq(last_entry_case_ids(w), ids);
+    /* changed behind the counter's back (every step bumps it): the answer
+     * kept is served, and its entry still names the case it shows */
+    ck_assert_ptr_null(hab_store_q(w->s, test_pool, NULL,
+                                   "UPDATE persons SET reference = 'REF-KEPT-2'", ""));
+    ck_assert_ptr_nonnull(strstr(notices_text(w, "alice", STAFF), "REF-KEPT-1"));
+    ck_assert_str_eq(last_entry_case_ids(w), ids);
+    /* the counter moved: read afresh, and one entry for the request */
+    ck_assert_ptr_null(hab_changes_bump(w->s, test_pool));
+    const char *fresh = notices_text(w, "alice", STAFF);
+    ck_assert_ptr_nonnull(strstr(fresh, "REF-KEPT-2"));
+    ck_assert_ptr_null(strstr(fresh, "REF-KEPT-1"));
+    ck_assert_str_eq(last_entry_case_ids(w), ids);
+    /* another user's answer is not this one's */
+    ck_assert_ptr_null(strstr(notices_text(w, "bob", STAFF), "REF-KEPT"));
+    ck_assert_ptr_null(last_entry_case_ids(w));
+    audit_sound(w);
+}
+END_TEST
+
 Suite *suite_procedure(void)
 {
     Suite *s = suite_create("procedure");
@@ -1562,6 +1614,7 @@ Suite *suite_procedure(void)
     tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, walk_raise_to_review_continue_then_lapse);
+    tcase_add_test(tc, kept_notices_stand_only_while_the_change_counter_does);
     tcase_add_test(tc, deputised_decision_needs_a_recorded_absence);
     tcase_add_test(tc, both_roles_decide_as_chief_executive_during_absence);
     tcase_add_test(tc, appeal_quashed_by_an_uninvolved_chief_officer);

@@ -132,6 +132,43 @@ START_TEST(chain_appends_and_verifies)
 }
 END_TEST
 
+START_TEST(append_unchanged_writes_only_while_the_counter_stands)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    long long gen = -1;
+    int appended = -1;
+    ck_assert_ptr_null(hab_changes_read(s, test_pool, &gen));
+    ck_assert_ptr_null(s->ops->begin(s, test_pool, 1));
+    hab_audit_entry_t one = entry("carol", 1, 200);
+    one.case_ids = "1,7";
+    ck_assert_ptr_null(hab_audit_append_unchanged(s, test_pool, &one, gen, &appended));
+    ck_assert_int_eq(appended, 1);
+    ck_assert_ptr_null(hab_changes_bump(s, test_pool));
+    /* moved: nothing written, and the next entry chains from the last one */
+    hab_audit_entry_t two = entry("carol", 2, 200);
+    two.case_ids = "2";
+    ck_assert_ptr_null(hab_audit_append_unchanged(s, test_pool, &two, gen, &appended));
+    ck_assert_int_eq(appended, 0);
+    ck_assert_ptr_null(hab_audit_append_unchanged(s, test_pool, &two, -1, &appended));
+    ck_assert_int_eq(appended, 0);
+    hab_audit_entry_t three = entry("carol", 3, 200);
+    ck_assert_ptr_null(hab_audit_append_unchanged(s, test_pool, &three, gen + 1, &appended));
+    ck_assert_int_eq(appended, 1);
+    ck_assert_ptr_null(s->ops->commit(s, test_pool));
+    hab_rows_t *rows;
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows,
+                                   "SELECT (SELECT group_concat(case_id) FROM access_log), "
+                                   "(SELECT group_concat(case_id) FROM access_log_cases)",
+                                   ""));
+    ck_assert_str_eq(hab_rows_text(rows, 0, 0), "1,3");
+    ck_assert_str_eq(hab_rows_text(rows, 0, 1), "1,7");
+    hab_audit_verdict_t v;
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert(v.ok);
+    ck_assert_int_eq(v.entries, 2);
+}
+END_TEST
+
 START_TEST(encoding_is_the_documented_one)
 {
     hab_audit_entry_t e = entry("carol", 0, 404);
@@ -858,6 +895,91 @@ START_TEST(commits_leave_their_sync_to_the_writer_only_in_wal_mode)
 }
 END_TEST
 
+/* SQLite's operations with query_many added, each exchange counted in
+ * round_trips: the store's reads sent ahead (store.c) on a real engine. */
+static hab_store_ops_t counted_ops;
+static const hab_store_ops_t *engine_ops;
+
+static hab_err_t *counted_query(hab_store_t *s, apr_pool_t *p, const char *sql,
+                                const hab_param_t *params, int n, hab_rows_t **rows)
+{
+    s->round_trips++;
+    return engine_ops->query(s, p, sql, params, n, rows);
+}
+
+static hab_err_t *counted_many(hab_store_t *s, apr_pool_t *p, const hab_stmt_t *stmts, int n,
+                               hab_rows_t **rows)
+{
+    s->round_trips++;
+    for (int i = 0; i < n; i++) {
+        hab_err_t *e = engine_ops->query(s, p, stmts[i].sql, stmts[i].params, stmts[i].nparams,
+                                         &rows[i]);
+        if (e) return e;
+    }
+    return NULL;
+}
+
+static long long count_of(hab_store_t *s, const char *reference)
+{
+    hab_rows_t *rows;
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows,
+                                   "SELECT count(*) FROM persons WHERE reference = ?", "t",
+                                   reference));
+    return hab_rows_int(rows, 0, 0);
+}
+
+START_TEST(reads_sent_ahead_are_answered_once_and_forgotten_by_a_write)
+{
+    hab_store_t *s = unit_fresh_store(test_pool);
+    ck_assert_int_eq(hab_store_prefetch_begin(s, test_pool), 0); /* SQLite: nothing to gain */
+    engine_ops = s->ops;
+    counted_ops = *s->ops;
+    counted_ops.query = counted_query;
+    counted_ops.query_many = counted_many;
+    s->ops = &counted_ops;
+    ck_assert_int_eq(hab_store_prefetch_begin(s, test_pool), 0); /* outside a transaction */
+
+    ck_assert_ptr_null(s->ops->begin(s, test_pool, 1));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                   "INSERT INTO persons (reference, name) VALUES ('a', 'x')", ""));
+    ck_assert_int_eq(hab_store_prefetch_begin(s, test_pool), 1);
+    /* written down, not run: no rows, no exchange, and no write */
+    unsigned long trips = s->round_trips;
+    ck_assert_int_eq(count_of(s, "a"), 0);
+    ck_assert_int_eq(count_of(s, "b"), 0);
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                   "INSERT INTO persons (reference, name) VALUES ('b', 'y')", ""));
+    ck_assert_int_eq(s->round_trips, trips);
+    ck_assert_ptr_null(hab_store_prefetch_send(s, test_pool));
+    ck_assert_int_eq(s->round_trips, trips + 1);
+    /* each answered from what came back, once; the write was not sent */
+    ck_assert_int_eq(count_of(s, "b"), 0);
+    ck_assert_int_eq(count_of(s, "a"), 1);
+    ck_assert_int_eq(s->round_trips, trips + 1);
+    ck_assert_int_eq(count_of(s, "a"), 1);
+    ck_assert_int_eq(s->round_trips, trips + 2);
+
+    /* a write between sending and asking: the answer is asked again */
+    ck_assert_int_eq(hab_store_prefetch_begin(s, test_pool), 1);
+    ck_assert_int_eq(count_of(s, "a"), 0);
+    ck_assert_ptr_null(hab_store_prefetch_send(s, test_pool));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                   "INSERT INTO persons (reference, name) VALUES ('a', 'z')", ""));
+    ck_assert_int_eq(count_of(s, "a"), 2);
+
+    /* the transaction's end forgets what was not asked */
+    ck_assert_int_eq(hab_store_prefetch_begin(s, test_pool), 1);
+    ck_assert_int_eq(count_of(s, "a"), 0);
+    ck_assert_ptr_null(hab_store_prefetch_send(s, test_pool));
+    s->ops->rollback(s);
+    ck_assert_ptr_null(s->prefetch);
+    trips = s->round_trips;
+    ck_assert_int_eq(count_of(s, "a"), 0);
+    ck_assert_int_eq(s->round_trips, trips + 1);
+    s->ops = engine_ops;
+}
+END_TEST
+
 Suite *suite_store(void)
 {
     Suite *s = suite_create("store");
@@ -868,6 +990,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, store_binds_and_returns_text);
     tcase_add_test(tc, foreign_keys_are_on);
     tcase_add_test(tc, missing_file_is_not_created);
+    tcase_add_test(tc, reads_sent_ahead_are_answered_once_and_forgotten_by_a_write);
     suite_add_tcase(s, tc);
     return s;
 }
@@ -878,6 +1001,7 @@ Suite *suite_audit(void)
     TCase *tc = tcase_create("all");
     tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(tc, chain_appends_and_verifies);
+    tcase_add_test(tc, append_unchanged_writes_only_while_the_counter_stands);
     tcase_add_test(tc, encoding_is_the_documented_one);
     tcase_add_test(tc, log_refuses_update_and_delete);
     tcase_add_test(tc, tamper_one_field);

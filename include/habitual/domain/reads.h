@@ -15,6 +15,11 @@ hab_err_t *hab_read_letters(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resu
 hab_err_t *hab_read_letter(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
+/* The answer this process kept for the route, if it kept one (1), without
+ * asking the store: *gen is the change counter it was kept at, and it
+ * stands only if the counter still says so (hab_service checks, in the
+ * transaction that logs the answer).  0: nothing kept; out untouched. */
+int hab_read_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out, long long *gen);
 hab_err_t *hab_read_notifications(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_absences(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);
 hab_err_t *hab_read_audit(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out);

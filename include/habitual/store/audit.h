@@ -63,6 +63,10 @@ int hab_audit_rule_valid(const char *text);
 
 /* Append inside the caller's write transaction: sets seq, prev_hash, hash. */
 hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e);
+/* The same, in the same statement, only while the change counter
+ * (schema.h) is gen: *appended 0, and nothing written, once it has moved. */
+hab_err_t *hab_audit_append_unchanged(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e,
+                                      long long gen, int *appended);
 /* After a rollback to a savepoint: the head this transaction appended may
  * be undone, so the next append reads it back. */
 void hab_audit_forget_head(hab_store_t *s);

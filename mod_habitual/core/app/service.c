@@ -7,6 +7,7 @@
 
 #include "habitual/store/audit.h"
 #include "habitual/base/form.h"
+#include "habitual/domain/reads.h"
 #include "habitual/domain/roles.h"
 #include "habitual/domain/service.h"
 #include "habitual/store/writer.h"
@@ -114,12 +115,57 @@ hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
     return append_alone(ctx, in, why->status);
 }
 
+/* A kept answer's entry, appended only while nothing has changed since the
+ * answer was kept: the change counter, read under the write lock, in the
+ * transaction that commits the entry.  Otherwise nothing is appended. */
+typedef struct {
+    hab_audit_entry_t entry;
+    long long gen;
+    int stale;
+} kept_entry_t;
+
+static hab_err_t *append_if_unchanged(hab_store_t *s, apr_pool_t *p, void *arg)
+{
+    kept_entry_t *k = arg;
+    int appended = 0;
+    hab_err_t *e = hab_audit_append_unchanged(s, p, &k->entry, k->gen, &appended);
+    k->stale = !e && !appended;
+    return e;
+}
+
+/* An answer this process kept (hab_read_kept) needs no read transaction
+ * of its own: it stands, and is answered, if its entry is committed while
+ * the data it was made from still stands.  1: answered (or failed, in
+ * *err); 0: nothing kept, or it no longer stands: read as usual. */
+static int answer_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out,
+                       hab_err_t **err)
+{
+    const char *acting_as = ctx->acting_as;
+    kept_entry_t *k = apr_pcalloc(ctx->p, sizeof(*k));
+    *err = NULL;
+    if (!hab_read_kept(ctx, in, out, &k->gen)) return 0;
+    fill_entry(ctx, in, out->status ? out->status : 200, &k->entry);
+    *err = ctx->writer ? hab_writer_append_by(ctx->writer, ctx->p, request_deadline(ctx),
+                                               append_if_unchanged, k)
+                       : run_write(ctx, append_if_unchanged, k);
+    if (*err || !k->stale) {
+        if (*err) memset(out, 0, sizeof(*out));
+        return 1;
+    }
+    memset(out, 0, sizeof(*out));
+    ctx->shown = NULL;
+    ctx->acting_as = acting_as;
+    return 0;
+}
+
 /* A read changes nothing: it runs in a snapshot without holding the write
  * lock, and its entry is appended afterwards.  Nothing is answered until
  * that entry is committed. */
 static hab_err_t *run_read(hab_ctx_t *ctx, const hab_request_in_t *in, hab_step_fn step,
                            hab_result_t *out)
 {
+    hab_err_t *kept_err;
+    if (answer_kept(ctx, in, out, &kept_err)) return kept_err;
     ctx->store->deadline = request_deadline(ctx);
     hab_err_t *err = ctx->store->ops->begin(ctx->store, ctx->p, 0);
     if (err) return err;

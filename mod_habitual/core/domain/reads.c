@@ -266,38 +266,62 @@ hab_err_t *hab_read_notices(hab_ctx_t *ctx, const hab_request_in_t *in, hab_resu
     return note_team_grants(ctx);
 }
 
-/* The API's notices: the same answer, kept per process while nothing has
- * changed (the change counter), for this user with these roles today. */
+/* ---- the API's notices, kept ----
+ * The same answer, kept per process while nothing has changed (the change
+ * counter), for this user with these roles and teams, today.  Kept as
+ * "<case ids>\n<team grants used>\n<answer>": the access log's entry names
+ * the cases and the grants either way. */
+
+static const char *notices_key(const hab_ctx_t *ctx)
+{
+    return apr_psprintf(ctx->p, "notices\n%s\n%u\n%s\n%s", ctx->user, ctx->roles, ctx->today,
+                        ctx->teams ? ctx->teams : ",");
+}
+
+static int answer_from_kept(hab_ctx_t *ctx, const char *kept, hab_result_t *out)
+{
+    const char *ids_end = kept ? strchr(kept, '\n') : NULL;
+    const char *grants_end = ids_end ? strchr(ids_end + 1, '\n') : NULL;
+    if (!grants_end) return 0;
+    for (const char *c = kept; c < ids_end;) {
+        char *end;
+        long long id = strtoll(c, &end, 10);
+        if (end == c) break;
+        hab_ctx_shown(ctx, id);
+        c = *end == ',' ? end + 1 : end;
+    }
+    if (grants_end > ids_end + 1)
+        ctx->acting_as = apr_pstrndup(ctx->p, ids_end + 1, (apr_size_t)(grants_end - ids_end - 1));
+    out->status = 200;
+    out->json_text = grants_end + 1;
+    return 1;
+}
+
 hab_err_t *hab_read_notices_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     if (!ctx->views) return hab_read_notices(ctx, in, out);
     long long gen = -1;
     hab_err_t *e = hab_changes_read(ctx->store, ctx->p, &gen);
     if (e) return e;
-    const char *key = apr_psprintf(ctx->p, "notices\n%s\n%u\n%s\n%s", ctx->user, ctx->roles,
-                                   ctx->today, ctx->teams ? ctx->teams : ",");
-    /* kept as "<case ids>\n<answer>": the entry names the cases either way */
-    const char *kept = hab_view_cache_get(ctx->views, ctx->p, key, gen);
-    const char *nl = kept ? strchr(kept, '\n') : NULL;
-    if (nl) {
-        for (const char *c = kept; c < nl;) {
-            char *end;
-            long long id = strtoll(c, &end, 10);
-            if (end == c) break;
-            hab_ctx_shown(ctx, id);
-            c = *end == ',' ? end + 1 : end;
-        }
-        out->status = 200;
-        out->json_text = nl + 1;
-        return note_team_grants(ctx);
-    }
+    const char *key = notices_key(ctx);
+    if (answer_from_kept(ctx, hab_view_cache_get(ctx->views, ctx->p, key, gen), out)) return NULL;
     if ((e = hab_read_notices(ctx, in, out))) return e;
     out->json_text = apr_pstrcat(ctx->p, hab_json_dump(ctx->p, out->body), "\n", NULL);
     out->body = NULL;
     const char *ids = hab_audit_ids_text(ctx->p, ctx->shown);
     hab_view_cache_put(ctx->views, key, gen,
-                       apr_pstrcat(ctx->p, ids ? ids : "", "\n", out->json_text, NULL));
+                       apr_pstrcat(ctx->p, ids ? ids : "", "\n",
+                                   ctx->acting_as ? ctx->acting_as : "", "\n", out->json_text,
+                                   NULL));
     return NULL;
+}
+
+int hab_read_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out, long long *gen)
+{
+    *gen = -1;
+    if (in->route != HAB_ROUTE_NOTICES || !ctx->views) return 0;
+    return answer_from_kept(ctx, hab_view_cache_peek(ctx->views, ctx->p, notices_key(ctx), gen),
+                            out);
 }
 
 /* ---- notifications (R12) ---- */

@@ -44,6 +44,21 @@ const char *hab_view_cache_get(hab_view_cache_t *c, apr_pool_t *p, const char *k
     return text;
 }
 
+const char *hab_view_cache_peek(hab_view_cache_t *c, apr_pool_t *p, const char *key,
+                                long long *gen)
+{
+    const char *text = NULL;
+    *gen = -1;
+    if (!c || apr_thread_mutex_lock(c->lock) != APR_SUCCESS) return NULL;
+    const kept_t *k = apr_hash_get(c->entries, key, APR_HASH_KEY_STRING);
+    if (k) {
+        text = apr_pstrdup(p, k->text);
+        *gen = k->gen;
+    }
+    apr_thread_mutex_unlock(c->lock);
+    return text;
+}
+
 void hab_view_cache_put(hab_view_cache_t *c, const char *key, long long gen, const char *text)
 {
     if (!c || gen < 0 || strlen(text) > VIEW_CACHE_MAX_TEXT) return;
