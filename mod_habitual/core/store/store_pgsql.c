@@ -40,6 +40,8 @@
  * trip to shorten the lock timeout for it. */
 #define HAB_PG_DEADLINE_SLACK_MS 100
 #define HAB_PG_CONNECT_TIMEOUT "5"
+#define AHEAD_MAX 4
+#define AHEAD_TEXT 64
 
 typedef struct {
     const char *name; /* the server-side prepared statement */
@@ -53,10 +55,13 @@ typedef struct {
     unsigned long next_stmt; /* names hab_1, hab_2, ... */
     int readonly;
     int lock_timeout_ms;     /* in force in the open transaction; -1 unknown */
-    /* A read's BEGIN not sent yet: it goes with the read's first statement,
-     * in the same round trip (see pg_begin).  NULL: none waiting. */
-    const char *begin_pending;
-    int begin_lock_ms;       /* its SET LOCAL lock_timeout; 0: none */
+    /* Statements nobody waits on (a read's BEGIN and its lock timeout, a
+     * SAVEPOINT, a RELEASE): sent with the next statement that has an
+     * answer, in the same round trip (pipeline mode), whose answer is then
+     * also theirs; a COMMIT or ROLLBACK makes them needless. */
+    char ahead[AHEAD_MAX][AHEAD_TEXT];
+    int nahead;
+    int ahead_begins;        /* ahead[0] is a read's BEGIN: nothing has happened yet */
 } pg_conn_t;
 
 /* ---- errors ---- */
@@ -322,24 +327,44 @@ static void note_rollback_to(pg_conn_t *c, const char *sql)
 
 /* ---- the interface ---- */
 
-/* In pipeline mode, ahead of the statements: the read's BEGIN and its lock
- * timeout (each its own message: the extended protocol takes one
- * statement at a time).  The number is ours, an int. */
-static int send_pending_begin(pg_conn_t *c, apr_pool_t *p, int *sent)
+/* ---- statements sent ahead ---- */
+
+static int put_ahead(pg_conn_t *c, const char *sql)
 {
-    if (!PQsendQueryParams(c->pg, c->begin_pending, 0, NULL, NULL, NULL, NULL, 0)) return 0;
-    (*sent)++;
-    if (!c->begin_lock_ms) return 1;
-    const char *lock = apr_psprintf(p, "SET LOCAL lock_timeout = %d", c->begin_lock_ms);
-    if (!PQsendQueryParams(c->pg, lock, 0, NULL, NULL, NULL, NULL, 0)) return 0;
-    (*sent)++;
+    if (c->nahead == AHEAD_MAX || strlen(sql) >= AHEAD_TEXT) return 0;
+    strcpy(c->ahead[c->nahead++], sql);
     return 1;
 }
 
-/* Pipeline mode: the pending BEGIN if any, every statement, one sync, then
- * the answers in order.  A statement that fails aborts the ones after it
- * (and the transaction), as it would have one by one; the first failure is
- * the answer.  Statements new to this connection are prepared first, each
+static void drop_ahead(pg_conn_t *c)
+{
+    c->nahead = 0;
+    c->ahead_begins = 0;
+}
+
+/* A savepoint's own statements answer nothing a caller reads. */
+static int can_wait(const char *sql)
+{
+    return strncmp(sql, "SAVEPOINT ", 10) == 0 || strncmp(sql, "RELEASE SAVEPOINT ", 18) == 0;
+}
+
+/* Where a statement cannot join a pipeline (a script): what waits goes
+ * first, on its own, in one round trip. */
+static hab_err_t *send_ahead_now(hab_store_t *s, apr_pool_t *p)
+{
+    pg_conn_t *c = s->conn;
+    if (!c->nahead) return NULL;
+    const char *sql = c->ahead[0];
+    for (int i = 1; i < c->nahead; i++) sql = apr_pstrcat(p, sql, "; ", c->ahead[i], NULL);
+    drop_ahead(c);
+    return pg_exec(s, p, sql);
+}
+
+/* Pipeline mode: what waited (each its own message: the extended protocol
+ * takes one statement at a time), every statement, one sync, then the
+ * answers in order.  A statement that fails aborts the ones after it (and
+ * the transaction), as it would have one by one; the first failure is the
+ * answer.  Statements new to this connection are prepared first, each
  * with its own round trip, once per connection. */
 static hab_err_t *pipeline_once(hab_store_t *s, apr_pool_t *p, const hab_stmt_t *stmts, int n,
                                 hab_rows_t **rows)
@@ -355,9 +380,12 @@ static hab_err_t *pipeline_once(hab_store_t *s, apr_pool_t *p, const hab_stmt_t 
     if (e) return e;
     if (!PQenterPipelineMode(c->pg)) return pg_error(p, c->pg, NULL, "pipeline");
     s->round_trips++;
-    int lead = 0, sent = 0; /* the BEGIN's messages, then the statements */
-    int ok = !c->begin_pending || send_pending_begin(c, p, &lead);
-    c->begin_pending = NULL;
+    int lead = 0, sent = 0; /* what waited, then the statements */
+    while (lead < c->nahead &&
+           PQsendQueryParams(c->pg, c->ahead[lead], 0, NULL, NULL, NULL, NULL, 0))
+        lead++;
+    int ok = lead == c->nahead;
+    drop_ahead(c);
     while (ok && sent < n && PQsendQueryPrepared(c->pg, st[sent]->name, stmts[sent].nparams,
                                                  param_values(p, stmts[sent].params,
                                                               stmts[sent].nparams),
@@ -368,7 +396,7 @@ static hab_err_t *pipeline_once(hab_store_t *s, apr_pool_t *p, const hab_stmt_t 
     for (int i = 0; i < lead + sent && PQstatus(c->pg) == CONNECTION_OK; i++) {
         PGresult *res = PQgetResult(c->pg);
         if (!result_ok(res) && !e)
-            e = pg_error(p, c->pg, res, i < lead ? "begin" : "query");
+            e = pg_error(p, c->pg, res, i < lead ? "statement sent ahead" : "query");
         else if (result_ok(res) && i >= lead)
             rows[i - lead] = copy_rows(p, res);
         PQclear(res);
@@ -391,14 +419,18 @@ static hab_err_t *pg_query_many(hab_store_t *s, apr_pool_t *p, const hab_stmt_t 
                                 hab_rows_t **rows)
 {
     pg_conn_t *c = s->conn;
-    const char *begin = c->begin_pending;
+    char ahead[AHEAD_MAX][AHEAD_TEXT];
+    int nahead = c->nahead, begins = c->ahead_begins;
+    memcpy(ahead, c->ahead, sizeof(ahead));
     hab_err_t *e = pipeline_once(s, p, stmts, n, rows);
     /* Lost while idle (the server restarted): libpq only notices now.  A
      * read whose BEGIN went with this has done nothing yet: one reset and
      * a second try is safe, as pg_begin does for a write. */
-    if (e && begin && PQstatus(c->pg) == CONNECTION_BAD) {
+    if (e && begins && PQstatus(c->pg) == CONNECTION_BAD) {
         e = reconnect_if_lost(c, p);
-        c->begin_pending = begin;
+        memcpy(c->ahead, ahead, sizeof(ahead));
+        c->nahead = nahead;
+        c->ahead_begins = begins;
         if (!e) e = pipeline_once(s, p, stmts, n, rows);
     }
     return e;
@@ -410,11 +442,13 @@ static hab_err_t *pg_query(hab_store_t *s, apr_pool_t *p, const char *sql,
     pg_conn_t *c = s->conn;
     const pg_stmt_t *st;
     *out = copy_rows(p, NULL); /* empty, as the caller may look on failure */
-    if (c->begin_pending) {
+    if (s->in_transaction && can_wait(sql) && put_ahead(c, sql)) return NULL;
+    if (c->nahead) {
         hab_stmt_t one = {sql, params, nparams};
         hab_rows_t *rows = NULL;
         hab_err_t *e = pg_query_many(s, p, &one, 1, &rows);
         if (rows) *out = rows;
+        note_rollback_to(c, sql);
         return e;
     }
     /* Outside a transaction nothing is lost by reconnecting first. */
@@ -481,30 +515,21 @@ static hab_err_t *begin_read(hab_store_t *s, apr_pool_t *p)
     s->in_transaction = !e;
     if (e) return e;
     c->lock_timeout_ms = HAB_STORE_LOCK_WAIT_MS;
-    c->begin_lock_ms = lock_timeout_due(s, c);
-    if (c->begin_lock_ms) c->lock_timeout_ms = c->begin_lock_ms;
-    c->begin_pending = begin_sql(c, 0);
+    int ms = lock_timeout_due(s, c);
+    put_ahead(c, begin_sql(c, 0));
+    if (ms) {
+        c->lock_timeout_ms = ms;
+        put_ahead(c, apr_psprintf(p, "SET LOCAL lock_timeout = %d", ms));
+    }
+    c->ahead_begins = 1;
     return NULL;
-}
-
-/* A statement that cannot wait for the pipeline (a script): the pending
- * BEGIN goes first, on its own. */
-static hab_err_t *send_begin_now(hab_store_t *s, apr_pool_t *p)
-{
-    pg_conn_t *c = s->conn;
-    const char *begin = c->begin_pending;
-    c->begin_pending = NULL;
-    if (!begin) return NULL;
-    return pg_exec(s, p, c->begin_lock_ms ? apr_psprintf(p, "%s; SET LOCAL lock_timeout = %d",
-                                                         begin, c->begin_lock_ms)
-                                          : begin);
 }
 
 static hab_err_t *pg_begin(hab_store_t *s, apr_pool_t *p, int write)
 {
     pg_conn_t *c = s->conn;
     hab_store_forget(s);
-    c->begin_pending = NULL;
+    drop_ahead(c);
     if (!write) return begin_read(s, p);
     hab_err_t *e = reconnect_if_lost(c, p);
     if (!e) {
@@ -525,8 +550,9 @@ static hab_err_t *pg_commit(hab_store_t *s, apr_pool_t *p)
 {
     pg_conn_t *c = s->conn;
     hab_store_forget(s);
-    if (c->begin_pending) { /* nothing was asked: nothing to end */
-        c->begin_pending = NULL;
+    int begun = !c->ahead_begins;
+    drop_ahead(c); /* the rest is savepoints, which COMMIT ends */
+    if (!begun) { /* nothing was asked: nothing to end */
         s->in_transaction = 0;
         return NULL;
     }
@@ -547,7 +573,7 @@ static hab_err_t *pg_commit(hab_store_t *s, apr_pool_t *p)
 static void pg_rollback(hab_store_t *s)
 {
     hab_store_forget(s);
-    ((pg_conn_t *)s->conn)->begin_pending = NULL;
+    drop_ahead(s->conn);
     rollback_if_open(s->conn);
     s->in_transaction = 0;
 }
@@ -558,7 +584,7 @@ static void pg_rollback(hab_store_t *s)
 static hab_err_t *pg_exec_script(hab_store_t *s, apr_pool_t *p, const char *sql)
 {
     hab_store_forget(s);
-    hab_err_t *e = s->in_transaction ? send_begin_now(s, p) : reconnect_if_lost(s->conn, p);
+    hab_err_t *e = s->in_transaction ? send_ahead_now(s, p) : reconnect_if_lost(s->conn, p);
     if (!e && s->in_transaction) e = bound_lock_wait(s, p);
     if (!e) e = pg_exec(s, p, sql);
     note_rollback_to(s->conn, sql);
