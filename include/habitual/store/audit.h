@@ -67,6 +67,11 @@ hab_err_t *hab_audit_append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
  * (schema.h) is gen: *appended 0, and nothing written, once it has moved. */
 hab_err_t *hab_audit_append_unchanged(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e,
                                       long long gen, int *appended);
+/* Inside the caller's write transaction: the log's head read now, for the
+ * next append (the writer asks at once, so that on PostgreSQL the BEGIN
+ * and the write lock travel with it, and a lock held elsewhere is met
+ * before any work). */
+hab_err_t *hab_audit_read_head(hab_store_t *s, apr_pool_t *p);
 /* After a rollback to a savepoint: the head this transaction appended may
  * be undone, so the next append reads it back. */
 void hab_audit_forget_head(hab_store_t *s);

@@ -227,22 +227,30 @@ static hab_err_t *insert_entry_unchanged(hab_store_t *s, apr_pool_t *p,
     return err;
 }
 
+hab_err_t *hab_audit_read_head(hab_store_t *s, apr_pool_t *p)
+{
+    hab_rows_t *head;
+    hab_err_t *err = hab_store_q(s, p, &head,
+                                 "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", "");
+    if (err) return err;
+    const char *hash = head->nrows ? hab_rows_text(head, 0, 1) : HAB_AUDIT_GENESIS;
+    s->log_head.seq = head->nrows ? hab_rows_int(head, 0, 0) : 0;
+    s->log_head.known = hash && strlen(hash) < sizeof(s->log_head.hash);
+    if (s->log_head.known) strcpy(s->log_head.hash, hash);
+    return s->log_head.known ? NULL : hab_err_internal(p, "the access log's head is malformed");
+}
+
 /* The entry's place after the log's head: the one this transaction last
  * appended, or read back.  The caller holds the write lock (BEGIN
  * IMMEDIATE, the advisory lock), so no other append can come between. */
 static hab_err_t *head_of_log(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e)
 {
-    if (s->log_head.known) {
-        e->seq = s->log_head.seq + 1;
-        e->prev_hash = apr_pstrdup(p, s->log_head.hash);
-        return NULL;
+    if (!s->log_head.known) {
+        hab_err_t *err = hab_audit_read_head(s, p);
+        if (err) return err;
     }
-    hab_rows_t *head;
-    hab_err_t *err = hab_store_q(s, p, &head,
-                                 "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", "");
-    if (err) return err;
-    e->seq = head->nrows ? hab_rows_int(head, 0, 0) + 1 : 1;
-    e->prev_hash = head->nrows ? hab_rows_text(head, 0, 1) : HAB_AUDIT_GENESIS;
+    e->seq = s->log_head.seq + 1;
+    e->prev_hash = apr_pstrdup(p, s->log_head.hash);
     return NULL;
 }
 

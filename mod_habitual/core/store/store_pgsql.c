@@ -13,15 +13,18 @@
  *
  * Transactions: begin(write=1) is READ COMMITTED plus a transaction-level
  * advisory lock, so writers on every web server take turns as SQLite's
- * BEGIN IMMEDIATE makes them (see begin_sql); begin(write=0) is REPEATABLE
+ * BEGIN IMMEDIATE makes them (see pg_begin); begin(write=0) is REPEATABLE
  * READ, one snapshot for the whole read, as a deferred SQLite read has.
+ * Statements whose answers nobody reads (the BEGIN itself, SAVEPOINT,
+ * RELEASE) wait for the next one that has one, and go with it in one
+ * round trip (libpq's pipeline mode).
  *
  * Failures: a lost connection, a server shutting down or not yet accepting,
  * serialization failures, deadlocks, lock timeouts, full disks, I/O errors
  * and read-only servers answer 503; anything else is our bug: 500.  After a
- * lost connection the next begin() (or a query outside a transaction)
- * resets the connection once, so service returns by itself when the server
- * does. */
+ * lost connection the next transaction's first statement (or a query
+ * outside a transaction) resets the connection once, so service returns by
+ * itself when the server does. */
 #include <stdio.h>
 #include <string.h>
 
@@ -40,7 +43,7 @@
  * trip to shorten the lock timeout for it. */
 #define HAB_PG_DEADLINE_SLACK_MS 100
 #define HAB_PG_CONNECT_TIMEOUT "5"
-#define AHEAD_MAX 4
+#define AHEAD_MAX 6
 #define AHEAD_TEXT 64
 
 typedef struct {
@@ -479,71 +482,33 @@ static hab_err_t *pg_query(hab_store_t *s, apr_pool_t *p, const char *sql,
  * time across all servers; readers are never blocked.  The lock ends with
  * the transaction, also when the connection dies.
  * Readers: REPEATABLE READ, one snapshot for the whole read (verify-audit
- * and exports page through the log). */
-static const char *begin_sql(const pg_conn_t *c, int write)
-{
-    if (!write) return "BEGIN ISOLATION LEVEL REPEATABLE READ";
-    if (c->readonly) return "BEGIN ISOLATION LEVEL READ COMMITTED";
-    return "BEGIN ISOLATION LEVEL READ COMMITTED; "
-           "SELECT pg_advisory_xact_lock(" HAB_PG_WRITE_LOCK ")";
-}
-
-/* BEGIN with the lock timeout the store's deadline leaves, in the same
- * round trip and before the advisory lock's wait.  The number is ours, an
- * int: nothing from a request reaches this text. */
-static const char *begin_with_deadline(hab_store_t *s, apr_pool_t *p, int write)
-{
-    pg_conn_t *c = s->conn;
-    const char *sql = begin_sql(c, write);
-    c->lock_timeout_ms = HAB_STORE_LOCK_WAIT_MS;
-    int ms = lock_timeout_due(s, c);
-    if (!ms) return sql;
-    c->lock_timeout_ms = ms;
-    const char *lock = strchr(sql, ';');
-    return lock ? apr_psprintf(p, "%.*s; SET LOCAL lock_timeout = %d%s", (int)(lock - sql), sql, ms,
-                               lock)
-                : apr_psprintf(p, "%s; SET LOCAL lock_timeout = %d", sql, ms);
-}
-
-/* A read's BEGIN waits for the read's first statement and goes with it,
- * in one round trip; a read that asks nothing sends nothing, not even its
- * ROLLBACK.  A write's is sent now: its advisory lock is the point. */
-static hab_err_t *begin_read(hab_store_t *s, apr_pool_t *p)
-{
-    pg_conn_t *c = s->conn;
-    hab_err_t *e = reconnect_if_lost(c, p);
-    s->in_transaction = !e;
-    if (e) return e;
-    c->lock_timeout_ms = HAB_STORE_LOCK_WAIT_MS;
-    int ms = lock_timeout_due(s, c);
-    put_ahead(c, begin_sql(c, 0));
-    if (ms) {
-        c->lock_timeout_ms = ms;
-        put_ahead(c, apr_psprintf(p, "SET LOCAL lock_timeout = %d", ms));
-    }
-    c->ahead_begins = 1;
-    return NULL;
-}
-
+ * and exports page through the log).
+ *
+ * Either way the BEGIN, the lock timeout the store's deadline leaves (the
+ * number is ours, an int: nothing from a request reaches this text) and
+ * the advisory lock wait for the transaction's first statement and go with
+ * it, in one round trip; a transaction that asks nothing sends nothing.
+ * Nothing has happened before that statement, so a connection found lost
+ * then is reset and the whole tried once more (pg_query_many). */
 static hab_err_t *pg_begin(hab_store_t *s, apr_pool_t *p, int write)
 {
     pg_conn_t *c = s->conn;
     hab_store_forget(s);
     drop_ahead(c);
-    if (!write) return begin_read(s, p);
     hab_err_t *e = reconnect_if_lost(c, p);
-    if (!e) {
-        e = pg_exec(s, p, begin_with_deadline(s, p, write));
-        /* Lost while idle (the server restarted): libpq only notices now.
-         * Nothing has happened yet, so one reset and a second try is safe. */
-        if (e && PQstatus(c->pg) == CONNECTION_BAD) {
-            e = reconnect_if_lost(c, p);
-            if (!e) e = pg_exec(s, p, begin_with_deadline(s, p, write));
-        }
-    }
-    if (e) rollback_if_open(c); /* e.g. the lock timed out inside BEGIN */
     s->in_transaction = !e;
-    return e;
+    if (e) return e;
+    c->lock_timeout_ms = HAB_STORE_LOCK_WAIT_MS;
+    int ms = lock_timeout_due(s, c);
+    put_ahead(c, write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                       : "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    if (ms) {
+        c->lock_timeout_ms = ms;
+        put_ahead(c, apr_psprintf(p, "SET LOCAL lock_timeout = %d", ms));
+    }
+    if (write && !c->readonly) put_ahead(c, "SELECT pg_advisory_xact_lock(" HAB_PG_WRITE_LOCK ")");
+    c->ahead_begins = 1;
+    return NULL;
 }
 
 static hab_err_t *pg_commit(hab_store_t *s, apr_pool_t *p)

@@ -122,6 +122,17 @@ static apr_time_t batch_deadline(const job_t *batch)
     return first;
 }
 
+/* The write transaction, and with it the log's head: on PostgreSQL the
+ * BEGIN and the write lock travel with that read, so a lock held elsewhere
+ * is met here, before any work. */
+static hab_err_t *begin_write(hab_store_t *s, apr_pool_t *p)
+{
+    hab_err_t *e = s->ops->begin(s, p, 1);
+    if (!e) e = hab_audit_read_head(s, p);
+    if (e && s->in_transaction) s->ops->rollback(s);
+    return e;
+}
+
 /* One job in its savepoint of the open (or newly begun) transaction.
  * Returns an infrastructure failure that spoils the whole transaction. */
 static hab_err_t *run_one(hab_writer_t *w, job_t *job, apr_time_t deadline, int *open_txn)
@@ -131,7 +142,7 @@ static hab_err_t *run_one(hab_writer_t *w, job_t *job, apr_time_t deadline, int 
     hab_store_t *s = w->conn;
     s->deadline = deadline;
     if (!*open_txn) {
-        lost = s->ops->begin(s, job->p, 1);
+        lost = begin_write(s, job->p);
         if (lost) return lost;
         *open_txn = 1;
     }
@@ -245,7 +256,7 @@ static int begin_before_batch(hab_writer_t *w, apr_pool_t *p, apr_time_t deadlin
     *failed = ensure_connection(w, p);
     if (*failed) return 0;
     w->conn->deadline = deadline;
-    *failed = w->conn->ops->begin(w->conn, p, 1);
+    *failed = begin_write(w->conn, p);
     if (*failed && !(*failed)->lock_wait) w->conn->broken = 1;
     return *failed == NULL;
 }
