@@ -58,13 +58,13 @@ typedef struct {
     unsigned long next_stmt; /* names hab_1, hab_2, ... */
     int readonly;
     int lock_timeout_ms;     /* in force in the open transaction; -1 unknown */
-    /* Statements nobody waits on (a read's BEGIN and its lock timeout, a
-     * SAVEPOINT, a RELEASE): sent with the next statement that has an
-     * answer, in the same round trip (pipeline mode), whose answer is then
-     * also theirs; a COMMIT or ROLLBACK makes them needless. */
+    /* Statements nobody waits on (a transaction's BEGIN, lock timeout and
+     * advisory lock, a SAVEPOINT, a RELEASE): sent with the next statement
+     * that has an answer, in the same round trip (pipeline mode), whose
+     * answer is then also theirs; a COMMIT or ROLLBACK makes them needless. */
     char ahead[AHEAD_MAX][AHEAD_TEXT];
     int nahead;
-    int ahead_begins;        /* ahead[0] is a read's BEGIN: nothing has happened yet */
+    int ahead_begins;        /* ahead[0] is the BEGIN: nothing has happened yet */
 } pg_conn_t;
 
 /* ---- errors ---- */
@@ -328,8 +328,6 @@ static void note_rollback_to(pg_conn_t *c, const char *sql)
     if (strstr(sql, "ROLLBACK TO")) c->lock_timeout_ms = -1;
 }
 
-/* ---- the interface ---- */
-
 /* ---- statements sent ahead ---- */
 
 static int put_ahead(pg_conn_t *c, const char *sql)
@@ -418,6 +416,8 @@ static hab_err_t *pipeline_once(hab_store_t *s, apr_pool_t *p, const hab_stmt_t 
     return e;
 }
 
+/* ---- the interface ---- */
+
 static hab_err_t *pg_query_many(hab_store_t *s, apr_pool_t *p, const hab_stmt_t *stmts, int n,
                                 hab_rows_t **rows)
 {
@@ -427,8 +427,8 @@ static hab_err_t *pg_query_many(hab_store_t *s, apr_pool_t *p, const hab_stmt_t 
     memcpy(ahead, c->ahead, sizeof(ahead));
     hab_err_t *e = pipeline_once(s, p, stmts, n, rows);
     /* Lost while idle (the server restarted): libpq only notices now.  A
-     * read whose BEGIN went with this has done nothing yet: one reset and
-     * a second try is safe, as pg_begin does for a write. */
+     * transaction whose BEGIN went with this has done nothing yet: one
+     * reset and a second try is safe. */
     if (e && begins && PQstatus(c->pg) == CONNECTION_BAD) {
         e = reconnect_if_lost(c, p);
         memcpy(c->ahead, ahead, sizeof(ahead));
