@@ -34,29 +34,33 @@ hab_view_cache_t *hab_view_cache_create(apr_pool_t *p)
     return c;
 }
 
-const char *hab_view_cache_get(hab_view_cache_t *c, apr_pool_t *p, const char *key, long long gen)
-{
-    const char *text = NULL;
-    if (!c || gen < 0 || apr_thread_mutex_lock(c->lock) != APR_SUCCESS) return NULL;
-    const kept_t *k = apr_hash_get(c->entries, key, APR_HASH_KEY_STRING);
-    if (k && k->gen == gen) text = apr_pstrdup(p, k->text);
-    apr_thread_mutex_unlock(c->lock);
-    return text;
-}
-
-const char *hab_view_cache_peek(hab_view_cache_t *c, apr_pool_t *p, const char *key,
-                                long long *gen)
+/* The text under key, copied into p, if its generation is want (any when
+ * want < 0); the generation kept in *gen (-1: none). */
+static const char *lookup(hab_view_cache_t *c, apr_pool_t *p, const char *key, long long want,
+                          long long *gen)
 {
     const char *text = NULL;
     *gen = -1;
     if (!c || apr_thread_mutex_lock(c->lock) != APR_SUCCESS) return NULL;
     const kept_t *k = apr_hash_get(c->entries, key, APR_HASH_KEY_STRING);
-    if (k) {
+    if (k && (want < 0 || k->gen == want)) {
         text = apr_pstrdup(p, k->text);
         *gen = k->gen;
     }
     apr_thread_mutex_unlock(c->lock);
     return text;
+}
+
+const char *hab_view_cache_get(hab_view_cache_t *c, apr_pool_t *p, const char *key, long long gen)
+{
+    long long kept;
+    return gen < 0 ? NULL : lookup(c, p, key, gen, &kept);
+}
+
+const char *hab_view_cache_peek(hab_view_cache_t *c, apr_pool_t *p, const char *key,
+                                long long *gen)
+{
+    return lookup(c, p, key, -1, gen);
 }
 
 void hab_view_cache_put(hab_view_cache_t *c, const char *key, long long gen, const char *text)
