@@ -96,14 +96,21 @@ static hab_err_t *run_write(hab_ctx_t *ctx, hab_write_fn work, void *arg)
     return err;
 }
 
+/* Work that only appends an entry: through the writer without a savepoint
+ * of its own, or in a write transaction of its own (run_write). */
+static hab_err_t *run_append(hab_ctx_t *ctx, hab_write_fn work, void *arg)
+{
+    if (ctx->writer)
+        return hab_writer_append_by(ctx->writer, ctx->p, request_deadline(ctx), work, arg);
+    return run_write(ctx, work, arg);
+}
+
 /* An entry with no change of its own (a read, a refusal). */
 static hab_err_t *append_alone(hab_ctx_t *ctx, const hab_request_in_t *in, int status)
 {
     hab_audit_entry_t *e = apr_palloc(ctx->p, sizeof(*e));
     fill_entry(ctx, in, status, e);
-    if (ctx->writer)
-        return hab_writer_append_by(ctx->writer, ctx->p, request_deadline(ctx), append_work, e);
-    return run_write(ctx, append_work, e);
+    return run_append(ctx, append_work, e);
 }
 
 hab_err_t *hab_service_refused(hab_ctx_t *ctx, const hab_request_in_t *in,
@@ -145,9 +152,7 @@ static int answer_kept(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t 
     *err = NULL;
     if (!hab_read_kept(ctx, in, out, &k->gen)) return 0;
     fill_entry(ctx, in, out->status ? out->status : 200, &k->entry);
-    *err = ctx->writer ? hab_writer_append_by(ctx->writer, ctx->p, request_deadline(ctx),
-                                               append_if_unchanged, k)
-                       : run_write(ctx, append_if_unchanged, k);
+    *err = run_append(ctx, append_if_unchanged, k);
     if (*err || !k->stale) {
         if (*err) memset(out, 0, sizeof(*out));
         return 1;
