@@ -289,7 +289,7 @@ def umount(path):
 class TmpfsRig(_OwnRig):
     """rig.Rig whose database lives on its own small tmpfs."""
 
-    def __init__(self, size="3m"):
+    def __init__(self, size="3m", mpm="rig"):
         self.workdir = tempfile.mkdtemp(prefix="habitual-full-")
         os.chmod(self.workdir, 0o755)
         self.mount = os.path.join(self.workdir, "disk")
@@ -300,7 +300,7 @@ class TmpfsRig(_OwnRig):
             return
         self.dbdir = os.path.join(self.mount, "db")
         try:
-            self.inner = rig.Rig(workdir=self.workdir, db=os.path.join(self.dbdir, "habitual.db"))
+            self.inner = rig.Rig(workdir=self.workdir, db=os.path.join(self.dbdir, "habitual.db"), mpm=mpm)
         except Exception:
             umount(self.mount)
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -49,6 +49,8 @@ def error_log_scanned(request):
 # processes share the database and its lock.
 MPMS = pytest.mark.parametrize("own_rig", [{}, {"mpm": "stock"}], ids=["one-child", "stock-mpm"],
                                indirect=True)
+# the same two, for the tests that build their rig by hand
+MPM_NAMES = pytest.mark.parametrize("mpm", ["rig", "stock"], ids=["one-child", "stock-mpm"])
 
 
 @MPMS
@@ -334,15 +336,17 @@ def _every_kind_of_request(fx, cid, tokens, run):
     return outcomes
 
 
+@MPM_NAMES
 @pytest.mark.parametrize("outage,limit", [("stopped", 3.0), ("silent", 5.0)])
-def test_ldap_outage_serves_nothing_then_service_returns_by_itself(outage, limit):
+def test_ldap_outage_serves_nothing_then_service_returns_by_itself(outage, limit, mpm):
     """README: when the directory cannot answer, 503 with Retry-After: 5 and
     a HAB10101 line, never a guess.  Beyond test_foundation (api/me): pages,
     reads, API and form writes, within LDAPConnectionTimeout/LDAPTimeout (2 s,
     retries 0); nothing of the case is served or written, no access-log
     entry says "allowed"; then LDAP comes back on the same port and service
-    resumes without touching httpd."""
-    r = ManualRig()
+    resumes without touching httpd.  Also on the stock MPM: several children,
+    each with its own LDAP connections and role cache."""
+    r = ManualRig(mpm=mpm)
     fx = new_fixture(r)
     silent = None
     try:
@@ -538,10 +542,11 @@ def test_writes_resume_without_restart_once_the_database_file_is_writable_again(
 
 
 @sqlite_only("the SQLite file on a full tmpfs (PostgreSQL: the tablespace test below)")
-def test_full_disk_answers_503_writes_nothing_and_recovers_when_space_returns():
+@MPM_NAMES
+def test_full_disk_answers_503_writes_nothing_and_recovers_when_space_returns(mpm):
     """The database on a 3 MB tmpfs (mount -t tmpfs, as root), filled to
     the last byte by a file beside it."""
-    r = TmpfsRig("3m")
+    r = TmpfsRig("3m", mpm=mpm)
     if r.why_not:
         pytest.skip("cannot mount a tmpfs here (%s)" % r.why_not)
     fx = new_fixture(r)
@@ -638,7 +643,8 @@ def _incompressible(n):
 
 
 @pgsql_only("a PostgreSQL tablespace on a full tmpfs")
-def test_full_disk_under_postgresql_answers_503_writes_nothing_and_recovers_when_space_returns(workdir):
+@MPM_NAMES
+def test_full_disk_under_postgresql_answers_503_writes_nothing_and_recovers_when_space_returns(workdir, mpm):
     """The PostgreSQL equivalent of the SQLite file on a full tmpfs: the
     database's tablespace (its tables, not the server's write-ahead log) on
     a 24 MB tmpfs filled to the last byte.  A write that needs space (a new
@@ -657,7 +663,7 @@ def test_full_disk_under_postgresql_answers_503_writes_nothing_and_recovers_when
         server = rig.Postgres()
         server.execute("CREATE TABLESPACE full_disk LOCATION '%s'" % mount)
         server.execute('CREATE DATABASE "habitual_full" TABLESPACE full_disk')
-        r = rig.Rig(db=rig.PgDatabase(server, "habitual_full"))
+        r = rig.Rig(db=rig.PgDatabase(server, "habitual_full"), mpm=mpm)
         fx = new_fixture(r)
         person, referred, reported = _cases_for_the_fault(fx)
         carol, alice = fx.as_user("carol"), fx.as_user("alice")
