@@ -172,56 +172,37 @@ static hab_err_t *index_case_ids(hab_store_t *s, apr_pool_t *p, const hab_audit_
         "it", e->seq, apr_pstrcat(p, "[", e->case_ids, "]", NULL));
 }
 
-#define ENTRY_VALUES "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 /* as a SELECT, PostgreSQL takes an untyped parameter for text */
 #define ENTRY_SELECT                                                                             \
     "SELECT CAST(? AS BIGINT),?,?,?,?,?,CAST(? AS BIGINT),?,CAST(? AS INTEGER),?,?,?,?,?,?"
-#define WHILE_UNCHANGED " WHERE (SELECT n FROM change_counter WHERE id = 1) = ?"
-#define ENTRY_TYPES "itttttItitttttt"
-#define ENTRY_ARGS(e)                                                                            \
+/* gen < 0 appends whatever the change counter says */
+#define ENTRY_INSERT                                                                             \
+    "INSERT INTO access_log(" COLUMNS ") " ENTRY_SELECT " WHERE CAST(? AS BIGINT) < 0 OR "      \
+    "(SELECT n FROM change_counter WHERE id = 1) = ? RETURNING seq"
+#define ENTRY_TYPES "itttttItittttttii"
+#define ENTRY_ARGS(e, gen)                                                                       \
     (e)->seq, (e)->at, (e)->user, (e)->roles, (e)->acting_as, (e)->action, (e)->case_id,         \
         (e)->outcome, (long long)(e)->status, (e)->request_id, (e)->client, (e)->prev_hash,     \
-        (e)->hash, (e)->case_ids, (e)->refused_rule
+        (e)->hash, (e)->case_ids, (e)->refused_rule, (gen), (gen)
 
-/* The entry and its case_ids' rows: on PostgreSQL one statement, so one
+/* The entry and its case_ids' rows, while the change counter is gen (the
+ * statement says whether it was).  On PostgreSQL one statement, so one
  * round trip whatever the entry showed. */
-static hab_err_t *insert_entry(hab_store_t *s, apr_pool_t *p, const hab_audit_entry_t *e)
-{
-    if (e->case_ids && strcmp(s->driver, "pgsql") == 0)
-        return hab_store_q(s, p, NULL,
-                           "WITH entry AS (INSERT INTO access_log(" COLUMNS ") " ENTRY_VALUES
-                           " RETURNING seq) INSERT INTO access_log_cases(case_id, seq) "
-                           "SELECT CAST(v AS BIGINT), entry.seq FROM entry, "
-                           "unnest(string_to_array(CAST(? AS TEXT), ',')) AS v",
-                           ENTRY_TYPES "t", ENTRY_ARGS(e), e->case_ids);
-    hab_err_t *err = hab_store_q(s, p, NULL,
-                                 "INSERT INTO access_log(" COLUMNS ") " ENTRY_VALUES,
-                                 ENTRY_TYPES, ENTRY_ARGS(e));
-    if (!err && e->case_ids) err = index_case_ids(s, p, e);
-    return err;
-}
-
-/* The same while the change counter is gen; the statement says whether it
- * was. */
-static hab_err_t *insert_entry_unchanged(hab_store_t *s, apr_pool_t *p,
-                                         const hab_audit_entry_t *e, long long gen, int *appended)
+static hab_err_t *insert_entry(hab_store_t *s, apr_pool_t *p, const hab_audit_entry_t *e,
+                               long long gen, int *appended)
 {
     hab_rows_t *r;
     hab_err_t *err;
     int pg_ids = e->case_ids && strcmp(s->driver, "pgsql") == 0;
     if (pg_ids)
         err = hab_store_q(s, p, &r,
-                          "WITH entry AS (INSERT INTO access_log(" COLUMNS ") " ENTRY_SELECT
-                          WHILE_UNCHANGED " RETURNING seq), ids AS (INSERT INTO "
+                          "WITH entry AS (" ENTRY_INSERT "), ids AS (INSERT INTO "
                           "access_log_cases(case_id, seq) SELECT CAST(v AS BIGINT), entry.seq "
                           "FROM entry, unnest(string_to_array(CAST(? AS TEXT), ',')) AS v) "
                           "SELECT seq FROM entry",
-                          ENTRY_TYPES "it", ENTRY_ARGS(e), gen, e->case_ids);
+                          ENTRY_TYPES "t", ENTRY_ARGS(e, gen), e->case_ids);
     else
-        err = hab_store_q(s, p, &r,
-                          "INSERT INTO access_log(" COLUMNS ") " ENTRY_SELECT WHILE_UNCHANGED
-                          " RETURNING seq",
-                          ENTRY_TYPES "i", ENTRY_ARGS(e), gen);
+        err = hab_store_q(s, p, &r, ENTRY_INSERT, ENTRY_TYPES, ENTRY_ARGS(e, gen));
     *appended = !err && r->nrows == 1;
     if (*appended && e->case_ids && !pg_ids) err = index_case_ids(s, p, e);
     return err;
@@ -266,12 +247,7 @@ static hab_err_t *append(hab_store_t *s, apr_pool_t *p, hab_audit_entry_t *e, lo
     if (e->refused_rule && !hab_audit_rule_valid(e->refused_rule))
         return hab_err_internal(p, "an access-log entry's rule is not one of R1 to R19");
     e->hash = hab_audit_compute_hash(p, e);
-    if (gen < 0) {
-        err = insert_entry(s, p, e);
-        *appended = !err;
-    } else {
-        err = insert_entry_unchanged(s, p, e, gen, appended);
-    }
+    err = insert_entry(s, p, e, gen, appended);
     if (!err && !*appended) return NULL; /* the head stays where it was */
     s->log_head.known = !err && strlen(e->hash) < sizeof(s->log_head.hash);
     if (s->log_head.known) {
