@@ -674,6 +674,36 @@ def test_api_audit_filters(audit_rig):
     assert len(got) == 2
 
 
+# include/habitual/store/audit.h: access_log_cases is written every this many entries
+INDEX_EVERY = 128
+
+
+def test_a_case_search_finds_every_look_on_both_sides_of_the_index_mark(audit_rig):
+    """README "The access log": access_log_cases is written in arrears, by
+    every 128th entry, which marks how far with a row for case 0.  The index
+    is exact up to the mark; api/audit?case=N finds the looks before it
+    through the index and those after it by their own case_ids, all of
+    them, in order."""
+    fx = audit_rig
+    cid = fx.ids["a_active"]
+    carol = fx.as_user("carol")
+    start = fx.db.log_count()
+    while fx.db.log_count() < (start // INDEX_EVERY + 1) * INDEX_EVERY + 20:
+        r = carol.get("api/cases")    # the CEM's list shows every case
+        assert r.status_code == 200 and cid in [c["id"] for c in r.json()["cases"]], r.text[:300]
+    stored = db_entries(fx.rig.db)
+    mark = fx.db.scalar("SELECT max(seq) FROM access_log_cases WHERE case_id = 0")
+    assert mark % INDEX_EVERY == 0 and start < mark < len(stored), (start, mark, len(stored))
+    shown = [e["seq"] for e in stored if str(cid) in (e["case_ids"] or "").split(",")]
+    indexed = [r["seq"] for r in fx.db.query("SELECT seq FROM access_log_cases WHERE case_id = ? ORDER BY seq",
+                                             (cid,))]
+    assert indexed == [q for q in shown if q <= mark]
+    assert [q for q in shown if q < mark - 20] and [q for q in shown if q > mark], "looks on both sides"
+    got = api_entries(fx, case=cid)
+    assert [e["seq"] for e in got if e["seq"] <= len(stored)] == \
+        [e["seq"] for e in stored if e["case_id"] == cid or e["seq"] in shown]
+
+
 def test_api_audit_entries_carry_the_spec_fields(audit_rig):
     got = audit_rig.as_user("audrey").get("api/audit", params={"limit": 5}).json()["entries"]
     assert len(got) == 5

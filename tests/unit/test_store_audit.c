@@ -157,8 +157,8 @@ START_TEST(append_unchanged_writes_only_while_the_counter_stands)
     ck_assert_ptr_null(s->ops->commit(s, test_pool));
     hab_rows_t *rows;
     ck_assert_ptr_null(hab_store_q(s, test_pool, &rows,
-                                   "SELECT (SELECT group_concat(case_id) FROM access_log), "
-                                   "(SELECT group_concat(case_id) FROM access_log_cases)",
+                                   "SELECT group_concat(case_id), group_concat(case_ids, ';') "
+                                   "FROM access_log",
                                    ""));
     ck_assert_str_eq(hab_rows_text(rows, 0, 0), "1,3");
     ck_assert_str_eq(hab_rows_text(rows, 0, 1), "1,7");
@@ -223,8 +223,6 @@ START_TEST(case_ids_canonical_text)
 }
 END_TEST
 
-/* Appended with case_ids: the chain holds, api/audit?case=N finds the
- * entry through access_log_cases, and an edit of case_ids is caught. */
 /* A refusal naming its rule (schema 10): v3, case_ids (or none) and the
  * rule after prev_hash; the same entry without a rule is v1 as before. */
 START_TEST(encoding_v3_only_with_a_rule)
@@ -295,6 +293,9 @@ START_TEST(mixed_v1_and_v3_entries_verify)
 }
 END_TEST
 
+/* Appended with case_ids: the chain holds, api/audit?case=N finds the
+ * entry (here after the index's mark, by its own case_ids; the test below
+ * crosses the mark), and an edit of case_ids is caught. */
 START_TEST(case_ids_are_indexed_and_chained)
 {
     hab_store_t *s = unit_fresh_store(test_pool);
@@ -336,6 +337,113 @@ START_TEST(case_ids_are_indexed_and_chained)
     ck_assert_ptr_null(
         hab_store_q(s, test_pool, NULL, "UPDATE access_log SET case_ids = '5' WHERE seq = 2", ""));
     expect_bad_at(s, 2);
+}
+END_TEST
+
+static void append_showing(hab_store_t *s, long long case_id, const char *case_ids)
+{
+    hab_audit_entry_t e = entry("olive", case_id, 200);
+    e.case_ids = case_ids;
+    ck_assert_ptr_null(s->ops->begin(s, test_pool, 1));
+    ck_assert_ptr_null(hab_audit_append(s, test_pool, &e));
+    ck_assert_ptr_null(s->ops->commit(s, test_pool));
+}
+
+/* The seqs api/audit?case=N answers with, after `after`, at most limit. */
+static const char *seqs_about(hab_store_t *s, long long case_id, long long after, int limit)
+{
+    hab_audit_filter_t f = {NULL, NULL, NULL, case_id, after, limit};
+    json_t *got = json_array();
+    long long last;
+    ck_assert_ptr_null(hab_audit_query(s, test_pool, &f, got, &last));
+    const char *text = "";
+    for (size_t i = 0; i < json_array_size(got); i++)
+        text = apr_psprintf(test_pool, "%s%s%" APR_INT64_T_FMT, text, i ? "," : "",
+                            (apr_int64_t)json_integer_value(
+                                json_object_get(json_array_get(got, i), "seq")));
+    json_decref(got);
+    return text;
+}
+
+/* access_log_cases is written in arrears (audit.h): nothing until an entry
+ * at a multiple of HAB_AUDIT_INDEX_EVERY, then every entry up to it and the
+ * mark; a search finds the entries on both sides of the mark, in order, and
+ * pages across it. */
+START_TEST(shown_cases_are_indexed_in_arrears_and_found_on_both_sides_of_the_mark)
+{
+    enum { EVERY = HAB_AUDIT_INDEX_EVERY };
+    hab_store_t *s = unit_fresh_store(test_pool);
+    hab_rows_t *rows;
+    const char *index_sql = "SELECT count(*), group_concat(row) FROM (SELECT case_id || ':' || seq "
+                            "AS row FROM access_log_cases ORDER BY seq, case_id)";
+    for (long long seq = 1; seq <= EVERY + 5; seq++) {
+        if (seq == 3)
+            append_showing(s, 0, "4,9");
+        else if (seq == EVERY - 1)
+            append_showing(s, 9, "9");
+        else if (seq == EVERY)
+            append_showing(s, 0, "2,9");
+        else if (seq == EVERY + 3)
+            append_showing(s, 0, "9,11");
+        else
+            append_showing(s, seq == 5 ? 11 : 1, NULL);
+        if (seq == EVERY - 1) {
+            /* before the mark: nothing indexed, and still everything found */
+            ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, index_sql, ""));
+            ck_assert_int_eq(hab_rows_int(rows, 0, 0), 0);
+            ck_assert_str_eq(seqs_about(s, 9, 0, 100),
+                             apr_psprintf(test_pool, "3,%d", EVERY - 1));
+        }
+    }
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, index_sql, ""));
+    ck_assert_str_eq(hab_rows_text(rows, 0, 1),
+                     apr_psprintf(test_pool, "4:3,9:3,9:%d,0:%d,2:%d,9:%d", EVERY - 1, EVERY,
+                                  EVERY, EVERY));
+    ck_assert_str_eq(seqs_about(s, 9, 0, 100),
+                     apr_psprintf(test_pool, "3,%d,%d,%d", EVERY - 1, EVERY, EVERY + 3));
+    ck_assert_str_eq(seqs_about(s, 11, 0, 100), apr_psprintf(test_pool, "5,%d", EVERY + 3));
+    ck_assert_str_eq(seqs_about(s, 2, 0, 100), apr_psprintf(test_pool, "%d", EVERY));
+    ck_assert_str_eq(seqs_about(s, 4, 0, 100), "3");
+    ck_assert_str_eq(seqs_about(s, 9, EVERY - 1, 2),
+                     apr_psprintf(test_pool, "%d,%d", EVERY, EVERY + 3));
+    /* a case shown nowhere; an id that is a part of another's ("1" of "9,11") */
+    ck_assert_str_eq(seqs_about(s, 12, 0, 100), "");
+    ck_assert_str_eq(seqs_about(s, 1, EVERY + 2, 100),
+                     apr_psprintf(test_pool, "%d,%d", EVERY + 4, EVERY + 5));
+    hab_audit_verdict_t v;
+    ck_assert_ptr_null(hab_audit_verify(s, test_pool, &v));
+    ck_assert(v.ok);
+    ck_assert_int_eq(v.entries, EVERY + 5);
+}
+END_TEST
+
+/* The entry at the multiple rolled back takes its indexing with it; the
+ * entry that takes its seq next does the indexing. */
+START_TEST(shown_cases_indexing_rolls_back_with_its_entry)
+{
+    enum { EVERY = HAB_AUDIT_INDEX_EVERY };
+    hab_store_t *s = unit_fresh_store(test_pool);
+    append_showing(s, 0, "7");
+    for (long long seq = 2; seq < EVERY; seq++) append_showing(s, 1, NULL);
+    hab_audit_entry_t e = entry("olive", 0, 200);
+    e.case_ids = "8";
+    ck_assert_ptr_null(s->ops->begin(s, test_pool, 1));
+    ck_assert_ptr_null(hab_audit_append(s, test_pool, &e));
+    ck_assert_int_eq(e.seq, EVERY);
+    s->ops->rollback(s);
+    hab_audit_forget_head(s);
+    hab_rows_t *rows;
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT count(*) FROM access_log_cases", ""));
+    ck_assert_int_eq(hab_rows_int(rows, 0, 0), 0);
+    ck_assert_str_eq(seqs_about(s, 8, 0, 100), "");
+    append_showing(s, 0, "8");
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows,
+                                   "SELECT group_concat(case_id || ':' || seq) FROM "
+                                   "(SELECT * FROM access_log_cases ORDER BY seq, case_id)",
+                                   ""));
+    ck_assert_str_eq(hab_rows_text(rows, 0, 0),
+                     apr_psprintf(test_pool, "7:1,0:%d,8:%d", EVERY, EVERY));
+    ck_assert_str_eq(seqs_about(s, 8, 0, 100), apr_psprintf(test_pool, "%d", EVERY));
 }
 END_TEST
 
@@ -1017,6 +1125,8 @@ Suite *suite_audit(void)
     tcase_add_test(tc, mixed_v1_and_v3_entries_verify);
     tcase_add_test(tc, case_ids_canonical_text);
     tcase_add_test(tc, case_ids_are_indexed_and_chained);
+    tcase_add_test(tc, shown_cases_are_indexed_in_arrears_and_found_on_both_sides_of_the_mark);
+    tcase_add_test(tc, shown_cases_indexing_rolls_back_with_its_entry);
     tcase_add_test(tc, writer_group_commits_concurrent_work_once_each);
     tcase_add_test(tc, writer_behind_a_held_lock_fails_each_request_by_its_deadline);
     tcase_add_test(tc, writer_takes_the_shared_lock_around_each_batch);

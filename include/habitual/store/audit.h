@@ -31,6 +31,15 @@
 
 #define HAB_AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
+/* access_log_cases, the index api/audit?case=N searches, is written in
+ * arrears: the append of every entry whose seq is a multiple of this indexes
+ * the case_ids of all entries since the last time, and marks how far with a
+ * row for case 0 (no case has that id).  A search reads the index up to the
+ * mark and the entries after it (fewer than this many) by their case_ids.
+ * Why: an entry naming 15 cases otherwise writes 15 rows, each into its own
+ * part of the index, with every commit. */
+#define HAB_AUDIT_INDEX_EVERY 128
+
 typedef struct hab_audit_entry {
     long long seq;
     const char *at;

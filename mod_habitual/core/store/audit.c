@@ -161,15 +161,31 @@ int hab_audit_rule_valid(const char *text)
     return text[1] == '1' && text[2] >= '0' && text[2] <= '9' && text[3] == '\0';
 }
 
-/* The entry's case_ids as rows of access_log_cases, for api/audit?case=N,
- * in one statement whatever their number (SQLite: after the entry's own). */
-static hab_err_t *index_case_ids(hab_store_t *s, apr_pool_t *p, const hab_audit_entry_t *e)
+/* The last entry access_log_cases has indexed: its mark (audit.h). */
+#define INDEXED_UPTO "(SELECT coalesce(max(seq), 0) FROM access_log_cases WHERE case_id = 0)"
+
+/* The case_ids of the entries after the mark up to seq as rows of
+ * access_log_cases, then the mark at seq (audit.h, HAB_AUDIT_INDEX_EVERY).
+ * On PostgreSQL one statement: its parts all see the mark as it was. */
+static hab_err_t *index_shown_cases(hab_store_t *s, apr_pool_t *p, long long seq)
 {
-    return hab_store_q(
+    if (strcmp(s->driver, "pgsql") == 0)
+        return hab_store_q(
+            s, p, NULL,
+            "WITH mark AS (INSERT INTO access_log_cases(case_id, seq) VALUES (0, CAST(? AS BIGINT))) "
+            "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(v AS BIGINT), l.seq "
+            "FROM access_log l, unnest(string_to_array(l.case_ids, ',')) AS v "
+            "WHERE l.seq > " INDEXED_UPTO " AND l.seq <= ? AND l.case_ids IS NOT NULL",
+            "ii", seq, seq);
+    hab_err_t *err = hab_store_q(
         s, p, NULL,
-        "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(value AS INTEGER), ? "
-        "FROM json_each(?)",
-        "it", e->seq, apr_pstrcat(p, "[", e->case_ids, "]", NULL));
+        "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(j.value AS INTEGER), l.seq "
+        "FROM access_log l, json_each('[' || l.case_ids || ']') AS j "
+        "WHERE l.seq > " INDEXED_UPTO " AND l.seq <= ? AND l.case_ids IS NOT NULL",
+        "i", seq);
+    if (err) return err;
+    return hab_store_q(s, p, NULL, "INSERT INTO access_log_cases(case_id, seq) VALUES (0, ?)",
+                       "i", seq);
 }
 
 /* as a SELECT, PostgreSQL takes an untyped parameter for text */
@@ -185,26 +201,16 @@ static hab_err_t *index_case_ids(hab_store_t *s, apr_pool_t *p, const hab_audit_
         (e)->outcome, (long long)(e)->status, (e)->request_id, (e)->client, (e)->prev_hash,     \
         (e)->hash, (e)->case_ids, (e)->refused_rule, (gen), (gen)
 
-/* The entry and its case_ids' rows, while the change counter is gen (the
- * statement says whether it was).  On PostgreSQL one statement, so one
- * round trip whatever the entry showed. */
+/* The entry, while the change counter is gen (the statement says whether
+ * it was); every HAB_AUDIT_INDEX_EVERY entries, the index of the cases shown
+ * since the last time, in the same transaction. */
 static hab_err_t *insert_entry(hab_store_t *s, apr_pool_t *p, const hab_audit_entry_t *e,
                                long long gen, int *appended)
 {
     hab_rows_t *r;
-    hab_err_t *err;
-    int pg_ids = e->case_ids && strcmp(s->driver, "pgsql") == 0;
-    if (pg_ids)
-        err = hab_store_q(s, p, &r,
-                          "WITH entry AS (" ENTRY_INSERT "), ids AS (INSERT INTO "
-                          "access_log_cases(case_id, seq) SELECT CAST(v AS BIGINT), entry.seq "
-                          "FROM entry, unnest(string_to_array(CAST(? AS TEXT), ',')) AS v) "
-                          "SELECT seq FROM entry",
-                          ENTRY_TYPES "t", ENTRY_ARGS(e, gen), e->case_ids);
-    else
-        err = hab_store_q(s, p, &r, ENTRY_INSERT, ENTRY_TYPES, ENTRY_ARGS(e, gen));
+    hab_err_t *err = hab_store_q(s, p, &r, ENTRY_INSERT, ENTRY_TYPES, ENTRY_ARGS(e, gen));
     *appended = !err && r->nrows == 1;
-    if (*appended && e->case_ids && !pg_ids) err = index_case_ids(s, p, e);
+    if (*appended && e->seq % HAB_AUDIT_INDEX_EVERY == 0) err = index_shown_cases(s, p, e->seq);
     return err;
 }
 
@@ -428,10 +434,13 @@ hab_err_t *hab_audit_query(hab_store_t *s, apr_pool_t *p, const hab_audit_filter
         s, p, &rows,
         "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
         "AND (CAST(? AS TEXT) IS NULL OR \"user\" = ?) AND (CAST(? AS BIGINT) = 0 OR case_id = ? "
-        "OR seq IN (SELECT seq FROM access_log_cases WHERE case_id = ?)) "
+        "OR seq IN (SELECT seq FROM access_log_cases WHERE case_id = ?) "
+        /* after the index's mark: by the entry's own case_ids (audit.h) */
+        "OR (seq > " INDEXED_UPTO " AND ',' || case_ids || ',' LIKE "
+        "'%,' || CAST(CAST(? AS BIGINT) AS TEXT) || ',%')) "
         "ORDER BY seq LIMIT ?",
-        "ittttiiii", f->after, time_bound(p, f->from, 0), time_bound(p, f->to, 1),
-        f->user, f->user, f->case_id, f->case_id, f->case_id, (long long)f->limit);
+        "ittttiiiii", f->after, time_bound(p, f->from, 0), time_bound(p, f->to, 1),
+        f->user, f->user, f->case_id, f->case_id, f->case_id, f->case_id, (long long)f->limit);
     if (err) return err;
     *last_seq = 0;
     for (int r = 0; r < rows->nrows; r++) {
