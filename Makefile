@@ -236,7 +236,7 @@ fuzz:
 # summary.  A quoted group's suites run at the same time (tests/run_suites.sh
 # says why); what they share is built first, so no two build it at once.
 TEST_GROUPS := lint test-unit "test-unit-asan test-unit-valgrind fuzz-replay" \
-	"test-integration-pgsql test-integration-asan" "test-integration test-browser" test-deb
+	"test-integration test-integration-pgsql" "test-integration-asan test-browser" test-deb
 test: deps
 	$(MAKE) --no-print-directory all tests/unit/run-unit $(OIDC_NODE)
 	@MAKE="$(MAKE)" tests/run_suites.sh $(TEST_GROUPS)
