@@ -150,7 +150,7 @@ test-unit: tests/unit/run-unit
 	tests/unit/run-unit
 
 # The same core, admin tool and module built with ASan/UBSan.  The module is
-# a file target: make test's second ASan suite finds it built (about two
+# a file target: make test's second ASan suite finds it built (about three
 # minutes on this machine's 2 cores).
 ASAN_MODULE := $(ASAN_BUILD)/module/.libs/mod_habitual.so
 asan:
