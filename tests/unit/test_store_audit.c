@@ -433,7 +433,8 @@ START_TEST(shown_cases_indexing_rolls_back_with_its_entry)
     s->ops->rollback(s);
     hab_audit_forget_head(s);
     hab_rows_t *rows;
-    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, "SELECT count(*) FROM access_log_cases", ""));
+    ck_assert_ptr_null(
+        hab_store_q(s, test_pool, &rows, "SELECT count(*) FROM access_log_cases", ""));
     ck_assert_int_eq(hab_rows_int(rows, 0, 0), 0);
     ck_assert_str_eq(seqs_about(s, 8, 0, 100), "");
     append_showing(s, 0, "8");

@@ -172,7 +172,8 @@ static hab_err_t *index_shown_cases(hab_store_t *s, apr_pool_t *p, long long seq
     if (strcmp(s->driver, "pgsql") == 0)
         return hab_store_q(
             s, p, NULL,
-            "WITH mark AS (INSERT INTO access_log_cases(case_id, seq) VALUES (0, CAST(? AS BIGINT))) "
+            "WITH mark AS (INSERT INTO access_log_cases(case_id, seq) "
+            "VALUES (0, CAST(? AS BIGINT))) "
             "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(v AS BIGINT), l.seq "
             "FROM access_log l, unnest(string_to_array(l.case_ids, ',')) AS v "
             "WHERE l.seq > " INDEXED_UPTO " AND l.seq <= ? AND l.case_ids IS NOT NULL",
