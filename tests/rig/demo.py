@@ -16,6 +16,10 @@ DEMO_DIR = os.environ.get("HABITUAL_DEMO_DIR") or os.path.join(rig.ROOT, "tests"
 
 
 def main():
+    # Ctrl-C (SIGINT) stops the demo even when it was started with SIGINT
+    # ignored, as a script's background job is (make test runs its suites
+    # so) and an ignored signal stays ignored across exec.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     port = int(os.environ.get("HABITUAL_PORT", "8080"))
     try:
         import socket
