@@ -63,6 +63,9 @@ class Client:
 
 # The engine of this run (HABITUAL_DB=pgsql: PostgreSQL).
 PG = rig.pgsql()
+# The access log and its index of the cases shown: they grow with any request,
+# the index in arrears, by whichever entry's turn it is (README "The access log").
+LOG_TABLES = ("access_log", "access_log_cases")
 
 
 def _schema_version():
@@ -195,11 +198,9 @@ class Db:
                 "AND table_name = ? ORDER BY ordinal_position", (table,))]
         return [r["name"] for r in self.query('SELECT name FROM pragma_table_info(?)', (table,))]
 
-    def counts(self, exclude=("access_log", "access_log_cases")):
-        """Row count of every table (the access log and its index of the
-        cases shown apart, unless asked), all read in one statement.  The
-        index is written in arrears, by whichever entry's turn it is (README
-        "The access log"), so it grows with any entry, a refusal's too."""
+    def counts(self, exclude=LOG_TABLES):
+        """Row count of every table (the access log's apart, unless asked),
+        all read in one statement."""
         tables = [t for t in self.tables() if t not in exclude]
         if not tables:
             return {}

@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 import rig
-from conftest import PG, SCHEMA_MIGRATIONS, SCHEMA_VERSION, Db, missing_database, new_database, pgsql_only, sqlite_only
+from conftest import LOG_TABLES, PG, SCHEMA_MIGRATIONS, SCHEMA_VERSION, Db, missing_database, new_database, pgsql_only, sqlite_only
 from helpers_faults import integrity
 from helpers_procedure import (
     FutureServer, add_months, fake_sendmail, iso, parse_mails, period_end, review_due, today,
@@ -526,7 +526,7 @@ def case_rows(db, case_ids):
     out = {}
     for t in db.tables():
         cols = db.columns(t)
-        if t in ("access_log", "access_log_cases"):   # the log and its index: kept, and growing
+        if t in LOG_TABLES:   # kept, and growing
             continue
         if t == "cases":
             sql = "SELECT * FROM cases WHERE id IN (%s)" % marks
