@@ -95,7 +95,7 @@ def csrf_token(secret, user, issued):
 # The access log and its index of the cases shown: every request may add to
 # them (the index in arrears, whichever entry's turn it is: README "The
 # access log"); the tests count the log's entries themselves.
-LOG_TABLES = ("access_log", "access_log_cases")
+LOG_TABLES = ("access_log", "access_log_cases", "access_log_case_blocks")
 
 
 class Db:

@@ -65,7 +65,7 @@ class Client:
 PG = rig.pgsql()
 # The access log and its index of the cases shown: they grow with any request,
 # the index in arrears, by whichever entry's turn it is (README "The access log").
-LOG_TABLES = ("access_log", "access_log_cases")
+LOG_TABLES = ("access_log", "access_log_cases", "access_log_case_blocks")
 
 
 def _schema_version():

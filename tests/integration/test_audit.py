@@ -674,16 +674,18 @@ def test_api_audit_filters(audit_rig):
     assert len(got) == 2
 
 
-# include/habitual/store/audit.h: access_log_cases is written every this many entries
+# include/habitual/store/audit.h: the index is written every this many entries
 INDEX_EVERY = 128
 
 
 def test_a_case_search_finds_every_look_on_both_sides_of_the_index_mark(audit_rig):
-    """README "The access log": access_log_cases is written in arrears, by
-    every 128th entry, which marks how far with a row for case 0.  The index
-    is exact up to the mark; api/audit?case=N finds the looks before it
-    through the index and those after it by their own case_ids, all of
-    them, in order."""
+    """README "The access log": the index of the cases shown is written in
+    arrears and by block, by every 128th entry: a row for each case the
+    block's entries showed, once, with the block's first and last seq, and
+    a row for case 0 that marks the block.  The index names exactly the
+    cases shown in each block; api/audit?case=N finds the looks in the
+    blocks that name the case and those after the last mark by their own
+    case_ids, all of them, in order, and no entry that did not show it."""
     fx = audit_rig
     cid = fx.ids["a_active"]
     carol = fx.as_user("carol")
@@ -692,13 +694,23 @@ def test_a_case_search_finds_every_look_on_both_sides_of_the_index_mark(audit_ri
         r = carol.get("api/cases")    # the CEM's list shows every case
         assert r.status_code == 200 and cid in [c["id"] for c in r.json()["cases"]], r.text[:300]
     stored = db_entries(fx.rig.db)
-    mark = fx.db.scalar("SELECT max(seq) FROM access_log_cases WHERE case_id = 0")
+    blocks = fx.db.query("SELECT case_id, first_seq, last_seq FROM access_log_case_blocks "
+                         "ORDER BY last_seq, case_id")
+    marks = [(b["first_seq"], b["last_seq"]) for b in blocks if b["case_id"] == 0]
+    mark = marks[-1][1]
     assert mark % INDEX_EVERY == 0 and start < mark < len(stored), (start, mark, len(stored))
+    # the blocks follow one another from the old index's mark (or the start)
+    old_mark = fx.db.scalar("SELECT coalesce(max(seq), 0) FROM access_log_cases WHERE case_id = 0")
+    assert [m[0] for m in marks] == [old_mark + 1] + [m[1] + 1 for m in marks[:-1]], marks
+    # each block names exactly the cases its entries showed
+    for first, last in marks:
+        named = sorted(b["case_id"] for b in blocks if b["last_seq"] == last and b["case_id"])
+        assert all(b["first_seq"] == first for b in blocks if b["last_seq"] == last)
+        assert named == sorted({int(c) for e in stored if first <= e["seq"] <= last
+                                for c in (e["case_ids"] or "").split(",") if c}), (first, last)
     shown = [e["seq"] for e in stored if str(cid) in (e["case_ids"] or "").split(",")]
-    indexed = [r["seq"] for r in fx.db.query("SELECT seq FROM access_log_cases WHERE case_id = ? ORDER BY seq",
-                                             (cid,))]
-    assert indexed == [q for q in shown if q <= mark]
-    assert [q for q in shown if q < mark - 20] and [q for q in shown if q > mark], "looks on both sides"
+    assert [q for q in shown if old_mark < q < mark - 20] and [q for q in shown if q > mark], \
+        "looks in a block and after the last mark"
     got = api_entries(fx, case=cid)
     assert [e["seq"] for e in got if e["seq"] <= len(stored)] == \
         [e["seq"] for e in stored if e["case_id"] == cid or e["seq"] in shown]

@@ -522,8 +522,10 @@ def test_upgrade_from_the_previous_release_keeps_every_row_and_the_chain(workdir
         log_rows = dbv.log_count()
         # the C chain walk finds exactly the chain written here: init logs nothing
         assert (n_after, head_after) == (n_entries, head) and log_rows == n_entries
-        # schema 12: the index of the cases shown goes on in arrears from the head
+        # schema 12: the index of the cases shown goes on in arrears from the head;
+        # schema 13: by block, the first one after that mark, none written by init
         assert dbv.scalar("SELECT max(seq) FROM access_log_cases WHERE case_id = 0") == n_entries
+        assert dbv.scalar("SELECT count(*) FROM access_log_case_blocks") == 0
         if PG and set(now_tables) - set(tables):
             db.grant_app()   # README: grants again after an init that adds tables
         # the log's own tables grow with every request served below

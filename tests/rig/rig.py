@@ -332,7 +332,8 @@ class SilentServer:
 # own the tables ... so the triggers bind it too").
 APP_ROLE = "habitual_app"
 PG_SUPERUSER = "postgres"
-INSERT_ONLY_TABLES = ("access_log", "access_log_cases", "letters", "schema_migrations")
+INSERT_ONLY_TABLES = ("access_log", "access_log_cases", "access_log_case_blocks", "letters",
+                      "schema_migrations")
 
 
 def pg_bin(tool=None):

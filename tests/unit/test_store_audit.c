@@ -365,17 +365,22 @@ static const char *seqs_about(hab_store_t *s, long long case_id, long long after
     return text;
 }
 
-/* access_log_cases is written in arrears (audit.h): nothing until an entry
- * at a multiple of HAB_AUDIT_INDEX_EVERY, then every entry up to it and the
- * mark; a search finds the entries on both sides of the mark, in order, and
+/* The index's rows as case:first-last, by block, then case. */
+#define BLOCKS_SQL                                                                               \
+    "SELECT count(*), group_concat(row) FROM (SELECT case_id || ':' || first_seq || '-' || "    \
+    "last_seq AS row FROM access_log_case_blocks ORDER BY last_seq, case_id)"
+
+/* The index is written in arrears and by block (audit.h): nothing until an
+ * entry at a multiple of HAB_AUDIT_INDEX_EVERY, then each case the block's
+ * entries showed, once, and the block's mark; a search finds the entries on
+ * both sides of the mark, in order, only those that showed the case, and
  * pages across it. */
 START_TEST(shown_cases_are_indexed_in_arrears_and_found_on_both_sides_of_the_mark)
 {
     enum { EVERY = HAB_AUDIT_INDEX_EVERY };
     hab_store_t *s = unit_fresh_store(test_pool);
     hab_rows_t *rows;
-    const char *index_sql = "SELECT count(*), group_concat(row) FROM (SELECT case_id || ':' || seq "
-                            "AS row FROM access_log_cases ORDER BY seq, case_id)";
+    const char *index_sql = BLOCKS_SQL;
     for (long long seq = 1; seq <= EVERY + 5; seq++) {
         if (seq == 3)
             append_showing(s, 0, "4,9");
@@ -397,8 +402,8 @@ START_TEST(shown_cases_are_indexed_in_arrears_and_found_on_both_sides_of_the_mar
     }
     ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, index_sql, ""));
     ck_assert_str_eq(hab_rows_text(rows, 0, 1),
-                     apr_psprintf(test_pool, "4:3,9:3,9:%d,0:%d,2:%d,9:%d", EVERY - 1, EVERY,
-                                  EVERY, EVERY));
+                     apr_psprintf(test_pool, "0:1-%d,2:1-%d,4:1-%d,9:1-%d", EVERY, EVERY, EVERY,
+                                  EVERY));
     ck_assert_str_eq(seqs_about(s, 9, 0, 100),
                      apr_psprintf(test_pool, "3,%d,%d,%d", EVERY - 1, EVERY, EVERY + 3));
     ck_assert_str_eq(seqs_about(s, 11, 0, 100), apr_psprintf(test_pool, "5,%d", EVERY + 3));
@@ -433,18 +438,38 @@ START_TEST(shown_cases_indexing_rolls_back_with_its_entry)
     s->ops->rollback(s);
     hab_audit_forget_head(s);
     hab_rows_t *rows;
-    ck_assert_ptr_null(
-        hab_store_q(s, test_pool, &rows, "SELECT count(*) FROM access_log_cases", ""));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, BLOCKS_SQL, ""));
     ck_assert_int_eq(hab_rows_int(rows, 0, 0), 0);
     ck_assert_str_eq(seqs_about(s, 8, 0, 100), "");
     append_showing(s, 0, "8");
-    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows,
-                                   "SELECT group_concat(case_id || ':' || seq) FROM "
-                                   "(SELECT * FROM access_log_cases ORDER BY seq, case_id)",
-                                   ""));
-    ck_assert_str_eq(hab_rows_text(rows, 0, 0),
-                     apr_psprintf(test_pool, "7:1,0:%d,8:%d", EVERY, EVERY));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, BLOCKS_SQL, ""));
+    ck_assert_str_eq(hab_rows_text(rows, 0, 1),
+                     apr_psprintf(test_pool, "0:1-%d,7:1-%d,8:1-%d", EVERY, EVERY, EVERY));
     ck_assert_str_eq(seqs_about(s, 8, 0, 100), apr_psprintf(test_pool, "%d", EVERY));
+}
+END_TEST
+
+/* A log upgraded from schema 12: access_log_cases indexes each entry up to
+ * its mark, and is all a search has for them; the first block begins after
+ * that mark.  Entries 1 and 2 are found only through the old rows. */
+START_TEST(a_search_reads_the_old_index_up_to_its_mark_then_the_blocks)
+{
+    enum { EVERY = HAB_AUDIT_INDEX_EVERY };
+    hab_store_t *s = unit_fresh_store(test_pool);
+    append_showing(s, 0, "5");
+    append_showing(s, 0, "6");
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                   "INSERT INTO access_log_cases(case_id, seq) "
+                                   "VALUES (5, 1), (6, 2), (0, 2)",
+                                   ""));
+    for (long long seq = 3; seq <= EVERY + 1; seq++)
+        append_showing(s, 0, seq == 3 ? "5" : seq == EVERY ? "6" : seq == EVERY + 1 ? "5" : NULL);
+    hab_rows_t *rows;
+    ck_assert_ptr_null(hab_store_q(s, test_pool, &rows, BLOCKS_SQL, ""));
+    ck_assert_str_eq(hab_rows_text(rows, 0, 1),
+                     apr_psprintf(test_pool, "0:3-%d,5:3-%d,6:3-%d", EVERY, EVERY, EVERY));
+    ck_assert_str_eq(seqs_about(s, 5, 0, 100), apr_psprintf(test_pool, "1,3,%d", EVERY + 1));
+    ck_assert_str_eq(seqs_about(s, 6, 0, 100), apr_psprintf(test_pool, "2,%d", EVERY));
 }
 END_TEST
 
@@ -1128,6 +1153,7 @@ Suite *suite_audit(void)
     tcase_add_test(tc, case_ids_are_indexed_and_chained);
     tcase_add_test(tc, shown_cases_are_indexed_in_arrears_and_found_on_both_sides_of_the_mark);
     tcase_add_test(tc, shown_cases_indexing_rolls_back_with_its_entry);
+    tcase_add_test(tc, a_search_reads_the_old_index_up_to_its_mark_then_the_blocks);
     tcase_add_test(tc, writer_group_commits_concurrent_work_once_each);
     tcase_add_test(tc, writer_behind_a_held_lock_fails_each_request_by_its_deadline);
     tcase_add_test(tc, writer_takes_the_shared_lock_around_each_batch);

@@ -31,13 +31,17 @@
 
 #define HAB_AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
-/* access_log_cases, the index api/audit?case=N searches, is written in
- * arrears: the append of every entry whose seq is a multiple of this indexes
- * the case_ids of all entries since the last time, and marks how far with a
- * row for case 0 (no case has that id).  A search reads the index up to the
- * mark and the entries after it (fewer than this many) by their case_ids.
- * Why: an entry naming 15 cases otherwise writes 15 rows, each into its own
- * part of the index, with every commit. */
+/* The index api/audit?case=N searches is written in arrears and by block
+ * (access_log_case_blocks, schema 013): the append of every entry whose seq
+ * is a multiple of this indexes the entries since the last time as one
+ * block, a row for each case their case_ids name, once, with the block's
+ * first and last seq, and marks the block indexed with a row for case 0 (no
+ * case has that id).  A search reads, by their own case_ids, the entries of
+ * the blocks that name the case and those after the last mark (fewer than
+ * this many); before the first block, access_log_cases (one row per case
+ * and entry, no longer written) up to its own mark.  Why: an entry naming
+ * 15 cases otherwise writes 15 rows, each into its own part of the index,
+ * with every commit, and the same notices read again writes them again. */
 #define HAB_AUDIT_INDEX_EVERY 128
 
 typedef struct hab_audit_entry {

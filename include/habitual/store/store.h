@@ -68,6 +68,14 @@ typedef struct hab_store_ops {
      * process), and hab_store_prefetch_begin says so. */
     hab_err_t *(*query_many)(hab_store_t *s, apr_pool_t *p, const hab_stmt_t *stmts, int n,
                              hab_rows_t **rows);
+    /* A write whose answer nobody reads, in the open transaction, kept to
+     * go with the next statement that has an answer, or with the COMMIT
+     * (PostgreSQL: in its pipeline); its failure is then that statement's,
+     * and fails the transaction.  send_waiting sends what was kept now.
+     * NULL ops: the store runs such a write at once (SQLite). */
+    hab_err_t *(*send_later)(hab_store_t *s, apr_pool_t *p, const char *sql,
+                             const hab_param_t *params, int nparams);
+    hab_err_t *(*send_waiting)(hab_store_t *s, apr_pool_t *p);
 } hab_store_ops_t;
 
 struct hab_store {
@@ -91,6 +99,16 @@ struct hab_store {
         long long seq;
         char hash[65];
     } log_head;
+    /* The change counter (schema.h) as read with the log's head, under the
+     * write lock, while nothing in this transaction has moved it; forgotten
+     * with the head and by hab_changes_bump. */
+    struct {
+        int known;
+        long long n;
+    } changes;
+    /* Set by the writer around work that only appends to the access log: its
+     * statements may wait for the next one (ops->send_later). */
+    int appends_may_wait;
     /* Reads sent ahead (hab_store_prefetch_send), answered from here by
      * hab_store_q asking the same thing.  Forgotten with the log's head,
      * and by any statement that is not a read. */
@@ -126,6 +144,12 @@ hab_err_t *hab_store_open(apr_pool_t *p, const char *driver, const char *params,
  * wanted. */
 hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
                        const char *sql, const char *fmt, ...);
+
+/* The same for a write whose answer nobody reads: kept by the driver to go
+ * with the next statement, while s->appends_may_wait (ops->send_later),
+ * else run at once.  hab_store_send_waiting sends what was kept. */
+hab_err_t *hab_store_q_later(hab_store_t *s, apr_pool_t *p, const char *sql, const char *fmt, ...);
+hab_err_t *hab_store_send_waiting(hab_store_t *s, apr_pool_t *p);
 
 /* Reads known in advance, sent together: between _begin and _send every
  * hab_store_q is only written down (and answers no rows, no error); _send

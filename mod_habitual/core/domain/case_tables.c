@@ -130,6 +130,7 @@ const char *const hab_case_not_tables[][2] = {
      "the council's record of its staff's access: append-only, never purged; not exported "
      "(the auditor answers for who saw the file)"},
     {"access_log_cases", "the case ids of list reads in the access log: as the access log"},
+    {"access_log_case_blocks", "the same by block of entries (schema 13): as the access log"},
     {"persons", "the person: exported as the subject, purged when no case holds them"},
     {NULL, NULL}};
 

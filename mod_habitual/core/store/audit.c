@@ -161,31 +161,40 @@ int hab_audit_rule_valid(const char *text)
     return text[1] == '1' && text[2] >= '0' && text[2] <= '9' && text[3] == '\0';
 }
 
-/* The last entry access_log_cases has indexed: its mark (audit.h). */
-#define INDEXED_UPTO "(SELECT coalesce(max(seq), 0) FROM access_log_cases WHERE case_id = 0)"
+/* The last entry the index has covered (audit.h): the last block's mark,
+ * or before the first block, the mark of access_log_cases (schema 012). */
+#define INDEXED_UPTO                                                                             \
+    "coalesce((SELECT max(last_seq) FROM access_log_case_blocks WHERE case_id = 0), "            \
+    "(SELECT max(seq) FROM access_log_cases WHERE case_id = 0), 0)"
 
-/* The case_ids of the entries after the mark up to seq as rows of
- * access_log_cases, then the mark at seq (audit.h, HAB_AUDIT_INDEX_EVERY).
- * On PostgreSQL one statement: its parts all see the mark as it was. */
+/* The block of entries after the mark up to seq: each case their case_ids
+ * name, once, then the block's mark (audit.h, HAB_AUDIT_INDEX_EVERY).  On
+ * PostgreSQL one statement (its parts all see the mark as it was). */
 static hab_err_t *index_shown_cases(hab_store_t *s, apr_pool_t *p, long long seq)
 {
     if (strcmp(s->driver, "pgsql") == 0)
-        return hab_store_q(
-            s, p, NULL,
-            "WITH mark AS (INSERT INTO access_log_cases(case_id, seq) "
-            "VALUES (0, CAST(? AS BIGINT))) "
-            "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(v AS BIGINT), l.seq "
-            "FROM access_log l, unnest(string_to_array(l.case_ids, ',')) AS v "
-            "WHERE l.seq > " INDEXED_UPTO " AND l.seq <= ? AND l.case_ids IS NOT NULL",
-            "ii", seq, seq);
+        return hab_store_q_later(
+            s, p,
+            "WITH block AS (SELECT " INDEXED_UPTO " AS upto), "
+            "mark AS (INSERT INTO access_log_case_blocks(case_id, first_seq, last_seq) "
+            "SELECT 0, upto + 1, CAST(? AS BIGINT) FROM block) "
+            "INSERT INTO access_log_case_blocks(case_id, first_seq, last_seq) "
+            "SELECT DISTINCT CAST(v AS BIGINT), b.upto + 1, CAST(? AS BIGINT) "
+            "FROM block b, access_log l, unnest(string_to_array(l.case_ids, ',')) AS v "
+            "WHERE l.seq > b.upto AND l.seq <= ? AND l.case_ids IS NOT NULL",
+            "iii", seq, seq, seq);
     hab_err_t *err = hab_store_q(
         s, p, NULL,
-        "INSERT INTO access_log_cases(case_id, seq) SELECT CAST(j.value AS INTEGER), l.seq "
-        "FROM access_log l, json_each('[' || l.case_ids || ']') AS j "
-        "WHERE l.seq > " INDEXED_UPTO " AND l.seq <= ? AND l.case_ids IS NOT NULL",
-        "i", seq);
+        "INSERT INTO access_log_case_blocks(case_id, first_seq, last_seq) "
+        "SELECT DISTINCT CAST(j.value AS INTEGER), b.upto + 1, ? "
+        "FROM (SELECT " INDEXED_UPTO " AS upto) b, access_log l, "
+        "json_each('[' || l.case_ids || ']') AS j "
+        "WHERE l.seq > b.upto AND l.seq <= ? AND l.case_ids IS NOT NULL",
+        "ii", seq, seq);
     if (err) return err;
-    return hab_store_q(s, p, NULL, "INSERT INTO access_log_cases(case_id, seq) VALUES (0, ?)",
+    return hab_store_q(s, p, NULL,
+                       "INSERT INTO access_log_case_blocks(case_id, first_seq, last_seq) "
+                       "SELECT 0, " INDEXED_UPTO " + 1, ?",
                        "i", seq);
 }
 
@@ -202,15 +211,28 @@ static hab_err_t *index_shown_cases(hab_store_t *s, apr_pool_t *p, long long seq
         (e)->outcome, (long long)(e)->status, (e)->request_id, (e)->client, (e)->prev_hash,     \
         (e)->hash, (e)->case_ids, (e)->refused_rule, (gen), (gen)
 
-/* The entry, while the change counter is gen (the statement says whether
- * it was); every HAB_AUDIT_INDEX_EVERY entries, the index of the cases shown
- * since the last time, in the same transaction. */
+/* The entry, while the change counter is gen (gen < 0: whatever it is);
+ * every HAB_AUDIT_INDEX_EVERY entries, the index of the cases shown since
+ * the last time, in the same transaction.  When the counter is known (read
+ * with the head under the write lock, unmoved since) the answer is known
+ * too: the entry goes unconditionally and may wait to travel with the next
+ * statement (hab_store_q_later); otherwise the statement itself says. */
 static hab_err_t *insert_entry(hab_store_t *s, apr_pool_t *p, const hab_audit_entry_t *e,
                                long long gen, int *appended)
 {
-    hab_rows_t *r;
-    hab_err_t *err = hab_store_q(s, p, &r, ENTRY_INSERT, ENTRY_TYPES, ENTRY_ARGS(e, gen));
-    *appended = !err && r->nrows == 1;
+    hab_err_t *err;
+    if (gen >= 0 && s->changes.known && s->changes.n != gen) {
+        *appended = 0;
+        return NULL;
+    }
+    if (gen < 0 || s->changes.known) {
+        err = hab_store_q_later(s, p, ENTRY_INSERT, ENTRY_TYPES, ENTRY_ARGS(e, -1LL));
+        *appended = !err;
+    } else {
+        hab_rows_t *r;
+        err = hab_store_q(s, p, &r, ENTRY_INSERT, ENTRY_TYPES, ENTRY_ARGS(e, gen));
+        *appended = !err && r->nrows == 1;
+    }
     if (*appended && e->seq % HAB_AUDIT_INDEX_EVERY == 0) err = index_shown_cases(s, p, e->seq);
     return err;
 }
@@ -218,11 +240,16 @@ static hab_err_t *insert_entry(hab_store_t *s, apr_pool_t *p, const hab_audit_en
 hab_err_t *hab_audit_read_head(hab_store_t *s, apr_pool_t *p)
 {
     hab_rows_t *head;
-    hab_err_t *err = hab_store_q(s, p, &head,
-                                 "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", "");
+    hab_err_t *err = hab_store_q(
+        s, p, &head,
+        "SELECT seq, hash, (SELECT n FROM change_counter WHERE id = 1) FROM access_log "
+        "ORDER BY seq DESC LIMIT 1",
+        "");
     if (err) return err;
     const char *hash = head->nrows ? hab_rows_text(head, 0, 1) : HAB_AUDIT_GENESIS;
     s->log_head.seq = head->nrows ? hab_rows_int(head, 0, 0) : 0;
+    s->changes.known = hab_rows_text(head, 0, 2) != NULL;
+    s->changes.n = hab_rows_int(head, 0, 2);
     s->log_head.known = hash && strlen(hash) < sizeof(s->log_head.hash);
     if (s->log_head.known) strcpy(s->log_head.hash, hash);
     return s->log_head.known ? NULL : hab_err_internal(p, "the access log's head is malformed");
@@ -281,6 +308,7 @@ hab_err_t *hab_audit_append_unchanged(hab_store_t *s, apr_pool_t *p, hab_audit_e
 void hab_audit_forget_head(hab_store_t *s)
 {
     s->log_head.known = 0;
+    s->changes.known = 0;
 }
 
 /* ---- reading ---- */
@@ -436,12 +464,16 @@ hab_err_t *hab_audit_query(hab_store_t *s, apr_pool_t *p, const hab_audit_filter
         "SELECT " COLUMNS " FROM access_log WHERE seq > ? AND at >= ? AND at <= ? "
         "AND (CAST(? AS TEXT) IS NULL OR \"user\" = ?) AND (CAST(? AS BIGINT) = 0 OR case_id = ? "
         "OR seq IN (SELECT seq FROM access_log_cases WHERE case_id = ?) "
-        /* after the index's mark: by the entry's own case_ids (audit.h) */
-        "OR (seq > " INDEXED_UPTO " AND ',' || case_ids || ',' LIKE "
-        "'%,' || CAST(CAST(? AS BIGINT) AS TEXT) || ',%')) "
+        /* in a block the index names the case for, or after the index's
+         * mark: by the entry's own case_ids (audit.h) */
+        "OR (',' || case_ids || ',' LIKE '%,' || CAST(CAST(? AS BIGINT) AS TEXT) || ',%' "
+        "AND (seq > " INDEXED_UPTO " OR EXISTS (SELECT 1 FROM access_log_case_blocks b "
+        "WHERE b.case_id = ? AND b.last_seq >= access_log.seq "
+        "AND b.first_seq <= access_log.seq)))) "
         "ORDER BY seq LIMIT ?",
-        "ittttiiiii", f->after, time_bound(p, f->from, 0), time_bound(p, f->to, 1),
-        f->user, f->user, f->case_id, f->case_id, f->case_id, f->case_id, (long long)f->limit);
+        "ittttiiiiii", f->after, time_bound(p, f->from, 0), time_bound(p, f->to, 1),
+        f->user, f->user, f->case_id, f->case_id, f->case_id, f->case_id, f->case_id,
+        (long long)f->limit);
     if (err) return err;
     *last_seq = 0;
     for (int r = 0; r < rows->nrows; r++) {

@@ -51,6 +51,7 @@ struct hab_prefetch {
 void hab_store_forget(hab_store_t *s)
 {
     s->log_head.known = 0;
+    s->changes.known = 0;
     s->prefetch = NULL;
 }
 
@@ -141,13 +142,10 @@ static int meet_prefetch(hab_store_t *s, const char *sql, const hab_param_t *par
     return 0;
 }
 
-hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
-                       const char *sql, const char *fmt, ...)
+/* fmt's parameters (hab_store_q) into params; their count, or -1. */
+static int bind_params(hab_param_t *params, const char *fmt, va_list ap)
 {
-    hab_param_t params[HAB_MAX_PARAMS];
     int n = 0;
-    va_list ap;
-    va_start(ap, fmt);
     for (const char *f = fmt; *f && n < HAB_MAX_PARAMS; f++, n++) {
         memset(&params[n], 0, sizeof(params[n]));
         switch (*f) {
@@ -168,15 +166,54 @@ hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
             params[n].num = va_arg(ap, int) ? 1 : 0;
             break;
         default:
-            va_end(ap);
-            return hab_err_internal(p, "store: bad parameter format");
+            return -1;
         }
     }
-    va_end(ap);
+    return n;
+}
+
+/* later: a write nobody waits on (hab_store_q_later), which ends what was
+ * sent ahead and may wait for the next statement. */
+static hab_err_t *query_v(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows, const char *sql,
+                          const char *fmt, va_list ap, int later)
+{
+    hab_param_t params[HAB_MAX_PARAMS];
+    int n = bind_params(params, fmt, ap);
+    if (n < 0) return hab_err_internal(p, "store: bad parameter format");
     hab_rows_t *ignored = NULL;
     if (!rows) rows = &ignored;
-    if (s->prefetch && meet_prefetch(s, sql, params, n, rows)) return NULL;
+    if (later) {
+        s->prefetch = NULL;
+        if (s->appends_may_wait && s->in_transaction && s->ops->send_later)
+            return s->ops->send_later(s, p, sql, params, n);
+    } else if (s->prefetch && meet_prefetch(s, sql, params, n, rows)) {
+        return NULL;
+    }
     return s->ops->query(s, p, sql, params, n, rows);
+}
+
+hab_err_t *hab_store_q(hab_store_t *s, apr_pool_t *p, hab_rows_t **rows,
+                       const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hab_err_t *e = query_v(s, p, rows, sql, fmt, ap, 0);
+    va_end(ap);
+    return e;
+}
+
+hab_err_t *hab_store_q_later(hab_store_t *s, apr_pool_t *p, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hab_err_t *e = query_v(s, p, NULL, sql, fmt, ap, 1);
+    va_end(ap);
+    return e;
+}
+
+hab_err_t *hab_store_send_waiting(hab_store_t *s, apr_pool_t *p)
+{
+    return s->ops->send_waiting ? s->ops->send_waiting(s, p) : NULL;
 }
 
 const char *hab_rows_text(const hab_rows_t *rows, int row, int col)
@@ -194,6 +231,7 @@ long long hab_rows_int(const hab_rows_t *rows, int row, int col)
 
 hab_err_t *hab_changes_bump(hab_store_t *s, apr_pool_t *p)
 {
+    s->changes.known = 0;
     return hab_store_q(s, p, NULL, "UPDATE change_counter SET n = n + 1 WHERE id = 1", "");
 }
 

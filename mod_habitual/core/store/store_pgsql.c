@@ -43,13 +43,24 @@
  * trip to shorten the lock timeout for it. */
 #define HAB_PG_DEADLINE_SLACK_MS 100
 #define HAB_PG_CONNECT_TIMEOUT "5"
-#define AHEAD_MAX 6
+/* a batch's appends and their index rows, between two round trips */
+#define AHEAD_MAX 40
 #define AHEAD_TEXT 64
 
 typedef struct {
     const char *name; /* the server-side prepared statement */
     int nparams;
 } pg_stmt_t;
+
+/* A statement waiting for the next one that has an answer: a text with no
+ * parameters (BEGIN, SAVEPOINT, ...) or a prepared write and its values,
+ * in the pool of whoever kept it (the writer's job: it outlives the batch). */
+typedef struct {
+    char text[AHEAD_TEXT];
+    const pg_stmt_t *st;       /* NULL: text */
+    const char *const *values;
+    int nparams;
+} ahead_t;
 
 typedef struct {
     PGconn *pg;
@@ -59,11 +70,13 @@ typedef struct {
     int readonly;
     int lock_timeout_ms;     /* in force in the open transaction; -1 unknown */
     /* Statements nobody waits on (a transaction's BEGIN, lock timeout and
-     * advisory lock, a SAVEPOINT, a RELEASE): sent with the next statement
-     * that has an answer, in the same round trip (pipeline mode), whose
-     * answer is then also theirs; a COMMIT or ROLLBACK makes them needless. */
-    char ahead[AHEAD_MAX][AHEAD_TEXT];
+     * advisory lock, a SAVEPOINT, a RELEASE, an access-log entry): sent with
+     * the next statement that has an answer, in the same round trip
+     * (pipeline mode), whose answer is then also theirs; a ROLLBACK makes
+     * them needless, and a COMMIT all but the writes. */
+    ahead_t ahead[AHEAD_MAX];
     int nahead;
+    int nwrites;             /* of them, writes (pg_send_later) */
     int ahead_begins;        /* ahead[0] is the BEGIN: nothing has happened yet */
 } pg_conn_t;
 
@@ -333,32 +346,29 @@ static void note_rollback_to(pg_conn_t *c, const char *sql)
 static int put_ahead(pg_conn_t *c, const char *sql)
 {
     if (c->nahead == AHEAD_MAX || strlen(sql) >= AHEAD_TEXT) return 0;
-    strcpy(c->ahead[c->nahead++], sql);
+    ahead_t *a = &c->ahead[c->nahead++];
+    strcpy(a->text, sql);
+    a->st = NULL;
     return 1;
 }
 
 static void drop_ahead(pg_conn_t *c)
 {
     c->nahead = 0;
+    c->nwrites = 0;
     c->ahead_begins = 0;
+}
+
+static int send_ahead(PGconn *pg, const ahead_t *a)
+{
+    if (a->st) return PQsendQueryPrepared(pg, a->st->name, a->nparams, a->values, NULL, NULL, 0);
+    return PQsendQueryParams(pg, a->text, 0, NULL, NULL, NULL, NULL, 0);
 }
 
 /* A savepoint's own statements answer nothing a caller reads. */
 static int can_wait(const char *sql)
 {
     return strncmp(sql, "SAVEPOINT ", 10) == 0 || strncmp(sql, "RELEASE SAVEPOINT ", 18) == 0;
-}
-
-/* Where a statement cannot join a pipeline (a script): what waits goes
- * first, on its own, in one round trip. */
-static hab_err_t *send_ahead_now(hab_store_t *s, apr_pool_t *p)
-{
-    pg_conn_t *c = s->conn;
-    if (!c->nahead) return NULL;
-    const char *sql = c->ahead[0];
-    for (int i = 1; i < c->nahead; i++) sql = apr_pstrcat(p, sql, "; ", c->ahead[i], NULL);
-    drop_ahead(c);
-    return pg_exec(s, p, sql);
 }
 
 /* Pipeline mode: what waited (each its own message: the extended protocol
@@ -382,9 +392,7 @@ static hab_err_t *pipeline_once(hab_store_t *s, apr_pool_t *p, const hab_stmt_t 
     if (!PQenterPipelineMode(c->pg)) return pg_error(p, c->pg, NULL, "pipeline");
     s->round_trips++;
     int lead = 0, sent = 0; /* what waited, then the statements */
-    while (lead < c->nahead &&
-           PQsendQueryParams(c->pg, c->ahead[lead], 0, NULL, NULL, NULL, NULL, 0))
-        lead++;
+    while (lead < c->nahead && send_ahead(c->pg, &c->ahead[lead])) lead++;
     int ok = lead == c->nahead;
     drop_ahead(c);
     while (ok && sent < n && PQsendQueryPrepared(c->pg, st[sent]->name, stmts[sent].nparams,
@@ -422,21 +430,49 @@ static hab_err_t *pg_query_many(hab_store_t *s, apr_pool_t *p, const hab_stmt_t 
                                 hab_rows_t **rows)
 {
     pg_conn_t *c = s->conn;
-    char ahead[AHEAD_MAX][AHEAD_TEXT];
-    int nahead = c->nahead, begins = c->ahead_begins;
-    memcpy(ahead, c->ahead, sizeof(ahead));
+    int nahead = c->nahead, nwrites = c->nwrites, begins = c->ahead_begins;
+    ahead_t *ahead = begins ? apr_pmemdup(p, c->ahead, sizeof(ahead_t) * (apr_size_t)nahead) : NULL;
     hab_err_t *e = pipeline_once(s, p, stmts, n, rows);
     /* Lost while idle (the server restarted): libpq only notices now.  A
      * transaction whose BEGIN went with this has done nothing yet: one
      * reset and a second try is safe. */
     if (e && begins && PQstatus(c->pg) == CONNECTION_BAD) {
         e = reconnect_if_lost(c, p);
-        memcpy(c->ahead, ahead, sizeof(ahead));
+        memcpy(c->ahead, ahead, sizeof(ahead_t) * (apr_size_t)nahead);
         c->nahead = nahead;
+        c->nwrites = nwrites;
         c->ahead_begins = begins;
         if (!e) e = pipeline_once(s, p, stmts, n, rows);
     }
     return e;
+}
+
+/* What waits, sent now in one round trip (before a script, which cannot
+ * join a pipeline; before a write job's savepoint; before the COMMIT). */
+static hab_err_t *send_waiting(hab_store_t *s, apr_pool_t *p)
+{
+    return s->conn && ((pg_conn_t *)s->conn)->nahead ? pg_query_many(s, p, NULL, 0, NULL) : NULL;
+}
+
+/* ops->send_later: the write waits its turn in the queue (a full queue
+ * goes first); prepared now, once per connection, as every statement. */
+static hab_err_t *pg_send_later(hab_store_t *s, apr_pool_t *p, const char *sql,
+                                const hab_param_t *params, int nparams)
+{
+    pg_conn_t *c = s->conn;
+    const pg_stmt_t *st;
+    hab_err_t *e = c->nahead == AHEAD_MAX ? send_waiting(s, p) : NULL;
+    if (!e) e = cached_statement(s, p, sql, &st);
+    if (!e && st->nparams != nparams)
+        e = hab_err_internal(p, "store: parameter count does not match the statement");
+    if (e) return e;
+    ahead_t *a = &c->ahead[c->nahead++];
+    a->text[0] = '\0';
+    a->st = st;
+    a->values = param_values(p, params, nparams);
+    a->nparams = nparams;
+    c->nwrites++;
+    return NULL;
 }
 
 static hab_err_t *pg_query(hab_store_t *s, apr_pool_t *p, const char *sql,
@@ -515,14 +551,16 @@ static hab_err_t *pg_commit(hab_store_t *s, apr_pool_t *p)
 {
     pg_conn_t *c = s->conn;
     hab_store_forget(s);
+    /* writes that waited go first (a failed one fails the commit) */
+    hab_err_t *e = c->nwrites ? send_waiting(s, p) : NULL;
     int begun = !c->ahead_begins;
     drop_ahead(c); /* the rest is savepoints, which COMMIT ends */
-    if (!begun) { /* nothing was asked: nothing to end */
+    if (e) rollback_if_open(c);
+    if (e || !begun) { /* nothing was asked: nothing to end */
         s->in_transaction = 0;
-        return NULL;
+        return e;
     }
     PGresult *res = PQexec(c->pg, "COMMIT");
-    hab_err_t *e = NULL;
     if (!result_ok(res))
         e = pg_error(p, c->pg, res, "commit");
     else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
@@ -549,7 +587,7 @@ static void pg_rollback(hab_store_t *s)
 static hab_err_t *pg_exec_script(hab_store_t *s, apr_pool_t *p, const char *sql)
 {
     hab_store_forget(s);
-    hab_err_t *e = s->in_transaction ? send_ahead_now(s, p) : reconnect_if_lost(s->conn, p);
+    hab_err_t *e = s->in_transaction ? send_waiting(s, p) : reconnect_if_lost(s->conn, p);
     if (!e && s->in_transaction) e = bound_lock_wait(s, p);
     if (!e) e = pg_exec(s, p, sql);
     note_rollback_to(s->conn, sql);
@@ -592,7 +630,8 @@ static void pg_close(hab_store_t *s)
 
 static const hab_store_ops_t pg_ops = {
     pg_begin, pg_commit, pg_rollback, pg_query,
-    pg_exec_script, pg_integrity, pg_close, NULL, pg_query_many
+    pg_exec_script, pg_integrity, pg_close, NULL, pg_query_many,
+    pg_send_later, send_waiting
 };
 
 /* ---- opening ---- */

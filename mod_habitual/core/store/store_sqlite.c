@@ -248,7 +248,7 @@ static const char *sqlite_defer_sync(hab_store_t *s, apr_pool_t *p)
 static const hab_store_ops_t sqlite_ops = {
     sqlite_begin, sqlite_commit, sqlite_rollback, sqlite_query,
     sqlite_exec, sqlite_integrity, sqlite_close, sqlite_defer_sync,
-    NULL   /* query_many: no round trips to save */
+    NULL, NULL, NULL   /* query_many, send_later, send_waiting: no round trips to save */
 };
 
 static hab_err_t *sqlite_setup(hab_store_t *s, apr_pool_t *p, int flags)

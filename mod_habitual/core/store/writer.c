@@ -147,11 +147,18 @@ static hab_err_t *run_one(hab_writer_t *w, job_t *job, apr_time_t deadline, int 
         *open_txn = 1;
     }
     if (job->plain) {
+        /* its entry may wait for the next statement or the commit: one
+         * round trip for the batch's appends, not one each (PostgreSQL) */
         job->result = NULL;
-        return job->fn(s, job->p, job->arg);
+        s->appends_may_wait = 1;
+        lost = job->fn(s, job->p, job->arg);
+        s->appends_may_wait = 0;
+        return lost;
     }
+    /* what waited goes now: its failure is the batch's, not this job's */
+    lost = hab_store_send_waiting(s, job->p);
     /* prepared once per connection, as every statement */
-    lost = hab_store_q(s, job->p, NULL, "SAVEPOINT hab_writer", "");
+    if (!lost) lost = hab_store_q(s, job->p, NULL, "SAVEPOINT hab_writer", "");
     if (lost) return lost;
     hab_err_t *work_err = job->fn(s, job->p, job->arg);
     if (work_err) hab_audit_forget_head(s);
