@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <apr_strings.h>
 #include <http_core.h>
@@ -514,11 +515,41 @@ static void give_wal_files_to_children(apr_pool_t *p, const char *path)
     }
 }
 
+/* Another server, or this one's old children in a graceful restart, may be
+ * opening the same SQLite file while the parent checks it.  A -wal or -shm
+ * file SQLite creates as root is root's until it hands it to the database's
+ * owner a moment later, and a child that opens it in that moment has it
+ * read-only: its writes answer 503 ("readonly database").  So, as root, the
+ * check runs as the database file's owner, and what it creates is theirs
+ * from the start.  The parent is single-threaded here. */
+typedef struct {
+    int gid_switched, uid_switched;
+} as_owner_t;
+
+static void become_db_owner(const hab_server_conf *sc, as_owner_t *as)
+{
+    struct stat st;
+    as->gid_switched = as->uid_switched = 0;
+    if (geteuid() != 0 || strcmp(sc->db_driver, "sqlite3") != 0) return;
+    if (stat(sc->db_params, &st) != 0 || st.st_uid == 0) return;
+    as->gid_switched = setegid(st.st_gid) == 0;
+    as->uid_switched = as->gid_switched && seteuid(st.st_uid) == 0;
+}
+
+/* Zero when the parent could not become root again: it must not go on. */
+static int become_root_again(const as_owner_t *as)
+{
+    if (as->uid_switched && seteuid(0) != 0) return 0;
+    return !as->gid_switched || setegid(0) == 0;
+}
+
 static const char *check_one_database(apr_pool_t *p, const hab_server_conf *sc, int *number)
 {
     apr_pool_t *tmp;
     apr_pool_create(&tmp, p);
     hab_store_t *store = NULL;
+    as_owner_t as;
+    become_db_owner(sc, &as);
     *number = 10008;   /* cannot be opened */
     hab_err_t *e = hab_store_open(tmp, sc->db_driver, sc->db_params, 0, &store);
     if (!e && (e = hab_schema_check(store, tmp))) *number = 10009;   /* not this build's schema */
@@ -526,6 +557,11 @@ static const char *check_one_database(apr_pool_t *p, const hab_server_conf *sc, 
                                        hab_store_display(p, sc->db_driver, sc->db_params),
                                        e->message) : NULL;
     apr_pool_destroy(tmp); /* closes the connection before any fork */
+    if (!become_root_again(&as)) {
+        *number = 10012;
+        return apr_psprintf(p, "cannot return to root after checking the database as its "
+                               "owner: %s", strerror(errno));
+    }
     if (strcmp(sc->db_driver, "sqlite3") == 0) give_wal_files_to_children(p, sc->db_params);
     return msg;
 }

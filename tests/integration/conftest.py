@@ -343,6 +343,36 @@ def pytest_unconfigure(config):
     rig.stop_all()
 
 
+def _log_sizes():
+    return {id(h): os.path.getsize(h.error_log) if os.path.exists(h.error_log) else 0
+            for h in rig.HTTPD_STARTED}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    item.httpd_log_sizes = _log_sizes()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """A failed test shows what each httpd logged while it ran (a 503's
+    numbered line names its cause); teardown removes the logs."""
+    outcome = yield
+    if outcome.excinfo is None:
+        return
+    before = getattr(item, "httpd_log_sizes", {})
+    for h in rig.HTTPD_STARTED:
+        try:
+            with open(h.error_log, errors="replace") as f:
+                f.seek(before.get(id(h), 0))
+                lines = f.read().splitlines()[-40:]
+        except OSError:
+            continue
+        if lines:
+            item.add_report_section("call", "error.log of " + h.dir, "\n".join(lines))
+
+
 @pytest.fixture(scope="session")
 def shared_rig():
     """One rig for the tests that need no special configuration."""

@@ -2,6 +2,7 @@
 LDAP outages and `habitual-admin init`."""
 
 import os
+import pwd
 import sqlite3
 import subprocess
 import time
@@ -260,6 +261,90 @@ def test_refuses_to_start_when_database_missing(workdir):
 
 
 PG_PASSWORD = "rig-db-password-" + "7" * 8
+
+
+# Records, for every open() with O_CREAT of a SQLite -wal or -shm file, the
+# process and its effective uid at that moment (the parent changes its euid
+# around the database check, so the uid at the call is what counts).
+CREATE_WATCH_C = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void note(const char *path, int flags)
+{
+    size_t n = strlen(path);
+    const char *log = getenv("CREATE_WATCH_LOG");
+    if (!log || !(flags & O_CREAT) || n < 4) return;
+    if (strcmp(path + n - 4, "-wal") != 0 && strcmp(path + n - 4, "-shm") != 0) return;
+    FILE *f = fopen(log, "a");
+    if (!f) return;
+    fprintf(f, "%d %d %s\n", (int)getpid(), (int)geteuid(), path);
+    fclose(f);
+}
+
+#define WATCH(name)                                                   \
+    int name(const char *path, int flags, ...)                        \
+    {                                                                 \
+        static int (*real)(const char *, int, ...);                   \
+        mode_t mode = 0;                                              \
+        if (flags & O_CREAT) {                                        \
+            va_list ap;                                               \
+            va_start(ap, flags);                                      \
+            mode = va_arg(ap, int);                                   \
+            va_end(ap);                                               \
+        }                                                             \
+        note(path, flags);                                            \
+        if (!real) real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #name); \
+        return real(path, flags, mode);                               \
+    }
+WATCH(open)
+WATCH(open64)
+"""
+
+
+@sqlite_only("who creates SQLite's -wal and -shm files")
+@pytest.mark.skipif(not rig.run_as_root(), reason="the parent checks as the file's owner only when root")
+def test_the_parent_started_as_root_creates_no_database_file_as_root(workdir):
+    """The parent checks the SQLite file at start-up while another server on
+    it may be opening it: a -wal or -shm file created as root is root's for a
+    moment, and a child opening it then can only read it (a write answered
+    503, "readonly database", seen under load in the two-server fault test).
+    So the check runs as the file's owner: every creating open of those files,
+    by the parent or a child, is made as the server's user, never as root."""
+    shim = os.path.join(workdir, "create_watch.so")
+    src = shim[:-3] + ".c"
+    with open(src, "w") as f:
+        f.write(CREATE_WATCH_C)
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", shim, src, "-ldl"], check=True)
+    log = os.path.join(workdir, "creates.log")
+    open(log, "w").close()
+    os.chmod(log, 0o666)   # the parent writes it as the database's owner
+    slapd = rig.Slapd(workdir).start()
+    httpd = rig.Httpd(workdir, slapd.port, env={"LD_PRELOAD": shim, "CREATE_WATCH_LOG": log})
+    assert not os.path.exists(httpd.db + "-wal")   # init left none: the check must make it
+    try:
+        httpd.start()
+        httpd_pid = httpd.proc.pid
+        r = requests.get(httpd.base() + "/api/cases", auth=("carol", rig.PASSWORD))
+        assert r.status_code == 200, r.text   # a child's connection too
+    finally:
+        httpd.stop()
+        slapd.stop()
+    server_uid = pwd.getpwnam("www-data").pw_uid
+    assert os.stat(httpd.db).st_uid == server_uid
+    opens = [line.split(" ", 2) for line in open(log).read().splitlines()]
+    by_parent = [o for o in opens if int(o[0]) == httpd_pid]
+    assert by_parent and any(o[2].endswith("-wal") for o in by_parent), opens
+    assert {int(o[0]) for o in opens} - {httpd_pid}, "no child opened the database: %s" % opens
+    as_root = [o for o in opens if int(o[1]) == 0]
+    assert not as_root, "created as root: %s" % as_root
+    assert {int(o[1]) for o in opens} == {server_uid}, opens
 
 
 def _pg_httpd(workdir, db, port=None, password=False):

@@ -92,6 +92,9 @@ def pgsql():
 
 # Every server the rig starts, so none outlives the test run whatever happens.
 _STARTED = []
+# Every httpd started, newest last: a failed test shows their error logs
+# (conftest.py), which are gone with the rig's directory by teardown.
+HTTPD_STARTED = []
 
 
 @atexit.register
@@ -945,6 +948,8 @@ CustomLog {d}/access.log common
             preload.append(FAKETIME_LIB)
             env["FAKETIME"] = self.faketime
             env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+        if self.extra_env.get("LD_PRELOAD"):   # a test's own, after the sanitizers
+            preload.append(self.extra_env["LD_PRELOAD"])
         if preload:
             env["LD_PRELOAD"] = " ".join(preload)
         return env
@@ -955,6 +960,7 @@ CustomLog {d}/access.log common
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      env=self.env())
         _STARTED.append(self.proc)
+        HTTPD_STARTED.append(self)
         self.started_at = time.monotonic()
         if expect_failure:
             try:
