@@ -10,8 +10,15 @@ did (schema.c of that release: each migration in one transaction with its
 schema_migrations row and, on SQLite, PRAGMA user_version; verb_init.c: WAL
 first), from the SQL files in schema/, which have not changed since.  It
 compares only what existed at version 2, so later migrations may add
-tables and columns without touching this test."""
+tables and columns without touching this test.
 
+The landed release (version 12, before the index of the cases shown by
+block) is upgraded the same way: every one of its tables filled, including
+those versions 3..12 added, and an access log with lists' case_ids and a
+safeguard's refusal, indexed in arrears up to a mark; a case search after
+the upgrade finds every look on both sides of that mark."""
+
+import base64
 import datetime
 import glob
 import hashlib
@@ -59,19 +66,21 @@ def _git(*args):
     return subprocess.run(["git", "-C", rig.ROOT] + list(args), capture_output=True, text=True)
 
 
-def test_previous_release_schema_files_are_unchanged():
-    """The version-2 files are the release's own: unchanged since the commit
-    before the first migration after them was added (git, when the tree is
-    a checkout)."""
-    rel3 = [os.path.relpath(p, rig.ROOT) for v, _n, p in _migrations() if v == PREVIOUS_VERSION + 1]
+@pytest.mark.parametrize("version", [2, 12], ids=["version-2", "landed-release-12"])
+def test_previous_release_schema_files_are_unchanged(version):
+    """The files up to version 2 (and up to the landed release's 12) are
+    those releases' own: unchanged since the commit before the first
+    migration after them was added (git, when the tree is a checkout)."""
+    assert version in (PREVIOUS_VERSION, LANDED_VERSION)
+    rel3 = [os.path.relpath(p, rig.ROOT) for v, _n, p in _migrations() if v == version + 1]
     if not rel3 or _git("rev-parse", "--git-dir").returncode != 0:
-        pytest.skip("not a git checkout, or no migration after version %d" % PREVIOUS_VERSION)
+        pytest.skip("not a git checkout, or no migration after version %d" % version)
     added = _git("log", "--diff-filter=A", "--format=%H", "--", rel3[0]).stdout.split()
     if not added:
         pytest.skip("%s is not committed yet" % rel3[0])
     release = added[-1] + "^"
     for v, _name, path in _migrations():
-        if v > PREVIOUS_VERSION:
+        if v > version:
             continue
         rel = os.path.relpath(path, rig.ROOT)
         then = _git("rev-parse", "%s:%s" % (release, rel))
@@ -87,11 +96,11 @@ def _now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _build_previous(db):
-    """Apply migrations 1..PREVIOUS_VERSION as that release's init did."""
+def _build_previous(db, version=PREVIOUS_VERSION):
+    """Apply migrations 1..version as that release's init did."""
     now = _now()
-    steps = [(v, n, open(p).read()) for v, n, p in _migrations() if v <= PREVIOUS_VERSION]
-    assert [v for v, _n, _s in steps] == list(range(1, PREVIOUS_VERSION + 1))
+    steps = [(v, n, open(p).read()) for v, n, p in _migrations() if v <= version]
+    assert [v for v, _n, _s in steps] == list(range(1, version + 1))
     if PG:
         c = db.connect(autocommit=False)
         try:
@@ -126,17 +135,24 @@ def _entry_hash(e):
             return b"-\n"
         b = str(v).encode("utf-8")
         return str(len(b)).encode() + b":" + b + b"\n"
-    enc = b"habitual-audit-v1\n"
+    ids, rule = e.get("case_ids"), e.get("refused_rule")
+    enc = b"habitual-audit-v3\n" if rule else b"habitual-audit-v2\n" if ids else b"habitual-audit-v1\n"
     for k in ("seq", "at", "user", "roles", "acting_as", "action", "case_id", "outcome", "status",
               "request_id", "client", "prev_hash"):
         v = e[k]
         if k == "case_id" and not v:
             v = None
         enc += field(v)
+    if ids or rule:
+        enc += field(ids)
+    if rule:
+        enc += field(rule)
     return hashlib.sha256(enc).hexdigest()
 
 
-def _log_entries():
+def _log_entries(more=()):
+    """Version 2's eight entries, then more: (at, user, roles, acting_as,
+    action, case_id, outcome, status, case_ids, refused_rule)."""
     raw = [
         ("2025-01-06T09:00:01Z", "alice", "staff", None, "case.create", 1, "allowed", 201),
         ("2025-01-06T09:14:52Z", "carol", "staff,cem", None, "case.read", 1, "allowed", 200),
@@ -148,12 +164,15 @@ def _log_entries():
         ("2025-01-10T16:45:30Z", "audrey", "staff,auditor", None, "audit.verify", None, "allowed", 200),
         ("2025-01-11T12:00:00Z", "carol", "staff,cem", None, "case.contact", 3, "error", 503),
     ]
+    raw = [r + (None, None) for r in raw] + list(more)
     out, prev = [], GENESIS
-    for seq, (at, user, roles, acting_as, action, case_id, outcome, status) in enumerate(raw, 1):
+    for seq, (at, user, roles, acting_as, action, case_id, outcome, status, ids, rule) in enumerate(raw, 1):
         e = {"seq": seq, "at": at, "user": user, "roles": roles, "acting_as": acting_as, "action": action,
              "case_id": case_id, "outcome": outcome, "status": status,
              "request_id": "req-%04d-%s" % (seq, "x" * (seq % 3)) if seq != 6 else None,
              "client": "10.1.2.%d" % seq if seq != 7 else None, "prev_hash": prev}
+        if ids or rule:
+            e.update(case_ids=ids, refused_rule=rule)
         e["hash"] = _entry_hash(e)
         prev = e["hash"]
         out.append(e)
@@ -335,6 +354,70 @@ def _previous_data():
     return rows
 
 
+# ---- the landed release: version 12, before the index by block (13) ----
+
+LANDED_VERSION = 12
+# after version 2's eight entries: lists that showed cases (v2 entries) and a
+# safeguard's refusal (v3); version 12 indexed them in arrears up to a mark
+LANDED_LOG = [
+    ("2025-02-03T09:00:00Z", "carol", "staff,cem", None, "cases.list", None, "allowed", 200, "1,2,3,4", None),
+    ("2025-02-03T09:05:00Z", "olive", "staff,chief-officer", None, "notices.list", None, "allowed", 200, "2,3",
+     None),
+    ("2025-02-04T10:00:00Z", "carol", "staff,cem", None, "case.warn", 2, "refused", 409, None, "R13"),
+    ("2025-02-05T11:00:00Z", "carol", "staff,cem", None, "cases.list", None, "allowed", 200, "2,3,4", None),
+    ("2025-02-05T11:01:00Z", "olive", "staff,chief-officer", None, "notices.list", None, "allowed", 200, "2,3",
+     None),
+    ("2025-02-06T08:30:00Z", "alice", "staff", None, "case.read", 3, "allowed", 200, None, None),
+]
+LANDED_MARK = 11   # entries 1..11 indexed (access_log_cases), 12..14 not yet
+
+
+def _landed_data():
+    """(table, row) of the tables versions 3..12 added, in foreign-key order."""
+    T = H.today()
+
+    def ts(days, hms="10:00:00"):
+        return H.iso(T + datetime.timedelta(days=days)) + "T" + hms + "Z"
+
+    p3_start = H.period_end(T - datetime.timedelta(days=400), 12) + datetime.timedelta(days=1)
+    still = b"still"
+    return [
+        ("review_reminders", dict(id=1, case_id=2, period_id=3, kind="review-due-in-30-days",
+                                  review_due=H.iso(H.review_due(p3_start, 12)), decide_by=None,
+                                  created_at=ts(-5), email_sent_at=ts(-5, "10:01:00"), email_attempts=1,
+                                  email_error=None)),
+        ("corrections", dict(id=1, case_id=2, target="contact", target_id=2, item="summary",
+                             old_value="Reply in writing.", new_value="Replied in writing.",
+                             reason="A typing slip", corrected_by="carol", corrected_at=ts(-4))),
+        ("adjustments", dict(id=1, case_id=2, format="large-print", easy_read=1, named_contact="carol",
+                             third_party_name="Ada Advocate", third_party_address="Advocacy Hub, Anytown",
+                             notes="Letters, not phone calls", recorded_by="carol", recorded_at=ts(-30))),
+        ("correspondence", dict(id=1, case_id=2, received=H.iso(T - datetime.timedelta(days=3)),
+                                channel="letter", summary="Asks about the bill again.", recorded_by="carol",
+                                recorded_at=ts(-3), decision="acknowledge-only", reason="A settled issue",
+                                routed_to=None, routed_reference=None, decided_by="carol",
+                                decided_at=ts(-2), letter_number=2, flagged_at=None)),
+        ("evidence", dict(id=1, case_id=3, contact_id=3, description="The counter's camera, a still",
+                          filename="still.txt", content_type="text/plain", size=len(still),
+                          sha256=hashlib.sha256(still).hexdigest(), chunks=1, uploaded_by="alice",
+                          uploaded_at=ts(-15))),
+        ("evidence_chunks", dict(evidence_id=1, seq=0, data=base64.b64encode(still).decode())),
+    ]
+
+
+def _shows(e, case_id):
+    return e["case_id"] == case_id or str(case_id) in (e.get("case_ids") or "").split(",")
+
+
+def _landed_index(entries):
+    """access_log_cases as version 12 left it: a row for each case an entry
+    up to the mark showed, and the mark (case 0)."""
+    rows = [("access_log_cases", dict(case_id=int(c), seq=e["seq"]))
+            for e in entries if e["seq"] <= LANDED_MARK and e.get("case_ids")
+            for c in e["case_ids"].split(",")]
+    return rows + [("access_log_cases", dict(case_id=0, seq=LANDED_MARK))]
+
+
 def _insert(db, rows, entries):
     """The rows as the database's owner, foreign keys enforced; the
     change counter moved as the changes would have moved it."""
@@ -347,10 +430,11 @@ def _insert(db, rows, entries):
     stmts.append(("UPDATE change_counter SET n = ? WHERE id = 1", (57,)))
     cols = ["seq", "at", "user", "roles", "acting_as", "action", "case_id", "outcome", "status", "request_id",
             "client", "prev_hash", "hash"]
+    cols += [c for c in ("case_ids", "refused_rule") if any(c in e for e in entries)]
     for e in entries:
         stmts.append(('INSERT INTO access_log (%s) VALUES (%s)' % (", ".join('"%s"' % c for c in cols),
                                                                   ", ".join("?" for _ in cols)),
-                      tuple(e[c] for c in cols)))
+                      tuple(e.get(c) for c in cols)))
     if PG:
         c = db.connect(autocommit=False)
         try:
@@ -431,17 +515,22 @@ def _first_difference(before, after):
     return "%d rows before, %d after" % (len(before), len(after))
 
 
-def _previous_database(workdir):
-    """A version-2 database of this run's engine with data in every table;
-    returns (db handle, its Db, the log entries written)."""
+def _previous_database(workdir, version=PREVIOUS_VERSION):
+    """A database of this run's engine at version 2 (or the landed release's
+    LANDED_VERSION) with data in every table; returns (db handle, its Db,
+    the log entries written)."""
     if PG:
         db = new_database(workdir)
     else:
         os.makedirs(os.path.join(workdir, "db"), mode=0o755)
         db = new_database(workdir, os.path.join("db", "habitual.db"))
-    _build_previous(db)
-    entries = _log_entries()
-    _insert(db, _previous_data(), entries)
+    _build_previous(db, version)
+    if version == PREVIOUS_VERSION:
+        entries = _log_entries()
+        _insert(db, _previous_data(), entries)
+    else:
+        entries = _log_entries(LANDED_LOG)
+        _insert(db, _previous_data() + _landed_data() + _landed_index(entries), entries)
     return db, Db(db), entries
 
 
@@ -669,5 +758,66 @@ def test_init_twice_after_the_upgrade_changes_nothing(workdir):
             fresh_view.close()
             _drop(fresh)
     finally:
+        dbv.close()
+        _drop(db)
+
+
+def test_upgrade_from_the_landed_release_keeps_every_row_and_finds_every_look(workdir):
+    """The same promise from the release before this one (version 12, data
+    in every one of its tables, the access log indexed in arrears up to a
+    mark): after `init` every row of every table is kept, the chain verifies
+    to the same head, init writes no block, and api/audit?case=N finds every
+    entry that showed case N, through version 12's index up to its mark and
+    by the entries' own case_ids after it, and none that did not."""
+    db, dbv, entries = _previous_database(workdir, LANDED_VERSION)
+    slapd = httpd = None
+    try:
+        assert _version(dbv) == LANDED_VERSION
+        tables = dbv.tables()
+        counts = dbv.counts(exclude=())
+        assert not [t for t, n in counts.items() if n < 1], counts
+        assert {"access_log_cases", "evidence_chunks", "correspondence"} <= set(tables)
+        assert "access_log_case_blocks" not in tables
+        if PG:
+            db.grant_app()
+        shape = {t: dbv.columns(t) for t in tables}
+        before = _snapshot(dbv, shape)
+
+        res = rig.admin(db, "init")
+        latest = _latest_version()
+        assert "schema version %d (was %d)" % (latest, LANDED_VERSION) in res.stdout, res.stdout
+        for t in tables:
+            assert not set(shape[t]) - set(dbv.columns(t)), t
+        after = _snapshot(dbv, shape)
+        for t in tables:
+            if t == "schema_migrations":
+                assert after[t][:len(before[t])] == before[t], _first_difference(before[t], after[t])
+            else:
+                assert after[t] == before[t], "%s: %s" % (t, _first_difference(before[t], after[t]))
+        assert _verify(db) == (len(entries), entries[-1]["hash"])
+        assert dbv.scalar("SELECT count(*) FROM access_log_case_blocks") == 0
+        if PG:
+            db.grant_app()   # README: grants again after an init that adds tables
+        dbv.close()
+
+        slapd = rig.Slapd(workdir).start()
+        httpd = rig.Httpd(workdir, slapd.port, db=db, init_db=False)
+        httpd.start()
+        audrey = Client(httpd.base(), "audrey")
+        for case_id in (1, 2, 3, 4):
+            r = audrey.get("api/audit", params={"case": case_id, "limit": 1000})
+            assert r.status_code == 200, (r.status_code, r.text)
+            got = [e["seq"] for e in r.json()["entries"] if e["seq"] <= len(entries)]
+            want = [e["seq"] for e in entries if _shows(e, case_id)]
+            assert got == want, (case_id, got, want)
+            assert [q for q in want if q <= LANDED_MARK] and [q for q in want if q > LANDED_MARK] or \
+                case_id == 1, (case_id, want)   # found on both sides of the mark
+        r = audrey.get("api/audit/verify")
+        assert r.status_code == 200 and r.json()["ok"] is True, r.text
+    finally:
+        if httpd is not None:
+            httpd.stop()
+        if slapd is not None:
+            slapd.stop()
         dbv.close()
         _drop(db)
