@@ -543,13 +543,12 @@ static int become_root_again(const as_owner_t *as)
     return !as->gid_switched || setegid(0) == 0;
 }
 
-static const char *check_one_database(apr_pool_t *p, const hab_server_conf *sc, int *number)
+/* Opens the database and checks its schema; NULL when both are fine. */
+static const char *open_and_check(apr_pool_t *p, const hab_server_conf *sc, int *number)
 {
     apr_pool_t *tmp;
     apr_pool_create(&tmp, p);
     hab_store_t *store = NULL;
-    as_owner_t as;
-    become_db_owner(sc, &as);
     *number = 10008;   /* cannot be opened */
     hab_err_t *e = hab_store_open(tmp, sc->db_driver, sc->db_params, 0, &store);
     if (!e && (e = hab_schema_check(store, tmp))) *number = 10009;   /* not this build's schema */
@@ -557,11 +556,24 @@ static const char *check_one_database(apr_pool_t *p, const hab_server_conf *sc, 
                                        hab_store_display(p, sc->db_driver, sc->db_params),
                                        e->message) : NULL;
     apr_pool_destroy(tmp); /* closes the connection before any fork */
+    return msg;
+}
+
+/* As the owner first.  Should the owner be unable to open it (a read-only
+ * file or directory), root's view decides, as before: httpd starts, and its
+ * children answer 503 until the permissions are put right (README,
+ * "Storage"). */
+static const char *check_one_database(apr_pool_t *p, const hab_server_conf *sc, int *number)
+{
+    as_owner_t as;
+    become_db_owner(sc, &as);
+    const char *msg = open_and_check(p, sc, number);
     if (!become_root_again(&as)) {
         *number = 10012;
         return apr_psprintf(p, "cannot return to root after checking the database as its "
                                "owner: %s", strerror(errno));
     }
+    if (msg && as.uid_switched) msg = open_and_check(p, sc, number);
     if (strcmp(sc->db_driver, "sqlite3") == 0) give_wal_files_to_children(p, sc->db_params);
     return msg;
 }
