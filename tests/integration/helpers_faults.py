@@ -117,6 +117,12 @@ def kill9_everything(httpd):
     parent = httpd_parent(httpd)
     assert alive(parent), "httpd's parent %d is not running" % parent
     os.kill(parent, signal.SIGSTOP)
+    # kill() returns before the parent has stopped: a fork it is inside may
+    # still make a child after a look at /proc (seen once under ASan, a child
+    # left holding the port), so look only once it is stopped ("T")
+    deadline = time.time() + 5
+    while time.time() < deadline and (_stat(parent) or ("?",))[0] != "T":
+        time.sleep(0.005)
     kids = children_of(parent)
     for pid in kids:
         os.kill(pid, signal.SIGKILL)
