@@ -36,8 +36,6 @@ const char *hab_hmac_sha256_hex(apr_pool_t *p, const hab_secret_t *key,
                                 const void *data, apr_size_t len);
 /* Constant-time equality of two NUL-terminated strings. */
 int hab_equal_ct(const char *a, const char *b);
-/* n random bytes as hex; NULL if the system has no randomness. */
-const char *hab_random_hex(apr_pool_t *p, apr_size_t n);
 
 /* Read a secret file: NULL, or what is wrong with it (500 bad-config, its
  * message naming the file, for a start-up line).  A trailing newline is not

@@ -3,6 +3,8 @@
 #ifndef HABITUAL_STORE_DRIVERS_H
 #define HABITUAL_STORE_DRIVERS_H
 
+#include <apr_hash.h>
+
 #include "habitual/store/store.h"
 
 hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
@@ -14,5 +16,10 @@ void hab_store_sqlite_process_init(void);
 hab_err_t *hab_store_pgsql_open(apr_pool_t *p, const char *conninfo, int flags,
                                 hab_store_t **out);
 const char *hab_store_pgsql_display(apr_pool_t *p, const char *conninfo);
+
+/* A driver's statement cache, keyed by SQL text (APR_HASH_KEY_STRING): it is
+ * looked up on every query, so its hash samples the text instead of reading
+ * every byte of it (apr_hash still compares the whole key on a match). */
+apr_hash_t *hab_store_statement_cache(apr_pool_t *p);
 
 #endif

@@ -6,7 +6,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "habitual/base/crypto.h"
 #include "habitual/base/error.h"
@@ -99,13 +98,6 @@ int hab_equal_ct(const char *a, const char *b)
     size_t la = strlen(a), lb = strlen(b);
     if (la != lb) return 0;
     return CRYPTO_memcmp(a, b, la) == 0;
-}
-
-const char *hab_random_hex(apr_pool_t *p, apr_size_t n)
-{
-    unsigned char buf[64];
-    if (n > sizeof(buf) || RAND_bytes(buf, (int)n) != 1) return NULL;
-    return to_hex(p, buf, n);
 }
 
 /* A secret file's fault: the glue stops start-up with it, the admin tool

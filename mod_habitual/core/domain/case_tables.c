@@ -311,9 +311,11 @@ static char defined_type(const hab_case_table_t *const *parts, int n, const char
 {
     for (int k = 0; k < n; k++) {
         for (int c = 0; parts[k]->columns[c]; c++) {
-            const char *name;
-            if (spec_column(parts[k]->columns[c], &name) == len && !memcmp(name, column, len))
-                return parts[k]->columns[c][0];
+            /* "t:col" or "t:col>name": compared in place (every case load
+             * asks this for each field it reads, inside the write lock) */
+            const char *spec = parts[k]->columns[c];
+            if (!strncmp(spec + 2, column, len) && (spec[2 + len] == '\0' || spec[2 + len] == '>'))
+                return spec[0];
         }
         const char *link = parts[k]->parent_column;
         if (link && strlen(link) == len && !memcmp(link, column, len)) return 'i';

@@ -192,7 +192,7 @@ static void forget_statements(pg_conn_t *c)
     /* The server forgot them with the session; names restart nowhere, the
      * counter simply goes on. */
     apr_pool_clear(c->cache_pool);
-    c->statements = apr_hash_make(c->cache_pool);
+    c->statements = hab_store_statement_cache(c->cache_pool);
 }
 
 static hab_err_t *cached_statement(hab_store_t *s, apr_pool_t *p, const char *sql,
@@ -702,7 +702,7 @@ hab_err_t *hab_store_pgsql_open(apr_pool_t *p, const char *conninfo, int flags,
     s->conn = c;
     c->readonly = (flags & HAB_STORE_READONLY) != 0;
     apr_pool_create(&c->cache_pool, p);
-    c->statements = apr_hash_make(c->cache_pool);
+    c->statements = hab_store_statement_cache(c->cache_pool);
 
     c->pg = connect_with_defaults(conninfo ? conninfo : "");
     if (!c->pg) return hab_err_unavailable(p, "cannot connect to PostgreSQL: out of memory");

@@ -284,7 +284,7 @@ hab_err_t *hab_store_sqlite_open(apr_pool_t *p, const char *path, int flags,
     s->conn = c;
     c->store = s;
     c->pool = p;
-    c->statements = apr_hash_make(p);
+    c->statements = hab_store_statement_cache(p);
 
     int oflags = SQLITE_OPEN_NOMUTEX;
     oflags |= (flags & HAB_STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
