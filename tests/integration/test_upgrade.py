@@ -541,6 +541,15 @@ def _drop(db):
 
 # ---- the tests ----
 
+def _stop_and_drop(httpd, slapd, dbv, db):
+    if httpd is not None:
+        httpd.stop()
+    if slapd is not None:
+        slapd.stop()
+    dbv.close()
+    _drop(db)
+
+
 def test_upgrade_from_the_previous_release_keeps_every_row_and_the_chain(workdir):
     db, dbv, entries = _previous_database(workdir)
     slapd = httpd = None
@@ -723,12 +732,7 @@ def test_upgrade_from_the_previous_release_keeps_every_row_and_the_chain(workdir
         finally:
             dbv2.close()
     finally:
-        if httpd is not None:
-            httpd.stop()
-        if slapd is not None:
-            slapd.stop()
-        dbv.close()
-        _drop(db)
+        _stop_and_drop(httpd, slapd, dbv, db)
 
 
 def test_init_twice_after_the_upgrade_changes_nothing(workdir):
@@ -815,9 +819,4 @@ def test_upgrade_from_the_landed_release_keeps_every_row_and_finds_every_look(wo
         r = audrey.get("api/audit/verify")
         assert r.status_code == 200 and r.json()["ok"] is True, r.text
     finally:
-        if httpd is not None:
-            httpd.stop()
-        if slapd is not None:
-            slapd.stop()
-        dbv.close()
-        _drop(db)
+        _stop_and_drop(httpd, slapd, dbv, db)
