@@ -960,7 +960,8 @@ CustomLog {d}/access.log common
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      env=self.env())
         _STARTED.append(self.proc)
-        HTTPD_STARTED.append(self)
+        if self not in HTTPD_STARTED:   # a restart: its log is the same file
+            HTTPD_STARTED.append(self)
         self.started_at = time.monotonic()
         if expect_failure:
             try:
