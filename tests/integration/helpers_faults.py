@@ -140,6 +140,19 @@ def kill9_everything(httpd):
     return pids
 
 
+def port_closes(port, within=5.0):
+    """True once nothing accepts on port, within the time given.  A killed
+    process's thread group leader shows as a zombie before its other
+    threads have exited and closed their files, so its listening socket may
+    still take a connection for a moment after every PID looks dead."""
+    deadline = time.time() + within
+    while not port_closed(port):
+        if time.time() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def port_closed(port):
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):

@@ -27,7 +27,7 @@ from conftest import pgsql_only, sqlite_only
 from helpers_faults import (LogWatch, ManualRig, Outcome, OutsideWriteLock, PrivateRig, SilentOn, TmpfsRig,
                             assert_2xx_or_503, assert_chain_verifies, contact, contacts_by_summary,
                             fill_filesystem, free_bytes, integrity, kill9_everything, new_fixture,
-                            port_closed, post_json, scan_error_log, settle_wal, stop_rig, token_for,
+                            port_closes, post_json, scan_error_log, settle_wal, stop_rig, token_for,
                             try_mount_tmpfs, uid, umount)
 
 
@@ -87,9 +87,9 @@ def test_kill_9_of_every_httpd_process_during_200_writes_loses_and_doubles_nothi
     for _ in range(50):
         assert answered.acquire(timeout=30), "no answers from httpd"
     killed = kill9_everything(fx.httpd)
-    # at once: while the writers below wind down, another suite's server
-    # may take the freed port
-    closed = port_closed(fx.httpd.port)
+    # now: while the writers below wind down, another suite's server may
+    # take the freed port
+    closed = port_closes(fx.httpd.port)
     stop.set()
     for t in threads:
         t.join(60)
