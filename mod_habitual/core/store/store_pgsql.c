@@ -451,7 +451,7 @@ static hab_err_t *pg_query_many(hab_store_t *s, apr_pool_t *p, const hab_stmt_t 
  * join a pipeline; before a write job's savepoint; before the COMMIT). */
 static hab_err_t *send_waiting(hab_store_t *s, apr_pool_t *p)
 {
-    return s->conn && ((pg_conn_t *)s->conn)->nahead ? pg_query_many(s, p, NULL, 0, NULL) : NULL;
+    return ((pg_conn_t *)s->conn)->nahead ? pg_query_many(s, p, NULL, 0, NULL) : NULL;
 }
 
 /* ops->send_later: the write waits its turn in the queue (a full queue
