@@ -65,8 +65,77 @@ START_TEST(store_binds_and_returns_text)
 }
 END_TEST
 
-START_TEST(foreign_keys_are_on)
+/* One returned value as text ("" for none), for the checks below. */
+static const char *returned(hab_store_t *s, const char *sql, int *nrows)
 {
+    hab_rows_t *rows;
+    hab_err_t *e = hab_store_q(s, test_pool, &rows, sql, "");
+    ck_assert_msg(e == NULL, "%s: %s", sql, e ? e->message : "");
+    *nrows = rows->nrows;
+    const char *all = "";
+    for (int i = 0; i < rows->nrows; i++)
+        all = apr_pstrcat(test_pool, all, i ? "," : "", hab_rows_text(rows, i, 0), NULL);
+    return all;
+}
+
+/* The driver answers a one-row "INSERT … RETURNING <rowid>" from the rowid
+ * without running RETURNING: every other INSERT … RETURNING must still get
+ * what RETURNING says (several rows, an upsert's updated row, a key that is
+ * not the rowid). */
+START_TEST(insert_returning_answers_as_returning_does) {
+    hab_store_t *s = unit_fresh_store(test_pool);
+    ck_assert_ptr_null(
+        hab_store_q(s, test_pool, NULL,
+                    "CREATE TABLE things(id INTEGER PRIMARY KEY, k TEXT UNIQUE, n INTEGER)", ""));
+    ck_assert_ptr_null(hab_store_q(
+        s, test_pool, NULL, "CREATE TABLE pairs(a INTEGER, b INTEGER, PRIMARY KEY (a, b))", ""));
+    ck_assert_ptr_null(hab_store_q(s, test_pool, NULL,
+                                   "CREATE TABLE tagged(code TEXT PRIMARY KEY, n INTEGER)", ""));
+    int n;
+    ck_assert_str_eq(returned(s, "INSERT INTO things(k, n) VALUES ('a', 1) RETURNING id", &n), "1");
+    ck_assert_str_eq(returned(s, "INSERT INTO things(k, n) VALUES ('b', 1) RETURNING id", &n), "2");
+    ck_assert_str_eq(
+        returned(s, "INSERT INTO things(k, n) VALUES ('it''s (odd) FROM x', 1) RETURNING id", &n),
+        "3");
+    /* a SELECT with no FROM: one row or none */
+    ck_assert_str_eq(
+        returned(s, "INSERT INTO things(k, n) SELECT 'c', 2 WHERE 1 = 0 RETURNING id", &n), "");
+    ck_assert_int_eq(n, 0);
+    ck_assert_str_eq(
+        returned(s,
+                 "INSERT INTO things(k, n) SELECT 'c', 2 WHERE (SELECT count(*) FROM things) = 3 "
+                 "RETURNING id",
+                 &n),
+        "4");
+    /* several rows */
+    ck_assert_str_eq(
+        returned(s,
+                 "INSERT INTO things(k, n) SELECT k || '2', 5 FROM things WHERE n = 1 RETURNING id",
+                 &n),
+        "5,6,7");
+    ck_assert_str_eq(
+        returned(s, "INSERT INTO things(k, n) VALUES ('m', 1), ('o', 1) RETURNING id", &n), "8,9");
+    /* an upsert's row is the one updated, not the last inserted */
+    ck_assert_str_eq(returned(s,
+                              "INSERT INTO things(k, n) VALUES ('a', 9) ON CONFLICT(k) DO UPDATE "
+                              "SET n = excluded.n RETURNING id",
+                              &n),
+                     "1");
+    /* keys that are not the rowid */
+    ck_assert_str_eq(returned(s, "INSERT INTO pairs(a, b) VALUES (5, 6) RETURNING a", &n), "5");
+    ck_assert_str_eq(returned(s, "INSERT INTO tagged(code, n) VALUES ('x', 1) RETURNING code", &n),
+                     "x");
+    ck_assert_str_eq(returned(s, "INSERT INTO tagged(code, n) VALUES ('y', 1) RETURNING n", &n),
+                     "1");
+    /* and the rows are there */
+    ck_assert_str_eq(
+        returned(s, "SELECT group_concat(id || k, ' ') FROM (SELECT id, k FROM things ORDER BY id)",
+                 &n),
+        "1a 2b 3it's (odd) FROM x 4c 5a2 6b2 7it's (odd) FROM x2 8m 9o");
+}
+END_TEST
+
+START_TEST(foreign_keys_are_on) {
     hab_store_t *s = unit_fresh_store(test_pool);
     hab_err_t *e =
         hab_store_q(s, test_pool, NULL,
@@ -1122,6 +1191,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, schema_is_current_after_migrate_and_idempotent);
     tcase_add_test(tc, newer_schema_refused);
     tcase_add_test(tc, store_binds_and_returns_text);
+    tcase_add_test(tc, insert_returning_answers_as_returning_does);
     tcase_add_test(tc, foreign_keys_are_on);
     tcase_add_test(tc, missing_file_is_not_created);
     tcase_add_test(tc, reads_sent_ahead_are_answered_once_and_forgotten_by_a_write);

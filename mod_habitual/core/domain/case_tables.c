@@ -176,17 +176,54 @@ static json_t *cell(const hab_rows_t *r, int row, int col, char type)
 
 /* ---- the export ---- */
 
+static int part_index(const char *key)
+{
+    for (int i = 0; hab_case_tables[i].table; i++)
+        if (!hab_case_tables[i].parent && !strcmp(hab_case_tables[i].key, key)) return i;
+    return -1;
+}
+
+/* How a part's rows are read: its FROM, WHERE and ORDER BY, and the prefix
+ * of its columns.  A part under a parent (a review's decision) is read
+ * joined to the parent, whose own rows are the case's ("case_id = ?"),
+ * rather than by its "IN (SELECT …)" condition, which the purge keeps:
+ * SQLite builds a temporary b-tree for each IN list and each sort, and the
+ * join walks the indexes both tables have, in the parent's order. */
+typedef struct {
+    const char *source;
+    const char *prefix;
+} part_read_t;
+
+static part_read_t part_read(apr_pool_t *p, const hab_case_table_t *part)
+{
+    if (!part->parent)
+        return (part_read_t){apr_pstrcat(p, " FROM ", part->table, " WHERE ", part->belongs,
+                                         " ORDER BY ", part->order, NULL),
+                             ""};
+    const hab_case_table_t *up = &hab_case_tables[part_index(part->parent)];
+    const char *order = "u.id";
+    char *state, *items = apr_pstrdup(p, part->order);
+    for (char *item = apr_strtok(items, ", ", &state); item; item = apr_strtok(NULL, ", ", &state))
+        if (strcmp(item, part->parent_column)) order = apr_pstrcat(p, order, ", t.", item, NULL);
+    return (part_read_t){apr_pstrcat(p, " FROM ", part->table, " t JOIN ", up->table,
+                                     " u ON u.id = t.", part->parent_column,
+                                     " WHERE u.case_id = ? ORDER BY ", order, NULL),
+                         "t."};
+}
+
 static hab_err_t *part_rows(hab_store_t *s, apr_pool_t *p, const hab_case_table_t *part,
                             long long case_id, hab_rows_t **rows)
 {
+    part_read_t read = part_read(p, part);
     const char *cols = "";
     for (int k = 0; part->columns[k]; k++)
-        cols = apr_pstrcat(p, cols, k ? ", " : "", column_of(p, part->columns[k]).column, NULL);
-    if (part->parent_column) cols = apr_pstrcat(p, cols, ", ", part->parent_column, NULL);
+        cols = apr_pstrcat(p, cols, k ? ", " : "", read.prefix,
+                           column_of(p, part->columns[k]).column, NULL);
+    if (part->parent_column)
+        cols = apr_pstrcat(p, cols, ", ", read.prefix, part->parent_column, NULL);
     /* every name is from the definition above, never from input */
-    return hab_store_q(s, p, rows, apr_pstrcat(p, "SELECT ", cols, " FROM ", part->table, " WHERE ",
-                                               part->belongs, " ORDER BY ", part->order, NULL),
-                       "i", case_id);
+    return hab_store_q(s, p, rows, apr_pstrcat(p, "SELECT ", cols, read.source, NULL), "i",
+                       case_id);
 }
 
 static void set_columns(apr_pool_t *p, json_t *o, const hab_case_table_t *part, const hab_rows_t *r,
@@ -196,13 +233,6 @@ static void set_columns(apr_pool_t *p, json_t *o, const hab_case_table_t *part, 
         column_t c = column_of(p, part->columns[k]);
         json_object_set_new(o, c.name, cell(r, row, k, c.type));
     }
-}
-
-static int part_index(const char *key)
-{
-    for (int i = 0; hab_case_tables[i].table; i++)
-        if (!hab_case_tables[i].parent && !strcmp(hab_case_tables[i].key, key)) return i;
-    return -1;
 }
 
 /* Each parent row gets its children (matched on the parent's "id"). */
@@ -334,7 +364,8 @@ static hab_err_t *select_part(hab_store_t *s, apr_pool_t *p, long long case_id, 
     int nfields = 0;
     while (fields[nfields]) nfields++;
     char *type = apr_palloc(p, (size_t)nfields + 1);
-    struct iovec *sql = apr_palloc(p, sizeof(*sql) * (size_t)(2 * nfields + 6));
+    part_read_t read = part_read(p, parts[0]);
+    struct iovec *sql = apr_palloc(p, sizeof(*sql) * (size_t)(3 * nfields + 6));
     int nsql = 0;
     sql[nsql++] = (struct iovec){"SELECT ", 7};
     for (int k = 0; k < nfields; k++) {
@@ -345,14 +376,13 @@ static hab_err_t *select_part(hab_store_t *s, apr_pool_t *p, long long case_id, 
             return hab_err_internal(
                 p, "A case load asked for a column the case definition does not hold.");
         if (k) sql[nsql++] = (struct iovec){", ", 2};
+        if (*read.prefix) sql[nsql++] = (struct iovec){(void *)read.prefix, strlen(read.prefix)};
         sql[nsql++] = (struct iovec){(void *)fields[k], len};
     }
     type[nfields] = '\0';
     if (types) *types = type;
     /* every name is from the definition, never from input */
-    const char *tail = apr_pstrcat(p, " FROM ", table, " WHERE ", parts[0]->belongs, " ORDER BY ",
-                                   parts[0]->order, NULL);
-    sql[nsql++] = (struct iovec){(void *)tail, strlen(tail)};
+    sql[nsql++] = (struct iovec){(void *)read.source, strlen(read.source)};
     return hab_store_q(s, p, rows, apr_pstrcatv(p, sql, (apr_size_t)nsql, NULL), "i", case_id);
 }
 

@@ -23,9 +23,14 @@
 #define FIELDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define S(o, k) hab_j_str(o, k)
 
+/* Each name once (a case's contacts are read without DISTINCT, which
+ * costs SQLite a temporary b-tree on every write's load). */
 static void push_involved(apr_array_header_t *a, const char *user)
 {
-    if (user) APR_ARRAY_PUSH(a, const char *) = user;
+    if (!user) return;
+    for (int i = 0; i < a->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(a, i, const char *), user)) return;
+    APR_ARRAY_PUSH(a, const char *) = user;
 }
 
 /* The fields "from>to" of o moved into an object of their own: null when
@@ -64,9 +69,13 @@ static long long int_of(const json_t *o, const char *key)
 static hab_err_t *load_persons(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *found)
 {
     hab_rows_t *r;
+    /* two lookups, not "IN (?, ?)": SQLite builds a temporary b-tree for
+     * an IN list; one person twice is matched twice, harmlessly */
     hab_err_t *e = hab_store_q(s, p, &r,
                                "SELECT id, name, reference, address, date_of_birth FROM persons "
-                               "WHERE id IN (?, ?)",
+                               "WHERE id = ? UNION ALL "
+                               "SELECT id, name, reference, address, date_of_birth FROM persons "
+                               "WHERE id = ?",
                                "ii", c->person_id, c->referred_person_id);
     if (e) return e;
     for (int i = 0; i < r->nrows; i++) {
@@ -592,8 +601,7 @@ static hab_err_t *load_contact_people(hab_store_t *s, apr_pool_t *p, hab_case_t 
 {
     hab_rows_t *r;
     hab_err_t *e = hab_store_q(
-        s, p, &r, "SELECT DISTINCT recorded_by, officer FROM contacts WHERE case_id = ?", "i",
-        c->id);
+        s, p, &r, "SELECT recorded_by, officer FROM contacts WHERE case_id = ?", "i", c->id);
     if (e) return e;
     for (int i = 0; i < r->nrows; i++) {
         push_involved(c->contact_recorders, T(r, i, 0));

@@ -1,7 +1,15 @@
 /* The SQLite driver of the store interface.  One connection per thread of
  * one process, opened after fork; WAL, busy timeout, foreign keys on,
  * statements prepared once with sqlite3_prepare_v2 (which re-prepares
- * itself after a schema change) and kept for the connection's life. */
+ * itself after a schema change) and kept for the connection's life.
+ *
+ * "INSERT … RETURNING id" of one row, id the table's rowid, runs without
+ * its RETURNING: the answer is the row's rowid, read back.  SQLite's
+ * RETURNING keeps its rows in a temporary b-tree and makes the insert look
+ * for rows of every referencing table that point at the new key (a scan of
+ * each one whose reference has no index); that was a third of an audited
+ * write's instructions. */
+#include <ctype.h>
 #include <string.h>
 
 #include <apr_hash.h>
@@ -16,10 +24,15 @@
 typedef struct {
     hab_store_t *store;     /* its deadline bounds every wait */
     sqlite3 *db;
-    apr_hash_t *statements; /* SQL text -> sqlite3_stmt* */
+    apr_hash_t *statements; /* SQL text -> prepared_t* */
     apr_pool_t *pool;
     apr_time_t busy_since;  /* when the current wait for a lock began */
 } sqlite_conn_t;
+
+typedef struct {
+    sqlite3_stmt *stmt;
+    int rowid_returned;     /* prepared without its "RETURNING <rowid>" */
+} prepared_t;
 
 /* Waiting for another process's write lock: SQLite's own handler sleeps
  * longer and longer (up to 100 ms a try), which under load gives a few
@@ -73,15 +86,120 @@ static hab_err_t *sqlite_error(apr_pool_t *p, sqlite3 *db, int rc, const char *w
     return e;
 }
 
-static sqlite3_stmt *cached_statement(sqlite_conn_t *c, const char *sql, int *rc)
+/* Past a parenthesised group starting at s ('(' at s), quoted text
+ * skipped; NULL when it does not close. */
+static const char *past_group(const char *s)
 {
-    sqlite3_stmt *stmt = apr_hash_get(c->statements, sql, APR_HASH_KEY_STRING);
+    int depth = 0;
+    for (; *s; s++) {
+        if (*s == '\'' || *s == '"') {
+            const char *q = strchr(s + 1, *s);
+            if (!q) return NULL;
+            s = q;
+        } else if (*s == '(') {
+            depth++;
+        } else if (*s == ')' && --depth == 0) {
+            return s + 1;
+        }
+    }
+    return NULL;
+}
+
+static const char *skip_blank(const char *s)
+{
+    while (isspace((unsigned char)*s)) s++;
+    return s;
+}
+
+static int word_at(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    return !strncmp(s, word, n) && !isalnum((unsigned char)s[n]) && s[n] != '_';
+}
+
+/* The source of an INSERT gives one row at most: one VALUES tuple, or a
+ * SELECT with no FROM or compound of its own (its subqueries may have). */
+static int one_row_source(const char *s, const char *end)
+{
+    s = skip_blank(s);
+    if (word_at(s, "VALUES")) {
+        s = skip_blank(s + 6);
+        const char *after = *s == '(' ? past_group(s) : NULL;
+        return after && after <= end && skip_blank(after) == end;
+    }
+    if (!word_at(s, "SELECT")) return 0;
+    for (; s < end; s++) {
+        if (*s == '(' || *s == '\'' || *s == '"') {
+            const char *after = *s == '(' ? past_group(s) : strchr(s + 1, *s);
+            if (!after || after >= end) return 0;
+            s = *s == '(' ? after - 1 : after;
+        } else if (!isalnum((unsigned char)s[-1]) && s[-1] != '_' &&
+                   (word_at(s, "FROM") || word_at(s, "UNION") || word_at(s, "INTERSECT") ||
+                    word_at(s, "EXCEPT") || word_at(s, "VALUES"))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether column of table is its INTEGER PRIMARY KEY, the rowid's alias. */
+static int is_rowid_alias(sqlite3 *db, const char *table, const char *column)
+{
+    const char *type;
+    int pk = 0;
+    if (sqlite3_table_column_metadata(db, "main", table, column, &type, NULL, NULL, &pk, NULL) !=
+            SQLITE_OK ||
+        !pk || !type || sqlite3_stricmp(type, "INTEGER"))
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM pragma_table_info(?) WHERE pk > 0 AND name <> ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    int alone = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+    sqlite3_finalize(st);
+    return alone;
+}
+
+/* The length of sql without its " RETURNING <rowid>" when it is an
+ * "INSERT INTO t(…) <one row> RETURNING <t's rowid>", else 0. */
+static size_t without_rowid_returning(sqlite_conn_t *c, const char *sql)
+{
+    static const char insert[] = "INSERT INTO ", returning[] = " RETURNING ";
+    if (strncmp(sql, insert, sizeof(insert) - 1) || strstr(sql, "ON CONFLICT")) return 0;
+    const char *table = sql + sizeof(insert) - 1, *t = table;
+    while (isalnum((unsigned char)*t) || *t == '_') t++;
+    const char *ret = NULL;
+    for (const char *r = strstr(t, returning); r; r = strstr(r + 1, returning)) ret = r;
+    if (t == table || *t != '(' || !ret) return 0;
+    const char *column = ret + sizeof(returning) - 1, *e = column;
+    while (isalnum((unsigned char)*e) || *e == '_') e++;
+    const char *source = past_group(t);
+    if (e == column || *e || !source || source > ret || !one_row_source(source, ret)) return 0;
+    char name[64], col[64];
+    if ((size_t)(t - table) >= sizeof(name) || (size_t)(e - column) >= sizeof(col)) return 0;
+    memcpy(name, table, (size_t)(t - table));
+    name[t - table] = '\0';
+    memcpy(col, column, (size_t)(e - column) + 1);
+    return is_rowid_alias(c->db, name, col) ? (size_t)(ret - sql) : 0;
+}
+
+static prepared_t *cached_statement(sqlite_conn_t *c, const char *sql, int *rc)
+{
+    prepared_t *ps = apr_hash_get(c->statements, sql, APR_HASH_KEY_STRING);
     *rc = SQLITE_OK;
-    if (stmt) return stmt;
-    *rc = sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL);
+    if (ps) return ps;
+    size_t stripped = without_rowid_returning(c, sql);
+    sqlite3_stmt *stmt;
+    *rc = sqlite3_prepare_v2(c->db, sql, stripped ? (int)stripped : -1, &stmt, NULL);
     if (*rc != SQLITE_OK) return NULL;
-    apr_hash_set(c->statements, apr_pstrdup(c->pool, sql), APR_HASH_KEY_STRING, stmt);
-    return stmt;
+    ps = apr_palloc(c->pool, sizeof(*ps));
+    ps->stmt = stmt;
+    ps->rowid_returned = stripped > 0;
+    apr_hash_set(c->statements, apr_pstrdup(c->pool, sql), APR_HASH_KEY_STRING, ps);
+    return ps;
 }
 
 static int bind_params(sqlite3_stmt *stmt, const hab_param_t *params, int n)
@@ -121,8 +239,9 @@ static hab_err_t *sqlite_query(hab_store_t *s, apr_pool_t *p, const char *sql,
 {
     sqlite_conn_t *c = s->conn;
     int rc;
-    sqlite3_stmt *stmt = cached_statement(c, sql, &rc);
-    if (!stmt) return mark(s, sqlite_error(p, c->db, rc, "prepare"));
+    prepared_t *ps = cached_statement(c, sql, &rc);
+    if (!ps) return mark(s, sqlite_error(p, c->db, rc, "prepare"));
+    sqlite3_stmt *stmt = ps->stmt;
     if (sqlite3_bind_parameter_count(stmt) != nparams) {
         return hab_err_internal(p, "store: parameter count does not match the statement");
     }
@@ -145,6 +264,13 @@ static hab_err_t *sqlite_query(hab_store_t *s, apr_pool_t *p, const char *sql,
         rows->nrows++;
     }
     hab_err_t *err = rc == SQLITE_DONE ? NULL : mark(s, sqlite_error(p, c->db, rc, "step"));
+    if (!err && ps->rowid_returned) {
+        rows->ncols = 1;
+        rows->nrows = sqlite3_changes(c->db) ? 1 : 0;   /* one row at most, by its text */
+        if (rows->nrows)
+            APR_ARRAY_PUSH(cells, const char *) =
+                apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)sqlite3_last_insert_rowid(c->db));
+    }
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     rows->cells = (const char **)cells->elts;
@@ -168,10 +294,10 @@ static hab_err_t *sqlite_exec(hab_store_t *s, apr_pool_t *p, const char *sql)
 static int run_prepared(sqlite_conn_t *c, const char *sql)
 {
     int rc;
-    sqlite3_stmt *stmt = cached_statement(c, sql, &rc);
-    if (!stmt) return rc;
-    rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
+    prepared_t *ps = cached_statement(c, sql, &rc);
+    if (!ps) return rc;
+    rc = sqlite3_step(ps->stmt);
+    sqlite3_reset(ps->stmt);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -219,9 +345,9 @@ static void sqlite_close(hab_store_t *s)
     sqlite_conn_t *c = s->conn;
     if (!c || !c->db) return;
     for (apr_hash_index_t *hi = apr_hash_first(NULL, c->statements); hi; hi = apr_hash_next(hi)) {
-        void *stmt;
-        apr_hash_this(hi, NULL, NULL, &stmt);
-        sqlite3_finalize(stmt);
+        void *ps;
+        apr_hash_this(hi, NULL, NULL, &ps);
+        sqlite3_finalize(((prepared_t *)ps)->stmt);
     }
     apr_hash_clear(c->statements);
     sqlite3_close(c->db);
