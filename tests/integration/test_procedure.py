@@ -1121,6 +1121,25 @@ def test_r13_contact_on_a_closed_case(shared_rig, user):
                    409, "wrong-state")
 
 
+def test_r13_a_contact_reads_the_state_from_the_period_for_the_cem_as_for_the_referrer(shared_rig):
+    """The CEM's contact loads only the case's state (procedure.c's
+    STATE_ALONE), the referrer's the whole step view: both read a lapse
+    from the period, so both are refused on a case whose period is over
+    and both are let through, answered "active", while it runs."""
+    running = active_case(shared_rig)
+    for user in ("carol", "alice"):
+        assert add_contact(shared_rig, running, user=user)["status"] == "active"
+    start = first_of_month_months_ago(13)
+    assert period_end(start, 12) < today()
+    over = active_case(shared_rig, start=start)
+    assert case_file(shared_rig, over)["status"] == "ended"
+    for user in ("carol", "alice"):
+        expect_refusal(shared_rig, _post(shared_rig, user, "api/cases/%d/contacts" % over,
+                                         {"at": iso(today()), "channel": "phone", "direction": "inbound",
+                                          "summary": "Called."}),
+                       409, "wrong-state")
+
+
 def test_r13_close_a_reported_case(shared_rig):
     cid = raise_case(shared_rig)
     warn(shared_rig, cid)

@@ -102,11 +102,17 @@ hab_err_t *hab_access_load(hab_ctx_t *ctx, long long id, hab_case_parts_t parts,
                            hab_sight_t min_sight, hab_case_t **c, int *sight)
 {
     hab_case_peek_t peek;
+    hab_err_t *e;
     *c = NULL;
     *sight = HAB_SEE_NONE;
-    hab_err_t *e = hab_case_peek(ctx->store, ctx->p, id, ctx->user, ctx->teams, ctx->today, &peek);
-    if (e) return e;
-    if (!hab_access_may_see(&peek, ctx->user, ctx->roles)) return hab_err_not_found(ctx->p);
+    /* the peek spares a load of a case the user may not see; a case
+     * officer sees every case there is, and the load says whether it is
+     * (a write's gate runs inside the write lock: one statement less) */
+    if (!(ctx->roles & HAB_ROLES_CASE_OFFICERS)) {
+        e = hab_case_peek(ctx->store, ctx->p, id, ctx->user, ctx->teams, ctx->today, &peek);
+        if (e) return e;
+        if (!hab_access_may_see(&peek, ctx->user, ctx->roles)) return hab_err_not_found(ctx->p);
+    }
     if ((e = hab_case_load_parts(ctx->store, ctx->p, id, ctx->today, parts, c))) return e;
     *sight = *c ? (int)hab_access_sight(*c, ctx->user, ctx->teams, ctx->roles) : HAB_SEE_NONE;
     if (*sight == HAB_SEE_NONE || *sight < (int)min_sight) return hab_err_not_found(ctx->p);

@@ -347,6 +347,29 @@ static hab_err_t *load_warning_report(hab_store_t *s, apr_pool_t *p, hab_case_t 
 static hab_err_t *load_restrictions(hab_store_t *s, apr_pool_t *p, hab_case_t *c,
                                     const char *today);
 
+/* The latest period: with the stored status, the state as it stands today. */
+static hab_err_t *load_period(hab_store_t *s, apr_pool_t *p, hab_case_t *c)
+{
+    json_t *rows;
+    hab_err_t *e = hab_case_rows(s, p, c->id, "periods",
+                                 FIELDS("start", "months", "end_date", "review_due",
+                                        "review_deadline"),
+                                 &rows);
+    if (e) return e;
+    json_t *latest = last_of(rows);
+    c->period = hab_json_own(p, json_null());
+    if (latest) {
+        c->period_start = S(latest, "start");
+        c->period_months = (int)int_of(latest, "months");
+        c->period_end = S(latest, "end_date");
+        c->review_due = S(latest, "review_due");
+        c->review_deadline = S(latest, "review_deadline");
+        c->period = hab_json_own(p, json_pack("{s:s, s:s, s:i}", "start", c->period_start,
+                                              "end", c->period_end, "months", c->period_months));
+    }
+    return NULL;
+}
+
 static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t *c,
                                        const char *today)
 {
@@ -364,22 +387,8 @@ static hab_err_t *load_decision_period(hab_store_t *s, apr_pool_t *p, hab_case_t
         push_involved(c->deciders, S(one, "decided_by"));
         c->decision = one;
     }
-    e = hab_case_rows(s, p, c->id, "periods",
-                      FIELDS("start", "months", "end_date", "review_due", "review_deadline"),
-                      &rows);
-    if (e) return e;
-    json_t *latest = last_of(rows);
-    c->period = hab_json_own(p, json_null());
-    if (latest) {
-        c->period_start = S(latest, "start");
-        c->period_months = (int)int_of(latest, "months");
-        c->period_end = S(latest, "end_date");
-        c->review_due = S(latest, "review_due");
-        c->review_deadline = S(latest, "review_deadline");
-        c->period = hab_json_own(p, json_pack("{s:s, s:s, s:i}", "start", c->period_start,
-                                              "end", c->period_end, "months", c->period_months));
-    }
-    return load_restrictions(s, p, c, today);
+    e = load_period(s, p, c);
+    return e ? e : load_restrictions(s, p, c, today);
 }
 
 /* In force today, and decided ones waiting for their start (R9). */
@@ -735,8 +744,11 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
     hab_err_t *e = load_core(s, p, c, &found);
     if (e || !found) return e;
     int whole = parts == HAB_CASE_WHOLE;
-    if ((e = send_ahead(s, p, c, today, whole)) || (e = load_rest(s, p, c, today, whole)))
-        return e;
+    if (parts == HAB_CASE_STATE)
+        e = load_period(s, p, c);
+    else if (!(e = send_ahead(s, p, c, today, whole)))
+        e = load_rest(s, p, c, today, whole);
+    if (e) return e;
     int overdue;
     const char *last_day = hab_period_last_day(c->period_end, c->review_deadline, &overdue);
     c->status = hab_effective_status(c->stored_status, last_day, today, &c->lapsed);

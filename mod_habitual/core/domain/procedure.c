@@ -141,39 +141,47 @@ typedef struct step_gate {
     const char *who;                     /* for the 403 */
     const char *const *states;           /* R13 */
     const char *(*ready)(const hab_case_t *c); /* a further 409, or NULL */
+    /* STATE_ALONE: for a case officer (who sees the whole file), the gate
+     * and the step's work read only the case's state, so the case is
+     * loaded as HAB_CASE_STATE; anyone else's sight needs the step load */
+    int officer_reads;
 } step_gate_t;
+
+enum { STEP_LOAD, STATE_ALONE };
 
 static const step_gate_t gates[] = {
     {HAB_ROUTE_EVIDENCE_ADD, may_attach_evidence,
-     "the referrer while it is a referral, a holder of the notice or " CEM_ONLY, open_states, NULL},
+     "the referrer while it is a referral, a holder of the notice or " CEM_ONLY, open_states, NULL,
+     STEP_LOAD},
+    /* the most frequent write: hab_step_add_contact reads the case's id and state */
     {HAB_ROUTE_CONTACT_ADD, may_record_contact, "the referrer, a holder of the notice or " CEM_ONLY,
-     open_states, NULL},
-    {HAB_ROUTE_WARN, may_cem, CEM_ONLY, only_referred, NULL},
-    {HAB_ROUTE_CLOSE, may_cem, CEM_ONLY, before_report, NULL},
-    {HAB_ROUTE_REPORT, may_cem, CEM_ONLY, before_report, NULL},
-    {HAB_ROUTE_DECIDE, may_decide, DECIDERS, only_reported, NULL},
-    {HAB_ROUTE_REVIEW, may_cem, CEM_ONLY, only_active, no_review_pending},
-    {HAB_ROUTE_REVIEW_DECIDE, may_decide, DECIDERS, only_active, review_pending},
-    {HAB_ROUTE_APPEAL, may_cem, CEM_ONLY, only_active, no_appeal_pending},
+     open_states, NULL, STATE_ALONE},
+    {HAB_ROUTE_WARN, may_cem, CEM_ONLY, only_referred, NULL, STEP_LOAD},
+    {HAB_ROUTE_CLOSE, may_cem, CEM_ONLY, before_report, NULL, STEP_LOAD},
+    {HAB_ROUTE_REPORT, may_cem, CEM_ONLY, before_report, NULL, STEP_LOAD},
+    {HAB_ROUTE_DECIDE, may_decide, DECIDERS, only_reported, NULL, STEP_LOAD},
+    {HAB_ROUTE_REVIEW, may_cem, CEM_ONLY, only_active, no_review_pending, STEP_LOAD},
+    {HAB_ROUTE_REVIEW_DECIDE, may_decide, DECIDERS, only_active, review_pending, STEP_LOAD},
+    {HAB_ROUTE_APPEAL, may_cem, CEM_ONLY, only_active, no_appeal_pending, STEP_LOAD},
     {HAB_ROUTE_APPEAL_DECIDE, may_hear_appeal, "a chief officer not involved in the case",
-     only_active, appeal_pending},
-    {HAB_ROUTE_GRANT_ADD, may_grant, GRANTERS, open_states, NULL},
-    {HAB_ROUTE_GRANT_REVOKE, may_grant, GRANTERS, any_state, NULL},
-    {HAB_ROUTE_STATEMENT_ADD, may_cem, CEM_ONLY, any_state, NULL},
-    {HAB_ROUTE_HOLD, may_cem, CEM_ONLY, any_state, NULL},
-    {HAB_ROUTE_PERSON_LINK, may_cem, CEM_ONLY, open_states, NULL},
-    {HAB_ROUTE_PERSON_UNLINK, may_cem, CEM_ONLY, open_states, NULL},
-    {HAB_ROUTE_INTERIM_LIFT, may_cem, CEM_ONLY, open_states, interim_in_force},
+     only_active, appeal_pending, STEP_LOAD},
+    {HAB_ROUTE_GRANT_ADD, may_grant, GRANTERS, open_states, NULL, STEP_LOAD},
+    {HAB_ROUTE_GRANT_REVOKE, may_grant, GRANTERS, any_state, NULL, STEP_LOAD},
+    {HAB_ROUTE_STATEMENT_ADD, may_cem, CEM_ONLY, any_state, NULL, STEP_LOAD},
+    {HAB_ROUTE_HOLD, may_cem, CEM_ONLY, any_state, NULL, STEP_LOAD},
+    {HAB_ROUTE_PERSON_LINK, may_cem, CEM_ONLY, open_states, NULL, STEP_LOAD},
+    {HAB_ROUTE_PERSON_UNLINK, may_cem, CEM_ONLY, open_states, NULL, STEP_LOAD},
+    {HAB_ROUTE_INTERIM_LIFT, may_cem, CEM_ONLY, open_states, interim_in_force, STEP_LOAD},
     /* corrections: the record stays true whatever the state (UK GDPR art. 16) */
-    {HAB_ROUTE_PERSON_CORRECT, may_cem, CEM_ONLY, any_state, NULL},
-    {HAB_ROUTE_CORRECTION_ADD, may_cem, CEM_ONLY, any_state, NULL},
-    {HAB_ROUTE_COPIES, may_cem, CEM_ONLY, any_state, NULL},
-    {HAB_ROUTE_ADJUSTMENTS, may_cem, CEM_ONLY, any_state, NULL},
+    {HAB_ROUTE_PERSON_CORRECT, may_cem, CEM_ONLY, any_state, NULL, STEP_LOAD},
+    {HAB_ROUTE_CORRECTION_ADD, may_cem, CEM_ONLY, any_state, NULL, STEP_LOAD},
+    {HAB_ROUTE_COPIES, may_cem, CEM_ONLY, any_state, NULL, STEP_LOAD},
+    {HAB_ROUTE_ADJUSTMENTS, may_cem, CEM_ONLY, any_state, NULL, STEP_LOAD},
     /* the post queue: items from a customer whose post is restricted; the
      * CEM decides every one, whatever the case's state by then */
     {HAB_ROUTE_CORRESPONDENCE_ADD, may_record_contact, "a holder of the notice or " CEM_ONLY,
-     open_states, post_restricted},
-    {HAB_ROUTE_TRIAGE_DECIDE, may_cem, CEM_ONLY, any_state, NULL},
+     open_states, post_restricted, STEP_LOAD},
+    {HAB_ROUTE_TRIAGE_DECIDE, may_cem, CEM_ONLY, any_state, NULL, STEP_LOAD},
 };
 #define GATE_COUNT (sizeof(gates) / sizeof(gates[0]))
 
@@ -201,8 +209,13 @@ static hab_err_t *pass_gate(hab_ctx_t *ctx, const hab_case_t *c, int sight, cons
 hab_err_t *hab_open_case_for(hab_ctx_t *ctx, hab_route_id_t route, long long id, hab_case_t **c)
 {
     int sight;
-    hab_err_t *e = hab_access_load(ctx, id, HAB_CASE_FOR_STEP, HAB_SEE_NOTICE, c, &sight);
-    return e ? e : pass_gate(ctx, *c, sight, gate_of(route));
+    const step_gate_t *g = gate_of(route);
+    hab_case_parts_t parts =
+        g->officer_reads == STATE_ALONE && (ctx->roles & HAB_ROLES_CASE_OFFICERS)
+            ? HAB_CASE_STATE
+            : HAB_CASE_FOR_STEP;
+    hab_err_t *e = hab_access_load(ctx, id, parts, HAB_SEE_NOTICE, c, &sight);
+    return e ? e : pass_gate(ctx, *c, sight, g);
 }
 
 apr_array_header_t *hab_steps_open(hab_ctx_t *ctx, const hab_case_t *c, int sight)
@@ -622,6 +635,8 @@ static const hab_field_t f_contact[] = {
     {"incidents", HAB_F_ENUM_LIST, 0, 0, 6, hab_incidents, NULL},
     {NULL}};
 
+/* Reads no more of the case than its id and state: its gate loads a case
+ * officer's case as HAB_CASE_STATE (STATE_ALONE in gates[]). */
 hab_err_t *hab_step_add_contact(hab_ctx_t *ctx, const hab_request_in_t *in, hab_result_t *out)
 {
     hab_case_t *c;
