@@ -117,9 +117,10 @@ typedef enum {
     HAB_CASE_WHOLE,        /* everything: the file as shown */
     HAB_CASE_FOR_STEP,     /* what gates and rules read: contacts and letters left empty,
                               violence still known (R8) */
-    HAB_CASE_STATE         /* its own row, persons and latest period: the state as it
-                              stands today, every other part left NULL (a step whose
-                              gate and work read no more: procedure.c's gates say which) */
+    HAB_CASE_STATE         /* its own row and latest period: the state as it stands
+                              today, every other part (persons too) left NULL (a step
+                              whose gate and work read no more: procedure.c's gates say
+                              which) */
 } hab_case_parts_t;
 
 hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, const char *today,

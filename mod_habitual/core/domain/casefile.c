@@ -124,7 +124,8 @@ enum {
     K_LINKED_AT
 };
 
-static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *found)
+static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int with_persons,
+                            int *found)
 {
     hab_rows_t *r;
     hab_err_t *e = hab_case_select(
@@ -168,7 +169,7 @@ static hab_err_t *load_core(hab_store_t *s, apr_pool_t *p, hab_case_t *c, int *f
                                 : json_null());
     push_involved(c->involved, c->referred_by);
     push_involved(c->authors, c->referred_by);
-    return load_persons(s, p, c, found);
+    return with_persons ? load_persons(s, p, c, found) : NULL;
 }
 
 /* The copy list as it stands (letters use it) and the recipients removed,
@@ -741,7 +742,7 @@ hab_err_t *hab_case_load_parts(hab_store_t *s, apr_pool_t *p, long long id, cons
     new_lists(p, c);
     int found = 0;
     *out = NULL;
-    hab_err_t *e = load_core(s, p, c, &found);
+    hab_err_t *e = load_core(s, p, c, parts != HAB_CASE_STATE, &found);
     if (e || !found) return e;
     int whole = parts == HAB_CASE_WHOLE;
     if (parts == HAB_CASE_STATE)
