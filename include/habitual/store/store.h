@@ -174,4 +174,14 @@ const char *hab_rows_text(const hab_rows_t *rows, int row, int col);
 apr_status_t hab_store_close_cleanup(void *store);
 long long hab_rows_int(const hab_rows_t *rows, int row, int col);
 
+/* Reading SQL text (the drivers' placeholders and RETURNING, the case
+ * definition's DDL reader).  Past a lexical span at s that may hold stray
+ * punctuation: a quoted literal or identifier ('' and "" are their own
+ * escapes, so re-entering is right), a -- comment or a block comment; s
+ * itself when it begins none. */
+const char *hab_sql_skip_span(const char *s);
+const char *hab_sql_skip_space(const char *s);
+/* word (a keyword, any case) at s, not followed by a name's character. */
+int hab_sql_starts_word(const char *s, const char *word);
+
 #endif

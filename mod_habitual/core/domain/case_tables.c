@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/uio.h>
 
 #include <apr_strings.h>
@@ -504,22 +503,10 @@ const char *hab_case_tables_uncovered(apr_pool_t *p, apr_hash_t *tables)
 
 /* ---- reading DDL ---- */
 
-static const char *skip_space(const char *s)
-{
-    while (*s && isspace((unsigned char)*s)) s++;
-    return s;
-}
-
-static int starts_word(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    return strncasecmp(s, word, n) == 0 && !isalnum((unsigned char)s[n]) && s[n] != '_';
-}
-
 /* An identifier at s (quotes dropped); *end after it. */
 static const char *identifier(apr_pool_t *p, const char *s, const char **end)
 {
-    s = skip_space(s);
+    s = hab_sql_skip_space(s);
     if (*s == '"') {
         const char *q = strchr(s + 1, '"');
         if (!q) q = s + strlen(s);
@@ -545,8 +532,8 @@ static apr_array_header_t *columns_of(apr_pool_t *p, apr_hash_t *tables, const c
 static void create_table(apr_pool_t *p, apr_hash_t *tables, const char *s)
 {
     const char *after;
-    s = skip_space(s);
-    if (starts_word(s, "IF")) s = strstr(s, "EXISTS") ? strstr(s, "EXISTS") + 6 : s;
+    s = hab_sql_skip_space(s);
+    if (hab_sql_starts_word(s, "IF")) s = strstr(s, "EXISTS") ? strstr(s, "EXISTS") + 6 : s;
     const char *table = identifier(p, s, &after);
     const char *open = strchr(after, '(');
     if (!*table || !open) return;
@@ -557,11 +544,12 @@ static void create_table(apr_pool_t *p, apr_hash_t *tables, const char *s)
         if (*c == '(') depth++;
         if (*c == ')' && depth-- == 0) depth = -1;
         if ((*c == ',' && depth == 0) || depth < 0) {
-            const char *w = skip_space(item);
+            const char *w = hab_sql_skip_space(item);
             static const char *const constraints[] = {"PRIMARY",    "UNIQUE",  "CHECK", "FOREIGN",
                                                       "CONSTRAINT", "EXCLUDE", NULL};
             int is_constraint = 0;
-            for (int k = 0; constraints[k]; k++) is_constraint |= starts_word(w, constraints[k]);
+            for (int k = 0; constraints[k]; k++)
+                is_constraint |= hab_sql_starts_word(w, constraints[k]);
             const char *name = identifier(p, w, &after);
             if (!is_constraint && *name) APR_ARRAY_PUSH(cols, const char *) = name;
             item = c + 1;
@@ -574,11 +562,11 @@ static void alter_table(apr_pool_t *p, apr_hash_t *tables, const char *s)
 {
     const char *after;
     const char *table = identifier(p, s, &after);
-    s = skip_space(after);
-    if (!starts_word(s, "ADD")) return;
-    s = skip_space(s + 3);
-    if (starts_word(s, "CONSTRAINT")) return;
-    if (starts_word(s, "COLUMN")) s += 6;
+    s = hab_sql_skip_space(after);
+    if (!hab_sql_starts_word(s, "ADD")) return;
+    s = hab_sql_skip_space(s + 3);
+    if (hab_sql_starts_word(s, "CONSTRAINT")) return;
+    if (hab_sql_starts_word(s, "COLUMN")) s += 6;
     const char *name = identifier(p, s, &after);
     if (*table && *name) APR_ARRAY_PUSH(columns_of(p, tables, table), const char *) = name;
 }
@@ -594,13 +582,13 @@ apr_hash_t *hab_schema_columns_from_ddl(apr_pool_t *p, const char *ddl)
     }
     char *state;
     for (char *st = apr_strtok(text, ";", &state); st; st = apr_strtok(NULL, ";", &state)) {
-        const char *s = skip_space(st);
-        if (starts_word(s, "CREATE")) {
-            s = skip_space(s + 6);
-            if (starts_word(s, "TABLE")) create_table(p, tables, s + 5);
-        } else if (starts_word(s, "ALTER")) {
-            s = skip_space(s + 5);
-            if (starts_word(s, "TABLE")) alter_table(p, tables, skip_space(s + 5));
+        const char *s = hab_sql_skip_space(st);
+        if (hab_sql_starts_word(s, "CREATE")) {
+            s = hab_sql_skip_space(s + 6);
+            if (hab_sql_starts_word(s, "TABLE")) create_table(p, tables, s + 5);
+        } else if (hab_sql_starts_word(s, "ALTER")) {
+            s = hab_sql_skip_space(s + 5);
+            if (hab_sql_starts_word(s, "TABLE")) alter_table(p, tables, hab_sql_skip_space(s + 5));
         }
     }
     return tables;

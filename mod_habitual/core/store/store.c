@@ -1,4 +1,6 @@
+#include <ctype.h>
 #include <errno.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -287,4 +289,30 @@ static unsigned int sampled_sql_hash(const char *key, apr_ssize_t *klen)
 apr_hash_t *hab_store_statement_cache(apr_pool_t *p)
 {
     return apr_hash_make_custom(p, sampled_sql_hash);
+}
+
+const char *hab_sql_skip_span(const char *s)
+{
+    if (*s == '\'' || *s == '"') {
+        const char *end = strchr(s + 1, *s);
+        return end ? end + 1 : s + strlen(s);
+    }
+    if (s[0] == '-' && s[1] == '-') return s + strcspn(s, "\n");
+    if (s[0] == '/' && s[1] == '*') {
+        const char *end = strstr(s + 2, "*/");
+        return end ? end + 2 : s + strlen(s);
+    }
+    return s;
+}
+
+const char *hab_sql_skip_space(const char *s)
+{
+    while (*s && isspace((unsigned char)*s)) s++;
+    return s;
+}
+
+int hab_sql_starts_word(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    return strncasecmp(s, word, n) == 0 && !isalnum((unsigned char)s[n]) && s[n] != '_';
 }

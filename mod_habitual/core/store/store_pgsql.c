@@ -145,23 +145,6 @@ static int result_ok(const PGresult *res)
 
 /* ---- placeholders ---- */
 
-/* Where a lexical span that may hold a stray '?' ends: a quoted literal or
- * identifier ('' and "" are their own escapes, so re-entering is right), a
- * -- comment or a block comment.  Returns s itself when it begins none. */
-static const char *skip_span(const char *s)
-{
-    if (*s == '\'' || *s == '"') {
-        const char *end = strchr(s + 1, *s);
-        return end ? end + 1 : s + strlen(s);
-    }
-    if (s[0] == '-' && s[1] == '-') return s + strcspn(s, "\n");
-    if (s[0] == '/' && s[1] == '*') {
-        const char *end = strstr(s + 2, "*/");
-        return end ? end + 2 : s + strlen(s);
-    }
-    return s;
-}
-
 /* '?' -> $1..$n outside literals, identifiers and comments.  Each '?' grows
  * by at most 5 bytes ($65535, libpq's limit), hence the buffer's size. */
 static const char *translate_placeholders(apr_pool_t *p, const char *sql, int *count)
@@ -169,7 +152,7 @@ static const char *translate_placeholders(apr_pool_t *p, const char *sql, int *c
     char *out = apr_palloc(p, strlen(sql) * 6 + 1), *o = out;
     *count = 0;
     for (const char *s = sql; *s;) {
-        const char *end = skip_span(s);
+        const char *end = hab_sql_skip_span(s);
         if (end != s) {
             memcpy(o, s, (apr_size_t)(end - s));
             o += end - s;

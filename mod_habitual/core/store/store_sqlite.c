@@ -86,58 +86,48 @@ static hab_err_t *sqlite_error(apr_pool_t *p, sqlite3 *db, int rc, const char *w
     return e;
 }
 
-/* Past a parenthesised group starting at s ('(' at s), quoted text
- * skipped; NULL when it does not close. */
+/* Past a parenthesised group starting at s ('(' at s), quoted text and
+ * comments skipped; NULL when it does not close. */
 static const char *past_group(const char *s)
 {
     int depth = 0;
-    for (; *s; s++) {
-        if (*s == '\'' || *s == '"') {
-            const char *q = strchr(s + 1, *s);
-            if (!q) return NULL;
-            s = q;
-        } else if (*s == '(') {
-            depth++;
-        } else if (*s == ')' && --depth == 0) {
-            return s + 1;
+    while (*s) {
+        const char *span = hab_sql_skip_span(s);
+        if (span != s) {
+            s = span;
+            continue;
         }
+        if (*s == '(') depth++;
+        else if (*s == ')' && --depth == 0) return s + 1;
+        s++;
     }
     return NULL;
-}
-
-static const char *skip_blank(const char *s)
-{
-    while (isspace((unsigned char)*s)) s++;
-    return s;
-}
-
-static int word_at(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    return !strncmp(s, word, n) && !isalnum((unsigned char)s[n]) && s[n] != '_';
 }
 
 /* The source of an INSERT gives one row at most: one VALUES tuple, or a
  * SELECT with no FROM or compound of its own (its subqueries may have). */
 static int one_row_source(const char *s, const char *end)
 {
-    s = skip_blank(s);
-    if (word_at(s, "VALUES")) {
-        s = skip_blank(s + 6);
+    s = hab_sql_skip_space(s);
+    if (hab_sql_starts_word(s, "VALUES")) {
+        s = hab_sql_skip_space(s + 6);
         const char *after = *s == '(' ? past_group(s) : NULL;
-        return after && after <= end && skip_blank(after) == end;
+        return after && after <= end && hab_sql_skip_space(after) == end;
     }
-    if (!word_at(s, "SELECT")) return 0;
-    for (; s < end; s++) {
-        if (*s == '(' || *s == '\'' || *s == '"') {
-            const char *after = *s == '(' ? past_group(s) : strchr(s + 1, *s);
-            if (!after || after >= end) return 0;
-            s = *s == '(' ? after - 1 : after;
-        } else if (!isalnum((unsigned char)s[-1]) && s[-1] != '_' &&
-                   (word_at(s, "FROM") || word_at(s, "UNION") || word_at(s, "INTERSECT") ||
-                    word_at(s, "EXCEPT") || word_at(s, "VALUES"))) {
-            return 0;
+    if (!hab_sql_starts_word(s, "SELECT")) return 0;
+    while (s < end) {
+        const char *after = *s == '(' ? past_group(s) : hab_sql_skip_span(s);
+        if (!after || after >= end) return 0;
+        if (after != s) {
+            s = after;
+            continue;
         }
+        if (!isalnum((unsigned char)s[-1]) && s[-1] != '_' &&
+            (hab_sql_starts_word(s, "FROM") || hab_sql_starts_word(s, "UNION") ||
+             hab_sql_starts_word(s, "INTERSECT") || hab_sql_starts_word(s, "EXCEPT") ||
+             hab_sql_starts_word(s, "VALUES")))
+            return 0;
+        s++;
     }
     return 1;
 }
